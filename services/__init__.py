@@ -1,0 +1,1 @@
+"""The three Waymark services: visits, cases and notifications."""

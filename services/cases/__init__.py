@@ -1,0 +1,1 @@
+"""The cases service: each woman's support journey."""

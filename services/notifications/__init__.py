@@ -1,0 +1,1 @@
+"""The notifications service: telling the right person, in time, that something needs them."""

@@ -1,0 +1,1 @@
+"""Code every Waymark service uses: contracts, messaging, storage, settings."""

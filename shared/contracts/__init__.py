@@ -1,0 +1,19 @@
+"""Public integration events: the only shapes that cross service lines.
+
+Each contract is a versioned pydantic model with its CloudEvents ``type`` and NATS subject. They
+carry opaque ids, codes, dates and language tags — never names, aliases or free text.
+Adding an optional field is backwards compatible; changing a meaning is a new version.
+"""
+
+from shared.contracts.base import IntegrationEvent, contract_for_type, registered_contracts
+from shared.contracts.cases import JourneyOpenedV1
+from shared.contracts.visits import ContactMadeV1, VisitCompletedV1
+
+__all__ = [
+    "ContactMadeV1",
+    "IntegrationEvent",
+    "JourneyOpenedV1",
+    "VisitCompletedV1",
+    "contract_for_type",
+    "registered_contracts",
+]

@@ -1,0 +1,59 @@
+"""The base of every integration event and the registry of their CloudEvents types."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+# BCP 47 language tags as outreach apps send them ("ro", "pt-BR", "zh-Hant"): the shape is
+# checked here; the list of languages a team offers is reference data (configuration).
+_BCP47 = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$"
+)
+LanguageTag = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=35, pattern=_BCP47.pattern)
+]
+
+
+def _must_be_aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a UTC offset")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_must_be_aware)]
+
+_REGISTRY: dict[str, type[IntegrationEvent]] = {}
+
+
+class IntegrationEvent(BaseModel):
+    # Unknown fields are ignored so that a consumer keeps working when a producer adds one.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    #: CloudEvents ``type``, e.g. "org.waymark.visits.contact_made.v1".
+    event_type: ClassVar[str]
+    #: NATS subject the relay publishes it on.
+    subject: ClassVar[str]
+    #: The field holding the opaque id of the aggregate it is about (CloudEvents ``subject``).
+    aggregate_field: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "event_type" in cls.__dict__:
+            if cls.event_type in _REGISTRY:
+                raise TypeError(f"duplicate contract type {cls.event_type}")
+            _REGISTRY[cls.event_type] = cls
+
+    def aggregate_id(self) -> str:
+        return str(getattr(self, self.aggregate_field))
+
+
+def contract_for_type(event_type: str) -> type[IntegrationEvent] | None:
+    return _REGISTRY.get(event_type)
+
+
+def registered_contracts() -> dict[str, type[IntegrationEvent]]:
+    return dict(_REGISTRY)

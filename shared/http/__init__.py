@@ -1,0 +1,1 @@
+"""The HTTP edge every service shares: app factory, problem+json errors, limits, health."""

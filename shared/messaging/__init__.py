@@ -1,0 +1,1 @@
+"""The NATS edge: connection, stream provisioning, the outbox relay, durable consumers."""

@@ -1,0 +1,178 @@
+"""Durable pull consumers that turn upstream integration events into local commands.
+
+Per message: decode and validate the envelope and contract; run the handler in a worker thread
+(the event store is synchronous); the handler stores its effects together with the upstream
+position (``Tracking``), so a redelivered message changes nothing; ack only after that commit.
+A message that breaks its contract is copied to the dead-letter subject with the reason and
+``term``-ed; a transient failure ``nak``s it — and the rest of its batch, to keep the order —
+with an exponential delay. The loop outlives every single failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import Tracking
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from shared.contracts.base import IntegrationEvent
+from shared.contracts.envelope import ContractViolation, decode
+from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter_subject
+from shared.messaging.connection import NatsConnection
+from shared.messaging.streams import ensure_streams
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Any, Tracking], None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    durable: str
+    stream: StreamSpec
+    handlers: Mapping[type[IntegrationEvent], Handler]
+    #: Exceptions that mean "this message can never be applied": dead-lettered, not retried.
+    permanent_errors: tuple[type[Exception], ...] = field(default=())
+
+
+class _Outcome(Enum):
+    DONE = "done"
+    RETRY = "retry"
+
+
+class DurableConsumer:
+    def __init__(
+        self, connection: NatsConnection, subscription: Subscription, settings: Settings
+    ) -> None:
+        self._connection = connection
+        self._subscription = subscription
+        self._settings = settings
+        self.running = False
+        self.applied = 0
+        self.dead_lettered = 0
+
+    @property
+    def name(self) -> str:
+        return self._subscription.durable
+
+    async def run(self) -> None:
+        self.running = True
+        try:
+            while True:
+                try:
+                    js = await self._connection.jetstream()
+                    subscription = await self._bind(js)
+                    await self._consume(js, subscription)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.warning("consumer.restart", consumer=self.name, error=type(error).__name__)
+                    await asyncio.sleep(1.0)
+        finally:
+            self.running = False
+
+    async def _bind(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
+        sub = self._subscription
+        await ensure_streams(js, (sub.stream, DEAD_LETTER_STREAM), self._settings)
+        config = ConsumerConfig(
+            durable_name=sub.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self._settings.consumer_ack_wait_s,
+            max_deliver=-1,  # a transient failure is retried until it heals, never dropped
+            max_ack_pending=self._settings.consumer_batch_size * 4,
+            filter_subjects=sorted({contract.subject for contract in sub.handlers}),
+        )
+        await js.add_consumer(sub.stream.name, config)
+        return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream.name)
+
+    async def _consume(
+        self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
+    ) -> None:
+        while True:
+            try:
+                messages = await subscription.fetch(
+                    self._settings.consumer_batch_size,
+                    timeout=self._settings.log_poll_interval_s * 4,
+                )
+            except TimeoutError:  # also nats' own timeout errors, which subclass it
+                continue
+            for index, message in enumerate(messages):
+                if await self._process(js, message) is _Outcome.RETRY:
+                    for later in messages[index:]:
+                        await later.nak(delay=self._retry_delay(later))
+                    break
+
+    async def _process(self, js: JetStreamContext, message: Msg) -> _Outcome:
+        sub = self._subscription
+        try:
+            envelope = decode(message.data)
+            if envelope.source_service != sub.stream.owner:
+                raise ContractViolation("source: does not own this stream")
+            handler = sub.handlers.get(type(envelope.event))
+            if handler is None:
+                raise ContractViolation(f"type: {envelope.type} is not consumed here")
+        except ContractViolation as violation:
+            return await self._dead_letter(js, message, str(violation))
+        tracking = Tracking(envelope.source_service, envelope.position)
+        try:
+            await asyncio.to_thread(handler, envelope.event, tracking)
+        except sub.permanent_errors as error:
+            return await self._dead_letter(js, message, f"rejected: {type(error).__name__}")
+        except Exception as error:
+            log.warning(
+                "consumer.retry",
+                consumer=self.name,
+                message_id=envelope.id,
+                error=type(error).__name__,
+            )
+            return _Outcome.RETRY
+        await message.ack()
+        self.applied += 1
+        return _Outcome.DONE
+
+    async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> _Outcome:
+        metadata = message.metadata
+        headers = {
+            # De-duplicated like any other publish, should the term below be lost.
+            "Nats-Msg-Id": f"dlq:{self.name}:{metadata.stream}:{metadata.sequence.stream}",
+            "Waymark-Dead-Letter-Reason": reason,
+            "Waymark-Consumer": self.name,
+            "Waymark-Original-Subject": message.subject,
+            "Waymark-Original-Stream": str(metadata.stream),
+            "Waymark-Original-Sequence": str(metadata.sequence.stream),
+        }
+        try:
+            await js.publish(
+                dead_letter_subject(self.name),
+                message.data,
+                stream=DEAD_LETTER_STREAM.name,
+                headers=headers,
+            )
+        except Exception as error:
+            log.warning(
+                "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
+            )
+            return _Outcome.RETRY
+        await message.term()
+        self.dead_lettered += 1
+        log.warning(
+            "consumer.dead_lettered",
+            consumer=self.name,
+            sequence=metadata.sequence.stream,
+            reason=reason,
+        )
+        return _Outcome.DONE
+
+    def _retry_delay(self, message: Msg) -> float:
+        attempts = max(1, message.metadata.num_delivered or 1)
+        delay = self._settings.retry_base_delay_s * 2 ** (attempts - 1)
+        return float(min(delay, self._settings.retry_max_delay_s))

@@ -1,0 +1,101 @@
+"""The outbox relay: committed domain events → integration events on JetStream.
+
+The event store is the outbox. The relay reads the committed notification log from its durable
+position, publishes each translatable event with ``Nats-Msg-Id = "<service>:<notification id>"``
+and moves its position only after JetStream has acknowledged the whole batch. A failed or
+timed-out batch is published again with the same ids, which JetStream de-duplicates, so NATS
+being down delays events but never loses or doubles one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+import structlog
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
+
+from shared.contracts.base import IntegrationEvent
+from shared.contracts.envelope import encode, message_id
+from shared.contracts.streams import StreamSpec
+from shared.messaging.connection import NatsConnection
+from shared.messaging.streams import ensure_streams
+from shared.settings import Settings
+from shared.storage.eventstore import WaymarkApplication
+from shared.storage.log_follower import LogFollower
+from shared.storage.positions import LogPositions
+
+log = structlog.get_logger(__name__)
+
+Translator = Callable[[DomainEventProtocol[object]], IntegrationEvent | None]
+
+
+class Relay(LogFollower):
+    name = "relay"
+
+    def __init__(
+        self,
+        app: WaymarkApplication,
+        *,
+        positions: LogPositions,
+        connection: NatsConnection,
+        stream: StreamSpec,
+        translate: Translator,
+        event_classes: Sequence[type[object]],
+        settings: Settings,
+        publish_timeout: float = 10.0,
+    ) -> None:
+        self.event_classes = event_classes
+        super().__init__(
+            app, batch_size=settings.relay_batch_size, poll_interval=settings.log_poll_interval_s
+        )
+        self._positions = positions
+        self._connection = connection
+        self._stream = stream
+        self._translate = translate
+        self._settings = settings
+        self._publish_timeout = publish_timeout
+        self._provisioned = False
+        self.published = 0
+
+    def position(self) -> int:
+        return self._positions.get(self.name)
+
+    async def handle(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[object]]], last_id: int
+    ) -> None:
+        js = await self._connection.jetstream()
+        if not self._provisioned:
+            await ensure_streams(js, (self._stream,), self._settings)
+            self._provisioned = True
+        acks = []
+        for notification, event in batch:
+            contract = self._translate(event)
+            if contract is None:
+                continue
+            payload = encode(
+                contract,
+                service=self.app.name,
+                position=notification.id,
+                time=event.timestamp,  # type: ignore[attr-defined]
+            )
+            acks.append(
+                await js.publish_async(
+                    contract.subject,
+                    payload,
+                    stream=self._stream.name,
+                    headers={"Nats-Msg-Id": message_id(self.app.name, notification.id)},
+                    wait_stall=self._publish_timeout,
+                )
+            )
+        try:
+            # publish_async futures have no timeout of their own (research §2).
+            await asyncio.wait_for(asyncio.gather(*acks), self._publish_timeout)
+        except BaseException:
+            for ack in acks:
+                ack.cancel()
+            raise
+        await asyncio.to_thread(self._positions.set, self.name, last_id)
+        self.published += len(acks)
+        log.debug("relay.published", count=len(acks), position=last_id)

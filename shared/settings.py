@@ -1,0 +1,107 @@
+"""Typed settings for one service process.
+
+Every knob a service has is here, read once at start-up from ``WAYMARK_*`` variables (or passed
+explicitly by the launcher and the tests). Nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ServiceName(StrEnum):
+    VISITS = "visits"
+    CASES = "cases"
+    NOTIFICATIONS = "notifications"
+
+
+DEFAULT_PORTS = {ServiceName.VISITS: 8001, ServiceName.CASES: 8002, ServiceName.NOTIFICATIONS: 8003}
+# 4222 is the conventional NATS port and is often taken by a system server; the embedded
+# default keeps clear of it.
+DEFAULT_NATS_PORT = 4322
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WAYMARK_", extra="ignore")
+
+    service: ServiceName
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535, description="0 means the service's default port")
+
+    var_dir: Path = Path("var")
+    database_url: SecretStr | None = Field(
+        default=None, description="postgresql://… to use PostgreSQL; unset means SQLite under var/"
+    )
+    postgres_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    postgres_pool_size: int = Field(default=8, ge=1)
+    postgres_max_overflow: int = Field(default=32, ge=0)
+
+    nats_servers: Annotated[list[str], NoDecode] = [f"nats://127.0.0.1:{DEFAULT_NATS_PORT}"]
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+    nats_token: SecretStr | None = None
+    stream_duplicate_window_s: float = Field(default=900.0, ge=600.0)
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+
+    master_key: SecretStr | None = Field(
+        default=None, description="base64 of 32 bytes: wraps every per-person data key"
+    )
+    master_key_file: Path | None = None
+
+    log_poll_interval_s: float = Field(default=0.5, gt=0)
+    relay_batch_size: int = Field(default=256, ge=1, le=10_000)
+    consumer_batch_size: int = Field(default=64, ge=1, le=1_000)
+    consumer_ack_wait_s: float = Field(default=30.0, gt=0)
+    retry_base_delay_s: float = Field(default=1.0, gt=0)
+    retry_max_delay_s: float = Field(default=60.0, gt=0)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("nats_servers", mode="before")
+    @classmethod
+    def _split_servers(cls, value: object) -> object:
+        # Accept the comma-separated form that an environment variable naturally takes.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if self.port == 0:
+            self.port = DEFAULT_PORTS[self.service]
+        if self.postgres_schema is None:
+            self.postgres_schema = self.service.value
+        return self
+
+    @property
+    def service_dir(self) -> Path:
+        return self.var_dir / self.service.value
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
+
+    def master_key_bytes(self) -> bytes:
+        """The key-encryption key; refuses to start without a real 256-bit key."""
+        if self.master_key is not None:
+            encoded = self.master_key.get_secret_value()
+        elif self.master_key_file is not None:
+            encoded = self.master_key_file.read_text().strip()
+        else:
+            raise ValueError("WAYMARK_MASTER_KEY or WAYMARK_MASTER_KEY_FILE must be set")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except binascii.Error as error:
+            raise ValueError("the master key must be base64") from error
+        if len(key) != 32:
+            raise ValueError("the master key must be 32 bytes (256 bits)")
+        return key

@@ -1,0 +1,91 @@
+"""One place that turns settings into storage: the eventsourcing ``env`` and the SQL stores.
+
+SQLite (default): one file per concern under ``var/<service>/`` — ``events.sqlite`` (the event
+store, which is also the outbox), ``views.sqlite`` (read models and log positions),
+``keys.sqlite`` (wrapped per-person keys, kept apart so erasure and backups can treat it apart).
+PostgreSQL: one schema per service holding the same tables.
+"""
+
+from __future__ import annotations
+
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.sql import SQL, Identifier
+
+from shared.settings import Settings
+from shared.storage.sql import SqlStore
+
+EventStoreEnv = dict[str, str]
+
+
+def _postgres_params(settings: Settings) -> dict[str, str]:
+    assert settings.database_url is not None
+    params = conninfo_to_dict(settings.database_url.get_secret_value())
+    return {
+        "dbname": str(params.get("dbname", "postgres")),
+        "host": str(params.get("host", "127.0.0.1")),
+        "port": str(params.get("port", "5432")),
+        "user": str(params.get("user", "postgres")),
+        "password": str(params.get("password", "")),
+    }
+
+
+def event_store_env(settings: Settings) -> EventStoreEnv:
+    """The explicit eventsourcing environment for this service's Application."""
+    # Multi-row tracking: a consumer records every upstream position it has applied, so a
+    # message redelivered out of order after a nak is still recognised (single-row tracking
+    # would only keep the highest and reject a lower, unapplied one as a duplicate).
+    common = {"SINGLE_ROW_TRACKING": "n", "CREATE_TABLE": "y"}
+    if not settings.uses_postgres:
+        settings.service_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            **common,
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.service_dir / "events.sqlite"),
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
+    params = _postgres_params(settings)
+    assert settings.postgres_schema is not None
+    return {
+        **common,
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": params["dbname"],
+        "POSTGRES_HOST": params["host"],
+        "POSTGRES_PORT": params["port"],
+        "POSTGRES_USER": params["user"],
+        "POSTGRES_PASSWORD": params["password"],
+        "POSTGRES_SCHEMA": settings.postgres_schema,
+        # Routes run in a thread pool; the pool is sized so threads do not queue for
+        # connections (research/eventsourcing.md §3).
+        "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+    }
+
+
+def open_sql_store(settings: Settings, purpose: str) -> SqlStore:
+    """A SQL store for ``purpose`` ("views" or "keys") on the configured backend."""
+    if not settings.uses_postgres:
+        settings.service_dir.mkdir(parents=True, exist_ok=True)
+        return SqlStore.sqlite(settings.service_dir / f"{purpose}.sqlite")
+    params = _postgres_params(settings)
+    assert settings.postgres_schema is not None
+    return SqlStore.postgres(
+        schema=settings.postgres_schema,
+        pool_size=2,
+        max_overflow=settings.postgres_max_overflow,
+        **params,
+    )
+
+
+def ensure_postgres_schema(settings: Settings) -> None:
+    """Create the service's schema; eventsourcing creates tables but not schemas."""
+    if not settings.uses_postgres:
+        return
+    import psycopg
+
+    assert settings.database_url is not None and settings.postgres_schema is not None
+    with psycopg.connect(settings.database_url.get_secret_value(), autocommit=True) as conn:
+        conn.execute(
+            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(settings.postgres_schema))
+        )

@@ -1,0 +1,86 @@
+"""Follow an application's notification log, in order, from a durable position.
+
+The relay and every projection are log followers. Each batch is handled and its position
+committed before the next is read, so a crash anywhere resumes from the last committed position
+(at-least-once for the relay, whose publishes are de-duplicated by JetStream; exactly-once for
+projections, whose position commits with their rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import structlog
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from shared.storage.eventstore import WaymarkApplication
+
+log = structlog.get_logger(__name__)
+
+
+class LogFollower(ABC):
+    #: A name unique within the service; it keys the durable position.
+    name: str
+    #: Only these event classes are read (and decrypted) from the log.
+    event_classes: Sequence[type[object]]
+
+    def __init__(
+        self, app: WaymarkApplication, *, batch_size: int = 256, poll_interval: float = 0.5
+    ) -> None:
+        self.app = app
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.running = False
+        self._topics = [get_topic(cls) for cls in self.event_classes]
+
+    @abstractmethod
+    def position(self) -> int:
+        """The last notification id this follower has fully handled."""
+
+    @abstractmethod
+    async def handle(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[object]]], last_id: int
+    ) -> None:
+        """Handle a batch and durably record ``last_id`` as the new position."""
+
+    def read_batch(self, after: int) -> list[tuple[Notification, DomainEventProtocol[object]]]:
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=self.batch_size, topics=self._topics, inclusive_of_start=False
+        )
+        return [(n, self.app.mapper.to_domain_event(n)) for n in notifications]
+
+    async def catch_up_once(self) -> int:
+        """Handle one batch; return how many notifications it held."""
+        after = await asyncio.to_thread(self.position)
+        batch = await asyncio.to_thread(self.read_batch, after)
+        if batch:
+            await self.handle(batch, batch[-1][0].id)
+        return len(batch)
+
+    async def run(self) -> None:
+        wake = self.app.log_signal.subscribe()
+        self.running = True
+        try:
+            while True:
+                wake.clear()
+                try:
+                    handled = await self.catch_up_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.warning(
+                        "log_follower.retry", follower=self.name, error=type(error).__name__
+                    )
+                    await asyncio.sleep(self.poll_interval * 4)
+                    continue
+                if handled < self.batch_size:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), self.poll_interval)
+        finally:
+            self.running = False
+            self.app.log_signal.unsubscribe(wake)

@@ -1,0 +1,92 @@
+"""Field-level encryption of personal data in stored events, one key per subject.
+
+Domain events name their personal fields in a class attribute ``personal_fields`` and the
+attribute that holds the subject's id in ``personal_subject`` (default: the aggregate id). The
+mapper seals those fields with the subject's key before the event is stored and opens them when
+it is read; everything else (ids, codes, dates) stays readable for projections and replays.
+After erasure the fields read as ``ERASED`` and the rest of the history still folds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+
+from shared.storage.keyring import NONCE_BYTES, Keyring
+
+ERASED = "<erased>"
+SEALED_PREFIX = "wm1:"
+
+
+def personal_fields_of(event_class: type[object]) -> tuple[str, ...]:
+    return tuple(getattr(event_class, "personal_fields", ()))
+
+
+def subject_of(event: object) -> UUID:
+    attribute = getattr(type(event), "personal_subject", "originator_id")
+    subject = getattr(event, attribute)
+    return subject if isinstance(subject, UUID) else UUID(str(subject))
+
+
+class PersonalDataMapper(Mapper[UUID]):
+    def __init__(self, transcoder: Transcoder, keyring: Keyring) -> None:
+        super().__init__(transcoder=transcoder)
+        self.keyring = keyring
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        fields = personal_fields_of(type(domain_event))
+        if not fields:
+            return super().to_stored_event(domain_event)
+        subject = subject_of(domain_event)
+        key = self.keyring.key_for(subject, create=True)
+        assert key is not None
+        state = dict(vars(domain_event))
+        for field in fields:
+            if state.get(field) is not None:
+                state[field] = _seal(key, subject, field, state[field])
+        sealed = object.__new__(type(domain_event))
+        object.__setattr__(sealed, "__dict__", state)
+        return super().to_stored_event(sealed)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        event = super().to_domain_event(stored_event)
+        fields = personal_fields_of(type(event))
+        if fields:
+            subject = subject_of(event)
+            key = self.keyring.key_for(subject, create=False)
+            for field in fields:
+                value = event.__dict__.get(field)
+                if isinstance(value, str) and value.startswith(SEALED_PREFIX):
+                    event.__dict__[field] = (
+                        ERASED if key is None else _open(key, subject, field, value)
+                    )
+        return event
+
+
+def _aad(subject: UUID, field: str) -> bytes:
+    # Binds each ciphertext to its subject and field, so one cannot be moved onto another.
+    return subject.bytes + field.encode()
+
+
+def _seal(key: bytes, subject: UUID, field: str, value: Any) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    plaintext = json.dumps(value, separators=(",", ":")).encode()
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(subject, field))
+    return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + ciphertext).decode()
+
+
+def _open(key: bytes, subject: UUID, field: str, sealed: str) -> Any:
+    raw = base64.urlsafe_b64decode(sealed[len(SEALED_PREFIX) :])
+    try:
+        plaintext = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(subject, field))
+    except InvalidTag as error:
+        raise ValueError(f"personal field {field!r} failed authentication") from error
+    return json.loads(plaintext)

@@ -1,0 +1,39 @@
+"""Durable positions of log followers (the relay, each projection) in the views store."""
+
+from __future__ import annotations
+
+from shared.storage.sql import SqlCursor, SqlStore
+
+
+class LogPositions:
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._table = store.table("log_positions")
+        store.execute_script(
+            [
+                f"CREATE TABLE IF NOT EXISTS {self._table} ("
+                " follower TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            ]
+        )
+
+    def get(self, follower: str) -> int:
+        with self._store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT position FROM {self._table} WHERE follower = %s", (follower,))
+            row = cursor.fetchone()
+        return 0 if row is None else int(row["position"])
+
+    def set(self, follower: str, position: int, cursor: SqlCursor | None = None) -> None:
+        """Record the position; pass the cursor to commit it with the follower's own writes."""
+        if cursor is None:
+            with self._store.transaction() as own:
+                self.set(follower, position, own)
+            return
+        cursor.execute(
+            f"INSERT INTO {self._table} (follower, position) VALUES (%s, %s)"
+            " ON CONFLICT (follower) DO UPDATE SET position = excluded.position",
+            (follower, position),
+        )
+
+    def reset(self, follower: str) -> None:
+        with self._store.transaction() as cursor:
+            cursor.execute(f"DELETE FROM {self._table} WHERE follower = %s", (follower,))
