@@ -120,6 +120,7 @@ class Runtime:
         await self.connection.close()
         self.app.close()
         self.stores.views.close()
+        self.stores.keyring.close()
         log.info("service.stopped", service=self.settings.service.value)
 
     def readiness(self) -> dict[str, bool]:

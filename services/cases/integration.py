@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
@@ -15,7 +17,7 @@ from shared.runtime import Outbound
 PUBLISHED_EVENTS = (Journey.Opened,)
 
 
-def to_contract(event: DomainEventProtocol[object]) -> IntegrationEvent | None:
+def to_contract(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
     if isinstance(event, Journey.Opened):
         return JourneyOpenedV1(
             journey_id=event.originator_id,

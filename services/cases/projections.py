@@ -43,7 +43,7 @@ class JourneyList(Projection):
             f" ON {table} (last_contact_at DESC, journey_id)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[object]) -> None:
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         table = self.store.table(self.name)
         if isinstance(event, Journey.Opened):
             cursor.execute(

@@ -42,7 +42,7 @@ class Inbox(Projection):
             f"CREATE INDEX IF NOT EXISTS inbox_by_recipient ON {table} (recipient, created_at)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[object]) -> None:
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         if isinstance(event, Notification.Requested):
             cursor.execute(
                 f"INSERT INTO {self.store.table(self.name)}"

@@ -6,6 +6,7 @@ Aliases never leave: ``ContactMadeV1`` carries the contact's opaque id and langu
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
@@ -24,8 +25,8 @@ def outbound(app: VisitsApplication) -> Outbound:
 
 def translator(
     app: VisitsApplication,
-) -> Callable[[DomainEventProtocol[object]], IntegrationEvent | None]:
-    def translate(event: DomainEventProtocol[object]) -> IntegrationEvent | None:
+) -> Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]:
+    def translate(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
         if isinstance(event, Visit.ContactMade):
             return ContactMadeV1(
                 contact_id=event.contact_id,

@@ -59,7 +59,7 @@ def encode(event: IntegrationEvent, *, service: str, position: int, time: dateti
 def decode(payload: bytes) -> Envelope:
     try:
         cloud_event = _FORMAT.read(None, payload)
-    except (ValueError, TypeError, KeyError, BaseCloudEventException) as error:
+    except (ValueError, TypeError, KeyError, AttributeError, BaseCloudEventException) as error:
         raise ContractViolation(
             f"not a CloudEvents 1.0 JSON envelope: {type(error).__name__}"
         ) from error

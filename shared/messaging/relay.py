@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from uuid import UUID
 
 import structlog
 from eventsourcing.domain import DomainEventProtocol
@@ -28,7 +29,7 @@ from shared.storage.positions import LogPositions
 
 log = structlog.get_logger(__name__)
 
-Translator = Callable[[DomainEventProtocol[object]], IntegrationEvent | None]
+Translator = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
 
 
 class Relay(LogFollower):
@@ -63,7 +64,7 @@ class Relay(LogFollower):
         return self._positions.get(self.name)
 
     async def handle(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[object]]], last_id: int
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
         js = await self._connection.jetstream()
         if not self._provisioned:

@@ -58,7 +58,10 @@ def event_store_env(settings: Settings) -> EventStoreEnv:
         # connections (research/eventsourcing.md §3).
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
-        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+        # Not "y": in eventsourcing 9.5.6 the stored-function insert path ignores the
+        # ``tracking`` of a process recorder, so an upstream position would silently not be
+        # recorded with its effects (found by tests/unit/test_cases_application.py).
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "POSTGRES_CONNECT_TIMEOUT": "10",
     }
 

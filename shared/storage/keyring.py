@@ -82,6 +82,9 @@ class Keyring:
         with self._lock:
             self._cache.pop(subject, None)
 
+    def close(self) -> None:
+        self._store.close()
+
     def _read(self, subject: UUID) -> dict[str, str | None] | None:
         with self._store.transaction(commit=False) as cursor:
             cursor.execute(

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from uuid import UUID
 
 import structlog
 from eventsourcing.domain import DomainEventProtocol
@@ -44,11 +45,11 @@ class LogFollower(ABC):
 
     @abstractmethod
     async def handle(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[object]]], last_id: int
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
         """Handle a batch and durably record ``last_id`` as the new position."""
 
-    def read_batch(self, after: int) -> list[tuple[Notification, DomainEventProtocol[object]]]:
+    def read_batch(self, after: int) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
         notifications = self.app.recorder.select_notifications(
             start=after, limit=self.batch_size, topics=self._topics, inclusive_of_start=False
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from abc import abstractmethod
 from collections.abc import Sequence
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
@@ -40,14 +41,14 @@ class Projection(LogFollower):
         """Idempotent DDL for this read model's tables."""
 
     @abstractmethod
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[object]) -> None:
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         """Fold one event into the read model."""
 
     def position(self) -> int:
         return self.positions.get(self.name)
 
     def apply_batch(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[object]]], last_id: int
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
         with self.store.transaction() as cursor:
             for _, event in batch:
@@ -55,7 +56,7 @@ class Projection(LogFollower):
             self.positions.set(self.name, last_id, cursor)
 
     async def handle(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[object]]], last_id: int
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
         await asyncio.to_thread(self.apply_batch, batch, last_id)
 

@@ -3,6 +3,7 @@ the synchronous event store never blocks the event loop."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -14,7 +15,7 @@ from shared.http.etag import etag_for
 
 router = APIRouter(tags=["visits"])
 
-_PROBLEMS = {
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The visit id is already recorded with different content"},
     413: {"description": "The body is too large"},
     422: {"description": "A field is invalid, or the Idempotency-Key was reused"},

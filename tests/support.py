@@ -1,0 +1,73 @@
+"""Helpers the test layers share: settings for a temporary service, and polling."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from shared.settings import ServiceName, Settings
+
+POSTGRES_DSN_VARIABLE = "WAYMARK_TEST_POSTGRES_DSN"
+T = TypeVar("T")
+
+
+def postgres_dsn() -> str | None:
+    return os.environ.get(POSTGRES_DSN_VARIABLE) or None
+
+
+def new_master_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def make_settings(
+    service: ServiceName,
+    var_dir: Path,
+    *,
+    nats_url: str = "nats://127.0.0.1:1",
+    database_url: str | None = None,
+    schema_prefix: str | None = None,
+    master_key: str | None = None,
+    **overrides: object,
+) -> Settings:
+    values: dict[str, object] = {
+        "service": service,
+        "var_dir": var_dir,
+        "nats_servers": [nats_url],
+        "master_key": master_key or new_master_key(),
+        "log_poll_interval_s": 0.1,
+        "retry_base_delay_s": 0.2,
+        "retry_max_delay_s": 1.0,
+        "log_json": False,
+    }
+    if database_url is not None:
+        values["database_url"] = database_url
+        values["postgres_schema"] = f"{schema_prefix or 'test'}_{service.value}"
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def unique_schema_prefix() -> str:
+    return "t" + uuid.uuid4().hex[:12]
+
+
+def wait_until(
+    probe: Callable[[], T | None],
+    timeout: float = 15.0,
+    interval: float = 0.05,
+    message: str = "condition",
+) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``message`` after timeout."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}; last={last!r}")

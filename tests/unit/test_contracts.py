@@ -1,0 +1,102 @@
+"""Integration contracts and their CloudEvents envelope."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from shared.contracts import (
+    ContactMadeV1,
+    IntegrationEvent,
+    JourneyOpenedV1,
+    VisitCompletedV1,
+    registered_contracts,
+)
+from shared.contracts.envelope import ContractViolation, decode, encode
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+EXAMPLES: list[IntegrationEvent] = [
+    ContactMadeV1(
+        contact_id=uuid4(), visit_id=uuid4(), language="pt-BR", occurred_at=NOW, recorded_at=NOW
+    ),
+    VisitCompletedV1(
+        visit_id=uuid4(),
+        languages_offered=["ro", "zh-Hant"],
+        contact_count=2,
+        started_at=NOW,
+        completed_at=NOW,
+        recorded_at=NOW,
+    ),
+    JourneyOpenedV1(journey_id=uuid4(), contact_id=uuid4(), opened_at=NOW, recorded_at=NOW),
+]
+
+# Words that would mean personal text is crossing service lines.
+PERSONAL_FIELD_WORDS = ("alias", "name", "note", "description", "text", "email", "phone")
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: type(e).__name__)
+def test_every_contract_round_trips_through_the_envelope(event: IntegrationEvent) -> None:
+    payload = encode(event, service="visits", position=42, time=NOW)
+    document = json.loads(payload)
+    assert document["specversion"] == "1.0"
+    assert document["id"] == "visits:42" and document["position"] == 42
+    assert document["type"] == event.event_type
+    assert document["subject"] == event.aggregate_id()
+    envelope = decode(payload)
+    assert envelope.event == event
+    assert (envelope.source_service, envelope.position) == ("visits", 42)
+
+
+def test_every_contract_is_registered_versioned_and_free_of_personal_fields() -> None:
+    contracts = registered_contracts()
+    assert {c.__name__ for c in contracts.values()} >= {type(e).__name__ for e in EXAMPLES}
+    for event_type, contract in contracts.items():
+        assert event_type.startswith("org.waymark.") and event_type.endswith(".v1")
+        assert contract.subject.split(".")[0] in {"visits", "cases", "notifications"}
+        for field in contract.model_fields:
+            assert not any(word in field for word in PERSONAL_FIELD_WORDS), (contract, field)
+
+
+def test_a_consumer_ignores_fields_added_by_a_newer_producer() -> None:
+    payload = json.loads(encode(EXAMPLES[0], service="visits", position=1, time=NOW))
+    payload["data"]["added_later"] = "x"
+    assert decode(json.dumps(payload).encode()).event == EXAMPLES[0]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda d: d["data"].pop("contact_id"), "data.contact_id: Field required"),
+        (lambda d: d["data"].update(language="not a language tag"), "data.language"),
+        (lambda d: d["data"].update(occurred_at="2026-11-28T12:00:00"), "data.occurred_at"),
+        (lambda d: d.update(type="org.waymark.visits.unknown.v9"), "unknown event type"),
+        (lambda d: d.pop("position"), "position"),
+        (lambda d: d.update(position=0), "position"),
+        (lambda d: d.update(source="/elsewhere/visits"), "source"),
+        (lambda d: d.update(data="text"), "data"),
+    ],
+)
+def test_a_message_that_breaks_its_contract_is_a_violation_with_a_reason(mutate, reason) -> None:
+    document = json.loads(encode(EXAMPLES[0], service="visits", position=7, time=NOW))
+    mutate(document)
+    with pytest.raises(ContractViolation) as caught:
+        decode(json.dumps(document).encode())
+    assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize("payload", [b"", b"not json", b"[]", b'{"specversion": "1.0"}'])
+def test_garbage_is_a_violation(payload: bytes) -> None:
+    with pytest.raises(ContractViolation):
+        decode(payload)
+
+
+def test_a_violation_reason_never_repeats_the_offending_input() -> None:
+    document = json.loads(encode(EXAMPLES[0], service="visits", position=7, time=NOW))
+    document["data"]["contact_id"] = "Maria from flat 3"
+    with pytest.raises(ContractViolation) as caught:
+        decode(json.dumps(document).encode())
+    assert "Maria" not in str(caught.value)

@@ -1,0 +1,110 @@
+"""Per-subject keys and the encrypting mapper: the seam for crypto-shredding."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from eventsourcing.utils import get_topic
+
+from services.visits.application import VisitsApplication
+from services.visits.domain import Visit
+from shared.storage.keyring import Keyring, SubjectErasedError
+from shared.storage.personal_data import ERASED, PersonalDataMapper
+from shared.storage.sql import SqlStore
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def keyring(tmp_path: Path) -> Keyring:
+    return Keyring(SqlStore.sqlite(tmp_path / "keys.sqlite"), secrets.token_bytes(32))
+
+
+@pytest.fixture
+def mapper(keyring: Keyring) -> PersonalDataMapper:
+    transcoder = JSONTranscoder()
+    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
+    return PersonalDataMapper(transcoder, keyring)
+
+
+def contact_event(contact_id=None, alias="Ana Marker-7f3a") -> Visit.ContactMade:
+    visit = Visit(
+        id=uuid4(),
+        premises_label="P",
+        team="t",
+        volunteers=[],
+        languages_offered=[],
+        occurred_at=NOW,
+        actor="v",
+    )
+    visit.make_contact(contact_id or uuid4(), alias, "ro", NOW, "v")
+    event = visit.collect_events()[-1]
+    assert isinstance(event, Visit.ContactMade)
+    return event
+
+
+def test_the_alias_is_sealed_at_rest_and_opened_on_read(mapper: PersonalDataMapper) -> None:
+    event = contact_event()
+    stored = mapper.to_stored_event(event)
+    assert b"Marker-7f3a" not in stored.state and b"wm1:" in stored.state
+    assert event.contact_id.hex.encode() in stored.state  # ids stay readable for replays
+    assert mapper.to_domain_event(stored).alias == "Ana Marker-7f3a"  # type: ignore[attr-defined]
+
+
+def test_each_contact_has_its_own_key(keyring: Keyring) -> None:
+    first, second = uuid4(), uuid4()
+    assert keyring.key_for(first, create=True) != keyring.key_for(second, create=True)
+    assert keyring.key_for(first, create=False) == keyring.key_for(first, create=True)
+
+
+def test_forgetting_a_subject_erases_only_her_fields(
+    mapper: PersonalDataMapper, keyring: Keyring
+) -> None:
+    hers, other = contact_event(alias="Hers"), contact_event(alias="Other")
+    stored_hers, stored_other = mapper.to_stored_event(hers), mapper.to_stored_event(other)
+    keyring.forget(hers.contact_id)
+    erased = mapper.to_domain_event(stored_hers)
+    assert erased.alias == ERASED  # type: ignore[attr-defined]
+    assert erased.contact_id == hers.contact_id  # type: ignore[attr-defined]  # history folds
+    assert mapper.to_domain_event(stored_other).alias == "Other"  # type: ignore[attr-defined]
+    with pytest.raises(SubjectErasedError):
+        mapper.to_stored_event(contact_event(contact_id=hers.contact_id))
+
+
+def test_a_ciphertext_moved_onto_another_subject_is_rejected(mapper: PersonalDataMapper) -> None:
+    first, second = contact_event(alias="First"), contact_event(alias="Second")
+    stored_first, stored_second = mapper.to_stored_event(first), mapper.to_stored_event(second)
+    swapped = stored_second.state.replace(
+        str(second.contact_id).replace("-", "").encode(),
+        str(first.contact_id).replace("-", "").encode(),
+    )
+    assert swapped != stored_second.state
+    with pytest.raises(Exception, match="authentication"):
+        mapper.to_domain_event(
+            StoredEvent(
+                stored_second.originator_id,
+                stored_second.originator_version,
+                get_topic(Visit.ContactMade),
+                swapped,
+            )
+        )
+    assert stored_first  # untouched
+
+
+def test_the_keyring_refuses_a_wrong_master_key(tmp_path: Path) -> None:
+    store = SqlStore.sqlite(tmp_path / "keys.sqlite")
+    subject = uuid4()
+    Keyring(store, secrets.token_bytes(32)).key_for(subject, create=True)
+    with pytest.raises(Exception):  # noqa: B017 - InvalidTag from cryptography
+        Keyring(store, secrets.token_bytes(32)).key_for(subject, create=False)
+
+
+def test_the_master_key_must_be_256_bits(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Keyring(SqlStore.sqlite(tmp_path / "k.sqlite"), base64.b64decode("AAAA"))
