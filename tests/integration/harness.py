@@ -1,0 +1,55 @@
+"""Run a service's runtime in-process against real NATS, and read streams directly."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nats.aio.client import Client
+from nats.js.errors import NotFoundError
+
+from shared.runtime import Assemble, Runtime
+from shared.settings import ServiceName
+from tests.support import make_settings
+
+T = TypeVar("T")
+
+
+async def start_runtime(service: ServiceName, assemble: Assemble, var_dir: Path,
+                        nats_url: str, database: tuple[str | None, str | None],
+                        **overrides: Any) -> Runtime:
+    url, prefix = database
+    settings = make_settings(service, var_dir, nats_url=nats_url, database_url=url,
+                             schema_prefix=prefix, **overrides)
+    runtime = Runtime(settings, assemble)
+    await runtime.start()
+    return runtime
+
+
+async def stream_messages(nc: Client, stream: str) -> list[Any]:
+    """Every message stored in a stream, in order (an empty list if the stream is missing)."""
+    js = nc.jetstream()
+    try:
+        info = await js.stream_info(stream)
+    except NotFoundError:
+        return []
+    messages = []
+    for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+        messages.append(await js.get_msg(stream, sequence))
+    return messages
+
+
+async def eventually(probe: Callable[[], Any], timeout: float = 15.0, message: str = "") -> Any:
+    """Await until ``probe()`` (sync or async) returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last = None
+    while asyncio.get_running_loop().time() < deadline:
+        last = probe()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {message or 'condition'}; last={last!r}")

@@ -1,0 +1,138 @@
+"""The durable consumer against a real nats-server: once, in order, and never stuck."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+from nats.aio.client import Client
+
+from services.cases.application import CasesApplication
+from services.cases.domain import Journey
+from services.cases.main import assemble
+from shared.contracts import ContactMadeV1
+from shared.contracts.envelope import encode
+from shared.contracts.streams import VISITS_STREAM
+from shared.messaging.streams import ensure_streams
+from shared.nats_server import NatsServer
+from shared.runtime import Runtime
+from shared.settings import ServiceName
+from tests.integration.harness import eventually, start_runtime, stream_messages
+from tests.support import make_settings
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+def contact_made(contact_id=None) -> ContactMadeV1:
+    return ContactMadeV1(contact_id=contact_id or uuid4(), visit_id=uuid4(), language="ro",
+                         occurred_at=T0, recorded_at=T0)
+
+
+async def publish(nc: Client, payload: bytes, msg_id: str,
+                  subject: str = "visits.contact_made.v1") -> None:
+    await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+
+
+async def cases_runtime(nats_server: NatsServer, nc: Client, tmp_path: Path, database) -> Runtime:
+    await ensure_streams(nc.jetstream(), (VISITS_STREAM,),
+                         make_settings(ServiceName.CASES, tmp_path))
+    return await start_runtime(ServiceName.CASES, assemble, tmp_path / "var", nats_server.url,
+                               database)
+
+
+def journey_exists(app: CasesApplication, contact_id) -> bool:
+    try:
+        app.get_journey(Journey.create_id(contact_id))
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+async def test_a_message_delivered_twice_has_one_effect(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
+    try:
+        app = runtime.app
+        assert isinstance(app, CasesApplication)
+        event = contact_made()
+        payload = encode(event, service="visits", position=1, time=T0)
+        await publish(nc, payload, "visits:1")
+        await eventually(lambda: journey_exists(app, event.contact_id), message="journey")
+        events_before = app.max_notification_id()
+        # The same upstream event again, past JetStream's de-duplication (another msg id).
+        await publish(nc, payload, "replayed-copy")
+        await eventually(lambda: runtime.consumers[0].applied >= 2, message="second delivery")
+        assert app.max_notification_id() == events_before
+        assert app.get_journey(Journey.create_id(event.contact_id)).version == 2
+    finally:
+        await runtime.stop()
+
+
+async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_loop_goes_on(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
+    try:
+        app = runtime.app
+        assert isinstance(app, CasesApplication)
+        await publish(nc, b"this is not a cloud event", "bad-1")
+        good = contact_made()
+        await publish(nc, encode(good, service="visits", position=2, time=T0), "visits:2")
+        await eventually(lambda: journey_exists(app, good.contact_id), message="good applied")
+        dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="DLQ")
+        assert len(dead) == 1
+        assert dead[0].subject == "deadletter.cases-from-visits"
+        assert dead[0].data == b"this is not a cloud event"
+        assert "CloudEvents" in dead[0].headers["Waymark-Dead-Letter-Reason"]
+        assert dead[0].headers["Waymark-Original-Subject"] == "visits.contact_made.v1"
+        assert runtime.consumers[0].running
+    finally:
+        await runtime.stop()
+
+
+async def test_an_event_claiming_another_source_is_dead_lettered(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
+    try:
+        forged = encode(contact_made(), service="cases", position=1, time=T0)
+        await publish(nc, forged, "forged")
+        dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="DLQ")
+        assert "source" in dead[0].headers["Waymark-Dead-Letter-Reason"]
+    finally:
+        await runtime.stop()
+
+
+async def test_a_transient_failure_is_retried_and_applied_once_in_order(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
+) -> None:
+    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
+    try:
+        app = runtime.app
+        assert isinstance(app, CasesApplication)
+        original = app.record_contact_from_visit
+        failures = {"left": 2}
+
+        def flaky(*args, **kwargs):
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                raise ConnectionError("store briefly unavailable")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(app, "record_contact_from_visit", flaky)
+        events = [contact_made() for _ in range(3)]
+        for position, event in enumerate(events, start=1):
+            await publish(nc, encode(event, service="visits", position=position, time=T0),
+                          f"visits:{position}")
+        await eventually(lambda: all(journey_exists(app, e.contact_id) for e in events),
+                         timeout=20, message="all applied after retries")
+        assert failures["left"] == 0
+        opened = [
+            app.get_journey(Journey.create_id(e.contact_id)).created_on for e in events
+        ]
+        assert opened == sorted(opened)  # the batch was nak-ed as a whole, order kept
+        assert runtime.consumers[0].dead_lettered == 0
+    finally:
+        await runtime.stop()

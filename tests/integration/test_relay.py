@@ -1,0 +1,109 @@
+"""The outbox relay against a real nats-server: in order, once, and nothing lost when NATS is down."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+from nats.aio.client import Client
+
+from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.main import assemble
+from shared.nats_server import NatsServer
+from shared.settings import ServiceName
+from tests.integration.harness import eventually, start_runtime, stream_messages
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+def visit(contacts: int) -> CompletedVisit:
+    return CompletedVisit(
+        visit_id=uuid4(), premises_label="P", team="t", volunteers=(), languages_offered=("ro",),
+        started_at=T0, completed_at=T0 + timedelta(hours=1),
+        contacts=tuple(ContactInput(uuid4(), f"Secret alias {n}", "ro", T0) for n in range(contacts)),
+    )
+
+
+async def test_committed_events_are_published_in_order_with_their_ids_and_no_alias(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    runtime = await start_runtime(ServiceName.VISITS, assemble, tmp_path / "var",
+                                  nats_server.url, database)
+    try:
+        app = runtime.app
+        assert isinstance(app, VisitsApplication)
+        for contacts in (2, 1):
+            app.record_completed_visit(visit(contacts), actor="v-1")
+        messages = await eventually(
+            lambda: _has(stream_messages(nc, "VISITS"), 5), message="5 published events"
+        )
+        ids = [m.headers["Nats-Msg-Id"] for m in messages]
+        positions = [json.loads(m.data)["position"] for m in messages]
+        assert positions == sorted(positions) and len(set(ids)) == 5
+        assert ids == [f"visits:{p}" for p in positions]
+        assert [m.subject for m in messages] == [
+            "visits.contact_made.v1", "visits.contact_made.v1", "visits.visit_completed.v1",
+            "visits.contact_made.v1", "visits.visit_completed.v1",
+        ]
+        assert all(b"Secret alias" not in m.data for m in messages)
+    finally:
+        await runtime.stop()
+
+
+async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twice(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    runtime = await start_runtime(ServiceName.VISITS, assemble, tmp_path / "var",
+                                  nats_server.url, database)
+    try:
+        app = runtime.app
+        assert isinstance(app, VisitsApplication)
+        app.record_completed_visit(visit(3), actor="v-1")
+        await eventually(lambda: _has(stream_messages(nc, "VISITS"), 4), message="4 events")
+        # As if the relay crashed after publishing but before saving its position.
+        assert runtime.relay is not None
+        runtime.stores.positions.reset("relay")
+        published_before = runtime.relay.published
+        await eventually(lambda: runtime.relay.published >= published_before + 4,
+                         message="the batch published again")
+        assert len(await stream_messages(nc, "VISITS")) == 4
+    finally:
+        await runtime.stop()
+
+
+async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
+    tmp_path: Path, database
+) -> None:
+    from shared.nats_server import free_port
+
+    server = NatsServer(tmp_path / "nats", free_port())
+    runtime = await start_runtime(ServiceName.VISITS, assemble, tmp_path / "var", server.url,
+                                  database)
+    try:
+        app = runtime.app
+        assert isinstance(app, VisitsApplication)
+        for _ in range(5):
+            app.record_completed_visit(visit(1), actor="v-1")  # NATS has never been up
+        assert not runtime.connection.is_connected
+        server.start()
+        import nats
+
+        client = await nats.connect(server.url)
+        try:
+            messages = await eventually(lambda: _has(stream_messages(client, "VISITS"), 10),
+                                        timeout=30, message="10 events after NATS came up")
+            assert len({m.headers["Nats-Msg-Id"] for m in messages}) == 10
+        finally:
+            await client.close()
+    finally:
+        await runtime.stop()
+        server.stop()
+
+
+async def _has(messages_coroutine, count: int):
+    messages = await messages_coroutine
+    if len(messages) > count:
+        raise AssertionError(f"{len(messages)} messages, expected {count}")
+    return messages if len(messages) == count else None
