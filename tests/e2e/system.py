@@ -1,0 +1,113 @@
+"""The whole system as real processes: a nats-server and the three services, on free ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.cli import ensure_master_key
+from shared.nats_server import NatsServer, free_port, wait_for_port
+from shared.settings import ServiceName
+from tests.support import wait_until
+
+SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
+
+
+class System:
+    def __init__(self, root: Path, database_url: str | None = None,
+                 schema_prefix: str | None = None) -> None:
+        self.root = root
+        self.var_dir = root / "var"
+        self.logs = root / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.nats = NatsServer(self.var_dir / "nats", free_port(),
+                               log_file=self.logs / "nats.log")
+        self.ports = {service: free_port() for service in SERVICES}
+        self.processes: dict[ServiceName, subprocess.Popen[bytes]] = {}
+        self.master_key_file = ensure_master_key(self.var_dir / "secrets" / "master.key")
+        self.database_url = database_url
+        self.schema_prefix = schema_prefix
+
+    def url(self, service: ServiceName) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def start(self) -> System:
+        self.nats.start()
+        for service in SERVICES:
+            self.start_service(service)
+        for service in SERVICES:
+            self.wait_ready(service)
+        return self
+
+    def start_service(self, service: ServiceName) -> None:
+        env = {
+            **os.environ,
+            "WAYMARK_SERVICE": service.value,
+            "WAYMARK_PORT": str(self.ports[service]),
+            "WAYMARK_VAR_DIR": str(self.var_dir),
+            "WAYMARK_NATS_SERVERS": self.nats.url,
+            "WAYMARK_MASTER_KEY_FILE": str(self.master_key_file),
+            "WAYMARK_LOG_POLL_INTERVAL_S": "0.1",
+            "WAYMARK_RETRY_BASE_DELAY_S": "0.2",
+            "WAYMARK_RETRY_MAX_DELAY_S": "2",
+        }
+        if self.database_url:
+            env["WAYMARK_DATABASE_URL"] = self.database_url
+            env["WAYMARK_POSTGRES_SCHEMA"] = f"{self.schema_prefix}_{service.value}"
+        log = (self.logs / f"{service.value}.log").open("ab")
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "serve", service.value],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_for_port("127.0.0.1", self.ports[service], timeout=30)
+
+    def wait_ready(self, service: ServiceName, timeout: float = 30) -> None:
+        def ready() -> bool:
+            try:
+                return httpx.get(self.url(service) + "/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(ready, timeout=timeout, message=f"{service} ready")
+
+    def kill(self, service: ServiceName) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
+        process = self.processes.pop(service)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+        self.nats.stop()
+
+    # --- reading the system over HTTP ---------------------------------------------------
+
+    def post_visit(self, body: dict[str, Any], **headers: str) -> httpx.Response:
+        return httpx.post(self.url(ServiceName.VISITS) + "/visits", json=body, headers=headers,
+                          timeout=10)
+
+    def journeys(self) -> dict[str, Any]:
+        response = httpx.get(self.url(ServiceName.CASES) + "/journeys",
+                             params={"limit": 200}, timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def inbox(self) -> dict[str, Any]:
+        response = httpx.get(self.url(ServiceName.NOTIFICATIONS) + "/inbox",
+                             params={"recipient": "role:caseworker", "limit": 200}, timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
