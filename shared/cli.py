@@ -123,9 +123,9 @@ def run(
     try:
         for port in ports.values():
             wait_for_port(host, port, timeout=60)
-        typer.echo(f"NATS        {nats_url}")
+        typer.echo(f"{'nats':<14}{nats_url}")
         for service, port in ports.items():
-            typer.echo(f"{service.value:<12}http://{host}:{port}   docs: http://{host}:{port}/docs")
+            typer.echo(f"{service.value:<14}http://{host}:{port}   docs: http://{host}:{port}/docs")
         typer.echo(f"Data in {var_dir}. Ctrl-C stops everything.")
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.2)

@@ -129,7 +129,7 @@ class Runtime:
             self.app.max_notification_id()
             self.stores.views.ping()
             checks["store"] = True
-        except Exception:
+        except Exception:  # noqa: BLE001 - reported, not raised: this is the health check
             checks["store"] = False
         if self.relay is not None:
             checks["relay"] = self.relay.running

@@ -54,7 +54,7 @@ class NatsConnection:
         if self._client is not None and not self._client.is_closed:
             try:
                 await asyncio.wait_for(self._client.drain(), 5.0)
-            except Exception:
+            except Exception:  # noqa: BLE001 - shutting down: closing is all that is left
                 with contextlib.suppress(Exception):
                     await self._client.close()
 
@@ -65,7 +65,7 @@ class NatsConnection:
                 self._client = await nats.connect(**self._options())
             except asyncio.CancelledError:
                 raise
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - retried until NATS is reachable
                 log.info("nats.unreachable", error=type(error).__name__, retry_in_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

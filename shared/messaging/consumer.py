@@ -73,7 +73,7 @@ class DurableConsumer:
                     await self._consume(js, subscription)
                 except asyncio.CancelledError:
                     raise
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 - reconnect and go on
                     log.warning("consumer.restart", consumer=self.name, error=type(error).__name__)
                     await asyncio.sleep(1.0)
         finally:
@@ -127,7 +127,7 @@ class DurableConsumer:
             await asyncio.to_thread(handler, envelope.event, tracking)
         except sub.permanent_errors as error:
             return await self._dead_letter(js, message, f"rejected: {type(error).__name__}")
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - anything else may heal: retry later
             log.warning(
                 "consumer.retry",
                 consumer=self.name,
@@ -157,7 +157,7 @@ class DurableConsumer:
                 stream=DEAD_LETTER_STREAM.name,
                 headers=headers,
             )
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - keep the message until it is safely copied
             log.warning(
                 "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
             )

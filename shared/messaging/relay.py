@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -63,6 +64,22 @@ class Relay(LogFollower):
     def position(self) -> int:
         return self._positions.get(self.name)
 
+    def _translate_batch(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
+    ) -> list[tuple[int, IntegrationEvent, bytes]]:
+        messages = []
+        for notification, event in batch:
+            contract = self._translate(event)
+            if contract is not None:
+                payload = encode(
+                    contract,
+                    service=self.app.name,
+                    position=notification.id,
+                    time=event.timestamp,  # type: ignore[attr-defined]
+                )
+                messages.append((notification.id, contract, payload))
+        return messages
+
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
@@ -70,27 +87,20 @@ class Relay(LogFollower):
         if not self._provisioned:
             await ensure_streams(js, (self._stream,), self._settings)
             self._provisioned = True
-        acks = []
-        for notification, event in batch:
-            contract = self._translate(event)
-            if contract is None:
-                continue
-            payload = encode(
-                contract,
-                service=self.app.name,
-                position=notification.id,
-                time=event.timestamp,  # type: ignore[attr-defined]
-            )
-            acks.append(
-                await js.publish_async(
-                    contract.subject,
-                    payload,
-                    stream=self._stream.name,
-                    headers={"Nats-Msg-Id": message_id(self.app.name, notification.id)},
-                    wait_stall=self._publish_timeout,
-                )
-            )
+        # Translating may read the store (a visit as it was when completed): off the loop.
+        messages = await asyncio.to_thread(self._translate_batch, batch)
+        acks: list[asyncio.Future[Any]] = []
         try:
+            for position, contract, payload in messages:
+                acks.append(
+                    await js.publish_async(
+                        contract.subject,
+                        payload,
+                        stream=self._stream.name,
+                        headers={"Nats-Msg-Id": message_id(self.app.name, position)},
+                        wait_stall=self._publish_timeout,
+                    )
+                )
             # publish_async futures have no timeout of their own (research §2).
             await asyncio.wait_for(asyncio.gather(*acks), self._publish_timeout)
         except BaseException:

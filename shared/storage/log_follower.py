@@ -73,7 +73,7 @@ class LogFollower(ABC):
                     handled = await self.catch_up_once()
                 except asyncio.CancelledError:
                     raise
-                except Exception as error:
+                except Exception as error:  # noqa: BLE001 - a follower must outlive any one failure
                     log.warning(
                         "log_follower.retry", follower=self.name, error=type(error).__name__
                     )

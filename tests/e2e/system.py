@@ -20,14 +20,14 @@ SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
 
 class System:
-    def __init__(self, root: Path, database_url: str | None = None,
-                 schema_prefix: str | None = None) -> None:
+    def __init__(
+        self, root: Path, database_url: str | None = None, schema_prefix: str | None = None
+    ) -> None:
         self.root = root
         self.var_dir = root / "var"
         self.logs = root / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
-        self.nats = NatsServer(self.var_dir / "nats", free_port(),
-                               log_file=self.logs / "nats.log")
+        self.nats = NatsServer(self.var_dir / "nats", free_port(), log_file=self.logs / "nats.log")
         self.ports = {service: free_port() for service in SERVICES}
         self.processes: dict[ServiceName, subprocess.Popen[bytes]] = {}
         self.master_key_file = ensure_master_key(self.var_dir / "secrets" / "master.key")
@@ -63,7 +63,9 @@ class System:
         log = (self.logs / f"{service.value}.log").open("ab")
         self.processes[service] = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "serve", service.value],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for_port("127.0.0.1", self.ports[service], timeout=30)
 
@@ -97,17 +99,22 @@ class System:
     # --- reading the system over HTTP ---------------------------------------------------
 
     def post_visit(self, body: dict[str, Any], **headers: str) -> httpx.Response:
-        return httpx.post(self.url(ServiceName.VISITS) + "/visits", json=body, headers=headers,
-                          timeout=10)
+        return httpx.post(
+            self.url(ServiceName.VISITS) + "/visits", json=body, headers=headers, timeout=10
+        )
 
     def journeys(self) -> dict[str, Any]:
-        response = httpx.get(self.url(ServiceName.CASES) + "/journeys",
-                             params={"limit": 200}, timeout=10)
+        response = httpx.get(
+            self.url(ServiceName.CASES) + "/journeys", params={"limit": 200}, timeout=10
+        )
         response.raise_for_status()
         return dict(response.json())
 
     def inbox(self) -> dict[str, Any]:
-        response = httpx.get(self.url(ServiceName.NOTIFICATIONS) + "/inbox",
-                             params={"recipient": "role:caseworker", "limit": 200}, timeout=10)
+        response = httpx.get(
+            self.url(ServiceName.NOTIFICATIONS) + "/inbox",
+            params={"recipient": "role:caseworker", "limit": 200},
+            timeout=10,
+        )
         response.raise_for_status()
         return dict(response.json())

@@ -69,8 +69,10 @@ async def _stream(system: System, stream: str) -> list[Any]:
     try:
         js = nc.jetstream()
         info = await js.stream_info(stream)
-        return [await js.get_msg(stream, s)
-                for s in range(info.state.first_seq, info.state.last_seq + 1)]
+        return [
+            await js.get_msg(stream, s)
+            for s in range(info.state.first_seq, info.state.last_seq + 1)
+        ]
     finally:
         await nc.close()
 
@@ -100,8 +102,9 @@ def test_the_same_message_delivered_twice_has_one_effect(system: System) -> None
     system.post_visit(bodies[0])
     journeys = expected_journeys(bodies)
     wait_for_exactly(system, journeys)
-    original = next(m for m in asyncio.run(_stream(system, "VISITS"))
-                    if m.subject == "visits.contact_made.v1")
+    original = next(
+        m for m in asyncio.run(_stream(system, "VISITS")) if m.subject == "visits.contact_made.v1"
+    )
     asyncio.run(_publish(system, original.subject, original.data, "a-redelivered-copy"))
     time.sleep(1.5)  # more than enough for the copy to be consumed
     wait_for_exactly(system, journeys)

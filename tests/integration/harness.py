@@ -17,12 +17,18 @@ from tests.support import make_settings
 T = TypeVar("T")
 
 
-async def start_runtime(service: ServiceName, assemble: Assemble, var_dir: Path,
-                        nats_url: str, database: tuple[str | None, str | None],
-                        **overrides: Any) -> Runtime:
+async def start_runtime(
+    service: ServiceName,
+    assemble: Assemble,
+    var_dir: Path,
+    nats_url: str,
+    database: tuple[str | None, str | None],
+    **overrides: Any,
+) -> Runtime:
     url, prefix = database
-    settings = make_settings(service, var_dir, nats_url=nats_url, database_url=url,
-                             schema_prefix=prefix, **overrides)
+    settings = make_settings(
+        service, var_dir, nats_url=nats_url, database_url=url, schema_prefix=prefix, **overrides
+    )
     runtime = Runtime(settings, assemble)
     await runtime.start()
     return runtime
@@ -41,9 +47,11 @@ async def stream_messages(nc: Client, stream: str) -> list[Any]:
     return messages
 
 
-async def eventually(probe: Callable[[], Any], timeout: float = 15.0, message: str = "") -> Any:
+async def eventually(
+    probe: Callable[[], Any], within: float = 15.0, message: str = "condition"
+) -> Any:
     """Await until ``probe()`` (sync or async) returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     last = None
     while asyncio.get_running_loop().time() < deadline:
         last = probe()
@@ -52,4 +60,4 @@ async def eventually(probe: Callable[[], Any], timeout: float = 15.0, message: s
         if last:
             return last
         await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {message or 'condition'}; last={last!r}")
+    raise AssertionError(f"gave up after {within}s waiting for {message}; last={last!r}")

@@ -25,20 +25,28 @@ T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 def contact_made(contact_id=None) -> ContactMadeV1:
-    return ContactMadeV1(contact_id=contact_id or uuid4(), visit_id=uuid4(), language="ro",
-                         occurred_at=T0, recorded_at=T0)
+    return ContactMadeV1(
+        contact_id=contact_id or uuid4(),
+        visit_id=uuid4(),
+        language="ro",
+        occurred_at=T0,
+        recorded_at=T0,
+    )
 
 
-async def publish(nc: Client, payload: bytes, msg_id: str,
-                  subject: str = "visits.contact_made.v1") -> None:
+async def publish(
+    nc: Client, payload: bytes, msg_id: str, subject: str = "visits.contact_made.v1"
+) -> None:
     await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
 
 
 async def cases_runtime(nats_server: NatsServer, nc: Client, tmp_path: Path, database) -> Runtime:
-    await ensure_streams(nc.jetstream(), (VISITS_STREAM,),
-                         make_settings(ServiceName.CASES, tmp_path))
-    return await start_runtime(ServiceName.CASES, assemble, tmp_path / "var", nats_server.url,
-                               database)
+    await ensure_streams(
+        nc.jetstream(), (VISITS_STREAM,), make_settings(ServiceName.CASES, tmp_path)
+    )
+    return await start_runtime(
+        ServiceName.CASES, assemble, tmp_path / "var", nats_server.url, database
+    )
 
 
 def journey_exists(app: CasesApplication, contact_id) -> bool:
@@ -124,14 +132,18 @@ async def test_a_transient_failure_is_retried_and_applied_once_in_order(
         monkeypatch.setattr(app, "record_contact_from_visit", flaky)
         events = [contact_made() for _ in range(3)]
         for position, event in enumerate(events, start=1):
-            await publish(nc, encode(event, service="visits", position=position, time=T0),
-                          f"visits:{position}")
-        await eventually(lambda: all(journey_exists(app, e.contact_id) for e in events),
-                         timeout=20, message="all applied after retries")
+            await publish(
+                nc,
+                encode(event, service="visits", position=position, time=T0),
+                f"visits:{position}",
+            )
+        await eventually(
+            lambda: all(journey_exists(app, e.contact_id) for e in events),
+            within=20,
+            message="all applied after retries",
+        )
         assert failures["left"] == 0
-        opened = [
-            app.get_journey(Journey.create_id(e.contact_id)).created_on for e in events
-        ]
+        opened = [app.get_journey(Journey.create_id(e.contact_id)).created_on for e in events]
         assert opened == sorted(opened)  # the batch was nak-ed as a whole, order kept
         assert runtime.consumers[0].dead_lettered == 0
     finally:

@@ -1,4 +1,4 @@
-"""The outbox relay against a real nats-server: in order, once, and nothing lost when NATS is down."""
+"""The outbox relay against a real nats-server: in order, once, nothing lost while NATS is down."""
 
 from __future__ import annotations
 
@@ -20,17 +20,25 @@ T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 def visit(contacts: int) -> CompletedVisit:
     return CompletedVisit(
-        visit_id=uuid4(), premises_label="P", team="t", volunteers=(), languages_offered=("ro",),
-        started_at=T0, completed_at=T0 + timedelta(hours=1),
-        contacts=tuple(ContactInput(uuid4(), f"Secret alias {n}", "ro", T0) for n in range(contacts)),
+        visit_id=uuid4(),
+        premises_label="P",
+        team="t",
+        volunteers=(),
+        languages_offered=("ro",),
+        started_at=T0,
+        completed_at=T0 + timedelta(hours=1),
+        contacts=tuple(
+            ContactInput(uuid4(), f"Secret alias {n}", "ro", T0) for n in range(contacts)
+        ),
     )
 
 
 async def test_committed_events_are_published_in_order_with_their_ids_and_no_alias(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database
 ) -> None:
-    runtime = await start_runtime(ServiceName.VISITS, assemble, tmp_path / "var",
-                                  nats_server.url, database)
+    runtime = await start_runtime(
+        ServiceName.VISITS, assemble, tmp_path / "var", nats_server.url, database
+    )
     try:
         app = runtime.app
         assert isinstance(app, VisitsApplication)
@@ -44,8 +52,11 @@ async def test_committed_events_are_published_in_order_with_their_ids_and_no_ali
         assert positions == sorted(positions) and len(set(ids)) == 5
         assert ids == [f"visits:{p}" for p in positions]
         assert [m.subject for m in messages] == [
-            "visits.contact_made.v1", "visits.contact_made.v1", "visits.visit_completed.v1",
-            "visits.contact_made.v1", "visits.visit_completed.v1",
+            "visits.contact_made.v1",
+            "visits.contact_made.v1",
+            "visits.visit_completed.v1",
+            "visits.contact_made.v1",
+            "visits.visit_completed.v1",
         ]
         assert all(b"Secret alias" not in m.data for m in messages)
     finally:
@@ -55,8 +66,9 @@ async def test_committed_events_are_published_in_order_with_their_ids_and_no_ali
 async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twice(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database
 ) -> None:
-    runtime = await start_runtime(ServiceName.VISITS, assemble, tmp_path / "var",
-                                  nats_server.url, database)
+    runtime = await start_runtime(
+        ServiceName.VISITS, assemble, tmp_path / "var", nats_server.url, database
+    )
     try:
         app = runtime.app
         assert isinstance(app, VisitsApplication)
@@ -66,8 +78,10 @@ async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twic
         assert runtime.relay is not None
         runtime.stores.positions.reset("relay")
         published_before = runtime.relay.published
-        await eventually(lambda: runtime.relay.published >= published_before + 4,
-                         message="the batch published again")
+        await eventually(
+            lambda: runtime.relay.published >= published_before + 4,
+            message="the batch published again",
+        )
         assert len(await stream_messages(nc, "VISITS")) == 4
     finally:
         await runtime.stop()
@@ -79,8 +93,9 @@ async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
     from shared.nats_server import free_port
 
     server = NatsServer(tmp_path / "nats", free_port())
-    runtime = await start_runtime(ServiceName.VISITS, assemble, tmp_path / "var", server.url,
-                                  database)
+    runtime = await start_runtime(
+        ServiceName.VISITS, assemble, tmp_path / "var", server.url, database
+    )
     try:
         app = runtime.app
         assert isinstance(app, VisitsApplication)
@@ -92,8 +107,11 @@ async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
 
         client = await nats.connect(server.url)
         try:
-            messages = await eventually(lambda: _has(stream_messages(client, "VISITS"), 10),
-                                        timeout=30, message="10 events after NATS came up")
+            messages = await eventually(
+                lambda: _has(stream_messages(client, "VISITS"), 10),
+                within=30,
+                message="10 events after NATS came up",
+            )
             assert len({m.headers["Nats-Msg-Id"] for m in messages}) == 10
         finally:
             await client.close()

@@ -88,10 +88,18 @@ def test_a_reused_idempotency_key_is_a_422_problem(client: TestClient) -> None:
         ({"started_at": "2026-11-27T20:00:00"}, "body.started_at"),
         ({"completed_at": "2026-11-27T19:00:00Z"}, "body"),
         ({"completed_at": "2099-01-01T00:00:00Z", "started_at": "2098-01-01T00:00:00Z"}, "body"),
-        ({"contacts": [{"contact_id": str(uuid4()), "alias": "", "language": "ro"}]},
-         "body.contacts.0.alias"),
-        ({"contacts": [{"contact_id": str(uuid4()), "alias": "A", "language": "ro",
-                        "notes": "x"}]}, "body.contacts.0.notes"),
+        (
+            {"contacts": [{"contact_id": str(uuid4()), "alias": "", "language": "ro"}]},
+            "body.contacts.0.alias",
+        ),
+        (
+            {
+                "contacts": [
+                    {"contact_id": str(uuid4()), "alias": "A", "language": "ro", "notes": "x"}
+                ]
+            },
+            "body.contacts.0.notes",
+        ),
         ({"unexpected": 1}, "body.unexpected"),
     ],
 )
@@ -116,8 +124,9 @@ def test_duplicate_contact_ids_are_refused(client: TestClient) -> None:
 
 
 def test_validation_errors_do_not_echo_the_input(client: TestClient) -> None:
-    body = visit_body(contacts=[{"contact_id": str(uuid4()), "alias": "Maria " * 40,
-                                 "language": "ro"}])
+    body = visit_body(
+        contacts=[{"contact_id": str(uuid4()), "alias": "Maria " * 40, "language": "ro"}]
+    )
     response = client.post("/visits", json=body)
     assert response.status_code == 422 and "Maria" not in response.text
 
