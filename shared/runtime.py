@@ -8,7 +8,6 @@ and the projection runners as tasks, and a clean shutdown in reverse order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,9 +113,11 @@ class Runtime:
     async def stop(self) -> None:
         for task in reversed(self._tasks):
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # Bounded: a loop that will not stop must not hold the process (or a test) forever.
+            _, stuck = await asyncio.wait(self._tasks, timeout=10)
+            for task in stuck:
+                log.error("service.task_did_not_stop", task=task.get_name())
         await self.connection.close()
         self.app.close()
         self.stores.views.close()

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=256, ge=1, le=10_000)
     consumer_batch_size: int = Field(default=64, ge=1, le=1_000)
     consumer_ack_wait_s: float = Field(default=30.0, gt=0)
+    consumer_inline_attempts: int = Field(default=5, ge=1, le=20)
     retry_base_delay_s: float = Field(default=1.0, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
 

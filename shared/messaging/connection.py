@@ -42,7 +42,8 @@ class NatsConnection:
         while not self.is_connected:
             self._connected.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._connected.wait(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await self._connected.wait()
         assert self._js is not None
         return self._js
 
@@ -53,7 +54,8 @@ class NatsConnection:
                 await self._task
         if self._client is not None and not self._client.is_closed:
             try:
-                await asyncio.wait_for(self._client.drain(), 5.0)
+                async with asyncio.timeout(5.0):
+                    await self._client.drain()
             except Exception:  # noqa: BLE001 - shutting down: closing is all that is left
                 with contextlib.suppress(Exception):
                     await self._client.close()

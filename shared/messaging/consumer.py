@@ -4,8 +4,9 @@ Per message: decode and validate the envelope and contract; run the handler in a
 (the event store is synchronous); the handler stores its effects together with the upstream
 position (``Tracking``), so a redelivered message changes nothing; ack only after that commit.
 A message that breaks its contract is copied to the dead-letter subject with the reason and
-``term``-ed; a transient failure ``nak``s it — and the rest of its batch, to keep the order —
-with an exponential delay. The loop outlives every single failure.
+``term``-ed. A transient failure is retried in place with an exponential delay (the rest of the
+batch waits, so order is kept); one that outlasts those attempts is ``nak``-ed, with the rest of
+its batch, for JetStream to redeliver later. The loop outlives every single failure.
 """
 
 from __future__ import annotations
@@ -123,18 +124,26 @@ class DurableConsumer:
         except ContractViolation as violation:
             return await self._dead_letter(js, message, str(violation))
         tracking = Tracking(envelope.source_service, envelope.position)
-        try:
-            await asyncio.to_thread(handler, envelope.event, tracking)
-        except sub.permanent_errors as error:
-            return await self._dead_letter(js, message, f"rejected: {type(error).__name__}")
-        except Exception as error:  # noqa: BLE001 - anything else may heal: retry later
-            log.warning(
-                "consumer.retry",
-                consumer=self.name,
-                message_id=envelope.id,
-                error=type(error).__name__,
-            )
-            return _Outcome.RETRY
+        # Retry in place first: the batch behind this message waits, so order is kept. Only a
+        # failure that outlasts these attempts is handed back to JetStream with a delay.
+        for attempt in range(self._settings.consumer_inline_attempts):
+            try:
+                await asyncio.to_thread(handler, envelope.event, tracking)
+                break
+            except sub.permanent_errors as error:
+                return await self._dead_letter(js, message, f"rejected: {type(error).__name__}")
+            except Exception as error:  # noqa: BLE001 - anything else may heal: retry
+                log.warning(
+                    "consumer.retry",
+                    consumer=self.name,
+                    message_id=envelope.id,
+                    attempt=attempt + 1,
+                    error=type(error).__name__,
+                )
+                if attempt + 1 == self._settings.consumer_inline_attempts:
+                    return _Outcome.RETRY
+                await message.in_progress()  # keep our claim on it while we wait
+                await asyncio.sleep(self._backoff(attempt + 1))
         await message.ack()
         self.applied += 1
         return _Outcome.DONE
@@ -173,6 +182,8 @@ class DurableConsumer:
         return _Outcome.DONE
 
     def _retry_delay(self, message: Msg) -> float:
-        attempts = max(1, message.metadata.num_delivered or 1)
-        delay = self._settings.retry_base_delay_s * 2 ** (attempts - 1)
+        return self._backoff(max(1, message.metadata.num_delivered or 1))
+
+    def _backoff(self, attempt: int) -> float:
+        delay = self._settings.retry_base_delay_s * 2 ** (attempt - 1)
         return float(min(delay, self._settings.retry_max_delay_s))

@@ -102,7 +102,8 @@ class Relay(LogFollower):
                     )
                 )
             # publish_async futures have no timeout of their own (research §2).
-            await asyncio.wait_for(asyncio.gather(*acks), self._publish_timeout)
+            async with asyncio.timeout(self._publish_timeout):
+                await asyncio.gather(*acks)
         except BaseException:
             for ack in acks:
                 ack.cancel()

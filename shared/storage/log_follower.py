@@ -81,7 +81,8 @@ class LogFollower(ABC):
                     continue
                 if handled < self.batch_size:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self.poll_interval)
+                        async with asyncio.timeout(self.poll_interval):
+                            await wake.wait()
         finally:
             self.running = False
             self.app.log_signal.unsubscribe(wake)

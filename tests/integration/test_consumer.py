@@ -40,12 +40,14 @@ async def publish(
     await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
 
 
-async def cases_runtime(nats_server: NatsServer, nc: Client, tmp_path: Path, database) -> Runtime:
+async def cases_runtime(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database, **overrides
+) -> Runtime:
     await ensure_streams(
         nc.jetstream(), (VISITS_STREAM,), make_settings(ServiceName.CASES, tmp_path)
     )
     return await start_runtime(
-        ServiceName.CASES, assemble, tmp_path / "var", nats_server.url, database
+        ServiceName.CASES, assemble, tmp_path / "var", nats_server.url, database, **overrides
     )
 
 
@@ -113,38 +115,68 @@ async def test_an_event_claiming_another_source_is_dead_lettered(
         await runtime.stop()
 
 
-async def test_a_transient_failure_is_retried_and_applied_once_in_order(
+def flaky(app: CasesApplication, monkeypatch, failures: int) -> dict[str, int]:
+    """Make the next ``failures`` calls of the command fail as a store outage would."""
+    original = app.record_contact_from_visit
+    left = {"failures": failures}
+
+    def record(*args, **kwargs):
+        if left["failures"] > 0:
+            left["failures"] -= 1
+            raise ConnectionError("store briefly unavailable")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(app, "record_contact_from_visit", record)
+    return left
+
+
+async def publish_contacts(nc: Client, count: int) -> list[ContactMadeV1]:
+    events = [contact_made() for _ in range(count)]
+    for position, event in enumerate(events, start=1):
+        await publish(
+            nc, encode(event, service="visits", position=position, time=T0), f"visits:{position}"
+        )
+    return events
+
+
+async def test_a_transient_failure_is_retried_in_place_and_order_is_kept(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
 ) -> None:
     runtime = await cases_runtime(nats_server, nc, tmp_path, database)
     try:
         app = runtime.app
         assert isinstance(app, CasesApplication)
-        original = app.record_contact_from_visit
-        failures = {"left": 2}
-
-        def flaky(*args, **kwargs):
-            if failures["left"] > 0:
-                failures["left"] -= 1
-                raise ConnectionError("store briefly unavailable")
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(app, "record_contact_from_visit", flaky)
-        events = [contact_made() for _ in range(3)]
-        for position, event in enumerate(events, start=1):
-            await publish(
-                nc,
-                encode(event, service="visits", position=position, time=T0),
-                f"visits:{position}",
-            )
+        left = flaky(app, monkeypatch, failures=2)
+        events = await publish_contacts(nc, 3)
         await eventually(
             lambda: all(journey_exists(app, e.contact_id) for e in events),
             within=20,
             message="all applied after retries",
         )
-        assert failures["left"] == 0
+        assert left["failures"] == 0
         opened = [app.get_journey(Journey.create_id(e.contact_id)).created_on for e in events]
-        assert opened == sorted(opened)  # the batch was nak-ed as a whole, order kept
+        assert opened == sorted(opened)
+        assert runtime.consumers[0].dead_lettered == 0
+    finally:
+        await runtime.stop()
+
+
+async def test_a_failure_that_outlasts_the_inline_retries_is_redelivered_and_applied_once(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
+) -> None:
+    runtime = await cases_runtime(nats_server, nc, tmp_path, database, consumer_inline_attempts=1)
+    try:
+        app = runtime.app
+        assert isinstance(app, CasesApplication)
+        left = flaky(app, monkeypatch, failures=3)
+        events = await publish_contacts(nc, 4)
+        await eventually(
+            lambda: all(journey_exists(app, e.contact_id) for e in events),
+            within=30,
+            message="all applied after redelivery",
+        )
+        assert left["failures"] == 0
+        assert app.max_notification_id() == 2 * len(events)  # opened + contact, once each
         assert runtime.consumers[0].dead_lettered == 0
     finally:
         await runtime.stop()
