@@ -17,9 +17,20 @@ from shared.storage.sql import SqlStore
 EventStoreEnv = dict[str, str]
 
 
+_SUPPORTED_URL_PARAMS = {"dbname", "host", "port", "user", "password"}
+
+
 def _postgres_params(settings: Settings) -> dict[str, str]:
     assert settings.database_url is not None
     params = conninfo_to_dict(settings.database_url.get_secret_value())
+    # The event store library connects with these five only; refusing the rest beats silently
+    # dropping, say, sslmode=verify-full. libpq's PG* variables (PGSSLMODE…) still apply.
+    unsupported = sorted(set(params) - _SUPPORTED_URL_PARAMS)
+    if unsupported:
+        raise ValueError(
+            f"WAYMARK_DATABASE_URL options {unsupported} are not supported; "
+            "use libpq environment variables such as PGSSLMODE instead"
+        )
     return {
         "dbname": str(params.get("dbname", "postgres")),
         "host": str(params.get("host", "127.0.0.1")),
@@ -89,6 +100,13 @@ def ensure_postgres_schema(settings: Settings) -> None:
 
     assert settings.database_url is not None and settings.postgres_schema is not None
     with psycopg.connect(settings.database_url.get_secret_value(), autocommit=True) as conn:
-        conn.execute(
-            SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(settings.postgres_schema))
-        )
+        exists = conn.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+            (settings.postgres_schema,),
+        ).fetchone()
+        # Checked first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the whole database even
+        # when the schema is there, and a production role should not hold that right.
+        if not exists:
+            conn.execute(
+                SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(settings.postgres_schema))
+            )
