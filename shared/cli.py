@@ -143,6 +143,16 @@ def run(
         typer.echo("Stopped.")
 
 
+@cli.command()
+def asyncapi() -> None:
+    """Print the AsyncAPI description of the integration events (docs/asyncapi.json)."""
+    import json
+
+    from shared.contracts.asyncapi import build_asyncapi
+
+    typer.echo(json.dumps(build_asyncapi(), indent=2, sort_keys=True))
+
+
 def main() -> None:
     cli()
 

@@ -100,3 +100,34 @@ def test_a_violation_reason_never_repeats_the_offending_input() -> None:
     with pytest.raises(ContractViolation) as caught:
         decode(json.dumps(document).encode())
     assert "Maria" not in str(caught.value)
+
+
+def test_the_published_asyncapi_document_is_generated_from_the_contracts() -> None:
+    from pathlib import Path
+
+    from shared.contracts.asyncapi import build_asyncapi
+
+    published = json.loads((Path(__file__).parents[2] / "docs" / "asyncapi.json").read_text())
+    assert published == build_asyncapi(), "regenerate with: waymark asyncapi > docs/asyncapi.json"
+    assert set(published["channels"]) == {
+        c.subject.replace(".", "_") for c in registered_contracts().values()
+    }
+
+
+def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
+    """Against the official AsyncAPI 3.0.0 JSON schema, vendored from the npm package
+    @asyncapi/specs 6.11.1 (schemas/3.0.0-without-$id.json, Apache-2.0)."""
+    from pathlib import Path
+
+    import jsonschema
+
+    from shared.contracts.asyncapi import build_asyncapi
+
+    schema = json.loads(
+        (Path(__file__).parents[1] / "fixtures" / "asyncapi-3.0.0.json").read_text()
+    )
+    validator = jsonschema.Draft7Validator(schema)
+    document = build_asyncapi()
+    assert list(validator.iter_errors(document)) == []
+    document["operations"]["publishContactMadeV1"]["action"] = "publish"  # AsyncAPI 2 wording
+    assert list(validator.iter_errors(document)) != []
