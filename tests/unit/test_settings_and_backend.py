@@ -103,3 +103,11 @@ def test_a_role_without_create_on_the_database_starts_in_its_existing_schema(
         with psycopg.connect(dsn, autocommit=True) as admin:
             admin.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
             admin.execute(SQL("DROP ROLE {}").format(Identifier(role)))
+
+
+def test_every_setting_is_documented_in_operations() -> None:
+    operations = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    missing = [
+        name for name in Settings.model_fields if f"WAYMARK_{name.upper()}" not in operations
+    ]
+    assert missing == []
