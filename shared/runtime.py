@@ -18,6 +18,7 @@ from shared.contracts.streams import StreamSpec
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.messaging.relay import Relay, Translator
+from shared.reference import ReferenceData, load_reference_data
 from shared.settings import Settings
 from shared.storage.backend import ensure_postgres_schema, event_store_env, open_sql_store
 from shared.storage.eventstore import WaymarkApplication
@@ -38,6 +39,7 @@ class Stores:
     views: SqlStore
     keyring: Keyring
     positions: LogPositions
+    reference: ReferenceData
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def open_stores(settings: Settings) -> Stores:
         views=views,
         keyring=Keyring(keys, settings.master_key_bytes()),
         positions=LogPositions(views),
+        reference=load_reference_data(settings.reference_data_file),
     )
 
 

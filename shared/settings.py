@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     )
     master_key_file: Path | None = None
 
+    reference_data_file: Path | None = Field(
+        default=None, description="JSON reference data (codes); the packaged default if unset"
+    )
+
     log_poll_interval_s: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=256, ge=1, le=10_000)
     consumer_batch_size: int = Field(default=64, ge=1, le=1_000)

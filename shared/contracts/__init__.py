@@ -6,13 +6,36 @@ Adding an optional field is backwards compatible; changing a meaning is a new ve
 """
 
 from shared.contracts.base import IntegrationEvent, contract_for_type, registered_contracts
-from shared.contracts.cases import JourneyOpenedV1
-from shared.contracts.visits import ContactMadeV1, VisitCompletedV1
+from shared.contracts.cases import (
+    AppointmentScheduledV1,
+    CaseworkerAssignedV1,
+    JourneyOpenedV1,
+    JourneyStatusChangedV1,
+    NrmMilestoneV1,
+    ReferralStatusChangedV1,
+)
+from shared.contracts.visits import (
+    ContactLinkedToPersonV1,
+    ContactMadeV1,
+    FollowUpOfferedV1,
+    PersonIndicatorObservedV1,
+    UrgentConcernRaisedV1,
+    VisitCompletedV1,
+)
 
 __all__ = [
+    "AppointmentScheduledV1",
+    "CaseworkerAssignedV1",
+    "ContactLinkedToPersonV1",
     "ContactMadeV1",
+    "FollowUpOfferedV1",
     "IntegrationEvent",
     "JourneyOpenedV1",
+    "JourneyStatusChangedV1",
+    "NrmMilestoneV1",
+    "PersonIndicatorObservedV1",
+    "ReferralStatusChangedV1",
+    "UrgentConcernRaisedV1",
     "VisitCompletedV1",
     "contract_for_type",
     "registered_contracts",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -16,6 +16,13 @@ _BCP47 = re.compile(
 LanguageTag = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=35, pattern=_BCP47.pattern)
 ]
+
+
+# A reference-data code ("possible_minor", "ni_number"): lower snake case, never free text.
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+IndicatorSource = Literal["observed", "disclosed", "third_party"]
+# An opaque id of a member of staff or volunteer ("cw-17"), never a name.
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
 
 
 def _must_be_aware(value: datetime) -> datetime:

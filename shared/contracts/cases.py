@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from shared.contracts.base import AwareDatetime, IntegrationEvent
+from shared.contracts.base import AwareDatetime, Code, Identifier, IntegrationEvent
 
 
 class JourneyOpenedV1(IntegrationEvent):
@@ -18,4 +19,89 @@ class JourneyOpenedV1(IntegrationEvent):
     journey_id: UUID
     contact_id: UUID | None = None
     opened_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class CaseworkerAssignedV1(IntegrationEvent):
+    """A caseworker was assigned (or reassigned) to a journey."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.caseworker_assigned.v1"
+    subject: ClassVar[str] = "cases.caseworker_assigned.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    journey_id: UUID
+    caseworker_id: Identifier
+    previous_caseworker_id: Identifier | None = None
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class ReferralStatusChangedV1(IntegrationEvent):
+    """A referral to a partner organisation moved in its lifecycle."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.referral_status_changed.v1"
+    subject: ClassVar[str] = "cases.referral_status_changed.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    referral_id: UUID
+    journey_id: UUID
+    partner: Code
+    status: Literal[
+        "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
+    ]
+    respond_by: AwareDatetime | None = None
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class AppointmentScheduledV1(IntegrationEvent):
+    """An appointment or meeting was scheduled, moved or cancelled (reminders follow it)."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.appointment_scheduled.v1"
+    subject: ClassVar[str] = "cases.appointment_scheduled.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    appointment_id: UUID
+    journey_id: UUID
+    kind: Code
+    status: Literal["scheduled", "moved", "cancelled", "attended"]
+    at: AwareDatetime
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class NrmMilestoneV1(IntegrationEvent):
+    """A step on the National Referral Mechanism pathway, as far as the charity knows it."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.nrm_milestone.v1"
+    subject: ClassVar[str] = "cases.nrm_milestone.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    journey_id: UUID
+    milestone: Literal[
+        "referral_submitted",
+        "reasonable_grounds_positive",
+        "reasonable_grounds_negative",
+        "recovery_period_started",
+        "conclusive_grounds_positive",
+        "conclusive_grounds_negative",
+    ]
+    on: date
+    #: For a recovery period: its last day (at least 30 days after it starts).
+    until: date | None = None
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class JourneyStatusChangedV1(IntegrationEvent):
+    """A journey's status changed (assessing, active, dormant, closed, reopened)."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.journey_status_changed.v1"
+    subject: ClassVar[str] = "cases.journey_status_changed.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    journey_id: UUID
+    status: Code
+    reason: Code | None = None
+    occurred_at: AwareDatetime
     recorded_at: AwareDatetime

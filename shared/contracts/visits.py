@@ -7,7 +7,13 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.contracts.base import AwareDatetime, IntegrationEvent, LanguageTag
+from shared.contracts.base import (
+    AwareDatetime,
+    Code,
+    IndicatorSource,
+    IntegrationEvent,
+    LanguageTag,
+)
 
 
 class VisitCompletedV1(IntegrationEvent):
@@ -35,5 +41,68 @@ class ContactMadeV1(IntegrationEvent):
     contact_id: UUID
     visit_id: UUID
     language: LanguageTag
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class PersonIndicatorObservedV1(IntegrationEvent):
+    """A coded indicator about a woman met on a visit, with how it became known."""
+
+    event_type: ClassVar[str] = "org.waymark.visits.person_indicator_observed.v1"
+    subject: ClassVar[str] = "visits.person_indicator_observed.v1"
+    aggregate_field: ClassVar[str] = "visit_id"
+
+    observation_id: UUID
+    visit_id: UUID
+    contact_id: UUID
+    indicator: Code
+    source: IndicatorSource
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class UrgentConcernRaisedV1(IntegrationEvent):
+    """An urgent concern (a possible minor, violence, held against her will, a medical emergency).
+    Published as soon as it is stored; the details stay in the visits store."""
+
+    event_type: ClassVar[str] = "org.waymark.visits.urgent_concern_raised.v1"
+    subject: ClassVar[str] = "visits.urgent_concern_raised.v1"
+    aggregate_field: ClassVar[str] = "visit_id"
+
+    concern_id: UUID
+    visit_id: UUID
+    contact_id: UUID | None = None
+    premises_id: UUID | None = None
+    concern: Code
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class FollowUpOfferedV1(IntegrationEvent):
+    """A follow-up (e.g. coffee away from the premises) was offered to a woman for a date."""
+
+    event_type: ClassVar[str] = "org.waymark.visits.follow_up_offered.v1"
+    subject: ClassVar[str] = "visits.follow_up_offered.v1"
+    aggregate_field: ClassVar[str] = "visit_id"
+
+    follow_up_id: UUID
+    visit_id: UUID
+    contact_id: UUID
+    kind: Code
+    due_at: AwareDatetime
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class ContactLinkedToPersonV1(IntegrationEvent):
+    """A contact met on a visit is a woman already registered (her journey's id)."""
+
+    event_type: ClassVar[str] = "org.waymark.visits.contact_linked_to_person.v1"
+    subject: ClassVar[str] = "visits.contact_linked_to_person.v1"
+    aggregate_field: ClassVar[str] = "visit_id"
+
+    visit_id: UUID
+    contact_id: UUID
+    person_id: UUID
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from shared.http.limits import BodySizeLimit
 from shared.http.problems import ProblemSpec, install_problem_handlers
 from shared.logging import configure_logging
+from shared.reference import ReferenceData
 from shared.runtime import Assemble, Runtime
 from shared.settings import Settings
 
@@ -57,6 +58,16 @@ def build_api(
             {"status": "ready" if ready else "not ready", "checks": checks},
             status_code=200 if ready else 503,
         )
+
+    @app.get(
+        "/reference",
+        tags=["reference"],
+        response_model=ReferenceData,
+        summary="The coded lists every command is validated against",
+    )
+    def reference(request: Request) -> ReferenceData:
+        data: ReferenceData = request.app.state.runtime.stores.reference
+        return data
 
     for router in routers:
         app.include_router(router)

@@ -18,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.errors import FieldError
+
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -77,6 +79,15 @@ def install_problem_handlers(
         errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in error.errors()]
         return problem_response(422, "validation", "The request is not valid", errors=errors)
 
+    async def on_field_error(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, FieldError)
+        return problem_response(
+            422,
+            "validation",
+            "The request is not valid",
+            errors=[{"field": error.field, "reason": error.reason}],
+        )
+
     async def on_problem(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, Problem)
         return problem_response(error.status, error.slug, error.title, error.detail, error.errors)
@@ -108,6 +119,7 @@ def install_problem_handlers(
         return problem_response(500, "internal", "Something went wrong on our side")
 
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(FieldError, on_field_error)
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(IntegrityError, on_conflict)
