@@ -9,12 +9,13 @@ codes carry their HTCDS 2.0 names so an anonymised export fits the international
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.base import LanguageTag
 from shared.errors import FieldError
@@ -37,7 +38,7 @@ Kind = Literal[
     "closure_reasons",
     "lawful_bases",
 ]
-_CODE = r"^[a-z][a-z0-9_]{0,62}$"
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _HTCDS = r"^(vic_MethodsOfControl|spl_Type):[A-Za-z]+$"
 
 
@@ -83,33 +84,16 @@ class ReferenceData(BaseModel):
     closure_reasons: dict[str, str]
     lawful_bases: dict[str, str]
 
-    @field_validator(
-        "areas",
-        "premises_types",
-        "visit_outcomes",
-        "materials",
-        "premises_indicators",
-        "person_indicators",
-        "concerns",
-        "follow_up_kinds",
-        "needs",
-        "goals",
-        "meeting_types",
-        "appointment_types",
-        "partners",
-        "closure_reasons",
-        "lawful_bases",
-    )
-    @classmethod
-    def _codes_are_codes(cls, value: dict[str, object]) -> dict[str, object]:
-        import re
-
-        bad = [code for code in value if not re.match(_CODE, code)]
-        if bad:
-            raise ValueError(f"codes must be lower_snake_case: {bad}")
-        if not value:
-            raise ValueError("must list at least one code")
-        return value
+    @model_validator(mode="after")
+    def _codes_are_codes(self) -> ReferenceData:
+        for kind, value in self:
+            if isinstance(value, dict):
+                if not value:
+                    raise ValueError(f"{kind} must list at least one code")
+                bad = [code for code in value if not _CODE.match(code)]
+                if bad:
+                    raise ValueError(f"{kind}: codes must be lower_snake_case: {bad}")
+        return self
 
     def codes(self, kind: Kind) -> set[str]:
         value = getattr(self, kind)
