@@ -51,12 +51,22 @@ class Outbound:
     event_classes: Sequence[type[object]]
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A synchronous job run every ``interval_s`` in a worker thread (timers, expiries)."""
+
+    name: str
+    interval_s: float
+    run: Callable[[], object]
+
+
 @dataclass
 class ServiceParts:
     application: WaymarkApplication
     projections: Sequence[Projection] = ()
     outbound: Outbound | None = None
     subscriptions: Sequence[Subscription] = ()
+    periodic: Sequence[PeriodicTask] = ()
     #: Anything else the routes need (query objects), reachable as ``runtime.extras[name]``.
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -111,6 +121,9 @@ class Runtime:
             consumer = DurableConsumer(self.connection, subscription, settings)
             self.consumers.append(consumer)
             self._spawn(consumer.run(), f"consumer:{subscription.durable}")
+        self._periodic_running: dict[str, bool] = {}
+        for job in self.parts.periodic:
+            self._spawn(self._every(job), f"periodic:{job.name}")
         log.info("service.started", service=settings.service.value)
 
     async def stop(self) -> None:
@@ -127,6 +140,18 @@ class Runtime:
         self.stores.keyring.close()
         log.info("service.stopped", service=self.settings.service.value)
 
+    async def _every(self, job: PeriodicTask) -> None:
+        self._periodic_running[job.name] = True
+        try:
+            while True:
+                try:
+                    await asyncio.to_thread(job.run)
+                except Exception as error:  # noqa: BLE001 - the next tick tries again
+                    log.warning("periodic.failed", job=job.name, error=type(error).__name__)
+                await asyncio.sleep(job.interval_s)
+        finally:
+            self._periodic_running[job.name] = False
+
     def readiness(self) -> dict[str, bool]:
         checks: dict[str, bool] = {"nats": self.connection.is_connected}
         try:
@@ -141,6 +166,8 @@ class Runtime:
             checks[f"consumer:{consumer.name}"] = consumer.running
         for projection in self.parts.projections:
             checks[f"projection:{projection.name}"] = projection.running
+        for name, running in self._periodic_running.items():
+            checks[f"periodic:{name}"] = running
         return checks
 
     def _spawn(self, coroutine: Any, name: str) -> None:

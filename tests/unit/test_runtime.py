@@ -1,0 +1,42 @@
+"""The service runtime: periodic jobs keep ticking through failures and stop with the service."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from services.visits.application import VisitsApplication
+from shared.runtime import PeriodicTask, Runtime, ServiceParts, Stores
+from shared.settings import ServiceName
+from tests.support import make_settings
+
+
+async def test_a_periodic_job_runs_again_after_failing_and_stops_with_the_service(
+    tmp_path: Path,
+) -> None:
+    ticks: list[int] = []
+
+    def job() -> None:
+        ticks.append(len(ticks))
+        if len(ticks) == 1:
+            raise RuntimeError("first tick fails")
+
+    def assemble(stores: Stores) -> ServiceParts:
+        app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
+        return ServiceParts(application=app, periodic=[PeriodicTask("tick", 0.05, job)])
+
+    runtime = Runtime(make_settings(ServiceName.VISITS, tmp_path), assemble)
+    await runtime.start()
+    try:
+        for _ in range(100):
+            if len(ticks) >= 3:
+                break
+            await asyncio.sleep(0.02)
+        assert len(ticks) >= 3
+        assert runtime.readiness()["periodic:tick"] is True
+    finally:
+        await runtime.stop()
+    stopped_at = len(ticks)
+    await asyncio.sleep(0.2)
+    assert len(ticks) == stopped_at
+    assert runtime.readiness()["periodic:tick"] is False
