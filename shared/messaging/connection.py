@@ -29,6 +29,7 @@ class NatsConnection:
         self._js: JetStreamContext | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     @property
     def is_connected(self) -> bool:
@@ -48,6 +49,7 @@ class NatsConnection:
         return self._js
 
     async def close(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -84,7 +86,10 @@ class NatsConnection:
             log.warning("nats.error", error=type(error).__name__)
 
         async def on_disconnected() -> None:
-            log.warning("nats.disconnected")
+            if self._closing:
+                log.info("nats.closed")
+            else:
+                log.warning("nats.disconnected")
 
         async def on_reconnected() -> None:
             self._connected.set()

@@ -12,6 +12,7 @@ its batch, for JetStream to redeliver later. The loop outlives every single fail
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -68,6 +69,7 @@ class DurableConsumer:
         self.running = True
         try:
             while True:
+                subscription = None
                 try:
                     js = await self._connection.jetstream()
                     subscription = await self._bind(js)
@@ -77,6 +79,11 @@ class DurableConsumer:
                 except Exception as error:  # noqa: BLE001 - reconnect and go on
                     log.warning("consumer.restart", consumer=self.name, error=type(error).__name__)
                     await asyncio.sleep(1.0)
+                finally:
+                    if subscription is not None:
+                        # Otherwise draining the connection waits on the pending pull request.
+                        with contextlib.suppress(Exception):
+                            await subscription.unsubscribe()
         finally:
             self.running = False
 

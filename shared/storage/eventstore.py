@@ -13,12 +13,12 @@ from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import MutableOrImmutableAggregate
-from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Recording, Tracking
 from eventsourcing.utils import Environment, EnvType
 
 from shared.storage.keyring import Keyring
 from shared.storage.log_signal import LogSignal
-from shared.storage.personal_data import PersonalDataMapper
+from shared.storage.personal_data import PersonalDataMapper, personal_fields_of, subject_of
 
 
 class WaymarkApplication(Application[UUID]):
@@ -37,6 +37,17 @@ class WaymarkApplication(Application[UUID]):
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        # Keys for every person in this save are made together, committed before the events.
+        subjects = {
+            subject_of(event)
+            for event in processing_event.events
+            if personal_fields_of(type(event))
+        }
+        if subjects:
+            self.keyring.ensure(subjects)
+        return super()._record(processing_event)
 
     def _notify(self, recordings: Sequence[Any]) -> None:
         self.log_signal.notify()

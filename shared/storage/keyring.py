@@ -69,6 +69,23 @@ class Keyring:
                 self._cache.popitem(last=False)
         return key
 
+    def ensure(self, subjects: set[UUID]) -> None:
+        """Create every missing key in one transaction (one commit per save, not per person)."""
+        with self._lock:
+            missing = sorted(subject for subject in subjects if subject not in self._cache)
+        if not missing:
+            return
+        now = datetime.now(UTC).isoformat()
+        with self._store.transaction() as cursor:
+            for subject in missing:
+                cursor.execute(
+                    f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at)"
+                    " VALUES (%s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
+                    (str(subject), self._wrap(subject, AESGCM.generate_key(256)).hex(), now),
+                )
+        for subject in missing:
+            self.key_for(subject, create=True)  # caches it; raises if she was erased
+
     def forget(self, subject: UUID) -> None:
         """Destroy the subject's key for good, keeping a tombstone."""
         now = datetime.now(UTC).isoformat()

@@ -108,3 +108,14 @@ def test_the_keyring_refuses_a_wrong_master_key(tmp_path: Path) -> None:
 def test_the_master_key_must_be_256_bits(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         Keyring(SqlStore.sqlite(tmp_path / "k.sqlite"), base64.b64decode("AAAA"))
+
+
+def test_keys_for_everyone_in_a_save_are_made_together(keyring: Keyring) -> None:
+    people = {uuid4() for _ in range(5)}
+    keyring.ensure(people)
+    keys = {keyring.key_for(person, create=False) for person in people}
+    assert None not in keys and len(keys) == 5
+    erased = uuid4()
+    keyring.forget(erased)
+    with pytest.raises(SubjectErasedError):
+        keyring.ensure({erased, uuid4()})
