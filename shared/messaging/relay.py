@@ -25,7 +25,7 @@ from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
 from shared.settings import Settings
 from shared.storage.eventstore import WaymarkApplication
-from shared.storage.log_follower import LogFollower
+from shared.storage.log_follower import LogFollower, in_thread
 from shared.storage.positions import LogPositions
 
 log = structlog.get_logger(__name__)
@@ -88,7 +88,7 @@ class Relay(LogFollower):
             await ensure_streams(js, (self._stream,), self._settings)
             self._provisioned = True
         # Translating may read the store (a visit as it was when completed): off the loop.
-        messages = await asyncio.to_thread(self._translate_batch, batch)
+        messages = await in_thread(self._translate_batch, batch)
         acks: list[asyncio.Future[Any]] = []
         try:
             for position, contract, payload in messages:
@@ -108,6 +108,6 @@ class Relay(LogFollower):
             for ack in acks:
                 ack.cancel()
             raise
-        await asyncio.to_thread(self._positions.set, self.name, last_id)
+        await in_thread(self._positions.set, self.name, last_id)
         self.published += len(acks)
         log.debug("relay.published", count=len(acks), position=last_id)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from uuid import UUID
 
 import structlog
@@ -22,6 +23,22 @@ from eventsourcing.utils import get_topic
 from shared.storage.eventstore import WaymarkApplication
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """``asyncio.to_thread`` that, when cancelled, still waits for the thread to finish.
+
+    Cancelling a task does not stop the store call its thread is making; without this, shutdown
+    could close the store under a running query (SQLite then crashes the process).
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])
+        raise
 
 
 class LogFollower(ABC):
@@ -57,8 +74,8 @@ class LogFollower(ABC):
 
     async def catch_up_once(self) -> int:
         """Handle one batch; return how many notifications it held."""
-        after = await asyncio.to_thread(self.position)
-        batch = await asyncio.to_thread(self.read_batch, after)
+        after = await in_thread(self.position)
+        batch = await in_thread(self.read_batch, after)
         if batch:
             await self.handle(batch, batch[-1][0].id)
         return len(batch)

@@ -7,7 +7,6 @@ rebuilding one from zero is always safe.
 
 from __future__ import annotations
 
-import asyncio
 from abc import abstractmethod
 from collections.abc import Sequence
 from uuid import UUID
@@ -16,7 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from shared.storage.eventstore import WaymarkApplication
-from shared.storage.log_follower import LogFollower
+from shared.storage.log_follower import LogFollower, in_thread
 from shared.storage.positions import LogPositions
 from shared.storage.sql import SqlCursor, SqlStore
 
@@ -58,7 +57,7 @@ class Projection(LogFollower):
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
-        await asyncio.to_thread(self.apply_batch, batch, last_id)
+        await in_thread(self.apply_batch, batch, last_id)
 
     def catch_up(self) -> None:
         """Synchronously apply everything recorded so far (tests, CLI)."""
