@@ -1,17 +1,73 @@
-"""The visits application: its methods are the command handlers and queries."""
+"""The visits application: its methods are the command handlers and queries.
+
+Every command checks its codes against the reference data first, so a refused command records
+nothing. Step commands (``add_contact``, ``complete_visit``…) follow one pattern, ``_step``: get
+the visit, ask it to change, save. A step whose fact is already recorded (a retry from a phone on
+a bad connection) changes nothing and says so; a precondition (the HTTP ``If-Match``) is checked
+against the version the change was based on, so a stale client never overwrites what it has not
+seen — unless the change it asked for is already there, which RFC 9110 §13.1.1 allows to succeed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import EnvType
 
+from services.visits.commands import (
+    CompletedVisit,
+    ContactInput,
+    FollowUpInput,
+    PersonIndicatorInput,
+    PremisesIndicatorInput,
+    RegisterPremises,
+    UrgentConcernInput,
+)
 from services.visits.domain import Visit
+from services.visits.errors import VisitError
+from services.visits.premises import Premises, PremisesError
+from shared.errors import FieldError
 from shared.idempotency import IdempotencyClaim
+from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.keyring import Keyring
+
+# The inputs are re-exported: callers build commands from here, as in the first slice.
+__all__ = [
+    "CompletedVisit",
+    "ConcernNotFound",
+    "ContactInput",
+    "ContactNotFound",
+    "FollowUpInput",
+    "HistoryEntry",
+    "IdempotencyKeyReused",
+    "PersonIndicatorInput",
+    "Precondition",
+    "PremisesConflict",
+    "PremisesIndicatorInput",
+    "PremisesNotFound",
+    "PremisesOutcome",
+    "RecordOutcome",
+    "RegisterPremises",
+    "StepOutcome",
+    "UnknownPremises",
+    "UrgentConcernInput",
+    "VisitConflict",
+    "VisitNotFound",
+    "VisitsApplication",
+]
+
+A = TypeVar("A", bound=Aggregate)
+
+#: Called with the version a change is based on; raises if the caller's precondition fails.
+Precondition = Callable[[int], None]
 
 
 class VisitConflict(Exception):
@@ -26,43 +82,27 @@ class VisitNotFound(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class ContactInput:
-    contact_id: UUID
-    alias: str
-    language: str
-    occurred_at: datetime
+class ContactNotFound(Exception):
+    pass
 
 
-@dataclass(frozen=True)
-class CompletedVisit:
-    """What an outreach app sends about a visit that has ended."""
+class ConcernNotFound(Exception):
+    pass
 
-    visit_id: UUID
-    premises_label: str
-    team: str
-    volunteers: tuple[str, ...]
-    languages_offered: tuple[str, ...]
-    started_at: datetime
-    completed_at: datetime
-    contacts: tuple[ContactInput, ...]
 
-    @classmethod
-    def of(cls, visit: Visit) -> CompletedVisit:
-        assert visit.completed_at is not None
-        return cls(
-            visit_id=visit.id,
-            premises_label=visit.premises_label,
-            team=visit.team,
-            volunteers=tuple(visit.volunteers),
-            languages_offered=tuple(visit.languages_offered),
-            started_at=visit.started_at,
-            completed_at=visit.completed_at,
-            contacts=tuple(
-                ContactInput(c.contact_id, c.alias, c.language, c.occurred_at)
-                for c in visit.contacts
-            ),
-        )
+class PremisesNotFound(Exception):
+    pass
+
+
+class PremisesConflict(Exception):
+    """The premises id is already recorded with different content."""
+
+
+class UnknownPremises(FieldError):
+    """A visit names a premises id that is not registered."""
+
+    def __init__(self) -> None:
+        super().__init__("body.premises_id", "no premises is registered with this id")
 
 
 @dataclass(frozen=True)
@@ -71,31 +111,107 @@ class RecordOutcome:
     created: bool
 
 
+@dataclass(frozen=True)
+class StepOutcome:
+    visit: Visit
+    changed: bool
+
+
+@dataclass(frozen=True)
+class PremisesOutcome:
+    premises: Premises
+    changed: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One recorded event of an aggregate, for its audit history."""
+
+    version: int
+    event: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]
+
+
+_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
 class VisitsApplication(WaymarkApplication):
     name = "visits"
     IDEMPOTENCY_SCOPE = "visits:record_completed_visit"
 
-    def record_completed_visit(
+    def __init__(
+        self, env: EnvType, keyring: Keyring, reference: ReferenceData | None = None
+    ) -> None:
+        self.reference = reference or load_reference_data()
+        super().__init__(env=env, keyring=keyring)
+
+    # -- premises ------------------------------------------------------------------------
+
+    def register_premises(self, command: RegisterPremises, actor: str) -> PremisesOutcome:
+        """Register a premises once; the same registration again returns the original."""
+        command.check(self.reference)
+        existing = self._load(command.premises_id)
+        if existing is None:
+            premises = Premises(
+                id=command.premises_id,
+                label=command.label,
+                area=command.area,
+                premises_type=command.premises_type,
+                occurred_at=command.occurred_at,
+                actor=actor,
+            )
+            try:
+                self.save(premises)
+                return PremisesOutcome(premises, changed=True)
+            except IntegrityError:
+                existing = self._load(command.premises_id)  # lost a race: same or other?
+        if not isinstance(existing, Premises) or _registration(
+            self.repository.get(command.premises_id, version=1)
+        ) != (command.label, command.area, command.premises_type, command.occurred_at):
+            raise PremisesConflict(
+                f"premises {command.premises_id} is already recorded with other content"
+            )
+        return PremisesOutcome(existing, changed=False)
+
+    def get_premises(self, premises_id: UUID) -> Premises:
+        premises = self._load(premises_id)
+        if not isinstance(premises, Premises):
+            raise PremisesNotFound(f"no premises {premises_id}")
+        return premises
+
+    def correct_premises_label(
+        self,
+        premises_id: UUID,
+        label: str,
+        occurred_at: datetime,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> PremisesOutcome:
+        def change(premises: Premises) -> None:
+            premises.correct_label(label, occurred_at, actor)
+
+        premises, changed = self._change(
+            self.get_premises(premises_id), precondition, change, self.get_premises, PremisesError
+        )
+        return PremisesOutcome(premises, changed)
+
+    # -- visits: in one go ---------------------------------------------------------------
+
+    def record_visit(
         self, command: CompletedVisit, actor: str, idempotency_key: str | None = None
     ) -> RecordOutcome:
-        """Record a finished visit once; a retry of the same request returns the original."""
+        """Record a visit once — completed, or open when ``completed_at`` is None; a retry of
+        the same request returns the visit and records nothing."""
+        command.check(self.reference)
         replay = self._replay(command, idempotency_key)
         if replay is not None:
             return replay
-        visit = Visit(
-            id=command.visit_id,
-            premises_label=command.premises_label,
-            team=command.team,
-            volunteers=list(command.volunteers),
-            languages_offered=list(command.languages_offered),
-            occurred_at=command.started_at,
-            actor=actor,
-        )
-        for contact in command.contacts:
-            visit.make_contact(
-                contact.contact_id, contact.alias, contact.language, contact.occurred_at, actor
-            )
-        visit.complete(command.completed_at, actor)
+        if command.premises_id is not None:
+            self._require_premises(command.premises_id)
+        visit = command.start(actor)
         claim = (
             IdempotencyClaim(self.IDEMPOTENCY_SCOPE, idempotency_key, command.visit_id)
             if idempotency_key is not None
@@ -111,31 +227,269 @@ class VisitsApplication(WaymarkApplication):
             return replay
         return RecordOutcome(visit, created=True)
 
+    #: The first slice's name for ``record_visit``.
+    record_completed_visit = record_visit
+
     def get_visit(self, visit_id: UUID) -> Visit:
-        try:
-            visit: Visit = self.repository.get(visit_id)
-        except AggregateNotFoundError:
-            raise VisitNotFound(str(visit_id)) from None
+        visit = self._load(visit_id)
+        if not isinstance(visit, Visit):
+            raise VisitNotFound(f"no visit {visit_id}")
         return visit
+
+    # -- visits: step by step ------------------------------------------------------------
+
+    def add_contact(
+        self,
+        visit_id: UUID,
+        contact: ContactInput,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        contact.check(self.reference, "body")
+        return self._step(visit_id, precondition, lambda v: contact.apply_to(v, actor))
+
+    def observe_premises_indicator(
+        self,
+        visit_id: UUID,
+        observation: PremisesIndicatorInput,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        observation.check(self.reference, "body")
+        return self._step(visit_id, precondition, lambda v: observation.apply_to(v, actor))
+
+    def observe_person_indicator(
+        self,
+        visit_id: UUID,
+        contact_id: UUID,
+        observation: PersonIndicatorInput,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        observation.check(self.reference, "body")
+        return self._step(
+            visit_id, precondition, lambda v: observation.apply_to(v, contact_id, actor)
+        )
+
+    def offer_follow_up(
+        self,
+        visit_id: UUID,
+        contact_id: UUID,
+        follow_up: FollowUpInput,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        follow_up.check(self.reference, "body")
+        return self._step(
+            visit_id, precondition, lambda v: follow_up.apply_to(v, contact_id, actor)
+        )
+
+    def raise_urgent_concern(
+        self,
+        visit_id: UUID,
+        concern: UrgentConcernInput,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        concern.check(self.reference, "body")
+        return self._step(visit_id, precondition, lambda v: concern.apply_to(v, actor))
+
+    def resolve_urgent_concern(
+        self,
+        visit_id: UUID,
+        concern_id: UUID,
+        occurred_at: datetime,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        def change(visit: Visit) -> None:
+            if visit.concern(concern_id) is None:
+                raise ConcernNotFound(f"concern {concern_id} is not recorded on visit {visit_id}")
+            visit.resolve_urgent_concern(concern_id, occurred_at, actor)
+
+        return self._step(visit_id, precondition, change)
+
+    def complete_visit(
+        self,
+        visit_id: UUID,
+        completed_at: datetime,
+        outcome: str | None,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        if outcome is not None:
+            self.reference.require("visit_outcomes", outcome, "body.outcome")
+        return self._step(
+            visit_id, precondition, lambda v: v.complete(completed_at, actor, outcome)
+        )
+
+    def correct_alias(
+        self,
+        visit_id: UUID,
+        contact_id: UUID,
+        alias: str,
+        occurred_at: datetime,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        def change(visit: Visit) -> None:
+            _require_contact(visit, contact_id)
+            visit.correct_alias(contact_id, alias, occurred_at, actor)
+
+        return self._step(visit_id, precondition, change)
+
+    def correct_premises(
+        self,
+        visit_id: UUID,
+        premises_id: UUID | None,
+        premises_label: str | None,
+        occurred_at: datetime,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        if premises_id is not None:
+            self._require_premises(premises_id)
+
+        def change(visit: Visit) -> None:
+            visit.correct_premises(premises_id, premises_label, occurred_at, actor)
+
+        return self._step(visit_id, precondition, change)
+
+    def link_contact_to_person(
+        self,
+        visit_id: UUID,
+        contact_id: UUID,
+        person_id: UUID,
+        occurred_at: datetime,
+        actor: str,
+        precondition: Precondition | None = None,
+    ) -> StepOutcome:
+        def change(visit: Visit) -> None:
+            _require_contact(visit, contact_id)
+            visit.link_contact_to_person(contact_id, person_id, occurred_at, actor)
+
+        return self._step(visit_id, precondition, change)
+
+    # -- histories -----------------------------------------------------------------------
+
+    def visit_events(self, visit_id: UUID) -> list[HistoryEntry]:
+        """Everything recorded about a visit, corrections included, by when it happened."""
+        self.get_visit(visit_id)
+        return self._history(visit_id)
+
+    def premises_events(self, premises_id: UUID) -> list[HistoryEntry]:
+        self.get_premises(premises_id)
+        return self._history(premises_id)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _step(
+        self, visit_id: UUID, precondition: Precondition | None, change: Callable[[Visit], None]
+    ) -> StepOutcome:
+        visit, changed = self._change(
+            self.get_visit(visit_id), precondition, change, self.get_visit, VisitError
+        )
+        return StepOutcome(visit, changed)
+
+    def _change(
+        self,
+        aggregate: A,
+        precondition: Precondition | None,
+        change: Callable[[A], None],
+        reload: Callable[[UUID], A],
+        rule_error: type[Exception],
+    ) -> tuple[A, bool]:
+        """Apply ``change`` and save. Returns the aggregate as it now stands, and whether
+        anything was recorded (False: the change was already there; nothing saved)."""
+        version = aggregate.version
+        try:
+            change(aggregate)
+        except rule_error:
+            # A stale client hears that first: its view of the record is out of date.
+            if precondition is not None:
+                precondition(version)
+            raise
+        if aggregate.version == version:
+            return aggregate, False
+        if precondition is not None:
+            precondition(version)
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            # Someone saved first. If it was this very change (a racing retry), all is well;
+            # anything else is a lost race, answered as such — never merged silently.
+            fresh = reload(aggregate.id)
+            before = fresh.version
+            change(fresh)
+            if fresh.version == before:
+                return fresh, False
+            raise
+        return aggregate, True
 
     def _replay(self, command: CompletedVisit, idempotency_key: str | None) -> RecordOutcome | None:
         claimed = False
         if idempotency_key is not None:
-            claim_id = IdempotencyClaim.create_id(self.IDEMPOTENCY_SCOPE, idempotency_key)
-            try:
-                claim: IdempotencyClaim = self.repository.get(claim_id)
-            except AggregateNotFoundError:
-                pass
-            else:
+            claim = self._load(IdempotencyClaim.create_id(self.IDEMPOTENCY_SCOPE, idempotency_key))
+            if isinstance(claim, IdempotencyClaim):
                 if claim.resource_id != command.visit_id:
                     raise IdempotencyKeyReused("the Idempotency-Key was used for another visit")
                 claimed = True
-        try:
-            visit = self.get_visit(command.visit_id)
-        except VisitNotFound:
+        existing = self._load(command.visit_id)
+        if existing is None:
             return None
-        if CompletedVisit.of(visit) != command:
+        if not self._recorded_by(existing, command):
             if claimed:
                 raise IdempotencyKeyReused("the Idempotency-Key was used for a different request")
             raise VisitConflict(f"visit {command.visit_id} is already recorded with other content")
-        return RecordOutcome(visit, created=False)
+        assert isinstance(existing, Visit)
+        return RecordOutcome(existing, created=False)
+
+    def _recorded_by(self, existing: object, command: CompletedVisit) -> bool:
+        """Was ``existing`` recorded by exactly this command? Later steps and corrections do not
+        matter: the visit is compared as it stood right after the command's own events."""
+        if not isinstance(existing, Visit):
+            return False
+        version = command.event_count()
+        if existing.version < version:
+            return False
+        recorded: Visit = (
+            existing
+            if existing.version == version
+            else self.repository.get(command.visit_id, version=version)
+        )
+        return CompletedVisit.of(recorded) == command.resolved()
+
+    def _require_premises(self, premises_id: UUID) -> None:
+        if not isinstance(self._load(premises_id), Premises):
+            raise UnknownPremises
+
+    def _load(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _history(self, aggregate_id: UUID) -> list[HistoryEntry]:
+        entries = []
+        for event in self.repository.event_store.get(aggregate_id):
+            state = dict(vars(event))
+            entries.append(
+                HistoryEntry(
+                    version=event.originator_version,
+                    event=type(event).__qualname__,
+                    occurred_at=state.pop("occurred_at"),
+                    recorded_at=state.pop("timestamp"),
+                    actor=state.pop("actor"),
+                    data={k: v for k, v in state.items() if k not in _BOOKKEEPING},
+                )
+            )
+        return sorted(entries, key=lambda entry: (entry.occurred_at, entry.version))
+
+
+def _registration(premises: Premises) -> tuple[str, str, str, datetime]:
+    return (premises.label, premises.area, premises.premises_type, premises.registered_at)
+
+
+def _require_contact(visit: Visit, contact_id: UUID) -> None:
+    if visit.contact(contact_id) is None:
+        raise ContactNotFound(f"contact {contact_id} is not recorded on visit {visit.id}")

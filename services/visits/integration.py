@@ -1,22 +1,43 @@
 """The visits service's NATS edge: which domain events leave the service, as which contracts.
 
-Aliases never leave: ``ContactMadeV1`` carries the contact's opaque id and language only.
+Only ids, codes and dates leave. Aliases (and their corrections), premises labels and the
+details of an urgent concern stay in the visits store, so ``AliasCorrected`` and
+``PremisesCorrected`` are not published at all, and neither are premises indicators (they are
+about a place, not a woman). An urgent concern is published like everything else, from the
+committed log, as soon as it is stored: the relay is woken by every save, so nothing queues it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
-from shared.contracts import ContactMadeV1, IntegrationEvent, VisitCompletedV1
+from shared.contracts import (
+    ContactLinkedToPersonV1,
+    ContactMadeV1,
+    FollowUpOfferedV1,
+    IntegrationEvent,
+    PersonIndicatorObservedV1,
+    UrgentConcernRaisedV1,
+    VisitCompletedV1,
+)
+from shared.contracts.base import IndicatorSource
 from shared.contracts.streams import VISITS_STREAM
 from shared.runtime import Outbound
 
-PUBLISHED_EVENTS = (Visit.ContactMade, Visit.Completed)
+PUBLISHED_EVENTS = (
+    Visit.ContactMade,
+    Visit.PersonIndicatorObserved,
+    Visit.FollowUpOffered,
+    Visit.UrgentConcernRaised,
+    Visit.ContactLinkedToPerson,
+    Visit.Completed,
+)
 
 
 def outbound(app: VisitsApplication) -> Outbound:
@@ -26,6 +47,11 @@ def outbound(app: VisitsApplication) -> Outbound:
 def translator(
     app: VisitsApplication,
 ) -> Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]:
+    def as_it_was(event: DomainEventProtocol[UUID]) -> Visit:
+        # The visit as it stood when the event was recorded — the same answer on every replay.
+        visit: Visit = app.repository.get(event.originator_id, version=event.originator_version)
+        return visit
+
     def translate(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
         if isinstance(event, Visit.ContactMade):
             return ContactMadeV1(
@@ -35,9 +61,46 @@ def translator(
                 occurred_at=event.occurred_at,
                 recorded_at=event.timestamp,
             )
+        if isinstance(event, Visit.PersonIndicatorObserved):
+            return PersonIndicatorObservedV1(
+                observation_id=event.observation_id,
+                visit_id=event.originator_id,
+                contact_id=event.contact_id,
+                indicator=event.indicator,
+                source=cast(IndicatorSource, event.source),  # one of SOURCES: a domain guard
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, Visit.FollowUpOffered):
+            return FollowUpOfferedV1(
+                follow_up_id=event.follow_up_id,
+                visit_id=event.originator_id,
+                contact_id=event.contact_id,
+                kind=event.kind,
+                due_at=event.due_at,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, Visit.UrgentConcernRaised):
+            return UrgentConcernRaisedV1(
+                concern_id=event.concern_id,
+                visit_id=event.originator_id,
+                contact_id=event.contact_id,
+                premises_id=as_it_was(event).premises_id,
+                concern=event.concern,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, Visit.ContactLinkedToPerson):
+            return ContactLinkedToPersonV1(
+                visit_id=event.originator_id,
+                contact_id=event.contact_id,
+                person_id=event.person_id,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
         if isinstance(event, Visit.Completed):
-            # The visit as it stood when it was completed — the same answer on every replay.
-            visit: Visit = app.repository.get(event.originator_id, version=event.originator_version)
+            visit = as_it_was(event)
             return VisitCompletedV1(
                 visit_id=visit.id,
                 languages_offered=visit.languages_offered,

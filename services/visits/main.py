@@ -5,17 +5,29 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.visits.api.errors import DOMAIN_ERRORS
+from services.visits.api.premises_routes import router as premises_router
 from services.visits.api.routes import router
 from services.visits.application import VisitsApplication
 from services.visits.integration import outbound
+from services.visits.projections import PremisesHistory
 from shared.http.app import build_api
 from shared.runtime import ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
 
 def assemble(stores: Stores) -> ServiceParts:
-    app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
-    return ServiceParts(application=app, outbound=outbound(app))
+    app = VisitsApplication(
+        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+    )
+    premises_history = PremisesHistory(
+        app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
+    )
+    return ServiceParts(
+        application=app,
+        projections=[premises_history],
+        outbound=outbound(app),
+        extras={"premises_history": premises_history},
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,8 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_api(
         settings,
         title="Waymark visits",
-        description="Outreach visits to premises and the contacts made on them.",
+        description="Premises, outreach visits to them, and the contacts made on them.",
         assemble=assemble,
-        routers=[router],
+        routers=[router, premises_router],
         domain_errors=DOMAIN_ERRORS,
     )

@@ -6,16 +6,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.visits.main import create_app
 from shared.settings import ServiceName
-from tests.support import make_settings
+from tests.support import make_settings, wait_until
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+AT = (T0 + timedelta(minutes=30)).isoformat()  # device time of a step on an open visit
 
 
 @pytest.fixture
@@ -87,7 +88,40 @@ def test_a_reused_idempotency_key_is_a_422_problem(client: TestClient) -> None:
         ({"languages_offered": ["not a tag!"]}, "body.languages_offered.0"),
         ({"started_at": "2026-11-27T20:00:00"}, "body.started_at"),
         ({"completed_at": "2026-11-27T19:00:00Z"}, "body"),
-        ({"completed_at": "2099-01-01T00:00:00Z", "started_at": "2098-01-01T00:00:00Z"}, "body"),
+        (
+            {"completed_at": "2099-01-01T00:00:00Z", "started_at": "2098-01-01T00:00:00Z"},
+            "body.completed_at",
+        ),
+        ({"premises_label": None}, "body"),  # neither a premises id nor a label
+        ({"premises_id": str(uuid4())}, "body"),  # both
+        ({"outcome": "Went Well"}, "body.outcome"),
+        ({"completed_at": None, "outcome": "conversation"}, "body"),
+        (
+            {
+                "contacts": [
+                    {
+                        "contact_id": str(uuid4()),
+                        "alias": "A",
+                        "language": "ro",
+                        "materials": ["A!"],
+                    }
+                ]
+            },
+            "body.contacts.0.materials.0",
+        ),
+        (
+            {
+                "contacts": [
+                    {
+                        "contact_id": str(uuid4()),
+                        "alias": "A",
+                        "language": "ro",
+                        "indicators": [{"indicator": "escorted", "source": "gossip"}],
+                    }
+                ]
+            },
+            "body.contacts.0.indicators.0.source",
+        ),
         (
             {"contacts": [{"contact_id": str(uuid4()), "alias": "", "language": "ro"}]},
             "body.contacts.0.alias",
@@ -156,3 +190,646 @@ def test_health_is_alive_but_not_ready_without_nats(client: TestClient) -> None:
 def test_the_openapi_document_describes_the_routes(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/visits", "/visits/{visit_id}", "/healthz", "/readyz"} <= set(spec["paths"])
+
+
+# -- premises -------------------------------------------------------------------------------
+
+
+def premises_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "premises_id": str(uuid4()),
+        "label": "Flat 3, blue door",
+        "area": "soho",
+        "premises_type": "flat",
+        "occurred_at": (T0 - timedelta(days=30)).isoformat(),
+    }
+    body.update(changes)
+    return body
+
+
+def register(client: TestClient, **changes: Any) -> str:
+    body = premises_body(**changes)
+    response = client.post("/premises", json=body)
+    assert response.status_code == 201, response.text
+    return str(body["premises_id"])
+
+
+def test_a_premises_is_registered_read_and_a_retry_returns_the_original(
+    client: TestClient,
+) -> None:
+    body = premises_body()
+    created = client.post("/premises", json=body, headers={"X-Waymark-Actor": "v-1"})
+    assert created.status_code == 201, created.text
+    assert created.headers["etag"] == '"1"'
+    assert created.headers["location"] == f"/premises/{body['premises_id']}"
+    data = created.json()
+    assert (data["label"], data["area"], data["premises_type"], data["recorded_by"]) == (
+        "Flat 3, blue door",
+        "soho",
+        "flat",
+        "v-1",
+    )
+    again = client.post("/premises", json=body)
+    assert again.status_code == 201 and again.json() == data
+    assert again.headers["idempotent-replayed"] == "true"
+    conflict = client.post("/premises", json={**body, "area": "mayfair"})
+    assert conflict.status_code == 409
+    assert conflict.json()["type"] == "urn:waymark:problem:premises-conflict"
+    fetched = client.get(f"/premises/{body['premises_id']}")
+    assert fetched.status_code == 200 and fetched.json() == data
+    assert fetched.headers["etag"] == '"1"'
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"area": "narnia"}, "body.area"),
+        ({"premises_type": "castle"}, "body.premises_type"),
+        ({"area": "Soho!"}, "body.area"),
+        ({"label": ""}, "body.label"),
+        ({"occurred_at": "2099-01-01T00:00:00Z"}, "body.occurred_at"),
+    ],
+)
+def test_a_premises_with_a_bad_field_or_unknown_code_is_a_422_and_not_recorded(
+    client: TestClient, changes: dict[str, Any], field: str
+) -> None:
+    body = premises_body(**changes)
+    response = client.post("/premises", json=body)
+    assert response.status_code == 422, response.text
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert client.get(f"/premises/{body['premises_id']}").status_code == 404
+
+
+def test_a_label_correction_honours_if_match_and_shows_in_the_events(client: TestClient) -> None:
+    premises_id = register(client)
+    url = f"/premises/{premises_id}/label-correction"
+    corrected = client.post(url, json={"label": "Flat 3, red door"}, headers={"If-Match": '"1"'})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.headers["etag"] == '"2"' and corrected.json()["label"] == "Flat 3, red door"
+    stale = client.post(url, json={"label": "Flat 4"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.json()["type"] == "urn:waymark:problem:precondition-failed"
+    assert client.get(f"/premises/{premises_id}").json()["label"] == "Flat 3, red door"
+    retried = client.post(url, json={"label": "Flat 3, red door"}, headers={"If-Match": '"1"'})
+    assert retried.status_code == 200 and retried.headers["idempotent-replayed"] == "true"
+    events = client.get(f"/premises/{premises_id}/events").json()["items"]
+    assert [(e["event"], e["data"]["label"]) for e in events] == [
+        ("Premises.Registered", "Flat 3, blue door"),
+        ("Premises.LabelCorrected", "Flat 3, red door"),
+    ]
+    assert client.post(
+        f"/premises/{uuid4()}/label-correction", json={"label": "x"}
+    ).status_code == (404)
+    assert client.get(f"/premises/{uuid4()}/events").status_code == 404
+
+
+# -- a visit to a registered premises, with everything --------------------------------------
+
+
+def rich_body(premises_id: str | None = None, **changes: Any) -> dict[str, Any]:
+    contact_id = str(uuid4())
+    body = visit_body(
+        volunteers=["v-1", "v-2"],
+        outcome="conversation",
+        contacts=[
+            {
+                "contact_id": contact_id,
+                "alias": "Secret-alias-7f3a",
+                "language": "ro",
+                "other_languages": ["ru"],
+                "bridging_volunteer": "v-2",
+                "materials": ["contact_card", "gift"],
+                "indicators": [{"indicator": "debt_bondage", "source": "disclosed"}],
+                "follow_up": {"kind": "coffee", "due_at": (T0 + timedelta(days=3)).isoformat()},
+                "occurred_at": (T0 + timedelta(minutes=10)).isoformat(),
+            }
+        ],
+        premises_indicators=[{"indicator": "living_on_site", "source": "observed"}],
+        urgent_concerns=[
+            {"concern": "possible_minor", "contact_id": contact_id, "details": "Secret-det-9c1e"}
+        ],
+    )
+    if premises_id is not None:
+        body.pop("premises_label")
+        body["premises_id"] = premises_id
+    body.update(changes)
+    return body
+
+
+def test_a_visit_with_everything_is_recorded_and_its_retry_recognised(client: TestClient) -> None:
+    premises_id = register(client)
+    body = rich_body(premises_id)
+    response = client.post("/visits", json=body)
+    assert response.status_code == 201, response.text
+    data = response.json()
+    assert response.headers["etag"] == '"7"' and data["version"] == 7
+    assert data["premises_id"] == premises_id and data["premises_label"] is None
+    assert data["outcome"] == "conversation"
+    contact = data["contacts"][0]
+    assert (
+        contact["materials"] == ["contact_card", "gift"] and contact["bridging_volunteer"] == "v-2"
+    )
+    assert [i["indicator"] for i in data["person_indicators"]] == ["debt_bondage"]
+    assert [f["kind"] for f in data["follow_ups"]] == ["coffee"]
+    assert [c["concern"] for c in data["urgent_concerns"]] == ["possible_minor"]
+    assert [i["indicator"] for i in data["premises_indicators"]] == ["living_on_site"]
+    again = client.post("/visits", json=body)
+    assert again.status_code == 201 and again.json() == data
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_a_visit_to_an_unregistered_premises_id_is_a_422_naming_it(client: TestClient) -> None:
+    body = rich_body(str(uuid4()))
+    response = client.post("/visits", json=body)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["body.premises_id"]
+    assert client.get(f"/visits/{body['visit_id']}").status_code == 404
+
+
+def _contact(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**body, "contacts": [{**body["contacts"][0], **changes}]}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda b: {**b, "languages_offered": ["ro", "ko"]}, "body.languages_offered.1"),
+        (lambda b: {**b, "outcome": "went_well"}, "body.outcome"),
+        (lambda b: _contact(b, materials=["gift", "cash"]), "body.contacts.0.materials.1"),
+        (
+            lambda b: _contact(b, indicators=[{"indicator": "rich", "source": "observed"}]),
+            "body.contacts.0.indicators.0.indicator",
+        ),
+        (
+            lambda b: _contact(b, follow_up={"kind": "dinner", "due_at": "2026-12-01T18:00:00Z"}),
+            "body.contacts.0.follow_up.kind",
+        ),
+        (
+            lambda b: {**b, "premises_indicators": [{"indicator": "nice", "source": "observed"}]},
+            "body.premises_indicators.0.indicator",
+        ),
+        (
+            lambda b: {**b, "urgent_concerns": [{"concern": "possible_under_18"}]},
+            "body.urgent_concerns.0.concern",
+        ),
+    ],
+)
+def test_an_unknown_code_is_a_422_naming_the_field_and_records_nothing(
+    client: TestClient, change: Any, field: str
+) -> None:
+    body = change(rich_body())
+    response = client.post("/visits", json=body)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert client.get(f"/visits/{body['visit_id']}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "slug"),
+    [
+        (lambda b: _contact(b, bridging_volunteer="v-9"), 422, "volunteer-not-on-visit"),
+        (
+            lambda b: {
+                **b,
+                "urgent_concerns": [{"concern": "violence", "contact_id": str(uuid4())}],
+            },
+            422,
+            "unknown-contact",
+        ),
+        (
+            lambda b: _contact(b, follow_up={"kind": "coffee", "due_at": "2026-11-01T18:00:00Z"}),
+            422,
+            "follow-up-due-before-offered",
+        ),
+        (lambda b: {**b, "outcome": "no_answer"}, 422, "contradictory-outcome"),
+        (
+            lambda b: _contact(b, occurred_at=(T0 - timedelta(days=1)).isoformat()),
+            422,
+            "before-visit-started",
+        ),
+    ],
+)
+def test_a_broken_rule_is_a_named_problem_and_records_nothing(
+    client: TestClient, change: Any, status: int, slug: str
+) -> None:
+    body = change(rich_body())
+    response = client.post("/visits", json=body)
+    assert response.status_code == status, response.text
+    problem = response.json()
+    assert problem["type"] == f"urn:waymark:problem:{slug}"
+    assert "Secret" not in response.text
+    assert client.get(f"/visits/{body['visit_id']}").status_code == 404
+
+
+# -- a visit step by step -------------------------------------------------------------------
+
+
+def open_visit(client: TestClient) -> str:
+    body = visit_body(volunteers=["v-1", "v-2"], completed_at=None, contacts=[])
+    response = client.post("/visits", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["completed_at"] is None and response.headers["etag"] == '"1"'
+    return str(body["visit_id"])
+
+
+def step(
+    client: TestClient, url: str, body: dict[str, Any], version: int | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    headers = {"X-Waymark-Actor": "v-1"}
+    if version is not None:
+        headers["If-Match"] = f'"{version}"'
+    response = client.post(url, json=body, headers=headers)
+    return response.status_code, response.json(), dict(response.headers)
+
+
+def test_a_visit_recorded_step_by_step_with_etags_retries_and_stale_versions(
+    client: TestClient,
+) -> None:
+    premises_id = register(client)
+    visit_id = open_visit(client)
+    contact_id, concern_id = str(uuid4()), str(uuid4())
+    at = (T0 + timedelta(minutes=5)).isoformat()
+    steps: list[tuple[str, dict[str, Any]]] = [
+        (
+            "contacts",
+            {"contact_id": contact_id, "alias": "Ana", "language": "ro", "occurred_at": at},
+        ),
+        (
+            "premises-indicators",
+            {
+                "observation_id": str(uuid4()),
+                "indicator": "controller_present",
+                "source": "observed",
+                "occurred_at": at,
+            },
+        ),
+        (
+            "person-indicators",
+            {
+                "observation_id": str(uuid4()),
+                "contact_id": contact_id,
+                "indicator": "withholds_documents",
+                "source": "disclosed",
+                "occurred_at": at,
+            },
+        ),
+        (
+            "follow-ups",
+            {
+                "follow_up_id": str(uuid4()),
+                "contact_id": contact_id,
+                "kind": "coffee",
+                "due_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+                "occurred_at": at,
+            },
+        ),
+        (
+            "urgent-concerns",
+            {
+                "concern_id": concern_id,
+                "concern": "held_against_will",
+                "contact_id": contact_id,
+                "occurred_at": at,
+            },
+        ),
+        ("completion", {"completed_at": (T0 + timedelta(hours=1)).isoformat()}),
+        (f"urgent-concerns/{concern_id}/resolution", {}),
+        (f"contacts/{contact_id}/alias-correction", {"alias": "Anna"}),
+        ("premises-correction", {"premises_id": premises_id}),
+        (f"contacts/{contact_id}/person-link", {"person_id": str(uuid4())}),
+    ]
+    for version, (path, body) in enumerate(steps, start=2):
+        url = f"/visits/{visit_id}/{path}"
+        status, data, headers = step(client, url, body, version - 1)
+        assert status == 200, (path, data)
+        assert headers["etag"] == f'"{version}"' and data["version"] == version
+        assert "idempotent-replayed" not in headers
+        status, again, headers = step(client, url, body, version - 1)  # a retry: same answer
+        assert status == 200 and again == data and headers["idempotent-replayed"] == "true"
+    visit = client.get(f"/visits/{visit_id}").json()
+    assert visit["outcome"] == "brief_contact" and visit["premises_id"] == premises_id
+    assert visit["contacts"][0]["alias"] == "Anna" and visit["contacts"][0]["person_id"]
+    assert visit["urgent_concerns"][0]["resolved_at"] is not None
+    events = [e["event"] for e in client.get(f"/visits/{visit_id}/events").json()["items"]]
+    assert "Visit.AliasCorrected" in events and "Visit.PremisesCorrected" in events
+
+
+def test_a_step_with_a_stale_if_match_is_a_412_and_changes_nothing(client: TestClient) -> None:
+    visit_id = open_visit(client)
+    contact = {"contact_id": str(uuid4()), "alias": "Ana", "language": "ro", "occurred_at": AT}
+    assert step(client, f"/visits/{visit_id}/contacts", contact, 1)[0] == 200
+    concern = {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": AT}
+    status, problem, _ = step(client, f"/visits/{visit_id}/urgent-concerns", concern, 1)
+    assert status == 412 and problem["type"] == "urn:waymark:problem:precondition-failed"
+    visit = client.get(f"/visits/{visit_id}")
+    assert visit.headers["etag"] == '"2"' and visit.json()["urgent_concerns"] == []
+    assert step(client, f"/visits/{visit_id}/urgent-concerns", concern, 2)[0] == 200
+    weak = client.post(
+        f"/visits/{visit_id}/completion",
+        json={"completed_at": AT},
+        headers={"If-Match": 'W/"3", "9"'},
+    )
+    assert weak.status_code == 200 and weak.headers["etag"] == '"4"'
+
+
+def test_a_step_reusing_an_id_for_other_content_is_a_409_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    visit_id = open_visit(client)
+    contact_id, observation_id = str(uuid4()), str(uuid4())
+    contact = {"contact_id": contact_id, "alias": "Secret-Ana", "language": "ro", "occurred_at": AT}
+    assert step(client, f"/visits/{visit_id}/contacts", contact)[0] == 200
+    status, problem, _ = step(client, f"/visits/{visit_id}/contacts", {**contact, "alias": "Bea"})
+    assert status == 409 and problem["type"] == "urn:waymark:problem:duplicate-contact"
+    assert "Secret" not in str(problem) and "Bea" not in str(problem)
+    observation = {
+        "observation_id": observation_id,
+        "indicator": "living_on_site",
+        "source": "observed",
+        "occurred_at": AT,
+    }
+    assert step(client, f"/visits/{visit_id}/premises-indicators", observation)[0] == 200
+    status, problem, _ = step(
+        client, f"/visits/{visit_id}/premises-indicators", {**observation, "source": "third_party"}
+    )
+    assert status == 409 and problem["type"] == "urn:waymark:problem:duplicate-observation"
+    assert client.get(f"/visits/{visit_id}").headers["etag"] == '"3"'
+
+
+def test_after_completion_contacts_are_refused_but_what_is_remembered_is_recorded(
+    client: TestClient,
+) -> None:
+    body = visit_body(completed_at=(T0 + timedelta(hours=1)).isoformat())
+    assert client.post("/visits", json=body).status_code == 201
+    visit_id, contact_id = body["visit_id"], body["contacts"][0]["contact_id"]
+    late = {"contact_id": str(uuid4()), "alias": "Late", "language": "ro", "occurred_at": AT}
+    status, problem, _ = step(client, f"/visits/{visit_id}/contacts", late)
+    assert status == 409 and problem["type"] == "urn:waymark:problem:visit-already-completed"
+    completion = {"completed_at": AT, "outcome": "conversation"}
+    status, problem, _ = step(client, f"/visits/{visit_id}/completion", completion)
+    assert status == 409
+    concern = {
+        "concern_id": str(uuid4()),
+        "concern": "possible_minor",
+        "contact_id": contact_id,
+        "occurred_at": AT,
+    }
+    status, data, _ = step(client, f"/visits/{visit_id}/urgent-concerns", concern)
+    assert status == 200 and data["urgent_concerns"][0]["concern"] == "possible_minor"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "contacts",
+            {"contact_id": str(uuid4()), "alias": "A", "language": "ro", "occurred_at": AT},
+        ),
+        (
+            "premises-indicators",
+            {
+                "observation_id": str(uuid4()),
+                "indicator": "living_on_site",
+                "source": "observed",
+                "occurred_at": AT,
+            },
+        ),
+        (
+            "person-indicators",
+            {
+                "observation_id": str(uuid4()),
+                "contact_id": str(uuid4()),
+                "indicator": "escorted",
+                "source": "observed",
+                "occurred_at": AT,
+            },
+        ),
+        (
+            "follow-ups",
+            {
+                "follow_up_id": str(uuid4()),
+                "contact_id": str(uuid4()),
+                "kind": "coffee",
+                "due_at": "2027-01-01T00:00:00Z",
+                "occurred_at": AT,
+            },
+        ),
+        ("urgent-concerns", {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": AT}),
+        (f"urgent-concerns/{uuid4()}/resolution", {}),
+        ("completion", {"completed_at": AT}),
+        (f"contacts/{uuid4()}/alias-correction", {"alias": "A"}),
+        ("premises-correction", {"premises_label": "P-13"}),
+        (f"contacts/{uuid4()}/person-link", {"person_id": str(uuid4())}),
+    ],
+)
+def test_every_step_on_an_unknown_visit_is_a_404(
+    client: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    status, problem, _ = step(client, f"/visits/{uuid4()}/{path}", body)
+    assert status == 404 and problem["type"] == "urn:waymark:problem:visit-not-found"
+
+
+def test_unknown_sub_entities_are_named_problems(client: TestClient) -> None:
+    visit_id = open_visit(client)
+    url = f"/visits/{visit_id}"
+    assert (
+        step(client, f"{url}/contacts/{uuid4()}/alias-correction", {"alias": "A"})[1]["type"]
+        == "urn:waymark:problem:contact-not-found"
+    )
+    assert (
+        step(client, f"{url}/contacts/{uuid4()}/person-link", {"person_id": str(uuid4())})[0] == 404
+    )
+    status, problem, _ = step(client, f"{url}/urgent-concerns/{uuid4()}/resolution", {})
+    assert status == 404 and problem["type"] == "urn:waymark:problem:concern-not-found"
+    observation = {
+        "observation_id": str(uuid4()),
+        "contact_id": str(uuid4()),
+        "indicator": "escorted",
+        "source": "observed",
+        "occurred_at": AT,
+    }
+    status, problem, _ = step(client, f"{url}/person-indicators", observation)
+    assert status == 422 and problem["type"] == "urn:waymark:problem:unknown-contact"
+    status, problem, _ = step(client, f"{url}/premises-correction", {"premises_id": str(uuid4())})
+    assert status == 422 and problem["errors"][0]["field"] == "body.premises_id"
+    assert client.get(url).headers["etag"] == '"1"'
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "premises-indicators",
+            {
+                "observation_id": str(uuid4()),
+                "indicator": "escorted",
+                "source": "observed",
+                "occurred_at": AT,
+            },
+            "body.indicator",
+        ),
+        (
+            "urgent-concerns",
+            {"concern_id": str(uuid4()), "concern": "minor", "occurred_at": AT},
+            "body.concern",
+        ),
+        ("completion", {"completed_at": AT, "outcome": "fine"}, "body.outcome"),
+        (
+            "contacts",
+            {
+                "contact_id": str(uuid4()),
+                "alias": "A",
+                "language": "ro",
+                "materials": ["cash"],
+                "occurred_at": AT,
+            },
+            "body.materials.0",
+        ),
+        (
+            "urgent-concerns",
+            {"concern_id": "x", "concern": "violence", "occurred_at": AT},
+            "body.concern_id",
+        ),
+        (
+            "urgent-concerns",
+            {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": "2099-01-01T00:00Z"},
+            "body.occurred_at",
+        ),
+        # A new fact needs the device's time: a server time would differ on every retry.
+        (
+            "urgent-concerns",
+            {"concern_id": str(uuid4()), "concern": "violence"},
+            "body.occurred_at",
+        ),
+        (
+            "contacts",
+            {"contact_id": str(uuid4()), "alias": "A", "language": "ro"},
+            "body.occurred_at",
+        ),
+        ("completion", {}, "body.completed_at"),
+        ("premises-correction", {}, "body"),
+        ("completion", {"note": "x"}, "body.note"),
+    ],
+)
+def test_a_bad_step_is_a_422_naming_the_field_and_changes_nothing(
+    client: TestClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    visit_id = open_visit(client)
+    status, problem, _ = step(client, f"/visits/{visit_id}/{path}", body)
+    assert status == 422, problem
+    assert field in [e["field"] for e in problem["errors"]]
+    assert client.get(f"/visits/{visit_id}").headers["etag"] == '"1"'
+
+
+# -- the premises history -------------------------------------------------------------------
+
+
+def test_the_premises_history_lists_visits_newest_first_by_when_they_happened(
+    client: TestClient,
+) -> None:
+    premises_id = register(client)
+    days = [7, 21, 14]
+    bodies = []
+    for offset in days:  # the 14-day-old visit arrives last, from an offline phone
+        start = T0 - timedelta(days=offset)
+        body = rich_body(
+            premises_id,
+            started_at=start.isoformat(),
+            completed_at=(start + timedelta(hours=1)).isoformat(),
+        )
+        body["contacts"][0]["occurred_at"] = start.isoformat()
+        assert client.post("/visits", json=body).status_code == 201, body
+        bodies.append(body)
+    expected = [bodies[0]["visit_id"], bodies[2]["visit_id"], bodies[1]["visit_id"]]
+
+    def listed() -> dict[str, Any] | None:
+        page = client.get(f"/premises/{premises_id}/history").json()
+        return page if page["total"] == 3 else None
+
+    page = wait_until(listed, message="three visits in the premises history")
+    assert [item["visit_id"] for item in page["items"]] == expected
+    assert page["last_visit_id"] == bodies[0]["visit_id"] and page["open_concern_count"] == 3
+    first = page["items"][0]
+    assert (first["outcome"], first["contact_count"]) == ("conversation", 1)
+    assert [c["concern"] for c in first["concerns"]] == ["possible_minor"]
+    assert "Secret" not in str(page) and "Flat" not in str(page)
+    second = client.get(f"/premises/{premises_id}/history", params={"limit": 1, "offset": 1})
+    assert [i["visit_id"] for i in second.json()["items"]] == [expected[1]]
+    assert (second.json()["limit"], second.json()["offset"], second.json()["total"]) == (1, 1, 3)
+    assert client.get(f"/premises/{uuid4()}/history").status_code == 404
+    assert client.get(f"/premises/{premises_id}/history", params={"limit": 0}).status_code == 422
+
+
+# -- personal data --------------------------------------------------------------------------
+
+
+def test_no_alias_or_concern_details_reach_the_sqlite_files(
+    client: TestClient, tmp_path: Path
+) -> None:
+    body = rich_body()
+    assert client.post("/visits", json=body).status_code == 201
+    visit_id, contact_id = body["visit_id"], body["contacts"][0]["contact_id"]
+    concern = {
+        "concern_id": str(uuid4()),
+        "concern": "violence",
+        "details": "Secret-vis-4b2d",
+        "occurred_at": AT,
+    }
+    assert step(client, f"/visits/{visit_id}/urgent-concerns", concern)[0] == 200
+    url = f"/visits/{visit_id}/contacts/{contact_id}/alias-correction"
+    assert step(client, url, {"alias": "Secret-corr-1d2e"})[0] == 200
+    visit = client.get(f"/visits/{visit_id}").json()
+    assert visit["contacts"][0]["alias"] == "Secret-corr-1d2e"
+    files = [p for p in (tmp_path / "var").rglob("*") if p.is_file()]
+    assert any(p.name == "events.sqlite" for p in files)
+    content = b"".join(p.read_bytes() for p in files)
+    for secret in (b"Secret-alias-7f3a", b"Secret-det-9c1e", b"Secret-vis-4b2d", b"Secret-corr"):
+        assert secret not in content, secret
+
+
+def test_the_openapi_document_describes_every_visits_and_premises_route(
+    client: TestClient,
+) -> None:
+    paths = set(client.get("/openapi.json").json()["paths"])
+    assert {
+        "/premises",
+        "/premises/{premises_id}",
+        "/premises/{premises_id}/label-correction",
+        "/premises/{premises_id}/history",
+        "/premises/{premises_id}/events",
+        "/visits/{visit_id}/events",
+        "/visits/{visit_id}/contacts",
+        "/visits/{visit_id}/premises-indicators",
+        "/visits/{visit_id}/person-indicators",
+        "/visits/{visit_id}/follow-ups",
+        "/visits/{visit_id}/urgent-concerns",
+        "/visits/{visit_id}/urgent-concerns/{concern_id}/resolution",
+        "/visits/{visit_id}/completion",
+        "/visits/{visit_id}/contacts/{contact_id}/alias-correction",
+        "/visits/{visit_id}/premises-correction",
+        "/visits/{visit_id}/contacts/{contact_id}/person-link",
+    } <= paths
+
+
+def test_nothing_personal_can_be_written_for_a_contact_whose_key_was_erased(
+    client: TestClient,
+) -> None:
+    body = visit_body(completed_at=None)
+    assert client.post("/visits", json=body).status_code == 201
+    visit_id, contact_id = body["visit_id"], body["contacts"][0]["contact_id"]
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    runtime.stores.keyring.forget(UUID(contact_id))
+    visit = client.get(f"/visits/{visit_id}")
+    assert visit.json()["contacts"][0]["alias"] == "<erased>"
+    url = f"/visits/{visit_id}/contacts/{contact_id}/alias-correction"
+    status, problem, _ = step(client, url, {"alias": "Ana again"})
+    assert status == 409 and problem["type"] == "urn:waymark:problem:subject-erased"
+    concern = {
+        "concern_id": str(uuid4()),
+        "concern": "violence",
+        "contact_id": contact_id,
+        "details": "Secret",
+        "occurred_at": AT,
+    }
+    assert step(client, f"/visits/{visit_id}/urgent-concerns", concern)[0] == 409
+    assert client.get(f"/visits/{visit_id}").headers["etag"] == visit.headers["etag"]

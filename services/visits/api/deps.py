@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.visits.application import VisitsApplication
-from shared.http.deps import get_actor, get_runtime
+from services.visits.application import Precondition, VisitsApplication
+from services.visits.projections import PremisesHistory
+from shared.http.deps import IfMatch, get_actor, get_runtime
+from shared.http.etag import check_if_match
 from shared.runtime import Runtime
 
 
@@ -17,5 +19,24 @@ def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsAppli
     return app
 
 
+def get_premises_history(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesHistory:
+    projection = runtime.parts.extras["premises_history"]
+    assert isinstance(projection, PremisesHistory)
+    return projection
+
+
+def get_precondition(if_match: IfMatch = None) -> Precondition | None:
+    """``If-Match`` as a check the application runs against the version it changes."""
+    if if_match is None:
+        return None
+
+    def check(version: int) -> None:
+        check_if_match(if_match, version)
+
+    return check
+
+
 Visits = Annotated[VisitsApplication, Depends(get_visits)]
+PremisesHistoryView = Annotated[PremisesHistory, Depends(get_premises_history)]
 Actor = Annotated[str, Depends(get_actor)]
+IfMatchPrecondition = Annotated[Precondition | None, Depends(get_precondition)]

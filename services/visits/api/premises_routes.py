@@ -1,0 +1,111 @@
+"""HTTP routes for premises: register, read, correct the label, and its visit history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from services.visits.api.deps import Actor, IfMatchPrecondition, PremisesHistoryView, Visits
+from services.visits.api.premises_schemas import (
+    LabelCorrection,
+    PremisesCreate,
+    PremisesHistoryPublic,
+    PremisesPublic,
+)
+from services.visits.api.routes import history
+from services.visits.api.schemas import HistoryPublic
+from services.visits.application import PremisesOutcome
+from shared.http.etag import etag_for
+
+router = APIRouter(tags=["premises"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such premises"}}
+
+
+def _answer(outcome: PremisesOutcome, response: Response) -> PremisesPublic:
+    response.headers["ETag"] = etag_for(outcome.premises.version)
+    if not outcome.changed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return PremisesPublic.of(outcome.premises)
+
+
+@router.post(
+    "/premises",
+    status_code=201,
+    response_model=PremisesPublic,
+    responses={
+        409: {"description": "The premises id is already recorded with different content"},
+        422: {"description": "A field or code is invalid"},
+    },
+    summary="Register a premises under a pseudonymous label (a retry returns the original)",
+)
+def register_premises(
+    body: PremisesCreate, visits: Visits, actor: Actor, response: Response
+) -> PremisesPublic:
+    outcome = visits.register_premises(body.to_command(), actor)
+    response.headers["Location"] = f"/premises/{outcome.premises.id}"
+    return _answer(outcome, response)
+
+
+@router.get(
+    "/premises/{premises_id}",
+    response_model=PremisesPublic,
+    responses=_NOT_FOUND,
+    summary="One premises (ETag = version)",
+)
+def get_premises(premises_id: UUID, visits: Visits, response: Response) -> PremisesPublic:
+    premises = visits.get_premises(premises_id)
+    response.headers["ETag"] = etag_for(premises.version)
+    return PremisesPublic.of(premises)
+
+
+@router.post(
+    "/premises/{premises_id}/label-correction",
+    response_model=PremisesPublic,
+    responses={
+        **_NOT_FOUND,
+        412: {"description": "If-Match names a version that is no longer current"},
+        422: {"description": "A field is invalid"},
+    },
+    summary="Correct a mistyped label (a new event; the history keeps both)",
+)
+def correct_label(
+    premises_id: UUID,
+    body: LabelCorrection,
+    visits: Visits,
+    actor: Actor,
+    precondition: IfMatchPrecondition,
+    response: Response,
+) -> PremisesPublic:
+    outcome = visits.correct_premises_label(premises_id, body.label, body.at(), actor, precondition)
+    return _answer(outcome, response)
+
+
+@router.get(
+    "/premises/{premises_id}/history",
+    response_model=PremisesHistoryPublic,
+    responses=_NOT_FOUND,
+    summary="Visits to a premises, newest first by when they happened (a projection; may lag)",
+)
+def premises_history(
+    premises_id: UUID,
+    visits: Visits,
+    view: PremisesHistoryView,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> PremisesHistoryPublic:
+    visits.get_premises(premises_id)
+    page = view.history(premises_id, limit=limit, offset=offset)
+    return PremisesHistoryPublic.of(page, limit=limit, offset=offset)
+
+
+@router.get(
+    "/premises/{premises_id}/events",
+    response_model=HistoryPublic,
+    responses=_NOT_FOUND,
+    summary="Everything recorded about a premises, corrections included",
+)
+def premises_events(premises_id: UUID, visits: Visits) -> HistoryPublic:
+    return history(visits.premises_events(premises_id))

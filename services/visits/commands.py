@@ -1,0 +1,261 @@
+"""What the visits application is asked to do: plain, immutable inputs.
+
+Each input checks its codes against the reference data (``check``), naming the offending field
+by its path in the request body (``body.contacts.0.materials.1``), since the inputs mirror the
+bodies the outreach app sends. The application runs these checks before anything is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from services.visits.domain import Visit, default_outcome
+from services.visits.values import UrgentConcern
+from shared.reference import ReferenceData
+
+
+@dataclass(frozen=True)
+class PersonIndicatorInput:
+    observation_id: UUID
+    indicator: str
+    source: str
+    occurred_at: datetime
+
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("person_indicators", self.indicator, f"{at}.indicator")
+
+    def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
+        visit.observe_person_indicator(
+            self.observation_id, contact_id, self.indicator, self.source, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True)
+class FollowUpInput:
+    follow_up_id: UUID
+    kind: str
+    due_at: datetime
+    occurred_at: datetime
+
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("follow_up_kinds", self.kind, f"{at}.kind")
+
+    def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
+        visit.offer_follow_up(
+            self.follow_up_id, contact_id, self.kind, self.due_at, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    contact_id: UUID
+    alias: str
+    language: str
+    occurred_at: datetime
+    other_languages: tuple[str, ...] = ()
+    bridging_volunteer: str | None = None
+    materials: tuple[str, ...] = ()
+    indicators: tuple[PersonIndicatorInput, ...] = ()
+    follow_ups: tuple[FollowUpInput, ...] = ()
+    linked_person_id: UUID | None = None
+
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require_all("materials", self.materials, f"{at}.materials")
+        for index, indicator in enumerate(self.indicators):
+            indicator.check(reference, f"{at}.indicators.{index}")
+        for follow_up in self.follow_ups:
+            follow_up.check(reference, f"{at}.follow_up")
+
+    def event_count(self) -> int:
+        return 1 + len(self.indicators) + len(self.follow_ups) + (self.linked_person_id is not None)
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        """The contact, then what was learnt about her, in the order the events are recorded."""
+        visit.make_contact(
+            self.contact_id,
+            self.alias,
+            self.language,
+            self.occurred_at,
+            actor,
+            other_languages=self.other_languages,
+            bridging_volunteer=self.bridging_volunteer,
+            materials=self.materials,
+        )
+        for observation in self.indicators:
+            observation.apply_to(visit, self.contact_id, actor)
+        for follow_up in self.follow_ups:
+            follow_up.apply_to(visit, self.contact_id, actor)
+        if self.linked_person_id is not None:
+            visit.link_contact_to_person(
+                self.contact_id, self.linked_person_id, self.occurred_at, actor
+            )
+
+
+@dataclass(frozen=True)
+class PremisesIndicatorInput:
+    observation_id: UUID
+    indicator: str
+    source: str
+    occurred_at: datetime
+
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("premises_indicators", self.indicator, f"{at}.indicator")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        visit.observe_premises_indicator(
+            self.observation_id, self.indicator, self.source, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True)
+class UrgentConcernInput:
+    concern_id: UUID
+    concern: str
+    contact_id: UUID | None
+    details: str | None
+    occurred_at: datetime
+
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("concerns", self.concern, f"{at}.concern")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        visit.raise_urgent_concern(
+            self.concern_id, self.concern, self.contact_id, self.details, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True)
+class CompletedVisit:
+    """A visit as an outreach app posts it in one go: started, what happened, and — when
+    ``completed_at`` is given — completed. ``completed_at=None`` starts an open visit that later
+    steps add to. (The name is the first slice's, kept for its callers.)"""
+
+    visit_id: UUID
+    premises_label: str | None
+    team: str
+    volunteers: tuple[str, ...]
+    languages_offered: tuple[str, ...]
+    started_at: datetime
+    completed_at: datetime | None
+    contacts: tuple[ContactInput, ...]
+    premises_id: UUID | None = None
+    outcome: str | None = None
+    premises_indicators: tuple[PremisesIndicatorInput, ...] = ()
+    urgent_concerns: tuple[UrgentConcernInput, ...] = ()
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require_all("languages", self.languages_offered, "body.languages_offered")
+        for index, contact in enumerate(self.contacts):
+            contact.check(reference, f"body.contacts.{index}")
+        for index, observation in enumerate(self.premises_indicators):
+            observation.check(reference, f"body.premises_indicators.{index}")
+        for index, concern in enumerate(self.urgent_concerns):
+            concern.check(reference, f"body.urgent_concerns.{index}")
+        if self.outcome is not None:
+            reference.require("visit_outcomes", self.outcome, "body.outcome")
+
+    def start(self, actor: str) -> Visit:
+        """The visit with every fact of this command recorded (not yet saved)."""
+        visit = Visit(
+            id=self.visit_id,
+            premises_id=self.premises_id,
+            premises_label=self.premises_label,
+            team=self.team,
+            volunteers=list(self.volunteers),
+            languages_offered=list(self.languages_offered),
+            occurred_at=self.started_at,
+            actor=actor,
+        )
+        for contact in self.contacts:
+            contact.apply_to(visit, actor)
+        for observation in self.premises_indicators:
+            observation.apply_to(visit, actor)
+        for concern in self.urgent_concerns:
+            concern.apply_to(visit, actor)
+        if self.completed_at is not None:
+            visit.complete(self.completed_at, actor, self.outcome)
+        return visit
+
+    def event_count(self) -> int:
+        """How many events recording this visit appends: its version right after."""
+        return (
+            1
+            + sum(contact.event_count() for contact in self.contacts)
+            + len(self.premises_indicators)
+            + len(self.urgent_concerns)
+            + (self.completed_at is not None)
+        )
+
+    def resolved(self) -> CompletedVisit:
+        """The same visit with its default outcome filled in, as it would be recorded."""
+        if self.completed_at is None or self.outcome is not None:
+            return self
+        return replace(self, outcome=default_outcome(len(self.contacts)))
+
+    @classmethod
+    def of(cls, visit: Visit) -> CompletedVisit:
+        """The command that would record ``visit`` as it stands (compare at the right version)."""
+        return cls(
+            visit_id=visit.id,
+            premises_label=visit.premises_label,
+            team=visit.team,
+            volunteers=tuple(visit.volunteers),
+            languages_offered=tuple(visit.languages_offered),
+            started_at=visit.started_at,
+            completed_at=visit.completed_at,
+            contacts=tuple(
+                ContactInput(
+                    contact_id=c.contact_id,
+                    alias=c.alias,
+                    language=c.language,
+                    occurred_at=c.occurred_at,
+                    other_languages=c.other_languages,
+                    bridging_volunteer=c.bridging_volunteer,
+                    materials=c.materials,
+                    indicators=tuple(
+                        PersonIndicatorInput(o.observation_id, o.indicator, o.source, o.occurred_at)
+                        for o in visit.person_indicators
+                        if o.contact_id == c.contact_id
+                    ),
+                    follow_ups=tuple(
+                        FollowUpInput(f.follow_up_id, f.kind, f.due_at, f.occurred_at)
+                        for f in visit.follow_ups
+                        if f.contact_id == c.contact_id
+                    ),
+                    linked_person_id=c.person_id,
+                )
+                for c in visit.contacts
+            ),
+            premises_id=visit.premises_id,
+            outcome=visit.outcome,
+            premises_indicators=tuple(
+                PremisesIndicatorInput(o.observation_id, o.indicator, o.source, o.occurred_at)
+                for o in visit.premises_indicators
+            ),
+            urgent_concerns=tuple(_concern_input(c) for c in visit.urgent_concerns),
+        )
+
+
+@dataclass(frozen=True)
+class RegisterPremises:
+    premises_id: UUID
+    label: str
+    area: str
+    premises_type: str
+    occurred_at: datetime
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require("areas", self.area, "body.area")
+        reference.require("premises_types", self.premises_type, "body.premises_type")
+
+
+def _concern_input(concern: UrgentConcern) -> UrgentConcernInput:
+    return UrgentConcernInput(
+        concern.concern_id,
+        concern.concern,
+        concern.contact_id,
+        concern.details,
+        concern.occurred_at,
+    )

@@ -1,0 +1,241 @@
+"""Read models of the visits service, one per query.
+
+``premises_history`` answers ``GET /premises/{id}/history``: the visits to one premises, newest
+first by when they happened (the device's clock, so a visit an offline app sent hours later
+still sorts where it belongs), each with its outcome, number of contacts and urgent concerns;
+and the premises' summary (visit count, last visit, open concerns), computed from the same rows.
+
+Every row is written by value (insert-if-absent, set), never incremented, so applying an event
+twice leaves the same rows. No alias, label or concern details are copied here: ids, codes and
+times only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.visits.domain import Visit, default_outcome
+from shared.storage.projection import Projection
+from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
+
+
+@dataclass(frozen=True)
+class ConcernAtPremises:
+    concern_id: UUID
+    concern: str
+    occurred_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VisitAtPremises:
+    visit_id: UUID
+    started_at: datetime
+    completed_at: datetime | None
+    outcome: str | None
+    contact_count: int
+    recorded_at: datetime
+    concerns: tuple[ConcernAtPremises, ...]
+
+
+@dataclass(frozen=True)
+class PremisesHistoryPage:
+    premises_id: UUID
+    visit_count: int
+    last_visit_id: UUID | None
+    last_visit_at: datetime | None
+    open_concern_count: int
+    items: tuple[VisitAtPremises, ...]
+
+
+class PremisesHistory(Projection):
+    name = "premises_history"
+    event_classes = (
+        Visit.Started,
+        Visit.ContactMade,
+        Visit.UrgentConcernRaised,
+        Visit.UrgentConcernResolved,
+        Visit.PremisesCorrected,
+        Visit.Completed,
+    )
+
+    @property
+    def _visits(self) -> str:
+        return self.store.table("premises_history_visits")
+
+    @property
+    def _contacts(self) -> str:
+        return self.store.table("premises_history_contacts")
+
+    @property
+    def _concerns(self) -> str:
+        return self.store.table("premises_history_concerns")
+
+    def create_statements(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self._visits} ("
+            " visit_id TEXT PRIMARY KEY,"
+            " premises_id TEXT,"  # NULL: a visit to an unregistered place (a label only)
+            " started_at TEXT NOT NULL,"
+            " completed_at TEXT,"
+            " outcome TEXT,"
+            " recorded_at TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS premises_history_by_premises"
+            f" ON {self._visits} (premises_id, started_at DESC, visit_id)",
+            f"CREATE TABLE IF NOT EXISTS {self._contacts} ("
+            " visit_id TEXT NOT NULL,"
+            " contact_id TEXT NOT NULL,"
+            " PRIMARY KEY (visit_id, contact_id))",
+            f"CREATE TABLE IF NOT EXISTS {self._concerns} ("
+            " visit_id TEXT NOT NULL,"
+            " concern_id TEXT NOT NULL,"
+            " concern TEXT NOT NULL,"
+            " occurred_at TEXT NOT NULL,"
+            " version INTEGER NOT NULL,"  # the raising event's: ties keep the recorded order
+            " resolved_at TEXT,"
+            " PRIMARY KEY (visit_id, concern_id))",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        visit_id = str(event.originator_id)
+        if isinstance(event, Visit.Started):
+            cursor.execute(
+                f"INSERT INTO {self._visits} (visit_id, premises_id, started_at, recorded_at)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (visit_id) DO NOTHING",
+                (
+                    visit_id,
+                    _text(event.premises_id),
+                    to_sql_time(event.occurred_at),
+                    to_sql_time(event.timestamp),
+                ),
+            )
+        elif isinstance(event, Visit.ContactMade):
+            cursor.execute(
+                f"INSERT INTO {self._contacts} (visit_id, contact_id) VALUES (%s, %s)"
+                " ON CONFLICT (visit_id, contact_id) DO NOTHING",
+                (visit_id, str(event.contact_id)),
+            )
+        elif isinstance(event, Visit.UrgentConcernRaised):
+            cursor.execute(
+                f"INSERT INTO {self._concerns}"
+                " (visit_id, concern_id, concern, occurred_at, version)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (visit_id, concern_id) DO NOTHING",
+                (
+                    visit_id,
+                    str(event.concern_id),
+                    event.concern,
+                    to_sql_time(event.occurred_at),
+                    event.originator_version,
+                ),
+            )
+        elif isinstance(event, Visit.UrgentConcernResolved):
+            cursor.execute(
+                f"UPDATE {self._concerns} SET resolved_at = %s"
+                " WHERE visit_id = %s AND concern_id = %s",
+                (to_sql_time(event.occurred_at), visit_id, str(event.concern_id)),
+            )
+        elif isinstance(event, Visit.PremisesCorrected):
+            cursor.execute(
+                f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
+                (_text(event.premises_id), visit_id),
+            )
+        elif isinstance(event, Visit.Completed):
+            outcome = event.outcome or default_outcome(self._contact_count(cursor, visit_id))
+            cursor.execute(
+                f"UPDATE {self._visits} SET completed_at = %s, outcome = %s WHERE visit_id = %s",
+                (to_sql_time(event.occurred_at), outcome, visit_id),
+            )
+
+    def history(self, premises_id: UUID, *, limit: int, offset: int) -> PremisesHistoryPage:
+        key = str(premises_id)
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) AS n FROM {self._visits} WHERE premises_id = %s", (key,)
+            )
+            visit_count = _count(cursor.fetchone())
+            cursor.execute(
+                f"SELECT COUNT(*) AS n FROM {self._concerns} c"
+                f" JOIN {self._visits} v ON v.visit_id = c.visit_id"
+                " WHERE v.premises_id = %s AND c.resolved_at IS NULL",
+                (key,),
+            )
+            open_concerns = _count(cursor.fetchone())
+            cursor.execute(
+                f"SELECT v.visit_id, v.started_at, v.completed_at, v.outcome, v.recorded_at,"
+                f" (SELECT COUNT(*) FROM {self._contacts} k WHERE k.visit_id = v.visit_id)"
+                f" AS contact_count FROM {self._visits} v WHERE v.premises_id = %s"
+                " ORDER BY v.started_at DESC, v.visit_id LIMIT %s OFFSET %s",
+                (key, limit, offset),
+            )
+            rows = cursor.fetchall()
+            cursor.execute(
+                f"SELECT visit_id, started_at FROM {self._visits} WHERE premises_id = %s"
+                " ORDER BY started_at DESC, visit_id LIMIT 1",
+                (key,),
+            )
+            last = cursor.fetchone()
+            concerns = self._concerns_of(cursor, [str(row["visit_id"]) for row in rows])
+        return PremisesHistoryPage(
+            premises_id=premises_id,
+            visit_count=visit_count,
+            last_visit_id=None if last is None else UUID(str(last["visit_id"])),
+            last_visit_at=None if last is None else from_sql_time(str(last["started_at"])),
+            open_concern_count=open_concerns,
+            items=tuple(_visit(row, concerns.get(str(row["visit_id"]), ())) for row in rows),
+        )
+
+    def _concerns_of(
+        self, cursor: SqlCursor, visit_ids: list[str]
+    ) -> dict[str, tuple[ConcernAtPremises, ...]]:
+        if not visit_ids:
+            return {}
+        marks = ", ".join(["%s"] * len(visit_ids))
+        cursor.execute(
+            f"SELECT * FROM {self._concerns} WHERE visit_id IN ({marks})"
+            " ORDER BY occurred_at, version",
+            visit_ids,
+        )
+        found: dict[str, list[ConcernAtPremises]] = {}
+        for row in cursor.fetchall():
+            resolved = row["resolved_at"]
+            found.setdefault(str(row["visit_id"]), []).append(
+                ConcernAtPremises(
+                    concern_id=UUID(str(row["concern_id"])),
+                    concern=str(row["concern"]),
+                    occurred_at=from_sql_time(str(row["occurred_at"])),
+                    resolved_at=None if resolved is None else from_sql_time(str(resolved)),
+                )
+            )
+        return {visit_id: tuple(items) for visit_id, items in found.items()}
+
+    def _contact_count(self, cursor: SqlCursor, visit_id: str) -> int:
+        cursor.execute(
+            f"SELECT COUNT(*) AS n FROM {self._contacts} WHERE visit_id = %s", (visit_id,)
+        )
+        return _count(cursor.fetchone())
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _count(row: Row | None) -> int:
+    return 0 if row is None else int(row["n"])
+
+
+def _visit(row: Row, concerns: tuple[ConcernAtPremises, ...]) -> VisitAtPremises:
+    completed = row["completed_at"]
+    outcome = row["outcome"]
+    return VisitAtPremises(
+        visit_id=UUID(str(row["visit_id"])),
+        started_at=from_sql_time(str(row["started_at"])),
+        completed_at=None if completed is None else from_sql_time(str(completed)),
+        outcome=None if outcome is None else str(outcome),
+        contact_count=int(row["contact_count"]),
+        recorded_at=from_sql_time(str(row["recorded_at"])),
+        concerns=concerns,
+    )
