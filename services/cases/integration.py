@@ -1,34 +1,259 @@
-"""The cases service's NATS edge: contacts in from visits, journey events out."""
+"""The cases service's NATS edge: what outreach learned comes in from visits, and the steps of
+her journey that other services act on go out as contracts.
+
+Only ids, codes and dates cross: never her pseudonym, notes or plan. Each outgoing contract is
+made from one committed domain event (plus, where the contract needs more, the journey as it
+stood at that event's version — the same answer on every replay).
+"""
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
-from services.cases.application import CasesApplication
-from services.cases.domain import Journey, JourneyError
-from shared.contracts import ContactMadeV1, IntegrationEvent, JourneyOpenedV1
+from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.domain import Journey
+from services.cases.errors import JourneyError
+from services.cases.values import JourneyStatus, NrmOutcome
+from shared.contracts import (
+    AppointmentScheduledV1,
+    CaseworkerAssignedV1,
+    ContactLinkedToPersonV1,
+    ContactMadeV1,
+    FollowUpOfferedV1,
+    IntegrationEvent,
+    JourneyOpenedV1,
+    JourneyStatusChangedV1,
+    NrmMilestoneV1,
+    PersonIndicatorObservedV1,
+    ReferralStatusChangedV1,
+    UrgentConcernRaisedV1,
+)
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
+from shared.messaging.relay import Translator
 from shared.runtime import Outbound
 
-PUBLISHED_EVENTS = (Journey.Opened,)
+_REFERRAL_STEPS = (
+    Journey.ReferralMade,
+    Journey.ReferralAcknowledged,
+    Journey.ReferralAccepted,
+    Journey.ReferralDeclined,
+    Journey.ReferralCompleted,
+    Journey.ReferralWithdrawn,
+    Journey.ReferralExpired,
+)
+_APPOINTMENT_STEPS = (
+    Journey.AppointmentScheduled,
+    Journey.AppointmentMoved,
+    Journey.AppointmentCancelled,
+    Journey.AppointmentAttended,
+)
+_NRM_STEPS = (
+    Journey.NrmReferralSubmitted,
+    Journey.ReasonableGroundsDecisionReceived,
+    Journey.RecoveryPeriodStarted,
+    Journey.ConclusiveGroundsDecisionReceived,
+)
+_STATUS_STEPS = (
+    Journey.AssessmentStarted,
+    Journey.SupportStarted,
+    Journey.CaseClosed,
+    Journey.CaseReopened,
+    Journey.MergedInto,
+)
+
+PUBLISHED_EVENTS: tuple[type[object], ...] = (
+    Journey.Opened,
+    Journey.OpenedAtRegistration,
+    Journey.CaseworkerAssigned,
+    *_REFERRAL_STEPS,
+    *_APPOINTMENT_STEPS,
+    *_NRM_STEPS,
+    *_STATUS_STEPS,
+)
 
 
-def to_contract(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
-    if isinstance(event, Journey.Opened):
-        return JourneyOpenedV1(
-            journey_id=event.originator_id,
-            contact_id=event.contact_id,
-            opened_at=event.occurred_at,
-            recorded_at=event.timestamp,
+def outbound(app: CasesApplication) -> Outbound:
+    return Outbound(CASES_STREAM, translator(app), PUBLISHED_EVENTS)
+
+
+def translator(app: CasesApplication) -> Translator:
+    def journey_at(event: DomainEventProtocol[UUID]) -> Journey:
+        journey: Journey = app.repository.get(event.originator_id, version=event.originator_version)
+        return journey
+
+    def translate(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+        if isinstance(event, Journey.Opened | Journey.OpenedAtRegistration):
+            return JourneyOpenedV1(
+                journey_id=event.originator_id,
+                contact_id=getattr(event, "contact_id", None),
+                opened_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, Journey.CaseworkerAssigned):
+            return CaseworkerAssignedV1(
+                journey_id=event.originator_id,
+                caseworker_id=event.caseworker_id,
+                previous_caseworker_id=event.previous_caseworker_id,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, _REFERRAL_STEPS):
+            return _referral_status(event, journey_at(event))
+        if isinstance(event, _APPOINTMENT_STEPS):
+            return _appointment(event, journey_at(event))
+        if isinstance(event, _NRM_STEPS):
+            return _nrm_milestone(event)
+        if isinstance(event, _STATUS_STEPS):
+            return _status_changed(event)
+        return None
+
+    return translate
+
+
+ReferralStep = (
+    Journey.ReferralMade
+    | Journey.ReferralAcknowledged
+    | Journey.ReferralAccepted
+    | Journey.ReferralDeclined
+    | Journey.ReferralCompleted
+    | Journey.ReferralWithdrawn
+    | Journey.ReferralExpired
+)
+AppointmentStep = (
+    Journey.AppointmentScheduled
+    | Journey.AppointmentMoved
+    | Journey.AppointmentCancelled
+    | Journey.AppointmentAttended
+)
+NrmStep = (
+    Journey.NrmReferralSubmitted
+    | Journey.ReasonableGroundsDecisionReceived
+    | Journey.RecoveryPeriodStarted
+    | Journey.ConclusiveGroundsDecisionReceived
+)
+StatusStep = (
+    Journey.AssessmentStarted
+    | Journey.SupportStarted
+    | Journey.CaseClosed
+    | Journey.CaseReopened
+    | Journey.MergedInto
+)
+ReferralStatusName = Literal[
+    "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
+]
+AppointmentStatusName = Literal["scheduled", "moved", "cancelled", "attended"]
+NrmMilestoneName = Literal[
+    "referral_submitted",
+    "reasonable_grounds_positive",
+    "reasonable_grounds_negative",
+    "recovery_period_started",
+    "conclusive_grounds_positive",
+    "conclusive_grounds_negative",
+]
+
+_REFERRAL_STATUS: dict[type[object], ReferralStatusName] = {
+    Journey.ReferralMade: "made",
+    Journey.ReferralAcknowledged: "acknowledged",
+    Journey.ReferralAccepted: "accepted",
+    Journey.ReferralDeclined: "declined",
+    Journey.ReferralCompleted: "completed",
+    Journey.ReferralWithdrawn: "withdrawn",
+    Journey.ReferralExpired: "expired",
+}
+_APPOINTMENT_STATUS: dict[type[object], AppointmentStatusName] = {
+    Journey.AppointmentScheduled: "scheduled",
+    Journey.AppointmentMoved: "moved",
+    Journey.AppointmentCancelled: "cancelled",
+    Journey.AppointmentAttended: "attended",
+}
+
+
+def _referral_status(event: ReferralStep, journey: Journey) -> ReferralStatusChangedV1:
+    referral = journey.referrals[event.referral_id]
+    return ReferralStatusChangedV1(
+        referral_id=referral.referral_id,
+        journey_id=journey.id,
+        partner=referral.partner,
+        status=_REFERRAL_STATUS[type(event)],
+        respond_by=referral.respond_by,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+    )
+
+
+def _appointment(event: AppointmentStep, journey: Journey) -> AppointmentScheduledV1:
+    appointment = journey.appointments[event.appointment_id]
+    return AppointmentScheduledV1(
+        appointment_id=appointment.appointment_id,
+        journey_id=journey.id,
+        kind=appointment.kind,
+        status=_APPOINTMENT_STATUS[type(event)],
+        at=appointment.at,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+    )
+
+
+def _nrm_milestone(event: NrmStep) -> NrmMilestoneV1:
+    journey_id, occurred_at, recorded_at = event.originator_id, event.occurred_at, event.timestamp
+    if isinstance(event, Journey.NrmReferralSubmitted):
+        return NrmMilestoneV1(
+            journey_id=journey_id,
+            milestone="referral_submitted",
+            on=event.submitted_on,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
         )
-    return None
+    if isinstance(event, Journey.RecoveryPeriodStarted):
+        return NrmMilestoneV1(
+            journey_id=journey_id,
+            milestone="recovery_period_started",
+            on=event.starts_on,
+            until=event.ends_on,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+        )
+    positive = event.outcome == NrmOutcome.POSITIVE
+    if isinstance(event, Journey.ReasonableGroundsDecisionReceived):
+        milestone: NrmMilestoneName = (
+            "reasonable_grounds_positive" if positive else "reasonable_grounds_negative"
+        )
+    else:
+        milestone = "conclusive_grounds_positive" if positive else "conclusive_grounds_negative"
+    return NrmMilestoneV1(
+        journey_id=journey_id,
+        milestone=milestone,
+        on=event.decided_on,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+    )
 
 
-OUTBOUND = Outbound(CASES_STREAM, to_contract, PUBLISHED_EVENTS)
+def _status_changed(event: StatusStep) -> JourneyStatusChangedV1:
+    reason: str | None = None
+    if isinstance(event, Journey.AssessmentStarted):
+        status = JourneyStatus.ASSESSING.value
+    elif isinstance(event, Journey.SupportStarted):
+        status = JourneyStatus.ACTIVE.value
+    elif isinstance(event, Journey.CaseClosed):
+        status, reason = JourneyStatus.CLOSED.value, event.reason
+    elif isinstance(event, Journey.CaseReopened):
+        # The journey is active again; the contract names the step so consumers can tell.
+        status, reason = "reopened", event.reason
+    else:
+        status = JourneyStatus.MERGED.value
+    return JourneyStatusChangedV1(
+        journey_id=event.originator_id,
+        status=status,
+        reason=reason,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+    )
 
 
 def inbound(app: CasesApplication) -> Subscription:
@@ -41,9 +266,58 @@ def inbound(app: CasesApplication) -> Subscription:
             upstream=upstream,
         )
 
+    def on_person_indicator(message: PersonIndicatorObservedV1, upstream: Tracking) -> None:
+        app.note_person_indicator(
+            observation_id=message.observation_id,
+            visit_id=message.visit_id,
+            contact_id=message.contact_id,
+            indicator=message.indicator,
+            source=message.source,
+            occurred_at=message.occurred_at,
+            upstream=upstream,
+        )
+
+    def on_urgent_concern(message: UrgentConcernRaisedV1, upstream: Tracking) -> None:
+        app.note_urgent_concern(
+            concern_id=message.concern_id,
+            visit_id=message.visit_id,
+            contact_id=message.contact_id,
+            concern=message.concern,
+            occurred_at=message.occurred_at,
+            upstream=upstream,
+        )
+
+    def on_follow_up_offered(message: FollowUpOfferedV1, upstream: Tracking) -> None:
+        app.note_follow_up_offered(
+            follow_up_id=message.follow_up_id,
+            visit_id=message.visit_id,
+            contact_id=message.contact_id,
+            kind=message.kind,
+            due_at=message.due_at,
+            occurred_at=message.occurred_at,
+            upstream=upstream,
+        )
+
+    def on_contact_linked_to_person(message: ContactLinkedToPersonV1, upstream: Tracking) -> None:
+        app.link_contact_to_person(
+            visit_id=message.visit_id,
+            contact_id=message.contact_id,
+            person_id=message.person_id,
+            occurred_at=message.occurred_at,
+            upstream=upstream,
+        )
+
     return Subscription(
         durable="cases-from-visits",
         stream=VISITS_STREAM,
-        handlers={ContactMadeV1: on_contact_made},
-        permanent_errors=(JourneyError,),
+        handlers={
+            ContactMadeV1: on_contact_made,
+            PersonIndicatorObservedV1: on_person_indicator,
+            UrgentConcernRaisedV1: on_urgent_concern,
+            FollowUpOfferedV1: on_follow_up_offered,
+            ContactLinkedToPersonV1: on_contact_linked_to_person,
+        },
+        # A rule of the journey (e.g. a link to an unregistered or unknown person) can never be
+        # applied by retrying: such a message is dead-lettered with the error's name.
+        permanent_errors=(JourneyError, JourneyNotFound),
     )

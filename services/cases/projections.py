@@ -8,9 +8,19 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from services.cases.domain import Journey, JourneyStatus
+from services.cases.domain import JOURNEY_EVENTS, Journey
+from services.cases.values import JourneyStatus, ReferralStatus
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+
+#: The events that move a journey to a new status, and the status they move it to.
+_STATUS_AFTER: dict[type[object], JourneyStatus] = {
+    Journey.AssessmentStarted: JourneyStatus.ASSESSING,
+    Journey.SupportStarted: JourneyStatus.ACTIVE,
+    Journey.CaseClosed: JourneyStatus.CLOSED,
+    Journey.CaseReopened: JourneyStatus.ACTIVE,
+    Journey.MergedInto: JourneyStatus.MERGED,
+}
 
 
 @dataclass(frozen=True)
@@ -24,10 +34,13 @@ class JourneySummary:
 
 
 class JourneyList(Projection):
-    """``GET /journeys``: every journey with its status and last contact, newest contact first."""
+    """``GET /journeys``: every journey with its status and last contact, newest contact first.
+
+    It reads every journey event so that ``version`` is the journey's (its ETag); only ids,
+    codes and times are stored — nothing personal, so erasure has nothing to purge here."""
 
     name = "journey_list"
-    event_classes = (Journey.Opened, Journey.ContactRecorded)
+    event_classes = JOURNEY_EVENTS
 
     def create_statements(self) -> list[str]:
         table = self.store.table(self.name)
@@ -45,7 +58,7 @@ class JourneyList(Projection):
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         table = self.store.table(self.name)
-        if isinstance(event, Journey.Opened):
+        if isinstance(event, Journey.Opened | Journey.OpenedAtRegistration):
             cursor.execute(
                 f"INSERT INTO {table} (journey_id, status, opened_at, last_contact_at,"
                 " contact_count, version) VALUES (%s, %s, %s, NULL, 0, %s)"
@@ -69,6 +82,20 @@ class JourneyList(Projection):
                     to_sql_time(event.occurred_at),
                     str(event.originator_id),
                 ),
+            )
+        elif type(event) in _STATUS_AFTER:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, version = %s WHERE journey_id = %s",
+                (
+                    _STATUS_AFTER[type(event)].value,
+                    event.originator_version,
+                    str(event.originator_id),
+                ),
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET version = %s WHERE journey_id = %s AND version < %s",
+                (event.originator_version, str(event.originator_id), event.originator_version),
             )
 
     def list(
@@ -109,3 +136,89 @@ def _summary(row: dict[str, object]) -> JourneySummary:
         contact_count=int(str(row["contact_count"])),
         version=int(str(row["version"])),
     )
+
+
+class OpenReferrals(Projection):
+    """Referrals still open, with their response date: what ``expire_overdue_referrals`` scans.
+
+    A referral leaves the table when it is declined, completed, withdrawn or expired, and all of
+    a journey's leave when it is merged into another (that journey no longer takes commands)."""
+
+    name = "open_referrals"
+    event_classes = (
+        Journey.ReferralMade,
+        Journey.ReferralAcknowledged,
+        Journey.ReferralAccepted,
+        Journey.ReferralDeclined,
+        Journey.ReferralCompleted,
+        Journey.ReferralWithdrawn,
+        Journey.ReferralExpired,
+        Journey.MergedInto,
+    )
+
+    def create_statements(self) -> list[str]:
+        table = self.store.table(self.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " referral_id TEXT PRIMARY KEY,"
+            " journey_id TEXT NOT NULL,"
+            " partner TEXT NOT NULL,"
+            " status TEXT NOT NULL,"
+            " respond_by TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS open_referrals_by_respond_by"
+            f" ON {table} (respond_by, referral_id)",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        table = self.store.table(self.name)
+        if isinstance(event, Journey.ReferralMade):
+            cursor.execute(
+                f"INSERT INTO {table} (referral_id, journey_id, partner, status, respond_by)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
+                (
+                    str(event.referral_id),
+                    str(event.originator_id),
+                    event.partner,
+                    ReferralStatus.MADE.value,
+                    to_sql_time(event.respond_by),
+                ),
+            )
+        elif isinstance(event, Journey.ReferralAcknowledged | Journey.ReferralAccepted):
+            status = (
+                ReferralStatus.ACKNOWLEDGED
+                if isinstance(event, Journey.ReferralAcknowledged)
+                else ReferralStatus.ACCEPTED
+            )
+            cursor.execute(
+                f"UPDATE {table} SET status = %s WHERE referral_id = %s",
+                (status.value, str(event.referral_id)),
+            )
+        elif isinstance(event, Journey.MergedInto):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE journey_id = %s", (str(event.originator_id),)
+            )
+        elif isinstance(
+            event,
+            Journey.ReferralDeclined
+            | Journey.ReferralCompleted
+            | Journey.ReferralWithdrawn
+            | Journey.ReferralExpired,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE referral_id = %s", (str(event.referral_id),))
+
+    def overdue(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+        """(journey id, referral id) of referrals awaiting a response whose date has passed."""
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT journey_id, referral_id FROM {self.store.table(self.name)}"
+                " WHERE status IN (%s, %s) AND respond_by < %s"
+                " ORDER BY respond_by, referral_id LIMIT %s",
+                (
+                    ReferralStatus.MADE.value,
+                    ReferralStatus.ACKNOWLEDGED.value,
+                    to_sql_time(now),
+                    limit,
+                ),
+            )
+            rows = cursor.fetchall()
+        return [(UUID(str(r["journey_id"])), UUID(str(r["referral_id"]))) for r in rows]

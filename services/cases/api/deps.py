@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends
 
 from services.cases.application import CasesApplication
 from services.cases.projections import JourneyList
-from shared.http.deps import get_runtime
+from shared.http.deps import IfMatch, get_actor, get_runtime
+from shared.http.problems import Problem
 from shared.runtime import Runtime
+
+_ONE_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
 
 def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplication:
@@ -24,5 +28,26 @@ def get_journey_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Journ
     return projection
 
 
+def get_expected_version(if_match: IfMatch = None) -> int | None:
+    """The journey version the client last read (``If-Match``), or None to skip the check.
+
+    ETags are the journey version (``shared/http/etag.py``); the application compares it with
+    the journey as it reads it, so the check and the write see the same version. A value that
+    is not one of our ETags can never match: 412 at once."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ONE_ETAG.match(if_match.strip())
+    if found is None:
+        raise Problem(
+            412,
+            "precondition-failed",
+            "The record has changed since you read it",
+            "If-Match must be the single ETag of the journey as last read.",
+        )
+    return int(found.group(1))
+
+
 Cases = Annotated[CasesApplication, Depends(get_cases)]
 JourneyListView = Annotated[JourneyList, Depends(get_journey_list)]
+Actor = Annotated[str, Depends(get_actor)]
+ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]

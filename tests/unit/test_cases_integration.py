@@ -1,0 +1,263 @@
+"""The cases service's NATS edge, without NATS: journey events out as contracts, visits
+contracts in as commands — each once, and nothing personal on the bus."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+
+from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.domain import Journey
+from services.cases.errors import JourneyError
+from services.cases.integration import PUBLISHED_EVENTS, inbound, translator
+from services.cases.values import DecisionSource, DeclineReason, NrmOutcome, ReopenReason
+from shared.contracts import (
+    AppointmentScheduledV1,
+    CaseworkerAssignedV1,
+    ContactLinkedToPersonV1,
+    ContactMadeV1,
+    FollowUpOfferedV1,
+    IntegrationEvent,
+    JourneyOpenedV1,
+    JourneyStatusChangedV1,
+    NrmMilestoneV1,
+    PersonIndicatorObservedV1,
+    ReferralStatusChangedV1,
+    UrgentConcernRaisedV1,
+)
+from shared.contracts.envelope import decode, encode
+from shared.settings import ServiceName
+from tests.unit.conftest import StoresFactory
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+D0 = T0.date()
+CW = "cw-1"
+SECRET = "Pseudo-Marker-42"
+
+
+@pytest.fixture
+def cases(stores_for: StoresFactory):
+    stores = stores_for(ServiceName.CASES)
+    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
+    yield app
+    app.close()
+
+
+def published(cases: CasesApplication) -> list[IntegrationEvent]:
+    translate = translator(cases)
+    contracts = []
+    for notification in cases.recorder.select_notifications(start=1, limit=1000):
+        event = cases.mapper.to_domain_event(notification)
+        contract = translate(event)
+        if isinstance(event, PUBLISHED_EVENTS):
+            assert contract is not None, type(event).__name__
+        else:
+            assert contract is None, type(event).__name__
+        if contract is not None:
+            # What the relay would put on the bus, decoded as a consumer would.
+            wire = encode(contract, service="cases", position=notification.id, time=T0)
+            assert SECRET.encode() not in wire
+            assert decode(wire).event == contract
+            contracts.append(contract)
+    return contracts
+
+
+def a_whole_journey(cases: CasesApplication) -> UUID:
+    journey_id = uuid4()
+    common = {"occurred_at": T0, "actor": CW}
+    cases.register_person(
+        journey_id, pseudonym=SECRET, preferred_languages=["ro"], interpreter_needed=False, **common
+    )
+    cases.assign_caseworker(journey_id, caseworker_id="cw-1", **common)
+    cases.assess_needs(journey_id, needs=["housing"], notes=SECRET, **common)
+    referral_id, appointment_id = uuid4(), uuid4()
+    cases.make_referral(
+        journey_id,
+        referral_id=referral_id,
+        partner="housing_charity",
+        need="housing",
+        shares_personal_data=False,
+        consent_id=None,
+        lawful_basis=None,
+        respond_by=T0 + timedelta(days=14),
+        **common,
+    )
+    cases.decline_referral(
+        journey_id, referral_id=referral_id, reason=DeclineReason.NO_CAPACITY, **common
+    )
+    cases.schedule_appointment(
+        journey_id,
+        appointment_id=appointment_id,
+        kind="gp",
+        at=T0 + timedelta(days=3),
+        accompanied=True,
+        **common,
+    )
+    cases.move_appointment(
+        journey_id, appointment_id=appointment_id, at=T0 + timedelta(days=4), **common
+    )
+    cases.mark_possible_minor(journey_id, **common)
+    cases.record_nrm_referral(
+        journey_id, partner="salvation_army", submitted_on=D0, consent_id=None, **common
+    )
+    cases.record_reasonable_grounds(
+        journey_id,
+        outcome=NrmOutcome.POSITIVE,
+        decided_on=D0,
+        learned_on=D0,
+        source=DecisionSource.FIRST_RESPONDER,
+        **common,
+    )
+    cases.start_recovery_period(journey_id, starts_on=D0, ends_on=D0 + timedelta(days=45), **common)
+    cases.record_conclusive_grounds(
+        journey_id,
+        outcome=NrmOutcome.NEGATIVE,
+        decided_on=date(2027, 9, 1),
+        learned_on=date(2027, 9, 3),
+        source=DecisionSource.SOLICITOR,
+        occurred_at=datetime(2027, 9, 3, 9, 0, tzinfo=UTC),
+        actor=CW,
+    )
+    cases.close_journey(journey_id, reason="moved", **common)
+    cases.reopen_journey(journey_id, reason=ReopenReason.SHE_RETURNED, **common)
+    return journey_id
+
+
+def test_each_published_step_becomes_its_contract_with_ids_and_codes_only(
+    cases: CasesApplication,
+) -> None:
+    journey_id = a_whole_journey(cases)
+    contracts = published(cases)
+    assert [type(c).__name__ for c in contracts] == [
+        "JourneyOpenedV1",
+        "CaseworkerAssignedV1",
+        "JourneyStatusChangedV1",
+        "ReferralStatusChangedV1",
+        "JourneyStatusChangedV1",
+        "ReferralStatusChangedV1",
+        "AppointmentScheduledV1",
+        "AppointmentScheduledV1",
+        "NrmMilestoneV1",
+        "NrmMilestoneV1",
+        "NrmMilestoneV1",
+        "NrmMilestoneV1",
+        "JourneyStatusChangedV1",
+        "JourneyStatusChangedV1",
+    ]
+    opened = contracts[0]
+    assert isinstance(opened, JourneyOpenedV1)
+    assert opened.journey_id == journey_id and opened.contact_id is None
+    assigned = contracts[1]
+    assert isinstance(assigned, CaseworkerAssignedV1) and assigned.caseworker_id == "cw-1"
+    statuses = [c for c in contracts if isinstance(c, JourneyStatusChangedV1)]
+    assert [(s.status, s.reason) for s in statuses] == [
+        ("assessing", None),
+        ("active", None),
+        ("closed", "moved"),
+        ("reopened", "she_returned"),
+    ]
+    referrals = [c for c in contracts if isinstance(c, ReferralStatusChangedV1)]
+    assert [(r.status, r.partner) for r in referrals] == [
+        ("made", "housing_charity"),
+        ("declined", "housing_charity"),
+    ]
+    appointments = [c for c in contracts if isinstance(c, AppointmentScheduledV1)]
+    assert [(a.status, a.kind, a.at) for a in appointments] == [
+        ("scheduled", "gp", T0 + timedelta(days=3)),
+        ("moved", "gp", T0 + timedelta(days=4)),
+    ]
+    milestones = [c for c in contracts if isinstance(c, NrmMilestoneV1)]
+    assert [(m.milestone, m.on, m.until) for m in milestones] == [
+        ("referral_submitted", D0, None),
+        ("reasonable_grounds_positive", D0, None),
+        ("recovery_period_started", D0, D0 + timedelta(days=45)),
+        ("conclusive_grounds_negative", date(2027, 9, 1), None),
+    ]
+    assert all(c.recorded_at > T0 for c in contracts)  # type: ignore[attr-defined]
+
+
+def test_a_contact_journey_and_a_merge_are_published(cases: CasesApplication) -> None:
+    person_id = uuid4()
+    cases.register_person(
+        person_id,
+        pseudonym="R-1",
+        preferred_languages=[],
+        interpreter_needed=False,
+        occurred_at=T0,
+        actor=CW,
+    )
+    contact_id = uuid4()
+    cases.record_contact_from_visit(contact_id, uuid4(), "ro", T0, Tracking("visits", 1))
+    cases.link_contact_to_person(uuid4(), contact_id, person_id, T0, Tracking("visits", 2))
+    contracts = published(cases)
+    opened = [c for c in contracts if isinstance(c, JourneyOpenedV1)]
+    assert [o.contact_id for o in opened] == [None, contact_id]
+    merged = [c for c in contracts if isinstance(c, JourneyStatusChangedV1)]
+    assert [(m.journey_id, m.status) for m in merged] == [(Journey.create_id(contact_id), "merged")]
+
+
+def message_kwargs() -> dict[str, object]:
+    return {"occurred_at": T0, "recorded_at": T0}
+
+
+def test_the_consumer_takes_every_visits_contract_cases_needs(cases: CasesApplication) -> None:
+    subscription = inbound(cases)
+    assert set(subscription.handlers) == {
+        ContactMadeV1,
+        PersonIndicatorObservedV1,
+        UrgentConcernRaisedV1,
+        FollowUpOfferedV1,
+        ContactLinkedToPersonV1,
+    }
+    assert JourneyError in subscription.permanent_errors
+    assert JourneyNotFound in subscription.permanent_errors
+    person_id = uuid4()
+    cases.register_person(
+        person_id,
+        pseudonym="R-1",
+        preferred_languages=[],
+        interpreter_needed=False,
+        occurred_at=T0,
+        actor=CW,
+    )
+    contact_id, visit_id = uuid4(), uuid4()
+    messages: list[IntegrationEvent] = [
+        ContactMadeV1(contact_id=contact_id, visit_id=visit_id, language="ro", **message_kwargs()),
+        PersonIndicatorObservedV1(
+            observation_id=uuid4(),
+            visit_id=visit_id,
+            contact_id=contact_id,
+            indicator="possible_under_18",
+            source="observed",
+            **message_kwargs(),
+        ),
+        UrgentConcernRaisedV1(
+            concern_id=uuid4(),
+            visit_id=visit_id,
+            contact_id=contact_id,
+            concern="held_against_will",
+            **message_kwargs(),
+        ),
+        FollowUpOfferedV1(
+            follow_up_id=uuid4(),
+            visit_id=visit_id,
+            contact_id=contact_id,
+            kind="coffee",
+            due_at=T0 + timedelta(days=2),
+            **message_kwargs(),
+        ),
+        ContactLinkedToPersonV1(
+            visit_id=visit_id, contact_id=contact_id, person_id=person_id, **message_kwargs()
+        ),
+    ]
+    for position, message in enumerate(messages, start=1):
+        for _ in range(2):  # a redelivery changes nothing
+            subscription.handlers[type(message)](message, Tracking("visits", position))
+    person = cases.get_journey(person_id)
+    assert person.possible_minor and person.concerns and person.follow_ups and person.indicators
+    assert person.linked_contacts == [(visit_id, contact_id)]
+    assert cases.get_journey(Journey.create_id(contact_id)).merged_into == person_id
+    assert person.version == 7  # opened, registered, linked, contact, indicator, concern, follow-up
