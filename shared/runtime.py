@@ -26,6 +26,7 @@ from shared.storage.keyring import Keyring
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
+from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 
@@ -145,7 +146,7 @@ class Runtime:
         try:
             while True:
                 try:
-                    await asyncio.to_thread(job.run)
+                    await in_thread(job.run)
                 except Exception as error:  # noqa: BLE001 - the next tick tries again
                     log.warning("periodic.failed", job=job.name, error=type(error).__name__)
                 await asyncio.sleep(job.interval_s)

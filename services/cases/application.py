@@ -10,7 +10,6 @@ redelivery changes nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,15 +69,6 @@ class Registration:
     created: bool
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    version: int
-    event: str
-    occurred_at: datetime | None
-    recorded_at: datetime
-    actor: str | None
-
-
 class DateAsISO(Transcoding):
     type = date
     name = "date_iso"
@@ -116,25 +106,6 @@ class CasesApplication(WaymarkApplication):
         except AggregateNotFoundError:
             raise JourneyNotFound(str(journey_id)) from None
         return journey
-
-    def journey_timeline(self, journey_id: UUID) -> list[TimelineEntry]:
-        """Every fact recorded on her journey, in order, with both clocks and who did it (no
-        content: the journey itself shows that)."""
-        entries = []
-        for event in self.repository.event_store.get(journey_id):
-            assert isinstance(event, Journey.Event)
-            entries.append(
-                TimelineEntry(
-                    version=event.originator_version,
-                    event=_snake(type(event).__name__),
-                    occurred_at=getattr(event, "occurred_at", None),
-                    recorded_at=event.timestamp,
-                    actor=getattr(event, "actor", None),
-                )
-            )
-        if not entries:
-            raise JourneyNotFound(str(journey_id))
-        return entries
 
     # === registration =====================================================================
 
@@ -931,7 +902,3 @@ class CasesApplication(WaymarkApplication):
                 raise JourneyMerged(f"journey {journey.id} is in a cycle of merges")
             seen.add(journey.id)
         return journey
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
 from services.cases.api.errors import DOMAIN_ERRORS
 from services.cases.api.routes import router
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound, outbound
-from services.cases.projections import JourneyList, OpenReferrals
+from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
 from shared.http.app import build_api
-from shared.runtime import ServiceParts, Stores
+from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
+
+#: How often referrals past their respond-by time are looked for and expired.
+REFERRAL_EXPIRY_INTERVAL_S = 60.0
 
 
 def assemble(stores: Stores) -> ServiceParts:
@@ -19,16 +24,27 @@ def assemble(stores: Stores) -> ServiceParts:
     app = CasesApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
-    poll = settings.log_poll_interval_s
-    journey_list = JourneyList(app, stores.views, stores.positions, poll_interval=poll)
-    open_referrals = OpenReferrals(app, stores.views, stores.positions, poll_interval=poll)
-    app.open_referrals = open_referrals
+    views = [
+        view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
+        for view in (Caseload, JourneyTimeline, ReferralsBoard, DueItems)
+    ]
+    by_name = {view.name: view for view in views}
+    board = by_name["referrals_board"]
+    assert isinstance(board, ReferralsBoard)
+    app.open_referrals = board
     return ServiceParts(
         application=app,
-        projections=[journey_list, open_referrals],
+        projections=views,
         outbound=outbound(app),
         subscriptions=[inbound(app)],
-        extras={"journey_list": journey_list, "open_referrals": open_referrals},
+        periodic=[
+            PeriodicTask(
+                "referral-expiry",
+                REFERRAL_EXPIRY_INTERVAL_S,
+                lambda: app.expire_overdue_referrals(datetime.now(UTC)),
+            )
+        ],
+        extras=dict(by_name),
     )
 
 

@@ -30,6 +30,7 @@ from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
 from shared.settings import Settings
+from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +136,7 @@ class DurableConsumer:
         # failure that outlasts these attempts is handed back to JetStream with a delay.
         for attempt in range(self._settings.consumer_inline_attempts):
             try:
-                await asyncio.to_thread(handler, envelope.event, tracking)
+                await in_thread(handler, envelope.event, tracking)
                 break
             except sub.permanent_errors as error:
                 return await self._dead_letter(js, message, f"rejected: {type(error).__name__}")

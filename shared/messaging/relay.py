@@ -25,8 +25,9 @@ from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
 from shared.settings import Settings
 from shared.storage.eventstore import WaymarkApplication
-from shared.storage.log_follower import LogFollower, in_thread
+from shared.storage.log_follower import LogFollower
 from shared.storage.positions import LogPositions
+from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 

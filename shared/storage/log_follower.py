@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
 from uuid import UUID
 
 import structlog
@@ -21,24 +20,9 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from shared.storage.eventstore import WaymarkApplication
+from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
-
-T = TypeVar("T")
-
-
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
-    """``asyncio.to_thread`` that, when cancelled, still waits for the thread to finish.
-
-    Cancelling a task does not stop the store call its thread is making; without this, shutdown
-    could close the store under a running query (SQLite then crashes the process).
-    """
-    work = asyncio.ensure_future(asyncio.to_thread(function, *args))
-    try:
-        return await asyncio.shield(work)
-    except asyncio.CancelledError:
-        await asyncio.wait([work])
-        raise
 
 
 class LogFollower(ABC):

@@ -15,9 +15,10 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from shared.storage.eventstore import WaymarkApplication
-from shared.storage.log_follower import LogFollower, in_thread
+from shared.storage.log_follower import LogFollower
 from shared.storage.positions import LogPositions
 from shared.storage.sql import SqlCursor, SqlStore
+from shared.threads import in_thread
 
 
 class Projection(LogFollower):

@@ -17,7 +17,7 @@ from services.cases.errors import (
     NotRegistered,
     ReferralConflict,
 )
-from services.cases.projections import JourneyList, OpenReferrals
+from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
 from services.cases.values import (
     ConsentScope,
     JourneyStatus,
@@ -32,11 +32,16 @@ from tests.unit.conftest import StoresFactory
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
+def caseload_entry(caseload: Caseload, journey_id):
+    entries, _ = caseload.list(limit=200, offset=0)
+    return next(entry for entry in entries if entry.journey_id == journey_id)
+
+
 @pytest.fixture
 def cases_and_list(stores_for: StoresFactory):
     stores = stores_for(ServiceName.CASES)
     app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    yield app, JourneyList(app, stores.views, stores.positions)
+    yield app, Caseload(app, stores.views, stores.positions)
     app.close()
 
 
@@ -87,14 +92,14 @@ def test_given_journeys_then_the_list_projection_matches_a_rebuild(cases_and_lis
             contact_id, uuid4(), "ro", T0 + timedelta(days=position), Tracking("visits", position)
         )
     journey_list.catch_up()
-    live, total = journey_list.list(status=None, limit=50, offset=0)
+    live, total = journey_list.list(limit=50, offset=0)
     assert total == 5
     assert [s.journey_id for s in live] == [Journey.create_id(c) for c in reversed(contacts)]
     journey_list.positions.reset(journey_list.name)
     with journey_list.store.transaction() as cursor:
         cursor.execute(f"DELETE FROM {journey_list.store.table(journey_list.name)}")
     journey_list.catch_up()
-    assert journey_list.list(status=None, limit=50, offset=0) == (live, total)
+    assert journey_list.list(limit=50, offset=0) == (live, total)
 
 
 def test_given_an_unknown_journey_when_read_then_not_found(cases_and_list) -> None:
@@ -114,8 +119,9 @@ def app_with_views(stores_for: StoresFactory):
     app = CasesApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
-    journey_list = JourneyList(app, stores.views, stores.positions)
-    open_referrals = OpenReferrals(app, stores.views, stores.positions)
+    journey_list = Caseload(app, stores.views, stores.positions)
+    open_referrals = ReferralsBoard(app, stores.views, stores.positions)
+    DueItems(app, stores.views, stores.positions)  # the caseload joins its table
     app.open_referrals = open_referrals
     yield app, journey_list, open_referrals, stores
     app.close()
@@ -308,7 +314,7 @@ def test_a_whole_journey_from_registration_to_closure_and_back(app_with_views) -
     cases.complete_referral(journey_id, referral_id=referral_id, occurred_at=T0, actor=CW)
     cases.close_journey(journey_id, reason="goals_met", occurred_at=T0, actor=CW)
     journey_list.catch_up()
-    summary = journey_list.get(journey_id)
+    summary = caseload_entry(journey_list, journey_id)
     assert summary is not None and summary.status == "closed"
     assert summary.version == cases.get_journey(journey_id).version
     journey = cases.reopen_journey(
@@ -317,31 +323,31 @@ def test_a_whole_journey_from_registration_to_closure_and_back(app_with_views) -
     assert journey.status is JourneyStatus.ACTIVE
     assert journey.referrals[referral_id].consent_id == consent_id
     journey_list.catch_up()
-    assert journey_list.get(journey_id).status == "active"  # type: ignore[union-attr]
+    assert caseload_entry(journey_list, journey_id).status == "active"
     assert open_referrals.overdue(T0 + timedelta(days=100), 10) == []
 
 
-def test_the_timeline_shows_both_clocks_and_the_actor(cases: CasesApplication) -> None:
+def test_the_timeline_shows_both_clocks_and_the_actor_newest_first(app_with_views) -> None:
+    cases, _, _, stores = app_with_views
+    timeline = JourneyTimeline(cases, stores.views, stores.positions)
     journey_id = register(cases)
     cases.record_meeting(
         journey_id,
         meeting_id=uuid4(),
         meeting_type="coffee",
-        notes=None,
+        notes="Private notes-8c1f",
         occurred_at=T0,
         actor="cw-7",
     )
-    timeline = cases.journey_timeline(journey_id)
-    assert [e.event for e in timeline] == [
-        "opened_at_registration",
-        "person_registered",
-        "meeting_held",
-        "support_started",
-    ]
-    assert timeline[-2].occurred_at == T0 and timeline[-2].actor == "cw-7"
-    assert timeline[-2].recorded_at > T0 and timeline[-2].version == 3
-    with pytest.raises(JourneyNotFound):
-        cases.journey_timeline(uuid4())
+    timeline.catch_up()
+    rows, total = timeline.for_journey(journey_id)
+    assert total == 4
+    meeting = next(r for r in rows if r.event == "meeting_held")
+    assert meeting.occurred_at == T0 and meeting.actor == "cw-7" and meeting.version == 3
+    assert meeting.recorded_at > T0 and meeting.source == "casework"
+    assert meeting.details["meeting_type"] == "coffee" and "notes" not in meeting.details
+    assert [r.occurred_at for r in rows] == sorted((r.occurred_at for r in rows), reverse=True)
+    assert timeline.for_journey(uuid4()) == ([], 0)
 
 
 # --- referral expiry ------------------------------------------------------------------------

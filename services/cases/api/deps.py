@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.cases.application import CasesApplication
-from services.cases.projections import JourneyList
+from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
 from shared.http.deps import IfMatch, get_actor, get_runtime
 from shared.http.problems import Problem
 from shared.runtime import Runtime
@@ -22,10 +22,28 @@ def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplica
     return app
 
 
-def get_journey_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> JourneyList:
-    projection = runtime.parts.extras["journey_list"]
-    assert isinstance(projection, JourneyList)
-    return projection
+def get_caseload(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caseload:
+    view = runtime.parts.extras["caseload"]
+    assert isinstance(view, Caseload)
+    return view
+
+
+def get_timeline(runtime: Annotated[Runtime, Depends(get_runtime)]) -> JourneyTimeline:
+    view = runtime.parts.extras["journey_timeline"]
+    assert isinstance(view, JourneyTimeline)
+    return view
+
+
+def get_referrals_board(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ReferralsBoard:
+    view = runtime.parts.extras["referrals_board"]
+    assert isinstance(view, ReferralsBoard)
+    return view
+
+
+def get_due_items(runtime: Annotated[Runtime, Depends(get_runtime)]) -> DueItems:
+    view = runtime.parts.extras["due_items"]
+    assert isinstance(view, DueItems)
+    return view
 
 
 def get_expected_version(if_match: IfMatch = None) -> int | None:
@@ -48,6 +66,9 @@ def get_expected_version(if_match: IfMatch = None) -> int | None:
 
 
 Cases = Annotated[CasesApplication, Depends(get_cases)]
-JourneyListView = Annotated[JourneyList, Depends(get_journey_list)]
+CaseloadView = Annotated[Caseload, Depends(get_caseload)]
+TimelineView = Annotated[JourneyTimeline, Depends(get_timeline)]
+ReferralsBoardView = Annotated[ReferralsBoard, Depends(get_referrals_board)]
+DueItemsView = Annotated[DueItems, Depends(get_due_items)]
 Actor = Annotated[str, Depends(get_actor)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]

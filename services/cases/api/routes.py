@@ -7,6 +7,7 @@ the event loop. Each command returns the journey with its version as the ETag an
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -26,36 +27,111 @@ from services.cases.api.commands import (
     ReturnHome,
     occurred,
 )
-from services.cases.api.deps import Actor, Cases, ExpectedVersion, JourneyListView
+from services.cases.api.deps import (
+    Actor,
+    CaseloadView,
+    Cases,
+    DueItemsView,
+    ExpectedVersion,
+    ReferralsBoardView,
+    TimelineView,
+)
 from services.cases.api.responses import COMMAND, answer
 from services.cases.api.schemas import (
+    CaseloadEntryPublic,
+    DueItemPublic,
+    DuePage,
     JourneyPage,
     JourneyPublic,
-    JourneySummaryPublic,
+    ReferralCardPublic,
+    ReferralPage,
     TimelineEntryPublic,
+    TimelinePage,
 )
-from services.cases.values import JourneyStatus
-from shared.http.etag import etag_for
+from services.cases.application import JourneyNotFound
+from services.cases.values import JourneyStatus, ReferralStatus
+from shared.contracts.base import AwareDatetime
 
 router = APIRouter(tags=["journeys"])
+
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Identifier = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
 
 
 @router.get(
     "/journeys",
     response_model=JourneyPage,
-    summary="Journeys, most recent contact first (a projection; may lag writes slightly)",
+    summary="The caseload: journeys with something due first, then by latest contact",
+    description="My caseload is `?caseworker=<my id>`. A projection: it may lag a write by "
+    "a fraction of a second. Merged journeys are left out unless asked for by status.",
 )
 def list_journeys(
-    journeys: JourneyListView,
+    caseload: CaseloadView,
     status: JourneyStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    caseworker: Identifier = None,
+    unassigned: bool = False,
+    due_before: AwareDatetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> JourneyPage:
-    items, total = journeys.list(
-        status=status.value if status else None, limit=limit, offset=offset
+    items, total = caseload.list(
+        status=status.value if status else None,
+        caseworker_id=caseworker,
+        unassigned=unassigned,
+        due_before=due_before,
+        limit=limit,
+        offset=offset,
     )
     return JourneyPage(
-        items=[JourneySummaryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+        items=[CaseloadEntryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/referrals",
+    response_model=ReferralPage,
+    tags=["referrals"],
+    summary="The referrals board: by partner and status, overdue first",
+)
+def referrals_board(
+    board: ReferralsBoardView,
+    partner: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = None,
+    status: ReferralStatus | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> ReferralPage:
+    cards, total = board.board(
+        datetime.now(UTC),
+        partner=partner,
+        status=status.value if status else None,
+        limit=limit,
+        offset=offset,
+    )
+    return ReferralPage(
+        items=[ReferralCardPublic.of(c) for c in cards], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/due",
+    response_model=DuePage,
+    summary="Follow-ups, appointments and dates coming up on open journeys, soonest first",
+)
+def due_items(
+    due: DueItemsView,
+    caseworker: Identifier = None,
+    after: AwareDatetime | None = None,
+    before: AwareDatetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> DuePage:
+    items, total = due.coming_up(
+        caseworker_id=caseworker, after=after, before=before, limit=limit, offset=offset
+    )
+    return DuePage(
+        items=[DueItemPublic.of(i) for i in items], total=total, limit=limit, offset=offset
     )
 
 
@@ -94,14 +170,25 @@ def get_journey(journey_id: UUID, cases: Cases, response: Response) -> JourneyPu
 
 @router.get(
     "/journeys/{journey_id}/timeline",
-    response_model=list[TimelineEntryPublic],
+    response_model=TimelinePage,
     responses={404: {"description": "No such journey"}},
-    summary="Every fact on her journey in order: what, when (both clocks), by whom",
+    summary="Her journey, newest first by when it happened: what, both clocks, by whom",
+    description="Outreach contacts and indicators from visits merged with casework. A fact an "
+    "offline app delivered late sorts by when it happened. A projection.",
 )
-def get_timeline(journey_id: UUID, cases: Cases, response: Response) -> list[TimelineEntryPublic]:
-    entries = cases.journey_timeline(journey_id)
-    response.headers["ETag"] = etag_for(entries[-1].version)
-    return [TimelineEntryPublic.of(entry) for entry in entries]
+def get_timeline(
+    journey_id: UUID, timeline: TimelineView, limit: Limit = 100, offset: Offset = 0
+) -> TimelinePage:
+    rows, total = timeline.for_journey(journey_id, limit=limit, offset=offset)
+    if total == 0:
+        raise JourneyNotFound(str(journey_id))
+    return TimelinePage(
+        journey_id=journey_id,
+        items=[TimelineEntryPublic.of(row) for row in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from services.cases.application import TimelineEntry
 from services.cases.domain import Journey
-from services.cases.projections import JourneySummary
+from services.cases.projections import CaseloadEntry, DueItem, ReferralCard, TimelineRow
 from services.cases.values import NrmDecision
 
 
@@ -348,30 +348,91 @@ class JourneyPublic(BaseModel):
 class TimelineEntryPublic(BaseModel):
     version: int
     event: str
-    occurred_at: datetime | None
+    source: str = Field(description="outreach (from a visit) or casework")
+    occurred_at: datetime
     recorded_at: datetime
-    actor: str | None
+    actor: str
+    details: dict[str, Any] = Field(description="Codes, ids and dates only; no personal text")
 
     @classmethod
-    def of(cls, entry: TimelineEntry) -> TimelineEntryPublic:
-        return cls(**entry.__dict__)
+    def of(cls, row: TimelineRow) -> TimelineEntryPublic:
+        return cls(**{k: v for k, v in row.__dict__.items() if k != "journey_id"})
 
 
-class JourneySummaryPublic(BaseModel):
+class TimelinePage(BaseModel):
+    journey_id: UUID
+    items: list[TimelineEntryPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class CaseloadEntryPublic(BaseModel):
     journey_id: UUID
     status: str
+    registered: bool
+    caseworker_id: str | None
+    possible_minor: bool
     opened_at: datetime
     last_contact_at: datetime | None
     contact_count: int
+    open_referrals: int
+    next_due_at: datetime | None
     version: int
 
     @classmethod
-    def of(cls, summary: JourneySummary) -> JourneySummaryPublic:
-        return cls(**summary.__dict__)
+    def of(cls, entry: CaseloadEntry) -> CaseloadEntryPublic:
+        return cls(**entry.__dict__)
 
 
 class JourneyPage(BaseModel):
-    items: list[JourneySummaryPublic]
+    items: list[CaseloadEntryPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReferralCardPublic(BaseModel):
+    referral_id: UUID
+    journey_id: UUID
+    partner: str
+    need: str
+    status: str
+    shares_personal_data: bool
+    made_at: datetime
+    respond_by: datetime
+    updated_at: datetime
+    overdue: bool
+
+    @classmethod
+    def of(cls, card: ReferralCard) -> ReferralCardPublic:
+        return cls(**card.__dict__)
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralCardPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class DueItemPublic(BaseModel):
+    item_id: UUID
+    journey_id: UUID
+    kind: str = Field(
+        description="appointment, follow_up, goal_target, safety_plan_review, recovery_period_end"
+    )
+    code: str | None
+    due_at: datetime
+    caseworker_id: str | None
+
+    @classmethod
+    def of(cls, item: DueItem) -> DueItemPublic:
+        return cls(**item.__dict__)
+
+
+class DuePage(BaseModel):
+    items: list[DueItemPublic]
     total: int
     limit: int
     offset: int

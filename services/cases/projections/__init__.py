@@ -1,0 +1,27 @@
+"""Read models of the cases service, one per query, each rebuildable from the log.
+
+| read model | query |
+|---|---|
+| ``caseload`` | ``GET /journeys``: journeys with status, caseworker, last contact and what is due |
+| ``journey_timeline`` | ``GET /journeys/{id}/timeline``: her journey, newest first, both clocks |
+| ``referrals_board`` | ``GET /referrals``: by partner and status, overdue first (and expiry) |
+| ``due_items`` | ``GET /due``: follow-ups, appointments and dates coming up |
+
+None of them stores personal data (names, notes, free text): only ids, codes and times.
+"""
+
+from services.cases.projections.caseload import Caseload, CaseloadEntry
+from services.cases.projections.due import DueItem, DueItems
+from services.cases.projections.referrals import ReferralCard, ReferralsBoard
+from services.cases.projections.timeline import JourneyTimeline, TimelineRow
+
+__all__ = [
+    "Caseload",
+    "CaseloadEntry",
+    "DueItem",
+    "DueItems",
+    "JourneyTimeline",
+    "ReferralCard",
+    "ReferralsBoard",
+    "TimelineRow",
+]

@@ -1,0 +1,162 @@
+"""``due_items``: what is coming up on each journey — appointments, follow-ups offered on a
+visit, goal target dates, safety-plan reviews and the end of a recovery period.
+
+Items of closed or merged journeys are kept (a reopened journey gets them back) and filtered out
+when read, by joining the ``caseload`` read model of the same views store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.cases.domain import Journey
+from services.cases.projections.tables import joined_tables
+from services.cases.values import JourneyStatus
+from shared.storage.projection import Projection
+from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+
+OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+_RECOVERY_NAMESPACE = UUID("a8c3f1e2-5d7b-4c1a-9e6f-3b2d1c0e9f8a")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    item_id: UUID
+    journey_id: UUID
+    kind: str
+    code: str | None
+    due_at: datetime
+    caseworker_id: str | None
+
+
+def _day(value: date) -> datetime:
+    return datetime.combine(value, time(9, 0), tzinfo=UTC)
+
+
+class DueItems(Projection):
+    name = "due_items"
+    event_classes = (
+        Journey.AppointmentScheduled,
+        Journey.AppointmentMoved,
+        Journey.AppointmentCancelled,
+        Journey.AppointmentAttended,
+        Journey.FollowUpNoted,
+        Journey.GoalSet,
+        Journey.GoalAchieved,
+        Journey.GoalDropped,
+        Journey.SafetyPlanAgreed,
+        Journey.RecoveryPeriodStarted,
+    )
+
+    def create_statements(self) -> list[str]:
+        return joined_tables(self.store)
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        journey = event.originator_id
+        if isinstance(event, Journey.AppointmentScheduled):
+            self._add(cursor, event.appointment_id, journey, "appointment", event.kind, event.at)
+        elif isinstance(event, Journey.FollowUpNoted):
+            self._add(cursor, event.follow_up_id, journey, "follow_up", event.kind, event.due_at)
+        elif isinstance(event, Journey.GoalSet) and event.target_on is not None:
+            self._add(
+                cursor, event.goal_id, journey, "goal_target", event.goal, _day(event.target_on)
+            )
+        elif isinstance(event, Journey.SafetyPlanAgreed):
+            self._add(
+                cursor, event.plan_id, journey, "safety_plan_review", None, _day(event.review_on)
+            )
+        elif isinstance(event, Journey.RecoveryPeriodStarted):
+            self._add(
+                cursor,
+                uuid5(_RECOVERY_NAMESPACE, str(journey)),
+                journey,
+                "recovery_period_end",
+                None,
+                _day(event.ends_on),
+            )
+        elif isinstance(event, Journey.AppointmentMoved):
+            self._update(cursor, event.appointment_id, "due_at", to_sql_time(event.at))
+        elif isinstance(event, Journey.AppointmentCancelled):
+            self._update(cursor, event.appointment_id, "state", CANCELLED)
+        elif isinstance(event, Journey.AppointmentAttended | Journey.GoalAchieved):
+            item = (
+                event.appointment_id
+                if isinstance(event, Journey.AppointmentAttended)
+                else event.goal_id
+            )
+            self._update(cursor, item, "state", DONE)
+        elif isinstance(event, Journey.GoalDropped):
+            self._update(cursor, event.goal_id, "state", CANCELLED)
+
+    def _add(
+        self,
+        cursor: SqlCursor,
+        item: UUID,
+        journey: UUID,
+        kind: str,
+        code: str | None,
+        due_at: datetime,
+    ) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (item_id) DO UPDATE SET due_at = excluded.due_at",
+            (str(item), str(journey), kind, code, to_sql_time(due_at), OPEN),
+        )
+
+    def _update(self, cursor: SqlCursor, item: UUID, column: str, value: str) -> None:
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)} SET {column} = %s WHERE item_id = %s",
+            (value, str(item)),
+        )
+
+    def coming_up(
+        self,
+        *,
+        caseworker_id: str | None = None,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[DueItem], int]:
+        """Open items of open journeys, soonest first."""
+        table, caseload = self.store.table(self.name), self.store.table("caseload")
+        conditions = ["d.state = %s", "c.status NOT IN (%s, %s)"]
+        params: list[object] = [OPEN, JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value]
+        if caseworker_id:
+            conditions.append("c.caseworker_id = %s")
+            params.append(caseworker_id)
+        if after is not None:
+            conditions.append("d.due_at >= %s")
+            params.append(to_sql_time(after))
+        if before is not None:
+            conditions.append("d.due_at < %s")
+            params.append(to_sql_time(before))
+        source = (
+            f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
+            " WHERE " + " AND ".join(conditions)
+        )
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
+            row = cursor.fetchone()
+            total = int(row["n"]) if row else 0
+            cursor.execute(
+                f"SELECT d.*, c.caseworker_id {source} ORDER BY d.due_at, d.item_id"
+                " LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        return [
+            DueItem(
+                item_id=UUID(str(r["item_id"])),
+                journey_id=UUID(str(r["journey_id"])),
+                kind=str(r["kind"]),
+                code=None if r["code"] is None else str(r["code"]),
+                due_at=from_sql_time(str(r["due_at"])),
+                caseworker_id=None if r["caseworker_id"] is None else str(r["caseworker_id"]),
+            )
+            for r in rows
+        ], total

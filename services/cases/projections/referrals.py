@@ -1,0 +1,155 @@
+"""``referrals_board``: every referral by partner and status, those overdue first.
+
+It also supplies the candidates for expiry (``overdue``): referrals still waiting for a response
+whose respond-by time has passed. The journey itself decides; this read model may lag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.cases.domain import Journey
+from services.cases.values import ReferralStatus
+from shared.storage.projection import Projection
+from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+
+_STATUS_AFTER: dict[type[object], ReferralStatus] = {
+    Journey.ReferralAcknowledged: ReferralStatus.ACKNOWLEDGED,
+    Journey.ReferralAccepted: ReferralStatus.ACCEPTED,
+    Journey.ReferralDeclined: ReferralStatus.DECLINED,
+    Journey.ReferralCompleted: ReferralStatus.COMPLETED,
+    Journey.ReferralWithdrawn: ReferralStatus.WITHDRAWN,
+    Journey.ReferralExpired: ReferralStatus.EXPIRED,
+}
+AWAITING_RESPONSE = (ReferralStatus.MADE.value, ReferralStatus.ACKNOWLEDGED.value)
+
+
+@dataclass(frozen=True)
+class ReferralCard:
+    referral_id: UUID
+    journey_id: UUID
+    partner: str
+    need: str
+    status: str
+    shares_personal_data: bool
+    made_at: datetime
+    respond_by: datetime
+    updated_at: datetime
+    overdue: bool
+
+
+class ReferralsBoard(Projection):
+    name = "referrals_board"
+    event_classes = (Journey.ReferralMade, Journey.MergedInto, *_STATUS_AFTER)
+
+    def create_statements(self) -> list[str]:
+        table = self.store.table(self.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " referral_id TEXT PRIMARY KEY, journey_id TEXT NOT NULL, partner TEXT NOT NULL,"
+            " need TEXT NOT NULL, status TEXT NOT NULL, shares_personal_data INTEGER NOT NULL,"
+            " made_at TEXT NOT NULL, respond_by TEXT NOT NULL, updated_at TEXT NOT NULL,"
+            " journey_merged INTEGER NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS referrals_board_by_partner"
+            f" ON {table} (partner, status, respond_by)",
+            f"CREATE INDEX IF NOT EXISTS referrals_board_by_respond_by"
+            f" ON {table} (status, respond_by)",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        table = self.store.table(self.name)
+        if isinstance(event, Journey.ReferralMade):
+            cursor.execute(
+                f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
+                " ON CONFLICT (referral_id) DO NOTHING",
+                (
+                    str(event.referral_id),
+                    str(event.originator_id),
+                    event.partner,
+                    event.need,
+                    ReferralStatus.MADE.value,
+                    int(event.shares_personal_data),
+                    to_sql_time(event.occurred_at),
+                    to_sql_time(event.respond_by),
+                    to_sql_time(event.occurred_at),
+                ),
+            )
+        elif isinstance(event, Journey.MergedInto):
+            # Its referrals stay on the board (a caseworker must see them), but no longer
+            # expire by themselves: the merged journey takes no commands.
+            cursor.execute(
+                f"UPDATE {table} SET journey_merged = 1 WHERE journey_id = %s",
+                (str(event.originator_id),),
+            )
+        elif type(event) in _STATUS_AFTER:
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, updated_at = %s WHERE referral_id = %s",
+                (
+                    _STATUS_AFTER[type(event)].value,
+                    to_sql_time(event.occurred_at),  # type: ignore[attr-defined]
+                    str(event.referral_id),  # type: ignore[attr-defined]
+                ),
+            )
+
+    def board(
+        self,
+        now: datetime,
+        *,
+        partner: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[ReferralCard], int]:
+        table = self.store.table(self.name)
+        conditions, params = ["1 = 1"], []
+        if partner:
+            conditions.append("partner = %s")
+            params.append(partner)
+        if status:
+            conditions.append("status = %s")
+            params.append(status)
+        where = " AND ".join(conditions)
+        overdue = "(status IN (%s, %s) AND respond_by < %s)"
+        overdue_params = [*AWAITING_RESPONSE, to_sql_time(now)]
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+            row = cursor.fetchone()
+            total = int(row["n"]) if row else 0
+            cursor.execute(
+                f"SELECT *, {overdue} AS overdue FROM {table} WHERE {where}"
+                f" ORDER BY {overdue} DESC, respond_by, referral_id LIMIT %s OFFSET %s",
+                [*overdue_params, *params, *overdue_params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        return [_card(row) for row in rows], total
+
+    def overdue(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+        """(journey id, referral id) of referrals awaiting a response past their date."""
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT journey_id, referral_id FROM {self.store.table(self.name)}"
+                " WHERE status IN (%s, %s) AND respond_by < %s AND journey_merged = 0"
+                " ORDER BY respond_by, referral_id LIMIT %s",
+                (*AWAITING_RESPONSE, to_sql_time(now), limit),
+            )
+            rows = cursor.fetchall()
+        return [(UUID(str(r["journey_id"])), UUID(str(r["referral_id"]))) for r in rows]
+
+
+def _card(row: dict[str, object]) -> ReferralCard:
+    return ReferralCard(
+        referral_id=UUID(str(row["referral_id"])),
+        journey_id=UUID(str(row["journey_id"])),
+        partner=str(row["partner"]),
+        need=str(row["need"]),
+        status=str(row["status"]),
+        shares_personal_data=bool(row["shares_personal_data"]),
+        made_at=from_sql_time(str(row["made_at"])),
+        respond_by=from_sql_time(str(row["respond_by"])),
+        updated_at=from_sql_time(str(row["updated_at"])),
+        overdue=bool(row["overdue"]),
+    )

@@ -1,0 +1,133 @@
+"""``journey_timeline``: every fact on her journey — outreach contacts and indicators from visits
+merged with casework — newest first by when it happened, each with who and both clocks.
+
+An offline app may deliver a contact hours late: it sorts by ``occurred_at``, not by arrival.
+Each row keeps the event's codes, ids and dates; its personal fields are left out entirely.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.cases.domain import JOURNEY_EVENTS, Journey
+from shared.storage.personal_data import personal_fields_of
+from shared.storage.projection import Projection
+from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+
+#: Facts that reached the journey from outreach rather than from casework.
+FROM_OUTREACH = (
+    Journey.ContactRecorded,
+    Journey.IndicatorNoted,
+    Journey.ConcernNoted,
+    Journey.FollowUpNoted,
+    Journey.ContactLinked,
+)
+_NOT_DETAIL = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "occurred_at",
+    "actor",
+}
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    journey_id: UUID
+    version: int
+    event: str
+    source: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    details: dict[str, Any]
+
+
+def event_name(event: object) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(event).__name__).lower()
+
+
+def details_of(event: object) -> dict[str, Any]:
+    """The event's own fields minus its personal ones, as JSON-ready values."""
+    hidden = _NOT_DETAIL | set(personal_fields_of(type(event)))
+    return {key: _plain(value) for key, value in vars(event).items() if key not in hidden}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, UUID | datetime | date):
+        return value.isoformat() if not isinstance(value, UUID) else str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+class JourneyTimeline(Projection):
+    name = "journey_timeline"
+    event_classes = JOURNEY_EVENTS
+
+    def create_statements(self) -> list[str]:
+        table = self.store.table(self.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " journey_id TEXT NOT NULL, version INTEGER NOT NULL, event TEXT NOT NULL,"
+            " source TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+            " actor TEXT NOT NULL, details TEXT NOT NULL, PRIMARY KEY (journey_id, version))",
+            f"CREATE INDEX IF NOT EXISTS journey_timeline_by_time"
+            f" ON {table} (journey_id, occurred_at DESC, version DESC)",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        assert isinstance(event, Journey.Event)
+        occurred: datetime = getattr(event, "occurred_at", event.timestamp)
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (journey_id, version) DO NOTHING",
+            (
+                str(event.originator_id),
+                event.originator_version,
+                event_name(event),
+                "outreach" if isinstance(event, FROM_OUTREACH) else "casework",
+                to_sql_time(occurred),
+                to_sql_time(event.timestamp),
+                str(getattr(event, "actor", "system")),
+                json.dumps(details_of(event), sort_keys=True),
+            ),
+        )
+
+    def for_journey(
+        self, journey_id: UUID, *, limit: int = 100, offset: int = 0
+    ) -> tuple[list[TimelineRow], int]:
+        table = self.store.table(self.name)
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) AS n FROM {table} WHERE journey_id = %s", (str(journey_id),)
+            )
+            row = cursor.fetchone()
+            total = int(row["n"]) if row else 0
+            cursor.execute(
+                f"SELECT * FROM {table} WHERE journey_id = %s"
+                " ORDER BY occurred_at DESC, version DESC LIMIT %s OFFSET %s",
+                (str(journey_id), limit, offset),
+            )
+            rows = cursor.fetchall()
+        return [
+            TimelineRow(
+                journey_id=UUID(str(r["journey_id"])),
+                version=int(str(r["version"])),
+                event=str(r["event"]),
+                source=str(r["source"]),
+                occurred_at=from_sql_time(str(r["occurred_at"])),
+                recorded_at=from_sql_time(str(r["recorded_at"])),
+                actor=str(r["actor"]),
+                details=json.loads(str(r["details"])),
+            )
+            for r in rows
+        ], total

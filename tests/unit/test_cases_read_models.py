@@ -1,0 +1,410 @@
+"""The caseworker's read models: caseload, timeline, referrals board, due list — and the
+property that, whatever valid commands happened, each equals a rebuild from the stored events."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services.cases.application import CasesApplication
+from services.cases.domain import Journey
+from services.cases.errors import JourneyError
+from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from shared.errors import FieldError
+from shared.runtime import Stores, open_stores
+from shared.settings import ServiceName
+from shared.storage.projection import Projection
+from tests.support import make_settings
+from tests.unit.conftest import StoresFactory
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+CW = "cw-1"
+
+
+class Views:
+    def __init__(self, app: CasesApplication, stores: Stores) -> None:
+        args = (app, stores.views, stores.positions)
+        self.caseload, self.timeline = Caseload(*args), JourneyTimeline(*args)
+        self.board, self.due = ReferralsBoard(*args), DueItems(*args)
+        app.open_referrals = self.board
+        self.all: list[Projection] = [self.caseload, self.timeline, self.board, self.due]
+
+    def catch_up(self) -> None:
+        for view in self.all:
+            view.catch_up()
+
+
+@pytest.fixture
+def world(stores_for: StoresFactory):
+    stores = stores_for(ServiceName.CASES)
+    app = CasesApplication(
+        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+    )
+    yield app, Views(app, stores)
+    app.close()
+
+
+def register(app: CasesApplication, caseworker: str | None = CW) -> UUID:
+    journey_id = uuid4()
+    app.register_person(
+        journey_id,
+        pseudonym="R-1",
+        preferred_languages=["ro"],
+        interpreter_needed=False,
+        occurred_at=T0,
+        actor=CW,
+    )
+    if caseworker:
+        app.assign_caseworker(journey_id, caseworker_id=caseworker, occurred_at=T0, actor=CW)
+    return journey_id
+
+
+def refer(app: CasesApplication, journey_id: UUID, partner: str, respond_in: timedelta) -> UUID:
+    referral_id = uuid4()
+    app.make_referral(
+        journey_id,
+        referral_id=referral_id,
+        partner=partner,
+        need="housing",
+        shares_personal_data=False,
+        consent_id=None,
+        lawful_basis=None,
+        respond_by=T0 + respond_in,
+        occurred_at=T0,
+        actor=CW,
+    )
+    return referral_id
+
+
+def test_the_caseload_filters_by_caseworker_and_puts_what_is_due_first(world) -> None:
+    app, views = world
+    mine_later, mine_soon, theirs = register(app), register(app), register(app, "cw-2")
+    unassigned = register(app, caseworker=None)
+    for journey_id, days in ((mine_later, 9), (mine_soon, 2), (theirs, 1)):
+        app.schedule_appointment(
+            journey_id,
+            appointment_id=uuid4(),
+            kind="gp",
+            at=T0 + timedelta(days=days),
+            accompanied=True,
+            occurred_at=T0,
+            actor=CW,
+        )
+    views.catch_up()
+    mine, total = views.caseload.list(caseworker_id=CW)
+    assert total == 2 and [e.journey_id for e in mine] == [mine_soon, mine_later]
+    assert mine[0].next_due_at == T0 + timedelta(days=2) and mine[0].registered
+    soon, _ = views.caseload.list(due_before=T0 + timedelta(days=3))
+    assert {e.journey_id for e in soon} == {mine_soon, theirs}
+    assert [e.journey_id for e in views.caseload.list(unassigned=True)[0]] == [unassigned]
+    page, total = views.caseload.list(limit=2, offset=2)
+    assert total == 4 and len(page) == 2
+
+
+def test_the_timeline_sorts_a_late_contact_by_when_it_happened(world) -> None:
+    app, views = world
+    contact = uuid4()
+    journey_id = Journey.create_id(contact)
+    app.record_contact_from_visit(
+        contact, uuid4(), "ro", T0 + timedelta(days=7), Tracking("visits", 1)
+    )
+    # An offline app delivers an older contact afterwards.
+    app.record_contact_from_visit(contact, uuid4(), "ro", T0, Tracking("visits", 2))
+    views.catch_up()
+    rows, _ = views.timeline.for_journey(journey_id)
+    contacts = [r for r in rows if r.event == "contact_recorded"]
+    assert [r.occurred_at for r in contacts] == [T0 + timedelta(days=7), T0]
+    assert [r.version for r in contacts] == [2, 3]  # recorded in the other order
+    assert all(r.source == "outreach" for r in contacts)
+    entry = views.caseload.list()[0][0]
+    assert entry.last_contact_at == T0 + timedelta(days=7) and entry.contact_count == 2
+
+
+def test_the_referrals_board_shows_overdue_first_and_filters(world) -> None:
+    app, views = world
+    journey_id = register(app)
+    app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=T0, actor=CW)
+    later = refer(app, journey_id, "housing_charity", timedelta(days=30))
+    overdue = refer(app, journey_id, "local_gp_practice", timedelta(days=3))
+    declined = refer(app, journey_id, "housing_charity", timedelta(days=1))
+    app.decline_referral(
+        journey_id, referral_id=declined, reason=None, occurred_at=T0 + timedelta(hours=1), actor=CW
+    )
+    views.catch_up()
+    now = T0 + timedelta(days=5)
+    cards, total = views.board.board(now)
+    assert total == 3 and cards[0].referral_id == overdue and cards[0].overdue
+    assert {c.referral_id: c.status for c in cards}[declined] == "declined"
+    by_partner, _ = views.board.board(now, partner="housing_charity", status="made")
+    assert [c.referral_id for c in by_partner] == [later]
+    assert views.board.overdue(now, 10) == [(journey_id, overdue)]
+    assert app.expire_overdue_referrals(now) == 1
+    views.catch_up()
+    assert {c.referral_id: c.status for c in views.board.board(now)[0]}[overdue] == "expired"
+
+
+def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world) -> None:
+    app, views = world
+    open_journey, closing = register(app), register(app, "cw-2")
+    moved, cancelled, attended = uuid4(), uuid4(), uuid4()
+    for appointment in (moved, cancelled, attended):
+        app.schedule_appointment(
+            open_journey,
+            appointment_id=appointment,
+            kind="gp",
+            at=T0 + timedelta(days=1),
+            accompanied=False,
+            occurred_at=T0,
+            actor=CW,
+        )
+    app.move_appointment(
+        open_journey, appointment_id=moved, at=T0 + timedelta(days=4), occurred_at=T0, actor=CW
+    )
+    app.cancel_appointment(open_journey, appointment_id=cancelled, occurred_at=T0, actor=CW)
+    app.record_attendance(
+        open_journey,
+        appointment_id=attended,
+        accompanied=True,
+        occurred_at=T0 + timedelta(days=1),
+        actor=CW,
+    )
+    goal = uuid4()
+    app.set_goal(
+        open_journey,
+        goal_id=goal,
+        goal="gp_registered",
+        target_on=date(2026, 12, 1),
+        occurred_at=T0,
+        actor=CW,
+    )
+    app.schedule_appointment(
+        closing,
+        appointment_id=uuid4(),
+        kind="gp",
+        at=T0 + timedelta(days=2),
+        accompanied=False,
+        occurred_at=T0,
+        actor=CW,
+    )
+    app.close_journey(closing, reason="moved", occurred_at=T0, actor=CW)
+    views.catch_up()
+    items, total = views.due.coming_up()
+    assert total == 2
+    assert [(i.item_id, i.kind) for i in items] == [(moved, "appointment"), (goal, "goal_target")]
+    assert items[0].due_at == T0 + timedelta(days=4) and items[0].caseworker_id == CW
+    assert views.due.coming_up(caseworker_id="cw-2") == ([], 0)
+    assert views.due.coming_up(before=T0 + timedelta(days=5))[1] == 1
+
+
+def test_no_read_model_keeps_personal_text(world) -> None:
+    app, views = world
+    journey_id = register(app)
+    app.assess_needs(
+        journey_id, needs=["health"], notes="Marker-notes-71b2", occurred_at=T0, actor=CW
+    )
+    app.correct_pseudonym(journey_id, pseudonym="Marker-name-71b2", occurred_at=T0, actor=CW)
+    views.catch_up()
+    rows, _ = views.timeline.for_journey(journey_id)
+    assert "Marker" not in repr(rows) and "Marker" not in repr(views.caseload.list())
+
+
+# --- the property: projections equal a rebuild from the stored events ----------------------
+
+COMMANDS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "register",
+                "contact",
+                "assign",
+                "assess",
+                "goal",
+                "achieve",
+                "appointment",
+                "move",
+                "cancel",
+                "attend",
+                "refer",
+                "acknowledge",
+                "decline",
+                "complete",
+                "expire",
+                "close",
+                "reopen",
+                "follow_up",
+            ]
+        ),
+        st.integers(min_value=0, max_value=7),  # which journey
+        st.integers(min_value=-48, max_value=48),  # hours from T0 (late and early arrivals)
+    ),
+    min_size=3,
+    max_size=40,
+)
+
+
+def snapshot(view: Projection) -> list[dict[str, object]]:
+    table = view.store.table(view.name)
+    with view.store.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT * FROM {table}")
+        return sorted(cursor.fetchall(), key=repr)
+
+
+def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
+    kind, which, hours = command
+    when = T0 + timedelta(hours=hours)
+    journeys = state["journeys"]
+    if kind == "register" or not journeys:
+        journeys.append(register(app))
+        return
+    if kind == "contact":
+        contact = uuid4()
+        state["position"][0] += 1
+        app.record_contact_from_visit(
+            contact, uuid4(), "ro", when, Tracking("visits", state["position"][0])
+        )
+        journeys.append(Journey.create_id(contact))
+        return
+    journey = journeys[which % len(journeys)]
+
+    def last(key: str) -> UUID:
+        """The journey's latest sub-entity of that kind (an unknown id if it has none)."""
+        mine = state[key].get(journey, [])
+        return mine[-1] if mine else uuid4()
+
+    actions = {
+        "assign": lambda: app.assign_caseworker(
+            journey, caseworker_id=f"cw-{which}", occurred_at=when, actor=CW
+        ),
+        "assess": lambda: app.assess_needs(
+            journey, needs=["housing"], notes=None, occurred_at=when, actor=CW
+        ),
+        "goal": lambda: app.set_goal(
+            journey,
+            goal_id=_new(state, "goals", journey),
+            goal="gp_registered",
+            target_on=date(2026, 12, 1),
+            occurred_at=when,
+            actor=CW,
+        ),
+        "achieve": lambda: app.achieve_goal(
+            journey, goal_id=last("goals"), occurred_at=when, actor=CW
+        ),
+        "appointment": lambda: app.schedule_appointment(
+            journey,
+            appointment_id=_new(state, "appointments", journey),
+            kind="gp",
+            at=when + timedelta(days=2),
+            accompanied=False,
+            occurred_at=when,
+            actor=CW,
+        ),
+        "move": lambda: app.move_appointment(
+            journey,
+            appointment_id=last("appointments"),
+            at=when + timedelta(days=3),
+            occurred_at=when,
+            actor=CW,
+        ),
+        "cancel": lambda: app.cancel_appointment(
+            journey, appointment_id=last("appointments"), occurred_at=when, actor=CW
+        ),
+        "attend": lambda: app.record_attendance(
+            journey,
+            appointment_id=last("appointments"),
+            accompanied=True,
+            occurred_at=when,
+            actor=CW,
+        ),
+        "refer": lambda: app.make_referral(
+            journey,
+            referral_id=_new(state, "referrals", journey),
+            partner="housing_charity",
+            need="housing",
+            shares_personal_data=False,
+            consent_id=None,
+            lawful_basis=None,
+            respond_by=when + timedelta(days=2),
+            occurred_at=when,
+            actor=CW,
+        ),
+        "acknowledge": lambda: app.acknowledge_referral(
+            journey, referral_id=last("referrals"), occurred_at=when, actor=CW
+        ),
+        "decline": lambda: app.decline_referral(
+            journey, referral_id=last("referrals"), reason=None, occurred_at=when, actor=CW
+        ),
+        "complete": lambda: app.complete_referral(
+            journey, referral_id=last("referrals"), occurred_at=when, actor=CW
+        ),
+        "expire": lambda: app.expire_overdue_referrals(when + timedelta(days=5)),
+        "close": lambda: app.close_journey(journey, reason="goals_met", occurred_at=when, actor=CW),
+        "reopen": lambda: app.reopen_journey(journey, reason=None, occurred_at=when, actor=CW),
+        "follow_up": lambda: _follow_up(app, state, journey, when),
+    }
+    # A refused command changes nothing: that is part of what is checked.
+    with contextlib.suppress(JourneyError, FieldError):
+        actions[kind]()
+
+
+def _new(state: dict, key: str, journey: UUID) -> UUID:
+    state[key].setdefault(journey, []).append(uuid4())
+    return state[key][journey][-1]
+
+
+def _follow_up(app: CasesApplication, state: dict, journey: UUID, when: datetime) -> None:
+    opened_from_contacts = [j for j in state["journeys"] if app.get_journey(j).contact_id]
+    if not opened_from_contacts:
+        return
+    contact = app.get_journey(opened_from_contacts[-1]).contact_id
+    assert contact is not None
+    state["position"][0] += 1
+    app.note_follow_up_offered(
+        uuid4(),
+        uuid4(),
+        contact,
+        "coffee",
+        when + timedelta(days=1),
+        when,
+        Tracking("visits", state["position"][0]),
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands=COMMANDS)
+def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        stores = open_stores(make_settings(ServiceName.CASES, Path(directory)))
+        app = CasesApplication(
+            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+        )
+        try:
+            views = Views(app, stores)
+            state: dict = {
+                "journeys": [],
+                "goals": {},
+                "appointments": {},
+                "referrals": {},
+                "position": [0],
+            }
+            for command in commands:
+                apply_command(app, state, command)
+                views.catch_up()  # live: folded a little at a time, as the service does
+            live = {view.name: snapshot(view) for view in views.all}
+            for view in views.all:
+                view.positions.reset(view.name)
+                with view.store.transaction() as cursor:
+                    cursor.execute(f"DELETE FROM {view.store.table(view.name)}")
+            views.catch_up()  # rebuilt from zero
+            assert {view.name: snapshot(view) for view in views.all} == live
+        finally:
+            app.close()
+            stores.views.close()
+            stores.keyring.close()
