@@ -153,6 +153,14 @@ def asyncapi() -> None:
     typer.echo(json.dumps(build_asyncapi(), indent=2, sort_keys=True))
 
 
+@cli.command("events-doc")
+def events_doc() -> None:
+    """Print the event catalogue (docs/events.md), generated from the code."""
+    from services.catalogue import build_catalogue
+
+    typer.echo(build_catalogue(), nl=False)
+
+
 def main() -> None:
     cli()
 

@@ -66,19 +66,20 @@ _STATUS_STEPS = (
     Journey.MergedInto,
 )
 
-PUBLISHED_EVENTS: tuple[type[object], ...] = (
-    Journey.Opened,
-    Journey.OpenedAtRegistration,
-    Journey.CaseworkerAssigned,
-    *_REFERRAL_STEPS,
-    *_APPOINTMENT_STEPS,
-    *_NRM_STEPS,
-    *_STATUS_STEPS,
-)
+#: Which domain events leave the service, as which contract (also read by docs/events.md).
+PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
+    Journey.Opened: JourneyOpenedV1,
+    Journey.OpenedAtRegistration: JourneyOpenedV1,
+    Journey.CaseworkerAssigned: CaseworkerAssignedV1,
+    **dict.fromkeys(_REFERRAL_STEPS, ReferralStatusChangedV1),
+    **dict.fromkeys(_APPOINTMENT_STEPS, AppointmentScheduledV1),
+    **dict.fromkeys(_NRM_STEPS, NrmMilestoneV1),
+    **dict.fromkeys(_STATUS_STEPS, JourneyStatusChangedV1),
+}
 
 
 def outbound(app: CasesApplication) -> Outbound:
-    return Outbound(CASES_STREAM, translator(app), PUBLISHED_EVENTS)
+    return Outbound(CASES_STREAM, translator(app), tuple(PUBLISHED))
 
 
 def translator(app: CasesApplication) -> Translator:

@@ -30,18 +30,19 @@ from shared.contracts.base import IndicatorSource
 from shared.contracts.streams import VISITS_STREAM
 from shared.runtime import Outbound
 
-PUBLISHED_EVENTS = (
-    Visit.ContactMade,
-    Visit.PersonIndicatorObserved,
-    Visit.FollowUpOffered,
-    Visit.UrgentConcernRaised,
-    Visit.ContactLinkedToPerson,
-    Visit.Completed,
-)
+#: Which domain events leave the service, as which contract (also read by docs/events.md).
+PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
+    Visit.ContactMade: ContactMadeV1,
+    Visit.PersonIndicatorObserved: PersonIndicatorObservedV1,
+    Visit.FollowUpOffered: FollowUpOfferedV1,
+    Visit.UrgentConcernRaised: UrgentConcernRaisedV1,
+    Visit.ContactLinkedToPerson: ContactLinkedToPersonV1,
+    Visit.Completed: VisitCompletedV1,
+}
 
 
 def outbound(app: VisitsApplication) -> Outbound:
-    return Outbound(VISITS_STREAM, translator(app), PUBLISHED_EVENTS)
+    return Outbound(VISITS_STREAM, translator(app), tuple(PUBLISHED))
 
 
 def translator(

@@ -1,0 +1,297 @@
+"""One woman's journey, from a first hello at a flat to a safe exit, across the visits and
+cases services over real NATS — the long story the whole system exists for."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import nats
+import pytest
+
+from services.cases.domain import Journey
+from shared.settings import ServiceName
+from tests.e2e.system import System
+from tests.support import wait_until
+
+pytestmark = pytest.mark.e2e
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+ALIAS = "Marker-story-Ana"
+VOLUNTEER = {"X-Waymark-Actor": "vol-3"}
+CASEWORKER = {"X-Waymark-Actor": "cw-1"}
+
+
+def at(days: float, hours: float = 0) -> str:
+    return (NOW - timedelta(days=60) + timedelta(days=days, hours=hours)).isoformat()
+
+
+class Story:
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.visits = httpx.Client(base_url=system.url(ServiceName.VISITS), timeout=10)
+        self.cases = httpx.Client(base_url=system.url(ServiceName.CASES), timeout=10)
+
+    def visit(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self.visits.post("/visits", json=body, headers=VOLUNTEER)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def step(self, journey_id: UUID, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = self.cases.post(
+            f"/journeys/{journey_id}/{path}", json=body or {}, headers=CASEWORKER
+        )
+        assert response.status_code == 200, f"{path}: {response.text}"
+        return response.json()
+
+    def journey(self, journey_id: UUID) -> dict[str, Any]:
+        response = self.cases.get(f"/journeys/{journey_id}")
+        return dict(response.json()) if response.status_code == 200 else {}
+
+
+@pytest.fixture
+def story(system: System):
+    told = Story(system)
+    yield told
+    told.visits.close()
+    told.cases.close()
+
+
+def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: System) -> None:
+    premises_id, contact_id = uuid4(), uuid4()
+    journey_id = Journey.create_id(contact_id)
+
+    # 1. The team registers the flat under a pseudonymous label.
+    premises = story.visits.post(
+        "/premises",
+        headers=VOLUNTEER,
+        json={
+            "premises_id": str(premises_id),
+            "label": "W1-blue-door",
+            "area": "soho",
+            "premises_type": "flat",
+            "occurred_at": at(0),
+        },
+    )
+    assert premises.status_code == 201, premises.text
+
+    # 2. First visit: a brief hello in Romanian, a card, a disclosed debt, a coffee offered.
+    story.visit(
+        {
+            "visit_id": str(uuid4()),
+            "premises_id": str(premises_id),
+            "team": "west",
+            "volunteers": ["vol-3"],
+            "languages_offered": ["ro", "en"],
+            "started_at": at(0),
+            "completed_at": at(0, 1),
+            "premises_indicators": [{"indicator": "controller_present", "source": "observed"}],
+            "contacts": [
+                {
+                    "contact_id": str(contact_id),
+                    "alias": ALIAS,
+                    "language": "ro",
+                    "bridging_volunteer": "vol-3",
+                    "materials": ["contact_card", "gift"],
+                    "indicators": [{"indicator": "debt_bondage", "source": "disclosed"}],
+                    "follow_up": {"kind": "coffee", "due_at": at(3)},
+                }
+            ],
+        }
+    )
+
+    # Her journey opens in cases over NATS, with what outreach learnt.
+    journey = wait_until(lambda: story.journey(journey_id), message="journey opened over NATS")
+    assert journey["status"] == "new" and not journey["registered"]
+    timeline = wait_until(
+        lambda: (
+            (t := story.cases.get(f"/journeys/{journey_id}/timeline").json()).get("total", 0) >= 4
+            and t
+        ),
+        message="outreach facts on her timeline",
+    )
+    outreach = {e["event"] for e in timeline["items"] if e["source"] == "outreach"}
+    assert {"contact_recorded", "indicator_noted", "follow_up_noted"} <= outreach
+
+    # 3. Two weeks later, a second visit: she comes for coffee and trusts the team.
+    story.visit(
+        {
+            "visit_id": str(uuid4()),
+            "premises_id": str(premises_id),
+            "team": "west",
+            "languages_offered": ["ro"],
+            "started_at": at(14),
+            "completed_at": at(14, 1),
+            "outcome": "conversation",
+            "contacts": [{"contact_id": str(contact_id), "alias": ALIAS, "language": "ro"}],
+        }
+    )
+    wait_until(
+        lambda: len(story.journey(journey_id).get("contacts", [])) == 2,
+        message="second contact on the same journey",
+    )
+
+    # 4. She agrees to be registered; a caseworker takes her on.
+    story.step(
+        journey_id,
+        "registration",
+        {
+            "pseudonym": "R-Ana",
+            "preferred_languages": ["ro"],
+            "interpreter_needed": True,
+            "occurred_at": at(15),
+        },
+    )
+    story.step(
+        journey_id,
+        "consents",
+        {
+            "consent_id": str(uuid4()),
+            "scope": "store_data",
+            "wording_version": "2026-03",
+            "occurred_at": at(15),
+        },
+    )
+    story.step(journey_id, "caseworker", {"caseworker_id": "cw-1", "occurred_at": at(15)})
+    story.step(
+        journey_id,
+        "needs-assessments",
+        {"needs": ["ni_number", "housing", "exit"], "occurred_at": at(16)},
+    )
+    story.step(
+        journey_id,
+        "risk-assessments",
+        {"level": "medium", "indicators": ["debt_bondage"], "occurred_at": at(16)},
+    )
+
+    # 5. An NI number: a goal, an accompanied appointment at the Jobcentre, achieved.
+    goal_id, appointment_id = uuid4(), uuid4()
+    story.step(
+        journey_id,
+        "goals",
+        {"goal_id": str(goal_id), "goal": "ni_number_issued", "occurred_at": at(16)},
+    )
+    story.step(
+        journey_id,
+        "appointments",
+        {
+            "appointment_id": str(appointment_id),
+            "kind": "jobcentre",
+            "at": at(20),
+            "accompanied": True,
+            "occurred_at": at(16),
+        },
+    )
+    story.step(
+        journey_id,
+        f"appointments/{appointment_id}/attendance",
+        {"accompanied": True, "occurred_at": at(20)},
+    )
+
+    # 6. Housing: a referral sharing her data, only with her consent for that partner.
+    refused = story.cases.post(
+        f"/journeys/{journey_id}/referrals",
+        headers=CASEWORKER,
+        json={
+            "referral_id": str(uuid4()),
+            "partner": "housing_charity",
+            "need": "housing",
+            "shares_personal_data": True,
+            "respond_by": at(35),
+            "occurred_at": at(21),
+        },
+    )
+    assert refused.status_code == 409, refused.text
+    story.step(
+        journey_id,
+        "consents",
+        {
+            "consent_id": str(uuid4()),
+            "scope": "share_with_partner",
+            "partner": "housing_charity",
+            "wording_version": "2026-03",
+            "occurred_at": at(21),
+        },
+    )
+    referral_id = uuid4()
+    story.step(
+        journey_id,
+        "referrals",
+        {
+            "referral_id": str(referral_id),
+            "partner": "housing_charity",
+            "need": "housing",
+            "shares_personal_data": True,
+            "respond_by": at(35),
+            "occurred_at": at(21),
+        },
+    )
+    for transition, day in (("acknowledgement", 22), ("acceptance", 25), ("completion", 40)):
+        story.step(journey_id, f"referrals/{referral_id}/{transition}", {"occurred_at": at(day)})
+    story.step(journey_id, f"goals/{goal_id}/achievement", {"occurred_at": at(45)})
+
+    # 7. She leaves the industry; the case closes with its goals met.
+    story.step(journey_id, "exit", {"occurred_at": at(50)})
+    closed = story.step(journey_id, "closure", {"reason": "goals_met", "occurred_at": at(55)})
+    assert closed["status"] == "closed" and closed["exited"]
+
+    # The caseworker's read models tell the same story.
+    listed = wait_until(
+        lambda: [
+            j
+            for j in story.cases.get(
+                "/journeys", params={"caseworker": "cw-1", "status": "closed"}
+            ).json()["items"]
+            if j["journey_id"] == str(journey_id)
+        ],
+        message="the closed journey in her caseworker's caseload",
+    )
+    assert listed[0]["contact_count"] == 2 and listed[0]["registered"]
+    board = story.cases.get("/referrals", params={"partner": "housing_charity"}).json()
+    assert [(c["referral_id"], c["status"]) for c in board["items"]] == [
+        (str(referral_id), "completed")
+    ]
+    timeline = wait_until(
+        lambda: (
+            (
+                t := story.cases.get(
+                    f"/journeys/{journey_id}/timeline", params={"limit": 200}
+                ).json()
+            )["items"][0]["event"]
+            == "case_closed"
+            and t
+        ),
+        message="the whole story on her timeline",
+    )
+    happened = [e["occurred_at"] for e in timeline["items"]]
+    assert happened == sorted(happened, reverse=True)
+    history = wait_until(
+        lambda: (
+            (h := story.visits.get(f"/premises/{premises_id}/history").json())["visit_count"] == 2
+            and h
+        ),
+        message="both visits in the premises history",
+    )
+    assert [v["outcome"] for v in history["items"]] == ["conversation", "brief_contact"]
+
+    # Her alias never left the visits service: not in cases, not on the bus.
+    assert ALIAS not in str(story.cases.get(f"/journeys/{journey_id}").json())
+    assert ALIAS not in str(timeline)
+    assert not asyncio.run(_bus_mentions(system, ALIAS.encode()))
+
+
+async def _bus_mentions(system: System, needle: bytes) -> bool:
+    nc = await nats.connect(system.nats.url)
+    try:
+        js = nc.jetstream()
+        for stream in ("VISITS", "CASES"):
+            info = await js.stream_info(stream)
+            for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+                if needle in (await js.get_msg(stream, sequence)).data:
+                    return True
+        return False
+    finally:
+        await nc.close()
