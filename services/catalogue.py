@@ -70,10 +70,13 @@ def consumed_contracts(integration: ModuleType) -> set[type[IntegrationEvent]]:
 
 
 def _summary(cls: type[Any]) -> str:
-    own = cls.__dict__.get("__doc__") or ""
-    if own.startswith(f"{cls.__name__}("):  # the signature a dataclass writes, not a description
-        return ""
-    return " ".join(own.split())
+    # The library may subclass an event class (@event); a dataclass writes its signature as
+    # __doc__: the description is the first docstring up the MRO that is neither.
+    for klass in cls.__mro__:
+        own = klass.__dict__.get("__doc__") or ""
+        if own and not own.startswith(f"{klass.__name__}("):
+            return " ".join(own.split()) if klass.__name__ == cls.__name__ else ""
+    return ""
 
 
 def build_catalogue() -> str:

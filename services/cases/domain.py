@@ -149,6 +149,8 @@ class Journey(Aggregate):
         actor: str
 
     class ContactRecorded(Aggregate.Event):
+        """A contact made on a visit, recorded on her journey."""
+
         contact_id: UUID
         visit_id: UUID
         language: str
@@ -158,6 +160,8 @@ class Journey(Aggregate):
     # --- registration, consent, caseworker ------------------------------------------------
 
     class PersonRegistered(Aggregate.Event):
+        """She chose to be registered: pseudonym, languages, interpreter needed."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
 
         pseudonym: str
@@ -167,6 +171,8 @@ class Journey(Aggregate):
         actor: str
 
     class PseudonymCorrected(Aggregate.Event):
+        """Her pseudonym, corrected by a new event."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
 
         pseudonym: str
@@ -174,12 +180,16 @@ class Journey(Aggregate):
         actor: str
 
     class LanguagePreferencesChanged(Aggregate.Event):
+        """Her preferred languages or interpreter need changed."""
+
         preferred_languages: list[str]
         interpreter_needed: bool
         occurred_at: datetime
         actor: str
 
     class ConsentGiven(Aggregate.Event):
+        """She consented for a scope (store, share with a partner, NRM), to a wording version."""
+
         consent_id: UUID
         scope: str
         partner: str | None
@@ -188,11 +198,15 @@ class Journey(Aggregate):
         actor: str
 
     class ConsentWithdrawn(Aggregate.Event):
+        """She withdrew a consent."""
+
         consent_id: UUID
         occurred_at: datetime
         actor: str
 
     class CaseworkerAssigned(Aggregate.Event):
+        """A caseworker was assigned (or reassigned)."""
+
         caseworker_id: str
         previous_caseworker_id: str | None
         occurred_at: datetime
@@ -213,6 +227,8 @@ class Journey(Aggregate):
         actor: str
 
     class NeedsAssessed(Aggregate.Event):
+        """Her needs, as coded areas (housing, health, NI number and so on)."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
 
         needs: list[str]
@@ -221,6 +237,8 @@ class Journey(Aggregate):
         actor: str
 
     class RiskAssessed(Aggregate.Event):
+        """A risk level with the indicators behind it."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
 
         level: str
@@ -230,6 +248,8 @@ class Journey(Aggregate):
         actor: str
 
     class SafetyPlanAgreed(Aggregate.Event):
+        """A safety plan agreed with her, with a review date."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
 
         plan_id: UUID
@@ -239,6 +259,8 @@ class Journey(Aggregate):
         actor: str
 
     class GoalSet(Aggregate.Event):
+        """A goal set with her (e.g. NI number issued), with an optional target date."""
+
         goal_id: UUID
         goal: str
         target_on: date | None
@@ -246,17 +268,23 @@ class Journey(Aggregate):
         actor: str
 
     class GoalAchieved(Aggregate.Event):
+        """A goal achieved."""
+
         goal_id: UUID
         occurred_at: datetime
         actor: str
 
     class GoalDropped(Aggregate.Event):
+        """A goal dropped, with a reason."""
+
         goal_id: UUID
         reason: str | None
         occurred_at: datetime
         actor: str
 
     class MeetingHeld(Aggregate.Event):
+        """A meeting with her (coffee, English lesson, phone call)."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
 
         meeting_id: UUID
@@ -266,6 +294,8 @@ class Journey(Aggregate):
         actor: str
 
     class AppointmentScheduled(Aggregate.Event):
+        """An appointment (GP, Jobcentre, solicitor) booked, accompanied or not."""
+
         appointment_id: UUID
         kind: str
         at: datetime
@@ -274,17 +304,23 @@ class Journey(Aggregate):
         actor: str
 
     class AppointmentMoved(Aggregate.Event):
+        """An appointment moved to another time."""
+
         appointment_id: UUID
         at: datetime
         occurred_at: datetime
         actor: str
 
     class AppointmentCancelled(Aggregate.Event):
+        """An appointment cancelled."""
+
         appointment_id: UUID
         occurred_at: datetime
         actor: str
 
     class AppointmentAttended(Aggregate.Event):
+        """She attended an appointment (accompanied or not)."""
+
         appointment_id: UUID
         accompanied: bool
         occurred_at: datetime
@@ -293,6 +329,8 @@ class Journey(Aggregate):
     # --- referrals ------------------------------------------------------------------------
 
     class ReferralMade(Aggregate.Event):
+        """A referral to a partner for a need; sharing her data needs consent or a lawful basis."""
+
         referral_id: UUID
         partner: str
         need: str
@@ -304,33 +342,45 @@ class Journey(Aggregate):
         actor: str
 
     class ReferralAcknowledged(Aggregate.Event):
+        """The partner acknowledged the referral."""
+
         referral_id: UUID
         occurred_at: datetime
         actor: str
 
     class ReferralAccepted(Aggregate.Event):
+        """The partner accepted the referral."""
+
         referral_id: UUID
         occurred_at: datetime
         actor: str
 
     class ReferralDeclined(Aggregate.Event):
+        """The partner declined the referral."""
+
         referral_id: UUID
         reason: str | None
         occurred_at: datetime
         actor: str
 
     class ReferralCompleted(Aggregate.Event):
+        """The referral's service was delivered."""
+
         referral_id: UUID
         occurred_at: datetime
         actor: str
 
     class ReferralWithdrawn(Aggregate.Event):
+        """The referral was withdrawn."""
+
         referral_id: UUID
         reason: str
         occurred_at: datetime
         actor: str
 
     class ReferralExpired(Aggregate.Event):
+        """Nothing was heard from the partner by the respond-by time."""
+
         referral_id: UUID
         occurred_at: datetime
         actor: str
@@ -338,11 +388,15 @@ class Journey(Aggregate):
     # --- the National Referral Mechanism --------------------------------------------------
 
     class FirstResponderContacted(Aggregate.Event):
+        """A First Responder organisation was contacted about an NRM referral."""
+
         partner: str
         occurred_at: datetime
         actor: str
 
     class NrmReferralSubmitted(Aggregate.Event):
+        """A First Responder submitted her NRM referral (consented, or as a possible child)."""
+
         partner: str
         submitted_on: date
         consent_id: UUID | None
@@ -352,6 +406,8 @@ class Journey(Aggregate):
         actor: str
 
     class ReasonableGroundsDecisionReceived(Aggregate.Event):
+        """A Reasonable Grounds decision, as learnt and from whom."""
+
         outcome: str
         decided_on: date
         learned_on: date
@@ -360,12 +416,16 @@ class Journey(Aggregate):
         actor: str
 
     class RecoveryPeriodStarted(Aggregate.Event):
+        """Her recovery period (at least 30 days) started."""
+
         starts_on: date
         ends_on: date
         occurred_at: datetime
         actor: str
 
     class ConclusiveGroundsDecisionReceived(Aggregate.Event):
+        """A Conclusive Grounds decision, as learnt and from whom."""
+
         outcome: str
         decided_on: date
         learned_on: date
@@ -376,36 +436,52 @@ class Journey(Aggregate):
     # --- flags, exit, closure -------------------------------------------------------------
 
     class PossibleMinorMarked(Aggregate.Event):
+        """She may be under 18: a child must always be referred."""
+
         occurred_at: datetime
         actor: str
 
     class PossibleMinorCleared(Aggregate.Event):
+        """The possible-minor flag was cleared (e.g. after an age assessment)."""
+
         occurred_at: datetime
         actor: str
 
     class ExitedSexIndustry(Aggregate.Event):
+        """She has left the sex industry (reversible, no judgement)."""
+
         occurred_at: datetime
         actor: str
 
     class ReturnedToSexIndustry(Aggregate.Event):
+        """She has returned to the sex industry."""
+
         occurred_at: datetime
         actor: str
 
     class ReturnedHome(Aggregate.Event):
+        """She returned home, assisted or not."""
+
         assisted: bool
         occurred_at: datetime
         actor: str
 
     class ContactLost(Aggregate.Event):
+        """The charity lost contact with her."""
+
         occurred_at: datetime
         actor: str
 
     class CaseClosed(Aggregate.Event):
+        """Her case closed, with a reason."""
+
         reason: str
         occurred_at: datetime
         actor: str
 
     class CaseReopened(Aggregate.Event):
+        """Her case reopened."""
+
         reason: str | None
         occurred_at: datetime
         actor: str
@@ -413,6 +489,8 @@ class Journey(Aggregate):
     # --- from outreach (visits) -----------------------------------------------------------
 
     class IndicatorNoted(Aggregate.Event):
+        """A coded indicator about her, observed on a visit."""
+
         observation_id: UUID
         indicator: str
         source: str
@@ -421,6 +499,8 @@ class Journey(Aggregate):
         actor: str
 
     class ConcernNoted(Aggregate.Event):
+        """An urgent concern about her, raised on a visit."""
+
         concern_id: UUID
         concern: str
         visit_id: UUID
@@ -428,6 +508,8 @@ class Journey(Aggregate):
         actor: str
 
     class FollowUpNoted(Aggregate.Event):
+        """A follow-up offered to her on a visit."""
+
         follow_up_id: UUID
         kind: str
         due_at: datetime

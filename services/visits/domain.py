@@ -62,6 +62,8 @@ def default_outcome(contact_count: int) -> str:
 
 class Visit(Aggregate):
     class Started(Aggregate.Created):
+        """An outreach visit began at a premises (or an unregistered place)."""
+
         class_version = 2
 
         premises_id: UUID | None
@@ -77,6 +79,8 @@ class Visit(Aggregate):
             state["premises_id"] = None
 
     class ContactMade(Aggregate.Event):
+        """A volunteer met a woman, known by the alias she gave; first contact is anonymous."""
+
         class_version = 2
         personal_fields: ClassVar[tuple[str, ...]] = ("alias",)
         personal_subject: ClassVar[str] = "contact_id"
@@ -95,6 +99,8 @@ class Visit(Aggregate):
             state.update(other_languages=[], bridging_volunteer=None, materials=[])
 
     class PremisesIndicatorObserved(Aggregate.Event):
+        """A coded sign about the premises (e.g. locks facing inward), with how it became known."""
+
         observation_id: UUID
         indicator: str
         source: str
@@ -102,6 +108,8 @@ class Visit(Aggregate):
         actor: str
 
     class PersonIndicatorObserved(Aggregate.Event):
+        """A coded sign about a woman met (e.g. debt owed), with how it became known."""
+
         observation_id: UUID
         contact_id: UUID
         indicator: str
@@ -110,6 +118,8 @@ class Visit(Aggregate):
         actor: str
 
     class FollowUpOffered(Aggregate.Event):
+        """A follow-up was offered to her for a date (e.g. coffee away from the premises)."""
+
         follow_up_id: UUID
         contact_id: UUID
         kind: str
@@ -118,6 +128,8 @@ class Visit(Aggregate):
         actor: str
 
     class UrgentConcernRaised(Aggregate.Event):
+        """An urgent concern: a possible minor, violence, held against her will, medical."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("details",)
         personal_subject: ClassVar[str] = "details_subject"
 
@@ -134,11 +146,15 @@ class Visit(Aggregate):
             return self.contact_id or self.originator_id
 
     class UrgentConcernResolved(Aggregate.Event):
+        """The urgent concern was dealt with."""
+
         concern_id: UUID
         occurred_at: datetime
         actor: str
 
     class AliasCorrected(Aggregate.Event):
+        """A mistyped alias, corrected by a new event."""
+
         personal_fields: ClassVar[tuple[str, ...]] = ("alias",)
         personal_subject: ClassVar[str] = "contact_id"
 
@@ -148,18 +164,24 @@ class Visit(Aggregate):
         actor: str
 
     class PremisesCorrected(Aggregate.Event):
+        """The visit was recorded against the wrong premises; this is the right one."""
+
         premises_id: UUID | None
         premises_label: str | None
         occurred_at: datetime
         actor: str
 
     class ContactLinkedToPerson(Aggregate.Event):
+        """The woman met is already registered: her journey's id."""
+
         contact_id: UUID
         person_id: UUID
         occurred_at: datetime
         actor: str
 
     class Completed(Aggregate.Event):
+        """The visit ended, with its outcome (no answer, refused, brief contact, conversation)."""
+
         class_version = 2
 
         outcome: str | None  # None only in events recorded before outcomes existed

@@ -24,6 +24,8 @@ class CorrectedBeforeRegistered(PremisesError):
 
 class Premises(Aggregate):
     class Registered(Aggregate.Created):
+        """The team registered a premises under a pseudonymous label, with its area and type."""
+
         label: str
         area: str
         premises_type: str
@@ -31,6 +33,8 @@ class Premises(Aggregate):
         actor: str
 
     class LabelCorrected(Aggregate.Event):
+        """The premises' label, corrected by a new event."""
+
         label: str
         occurred_at: datetime
         actor: str
