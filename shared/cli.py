@@ -14,13 +14,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 import uvicorn
 
 from shared.nats_server import NatsServer, port_open, wait_for_port
+from shared.runtime import ServiceParts, Stores
 from shared.settings import DEFAULT_NATS_PORT, DEFAULT_PORTS, ServiceName, Settings
 
 # No locals in tracebacks: they could hold keys or personal data.
@@ -159,6 +164,216 @@ def events_doc() -> None:
     from services.catalogue import build_catalogue
 
     typer.echo(build_catalogue(), nl=False)
+
+
+# --- admin: history and as-of, on the service's own stores, without NATS --------------------
+
+_MAIN_MODULES = {
+    ServiceName.VISITS: "services.visits.main",
+    ServiceName.CASES: "services.cases.main",
+    ServiceName.NOTIFICATIONS: "services.notifications.main",
+}
+
+
+@contextmanager
+def service_parts(service: ServiceName) -> Iterator[tuple[Stores, ServiceParts]]:
+    """The service's parts on its stores, from the same WAYMARK_* settings; nothing started."""
+    from shared.runtime import open_stores
+
+    settings = Settings(service=service)
+    assemble = __import__(_MAIN_MODULES[service], fromlist=["assemble"]).assemble
+    stores = open_stores(settings)
+    try:
+        parts: ServiceParts = assemble(stores)
+        try:
+            yield stores, parts
+        finally:
+            parts.application.close()
+    finally:
+        stores.views.close()
+        stores.keyring.close()
+
+
+def _reader() -> str:
+    return f"cli:{os.environ.get('USER', 'unknown')}"
+
+
+@cli.command()
+def history(
+    service: ServiceName,
+    aggregate_id: UUID,
+    personal: Annotated[
+        bool, typer.Option("--personal", help="Show personal fields (the read is audited)")
+    ] = False,
+) -> None:
+    """Print every event of an aggregate (visit, premises, journey, notification) as JSON."""
+    import json
+
+    from shared.admin.history import AggregateUnknown
+    from shared.admin.history import history as read_history
+
+    with service_parts(service) as (_stores, parts):
+        try:
+            entries = read_history(
+                parts.application, aggregate_id, include_personal=personal, reader=_reader()
+            )
+        except AggregateUnknown:
+            typer.echo(f"No aggregate {aggregate_id} in {service.value}.", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(json.dumps([entry.as_json() for entry in entries], indent=2))
+
+
+@cli.command("as-of")
+def as_of(
+    service: ServiceName,
+    aggregate_id: UUID,
+    version: Annotated[int | None, typer.Option(min=1, help="Fold up to this version")] = None,
+    at: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z"],
+            help="As it was known at this time (ISO 8601 with a zone, e.g. 2026-11-01T12:00:00Z)",
+        ),
+    ] = None,
+    personal: Annotated[
+        bool, typer.Option("--personal", help="Show personal fields (the read is audited)")
+    ] = False,
+) -> None:
+    """Print an aggregate's state at a version, or as it was known at a time, as JSON."""
+    import json
+
+    from shared.admin.history import AggregateUnknown
+    from shared.admin.history import as_of as read_as_of
+
+    if (version is None) == (at is None):
+        typer.echo("Give exactly one of --version or --at.", err=True)
+        raise typer.Exit(2)
+    with service_parts(service) as (_stores, parts):
+        try:
+            state = read_as_of(
+                parts.application,
+                aggregate_id,
+                version=version,
+                at=at,
+                include_personal=personal,
+                reader=_reader(),
+            )
+        except AggregateUnknown as error:
+            typer.echo(f"Not found in {service.value}: {error}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(json.dumps(state.as_json(), indent=2))
+
+
+@cli.command()
+def rebuild(
+    service: ServiceName,
+    projection: Annotated[str, typer.Argument(help="The read model's name, e.g. caseload")],
+    batch_size: Annotated[int, typer.Option(min=1)] = 1000,
+) -> None:
+    """Rebuild a read model from zero beside the live one and swap it in (safe while the
+    service runs: it keeps serving the old one until the swap)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from shared.admin.rebuild import Rebuild, RebuildProgress
+
+    with service_parts(service) as (_stores, parts):
+        by_name = {p.name: p for p in parts.projections}
+        if projection not in by_name:
+            typer.echo(
+                f"No projection {projection!r} in {service.value}; there are: "
+                + ", ".join(sorted(by_name)),
+                err=True,
+            )
+            raise typer.Exit(2)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
+            task = bar.add_task(f"{projection}: building", total=None)
+
+            def show(progress: RebuildProgress) -> None:
+                bar.update(
+                    task,
+                    completed=progress.position,
+                    total=progress.target or None,
+                    description=f"{projection}: {progress.state}",
+                )
+
+            outcome = Rebuild(by_name[projection], batch_size=batch_size, on_progress=show).run()
+    typer.echo(f"Rebuilt {projection} up to log position {outcome.position}.")
+
+
+@cli.command()
+def republish(
+    service: ServiceName,
+    start: Annotated[int, typer.Option("--from", min=1, help="First notification id")] = 1,
+    stop: Annotated[
+        int | None, typer.Option("--to", min=1, help="Last notification id (default: the head)")
+    ] = None,
+    connect_timeout: Annotated[float, typer.Option(help="Give up if NATS is not up by then")] = (
+        30.0
+    ),
+) -> None:
+    """Re-publish a range of the service's log to NATS with the relay's message ids (safe
+    against duplicates: JetStream drops them in its window, consumers' tracking beyond it)."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from shared.admin.republish import republish as republish_range
+    from shared.messaging.connection import NatsConnection
+
+    with service_parts(service) as (stores, parts):
+        outbound = parts.outbound
+        if outbound is None:
+            typer.echo(f"{service.value} publishes nothing.", err=True)
+            raise typer.Exit(2)
+        settings = Settings(service=service)
+
+        async def go() -> int:
+            connection = NatsConnection(settings, client_name=f"waymark-republish-{service}")
+            await connection.start()
+            try:
+                async with asyncio.timeout(connect_timeout):
+                    await connection.jetstream()
+                with Progress(TextColumn("republish"), BarColumn(), MofNCompleteColumn()) as bar:
+                    task = bar.add_task("republish", total=None)
+                    return await republish_range(
+                        parts.application,
+                        outbound=outbound,
+                        positions=stores.positions,
+                        connection=connection,
+                        settings=settings,
+                        start=start,
+                        stop=stop,
+                        on_progress=lambda at, last: bar.update(task, completed=at, total=last),
+                    )
+            finally:
+                await connection.close()
+
+        try:
+            published = asyncio.run(go())
+        except TimeoutError:
+            typer.echo("NATS is not reachable.", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"Re-published {published} messages from {service.value}.")
+
+
+@cli.command()
+def verify(service: ServiceName) -> None:
+    """Re-fold every aggregate from its events and compare with the read models; print each
+    difference (exit code 1 if there is any)."""
+    from shared.admin.verify import Verifier
+
+    with service_parts(service) as (_stores, parts):
+        check: Verifier | None = parts.extras.get("verify")
+        if check is None:
+            typer.echo(f"{service.value} has nothing to verify yet.", err=True)
+            raise typer.Exit(2)
+        differences = check()
+    for difference in differences:
+        typer.echo(str(difference))
+    if differences:
+        typer.echo(f"{len(differences)} difference(s) in {service.value}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{service.value}: the read models agree with the events.")
 
 
 def main() -> None:

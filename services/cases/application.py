@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 import structlog
@@ -83,8 +83,14 @@ class DateAsISO(Transcoding):
 Command = Callable[[Journey], None]
 
 
+#: Every this many events a journey is snapshotted (bench/journey_load.py shows the effect).
+JOURNEY_SNAPSHOT_INTERVAL = 100
+
+
 class CasesApplication(WaymarkApplication):
     name = "cases"
+    #: Long journeys load from a snapshot (its whole state sealed: ``SealedSnapshot``).
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Journey: JOURNEY_SNAPSHOT_INTERVAL}
 
     def __init__(
         self, env: EnvType, keyring: Keyring, reference: ReferenceData | None = None

@@ -105,6 +105,7 @@ from services.cases.values import (
     WithdrawalReason,
 )
 from services.cases.values import JourneyStatus as JourneyStatus
+from shared.storage.snapshots import SealedSnapshot
 
 __all__ = ["ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
 
@@ -129,6 +130,9 @@ _REFERRAL_STEPS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
 
 
 class Journey(Aggregate):
+    #: Snapshots hold the whole state sealed with her key: never personal data in plaintext.
+    Snapshot = SealedSnapshot
+
     @staticmethod
     def create_id(contact_id: UUID) -> UUID:
         return uuid5(_JOURNEY_NAMESPACE, str(contact_id))

@@ -11,6 +11,7 @@ from services.cases.api.routes import router
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound, outbound
 from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.verify import verify_caseload
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
@@ -31,6 +32,8 @@ def assemble(stores: Stores) -> ServiceParts:
     by_name = {view.name: view for view in views}
     board = by_name["referrals_board"]
     assert isinstance(board, ReferralsBoard)
+    caseload = by_name["caseload"]
+    assert isinstance(caseload, Caseload)
     app.open_referrals = board
     return ServiceParts(
         application=app,
@@ -44,7 +47,7 @@ def assemble(stores: Stores) -> ServiceParts:
                 lambda: app.expire_overdue_referrals(datetime.now(UTC)),
             )
         ],
-        extras=dict(by_name),
+        extras={**by_name, "verify": lambda: verify_caseload(app, caseload)},
     )
 
 

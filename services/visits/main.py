@@ -10,6 +10,7 @@ from services.visits.api.routes import router
 from services.visits.application import VisitsApplication
 from services.visits.integration import outbound
 from services.visits.projections import PremisesHistory
+from services.visits.verify import verify_premises_history
 from shared.http.app import build_api
 from shared.runtime import ServiceParts, Stores
 from shared.settings import ServiceName, Settings
@@ -26,7 +27,10 @@ def assemble(stores: Stores) -> ServiceParts:
         application=app,
         projections=[premises_history],
         outbound=outbound(app),
-        extras={"premises_history": premises_history},
+        extras={
+            "premises_history": premises_history,
+            "verify": lambda: verify_premises_history(app, premises_history),
+        },
     )
 
 

@@ -54,6 +54,11 @@ class PremisesHistoryPage:
 
 class PremisesHistory(Projection):
     name = "premises_history"
+    tables = (
+        "premises_history_visits",
+        "premises_history_contacts",
+        "premises_history_concerns",
+    )
     event_classes = (
         Visit.Started,
         Visit.ContactMade,

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.admin.http import router as admin_router
+from shared.admin.http import stop_rebuilds
 from shared.http.limits import BodySizeLimit
 from shared.http.problems import ProblemSpec, install_problem_handlers
 from shared.logging import configure_logging
@@ -35,6 +37,7 @@ def build_api(
         try:
             yield
         finally:
+            await stop_rebuilds(app.state)
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
@@ -71,4 +74,6 @@ def build_api(
 
     for router in routers:
         app.include_router(router)
+    # Read-only admin routes (history, as-of) on every service; no personal fields yet.
+    app.include_router(admin_router)
     return app

@@ -84,6 +84,14 @@ class Relay(LogFollower):
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
+        published = await self.publish(batch)
+        await in_thread(self._positions.set, self.name, last_id)
+        self.published += published
+        log.debug("relay.published", count=published, position=last_id)
+
+    async def publish(self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]) -> int:
+        """Publish a batch and wait for JetStream's acks; return how many were published.
+        The position is the caller's business (``waymark republish`` leaves it alone)."""
         js = await self._connection.jetstream()
         if not self._provisioned:
             await ensure_streams(js, (self._stream,), self._settings)
@@ -109,6 +117,4 @@ class Relay(LogFollower):
             for ack in acks:
                 ack.cancel()
             raise
-        await in_thread(self._positions.set, self.name, last_id)
-        self.published += len(acks)
-        log.debug("relay.published", count=len(acks), position=last_id)
+        return len(acks)

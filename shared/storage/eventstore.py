@@ -7,18 +7,20 @@ stored in one transaction with that message's position, and a wake-up signal for
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent, Repository, project_aggregate
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Recording, Tracking
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, strtobool
 
-from shared.storage.keyring import Keyring
+from shared.storage.keyring import Keyring, SubjectErasedError
 from shared.storage.log_signal import LogSignal
 from shared.storage.personal_data import PersonalDataMapper, personal_fields_of, subject_of
+from shared.storage.snapshots import TolerantRepository
 
 
 class WaymarkApplication(Application[UUID]):
@@ -30,7 +32,34 @@ class WaymarkApplication(Application[UUID]):
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         # Only what the composition root passed: a stray POSTGRES_* in the process
         # environment must never redirect a service's event store.
-        return Environment(name, {**type(self).env, **(env or {})})
+        snapshotting = type(self).is_snapshotting_enabled or type(self).snapshotting_intervals
+        flags = {"IS_SNAPSHOTTING_ENABLED": "y"} if snapshotting else {}
+        return Environment(name, {**type(self).env, **flags, **(env or {})})
+
+    def construct_repository(self) -> Repository[UUID]:
+        # As the library builds it, but folding from events when a snapshot's key was erased.
+        cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return TolerantRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(
+                self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")
+            ),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: Any = project_aggregate,
+    ) -> None:
+        # A snapshot is only a shortcut: none is taken of someone whose key was erased (it could
+        # not be sealed), and the events already stored stand.
+        with contextlib.suppress(SubjectErasedError):
+            super().take_snapshot(aggregate_id, version, projector_func)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(transcoder=self.construct_transcoder(), keyring=self.keyring)

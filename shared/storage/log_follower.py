@@ -40,6 +40,11 @@ class LogFollower(ABC):
         self.running = False
         self._topics = [get_topic(cls) for cls in self.event_classes]
 
+    @property
+    def topics(self) -> list[str]:
+        """The topics of the event classes this follower reads."""
+        return list(self._topics)
+
     @abstractmethod
     def position(self) -> int:
         """The last notification id this follower has fully handled."""

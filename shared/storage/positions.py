@@ -22,6 +22,14 @@ class LogPositions:
             row = cursor.fetchone()
         return 0 if row is None else int(row["position"])
 
+    def get_locked(self, follower: str, cursor: SqlCursor) -> int:
+        """The position inside the caller's transaction, its row locked on PostgreSQL, so that a
+        rebuild swapped in meanwhile is seen (and waited for) before a batch is applied."""
+        lock = " FOR UPDATE" if self._store.dialect == "postgres" else ""
+        cursor.execute(f"SELECT position FROM {self._table} WHERE follower = %s{lock}", (follower,))
+        row = cursor.fetchone()
+        return 0 if row is None else int(row["position"])
+
     def set(self, follower: str, position: int, cursor: SqlCursor | None = None) -> None:
         """Record the position; pass the cursor to commit it with the follower's own writes."""
         if cursor is None:

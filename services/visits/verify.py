@@ -1,0 +1,29 @@
+"""``waymark verify visits``: the premises history against every visit folded from its events."""
+
+from __future__ import annotations
+
+from services.visits.application import VisitsApplication
+from services.visits.domain import Visit
+from services.visits.projections import PremisesHistory
+from shared.admin.verify import Difference, compare_rows, fold, versions_at
+from shared.storage.sql import to_sql_time
+
+
+def verify_premises_history(app: VisitsApplication, history: PremisesHistory) -> list[Difference]:
+    position = history.position()
+    expected = {}
+    for visit_id, version in versions_at(app, position, history.event_classes).items():
+        visit: Visit = fold(app, visit_id, version)
+        expected[str(visit_id)] = {
+            "premises_id": None if visit.premises_id is None else str(visit.premises_id),
+            "started_at": to_sql_time(visit.started_at),
+            "completed_at": None if visit.completed_at is None else to_sql_time(visit.completed_at),
+            "outcome": visit.outcome,
+        }
+    with history.store.transaction(commit=False) as cursor:
+        cursor.execute(
+            "SELECT visit_id, premises_id, started_at, completed_at, outcome"
+            f" FROM {history.store.table('premises_history_visits')}"
+        )
+        found = {str(row["visit_id"]): row for row in cursor.fetchall()}
+    return list(compare_rows(history, expected, found))

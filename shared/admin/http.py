@@ -1,0 +1,135 @@
+"""Admin routes every service mounts: an aggregate's history and its state as of (read-only),
+and rebuilding a read model beside the live one (started in the background, progress polled).
+
+Until the security issue adds roles, these routes never return personal fields: they read as
+``<withheld>`` (codes, ids and dates only). The CLI's ``--personal`` is the only way to see them.
+There is no authentication on them yet either: expose ``/admin`` only on the internal network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+
+from shared.admin.history import AggregateUnknown, as_of, history
+from shared.admin.rebuild import Rebuild
+from shared.http.problems import Problem
+from shared.storage.projection import Projection
+from shared.threads import in_thread
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def _unknown(error: AggregateUnknown) -> Problem:
+    return Problem(404, "aggregate-not-found", "No such aggregate (at that time)", str(error))
+
+
+@router.get(
+    "/aggregates/{aggregate_id}/history",
+    summary="Every event of an aggregate in order (personal fields withheld)",
+)
+def aggregate_history(aggregate_id: UUID, request: Request) -> dict[str, Any]:
+    app = request.app.state.runtime.app
+    reader = request.headers.get("X-Waymark-Actor", "unknown")
+    try:
+        entries = history(app, aggregate_id, include_personal=False, reader=reader)
+    except AggregateUnknown as error:
+        raise _unknown(error) from None
+    return {"aggregate_id": str(aggregate_id), "events": [e.as_json() for e in entries]}
+
+
+@router.get(
+    "/aggregates/{aggregate_id}/as-of",
+    summary="An aggregate folded to a version, or as known at a time (personal fields withheld)",
+)
+def aggregate_as_of(
+    aggregate_id: UUID,
+    request: Request,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    at: Annotated[datetime | None, Query(description="ISO 8601 with a time zone")] = None,
+) -> dict[str, Any]:
+    if (version is None) == (at is None):
+        raise Problem(400, "bad-request", "Give exactly one of version or at")
+    if at is not None and at.tzinfo is None:
+        raise Problem(400, "bad-request", "The time must carry a time zone")
+    app = request.app.state.runtime.app
+    reader = request.headers.get("X-Waymark-Actor", "unknown")
+    try:
+        state = as_of(app, aggregate_id, version=version, at=at, reader=reader)
+    except AggregateUnknown as error:
+        raise _unknown(error) from None
+    return state.as_json()
+
+
+# --- rebuilding a projection beside the live one ------------------------------------------
+
+
+def _projection(request: Request, name: str) -> Projection:
+    for projection in request.app.state.runtime.parts.projections:
+        if projection.name == name:
+            assert isinstance(projection, Projection)
+            return projection
+    raise Problem(404, "projection-not-found", "No such projection", name)
+
+
+def _rebuilds(request: Request) -> dict[str, Rebuild]:
+    state = request.app.state
+    if not hasattr(state, "rebuilds"):
+        state.rebuilds = {}
+    rebuilds: dict[str, Rebuild] = state.rebuilds
+    return rebuilds
+
+
+def _status(request: Request, projection: Projection) -> dict[str, Any]:
+    rebuild = _rebuilds(request).get(projection.name)
+    return {
+        "projection": projection.name,
+        "position": projection.position(),
+        "log_head": projection.app.max_notification_id(),
+        "rebuild": None if rebuild is None else rebuild.progress.as_json(),
+    }
+
+
+@router.post(
+    "/projections/{name}/rebuild",
+    status_code=202,
+    summary="Rebuild a read model from zero beside the live one, then swap it in",
+)
+async def rebuild_projection(name: str, request: Request) -> dict[str, Any]:
+    projection = _projection(request, name)
+    rebuilds = _rebuilds(request)
+    running = rebuilds.get(name)
+    if running is not None and running.progress.state in {"pending", "building", "swapping"}:
+        raise Problem(409, "rebuild-running", "A rebuild of this projection is running")
+    rebuild = Rebuild(projection)
+    rebuilds[name] = rebuild
+    tasks: set[asyncio.Task[Any]] = getattr(request.app.state, "rebuild_tasks", set())
+    request.app.state.rebuild_tasks = tasks
+    task = asyncio.create_task(_run(rebuild), name=f"rebuild:{name}")
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return await asyncio.to_thread(_status, request, projection)
+
+
+async def _run(rebuild: Rebuild) -> None:
+    with contextlib.suppress(Exception):  # reported in its progress (state "failed")
+        await in_thread(rebuild.run)
+
+
+@router.get("/projections/{name}", summary="A read model's position and its rebuild's progress")
+def projection_status(name: str, request: Request) -> dict[str, Any]:
+    return _status(request, _projection(request, name))
+
+
+async def stop_rebuilds(state: Any) -> None:
+    """Cancel running rebuilds and wait for them, before the service closes its stores."""
+    for rebuild in getattr(state, "rebuilds", {}).values():
+        rebuild.cancel()
+    tasks: set[asyncio.Task[Any]] = getattr(state, "rebuild_tasks", set())
+    if tasks:
+        await asyncio.wait(tasks, timeout=60)

@@ -1,0 +1,157 @@
+"""Rebuild a projection from zero beside the live one, then swap it in.
+
+The shadow projection (same class, ``shadow_suffix``) folds the whole log into tables beside
+the live ones while the live projection keeps serving and following the log. When the shadow
+has caught up, one transaction drops the live tables, renames the shadow tables into their
+place, creates the indexes and moves the live position to the shadow's. The live projection
+then carries on from there: a batch it read before the swap is not applied twice (its position
+is re-read, locked, inside its own transaction). Rebuilding notifies no one and publishes
+nothing: projections only write their own tables.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from shared.storage.projection import Projection
+
+log = structlog.get_logger(__name__)
+
+SHADOW_SUFFIX = "__rebuild"
+
+
+@dataclass
+class RebuildProgress:
+    projection: str
+    state: str = "pending"  # pending, building, swapping, done, failed
+    position: int = 0  # log position the shadow has folded up to
+    target: int = 0  # the log's head when last looked at
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def as_json(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "projection": self.projection,
+                "state": self.state,
+                "position": self.position,
+                "target": self.target,
+                "started_at": self.started_at.isoformat() if self.started_at else None,
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+                "error": self.error,
+            }
+
+
+class RebuildCancelled(Exception):
+    """The service is stopping: the shadow is left and dropped by the next rebuild."""
+
+
+class Rebuild:
+    def __init__(
+        self,
+        live: Projection,
+        *,
+        batch_size: int = 1000,
+        on_progress: Callable[[RebuildProgress], None] | None = None,
+    ) -> None:
+        self.live = live
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.progress = RebuildProgress(projection=live.name)
+        self.shadow: Projection | None = None
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop after the current batch (the live read model is untouched)."""
+        self._cancelled.set()
+
+    def run(self) -> RebuildProgress:
+        """Build, catch up and swap; the progress says how it ended."""
+        try:
+            self.build()
+            self.swap()
+        except Exception as error:
+            self._update(state="failed", error=type(error).__name__, finished_at=_now())
+            log.error("rebuild.failed", projection=self.live.name, error=type(error).__name__)
+            raise
+        return self.progress
+
+    def build(self) -> None:
+        """Build the shadow from zero (the first time) or catch it up to the log's head."""
+        if self.shadow is None:
+            self._update(state="building", started_at=_now())
+            log.info("rebuild.started", projection=self.live.name)
+            self._drop_shadow()
+            self.shadow = type(self.live)(
+                self.live.app,
+                self.live.store,
+                self.live.positions,
+                batch_size=self.batch_size,
+                shadow_suffix=SHADOW_SUFFIX,
+            )
+        shadow = self.shadow
+        while True:
+            if self._cancelled.is_set():
+                raise RebuildCancelled(self.live.name)
+            target = self.live.app.max_notification_id()
+            after = shadow.position()
+            batch = shadow.read_batch(after)
+            if not batch:
+                if target > after:  # nothing of ours up to the head: done up to there
+                    shadow.positions.set(shadow.position_key, target)
+                self._update(position=max(after, target), target=target)
+                return
+            shadow.apply_batch(batch, batch[-1][0].id)
+            self._update(position=batch[-1][0].id, target=target)
+
+    def swap(self) -> None:
+        """Put the shadow tables in place of the live ones, in one transaction."""
+        assert self.shadow is not None, "build first"
+        if self._cancelled.is_set():
+            raise RebuildCancelled(self.live.name)
+        self._update(state="swapping")
+        live, shadow = self.live, self.shadow
+        with live.store.transaction() as cursor:
+            # Locks in the order a live batch takes them: its position first, then its tables.
+            live.positions.get_locked(live.position_key, cursor)
+            position = live.positions.get_locked(shadow.position_key, cursor)
+            for table in live.owned_tables():
+                cursor.execute(f"DROP TABLE IF EXISTS {live.store.table(table)}")
+                cursor.execute(f"ALTER TABLE {shadow.store.table(table)} RENAME TO {table}")
+            for statement in live.create_statements():
+                cursor.execute(statement)
+            live.positions.set(live.position_key, position, cursor)
+            cursor.execute(
+                f"DELETE FROM {live.store.table('log_positions')} WHERE follower = %s",
+                (shadow.position_key,),
+            )
+        self._update(state="done", position=position, finished_at=_now())
+        log.info("rebuild.swapped", projection=live.name, position=position)
+
+    def _drop_shadow(self) -> None:
+        """Whatever a failed rebuild left behind."""
+        with self.live.store.transaction() as cursor:
+            for table in self.live.owned_tables():
+                cursor.execute(
+                    f"DROP TABLE IF EXISTS {self.live.store.table(table + SHADOW_SUFFIX)}"
+                )
+        self.live.positions.reset(self.live.name + SHADOW_SUFFIX)
+
+    def _update(self, **changes: Any) -> None:
+        with self.progress.lock:
+            for key, value in changes.items():
+                setattr(self.progress, key, value)
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

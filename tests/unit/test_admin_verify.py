@@ -1,0 +1,125 @@
+"""``waymark verify``: every aggregate re-folded and compared with the read models; a planted
+difference is reported (exit code 1), a projection merely behind is not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+from typer.testing import CliRunner
+
+from services.cases.application import CasesApplication
+from services.cases.main import assemble as assemble_cases
+from services.visits.main import assemble as assemble_visits
+from shared.cli import cli
+from shared.runtime import ServiceParts, open_stores
+from shared.settings import ServiceName
+from shared.storage.projection import Projection
+from tests.support import make_settings, new_master_key
+from tests.unit.conftest import StoresFactory
+
+T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
+_position = iter(range(1, 1_000_000))
+
+
+def contacts(cases: CasesApplication, n: int) -> None:
+    for _ in range(n):
+        cases.record_contact_from_visit(
+            uuid4(), uuid4(), "ro", T0, Tracking("visits", next(_position))
+        )
+
+
+def projection(parts: ServiceParts, name: str) -> Projection:
+    return next(p for p in parts.projections if p.name == name)
+
+
+@pytest.fixture
+def cases_parts(stores_for: StoresFactory) -> Iterator[ServiceParts]:
+    parts = assemble_cases(stores_for(ServiceName.CASES))
+    yield parts
+    parts.application.close()
+
+
+def test_the_caseload_agrees_then_a_planted_difference_is_reported(
+    cases_parts: ServiceParts,
+) -> None:
+    cases = cases_parts.application
+    assert isinstance(cases, CasesApplication)
+    caseload = projection(cases_parts, "caseload")
+    contacts(cases, 4)
+    caseload.catch_up()
+    verify = cases_parts.extras["verify"]
+    assert verify() == []
+    contacts(cases, 2)  # the caseload is behind: not a difference
+    assert verify() == []
+    with caseload.store.transaction() as cursor:
+        cursor.execute(
+            f"UPDATE {caseload.store.table('caseload')} SET contact_count = 7, status = 'closed'"
+            " WHERE journey_id = (SELECT MIN(journey_id) FROM"
+            f" {caseload.store.table('caseload')})"
+        )
+        cursor.execute(
+            f"DELETE FROM {caseload.store.table('caseload')} WHERE journey_id ="
+            f" (SELECT MAX(journey_id) FROM {caseload.store.table('caseload')})"
+        )
+    found = {(d.field, d.expected, d.found) for d in verify()}
+    assert found == {
+        ("contact_count", 1, 7),
+        ("status", "new", "closed"),
+        ("(row)", "present", "missing"),
+    }
+
+
+def test_the_premises_history_is_verified_against_the_visits(
+    stores_for: StoresFactory,
+) -> None:
+    from tests.unit.test_visits_application import premises_command, rich_visit
+
+    parts = assemble_visits(stores_for(ServiceName.VISITS))
+    try:
+        visits: Any = parts.application
+        premises = visits.register_premises(premises_command(), "v-1")
+        visits.record_visit(rich_visit(premises.premises.id), "v-1")
+        visits.record_visit(rich_visit(completed=False), "v-1")
+        history = projection(parts, "premises_history")
+        history.catch_up()
+        verify = parts.extras["verify"]
+        assert verify() == []
+        table = history.store.table("premises_history_visits")
+        with history.store.transaction() as cursor:
+            cursor.execute(f"UPDATE {table} SET outcome = 'planted' WHERE completed_at IS NOT NULL")
+        differences = verify()
+        assert [(d.field, d.found) for d in differences] == [("outcome", "planted")]
+    finally:
+        parts.application.close()
+
+
+def test_the_cli_prints_differences_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = new_master_key()
+    stores = open_stores(make_settings(ServiceName.CASES, tmp_path / "var", master_key=key))
+    parts = assemble_cases(stores)
+    cases = parts.application
+    assert isinstance(cases, CasesApplication)
+    contacts(cases, 2)
+    caseload = projection(parts, "caseload")
+    caseload.catch_up()
+    monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("WAYMARK_MASTER_KEY", key)
+    ok = CliRunner().invoke(cli, ["verify", "cases"])
+    assert ok.exit_code == 0, ok.output
+    with caseload.store.transaction() as cursor:
+        cursor.execute(f"UPDATE {caseload.store.table('caseload')} SET caseworker_id = 'cw-x'")
+    bad = CliRunner().invoke(cli, ["verify", "cases"])
+    assert bad.exit_code == 1, bad.output
+    assert bad.stdout.count("caseworker_id") == 2
+    assert "cw-x" in bad.stdout
+    cases.close()
+    stores.views.close()
+    stores.keyring.close()
