@@ -109,8 +109,10 @@ class Rebuild:
                     shadow.positions.set(shadow.position_key, target)
                 self._update(position=max(after, target), target=target)
                 return
-            shadow.apply_batch(batch, batch[-1][0].id)
-            self._update(position=batch[-1][0].id, target=target)
+            last = batch[-1][0].id
+            shadow.apply_batch(batch, last)
+            # Writes that arrived after the head was read can already be in the batch.
+            self._update(position=last, target=max(target, last))
 
     def swap(self) -> None:
         """Put the shadow tables in place of the live ones, in one transaction."""

@@ -42,6 +42,8 @@ async def stream_messages(nc: Client, stream: str) -> list[Any]:
     except NotFoundError:
         return []
     messages = []
+    if info.state.messages == 0:  # just created: first_seq is 0, and there is no message 0
+        return messages
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):
         messages.append(await js.get_msg(stream, sequence))
     return messages
