@@ -19,6 +19,7 @@ from services.cases import domain as cases_domain
 from services.cases import integration as cases_integration
 from services.notifications import domain as notifications_domain
 from services.notifications import integration as notifications_integration
+from services.notifications import reminders as notifications_reminders
 from services.visits import domain as visits_domain
 from services.visits import integration as visits_integration
 from services.visits import premises as visits_premises
@@ -28,7 +29,7 @@ from shared.storage.personal_data import personal_fields_of
 SERVICES: list[tuple[str, list[ModuleType], ModuleType]] = [
     ("visits", [visits_domain, visits_premises], visits_integration),
     ("cases", [cases_domain], cases_integration),
-    ("notifications", [notifications_domain], notifications_integration),
+    ("notifications", [notifications_domain, notifications_reminders], notifications_integration),
 ]
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
@@ -66,7 +67,10 @@ def consumed_contracts(integration: ModuleType) -> set[type[IntegrationEvent]]:
     if inbound is None:
         return set()
     # The factory only closes over the application; building it needs none to list handlers.
-    return set(inbound(cast(Any, None)).handlers)
+    # It gives one subscription, or one per upstream stream.
+    built = inbound(cast(Any, None))
+    subscriptions = built if isinstance(built, list | tuple) else [built]
+    return {contract for subscription in subscriptions for contract in subscription.handlers}
 
 
 def _summary(cls: type[Any]) -> str:

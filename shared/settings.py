@@ -10,7 +10,7 @@ import base64
 import binascii
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -66,6 +66,24 @@ class Settings(BaseSettings):
     consumer_inline_attempts: int = Field(default=5, ge=1, le=20)
     retry_base_delay_s: float = Field(default=1.0, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
+
+    notifications_config_file: Path | None = Field(
+        default=None,
+        description="JSON notification rules, rota, recipients; the packaged default if unset",
+    )
+    notifications_dispatch_interval_s: float = Field(default=1.0, gt=0)
+    notifications_retry_base_s: float = Field(default=30.0, gt=0)
+    notifications_retry_max_s: float = Field(default=3600.0, gt=0)
+    notifications_max_attempts: int = Field(default=8, ge=1, le=100)
+    notifications_delivery_timeout_s: float = Field(default=10.0, gt=0)
+    notifications_webhook_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description='JSON {"<webhook name>": "whsec_…"}'
+    )
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
 
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     log_level: str = "INFO"

@@ -24,6 +24,7 @@ from shared.contracts import (
     ContactLinkedToPersonV1,
     ContactMadeV1,
     FollowUpOfferedV1,
+    FollowUpScheduledV1,
     IntegrationEvent,
     JourneyOpenedV1,
     JourneyStatusChangedV1,
@@ -71,6 +72,7 @@ PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
     Journey.Opened: JourneyOpenedV1,
     Journey.OpenedAtRegistration: JourneyOpenedV1,
     Journey.CaseworkerAssigned: CaseworkerAssignedV1,
+    Journey.FollowUpNoted: FollowUpScheduledV1,
     **dict.fromkeys(_REFERRAL_STEPS, ReferralStatusChangedV1),
     **dict.fromkeys(_APPOINTMENT_STEPS, AppointmentScheduledV1),
     **dict.fromkeys(_NRM_STEPS, NrmMilestoneV1),
@@ -100,6 +102,15 @@ def translator(app: CasesApplication) -> Translator:
                 journey_id=event.originator_id,
                 caseworker_id=event.caseworker_id,
                 previous_caseworker_id=event.previous_caseworker_id,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, Journey.FollowUpNoted):
+            return FollowUpScheduledV1(
+                follow_up_id=event.follow_up_id,
+                journey_id=event.originator_id,
+                kind=event.kind,
+                due_at=event.due_at,
                 occurred_at=event.occurred_at,
                 recorded_at=event.timestamp,
             )

@@ -1,32 +1,98 @@
-"""The notifications service's NATS edge: which upstream events raise which notifications."""
+"""The notifications service's NATS edge: which upstream events raise notifications, set or
+move reminders, or tell it who a journey's caseworker is.
+
+Every handler ends in one ``save_once(upstream, …)`` inside the application, so a redelivered
+message changes nothing; a notification's source is the upstream message id
+(``<service>:<position>``), so each rule notifies once per source event.
+"""
 
 from __future__ import annotations
 
 from eventsourcing.persistence import Tracking
 
 from services.notifications.application import NotificationsApplication
-from services.notifications.domain import Rule
-from shared.contracts import JourneyOpenedV1
+from shared.contracts import (
+    AppointmentScheduledV1,
+    CaseworkerAssignedV1,
+    FollowUpScheduledV1,
+    JourneyOpenedV1,
+    JourneyStatusChangedV1,
+    NrmMilestoneV1,
+    ReferralStatusChangedV1,
+    UrgentConcernRaisedV1,
+)
 from shared.contracts.envelope import message_id
-from shared.contracts.streams import CASES_STREAM
+from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
 
-#: Who hears about a newly opened journey: the caseworkers' shared intake inbox.
-INTAKE_RECIPIENT = "role:caseworker"
+
+def _source(upstream: Tracking) -> str:
+    return message_id(upstream.application_name, upstream.notification_id)
 
 
-def inbound(app: NotificationsApplication) -> Subscription:
+def inbound(app: NotificationsApplication) -> list[Subscription]:
+    return [from_visits(app), from_cases(app)]
+
+
+def from_visits(app: NotificationsApplication) -> Subscription:
+    def on_urgent_concern(message: UrgentConcernRaisedV1, upstream: Tracking) -> None:
+        app.raise_urgent_concern(message.visit_id, _source(upstream), message.recorded_at, upstream)
+
+    return Subscription(
+        durable="notifications-from-visits",
+        stream=VISITS_STREAM,
+        handlers={UrgentConcernRaisedV1: on_urgent_concern},
+    )
+
+
+def from_cases(app: NotificationsApplication) -> Subscription:
     def on_journey_opened(message: JourneyOpenedV1, upstream: Tracking) -> None:
-        app.request(
-            Rule.JOURNEY_OPENED,
-            source_event_id=message_id(upstream.application_name, upstream.notification_id),
-            recipient=INTAKE_RECIPIENT,
-            link=f"/journeys/{message.journey_id}",
-            upstream=upstream,
+        app.note_journey_opened(message.journey_id, _source(upstream), upstream)
+
+    def on_caseworker_assigned(message: CaseworkerAssignedV1, upstream: Tracking) -> None:
+        app.assign_caseworker(
+            message.journey_id, message.caseworker_id, _source(upstream), upstream
         )
+
+    def on_referral_status(message: ReferralStatusChangedV1, upstream: Tracking) -> None:
+        app.note_referral_status(message.journey_id, message.status, _source(upstream), upstream)
+
+    def on_appointment(message: AppointmentScheduledV1, upstream: Tracking) -> None:
+        app.track_appointment(
+            message.appointment_id,
+            message.journey_id,
+            message.status,
+            message.at,
+            message.recorded_at,
+            upstream,
+        )
+
+    def on_follow_up(message: FollowUpScheduledV1, upstream: Tracking) -> None:
+        app.track_follow_up(message.follow_up_id, message.journey_id, message.due_at, upstream)
+
+    def on_nrm_milestone(message: NrmMilestoneV1, upstream: Tracking) -> None:
+        app.track_nrm_milestone(
+            message.journey_id,
+            message.milestone,
+            message.on,
+            message.until,
+            message.recorded_at,
+            upstream,
+        )
+
+    def on_journey_status(message: JourneyStatusChangedV1, upstream: Tracking) -> None:
+        app.note_journey_status(message.journey_id, message.status, upstream)
 
     return Subscription(
         durable="notifications-from-cases",
         stream=CASES_STREAM,
-        handlers={JourneyOpenedV1: on_journey_opened},
+        handlers={
+            JourneyOpenedV1: on_journey_opened,
+            CaseworkerAssignedV1: on_caseworker_assigned,
+            ReferralStatusChangedV1: on_referral_status,
+            AppointmentScheduledV1: on_appointment,
+            FollowUpScheduledV1: on_follow_up,
+            NrmMilestoneV1: on_nrm_milestone,
+            JourneyStatusChangedV1: on_journey_status,
+        },
     )

@@ -2,24 +2,73 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import structlog
 from fastapi import FastAPI
 
+from services.notifications.api.errors import DOMAIN_ERRORS
 from services.notifications.api.routes import router
 from services.notifications.application import NotificationsApplication
+from services.notifications.channels import Senders
+from services.notifications.config import load_config
+from services.notifications.dispatcher import Clock, Dispatcher
+from services.notifications.domain import RetryPolicy
 from services.notifications.integration import inbound
-from services.notifications.projections import Inbox
+from services.notifications.policy import Policy
+from services.notifications.projections import DispatchQueue, Inbox
 from shared.http.app import build_api
-from shared.runtime import ServiceParts, Stores
+from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
+log = structlog.get_logger(__name__)
 
-def assemble(stores: Stores) -> ServiceParts:
-    app = NotificationsApplication(env=stores.event_store_env, keyring=stores.keyring)
-    inbox = Inbox(
-        app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
+    settings = stores.settings
+    loaded = load_config(settings)  # refuses to start on an invalid configuration
+    policy = Policy(loaded.config)
+    this_year = clock().year
+    for year in (this_year, this_year + 1):
+        if not policy.calendar.covers(year):
+            log.warning("notifications.bank_holidays_missing", year=year)
+    app = NotificationsApplication(
+        env=stores.event_store_env,
+        keyring=stores.keyring,
+        policy=policy,
+        retry=RetryPolicy(
+            base_s=settings.notifications_retry_base_s,
+            max_s=settings.notifications_retry_max_s,
+            max_attempts=settings.notifications_max_attempts,
+        ),
+    )
+    views = [
+        view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
+        for view in (Inbox, DispatchQueue)
+    ]
+    inbox, queue = views
+    assert isinstance(inbox, Inbox) and isinstance(queue, DispatchQueue)
+    dispatcher = Dispatcher(
+        app,
+        queue,
+        Senders(loaded, settings.notifications_delivery_timeout_s),
+        clock,
+        timeout_s=settings.notifications_delivery_timeout_s,
     )
     return ServiceParts(
-        application=app, projections=[inbox], subscriptions=[inbound(app)], extras={"inbox": inbox}
+        application=app,
+        projections=views,
+        subscriptions=inbound(app),
+        periodic=[
+            PeriodicTask(
+                "dispatcher", settings.notifications_dispatch_interval_s, dispatcher.run_once
+            )
+        ],
+        extras={"inbox": inbox, "dispatch_queue": queue, "dispatcher": dispatcher},
     )
 
 
@@ -28,8 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_api(
         settings,
         title="Waymark notifications",
-        description="Who must know what, and by when: the in-app inbox.",
+        description=(
+            "Who must know what, and by when: the in-app inbox, email and signed webhooks, "
+            "reminders and escalation."
+        ),
         assemble=assemble,
         routers=[router],
-        domain_errors={},
+        domain_errors=DOMAIN_ERRORS,
     )

@@ -1,14 +1,18 @@
-"""Read models of the notifications service, one per query."""
+"""Read models of the notifications service, one per query. Rebuilding either from zero sends
+nothing: they only list what exists and what is due; the dispatcher acts, and the aggregates
+decide."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from services.notifications.domain import Notification, NotificationState
+from services.notifications.domain import InboxState, Notification
+from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
+from services.notifications.reminders import Reminder
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
 
@@ -21,13 +25,19 @@ class InboxEntry:
     link: str
     state: str
     created_at: datetime
+    needs_acknowledgement: bool
 
 
 class Inbox(Projection):
-    """``GET /inbox``: a recipient's in-app notifications, newest first."""
+    """``GET /inbox``: a recipient's in-app notifications, newest first, with their state."""
 
     name = "inbox"
-    event_classes = (Notification.Requested,)
+    event_classes = (
+        Notification.Requested,
+        Notification.Read,
+        Notification.Acknowledged,
+        Notification.Cancelled,
+    )
 
     def create_statements(self) -> list[str]:
         table = self.store.table(self.name)
@@ -43,9 +53,10 @@ class Inbox(Projection):
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        table = self.store.table(self.name)
         if isinstance(event, Notification.Requested):
             cursor.execute(
-                f"INSERT INTO {self.store.table(self.name)}"
+                f"INSERT INTO {table}"
                 " (notification_id, recipient, rule, link, state, created_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING",
                 (
@@ -53,23 +64,43 @@ class Inbox(Projection):
                     event.recipient,
                     event.rule,
                     event.link,
-                    NotificationState.REQUESTED.value,
+                    InboxState.UNREAD.value,
                     to_sql_time(event.timestamp),
                 ),
             )
+            return
+        unless: tuple[InboxState, ...]
+        if isinstance(event, Notification.Read):
+            state, unless = InboxState.READ, (InboxState.ACKNOWLEDGED, InboxState.CANCELLED)
+        elif isinstance(event, Notification.Acknowledged):
+            state, unless = InboxState.ACKNOWLEDGED, ()
+        elif isinstance(event, Notification.Cancelled):
+            state, unless = InboxState.CANCELLED, (InboxState.ACKNOWLEDGED,)
+        else:
+            return
+        keep = [s.value for s in unless] or ["-"]
+        cursor.execute(
+            f"UPDATE {table} SET state = %s WHERE notification_id = %s"
+            f" AND state NOT IN ({', '.join(['%s'] * len(keep))})",
+            (state.value, str(event.originator_id), *keep),
+        )
 
     def for_recipient(
-        self, recipient: str, *, limit: int, offset: int
+        self, recipient: str, *, state: str | None = None, limit: int, offset: int
     ) -> tuple[list[InboxEntry], int]:
         table = self.store.table(self.name)
+        where, params = "recipient = %s", [recipient]
+        if state is not None:
+            where += " AND state = %s"
+            params.append(state)
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE recipient = %s", (recipient,))
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
             row = cursor.fetchone()
             total = int(row["n"]) if row else 0
             cursor.execute(
-                f"SELECT * FROM {table} WHERE recipient = %s"
+                f"SELECT * FROM {table} WHERE {where}"
                 " ORDER BY created_at DESC, notification_id LIMIT %s OFFSET %s",
-                (recipient, limit, offset),
+                [*params, limit, offset],
             )
             rows = cursor.fetchall()
         return [
@@ -80,6 +111,107 @@ class Inbox(Projection):
                 link=str(r["link"]),
                 state=str(r["state"]),
                 created_at=from_sql_time(str(r["created_at"])),
+                needs_acknowledgement=str(r["rule"]) in NEEDS_ACKNOWLEDGEMENT,
             )
             for r in rows
         ], total
+
+
+#: The due time of a first attempt (and of one in flight): at once, before any retry.
+AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: str  # "delivery", "escalation" or "reminder"
+    item_id: UUID
+    channel: str  # the channel of a delivery; "" otherwise
+
+
+class DispatchQueue(Projection):
+    """What the dispatcher may have to do, and from when: deliveries (first attempts and
+    retries), escalations, reminders. Candidates only — the aggregate decides — so a lag
+    delays work and a rebuild repeats none."""
+
+    name = "dispatch_queue"
+    event_classes = (
+        Notification.Requested,
+        Notification.DeliveryAttempted,
+        Notification.Delivered,
+        Notification.RetryScheduled,
+        Notification.GaveUp,
+        Notification.Acknowledged,
+        Notification.Escalated,
+        Notification.Cancelled,
+        Reminder.Scheduled,
+        Reminder.Rescheduled,
+        Reminder.Fired,
+        Reminder.Cancelled,
+    )
+
+    def create_statements(self) -> list[str]:
+        table = self.store.table(self.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " item_id TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,"
+            " due_at TEXT NOT NULL, PRIMARY KEY (item_id, kind, channel))",
+            f"CREATE INDEX IF NOT EXISTS dispatch_queue_by_due ON {table} (due_at)",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        item = str(event.originator_id)
+        if isinstance(event, Notification.Requested):
+            for channel in event.channels:
+                self._put(cursor, item, "delivery", channel, AT_ONCE)
+            if event.escalate_at is not None:
+                self._put(cursor, item, "escalation", "", event.escalate_at)
+        elif isinstance(event, Notification.DeliveryAttempted):
+            # In flight: due at once, so that a process that stopped mid-attempt is noticed.
+            self._put(cursor, item, "delivery", event.channel, AT_ONCE)
+        elif isinstance(event, Notification.RetryScheduled):
+            self._put(cursor, item, "delivery", event.channel, event.at)
+        elif isinstance(event, Notification.Delivered | Notification.GaveUp):
+            self._drop(cursor, item, "delivery", event.channel)
+        elif isinstance(event, Notification.Acknowledged | Notification.Escalated):
+            self._drop(cursor, item, "escalation", "")
+        elif isinstance(event, Notification.Cancelled):
+            self._drop(cursor, item, None, None)
+        elif isinstance(event, Reminder.Scheduled | Reminder.Rescheduled):
+            self._put(cursor, item, "reminder", "", event.fire_at)
+        elif isinstance(event, Reminder.Fired | Reminder.Cancelled):
+            self._drop(cursor, item, "reminder", "")
+
+    def _put(self, cursor: SqlCursor, item: str, kind: str, channel: str, due_at: datetime) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)} (item_id, kind, channel, due_at)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (item_id, kind, channel)"
+            " DO UPDATE SET due_at = excluded.due_at",
+            (item, kind, channel, to_sql_time(due_at)),
+        )
+
+    def _drop(self, cursor: SqlCursor, item: str, kind: str | None, channel: str | None) -> None:
+        table = self.store.table(self.name)
+        if kind is None:
+            cursor.execute(f"DELETE FROM {table} WHERE item_id = %s", (item,))
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE item_id = %s AND kind = %s AND channel = %s",
+                (item, kind, channel),
+            )
+
+    def due(self, now: datetime, limit: int = 200) -> list[DueItem]:
+        """Work due by ``now``, the longest waiting first."""
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT item_id, kind, channel FROM {self.store.table(self.name)}"
+                " WHERE due_at <= %s ORDER BY due_at, item_id, kind, channel LIMIT %s",
+                (to_sql_time(now), limit),
+            )
+            rows = cursor.fetchall()
+        return [DueItem(str(r["kind"]), UUID(str(r["item_id"])), str(r["channel"])) for r in rows]
+
+    def next_due(self) -> datetime | None:
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT MIN(due_at) AS due FROM {self.store.table(self.name)}")
+            row = cursor.fetchone()
+        return None if row is None or row["due"] is None else from_sql_time(str(row["due"]))

@@ -9,6 +9,7 @@ from shared.contracts.base import IntegrationEvent, contract_for_type, registere
 from shared.contracts.cases import (
     AppointmentScheduledV1,
     CaseworkerAssignedV1,
+    FollowUpScheduledV1,
     JourneyOpenedV1,
     JourneyStatusChangedV1,
     NrmMilestoneV1,
@@ -29,6 +30,7 @@ __all__ = [
     "ContactLinkedToPersonV1",
     "ContactMadeV1",
     "FollowUpOfferedV1",
+    "FollowUpScheduledV1",
     "IntegrationEvent",
     "JourneyOpenedV1",
     "JourneyStatusChangedV1",

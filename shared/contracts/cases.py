@@ -70,6 +70,22 @@ class AppointmentScheduledV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
+class FollowUpScheduledV1(IntegrationEvent):
+    """A follow-up offered to her on a visit (e.g. coffee away from the premises) is now on her
+    journey, due at a time; reminders follow it. The visit's details stay in the visits store."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.follow_up_scheduled.v1"
+    subject: ClassVar[str] = "cases.follow_up_scheduled.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    follow_up_id: UUID
+    journey_id: UUID
+    kind: Code
+    due_at: AwareDatetime
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
 class NrmMilestoneV1(IntegrationEvent):
     """A step on the National Referral Mechanism pathway, as far as the charity knows it."""
 

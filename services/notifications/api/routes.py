@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from services.notifications.api.deps import InboxView
-from services.notifications.api.schemas import InboxEntryPublic, InboxPage
+from services.notifications.api.deps import (
+    Actor,
+    ExpectedVersion,
+    InboxView,
+    Notifications,
+    Now,
+)
+from services.notifications.api.schemas import InboxEntryPublic, InboxPage, NotificationPublic
+from services.notifications.application import NotificationsApplication
+from services.notifications.domain import InboxState
+from shared.http.etag import etag_for
 
-router = APIRouter(tags=["inbox"])
+router = APIRouter(tags=["notifications"])
 
 RECIPIENT = r"^(role|user):[A-Za-z0-9._@-]{1,100}$"
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such notification"},
+    412: {"description": "If-Match is not the notification's current version: reload it"},
+}
+
+
+def _answer(
+    app: NotificationsApplication, notification_id: UUID, response: Response
+) -> NotificationPublic:
+    notification = app.get_notification(notification_id)
+    response.headers["ETag"] = etag_for(notification.version)
+    return NotificationPublic.of(notification, app.history(notification_id))
 
 
 @router.get(
@@ -20,10 +42,13 @@ RECIPIENT = r"^(role|user):[A-Za-z0-9._@-]{1,100}$"
 def list_inbox(
     inbox: InboxView,
     recipient: Annotated[str, Query(pattern=RECIPIENT, description="role:<role> or user:<id>")],
+    state: Annotated[InboxState | None, Query(description="only entries in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InboxPage:
-    entries, total = inbox.for_recipient(recipient, limit=limit, offset=offset)
+    entries, total = inbox.for_recipient(
+        recipient, state=None if state is None else state.value, limit=limit, offset=offset
+    )
     return InboxPage(
         recipient=recipient,
         items=[InboxEntryPublic.of(e) for e in entries],
@@ -31,3 +56,51 @@ def list_inbox(
         limit=limit,
         offset=offset,
     )
+
+
+@router.get(
+    "/notifications/{notification_id}",
+    response_model=NotificationPublic,
+    responses=PROBLEMS,
+    summary="A notification, each channel's delivery state and its whole history",
+)
+def get_notification(
+    notification_id: UUID, app: Notifications, response: Response
+) -> NotificationPublic:
+    return _answer(app, notification_id, response)
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response_model=NotificationPublic,
+    responses=PROBLEMS,
+    summary="The recipient opened it (again: no change)",
+)
+def mark_read(
+    notification_id: UUID,
+    app: Notifications,
+    actor: Actor,
+    expected: ExpectedVersion,
+    now: Now,
+    response: Response,
+) -> NotificationPublic:
+    app.mark_read(notification_id, actor, now, expected)
+    return _answer(app, notification_id, response)
+
+
+@router.post(
+    "/notifications/{notification_id}/acknowledgement",
+    response_model=NotificationPublic,
+    responses=PROBLEMS,
+    summary="Someone takes it on: escalation stops (again: no change)",
+)
+def acknowledge(
+    notification_id: UUID,
+    app: Notifications,
+    actor: Actor,
+    expected: ExpectedVersion,
+    now: Now,
+    response: Response,
+) -> NotificationPublic:
+    app.acknowledge(notification_id, actor, now, expected)
+    return _answer(app, notification_id, response)

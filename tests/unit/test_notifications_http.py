@@ -1,0 +1,137 @@
+"""The notifications HTTP API: the inbox, a notification with its delivery history, read and
+acknowledgement with ETags and If-Match — with NATS down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import Tracking
+from fastapi.testclient import TestClient
+
+from services.notifications.application import NotificationsApplication
+from services.notifications.domain import Notification, Rule
+from services.notifications.main import create_app
+from shared.settings import ServiceName
+from tests.support import make_settings, wait_until
+
+SG = {"X-Waymark-Actor": "sg-1"}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(ServiceName.NOTIFICATIONS, tmp_path / "var")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def app_of(client: TestClient) -> NotificationsApplication:
+    app = client.app.state.runtime.app  # type: ignore[attr-defined]
+    assert isinstance(app, NotificationsApplication)
+    return app
+
+
+def urgent(client: TestClient, position: int = 1) -> str:
+    visit_id = uuid4()
+    source = f"visits:{position}"
+    app_of(client).raise_urgent_concern(
+        visit_id, source, datetime.now(UTC), Tracking("visits", position)
+    )
+    notification_id = str(Notification.create_id(Rule.URGENT_CONCERN.value, source))
+    wait_until(
+        lambda: (
+            client.get("/inbox", params={"recipient": "role:safeguarding"}).json()["total"]
+            >= position
+        ),
+        message="inbox entry",
+    )
+    return notification_id
+
+
+def test_the_inbox_lists_what_needs_attention_and_where(client: TestClient) -> None:
+    notification_id = urgent(client)
+    page = client.get("/inbox", params={"recipient": "role:safeguarding"}).json()
+    (item,) = page["items"]
+    assert item["notification_id"] == notification_id
+    assert item["title"] == "An urgent concern needs your attention"
+    assert item["link"].startswith("/visits/")
+    assert (item["state"], item["needs_acknowledgement"]) == ("unread", True)
+    unread = {"recipient": "role:safeguarding", "state": "acknowledged"}
+    assert client.get("/inbox", params=unread).json()["total"] == 0
+
+
+def test_a_notification_shows_its_channels_and_history_with_its_version_as_etag(
+    client: TestClient,
+) -> None:
+    notification_id = urgent(client)
+    response = client.get(f"/notifications/{notification_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert response.headers["ETag"] == f'"{body["version"]}"'
+    assert body["recipient"] == "role:safeguarding" and body["deliveries"] == []
+    (requested,) = body["history"]
+    assert requested["event"] == "Requested"
+    assert requested["details"]["rule"] == "urgent_concern"
+
+
+def test_acknowledging_records_who_and_stops_escalation_and_a_repeat_changes_nothing(
+    client: TestClient,
+) -> None:
+    notification_id = urgent(client)
+    etag = client.get(f"/notifications/{notification_id}").headers["ETag"]
+    response = client.post(
+        f"/notifications/{notification_id}/acknowledgement", headers={**SG, "If-Match": etag}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["state"], body["acknowledged_by"]) == ("acknowledged", "sg-1")
+    assert [step["event"] for step in body["history"]] == ["Requested", "Acknowledged"]
+    again = client.post(
+        f"/notifications/{notification_id}/acknowledgement", headers={**SG, "If-Match": etag}
+    )
+    assert again.status_code == 200 and again.json()["version"] == body["version"]
+    wait_until(
+        lambda: (
+            client.get(
+                "/inbox", params={"recipient": "role:safeguarding", "state": "acknowledged"}
+            ).json()["total"]
+            == 1
+        ),
+        message="acknowledged in the inbox",
+    )
+
+
+def test_a_stale_if_match_is_refused_with_412(client: TestClient) -> None:
+    notification_id = urgent(client)
+    client.post(f"/notifications/{notification_id}/read", headers=SG)
+    response = client.post(
+        f"/notifications/{notification_id}/acknowledgement", headers={**SG, "If-Match": '"1"'}
+    )
+    assert response.status_code == 412
+    assert response.headers["content-type"].startswith("application/problem+json")
+    garbage = client.post(
+        f"/notifications/{notification_id}/read", headers={**SG, "If-Match": "whatever"}
+    )
+    assert garbage.status_code == 412
+
+
+def test_reading_marks_it_read(client: TestClient) -> None:
+    notification_id = urgent(client)
+    body = client.post(f"/notifications/{notification_id}/read", headers=SG).json()
+    assert body["state"] == "read" and body["read_at"] is not None
+
+
+def test_an_unknown_notification_is_404_and_a_bad_recipient_422(client: TestClient) -> None:
+    assert client.get(f"/notifications/{uuid4()}").status_code == 404
+    assert client.post(f"/notifications/{uuid4()}/acknowledgement").status_code == 404
+    assert client.get("/inbox", params={"recipient": "Jane Doe"}).status_code == 422
+
+
+def test_the_dispatcher_runs_and_is_reported_ready_but_nats_is_down(client: TestClient) -> None:
+    checks = client.get("/readyz").json()["checks"]
+    assert checks["periodic:dispatcher"] is True
+    assert checks["projection:dispatch_queue"] is True
+    assert checks["nats"] is False
