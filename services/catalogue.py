@@ -23,7 +23,7 @@ from services.notifications import reminders as notifications_reminders
 from services.visits import domain as visits_domain
 from services.visits import integration as visits_integration
 from services.visits import premises as visits_premises
-from shared.contracts.base import IntegrationEvent, registered_contracts
+from shared.contracts.base import IntegrationEvent, as_contract_types, registered_contracts
 from shared.storage.personal_data import personal_fields_of
 
 SERVICES: list[tuple[str, list[ModuleType], ModuleType]] = [
@@ -84,13 +84,14 @@ def _summary(cls: type[Any]) -> str:
 
 
 def build_catalogue() -> str:
-    published: dict[type[Any], type[IntegrationEvent]] = {}
+    published: dict[type[Any], tuple[type[IntegrationEvent], ...]] = {}
     publisher: dict[type[IntegrationEvent], str] = {}
     consumers: dict[type[IntegrationEvent], list[str]] = {}
     for service, _, integration in SERVICES:
-        for event, contract in getattr(integration, "PUBLISHED", {}).items():
-            published[event] = contract
-            publisher[contract] = service
+        for event, contracts in getattr(integration, "PUBLISHED", {}).items():
+            published[event] = as_contract_types(contracts)
+            for contract in published[event]:
+                publisher[contract] = service
         for contract in consumed_contracts(integration):
             consumers.setdefault(contract, []).append(service)
 
@@ -116,13 +117,13 @@ def build_catalogue() -> str:
                 for event in events_of(aggregate):
                     personal = personal_fields_of(event)
                     fields = ", ".join(f"`{name}`: {kind}" for name, kind in fields_of(event))
-                    contract = published.get(event)
+                    contracts = published.get(event, ())
                     description = _summary(event)
                     lines.append(
                         f"| `{aggregate.__name__}.{event.__name__}`"
                         + (f" — {description}" if description else "")
                         + f" | {fields or '—'} | {', '.join(personal) or '—'} | "
-                        + (f"`{contract.subject}`" if contract else "—")
+                        + (", ".join(f"`{c.subject}`" for c in contracts) or "—")
                         + " |"
                     )
                 lines.append("")

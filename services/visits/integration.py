@@ -9,7 +9,6 @@ committed log, as soon as it is stored: the relay is woken by every save, so not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import cast
 from uuid import UUID
 
@@ -20,19 +19,20 @@ from services.visits.domain import Visit
 from shared.contracts import (
     ContactLinkedToPersonV1,
     ContactMadeV1,
+    ContactMadeV2,
     FollowUpOfferedV1,
-    IntegrationEvent,
     PersonIndicatorObservedV1,
     UrgentConcernRaisedV1,
     VisitCompletedV1,
 )
-from shared.contracts.base import IndicatorSource
+from shared.contracts.base import IndicatorSource, Published
 from shared.contracts.streams import VISITS_STREAM
+from shared.messaging.relay import Translated, Translator
 from shared.runtime import Outbound
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).
-PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
-    Visit.ContactMade: ContactMadeV1,
+PUBLISHED: dict[type[object], Published] = {
+    Visit.ContactMade: (ContactMadeV1, ContactMadeV2),
     Visit.PersonIndicatorObserved: PersonIndicatorObservedV1,
     Visit.FollowUpOffered: FollowUpOfferedV1,
     Visit.UrgentConcernRaised: UrgentConcernRaisedV1,
@@ -45,22 +45,31 @@ def outbound(app: VisitsApplication) -> Outbound:
     return Outbound(VISITS_STREAM, translator(app), tuple(PUBLISHED))
 
 
-def translator(
-    app: VisitsApplication,
-) -> Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]:
+def translator(app: VisitsApplication) -> Translator:
     def as_it_was(event: DomainEventProtocol[UUID]) -> Visit:
         # The visit as it stood when the event was recorded — the same answer on every replay.
         visit: Visit = app.repository.get(event.originator_id, version=event.originator_version)
         return visit
 
-    def translate(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+    def translate(event: DomainEventProtocol[UUID]) -> Translated:
         if isinstance(event, Visit.ContactMade):
-            return ContactMadeV1(
-                contact_id=event.contact_id,
-                visit_id=event.originator_id,
-                language=event.language,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
+            # v1 for the consumers that read it, v2 beside it; both carry the same position.
+            return (
+                ContactMadeV1(
+                    contact_id=event.contact_id,
+                    visit_id=event.originator_id,
+                    language=event.language,
+                    occurred_at=event.occurred_at,
+                    recorded_at=event.timestamp,
+                ),
+                ContactMadeV2(
+                    contact_id=event.contact_id,
+                    visit_id=event.originator_id,
+                    languages=[event.language, *event.other_languages],
+                    materials=event.materials,
+                    occurred_at=event.occurred_at,
+                    recorded_at=event.timestamp,
+                ),
             )
         if isinstance(event, Visit.PersonIndicatorObserved):
             return PersonIndicatorObservedV1(

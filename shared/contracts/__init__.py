@@ -18,6 +18,7 @@ from shared.contracts.cases import (
 from shared.contracts.visits import (
     ContactLinkedToPersonV1,
     ContactMadeV1,
+    ContactMadeV2,
     FollowUpOfferedV1,
     PersonIndicatorObservedV1,
     UrgentConcernRaisedV1,
@@ -29,6 +30,7 @@ __all__ = [
     "CaseworkerAssignedV1",
     "ContactLinkedToPersonV1",
     "ContactMadeV1",
+    "ContactMadeV2",
     "FollowUpOfferedV1",
     "FollowUpScheduledV1",
     "IntegrationEvent",

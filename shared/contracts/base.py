@@ -64,3 +64,13 @@ def contract_for_type(event_type: str) -> type[IntegrationEvent] | None:
 
 def registered_contracts() -> dict[str, type[IntegrationEvent]]:
     return dict(_REGISTRY)
+
+
+#: What one domain event is published as: a contract, or several versions side by side.
+Published = type[IntegrationEvent] | tuple[type[IntegrationEvent], ...]
+
+
+def as_contract_types(published: Published | None) -> tuple[type[IntegrationEvent], ...]:
+    if published is None:
+        return ()
+    return published if isinstance(published, tuple) else (published,)

@@ -2,7 +2,9 @@
 
 ``id`` is ``"<service>:<notification id>"`` — the same string as ``Nats-Msg-Id`` — and the
 ``position`` extension carries the notification id, so consumers record exactly which upstream
-event they applied, however often (or however late, after a re-publish) it arrives.
+event they applied, however often (or however late, after a re-publish) it arrives. When one
+event is published as two contract versions side by side, the second's id also names its subject
+and both carry the same ``position``: a consumer that takes both versions applies the event once.
 """
 
 from __future__ import annotations
@@ -35,14 +37,23 @@ class Envelope:
     event: IntegrationEvent
 
 
-def message_id(service: str, position: int) -> str:
-    return f"{service}:{position}"
+def message_id(service: str, position: int, variant: str | None = None) -> str:
+    """``<service>:<position>``; a further contract published for the same event (a new version
+    beside the old) adds its subject, so JetStream keeps both and still de-duplicates each."""
+    return f"{service}:{position}" if variant is None else f"{service}:{position}:{variant}"
 
 
-def encode(event: IntegrationEvent, *, service: str, position: int, time: datetime) -> bytes:
+def encode(
+    event: IntegrationEvent,
+    *,
+    service: str,
+    position: int,
+    time: datetime,
+    variant: str | None = None,
+) -> bytes:
     cloud_event = CloudEvent(
         {
-            "id": message_id(service, position),
+            "id": message_id(service, position, variant),
             "source": SOURCE_PREFIX + service,
             "type": event.event_type,
             "specversion": "1.0",

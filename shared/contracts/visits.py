@@ -45,6 +45,23 @@ class ContactMadeV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
+class ContactMadeV2(IntegrationEvent):
+    """A volunteer made contact with a woman on a visit — version 2: every language she speaks
+    (main first) instead of one, and the materials she was given. Published beside v1, which
+    keeps its meaning for the consumers that still read it."""
+
+    event_type: ClassVar[str] = "org.waymark.visits.contact_made.v2"
+    subject: ClassVar[str] = "visits.contact_made.v2"
+    aggregate_field: ClassVar[str] = "visit_id"
+
+    contact_id: UUID
+    visit_id: UUID
+    languages: list[LanguageTag] = Field(min_length=1, max_length=11)
+    materials: list[Code] = Field(default_factory=list, max_length=20)
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
 class PersonIndicatorObservedV1(IntegrationEvent):
     """A coded indicator about a woman met on a visit, with how it became known."""
 

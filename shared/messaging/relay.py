@@ -31,7 +31,17 @@ from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 
-Translator = Callable[[DomainEventProtocol[UUID]], IntegrationEvent | None]
+#: One contract, several (a new version published beside the old one), or none.
+Translated = IntegrationEvent | Sequence[IntegrationEvent] | None
+Translator = Callable[[DomainEventProtocol[UUID]], Translated]
+
+
+def as_contracts(translated: Translated) -> list[IntegrationEvent]:
+    if translated is None:
+        return []
+    if isinstance(translated, IntegrationEvent):
+        return [translated]
+    return list(translated)
 
 
 class Relay(LogFollower):
@@ -67,18 +77,21 @@ class Relay(LogFollower):
 
     def _translate_batch(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
-    ) -> list[tuple[int, IntegrationEvent, bytes]]:
+    ) -> list[tuple[str, IntegrationEvent, bytes]]:
         messages = []
         for notification, event in batch:
-            contract = self._translate(event)
-            if contract is not None:
+            for index, contract in enumerate(as_contracts(self._translate(event))):
+                variant = None if index == 0 else contract.subject
                 payload = encode(
                     contract,
                     service=self.app.name,
                     position=notification.id,
                     time=event.timestamp,  # type: ignore[attr-defined]
+                    variant=variant,
                 )
-                messages.append((notification.id, contract, payload))
+                messages.append(
+                    (message_id(self.app.name, notification.id, variant), contract, payload)
+                )
         return messages
 
     async def handle(
@@ -100,13 +113,13 @@ class Relay(LogFollower):
         messages = await in_thread(self._translate_batch, batch)
         acks: list[asyncio.Future[Any]] = []
         try:
-            for position, contract, payload in messages:
+            for msg_id, contract, payload in messages:
                 acks.append(
                     await js.publish_async(
                         contract.subject,
                         payload,
                         stream=self._stream.name,
-                        headers={"Nats-Msg-Id": message_id(self.app.name, position)},
+                        headers={"Nats-Msg-Id": msg_id},
                         wait_stall=self._publish_timeout,
                     )
                 )

@@ -36,7 +36,7 @@ async def test_a_republished_range_changes_nothing_downstream(
         for contacts in (2, 1):
             visits.record_completed_visit(visit(contacts), actor="v-1")
         originals = await eventually(
-            lambda: _count(stream_messages(nc, "VISITS"), 5), message="5 published events"
+            lambda: _count(stream_messages(nc, "VISITS"), 8), message="8 published messages"
         )
         consumer = cases_runtime.consumers[0]
         contacts = sum(m.subject == "visits.contact_made.v1" for m in originals)
@@ -56,16 +56,16 @@ async def test_a_republished_range_changes_nothing_downstream(
             start=1,
             on_progress=lambda at, last: progress.append((at, last)),
         )
-        await eventually(lambda: len(seen) >= 5, message="the copies seen on the wire")
+        await eventually(lambda: len(seen) >= 8, message="the copies seen on the wire")
         await subscription.unsubscribe()
-        assert published == 5
+        assert published == 8
         assert progress[-1][0] <= progress[-1][1] == visits.max_notification_id()
         # The same message ids and the same bytes as the relay published.
         assert [(m.headers["Nats-Msg-Id"], m.data) for m in seen] == [
             (m.headers["Nats-Msg-Id"], m.data) for m in originals
         ]
         # JetStream dropped them as duplicates; the consumer was handed nothing new.
-        assert len(await stream_messages(nc, "VISITS")) == 5
+        assert len(await stream_messages(nc, "VISITS")) == 8
         await asyncio.sleep(0.5)
         assert consumer.applied == applied
         assert cases.max_notification_id() == cases_head
@@ -81,7 +81,7 @@ async def test_a_republished_range_changes_nothing_downstream(
                 start=first_contact,
                 stop=first_contact,
             )
-            == 1
+            == 2  # that one contact, as v1 and v2
         )
         # The relay's own position was not touched.
         assert visits_runtime.stores.positions.get("relay") == visits.max_notification_id()
@@ -135,7 +135,7 @@ def test_the_cli_republishes_a_services_log(
             cli, ["republish", "visits", "--from", "1", "--connect-timeout", "10"]
         )
         assert result.exit_code == 0, result.output
-        assert "Re-published 3 messages" in result.stdout
+        assert "Re-published 5 messages" in result.stdout  # 2 contacts as v1 and v2, and completed
 
     async def stored() -> list[Any]:
         client = await nats.connect(nats_server.url)
@@ -146,8 +146,9 @@ def test_the_cli_republishes_a_services_log(
 
     messages = asyncio.run(stored())
     assert [m.headers["Nats-Msg-Id"] for m in messages] == [
-        f"visits:{_position(m)}" for m in messages
+        f"visits:{_position(m)}" + (":visits.contact_made.v2" if m.subject.endswith("v2") else "")
+        for m in messages
     ]
-    assert len(messages) == 3
+    assert len(messages) == 5
     result = CliRunner().invoke(cli, ["republish", "notifications"])
     assert result.exit_code == 2

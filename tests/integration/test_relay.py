@@ -44,19 +44,32 @@ async def test_committed_events_are_published_in_order_with_their_ids_and_no_ali
         assert isinstance(app, VisitsApplication)
         for contacts in (2, 1):
             app.record_completed_visit(visit(contacts), actor="v-1")
+        # Each contact goes out as v1 and, beside it, v2 (same position, its own message id).
         messages = await eventually(
-            lambda: _has(stream_messages(nc, "VISITS"), 5), message="5 published events"
+            lambda: _has(stream_messages(nc, "VISITS"), 8), message="8 published messages"
         )
         ids = [m.headers["Nats-Msg-Id"] for m in messages]
         positions = [json.loads(m.data)["position"] for m in messages]
-        assert positions == sorted(positions) and len(set(ids)) == 5
-        assert ids == [f"visits:{p}" for p in positions]
+        assert positions == sorted(positions) and len(set(ids)) == 8
+        assert ids == [
+            f"visits:{p}" + (":visits.contact_made.v2" if m.subject.endswith("v2") else "")
+            for p, m in zip(positions, messages, strict=True)
+        ]
+        assert [json.loads(m.data)["id"] for m in messages] == ids
+        made, made_v2, completed = (
+            "visits.contact_made.v1",
+            "visits.contact_made.v2",
+            "visits.visit_completed.v1",
+        )
         assert [m.subject for m in messages] == [
-            "visits.contact_made.v1",
-            "visits.contact_made.v1",
-            "visits.visit_completed.v1",
-            "visits.contact_made.v1",
-            "visits.visit_completed.v1",
+            made,
+            made_v2,
+            made,
+            made_v2,
+            completed,
+            made,
+            made_v2,
+            completed,
         ]
         assert all(b"Secret alias" not in m.data for m in messages)
     finally:
@@ -73,16 +86,16 @@ async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twic
         app = runtime.app
         assert isinstance(app, VisitsApplication)
         app.record_completed_visit(visit(3), actor="v-1")
-        await eventually(lambda: _has(stream_messages(nc, "VISITS"), 4), message="4 events")
+        await eventually(lambda: _has(stream_messages(nc, "VISITS"), 7), message="7 messages")
         # As if the relay crashed after publishing but before saving its position.
         assert runtime.relay is not None
         runtime.stores.positions.reset("relay")
         published_before = runtime.relay.published
         await eventually(
-            lambda: runtime.relay.published >= published_before + 4,
+            lambda: runtime.relay.published >= published_before + 7,
             message="the batch published again",
         )
-        assert len(await stream_messages(nc, "VISITS")) == 4
+        assert len(await stream_messages(nc, "VISITS")) == 7
     finally:
         await runtime.stop()
 
@@ -108,11 +121,11 @@ async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
         client = await nats.connect(server.url)
         try:
             messages = await eventually(
-                lambda: _has(stream_messages(client, "VISITS"), 10),
+                lambda: _has(stream_messages(client, "VISITS"), 15),
                 within=30,
-                message="10 events after NATS came up",
+                message="15 messages (5 visits: v1, v2, completed) after NATS came up",
             )
-            assert len({m.headers["Nats-Msg-Id"] for m in messages}) == 10
+            assert len({m.headers["Nats-Msg-Id"] for m in messages}) == 15
         finally:
             await client.close()
     finally:

@@ -76,10 +76,11 @@ async def test_every_visit_contract_is_published_in_order_and_carries_no_persona
         app.record_visit(command, "v-1")
         app.correct_alias(command.visit_id, contact_id, "Secret-alias-corrected", at, "v-1")
         messages = await eventually(
-            lambda: _exactly(stream_messages(nc, "VISITS"), 6), message="six published events"
+            lambda: _exactly(stream_messages(nc, "VISITS"), 7), message="seven published messages"
         )
         assert [m.subject for m in messages] == [
             "visits.contact_made.v1",
+            "visits.contact_made.v2",
             "visits.person_indicator_observed.v1",
             "visits.follow_up_offered.v1",
             "visits.contact_linked_to_person.v1",
@@ -88,13 +89,16 @@ async def test_every_visit_contract_is_published_in_order_and_carries_no_persona
         ]
         positions = [json.loads(m.data)["position"] for m in messages]
         assert positions == sorted(positions)
-        assert [m.headers["Nats-Msg-Id"] for m in messages] == [f"visits:{p}" for p in positions]
+        assert [m.headers["Nats-Msg-Id"] for m in messages] == [
+            f"visits:{p}" + (":visits.contact_made.v2" if m.subject.endswith("v2") else "")
+            for p, m in zip(positions, messages, strict=True)
+        ]
         for message in messages:
             assert not any(secret in message.data for secret in SECRETS), message.subject
-        concern = json.loads(messages[4].data)["data"]
+        concern = json.loads(messages[5].data)["data"]
         assert concern["premises_id"] == str(premises_id)
         assert concern["contact_id"] == str(contact_id) and concern["concern"] == "possible_minor"
-        link = json.loads(messages[3].data)["data"]
+        link = json.loads(messages[4].data)["data"]
         assert link["person_id"] == str(person_id)
 
         # The projection runs in the same process and follows the same log.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -13,6 +14,7 @@ from shared.contracts import (
     CaseworkerAssignedV1,
     ContactLinkedToPersonV1,
     ContactMadeV1,
+    ContactMadeV2,
     FollowUpOfferedV1,
     FollowUpScheduledV1,
     IntegrationEvent,
@@ -32,6 +34,14 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 EXAMPLES: list[IntegrationEvent] = [
     ContactMadeV1(
         contact_id=uuid4(), visit_id=uuid4(), language="pt-BR", occurred_at=NOW, recorded_at=NOW
+    ),
+    ContactMadeV2(
+        contact_id=uuid4(),
+        visit_id=uuid4(),
+        languages=["ro", "en"],
+        materials=["contact_card"],
+        occurred_at=NOW,
+        recorded_at=NOW,
     ),
     VisitCompletedV1(
         visit_id=uuid4(),
@@ -136,7 +146,10 @@ def test_every_contract_is_registered_versioned_and_free_of_personal_fields() ->
     # Every contract has an example above, so every one is round-tripped.
     assert {c.__name__ for c in contracts.values()} == {type(e).__name__ for e in EXAMPLES}
     for event_type, contract in contracts.items():
-        assert event_type.startswith("org.waymark.") and event_type.endswith(".v1")
+        assert event_type.startswith("org.waymark.")
+        assert re.fullmatch(r".+\.v[1-9][0-9]*", event_type) and event_type.endswith(
+            contract.subject.rsplit(".", 1)[1]
+        )
         assert contract.subject.split(".")[0] in {"visits", "cases", "notifications"}
         for field in contract.model_fields:
             assert not any(word in field for word in PERSONAL_FIELD_WORDS), (contract, field)

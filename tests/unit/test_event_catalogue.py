@@ -12,6 +12,7 @@ from services.catalogue import (
     events_of,
 )
 from shared.contracts import registered_contracts
+from shared.contracts.base import as_contract_types
 
 DOC = Path(__file__).parents[2] / "docs" / "events.md"
 
@@ -31,19 +32,21 @@ def test_every_contract_is_published_by_one_service_from_its_own_events() -> Non
             for aggregate in aggregates_of(module)
             for event in events_of(aggregate)
         }
-        for event, contract in (
-            integration.PUBLISHED.items() if hasattr(integration, "PUBLISHED") else ()
-        ):
+        for event, contracts in getattr(integration, "PUBLISHED", {}).items():
             assert event in own_events, (service, event)
-            assert contract.subject.split(".")[0] == service
-            publishers.setdefault(contract, []).append(service)
+            for contract in as_contract_types(contracts):
+                assert contract.subject.split(".")[0] == service
+                publishers.setdefault(contract, []).append(service)
     assert set(publishers) == set(registered_contracts().values())
     assert all(len(set(services)) == 1 for services in publishers.values())
 
 
 def test_every_consumed_contract_is_published() -> None:
     published = {
-        c for _, _, integration in SERVICES for c in getattr(integration, "PUBLISHED", {}).values()
+        contract
+        for _, _, integration in SERVICES
+        for contracts in getattr(integration, "PUBLISHED", {}).values()
+        for contract in as_contract_types(contracts)
     }
     for _, _, integration in SERVICES:
         assert consumed_contracts(integration) <= published

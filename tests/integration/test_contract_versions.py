@@ -1,0 +1,118 @@
+"""A contract's v2 is published beside v1: a v1 consumer keeps working, and a consumer that
+reads both versions applies each event once (both carry the same upstream position)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+from eventsourcing.persistence import Tracking
+from nats.aio.client import Client
+
+from services.cases.application import CasesApplication
+from services.cases.domain import Journey
+from services.cases.main import assemble as assemble_cases
+from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.main import assemble as assemble_visits
+from shared.contracts import ContactMadeV1, ContactMadeV2
+from shared.contracts.streams import VISITS_STREAM
+from shared.messaging.consumer import DurableConsumer, Subscription
+from shared.nats_server import NatsServer
+from shared.runtime import open_stores
+from shared.settings import ServiceName
+from tests.integration.harness import eventually, start_runtime, stream_messages
+from tests.support import make_settings
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event_once(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    visits_runtime = await start_runtime(
+        ServiceName.VISITS, assemble_visits, tmp_path / "visits", nats_server.url, database
+    )
+    cases_runtime = await start_runtime(
+        ServiceName.CASES, assemble_cases, tmp_path / "cases", nats_server.url, database
+    )
+    # A second cases store whose consumer reads v1 and v2 of contact_made.
+    settings = make_settings(ServiceName.CASES, tmp_path / "both", nats_servers=[nats_server.url])
+    stores = open_stores(settings)
+    both = CasesApplication(
+        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+    )
+    seen: list[tuple[str, int]] = []
+
+    def on_v1(message: ContactMadeV1, upstream: Tracking) -> None:
+        seen.append(("v1", upstream.notification_id))
+        both.record_contact_from_visit(
+            message.contact_id, message.visit_id, message.language, message.occurred_at, upstream
+        )
+
+    def on_v2(message: ContactMadeV2, upstream: Tracking) -> None:
+        seen.append(("v2", upstream.notification_id))
+        both.record_contact_from_visit(
+            message.contact_id,
+            message.visit_id,
+            message.languages[0],
+            message.occurred_at,
+            upstream,
+        )
+
+    reader = DurableConsumer(
+        visits_runtime.connection,
+        Subscription("both-versions", VISITS_STREAM, {ContactMadeV1: on_v1, ContactMadeV2: on_v2}),
+        settings,
+    )
+    task = asyncio.create_task(reader.run())
+    try:
+        visits, cases = visits_runtime.app, cases_runtime.app
+        assert isinstance(visits, VisitsApplication) and isinstance(cases, CasesApplication)
+        contacts = [uuid4(), uuid4()]
+        visits.record_completed_visit(
+            CompletedVisit(
+                visit_id=uuid4(),
+                premises_label="P",
+                team="t",
+                volunteers=(),
+                languages_offered=("ro",),
+                started_at=T0,
+                completed_at=T0 + timedelta(hours=1),
+                contacts=tuple(ContactInput(c, "Secret", "ro", T0) for c in contacts),
+            ),
+            actor="v-1",
+        )
+        subjects = {
+            m.subject
+            for m in await eventually(lambda: stream_messages(nc, "VISITS"), message="published")
+        }
+        assert {"visits.contact_made.v1", "visits.contact_made.v2"} <= subjects
+        # The v1 consumer (the cases service as it is) opened both journeys, once each.
+        await eventually(lambda: all(_has(cases, c) for c in contacts), message="v1 applied")
+        # The reader of both versions got every message, and applied each event once.
+        await eventually(lambda: len(seen) == 4, message="both versions delivered")
+        assert sorted(p for _, p in seen if _ == "v1") == sorted(p for _, p in seen if _ == "v2")
+        for contact in contacts:
+            assert (
+                both.get_journey(Journey.create_id(contact)).contacts
+                == cases.get_journey(Journey.create_id(contact)).contacts
+            )
+        assert both.max_notification_id() == 4  # opened + contact recorded, for two contacts
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await cases_runtime.stop()
+        await visits_runtime.stop()
+        both.close()
+        stores.views.close()
+        stores.keyring.close()
+
+
+def _has(cases: CasesApplication, contact) -> bool:
+    try:
+        cases.get_journey(Journey.create_id(contact))
+    except Exception:  # noqa: BLE001 - not there yet
+        return False
+    return True
