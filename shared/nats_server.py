@@ -60,12 +60,14 @@ class NatsServer:
         host: str = "127.0.0.1",
         log_file: Path | None = None,
         config_file: Path | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         self.store_dir = store_dir
         self.port = port
         self.host = host
         self.log_file = log_file
         self.config_file = config_file
+        self.extra_args = list(extra_args or [])
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -76,18 +78,14 @@ class NatsServer:
         if port_open(self.host, self.port):
             raise RuntimeError(f"port {self.port} is already in use")
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        args = [
-            str(find_nats_server()),
-            "-a",
-            self.host,
-            "-p",
-            str(self.port),
-            "-js",
-            "-sd",
-            str(self.store_dir),
-        ]
-        if self.config_file is not None:
+        args = [str(find_nats_server()), "-a", self.host, "-p", str(self.port)]
+        if self.config_file is None:
+            args += ["-js", "-sd", str(self.store_dir)]
+        else:
+            # The file decides JetStream and its store (the server refuses them twice); the
+            # address and port given here still win.
             args += ["-c", str(self.config_file)]
+        args += self.extra_args
         output = subprocess.DEVNULL
         if self.log_file is not None:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
