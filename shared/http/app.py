@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from shared.admin.http import router as admin_router
 from shared.admin.http import stop_rebuilds
+from shared.http.headers import SecurityHeaders
 from shared.http.limits import BodySizeLimit
 from shared.http.problems import ProblemSpec, install_problem_handlers
 from shared.logging import configure_logging
@@ -43,6 +44,7 @@ def build_api(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app, domain_errors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> dict[str, str]:

@@ -833,3 +833,22 @@ def test_nothing_personal_can_be_written_for_a_contact_whose_key_was_erased(
     }
     assert step(client, f"/visits/{visit_id}/urgent-concerns", concern)[0] == 409
     assert client.get(f"/visits/{visit_id}").headers["etag"] == visit.headers["etag"]
+
+
+def test_every_response_carries_security_headers_and_no_cors(client: TestClient) -> None:
+    for response in (
+        client.get("/healthz"),
+        client.get(f"/visits/{uuid4()}"),  # a problem document too
+        client.post("/visits", json={"visit_id": "x"}, headers={"Origin": "https://evil.example"}),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert "access-control-allow-origin" not in response.headers
+    preflight = client.options(
+        "/visits",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "script-src" in client.get("/docs").headers["content-security-policy"]
