@@ -10,7 +10,13 @@ from services.cases.api.errors import DOMAIN_ERRORS
 from services.cases.api.routes import router
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound, outbound
-from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.projections import (
+    Caseload,
+    DueItems,
+    JourneyTimeline,
+    ReferralsBoard,
+    Statistics,
+)
 from services.cases.verify import verify_caseload
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
@@ -27,7 +33,7 @@ def assemble(stores: Stores) -> ServiceParts:
     )
     views = [
         view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
-        for view in (Caseload, JourneyTimeline, ReferralsBoard, DueItems)
+        for view in (Caseload, JourneyTimeline, ReferralsBoard, DueItems, Statistics)
     ]
     by_name = {view.name: view for view in views}
     board = by_name["referrals_board"]

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from services.cases.api import referral_routes, support_routes
+from services.cases.api import referral_routes, statistics_routes, support_routes
 from services.cases.api.commands import (
     CaseworkerAssignment,
     Closure,
@@ -488,3 +488,4 @@ def reopen_journey(
 
 router.include_router(support_routes.router)
 router.include_router(referral_routes.router)
+router.include_router(statistics_routes.router)

@@ -6,6 +6,7 @@
 | ``journey_timeline`` | ``GET /journeys/{id}/timeline``: her journey, newest first, both clocks |
 | ``referrals_board`` | ``GET /referrals``: by partner and status, overdue first (and expiry) |
 | ``due_items`` | ``GET /due``: follow-ups, appointments and dates coming up |
+| ``statistics`` | ``GET /statistics``: anonymised monthly counts, cells under 11 suppressed |
 
 None of them stores personal data (names, notes, free text): only ids, codes and times.
 """
@@ -13,9 +14,11 @@ None of them stores personal data (names, notes, free text): only ids, codes and
 from services.cases.projections.caseload import Caseload, CaseloadEntry
 from services.cases.projections.due import DueItem, DueItems
 from services.cases.projections.referrals import ReferralCard, ReferralsBoard
+from services.cases.projections.statistics import K_ANONYMITY, Statistics, StatisticsCell
 from services.cases.projections.timeline import JourneyTimeline, TimelineRow
 
 __all__ = [
+    "K_ANONYMITY",
     "Caseload",
     "CaseloadEntry",
     "DueItem",
@@ -23,5 +26,7 @@ __all__ = [
     "JourneyTimeline",
     "ReferralCard",
     "ReferralsBoard",
+    "Statistics",
+    "StatisticsCell",
     "TimelineRow",
 ]
