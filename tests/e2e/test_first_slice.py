@@ -16,6 +16,7 @@ import pytest
 from services.cases.domain import Journey
 from shared.settings import ServiceName
 from tests.e2e.system import System
+from tests.integration.harness import stream_messages
 from tests.support import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -67,12 +68,7 @@ def wait_for_exactly(system: System, journeys: set[str], timeout: float = 30) ->
 async def _stream(system: System, stream: str) -> list[Any]:
     nc = await nats.connect(system.nats.url)
     try:
-        js = nc.jetstream()
-        info = await js.stream_info(stream)
-        return [
-            await js.get_msg(stream, s)
-            for s in range(info.state.first_seq, info.state.last_seq + 1)
-        ]
+        return await stream_messages(nc, stream)
     finally:
         await nc.close()
 

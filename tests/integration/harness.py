@@ -63,3 +63,14 @@ async def eventually(
             return last
         await asyncio.sleep(0.05)
     raise AssertionError(f"gave up after {within}s waiting for {message}; last={last!r}")
+
+
+def journey_exists(cases: Any, contact_id: Any) -> bool:
+    """Whether cases has opened the journey of the woman met as ``contact_id``."""
+    from services.cases.domain import Journey
+
+    try:
+        cases.get_journey(Journey.create_id(contact_id))
+    except Exception:  # noqa: BLE001 - not (yet) there
+        return False
+    return True

@@ -18,7 +18,7 @@ from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer
 from shared.runtime import Runtime
 from shared.settings import ServiceName
-from tests.integration.harness import eventually, start_runtime, stream_messages
+from tests.integration.harness import eventually, journey_exists, start_runtime, stream_messages
 from tests.support import make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -49,14 +49,6 @@ async def cases_runtime(
     return await start_runtime(
         ServiceName.CASES, assemble, tmp_path / "var", nats_server.url, database, **overrides
     )
-
-
-def journey_exists(app: CasesApplication, contact_id) -> bool:
-    try:
-        app.get_journey(Journey.create_id(contact_id))
-    except Exception:  # noqa: BLE001
-        return False
-    return True
 
 
 async def test_a_message_delivered_twice_has_one_effect(

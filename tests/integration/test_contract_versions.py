@@ -22,7 +22,7 @@ from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.nats_server import NatsServer
 from shared.runtime import open_stores
 from shared.settings import ServiceName
-from tests.integration.harness import eventually, start_runtime, stream_messages
+from tests.integration.harness import eventually, journey_exists, start_runtime, stream_messages
 from tests.support import make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -90,7 +90,9 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
         }
         assert {"visits.contact_made.v1", "visits.contact_made.v2"} <= subjects
         # The v1 consumer (the cases service as it is) opened both journeys, once each.
-        await eventually(lambda: all(_has(cases, c) for c in contacts), message="v1 applied")
+        await eventually(
+            lambda: all(journey_exists(cases, c) for c in contacts), message="v1 applied"
+        )
         # The reader of both versions got every message, and applied each event once.
         await eventually(lambda: len(seen) == 4, message="both versions delivered")
         assert sorted(p for _, p in seen if _ == "v1") == sorted(p for _, p in seen if _ == "v2")
@@ -108,11 +110,3 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
         both.close()
         stores.views.close()
         stores.keyring.close()
-
-
-def _has(cases: CasesApplication, contact) -> bool:
-    try:
-        cases.get_journey(Journey.create_id(contact))
-    except Exception:  # noqa: BLE001 - not there yet
-        return False
-    return True

@@ -14,7 +14,6 @@ import pytest
 from nats.errors import Error as NatsError
 
 from services.cases.application import CasesApplication
-from services.cases.domain import Journey
 from services.cases.main import assemble as assemble_cases
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
 from services.visits.main import assemble as assemble_visits
@@ -22,7 +21,7 @@ from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
 from shared.settings import ServiceName
-from tests.integration.harness import eventually, start_runtime
+from tests.integration.harness import eventually, journey_exists, start_runtime
 from tests.support import make_settings
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nats" / "nats.conf"
@@ -147,14 +146,10 @@ async def test_the_services_run_end_to_end_with_only_their_own_rights(
             actor="v-1",
         )
 
-        def opened() -> bool:
-            try:
-                cases.get_journey(Journey.create_id(contact))
-            except Exception:  # noqa: BLE001 - not yet
-                return False
-            return True
-
-        await eventually(opened, message="the journey opened through the secured bus")
+        await eventually(
+            lambda: journey_exists(cases, contact),
+            message="the journey opened through the secured bus",
+        )
         await eventually(
             lambda: cases_runtime.relay is not None and cases_runtime.relay.published,
             message="cases published on its own subjects",
