@@ -73,8 +73,7 @@ def main() -> None:
                     )
             finally:
                 app.close()
-                stores.views.close()
-                stores.keyring.close()
+                stores.close()
     print(
         f"Journey load time (SQLite, best of several; snapshot every {JOURNEY_SNAPSHOT_INTERVAL})"
     )

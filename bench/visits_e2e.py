@@ -52,12 +52,14 @@ from psycopg.sql import SQL, Identifier
 from services.cases.domain import Journey
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
 from shared.runtime import open_stores
+from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.backend import ensure_postgres_schema, event_store_env
 from tests.e2e.system import System
-from tests.support import make_settings, unique_schema_prefix
+from tests.support import bearer, make_settings, unique_schema_prefix
 
 ACTOR = "bench"
+OUTREACH_TOKEN = bearer(Role.OUTREACH, subject=ACTOR)
 WARM_UP_VISITS = 20
 
 
@@ -210,8 +212,7 @@ def direct_rate(kind: str, root: Path, args: argparse.Namespace, prefix: str) ->
         return run_for(step, args.seconds, args.direct_threads, per_visit)
     finally:
         app.close()
-        stores.views.close()
-        stores.keyring.close()
+        stores.close()
 
 
 # --- the running system over HTTP ---------------------------------------------------------
@@ -226,7 +227,7 @@ class ApiRun:
 
 
 def headers(args: argparse.Namespace) -> dict[str, str]:
-    values = {"X-Waymark-Actor": ACTOR}
+    values = dict(OUTREACH_TOKEN)
     if args.idempotency_key:
         values["Idempotency-Key"] = str(uuid4())
     return values
@@ -305,8 +306,8 @@ def measure_latency(system: System, args: argparse.Namespace) -> Latency:
     result = Latency()
     limit = max(5, 2 * args.contacts)
     with (
-        httpx.Client(base_url=system.url(ServiceName.VISITS), timeout=30) as visits,
-        httpx.Client(base_url=system.url(ServiceName.CASES), timeout=30) as cases,
+        system.client(ServiceName.VISITS, Role.OUTREACH, subject=ACTOR, timeout=30) as visits,
+        system.client(ServiceName.CASES, Role.SAFEGUARDING_LEAD, timeout=30) as cases,
     ):
         for _ in range(args.latency_samples):
             body = visit_body(args.contacts, datetime.now(UTC))  # the newest contact yet
@@ -521,7 +522,7 @@ def run(args: argparse.Namespace, root: Path, prefix: str) -> None:
         cpu["everything else"] = machine_busy_seconds() - busy_before - sum(cpu.values())
         print("waiting for the cases projection to catch up …", flush=True)
         expected = (api.rate.visits + api.warm_up_created) * args.contacts
-        with httpx.Client(base_url=system.url(ServiceName.CASES), timeout=30) as cases:
+        with system.client(ServiceName.CASES, Role.SAFEGUARDING_LEAD, timeout=30) as cases:
             drain_s = wait_for_projection(cases, expected, timeout=max(120.0, 10 * args.seconds))
         print(f"latency, {args.latency_samples} visits one at a time …", flush=True)
         latency = measure_latency(system, args)

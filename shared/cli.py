@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -26,6 +26,8 @@ import uvicorn
 
 from shared.nats_server import NatsServer, port_open, wait_for_port
 from shared.runtime import ServiceParts, Stores
+from shared.security.roles import Role
+from shared.security.tokens import issue_dev_token
 from shared.settings import DEFAULT_NATS_PORT, DEFAULT_PORTS, ServiceName, Settings
 
 # No locals in tracebacks: they could hold keys or personal data.
@@ -44,6 +46,36 @@ def ensure_master_key(path: Path) -> Path:
         with os.fdopen(fd, "w") as handle:
             handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
     return path
+
+
+def ensure_dev_signing_key(path: Path) -> Path:
+    """The embedded run's HS256 development secret, created once, owner-only."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+    return path
+
+
+@cli.command("dev-token")
+def dev_token(
+    role: Annotated[list[Role], typer.Argument(help="One or more roles")],
+    subject: Annotated[str, typer.Option(help="The user's opaque id (never a name)")] = "dev-user",
+    team: Annotated[str | None, typer.Option(help="Her team, for caseworkers")] = None,
+    hours: Annotated[float, typer.Option(min=0.05, max=24)] = 8,
+    var_dir: Annotated[Path, typer.Option(help="Where the embedded run keeps data")] = Path("var"),
+) -> None:
+    """Print a development bearer token for ROLE (the embedded run's key; never production)."""
+    key_file = var_dir / "secrets" / "dev-jwt.key"
+    if not key_file.exists():
+        typer.echo(f"No development key at {key_file}: start the system once first.", err=True)
+        raise typer.Exit(2)
+    settings = Settings(service=ServiceName.VISITS, auth_dev_key_file=key_file)
+    token = issue_dev_token(
+        settings, role, subject=subject, team=team, lifetime=timedelta(hours=hours)
+    )
+    typer.echo(token)
 
 
 @cli.command()
@@ -83,6 +115,7 @@ def run(
     """Run NATS and the three services on SQLite under VAR_DIR, until Ctrl-C."""
     var_dir = var_dir.resolve()
     master_key = ensure_master_key(var_dir / "secrets" / "master.key")
+    dev_key = ensure_dev_signing_key(var_dir / "secrets" / "dev-jwt.key")
     nats: NatsServer | None = None
     if nats_url is None:
         nats = NatsServer(var_dir / "nats", nats_port, log_file=var_dir / "logs" / "nats.log")
@@ -114,6 +147,10 @@ def run(
             "WAYMARK_NATS_SERVERS": nats_url,
             "WAYMARK_MASTER_KEY_FILE": str(master_key),
         }
+        if not (
+            os.environ.get("WAYMARK_AUTH_JWKS_URL") or os.environ.get("WAYMARK_AUTH_JWKS_FILE")
+        ):
+            env["WAYMARK_AUTH_DEV_KEY_FILE"] = str(dev_key)
         processes.append(
             subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", service.value], env=env)
         )
@@ -132,6 +169,7 @@ def run(
         for service, port in ports.items():
             typer.echo(f"{service.value:<14}http://{host}:{port}   docs: http://{host}:{port}/docs")
         typer.echo(f"Data in {var_dir}. Ctrl-C stops everything.")
+        typer.echo("Tokens for trying it: .venv/bin/waymark dev-token caseworker (or another role)")
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.2)
     finally:
@@ -178,9 +216,11 @@ _MAIN_MODULES = {
 @contextmanager
 def service_parts(service: ServiceName) -> Iterator[tuple[Stores, ServiceParts]]:
     """The service's parts on its stores, from the same WAYMARK_* settings; nothing started."""
+    from shared.logging import configure_logging
     from shared.runtime import open_stores
 
     settings = Settings(service=service)
+    configure_logging(settings)  # to stderr: stdout is the command's JSON
     assemble = __import__(_MAIN_MODULES[service], fromlist=["assemble"]).assemble
     stores = open_stores(settings)
     try:
@@ -190,12 +230,34 @@ def service_parts(service: ServiceName) -> Iterator[tuple[Stores, ServiceParts]]
         finally:
             parts.application.close()
     finally:
-        stores.views.close()
-        stores.keyring.close()
+        stores.close()
 
 
 def _reader() -> str:
-    return f"cli:{os.environ.get('USER', 'unknown')}"
+    user = "".join(c for c in os.environ.get("USER", "unknown") if c.isalnum() or c in "._-")
+    return f"cli:{user or 'unknown'}"
+
+
+def _audit_read(
+    stores: Stores, action: str, aggregate_id: UUID, personal: bool, found: bool
+) -> None:
+    """The CLI reads the stores directly, past the HTTP audit: it writes the entry itself
+    (before printing), so a history read from a shell is as visible to auditors as one over
+    HTTP."""
+    from shared.security.audit import AuditEntry
+
+    stores.audit.append(
+        AuditEntry(
+            service=stores.settings.service.value,
+            actor=_reader(),
+            roles=("cli",),
+            action=f"CLI {action}",
+            record_type="aggregate",
+            record_id=str(aggregate_id),
+            outcome=200 if found else 404,
+            purpose="history-with-personal-data" if personal else None,
+        )
+    )
 
 
 @cli.command()
@@ -212,14 +274,16 @@ def history(
     from shared.admin.history import AggregateUnknown
     from shared.admin.history import history as read_history
 
-    with service_parts(service) as (_stores, parts):
+    with service_parts(service) as (stores, parts):
         try:
             entries = read_history(
                 parts.application, aggregate_id, include_personal=personal, reader=_reader()
             )
         except AggregateUnknown:
+            _audit_read(stores, "history", aggregate_id, personal, found=False)
             typer.echo(f"No aggregate {aggregate_id} in {service.value}.", err=True)
             raise typer.Exit(1) from None
+        _audit_read(stores, "history", aggregate_id, personal, found=True)
     typer.echo(json.dumps([entry.as_json() for entry in entries], indent=2))
 
 
@@ -248,7 +312,7 @@ def as_of(
     if (version is None) == (at is None):
         typer.echo("Give exactly one of --version or --at.", err=True)
         raise typer.Exit(2)
-    with service_parts(service) as (_stores, parts):
+    with service_parts(service) as (stores, parts):
         try:
             state = read_as_of(
                 parts.application,
@@ -259,8 +323,10 @@ def as_of(
                 reader=_reader(),
             )
         except AggregateUnknown as error:
+            _audit_read(stores, "as-of", aggregate_id, personal, found=False)
             typer.echo(f"Not found in {service.value}: {error}", err=True)
             raise typer.Exit(1) from None
+        _audit_read(stores, "as-of", aggregate_id, personal, found=True)
     typer.echo(json.dumps(state.as_json(), indent=2))
 
 
@@ -374,6 +440,88 @@ def verify(service: ServiceName) -> None:
         typer.echo(f"{len(differences)} difference(s) in {service.value}.", err=True)
         raise typer.Exit(1)
     typer.echo(f"{service.value}: the read models agree with the events.")
+
+
+# --- admin: master-key rotation (see docs/operations.md, "Rotating the master key") ---------
+
+
+@cli.command("rotate-master-key")
+def rotate_master_key(
+    service: ServiceName,
+    batch_size: Annotated[int, typer.Option(min=1, help="Keys re-wrapped per transaction")] = 500,
+) -> None:
+    """Re-wrap the service's per-person keys with the current master key (events untouched;
+    safe while the service runs; an interrupted run carries on where it stopped)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from shared.runtime import open_stores
+    from shared.storage.keyring import MasterKeyUnavailableError
+
+    stores = open_stores(Settings(service=service))
+    try:
+        keyring = stores.keyring
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:
+            task = bar.add_task(f"{service.value}: re-wrapping", total=None)
+            try:
+                report = keyring.rewrap(
+                    batch_size=batch_size,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            except MasterKeyUnavailableError as error:
+                typer.echo(str(error), err=True)
+                raise typer.Exit(1) from None
+    finally:
+        stores.close()
+    typer.echo(
+        f"{service.value}: {report.rewrapped} re-wrapped, {report.already_current} already"
+        f" under master key {keyring.current_key_id}, {report.erased_skipped} erased (skipped)."
+    )
+
+
+@cli.command("new-master-key")
+def new_master_key(path: Path) -> None:
+    """Write a new random master key to PATH (mode 0600); never overwrites a file."""
+    from shared.storage.keyring import master_key_id
+
+    if path.exists():
+        typer.echo(f"{path} exists: a key is never overwritten.", err=True)
+        raise typer.Exit(2)
+    ensure_master_key(path)
+    key = base64.b64decode(path.read_text().strip())
+    # The id, not the key: it is what the keyring records and what its errors name.
+    typer.echo(f"Wrote a new master key to {path} (id {master_key_id(key)}).")
+
+
+# --- admin: subject access (UK GDPR Art. 15; see docs/operations.md) -----------------------
+
+
+@cli.command("subject-access")
+def subject_access(
+    journey_id: Annotated[UUID, typer.Argument(help="Her journey id (her person id in cases)")],
+    out: Annotated[Path, typer.Option(help="Directory for the JSON and HTML files")],
+    visits_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8001",
+    cases_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8002",
+    notifications_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8003",
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="WAYMARK_TOKEN", help="An admin bearer token (or $WAYMARK_TOKEN)"),
+    ] = None,
+) -> None:
+    """Export everything the three services hold about one woman: a JSON file and a readable
+    HTML document (both 0600). Each service audits the request."""
+    from shared.admin import subject_access_document as document
+
+    if not token:
+        typer.echo("An admin token is needed: --token or WAYMARK_TOKEN.", err=True)
+        raise typer.Exit(2)
+    urls = {"visits": visits_url, "cases": cases_url, "notifications": notifications_url}
+    try:
+        parts = document.fetch(str(journey_id), urls, token, document.open_client)
+    except document.ExportRefused as refused:
+        typer.echo(f"Subject access export refused, nothing written: {refused}.", err=True)
+        raise typer.Exit(1) from None
+    json_path, html_path = document.write(out, str(journey_id), parts)
+    typer.echo(f"Wrote {json_path} and {html_path} (readable by you only).")
 
 
 def main() -> None:

@@ -10,9 +10,20 @@ import structlog
 from shared.settings import Settings
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was set up: a CLI
+    command run inside a test runner must not leave the loggers holding its closed stream."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.log_level.upper(), logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=level, stream=_CurrentStderr(), format="%(message)s")
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if settings.log_json
@@ -26,7 +37,7 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     # The NATS client logs reconnect tracebacks at ERROR; our callbacks already report them.

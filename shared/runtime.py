@@ -19,6 +19,7 @@ from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.messaging.relay import Relay, Translator
 from shared.reference import ReferenceData, load_reference_data
+from shared.security.audit import AuditLog
 from shared.settings import Settings
 from shared.storage.backend import ensure_postgres_schema, event_store_env, open_sql_store
 from shared.storage.eventstore import WaymarkApplication
@@ -41,6 +42,12 @@ class Stores:
     keyring: Keyring
     positions: LogPositions
     reference: ReferenceData
+    audit: AuditLog
+
+    def close(self) -> None:
+        self.views.close()
+        self.keyring.close()
+        self.audit.close()
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,11 @@ def open_stores(settings: Settings) -> Stores:
         settings=settings,
         event_store_env=event_store_env(settings),
         views=views,
-        keyring=Keyring(keys, settings.master_key_bytes()),
+        keyring=Keyring(keys, settings.master_key_bytes(), settings.previous_master_key_bytes()),
         positions=LogPositions(views),
         reference=load_reference_data(settings.reference_data_file),
+        # Its own store: an append per request must not queue behind projection writes.
+        audit=AuditLog(open_sql_store(settings, "audit")),
     )
 
 
@@ -137,8 +146,7 @@ class Runtime:
                 log.error("service.task_did_not_stop", task=task.get_name())
         await self.connection.close()
         self.app.close()
-        self.stores.views.close()
-        self.stores.keyring.close()
+        self.stores.close()
         log.info("service.stopped", service=self.settings.service.value)
 
     async def _every(self, job: PeriodicTask) -> None:

@@ -29,7 +29,10 @@ DEFAULT_NATS_PORT = 4322
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WAYMARK_", extra="ignore")
+    # hide_input_in_errors: a validation error must never echo a key or password it was given.
+    model_config = SettingsConfigDict(
+        env_prefix="WAYMARK_", extra="ignore", hide_input_in_errors=True
+    )
 
     service: ServiceName
     host: str = "127.0.0.1"
@@ -54,6 +57,38 @@ class Settings(BaseSettings):
         default=None, description="base64 of 32 bytes: wraps every per-person data key"
     )
     master_key_file: Path | None = None
+    # Rotation: keys that only unwrap data keys not yet re-wrapped by `waymark rotate-master-key`.
+    previous_master_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="comma-separated base64 keys that only unwrap"
+    )
+    previous_master_key_files: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+
+    @field_validator("previous_master_keys", "previous_master_key_files", mode="before")
+    @classmethod
+    def _split_previous_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("previous_master_keys")
+    @classmethod
+    def _check_previous_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        # Refused at start-up, not at the first read of someone's file.
+        for secret in value:
+            _decode_master_key(secret.get_secret_value(), "WAYMARK_PREVIOUS_MASTER_KEYS")
+        return value
+
+    def previous_master_key_bytes(self) -> list[bytes]:
+        """The keys that only unwrap (from both settings), each a real 256-bit key."""
+        keys = [
+            _decode_master_key(secret.get_secret_value(), "WAYMARK_PREVIOUS_MASTER_KEYS")
+            for secret in self.previous_master_keys
+        ]
+        keys += [
+            _decode_master_key(path.read_text().strip(), "WAYMARK_PREVIOUS_MASTER_KEY_FILES")
+            for path in self.previous_master_key_files
+        ]
+        return keys
 
     reference_data_file: Path | None = Field(
         default=None, description="JSON reference data (codes); the packaged default if unset"
@@ -85,6 +120,21 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
 
+    # Bearer tokens: production verifies RS256 against the identity provider's JWKS; the
+    # embedded default signs HS256 development tokens with a local key (`waymark dev-token`).
+    auth_jwks_url: str | None = Field(default=None, description="https://…/jwks.json (RS256)")
+    auth_jwks_file: Path | None = Field(default=None, description="a JWKS JSON file (RS256)")
+    auth_dev_key: SecretStr | None = Field(
+        default=None,
+        description="HS256 development signing secret (32+ bytes); never in production",
+    )
+    auth_dev_key_file: Path | None = None
+    auth_audience: str = "waymark"
+    auth_issuer: str | None = None
+    auth_roles_claim: str = Field(default="roles", pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")
+    auth_leeway_s: float = Field(default=30.0, ge=0, le=300)
+    break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
+
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     log_level: str = "INFO"
     log_json: bool = True
@@ -113,6 +163,18 @@ class Settings(BaseSettings):
     def uses_postgres(self) -> bool:
         return self.database_url is not None
 
+    def auth_dev_key_bytes(self) -> bytes | None:
+        """The HS256 development secret, or None when tokens are verified against a JWKS."""
+        if self.auth_dev_key is not None:
+            secret = self.auth_dev_key.get_secret_value()
+        elif self.auth_dev_key_file is not None:
+            secret = self.auth_dev_key_file.read_text().strip()
+        else:
+            return None
+        if len(secret.encode()) < 32:
+            raise ValueError("the development signing key must be at least 32 bytes")
+        return secret.encode()
+
     def master_key_bytes(self) -> bytes:
         """The key-encryption key; refuses to start without a real 256-bit key."""
         if self.master_key is not None:
@@ -128,3 +190,14 @@ class Settings(BaseSettings):
         if len(key) != 32:
             raise ValueError("the master key must be 32 bytes (256 bits)")
         return key
+
+
+def _decode_master_key(encoded: str, setting: str) -> bytes:
+    # The message names the setting, never the value.
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"{setting}: a master key must be base64") from error
+    if len(key) != 32:
+        raise ValueError(f"{setting}: a master key must be 32 bytes (256 bits)")
+    return key

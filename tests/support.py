@@ -11,9 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from shared.security.roles import Role
+from shared.security.tokens import issue_dev_token
 from shared.settings import ServiceName, Settings
 
 POSTGRES_DSN_VARIABLE = "WAYMARK_TEST_POSTGRES_DSN"
+# One development signing key for every test service, so a token works on all three.
+TEST_AUTH_KEY = "test-only-signing-key-" + secrets.token_hex(16)
 T = TypeVar("T")
 
 
@@ -44,12 +48,27 @@ def make_settings(
         "retry_base_delay_s": 0.2,
         "retry_max_delay_s": 1.0,
         "log_json": False,
+        "auth_dev_key": TEST_AUTH_KEY,
     }
     if database_url is not None:
         values["database_url"] = database_url
         values["postgres_schema"] = f"{schema_prefix or 'test'}_{service.value}"
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def bearer(
+    role: Role | str | None = None,
+    *,
+    subject: str = "user-1",
+    team: str | None = None,
+    roles: tuple[Role, ...] = (),
+) -> dict[str, str]:
+    """An ``Authorization`` header for a development token signed with the tests' key."""
+    chosen = (*roles, *([Role(role)] if role else []))
+    settings = Settings(service=ServiceName.VISITS, auth_dev_key=TEST_AUTH_KEY)
+    token = issue_dev_token(settings, chosen, subject=subject, team=team)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def unique_schema_prefix() -> str:

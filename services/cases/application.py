@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError
@@ -22,11 +22,17 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Tracking, 
 from eventsourcing.utils import EnvType
 
 from services.cases.domain import Journey
-from services.cases.errors import JourneyAlreadyExists, JourneyError, JourneyMerged
+from services.cases.errors import (
+    JourneyAlreadyExists,
+    JourneyErased,
+    JourneyError,
+    JourneyMerged,
+)
 from services.cases.values import (
     ConsentScope,
     DecisionSource,
     DeclineReason,
+    ErasureReason,
     GoalDropReason,
     IndicatorSource,
     NrmOutcome,
@@ -37,6 +43,7 @@ from services.cases.values import (
 from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
+from shared.storage.shredding import drop_snapshots
 
 log = structlog.get_logger(__name__)
 
@@ -246,12 +253,26 @@ class CasesApplication(WaymarkApplication):
         caseworker_id: str,
         occurred_at: datetime,
         actor: str,
+        team_id: str | None = None,
         expected_version: int | None = None,
     ) -> Journey:
         return self._change(
             journey_id,
             expected_version,
-            lambda j: j.assign_caseworker(caseworker_id, occurred_at, actor),
+            lambda j: j.assign_caseworker(caseworker_id, occurred_at, actor, team_id),
+        )
+
+    def break_glass(
+        self, journey_id: UUID, *, caseworker_id: str, reason: str, minutes: int, now: datetime
+    ) -> Journey:
+        """Open a journey that is not hers for ``minutes``: recorded, published (the lead is
+        told), and named in the audit entry of every request it lets through."""
+        return self._change(
+            journey_id,
+            None,
+            lambda j: j.grant_break_glass(
+                uuid4(), caseworker_id, reason, now + timedelta(minutes=minutes), now
+            ),
         )
 
     # === assessment and support ===========================================================
@@ -780,6 +801,49 @@ class CasesApplication(WaymarkApplication):
             journey_id, expected_version, lambda j: j.reopen(reason, occurred_at, actor)
         )
 
+    # === erasure (crypto-shredding) =======================================================
+
+    def request_erasure(
+        self,
+        journey_id: UUID,
+        *,
+        reason: ErasureReason,
+        occurred_at: datetime,
+        actor: str,
+        request_id: UUID | None = None,
+    ) -> Journey:
+        """Ask for her personal data to be erased; an admin other than the asker approves."""
+        return self._change(
+            journey_id,
+            None,
+            lambda j: j.request_erasure(request_id or uuid4(), reason, occurred_at, actor),
+        )
+
+    def approve_erasure(self, journey_id: UUID, *, occurred_at: datetime, actor: str) -> Journey:
+        """Record ``PersonErased``, then destroy every key that sealed her data here and drop
+        her snapshots. Safe to retry: on an erased journey only the shredding runs again (it
+        is idempotent), which also finishes an approval interrupted after its save."""
+        journey = self.get_journey(journey_id)
+        journey.approve_erasure(occurred_at, actor)
+        if journey.pending_events:
+            try:
+                self.save(journey)
+            except IntegrityError:  # a second approval raced this one: shred after it
+                journey = self.get_journey(journey_id)
+                if not journey.erased:
+                    raise
+        subjects = self.erased_subjects(journey)
+        self.keyring.shred(subjects)
+        drop_snapshots(self, subjects)
+        log.info("person_erased", journey_id=str(journey.id), subjects=len(subjects))
+        return journey
+
+    def erased_subjects(self, journey: Journey) -> list[UUID]:
+        """Whose keys seal her data in this store: her journey's, and those of the journeys of
+        contacts found to be her (merged into hers; each sealed under its own id)."""
+        merged = [Journey.create_id(contact_id) for _, contact_id in journey.linked_contacts]
+        return sorted({journey.id, *merged}, key=str)
+
     # === from visits (each once per upstream position) ====================================
 
     def record_contact_from_visit(
@@ -794,6 +858,8 @@ class CasesApplication(WaymarkApplication):
         """Open (or continue) the journey of the woman met on a visit — hers, once her contact
         was linked to her. Returns False when that upstream event was already applied."""
         journey = self._journey_for_contact(contact_id, occurred_at, actor)
+        if journey.erased:  # nothing more is kept about a woman whose data was erased
+            return self.save_once(upstream)
         if (visit_id, contact_id) not in journey.contacts:
             journey.record_contact(contact_id, visit_id, language, occurred_at, actor)
         return self.save_once(upstream, journey)
@@ -810,6 +876,8 @@ class CasesApplication(WaymarkApplication):
         actor: str = UPSTREAM_ACTOR,
     ) -> bool:
         journey = self._journey_for_contact(contact_id, occurred_at, actor)
+        if journey.erased:  # nothing more is kept about a woman whose data was erased
+            return self.save_once(upstream)
         journey.note_indicator(
             observation_id, indicator, IndicatorSource(source), visit_id, occurred_at, actor
         )
@@ -829,6 +897,8 @@ class CasesApplication(WaymarkApplication):
         if contact_id is None:
             return self.save_once(upstream)
         journey = self._journey_for_contact(contact_id, occurred_at, actor)
+        if journey.erased:  # nothing more is kept about a woman whose data was erased
+            return self.save_once(upstream)
         journey.note_concern(concern_id, concern, visit_id, occurred_at, actor)
         return self.save_once(upstream, journey)
 
@@ -844,6 +914,8 @@ class CasesApplication(WaymarkApplication):
         actor: str = UPSTREAM_ACTOR,
     ) -> bool:
         journey = self._journey_for_contact(contact_id, occurred_at, actor)
+        if journey.erased:  # nothing more is kept about a woman whose data was erased
+            return self.save_once(upstream)
         journey.note_follow_up(follow_up_id, kind, due_at, visit_id, occurred_at, actor)
         return self.save_once(upstream, journey)
 
@@ -860,6 +932,8 @@ class CasesApplication(WaymarkApplication):
         and the contact's own journey (opened now if it was not yet) is merged into hers, so
         that what outreach learns under that contact from now on reaches her journey."""
         person = self._follow_merges(self.get_journey(person_id))
+        if person.erased:
+            return self.save_once(upstream)
         person.link_contact(contact_id, visit_id, occurred_at, actor)
         contact_journey = self._find(Journey.create_id(contact_id))
         if contact_journey is None:
@@ -874,6 +948,8 @@ class CasesApplication(WaymarkApplication):
 
     def _change(self, journey_id: UUID, expected_version: int | None, command: Command) -> Journey:
         journey = self.get_journey(journey_id)
+        if journey.erased:  # reading only, whatever the command's own guards say
+            raise JourneyErased(f"journey {journey_id} was erased")
         current = journey.version
         stale = expected_version is not None and expected_version != current
         try:

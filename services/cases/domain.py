@@ -34,6 +34,7 @@ from services.cases.errors import (
     AppointmentConflict,
     AppointmentNotFound,
     AppointmentNotScheduled,
+    BreakGlassReasonRequired,
     CannotMergeIntoItself,
     ConsentAlreadyWithdrawn,
     ConsentConflict,
@@ -42,16 +43,20 @@ from services.cases.errors import (
     ConsentRequired,
     ContactAlreadyLost,
     DatesOutOfOrder,
+    ErasureAlreadyRequested,
+    ErasureNeedsSecondPerson,
     GoalAlreadyAchieved,
     GoalAlreadyDropped,
     GoalConflict,
     GoalNotFound,
     InvalidReferralTransition,
     JourneyClosed,
+    JourneyErased,
     JourneyError,
     JourneyMerged,
     JourneyNotClosed,
     MeetingConflict,
+    NoErasureRequested,
     NoPositiveReasonableGrounds,
     NotAFirstResponder,
     NotExited,
@@ -81,11 +86,14 @@ from services.cases.values import (
     AppointmentStatus,
     Attention,
     AttentionKind,
+    BreakGlassGrant,
     Concern,
     Consent,
     ConsentScope,
     DecisionSource,
     DeclineReason,
+    ErasureReason,
+    ErasureRequest,
     FollowUp,
     Goal,
     GoalDropReason,
@@ -112,6 +120,7 @@ __all__ = ["ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
 _JOURNEY_NAMESPACE = UUID("5d6c3c7e-6f0b-4c59-9a8e-0f4f7f1d9a11")
 
 #: Reference-data codes with a rule attached: either means she may be a child.
+MIN_BREAK_GLASS_REASON = 10  # characters: a real sentence, not "x"
 POSSIBLE_MINOR_CONCERN = "possible_minor"
 POSSIBLE_MINOR_INDICATOR = "possible_under_18"
 
@@ -132,6 +141,14 @@ _REFERRAL_STEPS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
 class Journey(Aggregate):
     #: Snapshots hold the whole state sealed with her key: never personal data in plaintext.
     Snapshot = SealedSnapshot
+
+    # Class-level defaults for state added after snapshots were first taken: an older
+    # snapshot lacks them, and reads these instead.
+    team_id: str | None = None
+    break_glass: tuple[BreakGlassGrant, ...] = ()
+    erasure_request: ErasureRequest | None = None
+    erased_at: datetime | None = None
+    erased_by: str | None = None
 
     @staticmethod
     def create_id(contact_id: UUID) -> UUID:
@@ -209,10 +226,25 @@ class Journey(Aggregate):
         actor: str
 
     class CaseworkerAssigned(Aggregate.Event):
-        """A caseworker was assigned (or reassigned)."""
+        """A caseworker was assigned (or reassigned), with her team when she works in one."""
 
         caseworker_id: str
         previous_caseworker_id: str | None
+        occurred_at: datetime
+        actor: str
+        team_id: str | None = None  # added later: events stored before it read as None
+
+    class BreakGlassAccessGranted(Aggregate.Event):
+        """A caseworker opened a journey that is not hers, giving a reason, for a limited time.
+
+        The reason is free text (it may name her), so it is sealed with her key."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+
+        grant_id: UUID
+        caseworker_id: str
+        reason: str
+        expires_at: datetime
         occurred_at: datetime
         actor: str
 
@@ -536,6 +568,27 @@ class Journey(Aggregate):
         occurred_at: datetime
         actor: str
 
+    # --- erasure (crypto-shredding): ids and codes only, never her data ---------------------
+
+    class ErasureRequested(Aggregate.Event):
+        """Someone asked for her personal data to be erased (a reason code, no free text)."""
+
+        request_id: UUID
+        reason: str
+        requested_by: str
+        occurred_at: datetime
+        actor: str
+
+    class PersonErased(Aggregate.Event):
+        """A second person approved the erasure: her keys are destroyed, so every personal field
+        sealed under them reads as ``<erased>``; the contacts named are erased by visits."""
+
+        request_id: UUID
+        approved_by: str
+        contact_ids: list[UUID]
+        occurred_at: datetime
+        actor: str
+
     # === state ============================================================================
 
     @event(Opened)
@@ -629,8 +682,13 @@ class Journey(Aggregate):
     # === guards shared by commands ========================================================
 
     def _require_not_merged(self) -> None:
+        self._require_not_erased()
         if self.status is JourneyStatus.MERGED:
             raise JourneyMerged(f"journey {self.id} was merged into {self.merged_into}")
+
+    def _require_not_erased(self) -> None:
+        if self.erased_at is not None:
+            raise JourneyErased(f"journey {self.id} was erased")
 
     def _require_writable(self) -> None:
         self._require_not_merged()
@@ -832,10 +890,14 @@ class Journey(Aggregate):
 
     # === caseworker =======================================================================
 
-    def assign_caseworker(self, caseworker_id: str, occurred_at: datetime, actor: str) -> None:
+    def assign_caseworker(
+        self, caseworker_id: str, occurred_at: datetime, actor: str, team_id: str | None = None
+    ) -> None:
         self._require_writable()
-        if caseworker_id != self.caseworker_id:
-            self._caseworker_assigned(caseworker_id, self.caseworker_id, occurred_at, actor)
+        if (caseworker_id, team_id) != (self.caseworker_id, self.team_id):
+            self._caseworker_assigned(
+                caseworker_id, self.caseworker_id, occurred_at, actor, team_id
+            )
 
     @event(CaseworkerAssigned)
     def _caseworker_assigned(
@@ -844,8 +906,56 @@ class Journey(Aggregate):
         previous_caseworker_id: str | None,
         occurred_at: datetime,
         actor: str,
+        team_id: str | None = None,
     ) -> None:
         self.caseworker_id = caseworker_id
+        self.team_id = team_id
+
+    # === who may open it ==================================================================
+
+    def is_visible_to(self, caseworker_id: str, team_id: str | None) -> bool:
+        """Hers: assigned to her or her team, or registered by her and not yet assigned."""
+        if self.caseworker_id is None:
+            return self.opened_by == caseworker_id
+        return self.caseworker_id == caseworker_id or (
+            team_id is not None and self.team_id == team_id
+        )
+
+    def break_glass_grant(self, caseworker_id: str, at: datetime) -> BreakGlassGrant | None:
+        """Her live break-glass grant on this journey, if she has one."""
+        live = [
+            g for g in self.break_glass if g.caseworker_id == caseworker_id and at < g.expires_at
+        ]
+        return live[-1] if live else None
+
+    def grant_break_glass(
+        self, grant_id: UUID, caseworker_id: str, reason: str, expires_at: datetime, now: datetime
+    ) -> None:
+        self._require_not_merged()
+        if len(reason.strip()) < MIN_BREAK_GLASS_REASON:
+            raise BreakGlassReasonRequired(
+                f"a break-glass reason needs at least {MIN_BREAK_GLASS_REASON} characters"
+            )
+        if expires_at <= now:
+            raise DatesOutOfOrder("a break-glass grant must end after it starts")
+        self._break_glass_access_granted(
+            grant_id, caseworker_id, reason.strip(), expires_at, now, caseworker_id
+        )
+
+    @event(BreakGlassAccessGranted)
+    def _break_glass_access_granted(
+        self,
+        grant_id: UUID,
+        caseworker_id: str,
+        reason: str,
+        expires_at: datetime,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.break_glass = (
+            *self.break_glass,
+            BreakGlassGrant(grant_id, caseworker_id, expires_at, occurred_at),
+        )
 
     # === assessment =======================================================================
 
@@ -1625,6 +1735,88 @@ class Journey(Aggregate):
     def _merged_into(self, person_id: UUID, occurred_at: datetime, actor: str) -> None:
         self.status = JourneyStatus.MERGED
         self.merged_into = person_id
+
+    # === data rights: subject access (UK GDPR Art. 15) ====================================
+    # A separate block so that other data-rights events (erasure) can be added beside it.
+
+    #: Class-level default: journeys folded from older snapshots have had no export.
+    subject_access_fulfilled_at: datetime | None = None
+
+    class SubjectAccessFulfilled(Aggregate.Event):
+        """An export of everything held about her was made (ids only: the export is not here)."""
+
+        request_id: UUID
+        occurred_at: datetime
+        actor: str
+
+    def record_subject_access(self, request_id: UUID, occurred_at: datetime, actor: str) -> None:
+        """Recorded whatever her journey's status: it is a fact about her data, not casework."""
+        self._subject_access_fulfilled(request_id, occurred_at, actor)
+
+    @event(SubjectAccessFulfilled)
+    def _subject_access_fulfilled(
+        self, request_id: UUID, occurred_at: datetime, actor: str
+    ) -> None:
+        self.subject_access_fulfilled_at = occurred_at
+
+    # === erasure ==========================================================================
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def all_contact_ids(self) -> list[UUID]:
+        """Every contact outreach knew her by: the one that opened the journey, those recorded
+        on it and those linked to her (sorted, so the answer is the same on every fold)."""
+        found = {contact_id for _, contact_id in self.contacts + self.linked_contacts}
+        if self.contact_id is not None:
+            found.add(self.contact_id)
+        return sorted(found, key=str)
+
+    def request_erasure(
+        self, request_id: UUID, reason: ErasureReason, occurred_at: datetime, actor: str
+    ) -> None:
+        """One pending request at a time; the same person asking again changes nothing."""
+        self._require_not_merged()
+        pending = self.erasure_request
+        if pending is not None:
+            if pending.requested_by == actor:
+                return
+            raise ErasureAlreadyRequested(f"journey {self.id} has a pending erasure request")
+        self._erasure_requested(request_id, reason.value, actor, occurred_at, actor)
+
+    @event(ErasureRequested)
+    def _erasure_requested(
+        self, request_id: UUID, reason: str, requested_by: str, occurred_at: datetime, actor: str
+    ) -> None:
+        self.erasure_request = ErasureRequest(
+            request_id, ErasureReason(reason), requested_by, occurred_at
+        )
+
+    def approve_erasure(self, occurred_at: datetime, actor: str) -> None:
+        """Four eyes: the approver is not the requester. Approving an erased journey again
+        changes nothing (a retry after a lost response)."""
+        if self.erased:
+            return
+        pending = self.erasure_request
+        if pending is None:
+            raise NoErasureRequested(f"journey {self.id} has no pending erasure request")
+        if pending.requested_by == actor:
+            raise ErasureNeedsSecondPerson(f"request {pending.request_id}")
+        self._person_erased(pending.request_id, actor, self.all_contact_ids, occurred_at, actor)
+
+    @event(PersonErased)
+    def _person_erased(
+        self,
+        request_id: UUID,
+        approved_by: str,
+        contact_ids: list[UUID],
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self.erased_at = occurred_at
+        self.erased_by = approved_by
 
 
 def _unique(codes: Sequence[str]) -> list[str]:

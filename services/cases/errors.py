@@ -239,3 +239,29 @@ class AlreadyReturnedHome(JourneyError):
 
 class ContactAlreadyLost(JourneyError):
     """Contact is already recorded as lost."""
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+class BreakGlassReasonRequired(JourneyInputError):
+    """Break-glass access needs a written reason."""
+
+
+# --- erasure (crypto-shredding) -------------------------------------------------------------
+
+
+class JourneyErased(JourneyError):
+    """Her personal data was erased: the journey can be read but not changed."""
+
+
+class ErasureAlreadyRequested(JourneyError):
+    """Someone else has already asked for this erasure; an admin must decide on that request."""
+
+
+class NoErasureRequested(JourneyError):
+    """There is no pending erasure request to approve."""
+
+
+class ErasureNeedsSecondPerson(JourneyError):
+    """An erasure must be approved by someone other than the person who asked for it."""

@@ -20,6 +20,7 @@ from services.cases.errors import JourneyError
 from services.cases.values import JourneyStatus, NrmOutcome
 from shared.contracts import (
     AppointmentScheduledV1,
+    BreakGlassAccessGrantedV1,
     CaseworkerAssignedV1,
     ContactLinkedToPersonV1,
     ContactMadeV1,
@@ -29,6 +30,7 @@ from shared.contracts import (
     JourneyOpenedV1,
     JourneyStatusChangedV1,
     NrmMilestoneV1,
+    PersonErasedV1,
     PersonIndicatorObservedV1,
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
@@ -72,11 +74,13 @@ PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
     Journey.Opened: JourneyOpenedV1,
     Journey.OpenedAtRegistration: JourneyOpenedV1,
     Journey.CaseworkerAssigned: CaseworkerAssignedV1,
+    Journey.BreakGlassAccessGranted: BreakGlassAccessGrantedV1,
     Journey.FollowUpNoted: FollowUpScheduledV1,
     **dict.fromkeys(_REFERRAL_STEPS, ReferralStatusChangedV1),
     **dict.fromkeys(_APPOINTMENT_STEPS, AppointmentScheduledV1),
     **dict.fromkeys(_NRM_STEPS, NrmMilestoneV1),
     **dict.fromkeys(_STATUS_STEPS, JourneyStatusChangedV1),
+    Journey.PersonErased: PersonErasedV1,
 }
 
 
@@ -105,12 +109,28 @@ def translator(app: CasesApplication) -> Translator:
                 occurred_at=event.occurred_at,
                 recorded_at=event.timestamp,
             )
+        if isinstance(event, Journey.BreakGlassAccessGranted):
+            return BreakGlassAccessGrantedV1(
+                journey_id=event.originator_id,
+                grant_id=event.grant_id,
+                caseworker_id=event.caseworker_id,
+                expires_at=event.expires_at,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
         if isinstance(event, Journey.FollowUpNoted):
             return FollowUpScheduledV1(
                 follow_up_id=event.follow_up_id,
                 journey_id=event.originator_id,
                 kind=event.kind,
                 due_at=event.due_at,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
+        if isinstance(event, Journey.PersonErased):
+            return PersonErasedV1(
+                journey_id=event.originator_id,
+                contact_ids=event.contact_ids,
                 occurred_at=event.occurred_at,
                 recorded_at=event.timestamp,
             )

@@ -6,13 +6,19 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
+from services.cases.api.access import ACCESS_RULES
+from services.cases.api.break_glass_routes import router as break_glass_router
+from services.cases.api.erasure_routes import admin_router as erasure_admin_router
+from services.cases.api.erasure_routes import journey_router as erasure_journey_router
 from services.cases.api.errors import DOMAIN_ERRORS
 from services.cases.api.routes import router
+from services.cases.api.subject_access_routes import router as subject_access_router
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound, outbound
 from services.cases.projections import (
     Caseload,
     DueItems,
+    ErasureRequests,
     JourneyTimeline,
     ReferralsBoard,
     Statistics,
@@ -33,7 +39,14 @@ def assemble(stores: Stores) -> ServiceParts:
     )
     views = [
         view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
-        for view in (Caseload, JourneyTimeline, ReferralsBoard, DueItems, Statistics)
+        for view in (
+            Caseload,
+            JourneyTimeline,
+            ReferralsBoard,
+            DueItems,
+            Statistics,
+            ErasureRequests,
+        )
     ]
     by_name = {view.name: view for view in views}
     board = by_name["referrals_board"]
@@ -64,6 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Waymark cases",
         description="Support journeys: one per woman, from first contact onwards.",
         assemble=assemble,
-        routers=[router],
+        routers=[
+            router,
+            break_glass_router,
+            subject_access_router,
+            erasure_journey_router,
+            erasure_admin_router,
+        ],
         domain_errors=DOMAIN_ERRORS,
+        access_rules=ACCESS_RULES,
     )

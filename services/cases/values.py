@@ -264,3 +264,32 @@ class FollowUp:
 class Attention:
     kind: AttentionKind
     referral_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class BreakGlassGrant:
+    """A caseworker's time-limited access to a journey not assigned to her (reason sealed in
+    the event, not kept here)."""
+
+    grant_id: UUID
+    caseworker_id: str
+    expires_at: datetime
+    granted_at: datetime
+
+
+class ErasureReason(StrEnum):
+    """Why her personal data is to be erased: a code, never free text (it stays in the log)."""
+
+    SUBJECT_REQUEST = "subject_request"  # she asked (UK GDPR art. 17)
+    RETENTION_EXPIRED = "retention_expired"  # the retention period ran out
+    RECORDED_IN_ERROR = "recorded_in_error"  # she was never a client: a record made by mistake
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """A pending request to erase her personal data; a second person (an admin) approves it."""
+
+    request_id: UUID
+    reason: ErasureReason
+    requested_by: str
+    requested_at: datetime

@@ -13,6 +13,8 @@ def verify_caseload(app: CasesApplication, caseload: Caseload) -> list[Differenc
     expected = {}
     for journey_id, version in versions_at(app, position, caseload.event_classes).items():
         journey: Journey = fold(app, journey_id, version)
+        if journey.erased:  # the caseload forgets an erased woman: no row is expected
+            continue
         expected[str(journey_id)] = {
             "status": journey.status.value,
             "version": journey.version,

@@ -118,6 +118,17 @@ class NotificationsApplication(WaymarkApplication):
             )
         return self.save_once(upstream, watch, notification)
 
+    def note_break_glass(
+        self, journey_id: UUID, grant_id: UUID, at: datetime, upstream: Tracking
+    ) -> bool:
+        """The on-call safeguarding lead, at once: someone opened a journey not hers."""
+        if not self.policy.enabled(Rule.BREAK_GLASS_USED):
+            return self.save_once(upstream)
+        lead = self.policy.on_call(at).lead
+        link = f"/journeys/{journey_id}"
+        notification = self._new(Rule.BREAK_GLASS_USED, str(grant_id), lead, link)
+        return self.save_once(upstream, notification)
+
     def note_referral_status(
         self, journey_id: UUID, status: str, source_event_id: str, upstream: Tracking
     ) -> bool:
@@ -132,6 +143,18 @@ class NotificationsApplication(WaymarkApplication):
         watch = self._watch(journey_id)
         watch.change_status("open" if status == "reopened" else status)
         return self.save_once(upstream, watch)
+
+    def erase_journey(self, journey_id: UUID, at: datetime, upstream: Tracking) -> bool:
+        """Her personal data was erased in cases. The watch is marked erased, so any reminder
+        still pending for the journey is cancelled when it comes due and sends nothing; those
+        whose ids follow from the journey alone (NRM dates) are cancelled now. The inbox drops
+        every notification that links to the journey (``Inbox``)."""
+        watch = self._watch(journey_id)
+        watch.erase()
+        changed: list[Aggregate | None] = [watch]
+        for rule in (Rule.REASONABLE_GROUNDS_OVERDUE, Rule.RECOVERY_PERIOD_ENDING):
+            changed += self._disarm(rule, str(journey_id), "person_erased", at, True)
+        return self.save_once(upstream, *changed)
 
     # === from cases: reminders (durable timers) ===========================================
 

@@ -79,6 +79,7 @@ class Rules(_Strict):
     urgent_concern: UrgentConcernRule = UrgentConcernRule()
     journey_opened: RuleSwitch = RuleSwitch()
     caseworker_assigned: RuleSwitch = RuleSwitch()
+    break_glass_used: RuleSwitch = RuleSwitch()
     referral_declined: RuleSwitch = RuleSwitch()
     referral_expired: RuleSwitch = RuleSwitch()
     appointment_due: ReminderRule = ReminderRule()
@@ -128,7 +129,7 @@ class Roles(_Strict):
     #: Who hears about a journey that has no caseworker yet (and every newly opened journey).
     intake: Address = "role:caseworker"
     #: Who hears about an urgent concern when the rota names nobody for that day.
-    safeguarding: Address = "role:safeguarding"
+    safeguarding: Address = "role:safeguarding_lead"
 
 
 class Recipient(_Strict):

@@ -25,6 +25,7 @@ class Rule(StrEnum):
     URGENT_CONCERN_ESCALATED = "urgent_concern_escalated"
     JOURNEY_OPENED = "journey_opened"
     CASEWORKER_ASSIGNED = "caseworker_assigned"
+    BREAK_GLASS_USED = "break_glass_used"
     REFERRAL_DECLINED = "referral_declined"
     REFERRAL_EXPIRED = "referral_expired"
     APPOINTMENT_DUE = "appointment_due"

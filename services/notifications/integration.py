@@ -13,11 +13,13 @@ from eventsourcing.persistence import Tracking
 from services.notifications.application import NotificationsApplication
 from shared.contracts import (
     AppointmentScheduledV1,
+    BreakGlassAccessGrantedV1,
     CaseworkerAssignedV1,
     FollowUpScheduledV1,
     JourneyOpenedV1,
     JourneyStatusChangedV1,
     NrmMilestoneV1,
+    PersonErasedV1,
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
 )
@@ -54,6 +56,9 @@ def from_cases(app: NotificationsApplication) -> Subscription:
             message.journey_id, message.caseworker_id, _source(upstream), upstream
         )
 
+    def on_break_glass(message: BreakGlassAccessGrantedV1, upstream: Tracking) -> None:
+        app.note_break_glass(message.journey_id, message.grant_id, message.recorded_at, upstream)
+
     def on_referral_status(message: ReferralStatusChangedV1, upstream: Tracking) -> None:
         app.note_referral_status(message.journey_id, message.status, _source(upstream), upstream)
 
@@ -83,16 +88,21 @@ def from_cases(app: NotificationsApplication) -> Subscription:
     def on_journey_status(message: JourneyStatusChangedV1, upstream: Tracking) -> None:
         app.note_journey_status(message.journey_id, message.status, upstream)
 
+    def on_person_erased(message: PersonErasedV1, upstream: Tracking) -> None:
+        app.erase_journey(message.journey_id, message.recorded_at, upstream)
+
     return Subscription(
         durable="notifications-from-cases",
         stream=CASES_STREAM,
         handlers={
             JourneyOpenedV1: on_journey_opened,
             CaseworkerAssignedV1: on_caseworker_assigned,
+            BreakGlassAccessGrantedV1: on_break_glass,
             ReferralStatusChangedV1: on_referral_status,
             AppointmentScheduledV1: on_appointment,
             FollowUpScheduledV1: on_follow_up,
             NrmMilestoneV1: on_nrm_milestone,
             JourneyStatusChangedV1: on_journey_status,
+            PersonErasedV1: on_person_erased,
         },
     )

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import structlog
 from fastapi import FastAPI
 
+from services.notifications.api.access import ACCESS_RULES
 from services.notifications.api.errors import DOMAIN_ERRORS
 from services.notifications.api.routes import router
+from services.notifications.api.subject_access_routes import router as subject_access_router
 from services.notifications.application import NotificationsApplication
 from services.notifications.channels import Senders
 from services.notifications.config import load_config
@@ -17,6 +19,7 @@ from services.notifications.domain import RetryPolicy
 from services.notifications.integration import inbound
 from services.notifications.policy import Policy
 from services.notifications.projections import DispatchQueue, Inbox
+from services.notifications.subject_items import JourneyItems
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
@@ -59,16 +62,24 @@ def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
         clock,
         timeout_s=settings.notifications_delivery_timeout_s,
     )
+    journey_items = JourneyItems(
+        app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s
+    )
     return ServiceParts(
         application=app,
-        projections=views,
+        projections=[*views, journey_items],
         subscriptions=inbound(app),
         periodic=[
             PeriodicTask(
                 "dispatcher", settings.notifications_dispatch_interval_s, dispatcher.run_once
             )
         ],
-        extras={"inbox": inbox, "dispatch_queue": queue, "dispatcher": dispatcher},
+        extras={
+            "inbox": inbox,
+            "dispatch_queue": queue,
+            "dispatcher": dispatcher,
+            "journey_items": journey_items,
+        },
     )
 
 
@@ -82,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "reminders and escalation."
         ),
         assemble=assemble,
-        routers=[router],
+        routers=[router, subject_access_router],
         domain_errors=DOMAIN_ERRORS,
+        access_rules=ACCESS_RULES,
     )

@@ -20,6 +20,7 @@ TITLES: dict[Rule, str] = {
     Rule.URGENT_CONCERN_ESCALATED: "An urgent concern has not been acknowledged yet",
     Rule.JOURNEY_OPENED: "A new support journey was opened",
     Rule.CASEWORKER_ASSIGNED: "A support journey was assigned to you",
+    Rule.BREAK_GLASS_USED: "A caseworker used break-glass access to a journey",
     Rule.REFERRAL_DECLINED: "A referral was declined",
     Rule.REFERRAL_EXPIRED: "A referral expired without a response",
     Rule.APPOINTMENT_DUE: "An appointment is coming up",

@@ -12,7 +12,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
-from services.notifications.reminders import Reminder
+from services.notifications.reminders import JourneyWatch, Reminder
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
 
@@ -37,6 +37,7 @@ class Inbox(Projection):
         Notification.Read,
         Notification.Acknowledged,
         Notification.Cancelled,
+        JourneyWatch.Erased,
     )
 
     def create_statements(self) -> list[str]:
@@ -67,6 +68,12 @@ class Inbox(Projection):
                     InboxState.UNREAD.value,
                     to_sql_time(event.timestamp),
                 ),
+            )
+            return
+        if isinstance(event, JourneyWatch.Erased):
+            # Her erasure: the inbox forgets every notification about her journey.
+            cursor.execute(
+                f"DELETE FROM {table} WHERE link = %s", (f"/journeys/{event.journey_id}",)
             )
             return
         unless: tuple[InboxState, ...]

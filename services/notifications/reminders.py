@@ -165,6 +165,12 @@ class JourneyWatch(Aggregate):
 
         status: str
 
+    class Erased(Aggregate.Event):
+        """Her personal data was erased in cases: nothing more is sent about the journey, and
+        the inbox forgets every notification that links to it."""
+
+        journey_id: UUID
+
     @event(Started)
     def __init__(self, journey_id: UUID) -> None:
         self.journey_id = journey_id
@@ -173,7 +179,15 @@ class JourneyWatch(Aggregate):
 
     @property
     def is_closed(self) -> bool:
-        return self.status in ("closed", "merged")
+        return self.status in ("closed", "merged", "erased")
+
+    def erase(self) -> None:
+        if self.status != "erased":
+            self._erased(self.journey_id)
+
+    @event(Erased)
+    def _erased(self, journey_id: UUID) -> None:
+        self.status = "erased"
 
     def assign(self, caseworker_id: str) -> None:
         if caseworker_id != self.caseworker_id:
@@ -184,7 +198,8 @@ class JourneyWatch(Aggregate):
         self.caseworker_id = caseworker_id
 
     def change_status(self, status: str) -> None:
-        if status != self.status:
+        # Erasure is final: a late status message from before it must not reopen the watch.
+        if status != self.status and self.status != "erased":
             self._status_changed(status)
 
     @event(StatusChanged)

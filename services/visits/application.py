@@ -10,7 +10,7 @@ seen — unless the change it asked for is already there, which RFC 9110 §13.1.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import EnvType
 
 from services.visits.commands import (
@@ -31,6 +31,7 @@ from services.visits.commands import (
     UrgentConcernInput,
 )
 from services.visits.domain import Visit
+from services.visits.erasure import ContactErasure
 from services.visits.errors import VisitError
 from services.visits.premises import Premises, PremisesError
 from shared.errors import FieldError
@@ -369,6 +370,19 @@ class VisitsApplication(WaymarkApplication):
             visit.link_contact_to_person(contact_id, person_id, occurred_at, actor)
 
         return self._step(visit_id, precondition, change)
+
+    # -- erasure (from cases) ------------------------------------------------------------
+
+    def erase_contacts(
+        self, journey_id: UUID, contact_ids: Sequence[UUID], upstream: Tracking
+    ) -> bool:
+        """Destroy her contacts' keys, then record that it was done (once per upstream
+        message). The keys go first and on every delivery: destroying is idempotent, and a
+        crash between the two steps must not leave a key behind an applied position."""
+        self.keyring.shred(list(contact_ids))
+        if self._load(ContactErasure.create_id(journey_id)) is not None:
+            return self.save_once(upstream)
+        return self.save_once(upstream, ContactErasure(journey_id, contact_ids))
 
     # -- histories -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Tracking
 
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
@@ -21,12 +22,14 @@ from shared.contracts import (
     ContactMadeV1,
     ContactMadeV2,
     FollowUpOfferedV1,
+    PersonErasedV1,
     PersonIndicatorObservedV1,
     UrgentConcernRaisedV1,
     VisitCompletedV1,
 )
 from shared.contracts.base import IndicatorSource, Published
-from shared.contracts.streams import VISITS_STREAM
+from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
+from shared.messaging.consumer import Subscription
 from shared.messaging.relay import Translated, Translator
 from shared.runtime import Outbound
 
@@ -122,3 +125,16 @@ def translator(app: VisitsApplication) -> Translator:
         return None
 
     return translate
+
+
+def inbound(app: VisitsApplication) -> Subscription:
+    """From cases: a woman's erasure. Her contacts' keys are destroyed here too."""
+
+    def on_person_erased(message: PersonErasedV1, upstream: Tracking) -> None:
+        app.erase_contacts(message.journey_id, message.contact_ids, upstream)
+
+    return Subscription(
+        durable="visits-from-cases",
+        stream=CASES_STREAM,
+        handlers={PersonErasedV1: on_person_erased},
+    )

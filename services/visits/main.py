@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.visits.api.access import ACCESS_RULES
 from services.visits.api.errors import DOMAIN_ERRORS
 from services.visits.api.premises_routes import router as premises_router
 from services.visits.api.routes import router
+from services.visits.api.subject_access_routes import router as subject_access_router
 from services.visits.application import VisitsApplication
-from services.visits.integration import outbound
+from services.visits.integration import inbound, outbound
 from services.visits.projections import PremisesHistory
+from services.visits.subject_contacts import SubjectContacts
 from services.visits.verify import verify_premises_history
 from shared.http.app import build_api
 from shared.runtime import ServiceParts, Stores
@@ -23,12 +26,17 @@ def assemble(stores: Stores) -> ServiceParts:
     premises_history = PremisesHistory(
         app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
     )
+    subject_contacts = SubjectContacts(
+        app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
+    )
     return ServiceParts(
         application=app,
-        projections=[premises_history],
+        projections=[premises_history, subject_contacts],
         outbound=outbound(app),
+        subscriptions=[inbound(app)],
         extras={
             "premises_history": premises_history,
+            "subject_contacts": subject_contacts,
             "verify": lambda: verify_premises_history(app, premises_history),
         },
     )
@@ -41,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Waymark visits",
         description="Premises, outreach visits to them, and the contacts made on them.",
         assemble=assemble,
-        routers=[router, premises_router],
+        routers=[router, premises_router, subject_access_router],
         domain_errors=DOMAIN_ERRORS,
+        access_rules=ACCESS_RULES,
     )

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.visits.domain import Visit, default_outcome
+from services.visits.erasure import ContactErasure
 from shared.storage.projection import Projection
 from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
 
@@ -66,6 +67,7 @@ class PremisesHistory(Projection):
         Visit.UrgentConcernResolved,
         Visit.PremisesCorrected,
         Visit.Completed,
+        ContactErasure.Recorded,
     )
 
     @property
@@ -148,6 +150,13 @@ class PremisesHistory(Projection):
                 f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
                 (_text(event.premises_id), visit_id),
             )
+        elif isinstance(event, ContactErasure.Recorded):
+            # Her contacts leave the visits' histories (a visit's contact count drops with
+            # them); the visits themselves, and concern codes, are about the premises.
+            for contact_id in event.contact_ids:
+                cursor.execute(
+                    f"DELETE FROM {self._contacts} WHERE contact_id = %s", (str(contact_id),)
+                )
         elif isinstance(event, Visit.Completed):
             outcome = event.outcome or default_outcome(self._contact_count(cursor, visit_id))
             cursor.execute(

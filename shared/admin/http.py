@@ -1,9 +1,9 @@
 """Admin routes every service mounts: an aggregate's history and its state as of (read-only),
 and rebuilding a read model beside the live one (started in the background, progress polled).
 
-Until the security issue adds roles, these routes never return personal fields: they read as
-``<withheld>`` (codes, ids and dates only). The CLI's ``--personal`` is the only way to see them.
-There is no authentication on them yet either: expose ``/admin`` only on the internal network.
+Admins and auditors may read history (``shared/admin/access.py``); personal fields read as
+``<withheld>`` (codes, ids and dates only) unless an admin asks for them with ``personal=true``.
+Every call is in the service's audit log, a personal read with its own purpose code.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from fastapi import APIRouter, Query, Request
 
 from shared.admin.history import AggregateUnknown, as_of, history
 from shared.admin.rebuild import Rebuild
+from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
+from shared.security.roles import Principal, Role
 from shared.storage.projection import Projection
 from shared.threads import in_thread
 
@@ -29,15 +31,30 @@ def _unknown(error: AggregateUnknown) -> Problem:
     return Problem(404, "aggregate-not-found", "No such aggregate (at that time)", str(error))
 
 
+Personal = Annotated[
+    bool, Query(description="Decrypt personal fields (admins only; the read is audited as such)")
+]
+
+
+def _may_read_personal(request: Request, principal: Principal, personal: bool) -> bool:
+    if personal and not principal.has(Role.ADMIN):
+        raise Problem(403, "forbidden", "You are not allowed to do this")
+    if personal:
+        request.state.audit_purpose = "history-with-personal-data"
+    return personal
+
+
 @router.get(
     "/aggregates/{aggregate_id}/history",
-    summary="Every event of an aggregate in order (personal fields withheld)",
+    summary="Every event of an aggregate in order (personal fields withheld unless asked)",
 )
-def aggregate_history(aggregate_id: UUID, request: Request) -> dict[str, Any]:
+def aggregate_history(
+    aggregate_id: UUID, request: Request, principal: CurrentPrincipal, personal: Personal = False
+) -> dict[str, Any]:
     app = request.app.state.runtime.app
-    reader = request.headers.get("X-Waymark-Actor", "unknown")
+    include = _may_read_personal(request, principal, personal)
     try:
-        entries = history(app, aggregate_id, include_personal=False, reader=reader)
+        entries = history(app, aggregate_id, include_personal=include, reader=principal.subject)
     except AggregateUnknown as error:
         raise _unknown(error) from None
     return {"aggregate_id": str(aggregate_id), "events": [e.as_json() for e in entries]}
@@ -45,11 +62,13 @@ def aggregate_history(aggregate_id: UUID, request: Request) -> dict[str, Any]:
 
 @router.get(
     "/aggregates/{aggregate_id}/as-of",
-    summary="An aggregate folded to a version, or as known at a time (personal fields withheld)",
+    summary="An aggregate folded to a version, or as known at a time",
 )
 def aggregate_as_of(
     aggregate_id: UUID,
     request: Request,
+    principal: CurrentPrincipal,
+    personal: Personal = False,
     version: Annotated[int | None, Query(ge=1)] = None,
     at: Annotated[datetime | None, Query(description="ISO 8601 with a time zone")] = None,
 ) -> dict[str, Any]:
@@ -58,9 +77,16 @@ def aggregate_as_of(
     if at is not None and at.tzinfo is None:
         raise Problem(400, "bad-request", "The time must carry a time zone")
     app = request.app.state.runtime.app
-    reader = request.headers.get("X-Waymark-Actor", "unknown")
+    include = _may_read_personal(request, principal, personal)
     try:
-        state = as_of(app, aggregate_id, version=version, at=at, reader=reader)
+        state = as_of(
+            app,
+            aggregate_id,
+            version=version,
+            at=at,
+            include_personal=include,
+            reader=principal.subject,
+        )
     except AggregateUnknown as error:
         raise _unknown(error) from None
     return state.as_json()

@@ -8,11 +8,13 @@ Adding an optional field is backwards compatible; changing a meaning is a new ve
 from shared.contracts.base import IntegrationEvent, contract_for_type, registered_contracts
 from shared.contracts.cases import (
     AppointmentScheduledV1,
+    BreakGlassAccessGrantedV1,
     CaseworkerAssignedV1,
     FollowUpScheduledV1,
     JourneyOpenedV1,
     JourneyStatusChangedV1,
     NrmMilestoneV1,
+    PersonErasedV1,
     ReferralStatusChangedV1,
 )
 from shared.contracts.visits import (
@@ -27,6 +29,7 @@ from shared.contracts.visits import (
 
 __all__ = [
     "AppointmentScheduledV1",
+    "BreakGlassAccessGrantedV1",
     "CaseworkerAssignedV1",
     "ContactLinkedToPersonV1",
     "ContactMadeV1",
@@ -37,6 +40,7 @@ __all__ = [
     "JourneyOpenedV1",
     "JourneyStatusChangedV1",
     "NrmMilestoneV1",
+    "PersonErasedV1",
     "PersonIndicatorObservedV1",
     "ReferralStatusChangedV1",
     "UrgentConcernRaisedV1",

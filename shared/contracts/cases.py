@@ -36,6 +36,22 @@ class CaseworkerAssignedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
+class BreakGlassAccessGrantedV1(IntegrationEvent):
+    """A caseworker opened a journey not assigned to her, for a limited time (the reason she
+    gave stays in the cases store, sealed: the lead reads it there)."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.break_glass_access_granted.v1"
+    subject: ClassVar[str] = "cases.break_glass_access_granted.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    journey_id: UUID
+    grant_id: UUID
+    caseworker_id: Identifier
+    expires_at: AwareDatetime
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
 class ReferralStatusChangedV1(IntegrationEvent):
     """A referral to a partner organisation moved in its lifecycle."""
 
@@ -119,5 +135,19 @@ class JourneyStatusChangedV1(IntegrationEvent):
     journey_id: UUID
     status: Code
     reason: Code | None = None
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+class PersonErasedV1(IntegrationEvent):
+    """Her personal data was erased (crypto-shredding): every service destroys the keys of the
+    contacts named and purges what its read models hold about her. Ids only."""
+
+    event_type: ClassVar[str] = "org.waymark.cases.person_erased.v1"
+    subject: ClassVar[str] = "cases.person_erased.v1"
+    aggregate_field: ClassVar[str] = "journey_id"
+
+    journey_id: UUID
+    contact_ids: list[UUID]
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime

@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.admin.access import SHARED_ACCESS_RULES
+from shared.admin.audit_http import router as audit_router
 from shared.admin.http import router as admin_router
 from shared.admin.http import stop_rebuilds
+from shared.http.access import AccessControl, AccessRules
 from shared.http.headers import SecurityHeaders
 from shared.http.limits import BodySizeLimit
 from shared.http.problems import ProblemSpec, install_problem_handlers
 from shared.logging import configure_logging
 from shared.reference import ReferenceData
 from shared.runtime import Assemble, Runtime
+from shared.security.tokens import TokenVerifier
 from shared.settings import Settings
 
 
@@ -27,9 +31,11 @@ def build_api(
     assemble: Assemble,
     routers: Sequence[APIRouter],
     domain_errors: Mapping[type[Exception], ProblemSpec],
+    access_rules: AccessRules,
 ) -> FastAPI:
     configure_logging(settings)
     runtime = Runtime(settings, assemble)
+    verifier = TokenVerifier(settings)  # fails at start-up, not at the first request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,6 +50,15 @@ def build_api(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app, domain_errors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added after the size limit so it runs before it: a caller without a token learns nothing,
+    # not even that her body was too large.
+    app.add_middleware(
+        AccessControl,
+        service=settings.service.value,
+        rules={**SHARED_ACCESS_RULES, **access_rules},
+        verifier=lambda: verifier,
+        audit_log=lambda: runtime.stores.audit,
+    )
     app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
@@ -76,6 +91,6 @@ def build_api(
 
     for router in routers:
         app.include_router(router)
-    # Read-only admin routes (history, as-of) on every service; no personal fields yet.
     app.include_router(admin_router)
+    app.include_router(audit_router)
     return app

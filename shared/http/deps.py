@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 
 from shared.runtime import Runtime
+from shared.security.roles import Principal
 
 IDENTIFIER = r"^[A-Za-z0-9._:@-]{1,100}$"
 
@@ -16,15 +17,24 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_actor(
-    x_waymark_actor: Annotated[
-        str | None,
-        Header(pattern=IDENTIFIER, description="Opaque id of the user acting (not a name)"),
-    ] = None,
-) -> str:
-    # Until bearer-token authentication lands, the acting user is declared by the caller;
-    # it is recorded on every event and later comes from the verified token's subject.
-    return x_waymark_actor or "unidentified"
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller as her verified token says (``shared/http/access.py`` put it there)."""
+    principal: Principal = request.state.principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_actor(principal: CurrentPrincipal) -> str:
+    # Recorded on every event: the token's subject, an opaque id, never a name.
+    return principal.subject
+
+
+Actor = Annotated[str, Depends(get_actor)]
 
 
 IdempotencyKey = Annotated[

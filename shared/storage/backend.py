@@ -12,6 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
 from shared.settings import Settings
+from shared.storage.secure_sqlite import SECURE_SQLITE_FACTORY
 from shared.storage.sql import SqlStore
 
 EventStoreEnv = dict[str, str]
@@ -50,7 +51,8 @@ def event_store_env(settings: Settings) -> EventStoreEnv:
         settings.service_dir.mkdir(parents=True, exist_ok=True)
         return {
             **common,
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            # eventsourcing's SQLite, with secure_delete on every connection (erasure).
+            "PERSISTENCE_MODULE": SECURE_SQLITE_FACTORY,
             "SQLITE_DBNAME": str(settings.service_dir / "events.sqlite"),
             "SQLITE_LOCK_TIMEOUT": "30",
         }

@@ -4,33 +4,91 @@ Each person or not-yet-identified contact (a *subject*) gets a random 256-bit AE
 the wrapped form is stored. Erasure (crypto-shredding) destroys the wrapped key and leaves a
 tombstone, so nothing can be written for that subject again and every ciphertext made under the
 key is unreadable for good.
+
+Master-key rotation never touches events or snapshots: they are sealed under the data keys,
+which do not change. Only the wrapping does. The *current* master key wraps every new key and
+re-wraps old ones (``rewrap``); *previous* master keys only unwrap, until every row has been
+re-wrapped and they can be dropped from the settings. Each row records the id of the master key
+that wrapped it, so a missing key is named instead of failing as an anonymous ``InvalidTag``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+import structlog
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.storage.sql import SqlStore
 
+log = structlog.get_logger(__name__)
+
 NONCE_BYTES = 12
+_RECLAIM_ATTEMPTS = 5
+_KEY_ID_LABEL = b"waymark master key id"
 
 
 class SubjectErasedError(Exception):
     """Personal data cannot be written for a subject whose key was destroyed."""
 
 
+class MasterKeyUnavailableError(Exception):
+    """A data key was wrapped by a master key that this process is not configured with."""
+
+
+def master_key_id(master_key: bytes) -> str:
+    """A non-secret fingerprint of a master key, safe to store, log and show.
+
+    An HMAC keyed *by* the master key rather than a plain hash of it: the id then reveals
+    nothing that would help test a guess of the key without already holding it.
+    """
+    return hmac.new(master_key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RewrapReport:
+    rewrapped: int = 0
+    already_current: int = 0
+    erased_skipped: int = 0
+
+    @property
+    def examined(self) -> int:
+        return self.rewrapped + self.already_current + self.erased_skipped
+
+
+#: Called after each committed batch with (rows examined so far, rows in the table).
+RewrapProgress = Callable[[int, int], None]
+
+
 class Keyring:
-    def __init__(self, store: SqlStore, master_key: bytes, cache_size: int = 10_000) -> None:
-        if len(master_key) != 32:
-            raise ValueError("master key must be 32 bytes")
+    def __init__(
+        self,
+        store: SqlStore,
+        master_key: bytes,
+        previous_master_keys: Sequence[bytes] = (),
+        cache_size: int = 10_000,
+    ) -> None:
+        for key in (master_key, *previous_master_keys):
+            if len(key) != 32:
+                raise ValueError("master key must be 32 bytes")
         self._store = store
+        self.current_key_id = master_key_id(master_key)
         self._master = AESGCM(master_key)
+        # Current first: a row of unknown origin (written before ids were recorded) is most
+        # likely under it.
+        self._masters: dict[str, AESGCM] = {self.current_key_id: self._master}
+        for key in previous_master_keys:
+            self._masters.setdefault(master_key_id(key), AESGCM(key))
         self._table = store.table("subject_keys")
         self._cache: OrderedDict[UUID, bytes] = OrderedDict()
         self._cache_size = cache_size
@@ -41,9 +99,16 @@ class Keyring:
                 " subject_id TEXT PRIMARY KEY,"
                 " wrapped_key TEXT,"  # NULL once erased: the tombstone
                 " created_at TEXT NOT NULL,"
-                " erased_at TEXT)"
+                " erased_at TEXT,"
+                " master_key_id TEXT)"  # NULL: wrapped before ids were recorded
             ]
         )
+        self._add_master_key_id_column()
+
+    @property
+    def master_key_ids(self) -> tuple[str, ...]:
+        """Ids of every configured master key, the current one first."""
+        return tuple(self._masters)
 
     def key_for(self, subject: UUID, *, create: bool) -> bytes | None:
         """The subject's data key; ``None`` when erased (or unknown and not created)."""
@@ -62,7 +127,7 @@ class Keyring:
             if create:
                 raise SubjectErasedError(str(subject))
             return None
-        key = self._unwrap(subject, bytes.fromhex(row["wrapped_key"]))
+        key = self._unwrap(subject, bytes.fromhex(row["wrapped_key"]), row["master_key_id"])
         with self._lock:
             self._cache[subject] = key
             if len(self._cache) > self._cache_size:
@@ -79,33 +144,146 @@ class Keyring:
         with self._store.transaction() as cursor:
             for subject in missing:
                 cursor.execute(
-                    f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at)"
-                    " VALUES (%s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
-                    (str(subject), self._wrap(subject, AESGCM.generate_key(256)).hex(), now),
+                    f"INSERT INTO {self._table}"
+                    " (subject_id, wrapped_key, created_at, master_key_id)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
+                    (
+                        str(subject),
+                        self._wrap(subject, AESGCM.generate_key(256)).hex(),
+                        now,
+                        self.current_key_id,
+                    ),
                 )
         for subject in missing:
             self.key_for(subject, create=True)  # caches it; raises if she was erased
 
     def forget(self, subject: UUID) -> None:
-        """Destroy the subject's key for good, keeping a tombstone."""
+        """Destroy one subject's key for good, keeping a tombstone."""
+        self.shred([subject])
+
+    def shred(self, subjects: Sequence[UUID]) -> None:
+        """Erasure: destroy every one of these keys in one transaction, then make the deleted
+        key bytes physically gone from the store (``SqlStore.reclaim``). Idempotent."""
         now = datetime.now(UTC).isoformat()
         with self._store.transaction() as cursor:
-            cursor.execute(
-                f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at, erased_at)"
-                " VALUES (%s, NULL, %s, %s)"
-                " ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, erased_at = %s",
-                (str(subject), now, now, now),
-            )
+            for subject in sorted(set(subjects), key=str):
+                cursor.execute(
+                    f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at, erased_at)"
+                    " VALUES (%s, NULL, %s, %s)"
+                    " ON CONFLICT (subject_id) DO UPDATE"
+                    " SET wrapped_key = NULL, master_key_id = NULL, erased_at = %s",
+                    (str(subject), now, now, now),
+                )
         with self._lock:
-            self._cache.pop(subject, None)
+            for subject in subjects:
+                self._cache.pop(subject, None)
+        # The keys are gone already; this makes their old bytes gone too. A reader mid-query
+        # can keep a checkpoint from finishing: a few short retries, then the log says so.
+        for attempt in range(_RECLAIM_ATTEMPTS):
+            if self._store.reclaim(self._table):
+                return
+            time.sleep(0.05 * (attempt + 1))
+        log.warning("keys.reclaim_incomplete", table="subject_keys")
+
+    def is_erased(self, subject: UUID) -> bool:
+        row = self._read(subject)
+        return row is not None and row["wrapped_key"] is None
+
+    def rewrap(self, batch_size: int = 500, progress: RewrapProgress | None = None) -> RewrapReport:
+        """Re-wrap every data key that is not under the current master key with it.
+
+        The data keys themselves stay the same, so no event or snapshot is rewritten. Each
+        batch commits on its own: an interrupted run leaves every row readable (under either
+        key) and the next run carries on, skipping the rows already done. Safe beside a running
+        service: an erasure that lands mid-batch wins (the update matches the old wrapped key
+        only), and a concurrent new key is made under the current master key anyway.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        total = self._count()
+        rewrapped = already_current = erased_skipped = 0
+        after = ""  # keyset pagination on the primary key: each batch is an index range
+        while True:
+            with self._store.transaction(commit=False) as cursor:
+                cursor.execute(
+                    f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
+                    " WHERE subject_id > %s ORDER BY subject_id LIMIT %s",
+                    (after, batch_size),
+                )
+                rows = cursor.fetchall()
+            if not rows:
+                break
+            after = rows[-1]["subject_id"]
+            updates: list[tuple[str, str, str, str]] = []
+            for row in rows:
+                if row["wrapped_key"] is None:
+                    erased_skipped += 1
+                elif row["master_key_id"] == self.current_key_id:
+                    already_current += 1
+                else:
+                    subject = UUID(row["subject_id"])
+                    key = self._unwrap(
+                        subject, bytes.fromhex(row["wrapped_key"]), row["master_key_id"]
+                    )
+                    rewrapped_key = self._wrap(subject, key).hex()
+                    updates.append(
+                        (rewrapped_key, self.current_key_id, row["subject_id"], row["wrapped_key"])
+                    )
+            # Read first, then a write-only transaction: on SQLite a read that turns into a
+            # write can fail against another process's commit; this way it simply waits.
+            if updates:
+                with self._store.transaction() as cursor:
+                    for update in updates:
+                        cursor.execute(
+                            f"UPDATE {self._table} SET wrapped_key = %s, master_key_id = %s"
+                            " WHERE subject_id = %s AND wrapped_key = %s",
+                            update,
+                        )
+                        if cursor.rowcount == 1:
+                            rewrapped += 1
+                        else:  # erased (or re-wrapped by another run) since it was read
+                            already_current += 1
+            if progress is not None:
+                progress(rewrapped + already_current + erased_skipped, total)
+        # The cached data keys are still right (the keys did not change), so the cache stays.
+        return RewrapReport(rewrapped, already_current, erased_skipped)
 
     def close(self) -> None:
         self._store.close()
 
+    def _add_master_key_id_column(self) -> None:
+        # Tables made before rotation existed lack the column; their rows keep NULL ids and
+        # are tried under every configured master key until re-wrapped.
+        if self._store.dialect == "postgres":
+            self._store.execute_script(
+                [f"ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS master_key_id TEXT"]
+            )
+            return
+        if self._has_master_key_id_column():
+            return
+        try:
+            self._store.execute_script([f"ALTER TABLE {self._table} ADD COLUMN master_key_id TEXT"])
+        except Exception:
+            # Another process starting at the same moment may have added it first.
+            if not self._has_master_key_id_column():
+                raise
+
+    def _has_master_key_id_column(self) -> bool:
+        with self._store.transaction(commit=False) as cursor:
+            cursor.execute(f"PRAGMA table_info({self._table})")
+            return any(row["name"] == "master_key_id" for row in cursor.fetchall())
+
+    def _count(self) -> int:
+        with self._store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {self._table}")
+            row = cursor.fetchone()
+        return int(row["n"]) if row is not None else 0
+
     def _read(self, subject: UUID) -> dict[str, str | None] | None:
         with self._store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT wrapped_key FROM {self._table} WHERE subject_id = %s", (str(subject),)
+                f"SELECT wrapped_key, master_key_id FROM {self._table} WHERE subject_id = %s",
+                (str(subject),),
             )
             return cursor.fetchone()
 
@@ -115,14 +293,37 @@ class Keyring:
         wrapped = self._wrap(subject, AESGCM.generate_key(bit_length=256))
         with self._store.transaction() as cursor:
             cursor.execute(
-                f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at)"
-                " VALUES (%s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
-                (str(subject), wrapped.hex(), datetime.now(UTC).isoformat()),
+                f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at, master_key_id)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (subject_id) DO NOTHING",
+                (str(subject), wrapped.hex(), datetime.now(UTC).isoformat(), self.current_key_id),
             )
 
     def _wrap(self, subject: UUID, key: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._master.encrypt(nonce, key, subject.bytes)
 
-    def _unwrap(self, subject: UUID, wrapped: bytes) -> bytes:
-        return self._master.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject.bytes)
+    def _unwrap(self, subject: UUID, wrapped: bytes, key_id: str | None) -> bytes:
+        nonce, sealed, aad = wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], subject.bytes
+        if key_id is not None:
+            master = self._masters.get(key_id)
+            if master is None:
+                raise MasterKeyUnavailableError(
+                    f"the data key of subject {subject} is wrapped by master key {key_id},"
+                    " which is not configured: add that key to WAYMARK_PREVIOUS_MASTER_KEYS or"
+                    " WAYMARK_PREVIOUS_MASTER_KEY_FILES (configured: "
+                    + ", ".join(self._masters)
+                    + ")"
+                )
+            return master.decrypt(nonce, sealed, aad)
+        for master in self._masters.values():
+            try:
+                return master.decrypt(nonce, sealed, aad)
+            except InvalidTag:
+                continue
+        raise MasterKeyUnavailableError(
+            f"the data key of subject {subject} was wrapped before master key ids were recorded"
+            " and none of the configured master keys ("
+            + ", ".join(self._masters)
+            + ") opens it: add the master key in use then to WAYMARK_PREVIOUS_MASTER_KEYS or"
+            " WAYMARK_PREVIOUS_MASTER_KEY_FILES"
+        )

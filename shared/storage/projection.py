@@ -73,6 +73,10 @@ class Projection(LogFollower):
         #: The key of this projection's durable position (its own for a shadow).
         self.position_key = self.name + (shadow_suffix or "")
         store.execute_script(self.create_statements())
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Bring tables made by an older version up to date (after the idempotent DDL)."""
 
     @classmethod
     def owned_tables(cls) -> tuple[str, ...]:

@@ -7,14 +7,19 @@ written once with ``%s`` placeholders and portable DDL; the SQLite dialect swaps
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
+
+from shared.storage.secure_sqlite import SecureSQLiteDatastore
 
 Row = dict[str, Any]
 Params = Sequence[Any] | Mapping[str, Any]
@@ -56,7 +61,9 @@ class SqlStore:
 
     @classmethod
     def sqlite(cls, path: Path | str) -> SqlStore:
-        return cls(SQLiteDatastore(str(path), lock_timeout=30), "sqlite")
+        # secure_delete: deleted rows (an erased person's key, her read-model rows) are
+        # overwritten in the file, not merely marked free.
+        return cls(SecureSQLiteDatastore(str(path), lock_timeout=30), "sqlite")
 
     @classmethod
     def postgres(
@@ -101,6 +108,28 @@ class SqlStore:
             for statement in statements:
                 cursor.execute(statement)
 
+    def reclaim(self, table: str) -> bool:
+        """Make deleted rows of ``table`` physically gone, as far as the database allows.
+
+        SQLite (secure_delete is on): copy the write-ahead log into the file and truncate it,
+        so the pre-delete pages do not linger in ``-wal``. A reader holding an old snapshot can
+        keep some frames until the next checkpoint; SQLite checkpoints on its own as well.
+        PostgreSQL: ``VACUUM`` the table, so dead tuples are reclaimed now rather than at the
+        next autovacuum (it needs ownership of the table; without it, autovacuum does it later).
+        False when it could not be done now (a busy checkpoint, a missing privilege).
+        """
+        try:
+            if isinstance(self._datastore, SQLiteDatastore):
+                with self._datastore.get_connection(commit=True) as connection:
+                    sqlite = connection._sqlite_conn
+                    busy = sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                return not busy
+            with self._datastore.get_connection() as connection:
+                connection.execute(f"VACUUM {table}")  # pool connections are autocommit
+        except (sqlite3.Error, psycopg.Error):
+            return False
+        return True
+
     def ping(self) -> None:
         with self.transaction(commit=False) as cursor:
             cursor.execute("SELECT 1 AS ok")
@@ -117,3 +146,15 @@ def to_sql_time(value: datetime) -> str:
 
 def from_sql_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def add_missing_columns(store: SqlStore, table: str, columns: dict[str, str]) -> None:
+    """Add columns a newer read model needs to a table made by an older one (nullable ones
+    only: existing rows read NULL until the projection is rebuilt or touches them)."""
+    for column, kind in columns.items():
+        try:
+            with store.transaction(commit=False) as cursor:
+                cursor.execute(f"SELECT {column} FROM {table} WHERE 1 = 0")
+        except PersistenceError:  # no such column (as eventsourcing wraps each driver's error)
+            with store.transaction() as cursor:
+                cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")

@@ -13,8 +13,9 @@ import httpx
 
 from shared.cli import ensure_master_key
 from shared.nats_server import NatsServer, free_port, wait_for_port
+from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import wait_until
+from tests.support import TEST_AUTH_KEY, bearer, wait_until
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
@@ -53,6 +54,7 @@ class System:
             "WAYMARK_VAR_DIR": str(self.var_dir),
             "WAYMARK_NATS_SERVERS": self.nats.url,
             "WAYMARK_MASTER_KEY_FILE": str(self.master_key_file),
+            "WAYMARK_AUTH_DEV_KEY": TEST_AUTH_KEY,
             "WAYMARK_LOG_POLL_INTERVAL_S": "0.1",
             "WAYMARK_RETRY_BASE_DELAY_S": "0.2",
             "WAYMARK_RETRY_MAX_DELAY_S": "2",
@@ -98,14 +100,36 @@ class System:
 
     # --- reading the system over HTTP ---------------------------------------------------
 
+    def client(
+        self,
+        service: ServiceName,
+        role: Role,
+        *,
+        subject: str = "user-1",
+        team: str | None = None,
+        timeout: float = 10,
+    ) -> httpx.Client:
+        """An HTTP client for one service, carrying a token for ``role``."""
+        return httpx.Client(
+            base_url=self.url(service),
+            headers=bearer(role, subject=subject, team=team),
+            timeout=timeout,
+        )
+
     def post_visit(self, body: dict[str, Any], **headers: str) -> httpx.Response:
         return httpx.post(
-            self.url(ServiceName.VISITS) + "/visits", json=body, headers=headers, timeout=10
+            self.url(ServiceName.VISITS) + "/visits",
+            json=body,
+            headers={**bearer(Role.OUTREACH, subject="v-1"), **headers},
+            timeout=10,
         )
 
     def journeys(self) -> dict[str, Any]:
         response = httpx.get(
-            self.url(ServiceName.CASES) + "/journeys", params={"limit": 200}, timeout=10
+            self.url(ServiceName.CASES) + "/journeys",
+            params={"limit": 200},
+            headers=bearer(Role.SAFEGUARDING_LEAD, subject="sg-1"),
+            timeout=10,
         )
         response.raise_for_status()
         return dict(response.json())
@@ -114,6 +138,7 @@ class System:
         response = httpx.get(
             self.url(ServiceName.NOTIFICATIONS) + "/inbox",
             params={"recipient": "role:caseworker", "limit": 200},
+            headers=bearer(Role.CASEWORKER, subject="cw-1"),
             timeout=10,
         )
         response.raise_for_status()

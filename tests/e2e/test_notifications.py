@@ -15,6 +15,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.e2e.system import System
 from tests.integration.test_notifications_delivery import (
@@ -24,7 +25,7 @@ from tests.integration.test_notifications_delivery import (
     body_of,
     notifications_config,
 )
-from tests.support import wait_until
+from tests.support import bearer, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +60,11 @@ def wired(
 
 
 def inbox(system: System, recipient: str) -> list[dict[str, Any]]:
+    # The inbox shows each person only her own: ask as the user the address names.
     response = httpx.get(
         system.url(ServiceName.NOTIFICATIONS) + "/inbox",
         params={"recipient": recipient},
+        headers=bearer(Role.CASEWORKER, subject=recipient.removeprefix("user:")),
         timeout=10,
     )
     response.raise_for_status()
@@ -95,7 +98,7 @@ def test_an_urgent_concern_is_told_to_the_lead_and_acknowledged(
     assert webhooks.forged == 0
 
     (entry,) = wait_until(lambda: inbox(system, "user:sg-1"), message="the lead's inbox")
-    notifications = httpx.Client(base_url=system.url(ServiceName.NOTIFICATIONS), timeout=10)
+    notifications = system.client(ServiceName.NOTIFICATIONS, Role.SAFEGUARDING_LEAD, subject="sg-1")
     path = f"/notifications/{entry['notification_id']}"
     shown = wait_until(
         lambda: (
@@ -107,7 +110,7 @@ def test_an_urgent_concern_is_told_to_the_lead_and_acknowledged(
     )
     acknowledged = notifications.post(
         path + "/acknowledgement",
-        headers={"X-Waymark-Actor": "sg-1", "If-Match": shown.headers["ETag"]},
+        headers={"If-Match": shown.headers["ETag"]},
     )
     notifications.close()
     assert acknowledged.status_code == 200, acknowledged.text
@@ -121,9 +124,7 @@ def test_a_caseworker_is_told_of_her_assignment_and_reminded_of_an_appointment(
     wired: tuple[System, SmtpSink, WebhookReceiver],
 ) -> None:
     system, smtp, _ = wired
-    cases = httpx.Client(
-        base_url=system.url(ServiceName.CASES), timeout=10, headers={"X-Waymark-Actor": "cw-1"}
-    )
+    cases = system.client(ServiceName.CASES, Role.CASEWORKER, subject="cw-1")
     journey_id, appointment_id = uuid4(), uuid4()
     steps = [
         (

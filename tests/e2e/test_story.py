@@ -13,16 +13,19 @@ import nats
 import pytest
 
 from services.cases.domain import Journey
+from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.e2e.system import System
-from tests.support import wait_until
+from tests.support import bearer, wait_until
 
 pytestmark = pytest.mark.e2e
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ALIAS = "Marker-story-Ana"
-VOLUNTEER = {"X-Waymark-Actor": "vol-3"}
-CASEWORKER = {"X-Waymark-Actor": "cw-1"}
+VOLUNTEER = bearer(Role.OUTREACH, subject="vol-3")
+# She triages new journeys as well as holding a caseload: the per-journey rules are in
+# tests/unit/test_journey_access.py; this story is about the journey itself.
+CASEWORKER = bearer(roles=(Role.CASEWORKER, Role.SAFEGUARDING_LEAD), subject="cw-1")
 
 
 def at(days: float, hours: float = 0) -> str:
@@ -32,8 +35,12 @@ def at(days: float, hours: float = 0) -> str:
 class Story:
     def __init__(self, system: System) -> None:
         self.system = system
-        self.visits = httpx.Client(base_url=system.url(ServiceName.VISITS), timeout=10)
-        self.cases = httpx.Client(base_url=system.url(ServiceName.CASES), timeout=10)
+        self.visits = httpx.Client(
+            base_url=system.url(ServiceName.VISITS), timeout=10, headers=VOLUNTEER
+        )
+        self.cases = httpx.Client(
+            base_url=system.url(ServiceName.CASES), timeout=10, headers=CASEWORKER
+        )
 
     def visit(self, body: dict[str, Any]) -> dict[str, Any]:
         response = self.visits.post("/visits", json=body, headers=VOLUNTEER)

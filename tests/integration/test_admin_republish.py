@@ -125,8 +125,7 @@ def test_the_cli_republishes_a_services_log(
     assert isinstance(visits, VisitsApplication)
     visits.record_completed_visit(visit(2), actor="v-1")  # no relay ran: nothing published
     visits.close()
-    stores.views.close()
-    stores.keyring.close()
+    stores.close()
     monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("WAYMARK_MASTER_KEY", key)
     monkeypatch.setenv("WAYMARK_NATS_SERVERS", nats_server.url)

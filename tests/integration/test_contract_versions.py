@@ -108,5 +108,4 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
         await cases_runtime.stop()
         await visits_runtime.stop()
         both.close()
-        stores.views.close()
-        stores.keyring.close()
+        stores.close()

@@ -31,5 +31,4 @@ def stores_for(tmp_path: Path, database: tuple[str | None, str | None]) -> Itera
     for app in apps:
         app.close()
     for stores in opened:
-        stores.views.close()
-        stores.keyring.close()
+        stores.close()

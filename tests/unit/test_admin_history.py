@@ -19,8 +19,9 @@ from services.cases.main import create_app as create_cases_app
 from shared.admin.history import WITHHELD, AggregateUnknown, as_of, history
 from shared.cli import cli
 from shared.runtime import open_stores
+from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import make_settings, new_master_key
+from tests.support import bearer, make_settings, new_master_key
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
@@ -101,7 +102,7 @@ def test_an_unknown_aggregate_is_reported(cases: CasesApplication) -> None:
 
 def test_the_admin_routes_never_return_personal_fields(tmp_path: Path) -> None:
     settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_cases_app(settings)) as client:
+    with TestClient(create_cases_app(settings), headers=bearer(Role.ADMIN)) as client:
         cases = client.app.state.runtime.app  # type: ignore[attr-defined]
         journey_id = a_journey(cases)
         response = client.get(f"/admin/aggregates/{journey_id}/history")
@@ -139,8 +140,7 @@ def test_the_cli_reads_history_and_as_of_from_the_service_stores(
     assert isinstance(cases, CasesApplication)
     journey_id = a_journey(cases)
     cases.close()
-    stores.views.close()
-    stores.keyring.close()
+    stores.close()
     monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("WAYMARK_MASTER_KEY", key)
     runner = CliRunner()
@@ -166,6 +166,19 @@ def test_the_cli_reads_history_and_as_of_from_the_service_stores(
 
     assert runner.invoke(cli, ["as-of", "cases", str(journey_id)]).exit_code == 2
     assert runner.invoke(cli, ["history", "cases", str(uuid4())]).exit_code == 1
+
+    # Reads from a shell are in the audit log like reads over HTTP, personal ones marked.
+    audit = open_stores(settings).audit
+    records, total = audit.query(record_id=str(journey_id))
+    assert total == 4
+    assert [(r.entry.action, r.entry.purpose) for r in records] == [
+        ("CLI history", None),
+        ("CLI history", "history-with-personal-data"),
+        ("CLI as-of", None),
+        ("CLI as-of", "history-with-personal-data"),
+    ]
+    assert all(r.entry.actor.startswith("cli:") for r in records)
+    assert audit.verify().intact
 
 
 def test_a_visit_history_and_state_withhold_the_aliases_of_its_contacts(

@@ -24,9 +24,10 @@ from services.visits.projections import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
 from shared.cli import cli
 from shared.runtime import ServiceParts, open_stores
+from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
-from tests.support import make_settings, new_master_key, wait_until
+from tests.support import bearer, make_settings, new_master_key, wait_until
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
@@ -166,7 +167,9 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
     tmp_path: Path,
 ) -> None:
     settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_cases_app(settings)) as client:
+    with TestClient(
+        create_cases_app(settings), headers=bearer(roles=(Role.ADMIN, Role.SAFEGUARDING_LEAD))
+    ) as client:
         cases = client.app.state.runtime.app  # type: ignore[attr-defined]
         contacts(cases, 6)
 
@@ -214,5 +217,4 @@ def test_the_cli_rebuilds_a_projection_of_the_service_stores(
     assert rows(live) == good
     assert CliRunner().invoke(cli, ["rebuild", "cases", "nope"]).exit_code == 2
     cases.close()
-    stores.views.close()
-    stores.keyring.close()
+    stores.close()

@@ -121,5 +121,4 @@ def test_the_cli_prints_differences_and_exits_1(
     assert bad.stdout.count("caseworker_id") == 2
     assert "cw-x" in bad.stdout
     cases.close()
-    stores.views.close()
-    stores.keyring.close()
+    stores.close()

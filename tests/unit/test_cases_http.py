@@ -18,19 +18,20 @@ from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.main import create_app
+from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import make_settings, wait_until
+from tests.support import bearer, make_settings, wait_until
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
-ACTOR = {"X-Waymark-Actor": "cw-1"}
+ACTOR = bearer(Role.SAFEGUARDING_LEAD, subject="cw-1")
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     # NATS points at a closed port: the service must still start and serve.
     settings = make_settings(ServiceName.CASES, tmp_path / "var", max_body_bytes=8192)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=ACTOR) as test_client:
         yield test_client
 
 

@@ -406,5 +406,4 @@ def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> No
             assert {view.name: snapshot(view) for view in views.all} == live
         finally:
             app.close()
-            stores.views.close()
-            stores.keyring.close()
+            stores.close()

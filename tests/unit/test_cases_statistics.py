@@ -19,8 +19,9 @@ from services.cases.main import create_app
 from services.cases.projections import K_ANONYMITY, Statistics
 from services.cases.projections.statistics import publish
 from shared.runtime import open_stores
+from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import make_settings
+from tests.support import bearer, make_settings
 from tests.unit.conftest import StoresFactory
 from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command
 
@@ -155,7 +156,7 @@ def test_a_group_with_one_small_cell_has_a_second_cell_suppressed() -> None:
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=bearer(Role.MANAGER)) as test_client:
         yield test_client
 
 
@@ -225,5 +226,4 @@ def test_the_statistics_equal_a_rebuild(commands) -> None:
             assert live["statistics"], "something was counted"
         finally:
             app.close()
-            stores.views.close()
-            stores.keyring.close()
+            stores.close()

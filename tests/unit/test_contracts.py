@@ -11,6 +11,7 @@ import pytest
 
 from shared.contracts import (
     AppointmentScheduledV1,
+    BreakGlassAccessGrantedV1,
     CaseworkerAssignedV1,
     ContactLinkedToPersonV1,
     ContactMadeV1,
@@ -21,6 +22,7 @@ from shared.contracts import (
     JourneyOpenedV1,
     JourneyStatusChangedV1,
     NrmMilestoneV1,
+    PersonErasedV1,
     PersonIndicatorObservedV1,
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
@@ -85,6 +87,14 @@ EXAMPLES: list[IntegrationEvent] = [
     CaseworkerAssignedV1(
         journey_id=uuid4(), caseworker_id="cw-1", occurred_at=NOW, recorded_at=NOW
     ),
+    BreakGlassAccessGrantedV1(
+        journey_id=uuid4(),
+        grant_id=uuid4(),
+        caseworker_id="cw-2",
+        expires_at=NOW,
+        occurred_at=NOW,
+        recorded_at=NOW,
+    ),
     ReferralStatusChangedV1(
         referral_id=uuid4(),
         journey_id=uuid4(),
@@ -121,6 +131,9 @@ EXAMPLES: list[IntegrationEvent] = [
         due_at=NOW,
         occurred_at=NOW,
         recorded_at=NOW,
+    ),
+    PersonErasedV1(
+        journey_id=uuid4(), contact_ids=[uuid4(), uuid4()], occurred_at=NOW, recorded_at=NOW
     ),
 ]
 

@@ -36,6 +36,7 @@ import yaml
 
 from shared.contracts.streams import ALL_STREAMS, DEAD_LETTER_STREAM
 from shared.nats_server import find_nats_server
+from shared.security.tokens import TokenVerifier
 from shared.settings import DEFAULT_PORTS, ServiceName, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ K8S_DIR = DEPLOY / "k8s"
 OUR_SERVICES = {service.value for service in ServiceName}
 SETTINGS_VARIABLES = {f"WAYMARK_{name.upper()}" for name in Settings.model_fields}
 MASTER_KEY = base64.b64encode(bytes(range(32))).decode()
-COMPOSE_ENV = {"WAYMARK_MASTER_KEY": MASTER_KEY}
+COMPOSE_ENV = {"WAYMARK_MASTER_KEY": MASTER_KEY, "WAYMARK_AUTH_DEV_KEY": "d" * 40}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -316,6 +317,7 @@ def test_compose_service_environment_makes_valid_settings(monkeypatch: pytest.Mo
         assert settings.nats_servers == ["nats://nats:4222"]
         assert settings.nats_user == name
         assert settings.master_key_bytes() == bytes(range(32))
+        assert TokenVerifier(settings).development  # a try-out stack: development tokens
 
 
 def test_compose_credentials_agree_with_nats_and_postgres() -> None:
@@ -464,6 +466,8 @@ def test_k8s_deployments_configure_real_settings(monkeypatch: pytest.MonkeyPatch
         assert settings.stream_replicas == 3
         assert len(settings.nats_servers) == 3
         assert settings.master_key_file is not None and settings.master_key is None
+        assert settings.auth_jwks_url and settings.auth_dev_key is None
+        assert not TokenVerifier(settings).development  # production: the IdP's keys only
         service = k8s_named("Service", name)
         assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
         assert service["spec"]["ports"][0]["port"] == settings.port

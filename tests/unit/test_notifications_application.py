@@ -125,6 +125,16 @@ def test_an_urgent_concern_goes_to_the_lead_on_call_with_a_link_and_nothing_else
     assert rig.inbox_of("user:sg-1") == [("urgent_concern", "unread")]
 
 
+def test_break_glass_access_is_told_to_the_lead_on_call_once(rig: Rig) -> None:
+    journey_id, grant_id = uuid4(), uuid4()
+    rig.app.note_break_glass(journey_id, grant_id, T0, rig.upstream())
+    rig.app.note_break_glass(journey_id, grant_id, T0, rig.upstream())  # redelivered as a copy
+    notification = rig.notification(Rule.BREAK_GLASS_USED, str(grant_id))
+    assert notification.recipient == "user:sg-1"
+    assert notification.link == f"/journeys/{journey_id}"
+    assert rig.inbox_of("user:sg-1") == [("break_glass_used", "unread")]
+
+
 def test_a_redelivered_source_event_raises_one_notification(rig: Rig) -> None:
     visit_id, upstream = uuid4(), rig.upstream("visits")
     source = rig.source(upstream)

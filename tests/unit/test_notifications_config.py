@@ -33,7 +33,10 @@ def settings_with(tmp_path: Path, document: Any, **overrides: Any) -> Settings:
 def with_webhook(**webhook: Any) -> dict[str, Any]:
     document = config()
     document["webhooks"] = {"team-chat": {"url": "https://chat.example.org/hooks/1", **webhook}}
-    document["recipients"]["role:safeguarding"] = {"channels": ["webhook"], "webhook": "team-chat"}
+    document["recipients"]["role:safeguarding_lead"] = {
+        "channels": ["webhook"],
+        "webhook": "team-chat",
+    }
     return document
 
 

@@ -15,16 +15,17 @@ from fastapi.testclient import TestClient
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import Notification, Rule
 from services.notifications.main import create_app
+from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import make_settings, wait_until
+from tests.support import bearer, make_settings, wait_until
 
-SG = {"X-Waymark-Actor": "sg-1"}
+SG = bearer(Role.SAFEGUARDING_LEAD, subject="sg-1")
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = make_settings(ServiceName.NOTIFICATIONS, tmp_path / "var")
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=SG) as test_client:
         yield test_client
 
 
@@ -43,7 +44,7 @@ def urgent(client: TestClient, position: int = 1) -> str:
     notification_id = str(Notification.create_id(Rule.URGENT_CONCERN.value, source))
     wait_until(
         lambda: (
-            client.get("/inbox", params={"recipient": "role:safeguarding"}).json()["total"]
+            client.get("/inbox", params={"recipient": "role:safeguarding_lead"}).json()["total"]
             >= position
         ),
         message="inbox entry",
@@ -53,13 +54,13 @@ def urgent(client: TestClient, position: int = 1) -> str:
 
 def test_the_inbox_lists_what_needs_attention_and_where(client: TestClient) -> None:
     notification_id = urgent(client)
-    page = client.get("/inbox", params={"recipient": "role:safeguarding"}).json()
+    page = client.get("/inbox", params={"recipient": "role:safeguarding_lead"}).json()
     (item,) = page["items"]
     assert item["notification_id"] == notification_id
     assert item["title"] == "An urgent concern needs your attention"
     assert item["link"].startswith("/visits/")
     assert (item["state"], item["needs_acknowledgement"]) == ("unread", True)
-    unread = {"recipient": "role:safeguarding", "state": "acknowledged"}
+    unread = {"recipient": "role:safeguarding_lead", "state": "acknowledged"}
     assert client.get("/inbox", params=unread).json()["total"] == 0
 
 
@@ -71,7 +72,7 @@ def test_a_notification_shows_its_channels_and_history_with_its_version_as_etag(
     assert response.status_code == 200
     body = response.json()
     assert response.headers["ETag"] == f'"{body["version"]}"'
-    assert body["recipient"] == "role:safeguarding" and body["deliveries"] == []
+    assert body["recipient"] == "role:safeguarding_lead" and body["deliveries"] == []
     (requested,) = body["history"]
     assert requested["event"] == "Requested"
     assert requested["details"]["rule"] == "urgent_concern"
@@ -96,7 +97,7 @@ def test_acknowledging_records_who_and_stops_escalation_and_a_repeat_changes_not
     wait_until(
         lambda: (
             client.get(
-                "/inbox", params={"recipient": "role:safeguarding", "state": "acknowledged"}
+                "/inbox", params={"recipient": "role:safeguarding_lead", "state": "acknowledged"}
             ).json()["total"]
             == 1
         ),

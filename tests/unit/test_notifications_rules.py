@@ -59,9 +59,15 @@ def utc(*args: int) -> datetime:
     [
         (utc(2026, 11, 27, 3, 0), OnCall("user:sg-1", "user:sg-2")),
         (utc(2026, 11, 29, 23, 59), OnCall("user:sg-1", "user:sg-2")),  # still the 29th in GMT
-        (utc(2026, 11, 30, 0, 0), OnCall("user:sg-3", "role:safeguarding")),  # no deputy named
-        (utc(2026, 12, 7, 12, 0), OnCall("role:safeguarding", "role:safeguarding")),  # a gap
-        (utc(2026, 7, 12, 23, 30), OnCall("user:sg-4", "role:safeguarding")),  # 00:30 BST, 13th
+        (utc(2026, 11, 30, 0, 0), OnCall("user:sg-3", "role:safeguarding_lead")),  # no deputy named
+        (
+            utc(2026, 12, 7, 12, 0),
+            OnCall("role:safeguarding_lead", "role:safeguarding_lead"),
+        ),  # a gap
+        (
+            utc(2026, 7, 12, 23, 30),
+            OnCall("user:sg-4", "role:safeguarding_lead"),
+        ),  # 00:30 BST, 13th
     ],
 )
 def test_urgent_concerns_go_to_whoever_the_rota_has_on_call_that_local_day(

@@ -49,7 +49,7 @@ def test_the_dedup_window_cannot_be_shorter_than_ten_minutes() -> None:
 
 def test_sqlite_is_the_default_with_one_file_per_service(tmp_path: Path) -> None:
     env = event_store_env(make_settings(ServiceName.CASES, tmp_path))
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["PERSISTENCE_MODULE"] == "shared.storage.secure_sqlite:SecureSQLiteFactory"
     assert env["SQLITE_DBNAME"] == str(tmp_path / "cases" / "events.sqlite")
     assert env["SINGLE_ROW_TRACKING"] == "n"
 

@@ -741,8 +741,7 @@ def test_given_personal_data_then_no_byte_of_it_is_in_the_sqlite_files(tmp_path:
         assert app.get_visit(command.visit_id).contacts[0].alias == "Secret-corrected-1d2e"
     finally:
         app.close()
-        stores.views.close()
-        stores.keyring.close()
+        stores.close()
     files = [p for p in (tmp_path / "var").rglob("*") if p.is_file()]
     assert any(p.name == "events.sqlite" for p in files)
     content = b"".join(p.read_bytes() for p in files)

@@ -12,8 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.visits.main import create_app
+from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import make_settings, wait_until
+from tests.support import bearer, make_settings, wait_until
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 AT = (T0 + timedelta(minutes=30)).isoformat()  # device time of a step on an open visit
@@ -21,9 +22,14 @@ AT = (T0 + timedelta(minutes=30)).isoformat()  # device time of a step on an ope
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    # NATS points at a closed port: the service must still start and accept visits.
+    # A safeguarding lead on an outreach shift: every visits route is hers (the role matrix is
+    # tested in test_access_by_role.py). NATS points at a closed port: the service must still
+    # start and accept visits.
     settings = make_settings(ServiceName.VISITS, tmp_path / "var", max_body_bytes=4096)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(
+        create_app(settings),
+        headers=bearer(roles=(Role.OUTREACH, Role.SAFEGUARDING_LEAD), subject="v-1"),
+    ) as test_client:
         yield test_client
 
 
@@ -44,7 +50,7 @@ def visit_body(**changes: Any) -> dict[str, Any]:
 
 def test_a_completed_visit_is_created_with_its_version_as_etag(client: TestClient) -> None:
     body = visit_body()
-    response = client.post("/visits", json=body, headers={"X-Waymark-Actor": "v-1"})
+    response = client.post("/visits", json=body, headers={})
     assert response.status_code == 201, response.text
     data = response.json()
     assert data["visit_id"] == body["visit_id"] and data["version"] == 3
@@ -218,7 +224,7 @@ def test_a_premises_is_registered_read_and_a_retry_returns_the_original(
     client: TestClient,
 ) -> None:
     body = premises_body()
-    created = client.post("/premises", json=body, headers={"X-Waymark-Actor": "v-1"})
+    created = client.post("/premises", json=body, headers={})
     assert created.status_code == 201, created.text
     assert created.headers["etag"] == '"1"'
     assert created.headers["location"] == f"/premises/{body['premises_id']}"
@@ -435,7 +441,7 @@ def open_visit(client: TestClient) -> str:
 def step(
     client: TestClient, url: str, body: dict[str, Any], version: int | None = None
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    headers = {"X-Waymark-Actor": "v-1"}
+    headers: dict[str, str] = {}
     if version is not None:
         headers["If-Match"] = f'"{version}"'
     response = client.post(url, json=body, headers=headers)

@@ -136,5 +136,4 @@ def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands
                 assert times == sorted(times, reverse=True)
         finally:
             app.close()
-            stores.views.close()
-            stores.keyring.close()
+            stores.close()

@@ -99,6 +99,9 @@ class ConsentCreate(CommandBody):
 
 class CaseworkerAssignment(CommandBody):
     caseworker_id: Identifier = Field(description="Opaque id of the caseworker (not a name)")
+    team_id: Identifier | None = Field(
+        default=None, description="Her team, whose caseworkers may then open the journey too"
+    )
 
 
 class NeedsAssessmentCreate(CommandBody):

@@ -9,7 +9,8 @@ from fastapi import Depends
 
 from services.cases.application import CasesApplication
 from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
-from shared.http.deps import IfMatch, get_actor, get_runtime
+from shared.http.deps import Actor as Actor
+from shared.http.deps import IfMatch, get_runtime
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 
@@ -70,5 +71,4 @@ CaseloadView = Annotated[Caseload, Depends(get_caseload)]
 TimelineView = Annotated[JourneyTimeline, Depends(get_timeline)]
 ReferralsBoardView = Annotated[ReferralsBoard, Depends(get_referrals_board)]
 DueItemsView = Annotated[DueItems, Depends(get_due_items)]
-Actor = Annotated[str, Depends(get_actor)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]

@@ -19,10 +19,11 @@ from services.cases.api.commands import (
     occurred,
 )
 from services.cases.api.deps import Actor, Cases, ExpectedVersion
+from services.cases.api.journey_access import JourneyAccess
 from services.cases.api.responses import COMMAND, answer
 from services.cases.api.schemas import JourneyPublic
 
-router = APIRouter(tags=["referrals"])
+router = APIRouter(tags=["referrals"], dependencies=[JourneyAccess])
 
 
 @router.post(

@@ -36,6 +36,7 @@ from services.cases.api.deps import (
     ReferralsBoardView,
     TimelineView,
 )
+from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.api.responses import COMMAND, answer
 from services.cases.api.schemas import (
     CaseloadEntryPublic,
@@ -52,7 +53,7 @@ from services.cases.application import JourneyNotFound
 from services.cases.values import JourneyStatus, ReferralStatus
 from shared.contracts.base import AwareDatetime
 
-router = APIRouter(tags=["journeys"])
+router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
 
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -69,6 +70,7 @@ Identifier = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
 )
 def list_journeys(
     caseload: CaseloadView,
+    visible_to: VisibleTo,
     status: JourneyStatus | None = None,
     caseworker: Identifier = None,
     unassigned: bool = False,
@@ -79,6 +81,7 @@ def list_journeys(
     items, total = caseload.list(
         status=status.value if status else None,
         caseworker_id=caseworker,
+        visible_to=visible_to,
         unassigned=unassigned,
         due_before=due_before,
         limit=limit,
@@ -97,6 +100,7 @@ def list_journeys(
 )
 def referrals_board(
     board: ReferralsBoardView,
+    visible_to: VisibleTo,
     partner: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = None,
     status: ReferralStatus | None = None,
     limit: Limit = 50,
@@ -106,6 +110,7 @@ def referrals_board(
         datetime.now(UTC),
         partner=partner,
         status=status.value if status else None,
+        visible_to=visible_to,
         limit=limit,
         offset=offset,
     )
@@ -121,6 +126,7 @@ def referrals_board(
 )
 def due_items(
     due: DueItemsView,
+    visible_to: VisibleTo,
     caseworker: Identifier = None,
     after: AwareDatetime | None = None,
     before: AwareDatetime | None = None,
@@ -128,7 +134,12 @@ def due_items(
     offset: Offset = 0,
 ) -> DuePage:
     items, total = due.coming_up(
-        caseworker_id=caseworker, after=after, before=before, limit=limit, offset=offset
+        caseworker_id=caseworker,
+        visible_to=visible_to,
+        after=after,
+        before=before,
+        limit=limit,
+        offset=offset,
     )
     return DuePage(
         items=[DueItemPublic.of(i) for i in items], total=total, limit=limit, offset=offset
@@ -329,6 +340,7 @@ def assign_caseworker(
     journey = cases.assign_caseworker(
         journey_id,
         caseworker_id=body.caseworker_id,
+        team_id=body.team_id,
         occurred_at=body.when(),
         actor=actor,
         expected_version=expected,

@@ -7,12 +7,14 @@
 | ``referrals_board`` | ``GET /referrals``: by partner and status, overdue first (and expiry) |
 | ``due_items`` | ``GET /due``: follow-ups, appointments and dates coming up |
 | ``statistics`` | ``GET /statistics``: anonymised monthly counts, cells under 11 suppressed |
+| ``erasure_requests`` | ``GET /erasure-requests``: erasures asked for and approved (ids only) |
 
 None of them stores personal data (names, notes, free text): only ids, codes and times.
 """
 
 from services.cases.projections.caseload import Caseload, CaseloadEntry
 from services.cases.projections.due import DueItem, DueItems
+from services.cases.projections.erasures import ErasureRequestEntry, ErasureRequests
 from services.cases.projections.referrals import ReferralCard, ReferralsBoard
 from services.cases.projections.statistics import K_ANONYMITY, Statistics, StatisticsCell
 from services.cases.projections.timeline import JourneyTimeline, TimelineRow
@@ -23,6 +25,8 @@ __all__ = [
     "CaseloadEntry",
     "DueItem",
     "DueItems",
+    "ErasureRequestEntry",
+    "ErasureRequests",
     "JourneyTimeline",
     "ReferralCard",
     "ReferralsBoard",

@@ -13,10 +13,14 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
-from services.cases.projections.tables import joined_tables
+from services.cases.projections.tables import (
+    CASELOAD_LATER_COLUMNS,
+    Visibility,
+    joined_tables,
+)
 from services.cases.values import JourneyStatus
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, add_missing_columns, from_sql_time, to_sql_time
 
 #: The events that move a journey to a new status, and the status they move it to.
 STATUS_AFTER: dict[type[object], JourneyStatus] = {
@@ -57,15 +61,31 @@ class Caseload(Projection):
     def create_statements(self) -> list[str]:
         return joined_tables(self.store)
 
+    def prepare(self) -> None:
+        add_missing_columns(self.store, self.store.table(self.name), CASELOAD_LATER_COLUMNS)
+
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         table, journey = self.store.table(self.name), str(event.originator_id)
         version = event.originator_version
         if isinstance(event, Journey.Opened | Journey.OpenedAtRegistration):
             cursor.execute(
-                f"INSERT INTO {table} VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s)"
+                f"INSERT INTO {table} (journey_id, status, registered, caseworker_id,"
+                " possible_minor, opened_at, last_contact_at, contact_count, open_referrals,"
+                " version, team_id, opened_by)"
+                " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s)"
                 " ON CONFLICT (journey_id) DO NOTHING",
-                (journey, JourneyStatus.NEW.value, to_sql_time(event.occurred_at), version),
+                (
+                    journey,
+                    JourneyStatus.NEW.value,
+                    to_sql_time(event.occurred_at),
+                    version,
+                    event.actor,
+                ),
             )
+            return
+        if isinstance(event, Journey.PersonErased):
+            # Her erasure: the caseload forgets her (a rebuild deletes at the same point).
+            cursor.execute(f"DELETE FROM {table} WHERE journey_id = %s", (journey,))
             return
         changes: dict[str, object] = {}
         if isinstance(event, Journey.ContactRecorded):
@@ -79,6 +99,7 @@ class Caseload(Projection):
             changes["registered"] = 1
         elif isinstance(event, Journey.CaseworkerAssigned):
             changes["caseworker_id"] = event.caseworker_id
+            changes["team_id"] = event.team_id
         elif isinstance(event, Journey.PossibleMinorMarked | Journey.PossibleMinorCleared):
             changes["possible_minor"] = int(isinstance(event, Journey.PossibleMinorMarked))
         elif isinstance(event, Journey.ConcernNoted) and event.concern == "possible_minor":
@@ -103,6 +124,7 @@ class Caseload(Projection):
         *,
         status: str | None = None,
         caseworker_id: str | None = None,
+        visible_to: Visibility | None = None,
         unassigned: bool = False,
         due_before: datetime | None = None,
         limit: int = 50,
@@ -112,7 +134,8 @@ class Caseload(Projection):
         recent contact."""
         table = self.store.table(self.name)
         due = self.store.table("due_items")
-        conditions, params = ["1 = 1"], []
+        conditions: list[str] = ["1 = 1"]
+        params: list[object] = []
         if status:
             conditions.append("c.status = %s")
             params.append(status)
@@ -124,6 +147,10 @@ class Caseload(Projection):
             params.append(caseworker_id)
         if unassigned:
             conditions.append("c.caseworker_id IS NULL")
+        if visible_to is not None:
+            condition, more = visible_to.condition("c")
+            conditions.append(condition)
+            params.extend(more)
         if due_before is not None:
             conditions.append("d.next_due_at IS NOT NULL AND d.next_due_at < %s")
             params.append(to_sql_time(due_before))

@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from services.cases.projections.tables import joined_tables
+from services.cases.projections.tables import Visibility, joined_tables
 from services.cases.values import JourneyStatus
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
@@ -50,6 +50,7 @@ class DueItems(Projection):
         Journey.GoalDropped,
         Journey.SafetyPlanAgreed,
         Journey.RecoveryPeriodStarted,
+        Journey.PersonErased,
     )
 
     def create_statements(self) -> list[str]:
@@ -57,7 +58,12 @@ class DueItems(Projection):
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         journey = event.originator_id
-        if isinstance(event, Journey.AppointmentScheduled):
+        if isinstance(event, Journey.PersonErased):
+            cursor.execute(
+                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+                (str(journey),),
+            )
+        elif isinstance(event, Journey.AppointmentScheduled):
             self._add(cursor, event.appointment_id, journey, "appointment", event.kind, event.at)
         elif isinstance(event, Journey.FollowUpNoted):
             self._add(cursor, event.follow_up_id, journey, "follow_up", event.kind, event.due_at)
@@ -117,6 +123,7 @@ class DueItems(Projection):
         self,
         *,
         caseworker_id: str | None = None,
+        visible_to: Visibility | None = None,
         after: datetime | None = None,
         before: datetime | None = None,
         limit: int = 50,
@@ -129,6 +136,10 @@ class DueItems(Projection):
         if caseworker_id:
             conditions.append("c.caseworker_id = %s")
             params.append(caseworker_id)
+        if visible_to is not None:
+            condition, more = visible_to.condition("c")
+            conditions.append(condition)
+            params.extend(more)
         if after is not None:
             conditions.append("d.due_at >= %s")
             params.append(to_sql_time(after))

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
+from services.cases.projections.tables import Visibility
 from services.cases.values import ReferralStatus
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
@@ -44,7 +45,7 @@ class ReferralCard:
 
 class ReferralsBoard(Projection):
     name = "referrals_board"
-    event_classes = (Journey.ReferralMade, Journey.MergedInto, *_STATUS_AFTER)
+    event_classes = (Journey.ReferralMade, Journey.MergedInto, Journey.PersonErased, *_STATUS_AFTER)
 
     def create_statements(self) -> list[str]:
         table = self.store.table(self.name)
@@ -78,6 +79,10 @@ class ReferralsBoard(Projection):
                     to_sql_time(event.occurred_at),
                 ),
             )
+        elif isinstance(event, Journey.PersonErased):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE journey_id = %s", (str(event.originator_id),)
+            )
         elif isinstance(event, Journey.MergedInto):
             # Its referrals stay on the board (a caseworker must see them), but no longer
             # expire by themselves: the merged journey takes no commands.
@@ -101,11 +106,16 @@ class ReferralsBoard(Projection):
         *,
         partner: str | None = None,
         status: str | None = None,
+        visible_to: Visibility | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[ReferralCard], int]:
         table = self.store.table(self.name)
         conditions, params = ["1 = 1"], []
+        if visible_to is not None:
+            condition, more = visible_to.journeys(self.store.table("caseload"))
+            conditions.append(condition)
+            params.extend(more)
         if partner:
             conditions.append("partner = %s")
             params.append(partner)

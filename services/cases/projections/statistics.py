@@ -97,6 +97,7 @@ class Statistics(Projection):
         *_OUTCOMES,
         Journey.ExitedSexIndustry,
         Journey.CaseClosed,
+        Journey.PersonErased,
     )
 
     def create_statements(self) -> list[str]:
@@ -140,6 +141,13 @@ class Statistics(Projection):
             self._count(cursor, EXITS, month, "exited_sex_industry")
         elif isinstance(event, Journey.CaseClosed):
             self._count(cursor, CLOSURES, month, event.reason)
+        elif isinstance(event, Journey.PersonErased):
+            # The counts stay (anonymised, small cells suppressed); what tied a count to her
+            # journey goes.
+            cursor.execute(
+                f"DELETE FROM {self.store.table(_SEEN)} WHERE seen LIKE %s",
+                (f"{event.originator_id}|%",),
+            )
 
     def _first(self, cursor: SqlCursor, key: str) -> bool:
         """Whether this key is seen for the first time (and remember it)."""

@@ -3,6 +3,8 @@ due; the due list leaves out closed journeys), so each read model can create bot
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from shared.storage.sql import SqlStore
 
 
@@ -13,11 +15,16 @@ def caseload_tables(store: SqlStore) -> list[str]:
         " journey_id TEXT PRIMARY KEY, status TEXT NOT NULL, registered INTEGER NOT NULL,"
         " caseworker_id TEXT, possible_minor INTEGER NOT NULL, opened_at TEXT NOT NULL,"
         " last_contact_at TEXT, contact_count INTEGER NOT NULL,"
-        " open_referrals INTEGER NOT NULL, version INTEGER NOT NULL)",
+        " open_referrals INTEGER NOT NULL, version INTEGER NOT NULL,"
+        " team_id TEXT, opened_by TEXT)",
         f"CREATE INDEX IF NOT EXISTS caseload_by_caseworker ON {table} (caseworker_id, status)",
         f"CREATE INDEX IF NOT EXISTS caseload_by_last_contact"
         f" ON {table} (last_contact_at DESC, journey_id)",
     ]
+
+
+#: Columns added after the first release, for tables made before them.
+CASELOAD_LATER_COLUMNS = {"team_id": "TEXT", "opened_by": "TEXT"}
 
 
 def due_items_tables(store: SqlStore) -> list[str]:
@@ -33,3 +40,32 @@ def due_items_tables(store: SqlStore) -> list[str]:
 
 def joined_tables(store: SqlStore) -> list[str]:
     return caseload_tables(store) + due_items_tables(store)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What a caseworker's lists show: journeys assigned to her or to her team, and those she
+    registered that nobody has been assigned to yet (``Journey.is_visible_to``, in SQL)."""
+
+    caseworker_id: str
+    team_id: str | None
+
+    def condition(self, alias: str = "c") -> tuple[str, list[object]]:
+        """A condition on the ``caseload`` table under ``alias``, and its parameters."""
+        sql = (
+            f"({alias}.caseworker_id = %s"
+            f" OR ({alias}.caseworker_id IS NULL AND {alias}.opened_by = %s)"
+        )
+        params: list[object] = [self.caseworker_id, self.caseworker_id]
+        if self.team_id is not None:
+            sql += f" OR {alias}.team_id = %s"
+            params.append(self.team_id)
+        return sql + ")", params
+
+    def journeys(self, caseload_table: str) -> tuple[str, list[object]]:
+        """``journey_id IN (…)``: for read models that do not join the caseload."""
+        condition, params = self.condition("v")
+        return (
+            f"journey_id IN (SELECT v.journey_id FROM {caseload_table} v WHERE {condition})",
+            params,
+        )

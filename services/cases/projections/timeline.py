@@ -86,6 +86,13 @@ class JourneyTimeline(Projection):
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         assert isinstance(event, Journey.Event)
+        if isinstance(event, Journey.PersonErased):
+            # Her erasure: the timeline forgets her; the history stays in the event store.
+            cursor.execute(
+                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+                (str(event.originator_id),),
+            )
+            return
         occurred: datetime = getattr(event, "occurred_at", event.timestamp)
         cursor.execute(
             f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"

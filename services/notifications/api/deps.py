@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends
 
-from services.notifications.application import NotificationsApplication
+from services.notifications.application import NotificationNotFound, NotificationsApplication
 from services.notifications.projections import Inbox
-from shared.http.deps import IfMatch, get_actor, get_runtime
+from shared.http.deps import Actor as Actor
+from shared.http.deps import CurrentPrincipal, IfMatch, get_runtime
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 
@@ -29,6 +31,25 @@ def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
     inbox = runtime.parts.extras["inbox"]
     assert isinstance(inbox, Inbox)
     return inbox
+
+
+def get_own_notification(
+    notification_id: UUID,
+    app: Annotated[NotificationsApplication, Depends(get_notifications)],
+    principal: CurrentPrincipal,
+) -> UUID:
+    """The id of a notification addressed to the caller (or escalated to her); anyone else's
+    is answered as if it did not exist."""
+    try:
+        notification = app.get_notification(notification_id)
+    except NotificationNotFound:
+        notification = None
+    mine = principal.recipients
+    if notification is None or (
+        notification.recipient not in mine and notification.escalated_to not in mine
+    ):
+        raise Problem(404, "notification-not-found", "No such notification")
+    return notification_id
 
 
 def get_expected_version(if_match: IfMatch = None) -> int | None:
@@ -53,6 +74,6 @@ def get_now() -> datetime:
 
 Notifications = Annotated[NotificationsApplication, Depends(get_notifications)]
 InboxView = Annotated[Inbox, Depends(get_inbox)]
-Actor = Annotated[str, Depends(get_actor)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 Now = Annotated[datetime, Depends(get_now)]
+OwnNotification = Annotated[UUID, Depends(get_own_notification)]

@@ -13,11 +13,14 @@ from services.notifications.api.deps import (
     InboxView,
     Notifications,
     Now,
+    OwnNotification,
 )
 from services.notifications.api.schemas import InboxEntryPublic, InboxPage, NotificationPublic
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import InboxState
+from shared.http.deps import CurrentPrincipal
 from shared.http.etag import etag_for
+from shared.http.problems import Problem
 
 router = APIRouter(tags=["notifications"])
 
@@ -41,11 +44,21 @@ def _answer(
 )
 def list_inbox(
     inbox: InboxView,
-    recipient: Annotated[str, Query(pattern=RECIPIENT, description="role:<role> or user:<id>")],
+    principal: CurrentPrincipal,
+    recipient: Annotated[
+        str | None,
+        Query(
+            pattern=RECIPIENT,
+            description="user:<your id> (the default) or role:<one of your roles>",
+        ),
+    ] = None,
     state: Annotated[InboxState | None, Query(description="only entries in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InboxPage:
+    recipient = recipient or f"user:{principal.subject}"
+    if recipient not in principal.recipients:
+        raise Problem(403, "forbidden", "You are not allowed to do this")
     entries, total = inbox.for_recipient(
         recipient, state=None if state is None else state.value, limit=limit, offset=offset
     )
@@ -65,7 +78,7 @@ def list_inbox(
     summary="A notification, each channel's delivery state and its whole history",
 )
 def get_notification(
-    notification_id: UUID, app: Notifications, response: Response
+    notification_id: OwnNotification, app: Notifications, response: Response
 ) -> NotificationPublic:
     return _answer(app, notification_id, response)
 
@@ -77,7 +90,7 @@ def get_notification(
     summary="The recipient opened it (again: no change)",
 )
 def mark_read(
-    notification_id: UUID,
+    notification_id: OwnNotification,
     app: Notifications,
     actor: Actor,
     expected: ExpectedVersion,
@@ -95,7 +108,7 @@ def mark_read(
     summary="Someone takes it on: escalation stops (again: no change)",
 )
 def acknowledge(
-    notification_id: UUID,
+    notification_id: OwnNotification,
     app: Notifications,
     actor: Actor,
     expected: ExpectedVersion,

@@ -8,7 +8,8 @@ from fastapi import Depends
 
 from services.visits.application import Precondition, VisitsApplication
 from services.visits.projections import PremisesHistory
-from shared.http.deps import IfMatch, get_actor, get_runtime
+from shared.http.deps import Actor as Actor
+from shared.http.deps import IfMatch, get_runtime
 from shared.http.etag import check_if_match
 from shared.runtime import Runtime
 
@@ -38,5 +39,4 @@ def get_precondition(if_match: IfMatch = None) -> Precondition | None:
 
 Visits = Annotated[VisitsApplication, Depends(get_visits)]
 PremisesHistoryView = Annotated[PremisesHistory, Depends(get_premises_history)]
-Actor = Annotated[str, Depends(get_actor)]
 IfMatchPrecondition = Annotated[Precondition | None, Depends(get_precondition)]
