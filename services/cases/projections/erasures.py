@@ -1,0 +1,102 @@
+"""``erasure_requests``: the erasure requests an admin decides on (``GET /erasure-requests``).
+
+Ids, codes and staff ids only, so the row of an erased journey may stay as the record that
+the erasure was asked for and approved (by whom and when) — never anything about her.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.cases.domain import Journey
+from shared.storage.projection import Projection
+from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+
+PENDING, ERASED = "pending", "erased"
+
+
+@dataclass(frozen=True)
+class ErasureRequestEntry:
+    journey_id: UUID
+    request_id: UUID
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: str
+    approved_by: str | None
+    erased_at: datetime | None
+
+
+class ErasureRequests(Projection):
+    name = "erasure_requests"
+    event_classes = (Journey.ErasureRequested, Journey.PersonErased)
+
+    def create_statements(self) -> list[str]:
+        table = self.store.table(self.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " journey_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, reason TEXT NOT NULL,"
+            " requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, state TEXT NOT NULL,"
+            " approved_by TEXT, erased_at TEXT)",
+            f"CREATE INDEX IF NOT EXISTS erasure_requests_by_state"
+            f" ON {table} (state, requested_at)",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        table, journey = self.store.table(self.name), str(event.originator_id)
+        if isinstance(event, Journey.ErasureRequested):
+            cursor.execute(
+                f"INSERT INTO {table} (journey_id, request_id, reason, requested_by,"
+                " requested_at, state) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (journey_id) DO UPDATE SET request_id = excluded.request_id,"
+                " reason = excluded.reason, requested_by = excluded.requested_by,"
+                " requested_at = excluded.requested_at, state = excluded.state",
+                (
+                    journey,
+                    str(event.request_id),
+                    event.reason,
+                    event.requested_by,
+                    to_sql_time(event.occurred_at),
+                    PENDING,
+                ),
+            )
+        elif isinstance(event, Journey.PersonErased):
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, approved_by = %s, erased_at = %s"
+                " WHERE journey_id = %s",
+                (ERASED, event.approved_by, to_sql_time(event.occurred_at), journey),
+            )
+
+    def list(
+        self, *, state: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[ErasureRequestEntry], int]:
+        table = self.store.table(self.name)
+        where, params = ("state = %s", [state]) if state else ("1 = 1", [])
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+            row = cursor.fetchone()
+            cursor.execute(
+                f"SELECT * FROM {table} WHERE {where}"
+                " ORDER BY requested_at, journey_id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        return [_entry(r) for r in rows], int(row["n"]) if row else 0
+
+
+def _entry(r: dict[str, object]) -> ErasureRequestEntry:
+    erased_at = r["erased_at"]
+    return ErasureRequestEntry(
+        journey_id=UUID(str(r["journey_id"])),
+        request_id=UUID(str(r["request_id"])),
+        reason=str(r["reason"]),
+        requested_by=str(r["requested_by"]),
+        requested_at=from_sql_time(str(r["requested_at"])),
+        state=str(r["state"]),
+        approved_by=None if r["approved_by"] is None else str(r["approved_by"]),
+        erased_at=None if erased_at is None else from_sql_time(str(erased_at)),
+    )

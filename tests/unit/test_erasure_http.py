@@ -1,0 +1,101 @@
+"""The erasure routes: a caseworker (on her journey) or an admin asks, another admin approves;
+the pending list; four eyes and an erased journey's refusals as named problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.cases.main import create_app
+from shared.security.roles import Role
+from shared.settings import ServiceName
+from tests.support import bearer, make_settings, wait_until
+
+LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="lead-1")
+CW = bearer(Role.CASEWORKER, subject="cw-1")
+OTHER_CW = bearer(Role.CASEWORKER, subject="cw-9")
+ADMIN = bearer(Role.ADMIN, subject="admin-1")
+ADMIN_2 = bearer(Role.ADMIN, subject="admin-2")
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(ServiceName.CASES, tmp_path / "var")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def her_journey(client: TestClient) -> str:
+    journey_id = str(uuid4())
+    body = {
+        "journey_id": journey_id,
+        "pseudonym": "MKR-http",
+        "preferred_languages": ["ro"],
+        "interpreter_needed": False,
+    }
+    assert client.post("/journeys", json=body, headers=LEAD).status_code == 201
+    assigned = client.post(
+        f"/journeys/{journey_id}/caseworker", json={"caseworker_id": "cw-1"}, headers=LEAD
+    )
+    assert assigned.status_code == 200, assigned.text
+    return journey_id
+
+
+def test_her_caseworker_asks_and_an_admin_approves(client: TestClient) -> None:
+    journey_id = her_journey(client)
+    asked = client.post(
+        f"/journeys/{journey_id}/erasure-requests",
+        json={"reason": "subject_request"},
+        headers=CW,
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["state"] == "pending" and asked.json()["requested_by"] == "cw-1"
+    pending = wait_until(
+        lambda: client.get("/erasure-requests?state=pending", headers=ADMIN).json()["items"],
+        message="the pending request listed",
+    )
+    assert [p["journey_id"] for p in pending] == [journey_id]
+    approved = client.post(f"/erasure-requests/{journey_id}/approval", headers=ADMIN)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "erased" and approved.json()["approved_by"] == "admin-1"
+    again = client.post(f"/erasure-requests/{journey_id}/approval", headers=ADMIN_2)
+    assert again.status_code == 200 and again.json() == approved.json()
+    read = client.get(f"/journeys/{journey_id}", headers=LEAD)
+    assert read.status_code == 200 and read.json()["pseudonym"] == "<erased>"
+    refused = client.post(
+        f"/journeys/{journey_id}/pseudonym-correction", json={"pseudonym": "x"}, headers=LEAD
+    )
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:waymark:problem:journey-erased"
+
+
+def test_an_admin_cannot_approve_her_own_request(client: TestClient) -> None:
+    journey_id = her_journey(client)
+    asked = client.post(
+        "/erasure-requests",
+        json={"journey_id": journey_id, "reason": "retention_expired"},
+        headers=ADMIN,
+    )
+    assert asked.status_code == 201, asked.text
+    own = client.post(f"/erasure-requests/{journey_id}/approval", headers=ADMIN)
+    assert own.status_code == 409
+    assert own.json()["type"] == "urn:waymark:problem:erasure-needs-second-person"
+    none = client.post(f"/erasure-requests/{uuid4()}/approval", headers=ADMIN_2)
+    assert none.status_code == 404
+
+
+def test_who_may_ask_and_approve(client: TestClient) -> None:
+    journey_id = her_journey(client)
+    path = f"/journeys/{journey_id}/erasure-requests"
+    body = {"reason": "subject_request"}
+    assert client.post(path, json=body, headers=OTHER_CW).status_code == 403  # not hers
+    assert client.post(path, json=body, headers=ADMIN).status_code in (403, 404)
+    assert client.post(path, json={"reason": "because"}, headers=CW).status_code == 422
+    assert client.post(path, json=body, headers=LEAD).status_code == 201
+    approval = f"/erasure-requests/{journey_id}/approval"
+    assert client.post(approval, headers=LEAD).status_code in (403, 404)
+    assert client.get("/erasure-requests", headers=CW).status_code in (403, 404)
