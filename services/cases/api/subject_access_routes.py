@@ -1,0 +1,45 @@
+"""``GET /subject-access/{journey_id}``: what cases holds about one woman (admin only).
+
+A read, but not without a trace: besides the audit entry every request gets, the export is
+recorded on her journey (``Journey.SubjectAccessFulfilled``, ids only), so her own timeline
+shows when her data was exported and by whom.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Request, Response
+
+from services.cases.api.deps import Cases
+from services.cases.subject_access import record_fulfilment, subject_access
+from shared.http.deps import CurrentPrincipal, RuntimeDep
+
+router = APIRouter(tags=["subject access"])
+
+
+@router.get(
+    "/subject-access/{journey_id}",
+    summary="Subject access export: her journey, its events and read-model rows",
+    responses={404: {"description": "No such journey"}},
+)
+def export(
+    journey_id: UUID,
+    cases: Cases,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    request.state.audit_purpose = "subject-access"
+    now = datetime.now(UTC)
+    exported = subject_access(
+        cases, runtime.stores.views, journey_id, reader=principal.subject, now=now
+    )
+    request_id = uuid4()
+    record_fulfilment(cases, journey_id, request_id, principal.subject, now)
+    exported["request_id"] = str(request_id)
+    response.headers["Cache-Control"] = "no-store"  # her data: never kept by a proxy
+    return exported

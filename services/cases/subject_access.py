@@ -1,0 +1,109 @@
+"""Subject access (UK GDPR Art. 15): everything cases holds about one woman, by journey id.
+
+- her journey as it stands now, personal fields decrypted (pseudonym, notes, plan summaries);
+- every event of her journey, oldest first, with both clocks, the actor and the data;
+- the journeys merged into hers (a contact met on a visit that turned out to be her) and
+  their events;
+- the read-model rows filed under her journey id (caseload, timeline, referrals board, due
+  items, and the statistics helper rows that count her once) — ids, codes and times only.
+
+Anonymised statistics counts are not about her and are not exported. The export is recorded on
+her journey as ``Journey.SubjectAccessFulfilled`` (ids only), so her timeline shows it was made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.domain import Journey
+from shared.admin.history import as_of, plain
+from shared.admin.subject_access import envelope, events_of
+from shared.storage.sql import SqlStore
+
+#: Read-model tables with a ``journey_id`` column: every row filed under her id is hers.
+JOURNEY_TABLES = ("caseload", "journey_timeline", "referrals_board", "due_items")
+_SAVE_ATTEMPTS = 3
+
+
+def subject_access(
+    app: CasesApplication,
+    views: SqlStore,
+    journey_id: UUID,
+    *,
+    reader: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Raises ``JourneyNotFound`` when there is no such journey."""
+    journey = app.get_journey(journey_id)
+    merged = _merged_into_hers(app, journey)
+    sections = {
+        "journey": as_of(app, journey_id, include_personal=True, reader=reader).as_json(),
+        "events": events_of(app, journey_id, reader),
+        "merged_journeys": [
+            {"journey_id": str(other), "events": events_of(app, other, reader)} for other in merged
+        ],
+        "read_models": _read_models(views, [journey_id, *merged]),
+    }
+    return envelope("cases", journey_id, sections, now)
+
+
+def record_fulfilment(
+    app: CasesApplication,
+    journey_id: UUID,
+    request_id: UUID,
+    actor: str,
+    now: datetime | None = None,
+) -> Journey:
+    """Get → record → save; a lost race with another writer is retried on a fresh read."""
+    for attempt in range(_SAVE_ATTEMPTS):
+        journey = app.get_journey(journey_id)
+        journey.record_subject_access(request_id, now or datetime.now(UTC), actor)
+        try:
+            app.save(journey)
+        except IntegrityError:
+            if attempt == _SAVE_ATTEMPTS - 1:
+                raise
+            continue
+        return journey
+    raise AssertionError("unreachable")
+
+
+def _merged_into_hers(app: CasesApplication, journey: Journey) -> list[UUID]:
+    """Journeys of the contacts linked to her that were merged into hers."""
+    found = []
+    for _, contact_id in journey.linked_contacts:
+        other_id = Journey.create_id(contact_id)
+        if other_id == journey.id or other_id in found:
+            continue
+        try:
+            other = app.get_journey(other_id)
+        except JourneyNotFound:
+            continue
+        if other.merged_into == journey.id:
+            found.append(other_id)
+    return found
+
+
+def _read_models(views: SqlStore, journey_ids: list[UUID]) -> dict[str, list[Any]]:
+    ids = [str(j) for j in journey_ids]
+    marks = ", ".join(["%s"] * len(ids))
+    rows: dict[str, list[Any]] = {}
+    with views.transaction(commit=False) as cursor:
+        for name in JOURNEY_TABLES:
+            cursor.execute(f"SELECT * FROM {views.table(name)} WHERE journey_id IN ({marks})", ids)
+            rows[name] = plain(cursor.fetchall())
+        # Keys "<journey id>|<month>|<need>": she is counted once per need per month.
+        seen = []
+        for journey_id in ids:
+            cursor.execute(
+                f"SELECT seen FROM {views.table('statistics_seen')} WHERE seen LIKE %s",
+                (journey_id + "|%",),
+            )
+            seen += plain(cursor.fetchall())
+        rows["statistics_seen"] = seen
+    return rows

@@ -1,0 +1,73 @@
+"""``journey_items``: which notifications, reminders and journey records are about one journey.
+
+Answers the subject access export (``subject_access.py``) without scanning the log. A
+notification is about a journey when it links to it (``/journeys/<id>``: journey opened,
+caseworker assigned, referral declined or expired, a fired reminder, an escalation of any of
+these); a reminder names its journey. Ids only; rebuildable from the log like every read model.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.notifications.domain import Notification
+from services.notifications.reminders import JourneyWatch, Reminder
+from shared.storage.projection import Projection
+from shared.storage.sql import SqlCursor
+
+_JOURNEY_LINK = re.compile(r"^/journeys/([0-9a-fA-F-]{36})(?:/|$)")
+
+
+class JourneyItems(Projection):
+    name = "journey_items"
+    event_classes = (
+        Notification.Requested,
+        Reminder.Scheduled,
+        Reminder.Rescheduled,
+        JourneyWatch.Erased,
+    )
+
+    def create_statements(self) -> list[str]:
+        table = self.store.table(self.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ("
+            " journey_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,"
+            " PRIMARY KEY (journey_id, item_id))",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        if isinstance(event, Notification.Requested):
+            found = _JOURNEY_LINK.match(event.link)
+            if found is None:
+                return  # e.g. an urgent concern links to a visit, not to a journey
+            journey_id, kind = str(UUID(found.group(1))), "notification"
+        elif isinstance(event, Reminder.Scheduled | Reminder.Rescheduled):
+            journey_id, kind = str(event.journey_id), "reminder"
+        elif isinstance(event, JourneyWatch.Erased):
+            # Her erasure: nothing here may tie an item to her journey any more.
+            cursor.execute(
+                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+                (str(event.journey_id),),
+            )
+            return
+        else:
+            return
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)} (journey_id, item_id, kind)"
+            " VALUES (%s, %s, %s) ON CONFLICT (journey_id, item_id) DO NOTHING",
+            (journey_id, str(event.originator_id), kind),
+        )
+
+    def items_of(self, journey_id: UUID) -> list[tuple[str, UUID]]:
+        """(kind, aggregate id) pairs about this journey."""
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT kind, item_id FROM {self.store.table(self.name)}"
+                " WHERE journey_id = %s ORDER BY kind, item_id",
+                (str(journey_id),),
+            )
+            rows = cursor.fetchall()
+        return [(str(r["kind"]), UUID(str(r["item_id"]))) for r in rows]
