@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from fastapi import Depends, Request
+
 from shared.admin.history import history
 from shared.storage.eventstore import WaymarkApplication
 
@@ -48,3 +50,12 @@ def staff_role(address: str | None) -> str | None:
     if kind == "role" and name:
         return name
     return address if kind == "system" and name else STAFF
+
+
+def _mark_subject_access(request: Request) -> None:
+    # The audit entry of the request says why it was made (``shared/http/access.py``).
+    request.state.audit_purpose = "subject-access"
+
+
+#: Route dependency for every service's export route.
+SubjectAccessRead = Depends(_mark_subject_access)

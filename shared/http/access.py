@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -98,10 +99,11 @@ class AccessControl:
             await not_found()(scope, receive, send)
             return
         template, allowed, params = rule
+        call = _Call(scope, principal, template, params)
         if not principal.has(*allowed):
-            await self._audited(scope, principal, template, params, 403, forbidden(), receive, send)
+            await self._refuse(call, receive, send)
             return
-        await self._run_audited(scope, principal, template, params, receive, send)
+        await self._run_audited(call, receive, send)
 
     async def _authenticate(self, scope: Scope) -> Principal | None:
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
@@ -116,62 +118,48 @@ class AccessControl:
         except InvalidToken:
             return None
 
-    async def _run_audited(
-        self,
-        scope: Scope,
-        principal: Principal,
-        template: str,
-        params: Mapping[str, str],
-        receive: Receive,
-        send: Send,
-    ) -> None:
+    async def _run_audited(self, call: _Call, receive: Receive, send: Send) -> None:
         withheld = False
 
         async def audited_send(message: Message) -> None:
             nonlocal withheld
             starting = message["type"] == "http.response.start"
-            if starting and not await self._record(
-                scope, principal, template, params, message["status"]
-            ):
+            if starting and not await self._record(call, message["status"]):
                 withheld = True
-                await _service_unavailable(scope, receive, send)
+                await _service_unavailable(call.scope, receive, send)
                 return
             if not withheld:
                 await send(message)
 
-        await self.app(scope, receive, audited_send)
+        await self.app(call.scope, receive, audited_send)
 
-    async def _audited(
-        self,
-        scope: Scope,
-        principal: Principal,
-        template: str,
-        params: Mapping[str, str],
-        status: int,
-        response: Any,
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        if await self._record(scope, principal, template, params, status):
-            await response(scope, receive, send)
+    async def _refuse(self, call: _Call, receive: Receive, send: Send) -> None:
+        answer = forbidden() if await self._record(call, 403) else None
+        if answer is None:
+            await _service_unavailable(call.scope, receive, send)
         else:
-            await _service_unavailable(scope, receive, send)
+            await answer(call.scope, receive, send)
 
-    async def _record(
-        self,
-        scope: Scope,
-        principal: Principal,
-        template: str,
-        params: Mapping[str, str],
-        status: int,
-    ) -> bool:
-        entry = audit_entry(self.service, scope, principal, template, params, status)
+    async def _record(self, call: _Call, status: int) -> bool:
+        entry = audit_entry(
+            self.service, call.scope, call.principal, call.template, call.params, status
+        )
         try:
             await run_in_threadpool(self.audit_log().append, entry)
         except Exception:  # the store is down: refuse rather than serve unaudited
             log.exception("audit entry not written; response withheld")
             return False
         return True
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One authenticated request matched to a rule: what its audit entry is made of."""
+
+    scope: Scope
+    principal: Principal
+    template: str
+    params: Mapping[str, str]
 
 
 def audit_entry(

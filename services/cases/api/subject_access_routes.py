@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 
 from services.cases.api.deps import Cases
 from services.cases.subject_access import record_fulfilment, subject_access
+from shared.admin.subject_access import SubjectAccessRead
 from shared.http.deps import CurrentPrincipal, RuntimeDep
 
-router = APIRouter(tags=["subject access"])
+router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
 
 @router.get(
@@ -30,10 +31,7 @@ def export(
     cases: Cases,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
 ) -> dict[str, Any]:
-    request.state.audit_purpose = "subject-access"
     now = datetime.now(UTC)
     exported = subject_access(
         cases, runtime.stores.views, journey_id, reader=principal.subject, now=now
@@ -41,5 +39,4 @@ def export(
     request_id = uuid4()
     record_fulfilment(cases, journey_id, request_id, principal.subject, now)
     exported["request_id"] = str(request_id)
-    response.headers["Cache-Control"] = "no-store"  # her data: never kept by a proxy
     return exported

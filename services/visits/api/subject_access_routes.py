@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 
 from services.visits.api.deps import Visits
 from services.visits.subject_access import subject_access
 from services.visits.subject_contacts import SubjectContacts
+from shared.admin.subject_access import SubjectAccessRead
 from shared.http.deps import CurrentPrincipal, RuntimeDep
 
-router = APIRouter(tags=["subject access"])
+router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
 
 @router.get(
@@ -24,11 +25,7 @@ def export(
     visits: Visits,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    request: Request,
-    response: Response,
 ) -> dict[str, Any]:
-    request.state.audit_purpose = "subject-access"
     contacts = runtime.parts.extras["subject_contacts"]
     assert isinstance(contacts, SubjectContacts)
-    response.headers["Cache-Control"] = "no-store"  # her data: never kept by a proxy
     return subject_access(visits, contacts, journey_id, reader=principal.subject)
