@@ -27,7 +27,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -119,50 +119,117 @@ def validate(entry: AuditEntry) -> None:
         _check_code("details value", value, required=True)
 
 
+class _Slot:
+    """One caller's entry waiting in a group commit, and how it ended."""
+
+    def __init__(self, entry: AuditEntry) -> None:
+        self.entry = entry
+        self.done = False
+        self._record: AuditRecord | None = None
+        self._error: BaseException | None = None
+
+    def succeed(self, record: AuditRecord) -> None:
+        self._record, self.done = record, True
+
+    def fail(self, error: BaseException) -> None:
+        self._error, self.done = error, True
+
+    def outcome(self) -> AuditRecord:
+        if self._error is not None:
+            raise self._error
+        assert self._record is not None
+        return self._record
+
+
 class AuditLog:
     def __init__(self, store: SqlStore, clock: Callable[[], datetime] = _utc_now) -> None:
         self._store = store
         self._clock = clock
         self._table = store.table("audit_log")
         self._lock = threading.Lock()
+        # Group commit: entries waiting for a write, and whether one is under way.
+        self._turn = threading.Condition()
+        self._waiting: list[_Slot] = []
+        self._writing = False
         # A fixed key per table, so every replica appending to it takes the same lock.
         digest = hashlib.sha256(f"waymark-audit:{self._table}".encode()).digest()
         self._advisory_key = int.from_bytes(digest[:8], "big", signed=True)
         self._create()
 
     def append(self, entry: AuditEntry) -> AuditRecord:
+        """Append one entry, durably, before returning it.
+
+        Concurrent callers share commits (group commit): whoever finds no write in progress
+        writes every entry waiting, in one transaction, for all of them. Each caller still
+        returns only once her own entry is committed, so the guarantee is unchanged; what is
+        shared is the cost of the commit (one fsync), which is most of an append's price."""
         validate(entry)
+        slot = _Slot(entry)
+        with self._turn:
+            self._waiting.append(slot)
+            while not slot.done and self._writing:
+                self._turn.wait()
+            if slot.done:
+                return slot.outcome()
+            batch, self._waiting, self._writing = self._waiting, [], True
+        try:
+            records = self.append_many([waiting.entry for waiting in batch])
+        except BaseException as error:
+            for waiting in batch:
+                waiting.fail(error)
+            raise
+        else:
+            for waiting, record in zip(batch, records, strict=True):
+                waiting.succeed(record)
+        finally:
+            with self._turn:
+                self._writing = False
+                self._turn.notify_all()
+        return slot.outcome()
+
+    def append_many(self, entries: Sequence[AuditEntry]) -> list[AuditRecord]:
+        """Append entries in order, in one transaction (all or none)."""
+        for entry in entries:
+            validate(entry)
+        rows: list[Row] = []
         with self._lock, self._store.transaction() as cursor:
             self._take_write_lock(cursor)
             cursor.execute(f"SELECT seq, at, hash FROM {self._table} ORDER BY seq DESC LIMIT 1")
-            head = cursor.fetchone()
-            at = self._clock()
-            if head is not None:
-                # A replica whose clock lags must not make time run backwards along the chain:
-                # then a time range is a seq range, and "since" filters mean what they say.
-                at = max(at, from_sql_time(str(head["at"])))
-            row: Row = {
-                "seq": 1 if head is None else int(head["seq"]) + 1,
-                "at": to_sql_time(at),
-                "service": entry.service,
-                "actor": entry.actor,
-                "roles": _canonical(list(entry.roles)),
-                "action": entry.action,
-                "record_type": entry.record_type,
-                "record_id": entry.record_id,
-                "outcome": entry.outcome,
-                "purpose": entry.purpose,
-                "details": _canonical(dict(entry.details)),
-                "request_id": entry.request_id,
-                "prev_hash": GENESIS_HASH if head is None else str(head["hash"]),
-            }
-            row["hash"] = _chain_hash(row)
-            names = ", ".join(row)
-            cursor.execute(
-                f"INSERT INTO {self._table} ({names}) VALUES ({', '.join(['%s'] * len(row))})",
-                tuple(row.values()),
-            )
-        return _record(row)
+            head: Row | None = cursor.fetchone()
+            for entry in entries:
+                row = self._chained(entry, head)
+                names = ", ".join(row)
+                cursor.execute(
+                    f"INSERT INTO {self._table} ({names}) VALUES ({', '.join(['%s'] * len(row))})",
+                    tuple(row.values()),
+                )
+                rows.append(row)
+                head = row
+        return [_record(row) for row in rows]
+
+    def _chained(self, entry: AuditEntry, head: Row | None) -> Row:
+        at = self._clock()
+        if head is not None:
+            # A replica whose clock lags must not make time run backwards along the chain:
+            # then a time range is a seq range, and "since" filters mean what they say.
+            at = max(at, from_sql_time(str(head["at"])))
+        row: Row = {
+            "seq": 1 if head is None else int(head["seq"]) + 1,
+            "at": to_sql_time(at),
+            "service": entry.service,
+            "actor": entry.actor,
+            "roles": _canonical(list(entry.roles)),
+            "action": entry.action,
+            "record_type": entry.record_type,
+            "record_id": entry.record_id,
+            "outcome": entry.outcome,
+            "purpose": entry.purpose,
+            "details": _canonical(dict(entry.details)),
+            "request_id": entry.request_id,
+            "prev_hash": GENESIS_HASH if head is None else str(head["hash"]),
+        }
+        row["hash"] = _chain_hash(row)
+        return row
 
     def query(
         self,

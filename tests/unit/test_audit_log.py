@@ -6,16 +6,18 @@ Every test runs on SQLite and, with WAYMARK_TEST_POSTGRES_DSN set, on PostgreSQL
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
 
 from shared.security import audit
-from shared.security.audit import GENESIS_HASH, AuditEntry, AuditLog
+from shared.security.audit import GENESIS_HASH, AuditEntry, AuditLog, AuditRecord
 from shared.settings import ServiceName
 from shared.storage.backend import ensure_postgres_schema, open_sql_store
 from shared.storage.sql import SqlStore
@@ -360,3 +362,56 @@ def test_given_ids_and_codes_when_appended_then_they_are_accepted(log: AuditLog)
     )
 
     assert record.entry.purpose is not None and record.entry.purpose.startswith("break-glass:")
+
+
+# --- group commit ----------------------------------------------------------------------------
+
+
+def test_concurrent_appends_share_commits_and_each_caller_gets_her_own_entry(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[int] = []
+    write = log.append_many
+
+    def slow_write(entries: Any) -> Any:
+        batches.append(len(entries))
+        time.sleep(0.02)  # a slow disk: others arrive while this commit is under way
+        return write(entries)
+
+    monkeypatch.setattr(log, "append_many", slow_write)
+    got: dict[str, AuditRecord] = {}
+
+    def caller(worker: int) -> None:
+        for n in range(5):
+            record = log.append(entry(n, actor=f"w{worker}-{n}"))
+            got[f"w{worker}-{n}"] = record
+
+    threads = [threading.Thread(target=caller, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.entry.actor for r in got.values()) == sorted(got)
+    assert all(record.entry.actor == actor for actor, record in got.items())
+    assert sorted(r.seq for r in got.values()) == list(range(1, 41))
+    assert sum(batches) == 40 and len(batches) < 40  # some commits carried several entries
+    assert log.verify().intact
+
+
+def test_a_failed_group_commit_fails_every_caller_in_it_and_the_next_one_succeeds(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = log.append_many
+    failures = iter([OSError("disk full")])
+
+    def flaky(entries: Any) -> Any:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return write(entries)
+
+    monkeypatch.setattr(log, "append_many", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        log.append(entry(1))
+    assert log.append(entry(2)).seq == 1
+    assert log.verify().intact
