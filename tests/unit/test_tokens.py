@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from fastapi.testclient import TestClient
 from jwt.utils import base64url_encode
 
 from services.visits.main import create_app
+from shared.nats_server import free_port
 from shared.security.roles import Role
 from shared.security.tokens import InvalidToken, TokenVerifier, issue_dev_token
 from shared.settings import ServiceName, Settings
@@ -177,3 +180,47 @@ def test_every_kind_of_bad_token_gets_the_same_bare_401(client: TestClient) -> N
         "status": 401,
     }
     assert all(a.headers["www-authenticate"] == 'Bearer realm="waymark"' for a in answers)
+
+
+@pytest.fixture
+def jwks_server(rsa_key: rsa.RSAPrivateKey) -> Iterator[str]:
+    """The identity provider's JWKS endpoint, served over HTTP on a free local port."""
+    public = jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key(), as_dict=True)
+    body = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    server.shutdown()
+
+
+def test_rs256_tokens_are_checked_against_keys_fetched_from_the_jwks_url(
+    jwks_server: str, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    verifier = TokenVerifier(Settings(service=ServiceName.VISITS, auth_jwks_url=jwks_server))
+    good = jwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "k1"})
+    assert verifier.verify(good).subject == "cw-1"
+    unknown_kid = jwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "k9"})
+    with pytest.raises(InvalidToken):
+        verifier.verify(unknown_kid)
+
+
+def test_an_unreachable_jwks_url_refuses_tokens_rather_than_failing_open(
+    rsa_key: rsa.RSAPrivateKey,
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}/jwks.json"
+    verifier = TokenVerifier(Settings(service=ServiceName.VISITS, auth_jwks_url=url))
+    token = jwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "k1"})
+    with pytest.raises(InvalidToken):
+        verifier.verify(token)
