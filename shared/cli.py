@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,24 +38,24 @@ cli = typer.Typer(
 )
 
 
-def ensure_master_key(path: Path) -> Path:
-    """A development master key, created once with owner-only permissions."""
+def _ensure_secret_file(path: Path, make: Callable[[], str]) -> Path:
+    """A secret created once, owner-only from the first byte (O_EXCL: never overwritten)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+            handle.write(make() + "\n")
     return path
+
+
+def ensure_master_key(path: Path) -> Path:
+    """A development master key (base64 of 32 random bytes)."""
+    return _ensure_secret_file(path, lambda: base64.b64encode(secrets.token_bytes(32)).decode())
 
 
 def ensure_dev_signing_key(path: Path) -> Path:
-    """The embedded run's HS256 development secret, created once, owner-only."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48) + "\n")
-    return path
+    """The embedded run's HS256 development secret."""
+    return _ensure_secret_file(path, lambda: secrets.token_urlsafe(48))
 
 
 @cli.command("dev-token")

@@ -76,12 +76,12 @@ class AccessControl:
         *,
         service: str,
         rules: AccessRules,
-        verifier: Callable[[], TokenVerifier],
+        verifier: TokenVerifier,
         audit_log: Callable[[], AuditLog],
     ) -> None:
         self.app = app
         self.service = service
-        self.rules = compile_rules(rules)
+        self.rules = CompiledRules(rules)
         self.verifier = verifier
         self.audit_log = audit_log
 
@@ -110,7 +110,7 @@ class AccessControl:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        verifier = self.verifier()
+        verifier = self.verifier
         try:
             if verifier.may_block:
                 return await run_in_threadpool(verifier.verify, token.strip())
@@ -218,10 +218,6 @@ class CompiledRules:
             if found and rule_method == method:
                 return template, roles, found.groupdict()
         return None
-
-
-def compile_rules(rules: AccessRules) -> CompiledRules:
-    return CompiledRules(rules)
 
 
 async def _service_unavailable(scope: Scope, receive: Receive, send: Send) -> None:

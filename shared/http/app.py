@@ -56,7 +56,7 @@ def build_api(
         AccessControl,
         service=settings.service.value,
         rules={**SHARED_ACCESS_RULES, **access_rules},
-        verifier=lambda: verifier,
+        verifier=verifier,
         audit_log=lambda: runtime.stores.audit,
     )
     app.add_middleware(SecurityHeaders)

@@ -29,6 +29,7 @@ from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import bearer, make_settings
+from tests.unit.test_visits_http import visit_body
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
 ADMIN = bearer(Role.ADMIN, subject="dpo-1")
@@ -76,15 +77,11 @@ def runtime_app(client: TestClient) -> Any:
 def her_visit(visits: TestClient, her: UUID, other: UUID) -> str:
     """A visit where she and another woman were met, each with indicators and a concern."""
     visit_id = str(uuid4())
-    body = {
-        "visit_id": visit_id,
-        "premises_label": "P-12",
-        "team": "west",
-        "volunteers": ["v-1"],
-        "languages_offered": ["ro", "en"],
-        "started_at": T0.isoformat(),
-        "completed_at": (T0 + timedelta(hours=1)).isoformat(),
-        "contacts": [
+    body = visit_body(
+        visit_id=visit_id,
+        started_at=T0.isoformat(),
+        completed_at=(T0 + timedelta(hours=1)).isoformat(),
+        contacts=[
             {
                 "contact_id": str(her),
                 "alias": HER_ALIAS,
@@ -99,12 +96,12 @@ def her_visit(visits: TestClient, her: UUID, other: UUID) -> str:
                 "indicators": [{"indicator": "physical_threats", "source": "observed"}],
             },
         ],
-        "urgent_concerns": [
+        urgent_concerns=[
             {"concern": "violence", "contact_id": str(her), "details": HER_DETAILS},
             {"concern": "medical_emergency", "contact_id": str(other), "details": OTHER_DETAILS},
             {"concern": "held_against_will", "details": VISIT_DETAILS},
         ],
-    }
+    )
     response = visits.post("/visits", json=body)
     assert response.status_code == 201, response.text
     return visit_id
