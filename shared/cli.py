@@ -24,6 +24,7 @@ from uuid import UUID
 import typer
 import uvicorn
 
+from services.web.settings import DEFAULT_WEB_PORT
 from shared.nats_server import NatsServer, port_open, wait_for_port
 from shared.runtime import ServiceParts, Stores
 from shared.security.roles import Role
@@ -99,6 +100,22 @@ def serve(service: ServiceName) -> None:
 
 
 @cli.command()
+def web() -> None:
+    """Run the web app (the browser apps), configured by WAYMARK_WEB_* environment variables."""
+    from services.web.main import create_app
+    from services.web.settings import WebSettings
+
+    settings = WebSettings()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@cli.command()
 def run(
     var_dir: Annotated[Path, typer.Option(help="Where all data lives")] = Path("var"),
     nats_port: Annotated[int, typer.Option(help="Port of the embedded NATS server")] = (
@@ -111,6 +128,7 @@ def run(
     visits_port: int = DEFAULT_PORTS[ServiceName.VISITS],
     cases_port: int = DEFAULT_PORTS[ServiceName.CASES],
     notifications_port: int = DEFAULT_PORTS[ServiceName.NOTIFICATIONS],
+    web_port: int = DEFAULT_WEB_PORT,
 ) -> None:
     """Run NATS and the three services on SQLite under VAR_DIR, until Ctrl-C."""
     var_dir = var_dir.resolve()
@@ -130,7 +148,7 @@ def run(
         ServiceName.CASES: cases_port,
         ServiceName.NOTIFICATIONS: notifications_port,
     }
-    for service, port in ports.items():
+    for service, port in [*ports.items(), ("web", web_port)]:
         if port_open(host, port):
             typer.echo(f"Port {port} for {service} is taken.", err=True)
             if nats:
@@ -154,6 +172,12 @@ def run(
         processes.append(
             subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", service.value], env=env)
         )
+    processes.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "web"],
+            env=web_environment(host, web_port, ports, var_dir, dev_key),
+        )
+    )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -163,8 +187,9 @@ def run(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        for port in ports.values():
+        for port in [*ports.values(), web_port]:
             wait_for_port(host, port, timeout=60)
+        typer.echo(f"Open http://{host}:{web_port} to use Waymark in a browser.")
         typer.echo(f"{'nats':<14}{nats_url}")
         for service, port in ports.items():
             typer.echo(f"{service.value:<14}http://{host}:{port}   docs: http://{host}:{port}/docs")
@@ -184,6 +209,26 @@ def run(
         if nats:
             nats.stop()
         typer.echo("Stopped.")
+
+
+def web_environment(
+    host: str, port: int, ports: dict[ServiceName, int], var_dir: Path, dev_key: Path
+) -> dict[str, str]:
+    """The embedded run's web app: plain http on this machine, development sign-in unless
+    an identity provider is configured."""
+    env = {
+        **os.environ,
+        "WAYMARK_WEB_HOST": host,
+        "WAYMARK_WEB_PORT": str(port),
+        "WAYMARK_WEB_PUBLIC_URL": f"http://{host}:{port}",
+        "WAYMARK_WEB_COOKIE_SECURE": "false",
+        "WAYMARK_WEB_VISITS_URL": f"http://{host}:{ports[ServiceName.VISITS]}",
+        "WAYMARK_WEB_CASES_URL": f"http://{host}:{ports[ServiceName.CASES]}",
+        "WAYMARK_WEB_NOTIFICATIONS_URL": f"http://{host}:{ports[ServiceName.NOTIFICATIONS]}",
+    }
+    if not os.environ.get("WAYMARK_WEB_OIDC_ISSUER"):
+        env["WAYMARK_WEB_DEV_KEY_FILE"] = str(dev_key)
+    return env
 
 
 @cli.command()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Protocol
 
 import structlog
-
-from shared.settings import Settings
 
 
 class _CurrentStderr:
@@ -21,7 +20,17 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-def configure_logging(settings: Settings) -> None:
+class LogSettings(Protocol):
+    """What logging needs of a service's or the web app's settings."""
+
+    @property
+    def log_level(self) -> str: ...
+
+    @property
+    def log_json(self) -> bool: ...
+
+
+def configure_logging(settings: LogSettings) -> None:
     level = getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(level=level, stream=_CurrentStderr(), format="%(message)s")
     renderer: structlog.types.Processor = (

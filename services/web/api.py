@@ -1,0 +1,171 @@
+"""The three services, called with the signed-in person's own token.
+
+Every rule, ETag and audit entry of the services applies unchanged: the web app adds none of
+its own and owns no data. One pooled ``httpx.AsyncClient`` per service for the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from services.web.messages import field_message, problem_message
+from services.web.settings import WebSettings
+
+
+class Service(StrEnum):
+    VISITS = "visits"
+    CASES = "cases"
+    NOTIFICATIONS = "notifications"
+
+
+class ServiceDown(Exception):
+    """The service did not answer, or answered 5xx: a friendly page, never a stack trace."""
+
+    def __init__(self, service: Service) -> None:
+        super().__init__(service.value)
+        self.service = service
+
+
+class TokenRefused(Exception):
+    """401 from a service: the token expired or was revoked; she signs in again."""
+
+
+class NotAllowed(Exception):
+    """403 from a service."""
+
+
+class NotFound(Exception):
+    """404 from a service."""
+
+
+@dataclass
+class Refused(Exception):
+    """A 4xx answer a form shows: one plain sentence, and one per field where named."""
+
+    status: int
+    slug: str
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stale(self) -> bool:
+        return self.status == 412
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    etag: str | None
+    headers: Mapping[str, str]
+
+    @property
+    def version(self) -> str | None:
+        """The aggregate version from a weak or strong ETag, for the next If-Match."""
+        if not self.etag:
+            return None
+        return self.etag.removeprefix("W/").strip('"')
+
+
+class Services:
+    def __init__(self, settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None):
+        urls = {
+            Service.VISITS: settings.visits_url,
+            Service.CASES: settings.cases_url,
+            Service.NOTIFICATIONS: settings.notifications_url,
+        }
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        self._clients = {
+            service: httpx.AsyncClient(
+                base_url=url,
+                timeout=settings.api_timeout_s,
+                limits=limits,
+                transport=transport,
+            )
+            for service, url in urls.items()
+        }
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def get(
+        self, service: Service, path: str, token: str, params: Mapping[str, Any] | None = None
+    ) -> Answer:
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        return await self._call(service, "GET", path, token, params=clean)
+
+    async def send(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        token: str,
+        body: Any = None,
+        *,
+        if_match: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Answer:
+        headers: dict[str, str] = {}
+        if if_match:
+            headers["If-Match"] = f'"{if_match}"'
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return await self._call(service, method, path, token, json=body, headers=headers)
+
+    async def _call(
+        self, service: Service, method: str, path: str, token: str, **kwargs: Any
+    ) -> Answer:
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        try:
+            response = await self._clients[service].request(
+                method, path, headers=headers, **kwargs
+            )
+        except httpx.HTTPError as error:
+            raise ServiceDown(service) from error
+        status = response.status_code
+        if status >= 500:
+            raise ServiceDown(service)
+        if status == 401:
+            raise TokenRefused
+        if status == 403:
+            raise NotAllowed
+        body = _json(response)
+        if status == 404 and method == "GET":
+            raise NotFound
+        if status >= 400:
+            raise _refused(status, body)
+        return Answer(status, body, response.headers.get("etag"), response.headers)
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _refused(status: int, body: Any) -> Refused:
+    problem = body if isinstance(body, dict) else {}
+    slug = str(problem.get("type", "")).rsplit(":", 1)[-1]
+    fields: dict[str, str] = {}
+    for error in problem.get("errors", []) or []:
+        if isinstance(error, dict) and "field" in error:
+            name = _form_field(str(error["field"]))
+            fields.setdefault(name, field_message(name, str(error.get("reason", ""))))
+    return Refused(status, slug, problem_message(status, slug, problem.get("title")), fields)
+
+
+def _form_field(location: str) -> str:
+    # "body.respond_by" → "respond_by"; nested items keep their path: "contacts.0.alias".
+    parts = location.split(".")
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "form"

@@ -1,0 +1,59 @@
+"""The web app's composition root: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from services.web.api import Services
+from services.web.errors import install_error_pages
+from services.web.headers import WebHeaders
+from services.web.identity import DevelopmentSignIn, OpenIdConnect
+from services.web.pages import sign_in
+from services.web.sessions import SessionStore
+from services.web.settings import WebSettings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """``transport`` lets tests put the services in-process; production uses the network."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services(settings, transport)
+        try:
+            yield
+        finally:
+            await app.state.services.close()
+
+    # No API docs: this app serves pages to people, its contract is the three services' APIs.
+    app = FastAPI(
+        title="Waymark", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.settings = settings
+    app.state.sessions = SessionStore(
+        settings.session_idle_minutes * 60, settings.session_absolute_hours * 3600
+    )
+    app.state.development_sign_in = (
+        DevelopmentSignIn(settings) if settings.development_sign_in else None
+    )
+    app.state.oidc = OpenIdConnect(settings) if settings.oidc_issuer else None
+    app.state.pending_sign_ins = {}
+    install_error_pages(app)
+    app.add_middleware(WebHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(sign_in.router)
+    return app

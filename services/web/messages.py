@@ -1,0 +1,62 @@
+"""The services' problem+json turned into one plain-English sentence for a person.
+
+The services' own titles of journey rules are written for people already (``ConsentRequired``:
+"She has not consented to share with this partner"); the few technical ones get words here.
+"""
+
+from __future__ import annotations
+
+_BY_SLUG = {
+    "precondition-failed": (
+        "Someone else changed this record while you were working on it. Your answers are "
+        "kept below: check what changed, then save again."
+    ),
+    "concurrent-modification": (
+        "Someone else changed this record at the same moment. Your answers are kept below: "
+        "check what changed, then save again."
+    ),
+    "validation": "Some answers need correcting. Each one is marked below.",
+    "journey-input": "One of the answers cannot be right. Check it and try again.",
+    "too-large": "That is more than can be sent at once. Shorten it and try again.",
+    "unsupported-media-type": "The form could not be read. Reload the page and try again.",
+}
+_BY_STATUS = {
+    409: "This cannot be done now.",
+    412: _BY_SLUG["precondition-failed"],
+    413: _BY_SLUG["too-large"],
+    422: _BY_SLUG["validation"],
+}
+_REASONS = (
+    ("field required", "Enter an answer."),
+    ("missing", "Enter an answer."),
+    ("valid uuid", "Choose one from the list."),
+    ("valid datetime", "Enter a date and time, for example 27/11/2026 14:30."),
+    ("valid date", "Enter a date, for example 27/11/2026."),
+    ("at least", "This is too short."),
+    ("at most", "This is too long."),
+    ("unknown", "Choose one from the list."),
+    ("not a known", "Choose one from the list."),
+    ("input should be", "Check this answer."),
+    ("future", "The date cannot be in the future."),
+    ("past", "The date is too far in the past."),
+)
+
+
+def problem_message(status: int, slug: str, title: object) -> str:
+    if slug in _BY_SLUG:
+        return _BY_SLUG[slug]
+    if status == 409 and isinstance(title, str) and title:
+        # Journey rules: their titles are the rule in plain words.
+        return title.rstrip(".") + "."
+    return _BY_STATUS.get(status, "That could not be done. Check the answers and try again.")
+
+
+def field_message(field: str, reason: str) -> str:
+    lowered = reason.lower()
+    for marker, sentence in _REASONS:
+        if marker in lowered:
+            return sentence
+    # The services' reasons never echo input, so a short one can be shown as it is.
+    if reason and len(reason) <= 120:
+        return reason[0].upper() + reason[1:].rstrip(".") + "."
+    return "Check this answer."

@@ -1,0 +1,68 @@
+"""The whole system with its web app: NATS, the three services and ``waymark web``, as real
+processes on free ports (SQLite), for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from shared.nats_server import free_port, wait_for_port
+from shared.settings import ServiceName
+from tests.e2e.system import System
+from tests.support import TEST_AUTH_KEY, wait_until
+
+
+class WebSystem(System):
+    def __init__(self, root: Path, **web_settings: str) -> None:
+        super().__init__(root)
+        self.web_port = free_port()
+        self.web_settings = web_settings
+        self.dev_key_file = root / "dev-jwt.key"
+        self.dev_key_file.write_text(TEST_AUTH_KEY)
+        self.web_process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def start(self) -> WebSystem:
+        super().start()
+        self.start_web()
+        return self
+
+    def start_web(self) -> None:
+        env = {
+            **os.environ,
+            "WAYMARK_WEB_PORT": str(self.web_port),
+            "WAYMARK_WEB_PUBLIC_URL": self.web_url,
+            "WAYMARK_WEB_COOKIE_SECURE": "false",
+            "WAYMARK_WEB_DEV_KEY_FILE": str(self.dev_key_file),
+            "WAYMARK_WEB_VISITS_URL": self.url(ServiceName.VISITS),
+            "WAYMARK_WEB_CASES_URL": self.url(ServiceName.CASES),
+            "WAYMARK_WEB_NOTIFICATIONS_URL": self.url(ServiceName.NOTIFICATIONS),
+            "WAYMARK_WEB_SAFEGUARDING_PHONE": "020 7946 0000",
+            "WAYMARK_WEB_LOG_JSON": "false",
+            **{f"WAYMARK_WEB_{k.upper()}": v for k, v in self.web_settings.items()},
+        }
+        log = (self.logs / "web.log").open("ab")
+        self.web_process = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "web"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        wait_for_port("127.0.0.1", self.web_port, timeout=30)
+        wait_until(
+            lambda: httpx.get(self.web_url + "/healthz", timeout=2).status_code == 200,
+            message="web app ready",
+        )
+
+    def stop(self) -> None:
+        if self.web_process is not None and self.web_process.poll() is None:
+            self.web_process.terminate()
+            try:
+                self.web_process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.web_process.kill()
+        super().stop()
