@@ -176,21 +176,13 @@ def test_given_a_json_object_with_a_key_twice_when_posted_then_422_and_nothing_r
 
 def test_given_a_duplicate_key_deep_in_a_body_when_posted_then_422(visits: TestClient) -> None:
     body = visit_body()
-    contact = body["contacts"][0]
-    raw = visit_json_with(
-        body,
-        f'{{"contact_id": "{contact["contact_id"]}", "alias": "Ana",'
-        ' "alias": "Bea", "language": "ro"}',
-    )
+    contact_id = body["contacts"][0]["contact_id"]
+    contact = f'{{"contact_id": "{contact_id}", "alias": "Ana", "alias": "Bea", "language": "ro"}}'
+    raw = json.dumps({**body, "contacts": ["CONTACT"]}).replace('"CONTACT"', contact)
     response = visits.post("/visits", content=raw, headers={"Content-Type": "application/json"})
     problem(response, 422, "validation")
+    assert "Ana" not in response.text and "Bea" not in response.text
     assert visits.get(f"/visits/{body['visit_id']}").status_code == 404
-
-
-def visit_json_with(body: dict[str, Any], contact_json: str) -> str:
-
-    without = {**body, "contacts": ["CONTACT"]}
-    return json.dumps(without).replace('"CONTACT"', contact_json)
 
 
 @pytest.mark.parametrize(
@@ -211,7 +203,7 @@ def test_given_a_nul_character_in_a_text_field_when_posted_then_422_naming_the_f
     assert problem(response, 422, "validation")["errors"] == [
         {"field": field, "reason": "must not contain a NUL character"}
     ]
-    assert "An" not in response.text.replace("An ", "")
+    assert "P-" not in response.text and "An" not in response.text
     assert visits.get(f"/visits/{body['visit_id']}").status_code == 404
 
 
