@@ -133,6 +133,7 @@ class Settings(BaseSettings):
     auth_issuer: str | None = None
     auth_roles_claim: str = Field(default="roles", pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")
     auth_leeway_s: float = Field(default=30.0, ge=0, le=300)
+    auth_max_token_lifetime_s: float = Field(default=12 * 3600, gt=0, le=7 * 24 * 3600)
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)

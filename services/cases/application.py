@@ -961,8 +961,34 @@ class CasesApplication(WaymarkApplication):
         if journey.pending_events:
             if stale:
                 raise VersionMismatch(current)
-            self.save(journey)
+            try:
+                self.save(journey)
+            except IntegrityError:
+                return self._after_lost_race(journey_id, expected_version, command)
         return journey
+
+    def _after_lost_race(
+        self, journey_id: UUID, expected_version: int | None, command: Command
+    ) -> Journey:
+        """Another writer saved between our read and our write. If it recorded this very
+        command (a racing retry) all is well; otherwise a client that named a version holds a
+        stale one (412, as if she had come a moment later), and one that named none is told
+        of the race (409) — never merged silently."""
+        fresh: Journey = self.repository.get(journey_id)  # as the winner left it
+        if fresh.erased:
+            raise JourneyErased(f"journey {journey_id} was erased")
+        current = fresh.version
+        try:
+            command(fresh)
+        except JourneyError:
+            if expected_version is not None:
+                raise VersionMismatch(current) from None
+            raise
+        if not fresh.pending_events:
+            return fresh
+        if expected_version is not None:
+            raise VersionMismatch(current)
+        raise IntegrityError(f"journey {journey_id} changed while this command ran")
 
     def _find(self, journey_id: UUID) -> Journey | None:
         try:

@@ -430,13 +430,21 @@ class VisitsApplication(WaymarkApplication):
         try:
             self.save(aggregate)
         except IntegrityError:
-            # Someone saved first. If it was this very change (a racing retry), all is well;
-            # anything else is a lost race, answered as such — never merged silently.
+            # Someone saved first. If it was this very change (a racing retry), all is well.
+            # Otherwise an If-Match is now stale (412, as if the client had come a moment
+            # later); without one it is a lost race, answered as such — never merged silently.
             fresh = reload(aggregate.id)
             before = fresh.version
-            change(fresh)
+            try:
+                change(fresh)
+            except rule_error:
+                if precondition is not None:
+                    precondition(before)
+                raise
             if fresh.version == before:
                 return fresh, False
+            if precondition is not None:
+                precondition(before)
             raise
         return aggregate, True
 

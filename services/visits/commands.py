@@ -62,6 +62,8 @@ class ContactInput:
     linked_person_id: UUID | None = None
 
     def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("languages", self.language, f"{at}.language")
+        reference.require_all("languages", self.other_languages, f"{at}.other_languages")
         reference.require_all("materials", self.materials, f"{at}.materials")
         for index, indicator in enumerate(self.indicators):
             indicator.check(reference, f"{at}.indicators.{index}")

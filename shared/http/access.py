@@ -8,10 +8,11 @@ One ASGI middleware does three things for every request but the public health an
    matches no rule is answered 404 without reaching the app, so a route someone forgot to give
    a rule is refused to everyone (deny by default); a test checks every route of every
    service against every role, and that every route has a rule.
-3. **Audit**: once the route has answered (or been refused), one entry — who, roles, which
-   route and record ids, why, the status — is appended to the service's hash-chained audit
-   log *before* the response leaves. If the entry cannot be written the caller gets 503 and
-   not the data: no unaudited read.
+3. **Audit**: once the route has answered (or been refused, or failed), one entry — who,
+   roles, which route and record ids, why, the status — is appended to the service's
+   hash-chained audit log *before* the response leaves. A request that creates a record names
+   it by the ``Location`` it answers with. If the entry cannot be written the caller gets 503
+   and not the data: no unaudited read.
 
 Finer checks (a caseworker and one journey) are dependencies of the routes concerned; they
 leave a purpose (such as a break-glass grant) in ``request.state`` for the audit entry.
@@ -49,7 +50,8 @@ RECORD_TYPES = {
     "aggregate_id": "aggregate",
     "subject_id": "subject",
 }
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:@/{}-]{0,200}$")
+# Matched in full (``fullmatch``): ``$`` alone would let a trailing newline through.
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9._:@/{}-]{0,200}")
 
 
 def unauthenticated() -> Any:
@@ -124,7 +126,7 @@ class AccessControl:
         async def audited_send(message: Message) -> None:
             nonlocal withheld
             starting = message["type"] == "http.response.start"
-            if starting and not await self._record(call, message["status"]):
+            if starting and not await self._record(call, message["status"], self._created(message)):
                 withheld = True
                 await _service_unavailable(call.scope, receive, send)
                 return
@@ -140,9 +142,21 @@ class AccessControl:
         else:
             await answer(call.scope, receive, send)
 
-    async def _record(self, call: _Call, status: int) -> bool:
+    def _created(self, start: Message) -> Mapping[str, str]:
+        """The path parameters of the record a request created, read from its ``Location``."""
+        status = int(start["status"])
+        headers = dict(start.get("headers", []))
+        location = headers.get(b"location", b"").decode("latin-1").partition("?")[0]
+        if status != 201 or not location.startswith("/"):
+            return {}
+        found = self.rules.match("GET", location)
+        return {} if found is None else found[2]
+
+    async def _record(
+        self, call: _Call, status: int, created: Mapping[str, str] | None = None
+    ) -> bool:
         entry = audit_entry(
-            self.service, call.scope, call.principal, call.template, call.params, status
+            self.service, call.scope, call.principal, call.template, call.params, status, created
         )
         try:
             await run_in_threadpool(self.audit_log().append, entry)
@@ -169,21 +183,22 @@ def audit_entry(
     template: str,
     params: Mapping[str, str],
     status: int,
+    created: Mapping[str, str] | None = None,
 ) -> AuditEntry:
+    """The entry for one request. Path values are whatever the client typed: only plain ids
+    are stored, anything else is ``invalid`` (a record id) or left out (a detail)."""
     record_type: str | None = None
     record_id: str | None = None
     details: dict[str, str] = {}
     for name, value in params.items():
         if record_id is None and name in RECORD_TYPES:
-            # A path segment is whatever the client typed: only a plain id goes in the log.
-            safe = _SAFE_VALUE.match(str(value)) and len(str(value)) <= 100
-            record_type, record_id = RECORD_TYPES[name], str(value) if safe else "invalid"
-        elif _SAFE_VALUE.match(str(value)):
+            record_type, record_id = RECORD_TYPES[name], _plain_id(value) or "invalid"
+        elif _plain_id(value):
             details[name] = str(value)
-    state = scope.get("state", {})
-    purpose = state.get("audit_purpose")
-    if record_id is None and state.get("audit_record_id"):
-        record_type, record_id = state.get("audit_record_type"), state["audit_record_id"]
+    for name, value in (created or {}).items():
+        if record_id is None and name in RECORD_TYPES and _plain_id(value):
+            record_type, record_id = RECORD_TYPES[name], str(value)
+    purpose = scope.get("state", {}).get("audit_purpose")
     return AuditEntry(
         service=service,
         actor=principal.subject,
@@ -192,9 +207,14 @@ def audit_entry(
         record_type=record_type,
         record_id=record_id,
         outcome=status,
-        purpose=purpose if isinstance(purpose, str) else None,
+        purpose=purpose if isinstance(purpose, str) and _plain_id(purpose) else None,
         details=details,
     )
+
+
+def _plain_id(value: object) -> str | None:
+    text = str(value)
+    return text if text and len(text) <= 100 and _SAFE_VALUE.fullmatch(text) else None
 
 
 class CompiledRules:

@@ -13,9 +13,10 @@ from shared.admin.audit_http import router as audit_router
 from shared.admin.http import router as admin_router
 from shared.admin.http import stop_rebuilds
 from shared.http.access import AccessControl, AccessRules
+from shared.http.bodies import JsonBodies
 from shared.http.headers import SecurityHeaders
 from shared.http.limits import BodySizeLimit
-from shared.http.problems import ProblemSpec, install_problem_handlers
+from shared.http.problems import ProblemSpec, UnexpectedErrors, install_problem_handlers
 from shared.logging import configure_logging
 from shared.reference import ReferenceData
 from shared.runtime import Assemble, Runtime
@@ -49,7 +50,11 @@ def build_api(
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     install_problem_handlers(app, domain_errors)
+    # Middlewares run in the reverse order they are added: the last added sees a request first.
+    app.add_middleware(JsonBodies)  # reads the body through the size limit
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Inside the access control, so even an unexpected error is audited and gets the headers.
+    app.add_middleware(UnexpectedErrors)
     # Added after the size limit so it runs before it: a caller without a token learns nothing,
     # not even that her body was too large.
     app.add_middleware(

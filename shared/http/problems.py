@@ -1,12 +1,13 @@
 """RFC 9457 problem+json for every error a service returns.
 
-Validation errors name the field and the reason, never echo the input (it may be an alias).
-Unexpected exceptions become a bare 500 with no detail — the log has the error type and the
-request id; the client never sees a stack trace.
+Validation errors name the field and the reason, never echo the input (it may be an alias), not
+even one character of a malformed id. Unexpected exceptions become a bare 500 with no detail —
+the log has the error type and the route; the client never sees a stack trace.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import FieldError
 
@@ -71,12 +73,58 @@ def _field(loc: Sequence[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+# The shape of every field name in a request schema (snake_case).
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+# Reasons for errors whose message would quote the input (``found `x` at 3``).
+_FIXED_REASONS = {
+    "uuid_parsing": "must be a UUID",
+    "uuid_type": "must be a UUID",
+    "uuid_version": "must be a UUID",
+    "datetime_parsing": "must be an ISO 8601 date and time",
+    "datetime_from_date_parsing": "must be an ISO 8601 date and time",
+    "date_parsing": "must be an ISO 8601 date",
+    "date_from_datetime_parsing": "must be an ISO 8601 date",
+    "time_parsing": "must be an ISO 8601 time",
+    "time_delta_parsing": "must be an ISO 8601 duration",
+    "json_invalid": "is not valid JSON",
+    "union_tag_invalid": "names a kind that does not exist",
+    "extra_forbidden": "holds a field this request does not have",
+}
+
+
+def validation_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Field and reason of each error, with nothing of what was sent.
+
+    Pydantic's messages are templates over the schema (a pattern, a length, the allowed values)
+    except where a parser's own error is spliced in, which may quote the input: those get a
+    fixed reason. Our own validators' messages are fixed texts. An unknown key is named only
+    when it has the shape of a field name (``notes``); any other is input, and the error is on
+    the object that holds it."""
+    rendered = []
+    for error in errors:
+        kind, loc = str(error.get("type", "")), list(error.get("loc", ()))
+        context = error.get("ctx") or {}
+        if kind == "extra_forbidden" and not _FIELD_NAME.fullmatch(str(loc[-1] if loc else "")):
+            loc = loc[:-1]
+        if kind in _FIXED_REASONS:
+            reason = _FIXED_REASONS[kind]
+        elif kind in ("value_error", "assertion_error"):
+            reason = str(error["msg"])
+        elif "error" in context or "tag" in context:
+            reason = "is not valid"
+        else:
+            reason = str(error["msg"])
+        rendered.append({"field": _field(loc) or "body", "reason": reason})
+    return rendered
+
+
 def install_problem_handlers(
     app: FastAPI, domain_errors: Mapping[type[Exception], ProblemSpec]
 ) -> None:
     async def on_validation(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
-        errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in error.errors()]
+        errors = validation_errors(error.errors())
         return problem_response(422, "validation", "The request is not valid", errors=errors)
 
     async def on_field_error(_: Request, error: Exception) -> JSONResponse:
@@ -115,8 +163,9 @@ def install_problem_handlers(
         return on_domain
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Only reached from outside the middlewares (UnexpectedErrors answers from inside).
         log.error("http.unexpected_error", path=request.url.path, error=type(error).__name__)
-        return problem_response(500, "internal", "Something went wrong on our side")
+        return internal_error()
 
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(FieldError, on_field_error)
@@ -126,3 +175,42 @@ def install_problem_handlers(
     for error_class, spec in domain_errors.items():
         app.add_exception_handler(error_class, domain_handler(spec))
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def internal_error() -> JSONResponse:
+    return problem_response(500, "internal", "Something went wrong on our side")
+
+
+class UnexpectedErrors:
+    """Turn an exception a route did not expect into a bare 500 problem, *inside* the access
+    and header middlewares, so that answer is audited and carries the security headers like
+    any other. (Starlette's own last-resort handler sits outside every middleware.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if started:  # half an answer is out: nothing better to do than drop it
+                raise
+            # The type only: an exception's text may quote the request.
+            log.error("http.unexpected_error", path=_route_of(scope), error=type(error).__name__)
+            await internal_error()(scope, receive, send)
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"

@@ -5,6 +5,10 @@ default: HS256 with a local development secret, so the whole system runs on one 
 ``waymark dev-token ROLE``. The two are never mixed: with a JWKS configured an HS256 token is
 refused (the classic algorithm-confusion attack), and without one an RS256 token is.
 
+A token lives at most ``auth_max_token_lifetime_s`` from ``iat`` to ``exp``: one minted for
+the year 3000 is refused, however well signed. Subjects starting ``system:`` name the services'
+own actors (``system:visits`` opens journeys from visits): a user token claiming one is refused.
+
 Every failure is the same ``InvalidToken`` to the caller: which check failed is logged as a
 reason code, never the token.
 """
@@ -28,6 +32,12 @@ log = logging.getLogger(__name__)
 
 _SUBJECT = re.compile(r"^[A-Za-z0-9._:@|-]{1,200}$")
 _TEAM = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")
+#: The prefix of the actors the services record themselves (``services/*/application.py``).
+RESERVED_SUBJECT_PREFIX = "system:"
+
+
+def is_reserved_subject(subject: str) -> bool:
+    return subject.casefold().startswith(RESERVED_SUBJECT_PREFIX)
 
 
 class InvalidToken(Exception):
@@ -39,6 +49,7 @@ class TokenVerifier:
         self._audience = settings.auth_audience
         self._issuer = settings.auth_issuer
         self._leeway = settings.auth_leeway_s
+        self._max_lifetime = settings.auth_max_token_lifetime_s
         self._roles_claim = settings.auth_roles_claim.split(".")
         dev_key = settings.auth_dev_key_bytes()
         has_jwks = settings.auth_jwks_url is not None or settings.auth_jwks_file is not None
@@ -86,6 +97,10 @@ class TokenVerifier:
         except (jwt.PyJWTError, ValueError, KeyError) as error:
             log.info("token refused", extra={"reason": type(error).__name__})
             raise InvalidToken from None
+        # The library has checked both are numbers, and that iat is not in the future.
+        if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime + self._leeway:
+            log.info("token refused", extra={"reason": "LifetimeTooLong"})
+            raise InvalidToken
         return self._principal(claims)
 
     def _key_for(self, token: str) -> tuple[Any, str]:
@@ -102,7 +117,10 @@ class TokenVerifier:
 
     def _principal(self, claims: Mapping[str, Any]) -> Principal:
         subject = claims["sub"]
-        if not isinstance(subject, str) or not _SUBJECT.match(subject):
+        if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
+            raise InvalidToken
+        if is_reserved_subject(subject):
+            log.info("token refused", extra={"reason": "ReservedSubject"})
             raise InvalidToken
         found: Any = claims
         for part in self._roles_claim:
@@ -115,7 +133,7 @@ class TokenVerifier:
             if value in Role._value2member_map_
         )
         team = claims.get("team")
-        if team is not None and (not isinstance(team, str) or not _TEAM.match(team)):
+        if team is not None and (not isinstance(team, str) or not _TEAM.fullmatch(team)):
             raise InvalidToken
         return Principal(subject=subject, roles=roles, team=team)
 
@@ -133,6 +151,8 @@ def issue_dev_token(
     key = settings.auth_dev_key_bytes()
     if key is None:
         raise ValueError("development tokens need WAYMARK_AUTH_DEV_KEY or _FILE")
+    if is_reserved_subject(subject):
+        raise ValueError(f"subjects starting {RESERVED_SUBJECT_PREFIX!r} are the services' own")
     issued = now or datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": subject,

@@ -79,12 +79,32 @@ def test_a_development_token_gives_the_caller_her_id_roles_and_team() -> None:
         pytest.param(claims(sub=None), id="no-subject"),
         pytest.param(claims(sub="Jane Doe <jane@x>"), id="a-name-for-a-subject"),
         pytest.param(claims(iat=NOW + timedelta(hours=1)), id="issued-in-the-future"),
+        pytest.param(claims(exp=datetime(3000, 1, 1, tzinfo=UTC)), id="expires-in-year-3000"),
+        pytest.param(claims(exp=NOW + timedelta(hours=13)), id="lives-longer-than-12-hours"),
+        pytest.param(claims(sub="system:visits"), id="a-service-subject"),
+        pytest.param(claims(sub="SYSTEM:referral-expiry"), id="a-service-subject-in-capitals"),
+        pytest.param(claims(sub="cw-1\n"), id="a-subject-with-a-trailing-newline"),
     ],
 )
 def test_a_token_that_is_not_right_in_every_way_is_refused(bad: dict[str, Any]) -> None:
     token = jwt.encode(bad, TEST_AUTH_KEY, algorithm="HS256")
     with pytest.raises(InvalidToken):
         TokenVerifier(dev_settings()).verify(token)
+
+
+def test_the_longest_token_lifetime_is_a_setting_counted_from_iat_to_exp() -> None:
+    issued = NOW - timedelta(hours=1)
+    eleven_hours = jwt.encode(
+        claims(iat=issued, exp=issued + timedelta(hours=11)), TEST_AUTH_KEY, algorithm="HS256"
+    )
+    assert TokenVerifier(dev_settings()).verify(eleven_hours).subject == "cw-1"
+    with pytest.raises(InvalidToken):
+        TokenVerifier(dev_settings(auth_max_token_lifetime_s=3600)).verify(eleven_hours)
+
+
+def test_a_development_token_is_not_issued_for_a_service_subject() -> None:
+    with pytest.raises(ValueError, match="system:"):
+        issue_dev_token(dev_settings(), [Role.CASEWORKER], subject="system:visits")
 
 
 def test_a_token_signed_with_another_key_or_none_is_refused() -> None:
@@ -162,6 +182,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 def test_every_kind_of_bad_token_gets_the_same_bare_401(client: TestClient) -> None:
     expired = jwt.encode(claims(exp=NOW - timedelta(hours=1)), TEST_AUTH_KEY, algorithm="HS256")
     forged = jwt.encode(claims(), "y" * 40, algorithm="HS256")
+    for_ever = jwt.encode(claims(exp=datetime(3000, 1, 1, tzinfo=UTC)), TEST_AUTH_KEY, "HS256")
+    a_service = jwt.encode(claims(sub="system:visits"), TEST_AUTH_KEY, algorithm="HS256")
     answers = [
         client.get(f"/visits/{NOW.timestamp()}", headers=headers)
         for headers in (
@@ -170,6 +192,8 @@ def test_every_kind_of_bad_token_gets_the_same_bare_401(client: TestClient) -> N
             {"Authorization": "Bearer "},
             {"Authorization": f"Bearer {expired}"},
             {"Authorization": f"Bearer {forged}"},
+            {"Authorization": f"Bearer {for_ever}"},
+            {"Authorization": f"Bearer {a_service}"},
         )
     ]
     assert {a.status_code for a in answers} == {401}
