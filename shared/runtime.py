@@ -8,6 +8,7 @@ and the projection runners as tasks, and a clean shutdown in reverse order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ import structlog
 from shared.contracts.streams import StreamSpec
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer, Subscription
+from shared.messaging.progress_guard import StoreBehindConsumer, check_store_matches_consumer
 from shared.messaging.relay import Relay, Translator
 from shared.reference import ReferenceData, load_reference_data
 from shared.security.audit import AuditLog
@@ -30,6 +32,9 @@ from shared.storage.sql import SqlStore
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
+
+# How long start-up waits for NATS to answer (or refuse) before checking consumers later.
+FIRST_CONNECT_WAIT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ Assemble = Callable[[Stores], ServiceParts]
 
 
 def open_stores(settings: Settings) -> Stores:
+    settings.require_explicit_store()
     ensure_postgres_schema(settings)
     views = open_sql_store(settings, "views")
     keys = open_sql_store(settings, "keys")
@@ -106,6 +112,8 @@ class Runtime:
         self.connection = NatsConnection(settings, client_name=f"waymark-{settings.service}")
         self.relay: Relay | None = None
         self.consumers: list[DurableConsumer] = []
+        #: Consumers that will not run on this store, with the reason (``progress_guard``).
+        self.refused: dict[str, str] = {}
 
     async def start(self) -> None:
         settings = self.settings
@@ -113,6 +121,7 @@ class Runtime:
         self.parts = await asyncio.to_thread(self._assemble, self.stores)
         self.app = self.parts.application
         await self.connection.start()
+        await self._refuse_a_store_behind_its_consumers()
         for projection in self.parts.projections:
             self._spawn(projection.run(), f"projection:{projection.name}")
         if self.parts.outbound is not None:
@@ -130,11 +139,60 @@ class Runtime:
         for subscription in self.parts.subscriptions:
             consumer = DurableConsumer(self.connection, subscription, settings)
             self.consumers.append(consumer)
-            self._spawn(consumer.run(), f"consumer:{subscription.durable}")
+            self._spawn(
+                self._consume_once_the_store_matches(consumer, subscription),
+                f"consumer:{subscription.durable}",
+            )
         self._periodic_running: dict[str, bool] = {}
         for job in self.parts.periodic:
             self._spawn(self._every(job), f"periodic:{job.name}")
         log.info("service.started", service=settings.service.value)
+
+    async def _refuse_a_store_behind_its_consumers(self) -> None:
+        """Refuse to start on a store the durable consumers never fed, when NATS answers now.
+
+        When it does not, each consumer makes the same check before it first binds.
+        """
+        subscriptions = self.parts.subscriptions
+        if not subscriptions:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(FIRST_CONNECT_WAIT_S):
+                await self.connection.first_attempt()
+        if not self.connection.is_connected:
+            return
+        js = await self.connection.jetstream()
+        try:
+            for subscription in subscriptions:
+                await check_store_matches_consumer(js, self.app, subscription, self.settings)
+        except StoreBehindConsumer as refusal:
+            log.error("service.refused", service=self.settings.service.value, reason=str(refusal))
+            await self.connection.close()
+            self.app.close()
+            self.stores.close()
+            raise
+        except Exception as error:  # noqa: BLE001 - each consumer checks again before it binds
+            log.warning("consumer.progress_unknown", error=type(error).__name__)
+
+    async def _consume_once_the_store_matches(
+        self, consumer: DurableConsumer, subscription: Subscription
+    ) -> None:
+        while True:
+            try:
+                js = await self.connection.jetstream()
+                await check_store_matches_consumer(js, self.app, subscription, self.settings)
+                break
+            except StoreBehindConsumer as refusal:
+                # Not retried: only someone who knows which store is the real one can decide.
+                self.refused[consumer.name] = str(refusal)
+                log.error("consumer.refused", consumer=consumer.name, reason=str(refusal))
+                return
+            except Exception as error:  # noqa: BLE001 - NATS not ready yet: ask again
+                log.warning(
+                    "consumer.progress_unknown", consumer=consumer.name, error=type(error).__name__
+                )
+                await asyncio.sleep(1.0)
+        await consumer.run()
 
     async def stop(self) -> None:
         for task in reversed(self._tasks):

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="postgresql://… to use PostgreSQL; unset means SQLite under var/"
     )
+    sqlite_in_production: bool = Field(
+        default=False,
+        description="With a JWKS (production), keep SQLite files under var/ on purpose; "
+        "otherwise production needs WAYMARK_DATABASE_URL",
+    )
+    allow_empty_store_with_consumer_progress: bool = Field(
+        default=False,
+        description="Let a durable consumer resume on a store that applied none of what it "
+        "has acknowledged (a deliberately new store); refused by default",
+    )
     postgres_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     postgres_pool_size: int = Field(default=8, ge=1)
     postgres_max_overflow: int = Field(default=32, ge=0)
@@ -163,6 +173,20 @@ class Settings(BaseSettings):
     @property
     def uses_postgres(self) -> bool:
         return self.database_url is not None
+
+    @property
+    def is_production(self) -> bool:
+        """Tokens come from a real identity provider (a JWKS), not a development key."""
+        return self.auth_jwks_url is not None or self.auth_jwks_file is not None
+
+    def require_explicit_store(self) -> None:
+        """Production never falls back to a new SQLite file because a setting went missing."""
+        if self.is_production and not self.uses_postgres and not self.sqlite_in_production:
+            raise ValueError(
+                "production settings (WAYMARK_AUTH_JWKS_URL or _FILE) need an explicit store: "
+                "set WAYMARK_DATABASE_URL, or WAYMARK_SQLITE_IN_PRODUCTION=true to keep SQLite "
+                "files under WAYMARK_VAR_DIR on purpose"
+            )
 
     def auth_dev_key_bytes(self) -> bytes | None:
         """The HS256 development secret, or None when tokens are verified against a JWKS."""

@@ -1750,7 +1750,9 @@ class Journey(Aggregate):
         actor: str
 
     def record_subject_access(self, request_id: UUID, occurred_at: datetime, actor: str) -> None:
-        """Recorded whatever her journey's status: it is a fact about her data, not casework."""
+        """Recorded whatever her journey's status (a fact about her data, not casework) —
+        unless she was erased: nothing may be added to an erased journey."""
+        self._require_not_erased()
         self._subject_access_fulfilled(request_id, occurred_at, actor)
 
     @event(SubjectAccessFulfilled)

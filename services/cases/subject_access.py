@@ -9,6 +9,8 @@
 
 Anonymised statistics counts are not about her and are not exported. The export is recorded on
 her journey as ``Journey.SubjectAccessFulfilled`` (ids only), so her timeline shows it was made.
+An erased journey is not exported and nothing is recorded on it: the audit entry of the request
+is the only trace, and her timeline stays gone.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from eventsourcing.persistence import IntegrityError
 
 from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.domain import Journey
+from services.cases.errors import JourneyErased
 from shared.admin.history import as_of, plain
-from shared.admin.subject_access import envelope, events_of
+from shared.admin.subject_access import event_records, export, record
 from shared.storage.sql import SqlStore
 
 #: Read-model tables with a ``journey_id`` column: every row filed under her id is hers.
@@ -38,18 +41,29 @@ def subject_access(
     reader: str,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Raises ``JourneyNotFound`` when there is no such journey."""
+    """Raises ``JourneyNotFound`` when there is no such journey, ``JourneyErased`` when her
+    data was erased (nothing readable is left to give her)."""
     journey = app.get_journey(journey_id)
+    if journey.erased:
+        raise JourneyErased(f"journey {journey_id} was erased")
     merged = _merged_into_hers(app, journey)
-    sections = {
-        "journey": as_of(app, journey_id, include_personal=True, reader=reader).as_json(),
-        "events": events_of(app, journey_id, reader),
-        "merged_journeys": [
-            {"journey_id": str(other), "events": events_of(app, other, reader)} for other in merged
-        ],
-        "read_models": _read_models(views, [journey_id, *merged]),
-    }
-    return envelope("cases", journey_id, sections, now)
+    current = as_of(app, journey_id, include_personal=True, reader=reader)
+    modified = current.modified_on.isoformat() if current.modified_on else None
+    records = [
+        record(
+            "Journey (as it is now)",
+            "journey",
+            journey_id,
+            occurred_at=modified,
+            recorded_at=modified,
+            fields=current.state,
+        ),
+        *event_records(app, journey_id, "journey", reader),
+        *(r for other in merged for r in event_records(app, other, "merged journey", reader)),
+        *_read_models(views, [journey_id, *merged]),
+    ]
+    contacts = [contact for _, contact in journey.linked_contacts]
+    return export("cases", journey_id, records, erased=False, contact_ids=contacts, now=now)
 
 
 def record_fulfilment(
@@ -89,21 +103,22 @@ def _merged_into_hers(app: CasesApplication, journey: Journey) -> list[UUID]:
     return found
 
 
-def _read_models(views: SqlStore, journey_ids: list[UUID]) -> dict[str, list[Any]]:
+def _read_models(views: SqlStore, journey_ids: list[UUID]) -> list[dict[str, Any]]:
+    """Her rows in the read models, one record each (ids, codes and times only)."""
     ids = [str(j) for j in journey_ids]
     marks = ", ".join(["%s"] * len(ids))
-    rows: dict[str, list[Any]] = {}
+    found: list[dict[str, Any]] = []
     with views.transaction(commit=False) as cursor:
         for name in JOURNEY_TABLES:
             cursor.execute(f"SELECT * FROM {views.table(name)} WHERE journey_id IN ({marks})", ids)
-            rows[name] = plain(cursor.fetchall())
+            for row in plain(cursor.fetchall()):
+                found.append(record(f"{name} row", "read model", row["journey_id"], fields=row))
         # Keys "<journey id>|<month>|<need>": she is counted once per need per month.
-        seen = []
         for journey_id in ids:
             cursor.execute(
                 f"SELECT seen FROM {views.table('statistics_seen')} WHERE seen LIKE %s",
                 (journey_id + "|%",),
             )
-            seen += plain(cursor.fetchall())
-        rows["statistics_seen"] = seen
-    return rows
+            for row in plain(cursor.fetchall()):
+                found.append(record("statistics_seen row", "read model", journey_id, fields=row))
+    return found

@@ -21,7 +21,7 @@ from services.notifications.application import NotificationsApplication
 from services.notifications.domain import Notification
 from services.notifications.reminders import JourneyWatch
 from services.notifications.subject_items import JourneyItems
-from shared.admin.subject_access import envelope, events_of, staff_role
+from shared.admin.subject_access import event_records, export, record, staff_role
 
 #: Fields naming a member of staff, in any notifications event.
 _STAFF_FIELDS = ("recipient", "actor", "to", "caseworker_id")
@@ -36,55 +36,69 @@ def subject_access(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     items.catch_up()  # a notification raised a moment ago must not be missing
-    notifications, reminders = [], []
+    records: list[dict[str, Any]] = []
     for kind, item_id in items.items_of(journey_id):
         if kind == "notification":
-            notifications.append(_notification(app, item_id, reader))
+            records += _notification(app, item_id, reader)
         else:
-            reminders.append({"reminder_id": str(item_id), "events": _events(app, item_id, reader)})
-    notifications.sort(key=lambda n: (n["requested_at"], n["notification_id"]))
+            records += _events(app, item_id, "reminder", reader)
     watch_id = JourneyWatch.create_id(journey_id)
     watch = app.repository.get(watch_id) if _exists(app, watch_id) else None
-    sections = {
-        "notifications": notifications,
-        "reminders": reminders,
-        "journey": None
-        if watch is None
-        else {
-            "status": watch.status,
-            "caseworker_assigned": watch.caseworker_id is not None,
-            "events": _events(app, watch_id, reader),
-        },
-    }
-    return envelope("notifications", journey_id, sections, now)
+    if watch is not None:
+        events = _events(app, watch_id, "journey", reader)
+        records.append(
+            record(
+                "Journey (as notifications knows it)",
+                "journey",
+                journey_id,
+                occurred_at=events[-1]["recorded_at"],
+                recorded_at=events[-1]["recorded_at"],
+                fields={
+                    "status": watch.status,
+                    "caseworker_assigned": watch.caseworker_id is not None,
+                },
+            )
+        )
+        records += events
+    erased = watch is not None and watch.status == "erased"
+    return export("notifications", journey_id, records, erased=erased, now=now)
 
 
-def _notification(app: NotificationsApplication, item_id: UUID, reader: str) -> dict[str, Any]:
+def _notification(
+    app: NotificationsApplication, item_id: UUID, reader: str
+) -> list[dict[str, Any]]:
     notification: Notification = app.get_notification(item_id)
-    events = _events(app, item_id, reader)
-    return {
-        "notification_id": str(item_id),
-        "rule": notification.rule,
-        "link": notification.link,
-        "recipient": staff_role(notification.recipient),
-        "state": notification.inbox_state.value,
-        "requested_at": events[0]["recorded_at"],
-        "read_at": _iso(notification.read_at),
-        "acknowledged_at": _iso(notification.acknowledged_at),
-        "deliveries": {
-            channel: delivery.state.value for channel, delivery in notification.deliveries.items()
+    events = _events(app, item_id, "notification", reader)
+    summary = record(
+        "Notification",
+        "notification",
+        item_id,
+        occurred_at=events[0]["recorded_at"],
+        recorded_at=events[0]["recorded_at"],
+        fields={
+            "rule": notification.rule,
+            "link": notification.link,
+            "recipient": staff_role(notification.recipient),
+            "state": notification.inbox_state.value,
+            "read_at": _iso(notification.read_at),
+            "acknowledged_at": _iso(notification.acknowledged_at),
+            "deliveries": {
+                channel: delivery.state.value
+                for channel, delivery in notification.deliveries.items()
+            },
         },
-        "events": events,
-    }
+    )
+    return [summary, *events]
 
 
-def _events(app: NotificationsApplication, aggregate_id: UUID, reader: str) -> list[dict[str, Any]]:
-    events = events_of(app, aggregate_id, reader)
+def _events(
+    app: NotificationsApplication, aggregate_id: UUID, about: str, reader: str
+) -> list[dict[str, Any]]:
+    events = event_records(app, aggregate_id, about, reader, redact=staff_role)
     for event in events:
-        event["actor"] = staff_role(event["actor"])
         for field in _STAFF_FIELDS:
-            if isinstance(event["data"].get(field), str):
-                event["data"][field] = staff_role(event["data"][field])
+            if isinstance(event["fields"].get(field), str):
+                event["fields"][field] = staff_role(event["fields"][field])
     return events
 
 

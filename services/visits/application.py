@@ -384,6 +384,11 @@ class VisitsApplication(WaymarkApplication):
             return self.save_once(upstream)
         return self.save_once(upstream, ContactErasure(journey_id, contact_ids))
 
+    def erasure_of(self, journey_id: UUID) -> ContactErasure | None:
+        """The record that her contacts' keys were destroyed, if she was erased."""
+        erasure = self._load(ContactErasure.create_id(journey_id))
+        return erasure if isinstance(erasure, ContactErasure) else None
+
     # -- histories -----------------------------------------------------------------------
 
     def visit_events(self, visit_id: UUID) -> list[HistoryEntry]:

@@ -228,6 +228,14 @@ class Visit(Aggregate):
     def concern(self, concern_id: UUID) -> UrgentConcern | None:
         return next((c for c in self.urgent_concerns if c.concern_id == concern_id), None)
 
+    def is_visible_to(self, user_id: str, team: str | None) -> bool:
+        """Hers: recorded by her team, started by her, or she is named as one of its volunteers."""
+        return (
+            (team is not None and self.team == team)
+            or self.started_by == user_id
+            or user_id in self.volunteers
+        )
+
     # -- commands ------------------------------------------------------------------------
     # Each returns without an event when the same fact is already recorded (a retry), and
     # raises a named VisitError when the fact cannot be recorded.

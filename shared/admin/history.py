@@ -149,7 +149,7 @@ def plain(value: Any, withheld: Withheld = NOTHING) -> Any:
         return plain(value.value)
     if isinstance(value, Mapping):
         return {
-            str(key): (
+            _key(key): (
                 WITHHELD if key in withheld.keys and item is not None else plain(item, withheld)
             )
             for key, item in value.items()
@@ -164,6 +164,14 @@ def plain(value: Any, withheld: Withheld = NOTHING) -> Any:
     if hasattr(value, "__dict__"):
         return plain({k: v for k, v in vars(value).items() if not k.startswith("_")}, withheld)
     return str(value)
+
+
+def _key(key: Any) -> str:
+    """A readable key: ``(visit id, contact id)`` → ``"<visit id>/<contact id>"``, never a repr."""
+    if isinstance(key, tuple):
+        return "/".join(_key(part) for part in key)
+    plain_key = plain(key)
+    return plain_key if isinstance(plain_key, str) else str(plain_key)
 
 
 def history(

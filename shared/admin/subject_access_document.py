@@ -14,11 +14,13 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from shared.admin.subject_access import FORMAT
 
 #: Cases last: it records the export on her journey, which should only happen once the other
 #: services have answered (and an unknown journey still reaches its 404).
@@ -83,11 +85,27 @@ def fetch(
                 raise ExportRefused(
                     f"{service} at {urls[service]}: {type(error).__name__}"
                 ) from None
+        if response.status_code == 410:
+            # Erased: nothing readable is held, and the service recorded nothing on her.
+            parts[service] = erased_part(service, journey_id)
+            continue
         if response.status_code != 200:
             why = _REFUSALS.get(response.status_code, "it failed")
             raise ExportRefused(f"{service} answered {response.status_code}: {why}")
         parts[service] = response.json()
     return parts
+
+
+def erased_part(service: str, journey_id: str) -> dict[str, Any]:
+    """A service's part for a woman whose data it erased (it answered 410)."""
+    return {
+        "format": FORMAT,
+        "service": service,
+        "generated_at": datetime.now(UTC).isoformat(),
+        "subject": {"journey_id": journey_id, "contact_ids": []},
+        "erased": True,
+        "records": [],
+    }
 
 
 def write(out: Path, journey_id: str, parts: Mapping[str, Any]) -> tuple[Path, Path]:
@@ -118,10 +136,18 @@ _STYLE = (
 )
 
 
+#: What each service's part is, in plain words, with what to say when it holds nothing.
+_PARTS = {
+    "cases": ("Your support journey (cases)", "No support journey."),
+    "visits": ("Outreach visits where you were met (visits)", "No outreach visit records."),
+    "notifications": (
+        "Notifications to staff about your journey (notifications)",
+        "No notifications about your journey.",
+    ),
+}
+
+
 def render(journey_id: str, parts: Mapping[str, Any]) -> str:
-    cases = parts.get("cases", {}).get("sections", {})
-    visits = parts.get("visits", {}).get("sections", {})
-    notes = parts.get("notifications", {}).get("sections", {})
     body = [
         f"<h1>Information held about you (journey {_e(journey_id)})</h1>",
         "<p>This is a copy of everything Waymark holds about you, made at your request under "
@@ -129,20 +155,9 @@ def render(journey_id: str, parts: Mapping[str, Any]) -> str:
         "happened, and when it was recorded. Staff are shown by their role or as "
         "&ldquo;staff member&rdquo; where the record is about them, not you.</p>",
         *_generated(parts),
-        "<h2>Your support journey (cases)</h2>",
-        "<h3>Your record as it is now</h3>",
-        _key_values(cases.get("journey", {}).get("state", {})),
-        "<h3>Everything recorded on your journey, in date order</h3>",
-        _events_table(
-            [*cases.get("events", [])]
-            + [e for m in cases.get("merged_journeys", []) for e in m.get("events", [])]
-        ),
-        "<h2>Outreach visits where you were met (visits)</h2>",
-        *(_visit(v) for v in visits.get("visits", [])),
-        "" if visits.get("visits") else "<p>No outreach visit records about you.</p>",
-        "<h2>Notifications to staff about your journey (notifications)</h2>",
-        _notifications(notes.get("notifications", [])),
     ]
+    for service in ("cases", "visits", "notifications"):
+        body += _part(service, parts.get(service, {}))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Subject access export {_e(journey_id)}</title><style>{_STYLE}</style></head>"
@@ -155,48 +170,40 @@ def _generated(parts: Mapping[str, Any]) -> list[str]:
     return ["<p>Made: " + "; ".join(f"{_e(s)} {_e(at)}" for s, at in rows) + "</p>"]
 
 
-def _visit(visit: Mapping[str, Any]) -> str:
-    where = visit.get("premises_label") or visit.get("premises_id") or "an unregistered place"
-    head = f"<h3>Visit on {_e(_when(visit.get('started_at')))} at {_e(where)}</h3>"
-    outcome = (
-        f"<p>Outcome of the visit: {_e(_words(str(visit.get('outcome') or 'not recorded')))}</p>"
-    )
-    return head + outcome + _events_table(visit.get("events", []))
+def _part(service: str, part: Mapping[str, Any]) -> list[str]:
+    title, nothing = _PARTS[service]
+    html_part = [f"<h2>{_e(title)}</h2>"]
+    if part.get("erased"):
+        html_part.append(
+            "<p>Your personal data here was erased at your request: the keys that made it "
+            "readable were destroyed, so nothing readable about you is held.</p>"
+        )
+    records = list(part.get("records", []))
+    html_part.append(_records_table(records) if records else f"<p>{_e(nothing)}</p>")
+    return html_part
 
 
-def _notifications(notifications: Iterable[Mapping[str, Any]]) -> str:
+def _records_table(records: Iterable[Mapping[str, Any]]) -> str:
     rows = [
         [
-            _when(n.get("requested_at")),
-            _words(str(n.get("rule", ""))),
-            n.get("recipient"),
-            _code(n.get("state")),
-            _when(n.get("read_at")),
-            _when(n.get("acknowledged_at")),
+            _when(r.get("occurred_at")),
+            _when(r.get("recorded_at")),
+            _what(str(r.get("type", ""))),
+            _words(str(r.get("about", ""))),
+            r.get("recorded_by"),
+            _details({k: v for k, v in r.get("fields", {}).items() if k not in _NOT_DETAILS}),
         ]
-        for n in notifications
+        for r in records
     ]
-    if not rows:
-        return "<p>No notifications about your journey.</p>"
-    return _table(["Raised", "About", "To", "State", "Read", "Acknowledged"], rows)
+    headings = ["When it happened", "When recorded", "What", "Part of", "Recorded by", "Details"]
+    return _table(headings, rows)
 
 
-def _events_table(events: Iterable[Mapping[str, Any]]) -> str:
-    # By the moment, not the string: a device may have sent its clock with another offset.
-    ordered = sorted(events, key=lambda e: (_moment(e), e["version"]))
-    if not ordered:
-        return "<p>Nothing recorded.</p>"
-    rows = [
-        [
-            _when(e.get("occurred_at")),
-            _when(e.get("recorded_at")),
-            _words(str(e.get("type", "")).split(".")[-1]),
-            e.get("actor"),
-            _details({k: v for k, v in e.get("data", {}).items() if k not in _NOT_DETAILS}),
-        ]
-        for e in ordered
-    ]
-    return _table(["When it happened", "When recorded", "What", "Recorded by", "Details"], rows)
+def _what(type_name: str) -> str:
+    """``Journey.PersonRegistered`` → ``Person registered``; a described item as it is."""
+    if " " in type_name:
+        return type_name
+    return _words(type_name.split(".")[-1])
 
 
 def _when(iso: Any) -> str:
@@ -214,19 +221,6 @@ def _code(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(_code(item) for item in value)
     return str(value).replace("_", " ")
-
-
-def _moment(event: Mapping[str, Any]) -> datetime:
-    return datetime.fromisoformat(str(event.get("occurred_at") or event["recorded_at"]))
-
-
-def _key_values(state: Mapping[str, Any]) -> str:
-    rows = [
-        [_words(key), _details(value)]
-        for key, value in state.items()
-        if value not in (None, [], {})
-    ]
-    return _table(["Item", "Value"], rows) if rows else "<p>No journey.</p>"
 
 
 def _details(value: Any) -> str:

@@ -28,6 +28,7 @@ class NatsConnection:
         self._client: Client | None = None
         self._js: JetStreamContext | None = None
         self._connected = asyncio.Event()
+        self._first_attempt_done = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -37,6 +38,10 @@ class NatsConnection:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._connect_until_up(), name="nats-connect")
+
+    async def first_attempt(self) -> None:
+        """Wait until the first connection attempt has succeeded or failed."""
+        await self._first_attempt_done.wait()
 
     async def jetstream(self) -> JetStreamContext:
         """The JetStream context, waiting for the connection to be up."""
@@ -76,6 +81,7 @@ class NatsConnection:
                 continue
             self._js = self._client.jetstream(timeout=5)
             self._connected.set()
+            self._first_attempt_done.set()
             log.info("nats.connected", servers=len(self._settings.nats_servers))
             return
 
@@ -83,6 +89,8 @@ class NatsConnection:
         settings = self._settings
 
         async def on_error(error: Exception) -> None:
+            # The client retries its first connect internally; the first error ends the attempt.
+            self._first_attempt_done.set()
             log.warning("nats.error", error=type(error).__name__)
 
         async def on_disconnected() -> None:

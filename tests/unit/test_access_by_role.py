@@ -208,6 +208,43 @@ def test_each_role_reaches_exactly_the_routes_it_is_allowed(
         }
 
 
+VISIT_ROUTES = [
+    pytest.param(route, role, id=f"{route}:{role}")
+    for route, roles in sorted(VISITS.items())
+    if "{visit_id}" in route
+    for role in sorted(roles)
+]
+
+
+@pytest.mark.parametrize(("route", "role"), VISIT_ROUTES)
+def test_a_visit_opens_only_to_its_own_team_below_the_safeguarding_lead(
+    clients: dict[ServiceName, TestClient], route: str, role: Role
+) -> None:
+    visits = clients[ServiceName.VISITS]
+    visit_id = str(uuid4())
+    recorded = visits.post(
+        "/visits",
+        json={
+            "visit_id": visit_id,
+            "premises_label": "P-1",
+            "team": "west",
+            "started_at": "2026-11-27T20:00:00Z",
+        },
+        headers=bearer(Role.OUTREACH, subject="v-west", team="west"),
+    )
+    assert recorded.status_code == 201, recorded.text
+    method, path = concrete(route.replace("{visit_id}", visit_id))
+    body = {} if method == "POST" else None
+    west = visits.request(method, path, json=body, headers=bearer(role, team="west"))
+    east = visits.request(method, path, json=body, headers=bearer(role, team="east"))
+    assert west.status_code not in (401, 403), west.text
+    if role is SL:
+        assert east.status_code not in (401, 403), east.text
+    else:
+        assert east.status_code == 403, east.text
+        assert east.json()["type"] == "urn:waymark:problem:not-your-visit"
+
+
 @pytest.mark.parametrize("service", list(ServiceName))
 def test_every_route_refuses_a_caller_without_a_token(
     clients: dict[ServiceName, TestClient], service: ServiceName

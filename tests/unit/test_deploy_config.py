@@ -468,6 +468,7 @@ def test_k8s_deployments_configure_real_settings(monkeypatch: pytest.MonkeyPatch
         assert settings.master_key_file is not None and settings.master_key is None
         assert settings.auth_jwks_url and settings.auth_dev_key is None
         assert not TokenVerifier(settings).development  # production: the IdP's keys only
+        settings.require_explicit_store()  # production: never a fallback SQLite file
         service = k8s_named("Service", name)
         assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
         assert service["spec"]["ports"][0]["port"] == settings.port

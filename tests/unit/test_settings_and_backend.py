@@ -11,6 +11,7 @@ import pytest
 from psycopg.sql import SQL, Identifier
 from pydantic import ValidationError
 
+from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
 from shared.storage.backend import ensure_postgres_schema, event_store_env
 from tests.support import make_settings, postgres_dsn
@@ -111,3 +112,33 @@ def test_every_setting_is_documented_in_operations() -> None:
         name for name in Settings.model_fields if f"WAYMARK_{name.upper()}" not in operations
     ]
     assert missing == []
+
+
+def test_production_settings_refuse_to_fall_back_to_a_new_sqlite_store(tmp_path: Path) -> None:
+    production = make_settings(
+        ServiceName.CASES, tmp_path, auth_dev_key=None, auth_jwks_url="https://idp/jwks.json"
+    )
+    with pytest.raises(ValueError, match="WAYMARK_DATABASE_URL") as refusal:
+        open_stores(production)
+    assert "WAYMARK_SQLITE_IN_PRODUCTION" in str(refusal.value)
+    assert not (tmp_path / "cases").exists()  # no empty store was made on the way
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {
+            "auth_jwks_url": "https://idp/jwks.json",
+            "auth_dev_key": None,
+            "sqlite_in_production": True,
+        },
+        {},  # the development key: the embedded run keeps SQLite under var/
+    ],
+    ids=["production, SQLite on purpose", "development"],
+)
+def test_sqlite_is_opened_when_it_is_chosen_or_in_development(
+    tmp_path: Path, changes: dict[str, object]
+) -> None:
+    stores = open_stores(make_settings(ServiceName.CASES, tmp_path, **changes))
+    stores.close()
+    assert (tmp_path / "cases" / "views.sqlite").exists()

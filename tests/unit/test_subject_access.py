@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import jsonschema
 import pytest
 from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
@@ -19,7 +20,9 @@ from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
+from services.cases.errors import JourneyErased
 from services.cases.main import create_app as create_cases
+from services.cases.values import ErasureReason
 from services.notifications.application import NotificationsApplication
 from services.notifications.main import create_app as create_notifications
 from services.visits.main import create_app as create_visits
@@ -28,7 +31,7 @@ from shared.cli import cli
 from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings
+from tests.support import bearer, make_settings, wait_until
 from tests.unit.test_visits_http import visit_body
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
@@ -68,6 +71,19 @@ def system(
     finally:
         for client in reversed(entered):
             client.__exit__(None, None, None)
+
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs/subject-access.schema.json").read_text())
+
+
+def in_the_documented_format(
+    export: dict[str, Any], service: str, journey_id: UUID | None
+) -> dict[str, Any]:
+    jsonschema.validate(export, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert export["service"] == service
+    if journey_id is not None:
+        assert export["subject"]["journey_id"] == str(journey_id)
+    return export
 
 
 def runtime_app(client: TestClient) -> Any:
@@ -150,19 +166,21 @@ def test_given_two_women_on_one_visit_when_hers_is_exported_then_only_her_facts_
 
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
-    export = response.json()
-    assert export["service"] == "visits" and export["journey_id"] == str(journey_id)
-    assert set(export["sections"]["contacts"]) == {str(her), str(later)}
-    assert [v["visit_id"] for v in export["sections"]["visits"]] == [first, second]
+    export = in_the_documented_format(response.json(), "visits", journey_id)
+    assert export["erased"] is False
+    assert set(export["subject"]["contact_ids"]) == {str(her), str(later)}
+    briefs = [r for r in export["records"] if r["type"] == "Visit (in brief)"]
+    assert [r["record_id"] for r in briefs] == [first, second]
     text = json.dumps(export)
     for hers in (HER_ALIAS, HER_DETAILS, SECOND_ALIAS, "debt_bondage", "coffee"):
         assert hers in text
     for not_hers in (OTHER_ALIAS, OTHER_DETAILS, VISIT_DETAILS, str(other), "physical_threats"):
         assert not_hers not in text
-    visit = export["sections"]["visits"][0]
-    assert visit["premises_label"] == "P-12" and visit["outcome"] == "brief_contact"
-    made = next(e for e in visit["events"] if e["type"] == "Visit.ContactMade")
-    assert made["occurred_at"] and made["recorded_at"] and made["actor"] == "v-1"
+    assert briefs[0]["fields"]["premises_label"] == "P-12"
+    assert briefs[0]["fields"]["outcome"] == "brief_contact"
+    made = next(r for r in export["records"] if r["type"] == "Visit.ContactMade")
+    assert made["occurred_at"] and made["recorded_at"] and made["recorded_by"] == "v-1"
+    assert made["about"] == "visit" and made["fields"]["alias"] == HER_ALIAS
 
 
 def test_given_no_contact_of_hers_when_visits_exports_then_it_is_empty_not_an_error(
@@ -170,7 +188,8 @@ def test_given_no_contact_of_hers_when_visits_exports_then_it_is_empty_not_an_er
 ) -> None:
     response = system["visits"].get(f"/subject-access/{uuid4()}", headers=ADMIN)
     assert response.status_code == 200
-    assert response.json()["sections"] == {"contacts": [], "visits": []}
+    export = in_the_documented_format(response.json(), "visits", None)
+    assert export["records"] == [] and export["erased"] is False
 
 
 def a_registered_journey(cases: CasesApplication) -> UUID:
@@ -206,23 +225,64 @@ def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_i
     response = cases_client.get(f"/subject-access/{journey_id}", headers=ADMIN)
 
     assert response.status_code == 200, response.text
-    export = response.json()
-    sections = export["sections"]
-    assert sections["journey"]["state"]["pseudonym"] == PSEUDONYM
-    assert sections["journey"]["state"]["needs_notes"] == NOTES
-    types = [e["type"] for e in sections["events"]]
-    assert types[:2] == ["Journey.OpenedAtRegistration", "Journey.PersonRegistered"]
-    assert all(e["recorded_at"] and e["occurred_at"] for e in sections["events"])
-    merged = sections["merged_journeys"]
-    assert [m["journey_id"] for m in merged] == [str(Journey.create_id(contact))]
-    assert "Journey.MergedInto" in [e["type"] for e in merged[0]["events"]]
-    assert set(sections["read_models"]) >= {"caseload", "journey_timeline", "due_items"}
+    export = in_the_documented_format(response.json(), "cases", journey_id)
+    records = export["records"]
+    now = next(r for r in records if r["type"] == "Journey (as it is now)")
+    assert now["fields"]["pseudonym"] == PSEUDONYM and now["fields"]["needs_notes"] == NOTES
+    mine = [r for r in records if r["about"] == "journey" and r["type"].startswith("Journey.")]
+    assert [r["type"] for r in mine][:2] == [
+        "Journey.OpenedAtRegistration",
+        "Journey.PersonRegistered",
+    ]
+    assert all(r["recorded_at"] and r["occurred_at"] for r in mine)
+    merged = [r for r in records if r["about"] == "merged journey"]
+    assert {r["record_id"] for r in merged} == {str(Journey.create_id(contact))}
+    assert "Journey.MergedInto" in [r["type"] for r in merged]
+    rows = {r["type"] for r in records if r["about"] == "read model"}
+    assert rows >= {"caseload row", "journey_timeline row"}
+    assert "UUID(" not in response.text  # no Python reprs, not even as keys
     # Her timeline now says an export was made, with no personal data in the event.
-    fulfilled = cases.get_journey(journey_id)
-    assert fulfilled.subject_access_fulfilled_at is not None
-    last = list(cases.repository.event_store.get(journey_id))[-1]
-    assert isinstance(last, Journey.SubjectAccessFulfilled)
-    assert str(last.request_id) == export["request_id"] and last.actor == "dpo-1"
+
+
+def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_nothing(
+    system: dict[str, TestClient],
+) -> None:
+    cases_client = system["cases"]
+    cases: CasesApplication = runtime_app(cases_client)
+    journey_id = a_registered_journey(cases)
+    cases.request_erasure(
+        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor="cw-1"
+    )
+    cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
+    timeline = f"/journeys/{journey_id}/timeline"
+    wait_until(lambda: cases_client.get(timeline).status_code == 404, message="timeline gone")
+    stored = len(list(cases.repository.event_store.get(journey_id)))
+
+    response = cases_client.get(f"/subject-access/{journey_id}", headers=ADMIN)
+
+    assert response.status_code == 410, response.text
+    assert response.json()["type"] == "urn:waymark:problem:subject-erased"
+    assert len(list(cases.repository.event_store.get(journey_id))) == stored
+    assert cases_client.get(timeline).status_code == 404
+    with pytest.raises(JourneyErased):  # nor can anything else record an export on her
+        cases.get_journey(journey_id).record_subject_access(uuid4(), T0, "dpo-1")
+
+
+def test_given_she_was_erased_when_visits_exports_then_it_says_so_and_shows_nothing_of_her(
+    system: dict[str, TestClient],
+) -> None:
+    her = uuid4()
+    journey_id = journey_id_for_contact(her)
+    her_visit(system["visits"], her, uuid4())
+    runtime_app(system["visits"]).erase_contacts(journey_id, [her], Tracking("cases", 9))
+
+    response = system["visits"].get(f"/subject-access/{journey_id}", headers=ADMIN)
+
+    assert response.status_code == 200, response.text
+    export = in_the_documented_format(response.json(), "visits", journey_id)
+    assert export["erased"] is True and export["subject"]["contact_ids"] == [str(her)]
+    assert [r["about"] for r in export["records"]] == ["erasure"]
+    assert HER_ALIAS not in response.text and HER_DETAILS not in response.text
 
 
 def test_given_no_such_journey_when_cases_exports_then_404(system: dict[str, TestClient]) -> None:
@@ -242,11 +302,13 @@ def test_given_notifications_about_her_when_exported_then_staff_are_redacted_to_
     response = system["notifications"].get(f"/subject-access/{journey_id}", headers=ADMIN)
 
     assert response.status_code == 200, response.text
-    sections = response.json()["sections"]
-    found = {(n["rule"], n["recipient"]) for n in sections["notifications"]}
+    export = in_the_documented_format(response.json(), "notifications", journey_id)
+    notes = [r["fields"] for r in export["records"] if r["type"] == "Notification"]
+    found = {(n["rule"], n["recipient"]) for n in notes}
     assert found == {("journey_opened", "caseworker"), ("caseworker_assigned", "staff member")}
-    assert all(n["link"] == f"/journeys/{journey_id}" for n in sections["notifications"])
-    assert sections["journey"]["caseworker_assigned"] is True
+    assert all(n["link"] == f"/journeys/{journey_id}" for n in notes)
+    journey = next(r for r in export["records"] if r["type"].startswith("Journey (as"))
+    assert journey["fields"]["caseworker_assigned"] is True and export["erased"] is False
     text = response.text
     assert "cw-secret-9" not in text and str(someone_else) not in text
 
@@ -351,3 +413,26 @@ def test_given_a_token_without_admin_when_the_cli_runs_then_it_fails_and_writes_
     assert result.exit_code == 1
     assert "403" in result.output and "admin" in result.output
     assert not out.exists()
+
+
+def test_given_she_was_erased_the_cli_still_writes_a_document_that_says_so(
+    system: dict[str, TestClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = serve_through(system, monkeypatch)
+    cases: CasesApplication = runtime_app(system["cases"])
+    journey_id = a_registered_journey(cases)
+    cases.request_erasure(
+        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor="cw-1"
+    )
+    cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
+    token = ADMIN["Authorization"].split(" ", 1)[1]
+    out = tmp_path / "export"
+
+    result = CliRunner().invoke(cli, cli_args(journey_id, out, urls), env={"WAYMARK_TOKEN": token})
+
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / f"subject-access-{journey_id}.json").read_text())
+    assert data["services"]["cases"]["erased"] is True
+    in_the_documented_format(data["services"]["cases"], "cases", journey_id)
+    page = (out / f"subject-access-{journey_id}.html").read_text()
+    assert "was erased" in page and PSEUDONYM not in page

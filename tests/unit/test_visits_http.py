@@ -858,3 +858,76 @@ def test_every_response_carries_security_headers_and_no_cors(client: TestClient)
     )
     assert "access-control-allow-origin" not in preflight.headers
     assert "script-src" in client.get("/docs").headers["content-security-policy"]
+
+
+WEST_VISIT_READERS = [
+    pytest.param(bearer(Role.CASEWORKER, subject="cw-w", team="west"), id="west caseworker"),
+    pytest.param(bearer(Role.OUTREACH, subject="v-7", team="west"), id="west outreach"),
+    pytest.param(bearer(Role.OUTREACH, subject="v-1"), id="a volunteer on it, no team"),
+    pytest.param(bearer(Role.SAFEGUARDING_LEAD, subject="sg-2", team="east"), id="lead"),
+]
+NOT_WEST_VISIT_READERS = [
+    pytest.param(bearer(Role.CASEWORKER, subject="cw-e", team="east"), id="east caseworker"),
+    pytest.param(bearer(Role.OUTREACH, subject="v-9", team="east"), id="east outreach"),
+    pytest.param(bearer(Role.CASEWORKER, subject="cw-x"), id="caseworker with no team"),
+]
+
+
+def a_west_visit_with_an_urgent_concern(client: TestClient) -> dict[str, Any]:
+    contact_id = str(uuid4())
+    body = visit_body(
+        contacts=[{"contact_id": contact_id, "alias": "Ana", "language": "ro"}],
+        urgent_concerns=[
+            {"concern": "held_against_will", "contact_id": contact_id, "details": "Locked in"}
+        ],
+    )
+    assert client.post("/visits", json=body).status_code == 201
+    return body
+
+
+@pytest.mark.parametrize("headers", WEST_VISIT_READERS)
+def test_a_visit_opens_to_its_team_its_volunteers_and_the_lead(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    body = a_west_visit_with_an_urgent_concern(client)
+    visit = client.get(f"/visits/{body['visit_id']}", headers=headers)
+    assert visit.status_code == 200 and visit.json()["contacts"][0]["alias"] == "Ana"
+    assert client.get(f"/visits/{body['visit_id']}/events", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("headers", NOT_WEST_VISIT_READERS)
+def test_a_visit_of_another_team_is_refused_without_a_word_of_it(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    body = a_west_visit_with_an_urgent_concern(client)
+    url = f"/visits/{body['visit_id']}"
+    for response in (
+        client.get(url, headers=headers),
+        client.get(f"{url}/events", headers=headers),
+    ):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "urn:waymark:problem:not-your-visit"
+        assert "Ana" not in response.text and "Locked" not in response.text
+
+
+def test_another_team_can_neither_add_to_a_visit_nor_link_its_contacts(
+    client: TestClient,
+) -> None:
+    body = a_west_visit_with_an_urgent_concern(client)
+    url = f"/visits/{body['visit_id']}"
+    contact_id = body["contacts"][0]["contact_id"]
+    before = client.get(url).json()
+    linked = client.post(
+        f"{url}/contacts/{contact_id}/person-link",
+        json={"person_id": str(uuid4())},
+        headers=bearer(Role.CASEWORKER, subject="cw-e", team="east"),
+    )
+    indicator = client.post(
+        f"{url}/premises-indicators",
+        json={"indicator": "controller_present", "source": "observed", "occurred_at": AT},
+        headers=bearer(Role.OUTREACH, subject="v-9", team="east"),
+    )
+    for response in (linked, indicator):
+        assert response.status_code == 403, response.text
+        assert response.json()["type"] == "urn:waymark:problem:not-your-visit"
+    assert client.get(url).json() == before

@@ -2,7 +2,8 @@
 
 A read, but not without a trace: besides the audit entry every request gets, the export is
 recorded on her journey (``Journey.SubjectAccessFulfilled``, ids only), so her own timeline
-shows when her data was exported and by whom.
+shows when her data was exported and by whom. An erased journey answers 410 and records
+nothing (the audit entry is the trace): writing to it would bring her timeline back.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter
 
 from services.cases.api.deps import Cases
+from services.cases.errors import JourneyErased
 from services.cases.subject_access import record_fulfilment, subject_access
 from shared.admin.subject_access import SubjectAccessRead
 from shared.http.deps import CurrentPrincipal, RuntimeDep
+from shared.http.problems import Problem
 
 router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
@@ -24,7 +27,10 @@ router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 @router.get(
     "/subject-access/{journey_id}",
     summary="Subject access export: her journey, its events and read-model rows",
-    responses={404: {"description": "No such journey"}},
+    responses={
+        404: {"description": "No such journey"},
+        410: {"description": "Her personal data was erased: nothing readable is held"},
+    },
 )
 def export(
     journey_id: UUID,
@@ -33,9 +39,17 @@ def export(
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    exported = subject_access(
-        cases, runtime.stores.views, journey_id, reader=principal.subject, now=now
-    )
+    try:
+        exported = subject_access(
+            cases, runtime.stores.views, journey_id, reader=principal.subject, now=now
+        )
+    except JourneyErased:
+        raise Problem(
+            410,
+            "subject-erased",
+            "Her personal data has been erased",
+            "Her keys were destroyed on erasure: nothing readable about her is held here.",
+        ) from None
     request_id = uuid4()
     record_fulfilment(cases, journey_id, request_id, principal.subject, now)
     exported["request_id"] = str(request_id)

@@ -32,11 +32,12 @@ from services.visits.api.step_schemas import (
     PremisesIndicatorStep,
     UrgentConcernStep,
 )
+from services.visits.api.visit_access import VisitAccess
 from services.visits.application import HistoryEntry, StepOutcome
 from shared.http.deps import IdempotencyKey
 from shared.http.etag import etag_for
 
-router = APIRouter(tags=["visits"])
+router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
 
 _CREATE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The visit id is already recorded with different content"},
