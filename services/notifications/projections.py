@@ -117,7 +117,7 @@ class Inbox(Projection):
                 rule=str(r["rule"]),
                 link=str(r["link"]),
                 state=str(r["state"]),
-                created_at=from_sql_time(str(r["created_at"])),
+                created_at=from_sql_time(r["created_at"], row=r["notification_id"]),
                 needs_acknowledgement=str(r["rule"]) in NEEDS_ACKNOWLEDGEMENT,
             )
             for r in rows

@@ -197,7 +197,9 @@ class PremisesHistory(Projection):
             premises_id=premises_id,
             visit_count=visit_count,
             last_visit_id=None if last is None else UUID(str(last["visit_id"])),
-            last_visit_at=None if last is None else from_sql_time(str(last["started_at"])),
+            last_visit_at=None
+            if last is None
+            else from_sql_time(last["started_at"], row=last["visit_id"]),
             open_concern_count=open_concerns,
             items=tuple(_visit(row, concerns.get(str(row["visit_id"]), ())) for row in rows),
         )
@@ -220,8 +222,10 @@ class PremisesHistory(Projection):
                 ConcernAtPremises(
                     concern_id=UUID(str(row["concern_id"])),
                     concern=str(row["concern"]),
-                    occurred_at=from_sql_time(str(row["occurred_at"])),
-                    resolved_at=None if resolved is None else from_sql_time(str(resolved)),
+                    occurred_at=from_sql_time(row["occurred_at"], row=row["concern_id"]),
+                    resolved_at=None
+                    if resolved is None
+                    else from_sql_time(resolved, row=row["concern_id"]),
                 )
             )
         return {visit_id: tuple(items) for visit_id, items in found.items()}
@@ -242,14 +246,13 @@ def _count(row: Row | None) -> int:
 
 
 def _visit(row: Row, concerns: tuple[ConcernAtPremises, ...]) -> VisitAtPremises:
-    completed = row["completed_at"]
-    outcome = row["outcome"]
+    completed, outcome, visit = row["completed_at"], row["outcome"], row["visit_id"]
     return VisitAtPremises(
         visit_id=UUID(str(row["visit_id"])),
-        started_at=from_sql_time(str(row["started_at"])),
-        completed_at=None if completed is None else from_sql_time(str(completed)),
+        started_at=from_sql_time(row["started_at"], row=visit),
+        completed_at=None if completed is None else from_sql_time(completed, row=visit),
         outcome=None if outcome is None else str(outcome),
         contact_count=int(row["contact_count"]),
-        recorded_at=from_sql_time(str(row["recorded_at"])),
+        recorded_at=from_sql_time(row["recorded_at"], row=visit),
         concerns=concerns,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,11 +19,15 @@ from shared.admin.history import AggregateUnknown, as_of, history
 from shared.admin.rebuild import Rebuild
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
+from shared.http.times import SearchTime
 from shared.security.roles import Principal, Role
 from shared.storage.projection import Projection
 from shared.threads import in_thread
 
 router = APIRouter(prefix="/admin", tags=["admin"])
+
+#: More than any aggregate will have, and within every database's integer column.
+MAX_VERSION = 2**31 - 1
 
 
 def _unknown(error: AggregateUnknown) -> Problem:
@@ -69,13 +72,11 @@ def aggregate_as_of(
     request: Request,
     principal: CurrentPrincipal,
     personal: Personal = False,
-    version: Annotated[int | None, Query(ge=1)] = None,
-    at: Annotated[datetime | None, Query(description="ISO 8601 with a time zone")] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
+    at: Annotated[SearchTime | None, Query(description="ISO 8601 with a time zone")] = None,
 ) -> dict[str, Any]:
     if (version is None) == (at is None):
         raise Problem(400, "bad-request", "Give exactly one of version or at")
-    if at is not None and at.tzinfo is None:
-        raise Problem(400, "bad-request", "The time must carry a time zone")
     app = request.app.state.runtime.app
     include = _may_read_personal(request, principal, personal)
     try:

@@ -7,6 +7,7 @@ written once with ``%s`` placeholders and portable DDL; the SQLite dialect swaps
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -15,11 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
+import structlog
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 
 from shared.storage.secure_sqlite import SecureSQLiteDatastore
+
+log = structlog.get_logger(__name__)
 
 Row = dict[str, Any]
 Params = Sequence[Any] | Mapping[str, Any]
@@ -139,13 +143,35 @@ class SqlStore:
         self._datastore.close()
 
 
+#: What a stored time that cannot be read at all is read as: the earliest there is, so its row
+#: is still served (sorted first) without anything being made up about when it was.
+UNREADABLE_TIME = datetime.min.replace(tzinfo=UTC)
+# Before year 1000, ``strftime("%Y")`` wrote the year without its leading zeros ("999-12-31T…"):
+# read models written then still hold such values until they are rebuilt.
+_SHORT_YEAR = re.compile(r"^(\d{1,3})-")
+
+
 def to_sql_time(value: datetime) -> str:
-    """One fixed UTC text format, so that text order is time order on both backends."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """One fixed UTC text format with a four-digit year, so that text order is time order on
+    both backends and every value reads back."""
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed out of range by its offset: the nearest end
+        moment = datetime.min if value.year == datetime.min.year else datetime.max
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S.%f}Z"
 
 
-def from_sql_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def from_sql_time(value: object, *, row: object = None) -> datetime:
+    """A time written by ``to_sql_time`` (any version of it). A value that cannot be read is
+    logged with the ``row`` it is in (never the value) and read as ``UNREADABLE_TIME``, so one
+    odd row does not fail every read of its page."""
+    text = _SHORT_YEAR.sub(lambda year: f"{int(year[1]):04d}-", str(value).replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        log.warning("sql.unreadable_time", row=None if row is None else str(row))
+        return UNREADABLE_TIME
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def add_missing_columns(store: SqlStore, table: str, columns: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -16,6 +17,8 @@ from typer.testing import CliRunner
 from services.cases.application import CasesApplication
 from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
+from services.notifications.main import create_app as create_notifications_app
+from services.visits.main import create_app as create_visits_app
 from shared.admin.history import WITHHELD, AggregateUnknown, as_of, history
 from shared.cli import cli
 from shared.runtime import open_stores
@@ -126,7 +129,45 @@ def test_the_admin_routes_never_return_personal_fields(tmp_path: Path) -> None:
         naive = client.get(
             f"/admin/aggregates/{journey_id}/as-of", params={"at": "2026-01-01T00:00:00"}
         )
-        assert naive.status_code == 400
+        assert naive.status_code == 422
+        assert [e["field"] for e in naive.json()["errors"]] == ["query.at"]
+
+
+@pytest.mark.parametrize(
+    ("service", "create_app"),
+    [
+        (ServiceName.VISITS, create_visits_app),
+        (ServiceName.CASES, create_cases_app),
+        (ServiceName.NOTIFICATIONS, create_notifications_app),
+    ],
+)
+def test_given_any_service_when_history_or_audit_is_asked_beyond_range_then_a_422_names_it(
+    tmp_path: Path, service: ServiceName, create_app: Any
+) -> None:
+    settings = make_settings(service, tmp_path / "var")
+    oversight = bearer(roles=(Role.ADMIN, Role.AUDITOR))
+    as_of_path = f"/admin/aggregates/{uuid4()}/as-of"
+    with TestClient(create_app(settings), headers=oversight) as client:
+        for path, params, field in [
+            (as_of_path, {"version": "12368004140473036800"}, "query.version"),
+            (as_of_path, {"version": str(2**31)}, "query.version"),
+            (as_of_path, {"at": "0001-01-01T00:00:00+14:00"}, "query.at"),
+            ("/audit", {"offset": "9223372036854775808"}, "query.offset"),
+            ("/audit", {"since": "0001-01-01T00:00:00+14:00"}, "query.since"),
+            ("/audit", {"until": "9999-12-31T23:59:59-14:00"}, "query.until"),
+            ("/audit", {"since": "2026-01-01T00:00:00"}, "query.since"),
+        ]:
+            response = client.get(path, params=params)
+            assert response.status_code == 422, (path, params, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert [e["field"] for e in response.json()["errors"]] == [field]
+            [value] = params.values()
+            assert value not in response.text
+            assert "T" not in value or value[:4] not in response.text  # not even its year
+        # The largest accepted numbers still reach the stores without overflowing them.
+        assert client.get(as_of_path, params={"version": str(2**31 - 1)}).status_code == 404
+        last_page = client.get("/audit", params={"offset": str(2**31 - 1)})
+        assert last_page.status_code == 200 and last_page.json()["items"] == []
 
 
 def test_the_cli_reads_history_and_as_of_from_the_service_stores(

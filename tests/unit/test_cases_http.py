@@ -456,7 +456,7 @@ def test_each_broken_rule_is_its_own_problem(
         ("caseworker", {"caseworker_id": "Jane Smith"}, "body.caseworker_id"),
         ("meetings", {"meeting_id": "nope", "meeting_type": "coffee"}, "body.meeting_id"),
         ("exit", {"occurred_at": "2026-11-27T20:00:00"}, "body.occurred_at"),
-        ("exit", {"occurred_at": "2099-01-01T00:00:00Z"}, "body"),
+        ("exit", {"occurred_at": "2099-01-01T00:00:00Z"}, "body.occurred_at"),
         ("exit", {"unexpected": 1}, "body.unexpected"),
         ("nrm/first-responder-contact", {"partner": "nobody"}, "body.partner"),
         (
@@ -474,6 +474,81 @@ def test_bad_input_is_a_422_naming_the_field(
     problem_body = problem(response, 422, "validation")
     assert field in [error["field"] for error in problem_body["errors"]], problem_body
     assert "Maria" not in response.text
+
+
+FAR_AHEAD = (TODAY + timedelta(days=11 * 366)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "needs-assessments",
+            {"needs": ["housing"], "occurred_at": "0999-06-01T10:00:00Z"},
+            "body.occurred_at",
+        ),
+        ("exit", {"occurred_at": "0001-01-01T00:00:00+14:00"}, "body.occurred_at"),
+        (
+            "appointments",
+            {"appointment_id": str(uuid4()), "kind": "gp", "at": "0999-01-01T10:00:00Z"},
+            "body.at",
+        ),
+        (
+            "appointments",
+            {"appointment_id": str(uuid4()), "kind": "gp", "at": "9999-12-31T23:59:59-14:00"},
+            "body.at",
+        ),
+        ("referrals", referral_body(respond_by="0001-01-01T00:00:00+14:00"), "body.respond_by"),
+        (
+            "safety-plans",
+            {"plan_id": str(uuid4()), "summary": "s", "review_on": "0999-01-01"},
+            "body.review_on",
+        ),
+        (
+            "goals",
+            {"goal_id": str(uuid4()), "goal": "gp_registered", "target_on": FAR_AHEAD},
+            "body.target_on",
+        ),
+        (
+            "nrm/referral",
+            {"partner": "salvation_army", "submitted_on": FAR_AHEAD},
+            "body.submitted_on",
+        ),
+        (
+            "nrm/recovery-period",
+            {"starts_on": "1899-12-31", "ends_on": TODAY.isoformat()},
+            "body.starts_on",
+        ),
+    ],
+)
+def test_an_implausible_date_is_a_422_naming_the_field_never_echoing_it_and_records_nothing(
+    client: TestClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    journey_id = register(client)
+    response = post(client, journey_id, path, body)
+    problem_body = problem(response, 422, "validation")
+    assert [error["field"] for error in problem_body["errors"]] == [field], problem_body
+    for fragment in ("0999", "9999", "0001", "+14", "1899", FAR_AHEAD[:4]):
+        assert fragment not in response.text
+    assert client.get(f"/journeys/{journey_id}").json()["version"] == 2  # nothing recorded
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/journeys", {"due_before": "0001-01-01T00:00:00+14:00"}, "query.due_before"),
+        ("/due", {"after": "0999-01-01T00:00:00Z"}, "query.after"),
+        ("/due", {"before": "9999-12-31T23:59:59-14:00"}, "query.before"),
+        ("/due", {"before": "2026-01-01T00:00:00"}, "query.before"),
+    ],
+)
+def test_an_implausible_query_time_is_a_422_naming_it(
+    client: TestClient, path: str, params: dict[str, str], field: str
+) -> None:
+    response = client.get(path, params=params)
+    problem_body = problem(response, 422, "validation")
+    assert [error["field"] for error in problem_body["errors"]] == [field], problem_body
+    assert "0999" not in response.text and "9999" not in response.text
 
 
 def test_unknown_journeys_and_bad_ids_get_problems(client: TestClient) -> None:

@@ -11,18 +11,21 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
+from services.cases.main import create_app
 from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
 from shared.errors import FieldError
 from shared.runtime import Stores, open_stores
+from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
-from tests.support import make_settings
+from tests.support import bearer, make_settings, wait_until
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -126,6 +129,96 @@ def test_the_timeline_sorts_a_late_contact_by_when_it_happened(world) -> None:
     assert all(r.source == "outreach" for r in contacts)
     entry = views.caseload.list()[0][0]
     assert entry.last_contact_at == T0 + timedelta(days=7) and entry.contact_count == 2
+
+
+YEAR_999 = datetime(999, 12, 31, 20, 0, tzinfo=UTC)
+
+
+def test_given_year_999_dates_in_the_log_when_read_then_the_caseload_due_list_and_timeline_answer(
+    tmp_path: Path, database: tuple[str | None, str | None]
+) -> None:
+    url, prefix = database
+    settings = make_settings(
+        ServiceName.CASES, tmp_path / "var", database_url=url, schema_prefix=prefix
+    )
+    lead = bearer(Role.SAFEGUARDING_LEAD, subject=CW)
+    with TestClient(create_app(settings), headers=lead) as client:
+        app = client.app.state.runtime.app  # type: ignore[attr-defined]
+        assert isinstance(app, CasesApplication)
+        # Recorded through the application, as events in the log from before the API bounded
+        # dates were: a contact on a visit in year 999, an assessment and an appointment too.
+        contact = uuid4()
+        journey_id = Journey.create_id(contact)
+        app.record_contact_from_visit(contact, uuid4(), "ro", YEAR_999, Tracking("visits", 1))
+        app.register(
+            journey_id,
+            pseudonym="R-1",
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=T0,
+            actor=CW,
+        )
+        app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=YEAR_999, actor=CW)
+        app.schedule_appointment(
+            journey_id,
+            appointment_id=uuid4(),
+            kind="gp",
+            at=YEAR_999.replace(month=1, day=1),
+            accompanied=False,
+            occurred_at=T0,
+            actor=CW,
+        )
+        ordinary = register(app)
+
+        due = wait_until(
+            lambda: (r := client.get("/due")).status_code == 200 and r.json()["total"] == 1 and r,
+            message="the due list with the year-999 appointment",
+        )
+        assert due.json()["items"][0]["due_at"] == "0999-01-01T20:00:00Z"
+        journeys = client.get("/journeys")
+        assert journeys.status_code == 200, journeys.text
+        items = journeys.json()["items"]
+        assert [i["journey_id"] for i in items] == [str(journey_id), str(ordinary)]
+        assert items[0]["last_contact_at"] == "0999-12-31T20:00:00Z"
+        assert items[0]["next_due_at"] == "0999-01-01T20:00:00Z"
+        timeline = wait_until(
+            lambda: (
+                (r := client.get(f"/journeys/{journey_id}/timeline")).status_code == 200
+                and any(i["event"] == "appointment_scheduled" for i in r.json()["items"])
+                and r
+            ),
+            message="the timeline with the year-999 assessment",
+        )
+        times = {i["event"]: i["occurred_at"] for i in timeline.json()["items"]}
+        assert times["needs_assessed"] == "0999-12-31T20:00:00Z"
+
+
+def test_given_a_time_an_older_version_wrote_or_an_unreadable_one_when_read_then_the_row_is_listed(
+    world,
+) -> None:
+    app, views = world
+    journey_id = register(app)
+    views.catch_up()
+    store = views.caseload.store
+    for value, read_as in (
+        # What strftime("%Y") used to write for year 999.
+        ("999-12-31T20:00:00.000000Z", YEAR_999),
+        ("not a time", datetime.min.replace(tzinfo=UTC)),
+    ):
+        with store.transaction() as cursor:
+            cursor.execute(
+                f"UPDATE {store.table('caseload')} SET last_contact_at = %s WHERE journey_id = %s",
+                (value, str(journey_id)),
+            )
+            cursor.execute(
+                f"UPDATE {store.table('journey_timeline')} SET occurred_at = %s"
+                " WHERE journey_id = %s",
+                (value, str(journey_id)),
+            )
+        [entry], _ = views.caseload.list()
+        assert entry.journey_id == journey_id and entry.last_contact_at == read_as
+        rows, total = views.timeline.for_journey(journey_id)
+        assert total == len(rows) > 0 and {r.occurred_at for r in rows} == {read_as}
 
 
 def test_the_referrals_board_shows_overdue_first_and_filters(world) -> None:

@@ -157,6 +157,39 @@ def test_bad_input_is_a_422_naming_the_field_and_records_nothing(
         assert client.get(f"/visits/{body['visit_id']}").status_code == 404
 
 
+def _with_follow_up_due(due_at: str) -> dict[str, Any]:
+    contact = {"contact_id": str(uuid4()), "alias": "A", "language": "ro"}
+    return {"contacts": [{**contact, "follow_up": {"kind": "coffee", "due_at": due_at}}]}
+
+
+ELEVEN_YEARS_AHEAD = (datetime.now(UTC) + timedelta(days=11 * 366)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"started_at": "0999-12-31T20:00:00Z"}, "body.started_at"),
+        ({"started_at": "0001-01-01T00:00:00+14:00"}, "body.started_at"),
+        ({"started_at": "1899-12-31T23:59:59Z"}, "body.started_at"),
+        ({"completed_at": "9999-12-31T23:59:59-14:00"}, "body.completed_at"),
+        (_with_follow_up_due("9999-12-31T23:59:59-14:00"), "body.contacts.0.follow_up.due_at"),
+        (_with_follow_up_due("0999-01-01T10:00:00Z"), "body.contacts.0.follow_up.due_at"),
+        (_with_follow_up_due(ELEVEN_YEARS_AHEAD), "body.contacts.0.follow_up.due_at"),
+    ],
+)
+def test_an_implausible_date_is_a_422_naming_the_field_never_echoing_it_and_records_nothing(
+    client: TestClient, changes: dict[str, Any], field: str
+) -> None:
+    body = visit_body(**changes)
+    response = client.post("/visits", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+    for fragment in ("0999", "9999", "0001", "+14", "-14", "1899", ELEVEN_YEARS_AHEAD[:4]):
+        assert fragment not in response.text
+    assert client.get(f"/visits/{body['visit_id']}").status_code == 404
+
+
 def test_duplicate_contact_ids_are_refused(client: TestClient) -> None:
     contact = {"contact_id": str(uuid4()), "alias": "A", "language": "ro"}
     response = client.post("/visits", json=visit_body(contacts=[contact, contact]))
@@ -713,6 +746,18 @@ def test_unknown_sub_entities_are_named_problems(client: TestClient) -> None:
             "body.occurred_at",
         ),
         ("completion", {}, "body.completed_at"),
+        ("completion", {"completed_at": "0001-01-01T00:00:00+14:00"}, "body.completed_at"),
+        (
+            "follow-ups",
+            {
+                "follow_up_id": str(uuid4()),
+                "contact_id": str(uuid4()),
+                "kind": "coffee",
+                "due_at": "9999-12-31T23:59:59-14:00",
+                "occurred_at": AT,
+            },
+            "body.due_at",
+        ),
         ("premises-correction", {}, "body"),
         ("completion", {"note": "x"}, "body.note"),
     ],

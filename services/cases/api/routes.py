@@ -51,7 +51,7 @@ from services.cases.api.schemas import (
 )
 from services.cases.application import JourneyNotFound
 from services.cases.values import JourneyStatus, ReferralStatus
-from shared.contracts.base import AwareDatetime
+from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
@@ -74,7 +74,7 @@ def list_journeys(
     status: JourneyStatus | None = None,
     caseworker: Identifier = None,
     unassigned: bool = False,
-    due_before: AwareDatetime | None = None,
+    due_before: SearchTime | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> JourneyPage:
@@ -128,8 +128,8 @@ def due_items(
     due: DueItemsView,
     visible_to: VisibleTo,
     caseworker: Identifier = None,
-    after: AwareDatetime | None = None,
-    before: AwareDatetime | None = None,
+    after: SearchTime | None = None,
+    before: SearchTime | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> DuePage:

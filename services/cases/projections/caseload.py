@@ -174,20 +174,19 @@ class Caseload(Projection):
         return [_entry(row) for row in rows], total
 
 
-def _time(value: object) -> datetime | None:
-    return None if value is None else from_sql_time(str(value))
-
-
 def _entry(row: dict[str, object]) -> CaseloadEntry:
-    opened = _time(row["opened_at"])
-    assert opened is not None
+    journey = row["journey_id"]
+
+    def _time(value: object) -> datetime | None:
+        return None if value is None else from_sql_time(value, row=journey)
+
     return CaseloadEntry(
         journey_id=UUID(str(row["journey_id"])),
         status=str(row["status"]),
         registered=bool(row["registered"]),
         caseworker_id=None if row["caseworker_id"] is None else str(row["caseworker_id"]),
         possible_minor=bool(row["possible_minor"]),
-        opened_at=opened,
+        opened_at=from_sql_time(row["opened_at"], row=journey),
         last_contact_at=_time(row["last_contact_at"]),
         contact_count=int(str(row["contact_count"])),
         open_referrals=int(str(row["open_referrals"])),

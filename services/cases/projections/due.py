@@ -166,7 +166,7 @@ class DueItems(Projection):
                 journey_id=UUID(str(r["journey_id"])),
                 kind=str(r["kind"]),
                 code=None if r["code"] is None else str(r["code"]),
-                due_at=from_sql_time(str(r["due_at"])),
+                due_at=from_sql_time(r["due_at"], row=r["item_id"]),
                 caseworker_id=None if r["caseworker_id"] is None else str(r["caseworker_id"]),
             )
             for r in rows

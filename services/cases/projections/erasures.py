@@ -89,14 +89,14 @@ class ErasureRequests(Projection):
 
 
 def _entry(r: dict[str, object]) -> ErasureRequestEntry:
-    erased_at = r["erased_at"]
+    erased_at, request = r["erased_at"], r["request_id"]
     return ErasureRequestEntry(
         journey_id=UUID(str(r["journey_id"])),
         request_id=UUID(str(r["request_id"])),
         reason=str(r["reason"]),
         requested_by=str(r["requested_by"]),
-        requested_at=from_sql_time(str(r["requested_at"])),
+        requested_at=from_sql_time(r["requested_at"], row=request),
         state=str(r["state"]),
         approved_by=None if r["approved_by"] is None else str(r["approved_by"]),
-        erased_at=None if erased_at is None else from_sql_time(str(erased_at)),
+        erased_at=None if erased_at is None else from_sql_time(erased_at, row=request),
     )

@@ -151,6 +151,7 @@ class ReferralsBoard(Projection):
 
 
 def _card(row: dict[str, object]) -> ReferralCard:
+    referral = row["referral_id"]
     return ReferralCard(
         referral_id=UUID(str(row["referral_id"])),
         journey_id=UUID(str(row["journey_id"])),
@@ -158,8 +159,8 @@ def _card(row: dict[str, object]) -> ReferralCard:
         need=str(row["need"]),
         status=str(row["status"]),
         shares_personal_data=bool(row["shares_personal_data"]),
-        made_at=from_sql_time(str(row["made_at"])),
-        respond_by=from_sql_time(str(row["respond_by"])),
-        updated_at=from_sql_time(str(row["updated_at"])),
+        made_at=from_sql_time(row["made_at"], row=referral),
+        respond_by=from_sql_time(row["respond_by"], row=referral),
+        updated_at=from_sql_time(row["updated_at"], row=referral),
         overdue=bool(row["overdue"]),
     )

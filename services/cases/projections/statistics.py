@@ -28,14 +28,14 @@ Disclosure control (CTDC practice, ``K_ANONYMITY = 11``) is applied when read, i
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor
+from shared.storage.sql import SqlCursor, to_sql_time
 
 #: No published cell may be smaller than this (CTDC practice).
 K_ANONYMITY = 11
@@ -68,7 +68,7 @@ class StatisticsCell:
 
 def month_of(moment: datetime) -> str:
     """The calendar month of a moment, in UTC: ``YYYY-MM``."""
-    return moment.astimezone(UTC).strftime("%Y-%m")
+    return to_sql_time(moment)[:7]
 
 
 def publish(counts: list[tuple[str, str, str, int]], k: int = K_ANONYMITY) -> list[StatisticsCell]:

@@ -131,10 +131,14 @@ class JourneyTimeline(Projection):
                 version=int(str(r["version"])),
                 event=str(r["event"]),
                 source=str(r["source"]),
-                occurred_at=from_sql_time(str(r["occurred_at"])),
-                recorded_at=from_sql_time(str(r["recorded_at"])),
+                occurred_at=from_sql_time(r["occurred_at"], row=_key(r)),
+                recorded_at=from_sql_time(r["recorded_at"], row=_key(r)),
                 actor=str(r["actor"]),
                 details=json.loads(str(r["details"])),
             )
             for r in rows
         ], total
+
+
+def _key(row: dict[str, object]) -> str:
+    return f"{row['journey_id']}/{row['version']}"

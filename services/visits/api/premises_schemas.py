@@ -8,11 +8,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.api.schemas import Label, PastTime, now, utc
+from services.visits.api.schemas import Label, now, utc
 from services.visits.commands import RegisterPremises
 from services.visits.premises import Premises
 from services.visits.projections import PremisesHistoryPage, VisitAtPremises
 from shared.contracts.base import Code
+from shared.http.times import HappenedAt
 
 
 class PremisesCreate(BaseModel):
@@ -23,7 +24,7 @@ class PremisesCreate(BaseModel):
     area: Code = Field(description="An areas code (GET /reference)")
     premises_type: Code = Field(description="A premises_types code (GET /reference)")
     # Required: a retried registration is compared with the original, time included.
-    occurred_at: PastTime = Field(description="Device time of the registration")
+    occurred_at: HappenedAt = Field(description="Device time of the registration")
 
     def to_command(self) -> RegisterPremises:
         return RegisterPremises(
@@ -39,7 +40,7 @@ class LabelCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: Label
-    occurred_at: PastTime | None = Field(
+    occurred_at: HappenedAt | None = Field(
         default=None, description="Device time; the server's time of receipt when left out"
     )
 

@@ -8,12 +8,11 @@ and their place in the body, so a retry of the same body derives the same ids.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Self
 from uuid import UUID, uuid5
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,25 +29,13 @@ from services.visits.commands import (
     UrgentConcernInput,
 )
 from services.visits.domain import Visit
-from shared.contracts.base import AwareDatetime, Code, IndicatorSource, LanguageTag
-
-# A device clock may run a little fast; anything further ahead than this is a mistake.
-CLOCK_SKEW = timedelta(minutes=10)
+from shared.contracts.base import Code, IndicatorSource, LanguageTag
+from shared.http.times import HappenedAt, PlannedAt
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 #: Free text about a woman's situation: personal data, encrypted at rest, never published.
 Details = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-
-
-def _not_in_the_future(value: datetime) -> datetime:
-    if value > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValueError("is in the future")
-    return value
-
-
-#: When something happened, by the device's clock: with a UTC offset, and not in the future.
-PastTime = Annotated[AwareDatetime, AfterValidator(_not_in_the_future)]
 
 
 def utc(value: datetime) -> datetime:
@@ -70,7 +57,7 @@ class PersonIndicatorCreate(BaseModel):
     observation_id: UUID | None = Field(default=None, description="Derived when left out")
     indicator: Code = Field(description="A person_indicators code (GET /reference)")
     source: IndicatorSource
-    occurred_at: PastTime | None = Field(default=None, description="Defaults to the contact's")
+    occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the contact's")
 
     def to_input(self, observation_id: UUID, default_at: datetime) -> PersonIndicatorInput:
         return PersonIndicatorInput(
@@ -86,8 +73,8 @@ class FollowUpCreate(BaseModel):
 
     follow_up_id: UUID | None = Field(default=None, description="Derived when left out")
     kind: Code = Field(description="A follow_up_kinds code, e.g. coffee")
-    due_at: AwareDatetime = Field(description="When the follow-up is to happen")
-    occurred_at: PastTime | None = Field(default=None, description="Defaults to the contact's")
+    due_at: PlannedAt = Field(description="When the follow-up is to happen")
+    occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the contact's")
 
     def to_input(self, follow_up_id: UUID, default_at: datetime) -> FollowUpInput:
         return FollowUpInput(
@@ -116,7 +103,7 @@ class ContactCreate(BaseModel):
     linked_person_id: UUID | None = Field(
         default=None, description="Her journey id in cases, if she is already registered"
     )
-    occurred_at: PastTime | None = Field(
+    occurred_at: HappenedAt | None = Field(
         default=None, description="Device time of the contact; defaults to the visit's end"
     )
 
@@ -156,7 +143,7 @@ class PremisesIndicatorCreate(BaseModel):
     observation_id: UUID | None = Field(default=None, description="Derived when left out")
     indicator: Code = Field(description="A premises_indicators code (GET /reference)")
     source: IndicatorSource
-    occurred_at: PastTime | None = Field(default=None, description="Defaults to the visit's end")
+    occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the visit's end")
 
     def to_input(self, observation_id: UUID, default_at: datetime) -> PremisesIndicatorInput:
         return PremisesIndicatorInput(
@@ -176,7 +163,7 @@ class UrgentConcernCreate(BaseModel):
     details: Details | None = Field(
         default=None, description="What was seen or said; personal data, encrypted at rest"
     )
-    occurred_at: PastTime | None = Field(default=None, description="Defaults to the visit's end")
+    occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the visit's end")
 
     def to_input(self, concern_id: UUID, default_at: datetime) -> UrgentConcernInput:
         return UrgentConcernInput(
@@ -204,8 +191,8 @@ class VisitCreate(BaseModel):
         default_factory=list, max_length=20, description="Volunteer ids (not names)"
     )
     languages_offered: list[LanguageTag] = Field(default_factory=list, max_length=20)
-    started_at: PastTime
-    completed_at: PastTime | None = None
+    started_at: HappenedAt
+    completed_at: HappenedAt | None = None
     outcome: Code | None = Field(
         default=None,
         description="A visit_outcomes code; by default no_answer without contacts, else "
