@@ -2,13 +2,13 @@
 move reminders, or tell it who a journey's caseworker is.
 
 Every handler ends in one ``save_once(upstream, …)`` inside the application, so a redelivered
-message changes nothing; a notification's source is the upstream message id
-(``<service>:<position>``), so each rule notifies once per source event.
+message changes nothing; a notification's source is the identity of the upstream event (its
+CloudEvents id, ``<service>:<aggregate id>:<version>``), so each rule notifies once per source
+event — and never mistakes a new event for one it has seen, as a log position would after a
+store is restored or in another install, where the same positions recur.
 """
 
 from __future__ import annotations
-
-from eventsourcing.persistence import Tracking
 
 from services.notifications.application import NotificationsApplication
 from shared.contracts import (
@@ -23,13 +23,8 @@ from shared.contracts import (
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
 )
-from shared.contracts.envelope import message_id
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
-from shared.messaging.consumer import Subscription
-
-
-def _source(upstream: Tracking) -> str:
-    return message_id(upstream.application_name, upstream.notification_id)
+from shared.messaging.consumer import Subscription, Upstream
 
 
 def inbound(app: NotificationsApplication) -> list[Subscription]:
@@ -37,8 +32,8 @@ def inbound(app: NotificationsApplication) -> list[Subscription]:
 
 
 def from_visits(app: NotificationsApplication) -> Subscription:
-    def on_urgent_concern(message: UrgentConcernRaisedV1, upstream: Tracking) -> None:
-        app.raise_urgent_concern(message.visit_id, _source(upstream), message.recorded_at, upstream)
+    def on_urgent_concern(message: UrgentConcernRaisedV1, upstream: Upstream) -> None:
+        app.raise_urgent_concern(message.visit_id, upstream.event_id, message.recorded_at, upstream)
 
     return Subscription(
         durable="notifications-from-visits",
@@ -48,21 +43,21 @@ def from_visits(app: NotificationsApplication) -> Subscription:
 
 
 def from_cases(app: NotificationsApplication) -> Subscription:
-    def on_journey_opened(message: JourneyOpenedV1, upstream: Tracking) -> None:
-        app.note_journey_opened(message.journey_id, _source(upstream), upstream)
+    def on_journey_opened(message: JourneyOpenedV1, upstream: Upstream) -> None:
+        app.note_journey_opened(message.journey_id, upstream.event_id, upstream)
 
-    def on_caseworker_assigned(message: CaseworkerAssignedV1, upstream: Tracking) -> None:
+    def on_caseworker_assigned(message: CaseworkerAssignedV1, upstream: Upstream) -> None:
         app.assign_caseworker(
-            message.journey_id, message.caseworker_id, _source(upstream), upstream
+            message.journey_id, message.caseworker_id, upstream.event_id, upstream
         )
 
-    def on_break_glass(message: BreakGlassAccessGrantedV1, upstream: Tracking) -> None:
+    def on_break_glass(message: BreakGlassAccessGrantedV1, upstream: Upstream) -> None:
         app.note_break_glass(message.journey_id, message.grant_id, message.recorded_at, upstream)
 
-    def on_referral_status(message: ReferralStatusChangedV1, upstream: Tracking) -> None:
-        app.note_referral_status(message.journey_id, message.status, _source(upstream), upstream)
+    def on_referral_status(message: ReferralStatusChangedV1, upstream: Upstream) -> None:
+        app.note_referral_status(message.journey_id, message.status, upstream.event_id, upstream)
 
-    def on_appointment(message: AppointmentScheduledV1, upstream: Tracking) -> None:
+    def on_appointment(message: AppointmentScheduledV1, upstream: Upstream) -> None:
         app.track_appointment(
             message.appointment_id,
             message.journey_id,
@@ -72,10 +67,10 @@ def from_cases(app: NotificationsApplication) -> Subscription:
             upstream,
         )
 
-    def on_follow_up(message: FollowUpScheduledV1, upstream: Tracking) -> None:
+    def on_follow_up(message: FollowUpScheduledV1, upstream: Upstream) -> None:
         app.track_follow_up(message.follow_up_id, message.journey_id, message.due_at, upstream)
 
-    def on_nrm_milestone(message: NrmMilestoneV1, upstream: Tracking) -> None:
+    def on_nrm_milestone(message: NrmMilestoneV1, upstream: Upstream) -> None:
         app.track_nrm_milestone(
             message.journey_id,
             message.milestone,
@@ -85,10 +80,10 @@ def from_cases(app: NotificationsApplication) -> Subscription:
             upstream,
         )
 
-    def on_journey_status(message: JourneyStatusChangedV1, upstream: Tracking) -> None:
+    def on_journey_status(message: JourneyStatusChangedV1, upstream: Upstream) -> None:
         app.note_journey_status(message.journey_id, message.status, upstream)
 
-    def on_person_erased(message: PersonErasedV1, upstream: Tracking) -> None:
+    def on_person_erased(message: PersonErasedV1, upstream: Upstream) -> None:
         app.erase_journey(message.journey_id, message.recorded_at, upstream)
 
     return Subscription(

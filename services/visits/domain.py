@@ -39,6 +39,7 @@ from services.visits.errors import (
     UnknownContact,
     UnknownSource,
     VisitAlreadyCompleted,
+    VisitFull,
     VolunteerNotOnVisit,
 )
 from services.visits.values import (
@@ -54,6 +55,19 @@ SOURCES = ("observed", "disclosed", "third_party")
 #: The outcome of a completed visit when the team gives none (visit_outcomes codes).
 NO_ANSWER = "no_answer"
 BRIEF_CONTACT = "brief_contact"
+
+# What one outreach visit holds at most (the API states the same bounds in its OpenAPI). A team
+# meets a handful of women on a visit; these leave room for the busiest night and keep a visit
+# to a few hundred events, so that one visit cannot hold up everyone else's on the way to cases.
+MAX_CONTACTS = 30
+MAX_INDICATORS_PER_CONTACT = 30
+MAX_PERSON_INDICATORS = 150
+MAX_PREMISES_INDICATORS = 30
+MAX_FOLLOW_UPS = 30
+MAX_URGENT_CONCERNS = 20
+MAX_LANGUAGES = 10
+MAX_VOLUNTEERS = 20
+MAX_MATERIALS = 20
 
 
 def default_outcome(contact_count: int) -> str:
@@ -268,6 +282,7 @@ class Visit(Aggregate):
                 f"contact {contact_id} is already recorded on visit {self.id} with other content"
             )
         self._require_open()
+        self._require_room(len(self.contacts), MAX_CONTACTS, "contacts")
         self._require_after_start(occurred_at)
         if bridging_volunteer is not None and bridging_volunteer not in self.volunteers:
             raise VolunteerNotOnVisit(
@@ -316,6 +331,9 @@ class Visit(Aggregate):
         if self._already_observed(observation):
             return
         _require_source(source)
+        self._require_room(
+            len(self.premises_indicators), MAX_PREMISES_INDICATORS, "premises indicators"
+        )
         self._require_after_start(occurred_at)
         self._premises_indicator_observed(observation_id, indicator, source, occurred_at, actor)
 
@@ -341,6 +359,9 @@ class Visit(Aggregate):
             return
         self._require_contact(contact_id)
         _require_source(source)
+        about_her = sum(1 for o in self.person_indicators if o.contact_id == contact_id)
+        self._require_room(about_her, MAX_INDICATORS_PER_CONTACT, "indicators about one contact")
+        self._require_room(len(self.person_indicators), MAX_PERSON_INDICATORS, "person indicators")
         self._require_after_start(occurred_at)
         self._person_indicator_observed(
             observation_id, contact_id, indicator, source, occurred_at, actor
@@ -379,6 +400,7 @@ class Visit(Aggregate):
                 "with other content"
             )
         self._require_contact(contact_id)
+        self._require_room(len(self.follow_ups), MAX_FOLLOW_UPS, "follow-ups")
         self._require_after_start(occurred_at)
         if due_at < occurred_at:
             raise FollowUpDueBeforeOffered("a follow-up cannot be due before it was offered")
@@ -414,6 +436,7 @@ class Visit(Aggregate):
             )
         if contact_id is not None:
             self._require_contact(contact_id)
+        self._require_room(len(self.urgent_concerns), MAX_URGENT_CONCERNS, "urgent concerns")
         self._require_after_start(occurred_at)
         self._urgent_concern_raised(concern_id, concern, contact_id, details, occurred_at, actor)
 
@@ -528,6 +551,10 @@ class Visit(Aggregate):
     def _require_open(self) -> None:
         if self.completed_at is not None:
             raise VisitAlreadyCompleted(f"visit {self.id} is already completed")
+
+    def _require_room(self, held: int, limit: int, what: str) -> None:
+        if held >= limit:
+            raise VisitFull(f"visit {self.id} already holds {limit} {what}, as many as a visit can")
 
     def _require_after_start(self, occurred_at: datetime) -> None:
         if occurred_at < self.started_at:

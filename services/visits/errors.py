@@ -12,6 +12,10 @@ class VisitAlreadyCompleted(VisitError):
     pass
 
 
+class VisitFull(VisitError):
+    """The visit already holds as many of these as one visit can (``domain.LIMITS``)."""
+
+
 class DuplicateContact(VisitError):
     """The contact id is already recorded on this visit with other content."""
 

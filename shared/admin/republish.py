@@ -1,9 +1,10 @@
 """Re-publish a range of a service's log to JetStream, for a new or repaired consumer.
 
-The same translation as the relay, the same ``Nats-Msg-Id`` (``<service>:<notification id>``)
-and the same payload bytes: inside the stream's duplicate window JetStream drops the copies;
-beyond it, each consumer's tracking (the upstream position is stored with its effects) makes a
-copy it has already applied change nothing. The relay's own position is not touched.
+The same translation as the relay, the same ``Nats-Msg-Id``
+(``<service>:<aggregate id>:<version>``) and the same payload bytes: inside the stream's
+duplicate window JetStream drops the copies; beyond it, each consumer's tracking (the upstream
+position is stored with its effects) makes a copy it has already applied change nothing. The
+relay's own position is not touched.
 """
 
 from __future__ import annotations

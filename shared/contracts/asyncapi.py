@@ -10,12 +10,14 @@ import inspect
 from typing import Any
 
 from shared.contracts.base import IntegrationEvent, registered_contracts
+from shared.contracts.envelope import MAX_ID_LENGTH, MAX_POSITION
 from shared.contracts.streams import ALL_STREAMS
 from shared.settings import DEFAULT_NATS_PORT
 
 _ENVELOPE_DESCRIPTION = (
     "CloudEvents 1.0, structured JSON mode. `id` equals the Nats-Msg-Id header "
-    "(`<service>:<position>`); `position` is the publishing service's notification id; "
+    "(`<service>:<aggregate id>:<version>`, the identity of the domain event it was made "
+    "from); `position` is the publishing service's notification id; "
     "`subject` is the opaque id of the aggregate the event is about."
 )
 
@@ -38,13 +40,17 @@ def _envelope_schema(contract: type[IntegrationEvent]) -> dict[str, Any]:
         "required": ["specversion", "id", "source", "type", "subject", "time", "position", "data"],
         "properties": {
             "specversion": {"const": "1.0"},
-            "id": {"type": "string", "pattern": f"^{service}:[0-9]+$"},
+            "id": {
+                "type": "string",
+                "maxLength": MAX_ID_LENGTH,
+                "pattern": f"^{service}:[0-9a-f-]{{36}}:[0-9]+(:[a-z0-9_.]+)?$",
+            },
             "source": {"const": f"/waymark/{service}"},
             "type": {"const": contract.event_type},
             "subject": {"type": "string", "format": "uuid"},
             "time": {"type": "string", "format": "date-time"},
             "datacontenttype": {"const": "application/json"},
-            "position": {"type": "integer", "minimum": 1},
+            "position": {"type": "integer", "minimum": 1, "maximum": MAX_POSITION},
             "data": data_schema,
         },
     }

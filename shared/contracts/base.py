@@ -18,6 +18,9 @@ LanguageTag = Annotated[
 ]
 
 
+#: The largest integer a contract carries: every store keeps integers in signed 64 bits.
+MAX_INTEGER = 2**63 - 1
+
 # A reference-data code ("possible_minor", "ni_number"): lower snake case, never free text.
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 IndicatorSource = Literal["observed", "disclosed", "third_party"]

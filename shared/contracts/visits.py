@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contracts.base import (
+    MAX_INTEGER,
     AwareDatetime,
     Code,
     IndicatorSource,
@@ -25,7 +26,7 @@ class VisitCompletedV1(IntegrationEvent):
 
     visit_id: UUID
     languages_offered: list[LanguageTag] = Field(max_length=50)
-    contact_count: int = Field(ge=0)
+    contact_count: int = Field(ge=0, le=MAX_INTEGER)
     started_at: AwareDatetime
     completed_at: AwareDatetime
     recorded_at: AwareDatetime

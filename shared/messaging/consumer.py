@@ -3,10 +3,12 @@
 Per message: decode and validate the envelope and contract; run the handler in a worker thread
 (the event store is synchronous); the handler stores its effects together with the upstream
 position (``Tracking``), so a redelivered message changes nothing; ack only after that commit.
-A message that breaks its contract is copied to the dead-letter subject with the reason and
-``term``-ed. A transient failure is retried in place with an exponential delay (the rest of the
-batch waits, so order is kept); one that outlasts those attempts is ``nak``-ed, with the rest of
-its batch, for JetStream to redeliver later. The loop outlives every single failure.
+Every failure is classified (``is_transient``): a message that can never be applied — it breaks
+its contract, cannot be decoded, or is refused for good — is copied to the dead-letter subject
+with the reason and ``term``-ed. A transient failure is retried in place with an exponential
+delay (the rest of the batch waits, so order is kept); one that outlasts those attempts is
+``nak``-ed, with the rest of its batch, for JetStream to redeliver later. The loop outlives
+every single failure.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from enum import Enum
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    Tracking,
+    WaitInterruptedError,
+)
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -34,7 +42,45 @@ from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Any, Tracking], None]
+
+@dataclass(frozen=True)
+class Upstream(Tracking):
+    """Where a message stands in its publisher's log (what is tracked), and the identity of the
+    event it carries (the CloudEvents ``id``): unique to that event in every install, where the
+    position recurs in each and after a restore."""
+
+    event_id: str
+
+
+Handler = Callable[[Any, Upstream], None]
+
+#: Failures that may heal if the same message is tried again later.
+_TRANSIENT: tuple[type[BaseException], ...] = (
+    # The store is unreachable, locked, busy, or its connection broke (eventsourcing wraps the
+    # drivers' errors, a pool wait included); IntegrityError is a concurrent writer of the same
+    # aggregate, whose retry reads the new version. NATS and socket timeouts, lost connections.
+    OperationalError,
+    InterfaceError,
+    IntegrityError,
+    WaitInterruptedError,
+    TimeoutError,
+    ConnectionError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when retrying the same message later may succeed: the store or the network was
+    briefly unavailable, or another writer got there first.
+
+    Everything else is permanent and the message is dead-lettered: a contract violation, a
+    value out of range (``OverflowError``, ``ValueError`` and pydantic's errors, which subclass
+    it), input that nests too deeply (``RecursionError``), a rule of the domain that refuses it,
+    a stored value the store cannot hold (``DataError``) — and any error nobody foresaw. The
+    message is the same on every delivery, so those failures are too; retrying one forever
+    would hold every message behind it. A dead letter keeps the message for an operator, and
+    the rest of the stream flows on.
+    """
+    return isinstance(error, _TRANSIENT)
 
 
 @dataclass(frozen=True)
@@ -42,7 +88,8 @@ class Subscription:
     durable: str
     stream: StreamSpec
     handlers: Mapping[type[IntegrationEvent], Handler]
-    #: Exceptions that mean "this message can never be applied": dead-lettered, not retried.
+    #: Refusals by the domain to name in a dead letter's reason (any non-transient error is
+    #: dead-lettered; these are reported as "rejected", the rest as "failed").
     permanent_errors: tuple[type[Exception], ...] = field(default=())
 
 
@@ -131,16 +178,20 @@ class DurableConsumer:
                 raise ContractViolation(f"type: {envelope.type} is not consumed here")
         except ContractViolation as violation:
             return await self._dead_letter(js, message, str(violation))
-        tracking = Tracking(envelope.source_service, envelope.position)
+        except Exception as error:  # noqa: BLE001 - the same bytes fail the same way every time
+            return await self._dead_letter(js, message, f"undecodable: {type(error).__name__}")
+        upstream = Upstream(envelope.source_service, envelope.position, envelope.id)
         # Retry in place first: the batch behind this message waits, so order is kept. Only a
         # failure that outlasts these attempts is handed back to JetStream with a delay.
         for attempt in range(self._settings.consumer_inline_attempts):
             try:
-                await in_thread(handler, envelope.event, tracking)
+                await in_thread(handler, envelope.event, upstream)
                 break
-            except sub.permanent_errors as error:
-                return await self._dead_letter(js, message, f"rejected: {type(error).__name__}")
-            except Exception as error:  # noqa: BLE001 - anything else may heal: retry
+            except Exception as error:  # noqa: BLE001 - classified: dead letter or retry
+                if not is_transient(error):
+                    refused = isinstance(error, sub.permanent_errors)
+                    reason = f"{'rejected' if refused else 'failed'}: {type(error).__name__}"
+                    return await self._dead_letter(js, message, reason)
                 log.warning(
                     "consumer.retry",
                     consumer=self.name,

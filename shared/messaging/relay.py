@@ -1,10 +1,11 @@
 """The outbox relay: committed domain events → integration events on JetStream.
 
 The event store is the outbox. The relay reads the committed notification log from its durable
-position, publishes each translatable event with ``Nats-Msg-Id = "<service>:<notification id>"``
-and moves its position only after JetStream has acknowledged the whole batch. A failed or
-timed-out batch is published again with the same ids, which JetStream de-duplicates, so NATS
-being down delays events but never loses or doubles one.
+position, publishes each translatable event with ``Nats-Msg-Id`` set to the domain event's
+identity (``"<service>:<aggregate id>:<version>"``, the CloudEvents ``id``) and moves its
+position only after JetStream has acknowledged the whole batch. A failed or timed-out batch is
+published again with the same ids, which JetStream de-duplicates, so NATS being down delays
+events but never loses or doubles one.
 """
 
 from __future__ import annotations
@@ -82,16 +83,18 @@ class Relay(LogFollower):
         for notification, event in batch:
             for index, contract in enumerate(as_contracts(self._translate(event))):
                 variant = None if index == 0 else contract.subject
+                origin, version = event.originator_id, event.originator_version
                 payload = encode(
                     contract,
                     service=self.app.name,
+                    origin=origin,
+                    version=version,
                     position=notification.id,
                     time=event.timestamp,  # type: ignore[attr-defined]
                     variant=variant,
                 )
-                messages.append(
-                    (message_id(self.app.name, notification.id, variant), contract, payload)
-                )
+                msg_id = message_id(self.app.name, origin, version, variant)
+                messages.append((msg_id, contract, payload))
         return messages
 
     async def handle(

@@ -50,7 +50,10 @@ class WebSystem(System):
         }
         log = (self.logs / "web.log").open("ab")
         self.web_process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "web"], env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "shared.cli", "web"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for_port("127.0.0.1", self.web_port, timeout=30)
         wait_until(

@@ -25,7 +25,7 @@ def test_given_no_session_when_a_page_is_opened_then_sign_in_returns_her_to_it(
     person.sign_in(Role.AUDITOR, subject="au-signin")
     # Back where she was going: "/" sends an auditor on to her first screen.
     assert page.url.endswith("/audit")
-    assert page.title().endswith("– Waymark")
+    assert page.title().endswith("\N{EN DASH} Waymark")
 
 
 def test_every_page_is_no_store_with_a_self_only_policy(waymark: WebSystem) -> None:

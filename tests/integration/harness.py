@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +34,24 @@ async def start_runtime(
     runtime = Runtime(settings, assemble)
     await runtime.start()
     return runtime
+
+
+def event_ids_name_their_domain_events(messages: list[Any]) -> bool:
+    """Each message's ``Nats-Msg-Id`` is its CloudEvents id, ``<service>:<aggregate>:<version>``
+    (the aggregate being the envelope's subject), and a v2 published beside a v1 has the v1's
+    id plus its own subject."""
+    ids = []
+    for message in messages:
+        document = json.loads(message.data)
+        service = document["source"].removeprefix("/waymark/")
+        variant = r"(:visits\.contact_made\.v2)?" if message.subject.endswith("v2") else ""
+        pattern = rf"{service}:{re.escape(document['subject'])}:[1-9][0-9]*{variant}"
+        if message.headers["Nats-Msg-Id"] != document["id"] or not re.fullmatch(
+            pattern, document["id"]
+        ):
+            return False
+        ids.append(document["id"])
+    return len(set(ids)) == len(ids)
 
 
 async def stream_messages(nc: Client, stream: str) -> list[Any]:

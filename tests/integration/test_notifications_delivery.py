@@ -31,7 +31,7 @@ from services.notifications.application import NotificationsApplication
 from services.notifications.domain import Notification, Rule
 from services.notifications.main import assemble
 from shared.contracts import IntegrationEvent
-from shared.contracts.envelope import encode
+from shared.contracts.envelope import encode, message_id
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
@@ -195,6 +195,8 @@ class Rig:
     master_key: str = field(default_factory=new_master_key)
     runtime: Runtime | None = None
     escalate_after: float = 60
+    #: The CloudEvents id of each event published as "<service>:<position>".
+    sources: dict[str, str] = field(default_factory=dict)
 
     async def start(self, **overrides: Any) -> Runtime:
         config_file = self.tmp_path / "notifications.json"
@@ -238,18 +240,32 @@ class Rig:
     async def publish(
         self, event: IntegrationEvent, service: str, position: int, msg_id: str | None = None
     ) -> None:
-        payload = encode(event, service=service, position=position, time=self.clock())
-        headers = {"Nats-Msg-Id": msg_id or f"{service}:{position}"}
+        origin = UUID(event.aggregate_id())
+        payload = encode(
+            event,
+            service=service,
+            origin=origin,
+            version=position,
+            position=position,
+            time=self.clock(),
+        )
+        event_id = message_id(service, origin, position)
+        self.sources[f"{service}:{position}"] = event_id
+        headers = {"Nats-Msg-Id": msg_id or event_id}
         await self.nc.jetstream().publish(event.subject, payload, headers=headers)
 
-    def notification(self, rule: Rule, source: str) -> Notification | None:
+    def notification_id(self, rule: Rule, published_as: str) -> UUID:
+        """The id of the notification raised by the event published as ``<service>:<position>``."""
+        return Notification.create_id(rule.value, self.sources[published_as])
+
+    def notification(self, rule: Rule, published_as: str) -> Notification | None:
         try:
-            return self.app.get_notification(Notification.create_id(rule.value, source))
+            return self.app.get_notification(self.notification_id(rule, published_as))
         except Exception:  # noqa: BLE001
             return None
 
-    def history(self, rule: Rule, source: str) -> list[str]:
-        notification_id = Notification.create_id(rule.value, source)
+    def history(self, rule: Rule, published_as: str) -> list[str]:
+        notification_id = self.notification_id(rule, published_as)
         return [type(e).__name__ for e in self.app.history(notification_id)]
 
     def inbox(self, recipient: str) -> list[str]:
@@ -352,7 +368,7 @@ async def test_an_urgent_concern_reaches_the_lead_by_inbox_email_and_signed_webh
     await eventually(lambda: rig.smtp.to("sg1@charity.test"), message="email to the lead")
     await eventually(lambda: rig.webhooks.acted, message="webhook to the chat bridge")
     (email,) = rig.smtp.to("sg1@charity.test")
-    notification_id = Notification.create_id("urgent_concern", "visits:1")
+    notification_id = rig.notification_id(Rule.URGENT_CONCERN, "visits:1")
     assert email["Subject"] == "Waymark: An urgent concern needs your attention"
     assert email["Message-ID"] == f"<{notification_id}.email@charity.test>"
     assert f"https://waymark.test/visits/{visit_id}" in body_of(email)
@@ -577,7 +593,7 @@ async def test_escalation_reaches_the_deputy_unless_the_lead_acknowledges(
     await rig.publish(concern(uuid4(), now), "visits", 1)
     await rig.publish(concern(uuid4(), now), "visits", 2)
     await eventually(lambda: len(rig.smtp.to("sg1@charity.test")) == 2, message="the lead")
-    acknowledged = Notification.create_id("urgent_concern", "visits:2")
+    acknowledged = rig.notification_id(Rule.URGENT_CONCERN, "visits:2")
     await asyncio.to_thread(rig.app.acknowledge, acknowledged, "sg-1", now, None)
     rig.clock.now = now + timedelta(minutes=61)  # past the escalation time
     (email,) = await eventually(lambda: rig.smtp.to("sg2@charity.test"), message="the deputy")

@@ -59,7 +59,14 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
         assert tuple(type(c) for c in as_contracts(contract)) == declared, type(event).__name__
         if contract is not None:
             # What the relay would put on the bus, decoded as a consumer would.
-            wire = encode(contract, service="cases", position=notification.id, time=T0)
+            wire = encode(
+                contract,
+                service="cases",
+                origin=event.originator_id,
+                version=event.originator_version,
+                position=notification.id,
+                time=T0,
+            )
             assert SECRET.encode() not in wire
             assert decode(wire).event == contract
             contracts.append(contract)

@@ -29,9 +29,21 @@ from shared.contracts import (
     VisitCompletedV1,
     registered_contracts,
 )
-from shared.contracts.envelope import ContractViolation, decode, encode
+from shared.contracts.envelope import (
+    MAX_ENVELOPE_BYTES,
+    MAX_POSITION,
+    ContractViolation,
+    decode,
+    encode,
+)
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+ORIGIN = uuid4()
+
+
+def wire(event: IntegrationEvent, position: int = 7, service: str = "visits") -> bytes:
+    return encode(event, service=service, origin=ORIGIN, version=3, position=position, time=NOW)
+
 
 EXAMPLES: list[IntegrationEvent] = [
     ContactMadeV1(
@@ -143,10 +155,10 @@ PERSONAL_FIELD_WORDS = ("alias", "name", "note", "description", "text", "email",
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: type(e).__name__)
 def test_every_contract_round_trips_through_the_envelope(event: IntegrationEvent) -> None:
-    payload = encode(event, service="visits", position=42, time=NOW)
+    payload = wire(event, position=42)
     document = json.loads(payload)
     assert document["specversion"] == "1.0"
-    assert document["id"] == "visits:42" and document["position"] == 42
+    assert document["id"] == f"visits:{ORIGIN}:3" and document["position"] == 42
     assert document["type"] == event.event_type
     assert document["subject"] == event.aggregate_id()
     envelope = decode(payload)
@@ -169,7 +181,7 @@ def test_every_contract_is_registered_versioned_and_free_of_personal_fields() ->
 
 
 def test_a_consumer_ignores_fields_added_by_a_newer_producer() -> None:
-    payload = json.loads(encode(EXAMPLES[0], service="visits", position=1, time=NOW))
+    payload = json.loads(wire(EXAMPLES[0], position=1))
     payload["data"]["added_later"] = "x"
     assert decode(json.dumps(payload).encode()).event == EXAMPLES[0]
 
@@ -180,15 +192,22 @@ def test_a_consumer_ignores_fields_added_by_a_newer_producer() -> None:
         (lambda d: d["data"].pop("contact_id"), "data.contact_id: Field required"),
         (lambda d: d["data"].update(language="not a language tag"), "data.language"),
         (lambda d: d["data"].update(occurred_at="2026-11-28T12:00:00"), "data.occurred_at"),
-        (lambda d: d.update(type="org.waymark.visits.unknown.v9"), "unknown event type"),
+        (lambda d: d.update(type="org.waymark.visits.unknown.v9"), "not a known event type"),
         (lambda d: d.pop("position"), "position"),
         (lambda d: d.update(position=0), "position"),
+        (lambda d: d.update(position=2**70), "position: must be between 1 and"),
+        (lambda d: d.update(position=MAX_POSITION + 1), "position: must be between 1 and"),
+        (lambda d: d.update(position=-(2**70)), "position"),
+        (lambda d: d.update(position=True), "position"),
+        (lambda d: d.update(position=4.0), "position"),
+        (lambda d: d.update(position="42"), "position"),
+        (lambda d: d.update(id="x" * 300), "id: longer than"),
         (lambda d: d.update(source="/elsewhere/visits"), "source"),
         (lambda d: d.update(data="text"), "data"),
     ],
 )
 def test_a_message_that_breaks_its_contract_is_a_violation_with_a_reason(mutate, reason) -> None:
-    document = json.loads(encode(EXAMPLES[0], service="visits", position=7, time=NOW))
+    document = json.loads(wire(EXAMPLES[0]))
     mutate(document)
     with pytest.raises(ContractViolation) as caught:
         decode(json.dumps(document).encode())
@@ -202,7 +221,7 @@ def test_garbage_is_a_violation(payload: bytes) -> None:
 
 
 def test_a_violation_reason_never_repeats_the_offending_input() -> None:
-    document = json.loads(encode(EXAMPLES[0], service="visits", position=7, time=NOW))
+    document = json.loads(wire(EXAMPLES[0]))
     document["data"]["contact_id"] = "Maria from flat 3"
     with pytest.raises(ContractViolation) as caught:
         decode(json.dumps(document).encode())
@@ -238,3 +257,64 @@ def test_the_asyncapi_document_is_valid_asyncapi_3() -> None:
     assert list(validator.iter_errors(document)) == []
     document["operations"]["publishContactMadeV1"]["action"] = "publish"  # AsyncAPI 2 wording
     assert list(validator.iter_errors(document)) != []
+
+
+def test_a_position_as_large_as_a_store_can_track_is_accepted() -> None:
+    assert decode(wire(EXAMPLES[0], position=MAX_POSITION)).position == MAX_POSITION
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    ("poison", "reason"),
+    [
+        # The shapes that once escaped decode (RecursionError) or overflowed the store.
+        (lambda d: d.update(data=json.loads("{}") | {"x": "NESTED:50000"}), "larger than"),
+        (lambda d: d.update(data={"x": "NESTED:5000"}), "nested deeper than"),
+        (lambda d: d.update(subject="NESTED:5000"), "nested deeper than"),
+        (lambda d: d["data"].update(padding="x" * MAX_ENVELOPE_BYTES), "larger than"),
+    ],
+    ids=["50000-deep", "5000-deep-data", "5000-deep-attribute", "oversized"],
+)
+def test_an_oversized_or_deeply_nested_message_is_a_violation_never_a_crash(poison, reason) -> None:
+    document = json.loads(wire(EXAMPLES[0]))
+    poison(document)
+    raw = json.dumps(document)
+    for depth in (50000, 5000):
+        raw = raw.replace(f'"NESTED:{depth}"', nested(depth))
+    with pytest.raises(ContractViolation) as caught:
+        decode(raw.encode())
+    assert reason in str(caught.value)
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    document = json.loads(wire(EXAMPLES[0]))
+    document["data"]["added_later"] = '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{{{{{{{{{{{{{{{{{ \\" [[[['
+    assert decode(json.dumps(document).encode()).event == EXAMPLES[0]
+
+
+@pytest.mark.parametrize("count", [2**63, 2**70, -1])
+def test_an_integer_out_of_range_in_the_data_is_a_violation(count: int) -> None:
+    completed = next(e for e in EXAMPLES if isinstance(e, VisitCompletedV1))
+    document = json.loads(wire(completed))
+    document["data"]["contact_count"] = count
+    with pytest.raises(ContractViolation) as caught:
+        decode(json.dumps(document).encode())
+    assert "data.contact_count" in str(caught.value)
+    assert str(count) not in str(caught.value)
+
+
+def test_an_integer_too_long_to_parse_is_a_violation() -> None:
+    payload = wire(EXAMPLES[0]).replace(b'"position": 7', b'"position": ' + b"9" * 5000)
+    with pytest.raises(ContractViolation):
+        decode(payload)
+
+
+def test_the_same_position_in_two_installs_is_two_different_events() -> None:
+    event = EXAMPLES[0]
+    here = encode(event, service="visits", origin=uuid4(), version=1, position=1, time=NOW)
+    there = encode(event, service="visits", origin=uuid4(), version=1, position=1, time=NOW)
+    assert decode(here).position == decode(there).position
+    assert decode(here).id != decode(there).id

@@ -12,15 +12,21 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import Tracking
 
-from services.notifications.application import NotificationsApplication
+from services.notifications.application import NotificationNotFound, NotificationsApplication
 from services.notifications.channels import DELIVERED, Job, Outcome
 from services.notifications.config import NotificationsConfig
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.domain import DeliveryState, Notification, RetryPolicy, Rule
+from services.notifications.integration import from_visits
 from services.notifications.policy import Policy
 from services.notifications.projections import DispatchQueue, Inbox
 from services.notifications.reminders import ReminderState
+from shared.contracts import UrgentConcernRaisedV1
+from shared.contracts.envelope import message_id
+from shared.messaging.consumer import Upstream
+from shared.runtime import open_stores
 from shared.settings import ServiceName
+from tests.support import make_settings
 from tests.unit.conftest import StoresFactory
 from tests.unit.test_notifications_rules import config
 
@@ -392,3 +398,56 @@ def test_taking_on_the_escalation_acknowledges_the_original_too(rig: Rig) -> Non
     assert rig.notification(Rule.URGENT_CONCERN, source).acknowledged_by == "sg-2"
     assert rig.inbox_of("user:sg-1") == [("urgent_concern", "acknowledged")]
     assert rig.inbox_of("user:sg-2") == [("urgent_concern_escalated", "acknowledged")]
+
+
+# --- which source event a notification is about ----------------------------------------------
+
+
+def a_concern_at(position: int, visit_id: UUID) -> tuple[UrgentConcernRaisedV1, Upstream]:
+    """An urgent concern as the consumer hands it over: its log position, and its own identity
+    (the CloudEvents id, from the visit and the visit's version)."""
+    message = UrgentConcernRaisedV1(
+        concern_id=uuid4(),
+        visit_id=visit_id,
+        concern="possible_minor",
+        occurred_at=T0,
+        recorded_at=T0,
+    )
+    return message, Upstream("visits", position, message_id("visits", visit_id, 4))
+
+
+def test_a_redelivered_message_finds_the_notification_its_first_delivery_raised(
+    rig: Rig,
+) -> None:
+    handle = from_visits(rig.app).handlers[UrgentConcernRaisedV1]
+    message, upstream = a_concern_at(1, uuid4())
+    handle(message, upstream)
+    handle(message, upstream)
+    notification = rig.notification(Rule.URGENT_CONCERN, upstream.event_id)
+    assert notification.id == Notification.create_id("urgent_concern", upstream.event_id)
+    assert rig.inbox_of("user:sg-1") == [("urgent_concern", "unread")]
+
+
+def test_events_at_the_same_position_in_two_installs_raise_notifications_with_different_ids(
+    rig: Rig, tmp_path
+) -> None:
+    other_install = open_stores(make_settings(ServiceName.NOTIFICATIONS, tmp_path / "other"))
+    other = NotificationsApplication(
+        env=other_install.event_store_env,
+        keyring=other_install.keyring,
+        policy=rig.app.policy,
+        retry=rig.app.retry,
+    )
+    try:
+        here, there = a_concern_at(1, uuid4()), a_concern_at(1, uuid4())
+        from_visits(rig.app).handlers[UrgentConcernRaisedV1](*here)
+        from_visits(other).handlers[UrgentConcernRaisedV1](*there)
+        ours = rig.notification(Rule.URGENT_CONCERN, here[1].event_id)
+        theirs = other.get_notification(Notification.create_id("urgent_concern", there[1].event_id))
+        assert ours.id != theirs.id
+        # Nothing is derived from the position they share.
+        with pytest.raises(NotificationNotFound):
+            rig.notification(Rule.URGENT_CONCERN, "visits:1")
+    finally:
+        other.close()
+        other_install.close()

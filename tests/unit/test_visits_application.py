@@ -708,7 +708,14 @@ def test_given_every_published_event_then_no_alias_label_or_details_leave_the_se
         declared = as_contract_types(PUBLISHED.get(type(event)))  # docs/events.md reads it
         assert tuple(type(c) for c in as_contracts(contract)) == declared, type(event).__name__
         for one in as_contracts(contract):
-            payload = encode(one, service="visits", position=notification.id, time=T0)
+            payload = encode(
+                one,
+                service="visits",
+                origin=event.originator_id,
+                version=event.originator_version,
+                position=notification.id,
+                time=T0,
+            )
             published[one.subject] = json.loads(payload)
             for secret in (b"Secret", b"Flat", b"details", b"alias", b"label"):
                 assert secret not in payload

@@ -8,7 +8,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.visits.domain import Visit
+from services.visits.domain import (
+    MAX_CONTACTS,
+    MAX_INDICATORS_PER_CONTACT,
+    MAX_PERSON_INDICATORS,
+    Visit,
+)
 from services.visits.errors import (
     AmbiguousPremises,
     CompletedBeforeStarted,
@@ -26,6 +31,7 @@ from services.visits.errors import (
     UnknownSource,
     VisitAlreadyCompleted,
     VisitError,
+    VisitFull,
     VolunteerNotOnVisit,
 )
 from services.visits.premises import CorrectedBeforeRegistered, Premises
@@ -516,3 +522,39 @@ def test_given_a_premises_when_a_correction_is_dated_before_it_was_registered_th
     with pytest.raises(CorrectedBeforeRegistered):
         premises.correct_label("Other", START - timedelta(days=1), "v-1")
     assert premises.label == "Flat 3, blue door"
+
+
+# -- what one visit holds ---------------------------------------------------------------------
+
+
+def test_a_visit_holds_at_most_thirty_contacts() -> None:
+    visit = started_visit()
+    at = START + timedelta(minutes=5)
+    for _ in range(MAX_CONTACTS):
+        visit.make_contact(uuid4(), "Ana", "ro", at, "v-1")
+    visit.collect_events()
+    with pytest.raises(VisitFull):
+        visit.make_contact(uuid4(), "Ana", "ro", at, "v-1")
+    assert new_events(visit) == [] and len(visit.contacts) == MAX_CONTACTS
+
+
+def test_indicators_are_bounded_per_contact_and_per_visit() -> None:
+    visit = started_visit()
+    at = START + timedelta(minutes=5)
+    contacts = [uuid4() for _ in range(MAX_PERSON_INDICATORS // MAX_INDICATORS_PER_CONTACT + 1)]
+    for contact_id in contacts:
+        visit.make_contact(contact_id, "Ana", "ro", at, "v-1")
+    first = contacts[0]
+    for _ in range(MAX_INDICATORS_PER_CONTACT):
+        visit.observe_person_indicator(uuid4(), first, "escorted", "observed", at, "v-1")
+    with pytest.raises(VisitFull):
+        visit.observe_person_indicator(uuid4(), first, "escorted", "observed", at, "v-1")
+    for contact_id in contacts[1:]:
+        while len(visit.person_indicators) < MAX_PERSON_INDICATORS and (
+            sum(o.contact_id == contact_id for o in visit.person_indicators)
+            < MAX_INDICATORS_PER_CONTACT
+        ):
+            visit.observe_person_indicator(uuid4(), contact_id, "escorted", "observed", at, "v-1")
+    assert len(visit.person_indicators) == MAX_PERSON_INDICATORS
+    with pytest.raises(VisitFull):
+        visit.observe_person_indicator(uuid4(), contacts[-1], "escorted", "observed", at, "v-1")

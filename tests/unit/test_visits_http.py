@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,15 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from services.visits.domain import (
+    MAX_CONTACTS,
+    MAX_INDICATORS_PER_CONTACT,
+    MAX_LANGUAGES,
+    MAX_PERSON_INDICATORS,
+    MAX_PREMISES_INDICATORS,
+    MAX_URGENT_CONCERNS,
+    MAX_VOLUNTEERS,
+)
 from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -976,3 +986,131 @@ def test_another_team_can_neither_add_to_a_visit_nor_link_its_contacts(
         assert response.status_code == 403, response.text
         assert response.json()["type"] == "urn:waymark:problem:not-your-visit"
     assert client.get(url).json() == before
+
+
+# -- what one visit holds -------------------------------------------------------------------
+
+
+@pytest.fixture
+def roomy_client(tmp_path: Path) -> Iterator[TestClient]:
+    """With the default body limit (1 MiB), so that a body is refused by its shape, not size."""
+    settings = make_settings(ServiceName.VISITS, tmp_path / "var")
+    with TestClient(
+        create_app(settings),
+        headers=bearer(roles=(Role.OUTREACH, Role.SAFEGUARDING_LEAD), subject="v-1"),
+    ) as test_client:
+        yield test_client
+
+
+def contacts_with(count: int, indicators_each: int) -> list[dict[str, Any]]:
+    indicator = {"indicator": "escorted", "source": "observed"}
+    return [
+        {
+            "contact_id": str(uuid4()),
+            "alias": "Ana",
+            "language": "ro",
+            "indicators": [indicator] * indicators_each,
+        }
+        for _ in range(count)
+    ]
+
+
+def test_the_551_kB_visit_of_200_contacts_with_50_indicators_each_is_a_422_and_records_nothing(
+    roomy_client: TestClient,
+) -> None:
+    body = visit_body(contacts=contacts_with(200, 50))
+    assert len(json.dumps(body)) > 500_000
+    response = roomy_client.post("/visits", json=body)
+    assert response.status_code == 422, response.text
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert "body.contacts" in fields
+    assert roomy_client.get(f"/visits/{body['visit_id']}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"contacts": contacts_with(MAX_CONTACTS + 1, 0)}, "body.contacts"),
+        (
+            {"contacts": contacts_with(1, MAX_INDICATORS_PER_CONTACT + 1)},
+            "body.contacts.0.indicators",
+        ),
+        # Each contact within her bound, but more than a visit holds in all.
+        ({"contacts": contacts_with(6, 26)}, "body.contacts"),
+        ({"languages_offered": ["ro"] * (MAX_LANGUAGES + 1)}, "body.languages_offered"),
+        ({"volunteers": ["v-1"] * (MAX_VOLUNTEERS + 1)}, "body.volunteers"),
+        (
+            {
+                "premises_indicators": [{"indicator": "living_on_site", "source": "observed"}]
+                * (MAX_PREMISES_INDICATORS + 1)
+            },
+            "body.premises_indicators",
+        ),
+        (
+            {"urgent_concerns": [{"concern": "possible_minor"}] * (MAX_URGENT_CONCERNS + 1)},
+            "body.urgent_concerns",
+        ),
+    ],
+    ids=[
+        "contacts",
+        "indicators",
+        "indicators-in-all",
+        "languages",
+        "volunteers",
+        "premises",
+        "concerns",
+    ],
+)
+def test_a_visit_beyond_what_one_holds_is_a_422_naming_the_list(
+    roomy_client: TestClient, changes: dict[str, Any], field: str
+) -> None:
+    body = visit_body(**changes)
+    response = roomy_client.post("/visits", json=body)
+    assert response.status_code == 422, response.text
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert roomy_client.get(f"/visits/{body['visit_id']}").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["other_languages", "materials"])
+def test_a_contact_beyond_what_one_holds_is_a_422_naming_the_list(
+    roomy_client: TestClient, field: str
+) -> None:
+    values = {"other_languages": ["ru"] * (MAX_LANGUAGES + 1), "materials": ["gift"] * 21}
+    contact = {"contact_id": str(uuid4()), "alias": "Ana", "language": "ro", field: values[field]}
+    response = roomy_client.post("/visits", json=visit_body(contacts=[contact]))
+    assert response.status_code == 422
+    assert f"body.contacts.0.{field}" in [e["field"] for e in response.json()["errors"]]
+
+
+def test_the_largest_visit_allowed_is_recorded(roomy_client: TestClient) -> None:
+    per_contact = MAX_PERSON_INDICATORS // MAX_CONTACTS
+    body = visit_body(contacts=contacts_with(MAX_CONTACTS, per_contact))
+    response = roomy_client.post("/visits", json=body)
+    assert response.status_code == 201, response.text
+    assert len(response.json()["person_indicators"]) == MAX_PERSON_INDICATORS
+
+
+def test_the_bounds_are_stated_in_the_openapi_document(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    visit = schemas["VisitCreate"]["properties"]
+    contact = schemas["ContactCreate"]["properties"]
+    assert visit["contacts"]["maxItems"] == MAX_CONTACTS
+    assert str(MAX_PERSON_INDICATORS) in visit["contacts"]["description"]
+    assert visit["languages_offered"]["maxItems"] == MAX_LANGUAGES
+    assert visit["urgent_concerns"]["maxItems"] == MAX_URGENT_CONCERNS
+    assert contact["indicators"]["maxItems"] == MAX_INDICATORS_PER_CONTACT
+    assert contact["other_languages"]["maxItems"] == MAX_LANGUAGES
+
+
+def test_a_step_beyond_what_a_visit_holds_is_a_409_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    visit_id = open_visit(client)
+    for _ in range(MAX_CONTACTS):
+        contact = {"contact_id": str(uuid4()), "alias": "Ana", "language": "ro", "occurred_at": AT}
+        assert step(client, f"/visits/{visit_id}/contacts", contact)[0] == 200
+    before = client.get(f"/visits/{visit_id}").json()["version"]
+    extra = {"contact_id": str(uuid4()), "alias": "Ana", "language": "ro", "occurred_at": AT}
+    status, problem, _ = step(client, f"/visits/{visit_id}/contacts", extra)
+    assert status == 409 and problem["type"] == "urn:waymark:problem:visit-full"
+    assert client.get(f"/visits/{visit_id}").json()["version"] == before

@@ -34,6 +34,7 @@ from services.visits.errors import (
     UnknownSource,
     VisitAlreadyCompleted,
     VisitError,
+    VisitFull,
     VolunteerNotOnVisit,
 )
 from services.visits.premises import CorrectedBeforeRegistered, PremisesError
@@ -75,6 +76,9 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemSpec] = {
     ),
     ContactAlreadyLinked: ProblemSpec(
         409, "contact-already-linked", "The contact is already linked to another person"
+    ),
+    VisitFull: ProblemSpec(
+        409, "visit-full", "The visit already holds as many of these as one visit can"
     ),
     UnknownContact: ProblemSpec(
         422, "unknown-contact", "The contact named is not recorded on this visit"
