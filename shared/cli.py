@@ -100,17 +100,26 @@ def dev_token(
     hours: Annotated[float, typer.Option(min=0.05, max=24)] = 8,
     var_dir: VarDir = Path("var"),
 ) -> None:
-    """Print a development bearer token for ROLE (the embedded run's key; never production)."""
-    key_file = var_dir / DEV_KEY_IN_VAR
-    if not key_file.exists():
-        refuse(
-            f"No development key at {key_file.resolve()}: {_START_FIRST}, or, if it runs with"
-            " another data directory, pass that with --var-dir."
+    """Print a development bearer token for ROLE: signed with WAYMARK_AUTH_DEV_KEY[_FILE] when
+    set (as for the services), else with the embedded run's key; never production."""
+    try:
+        settings = Settings(service=ServiceName.VISITS)
+    except ValidationError as error:
+        refuse(_settings_problem(error))
+    if settings.auth_dev_key is None and settings.auth_dev_key_file is None:
+        key_file = var_dir / DEV_KEY_IN_VAR
+        if not key_file.exists():
+            refuse(
+                f"No development key at {key_file.resolve()}: {_START_FIRST}, or, if it runs"
+                " with another data directory, pass that with --var-dir."
+            )
+        settings = settings.model_copy(update={"auth_dev_key_file": key_file})
+    try:
+        token = issue_dev_token(
+            settings, role, subject=subject, team=team, lifetime=timedelta(hours=hours)
         )
-    settings = Settings(service=ServiceName.VISITS, auth_dev_key_file=key_file)
-    token = issue_dev_token(
-        settings, role, subject=subject, team=team, lifetime=timedelta(hours=hours)
-    )
+    except (ValueError, OSError) as error:
+        refuse(f"No development token: {error}.")
     typer.echo(token)
 
 

@@ -149,3 +149,18 @@ def test_given_the_run_elsewhere_when_var_dir_names_it_then_a_token_is_printed(
 
     assert result.exit_code == 0, result.output
     assert result.stdout.count(".") == 2  # a JWT: header.payload.signature
+
+
+def test_given_the_services_signing_key_in_the_environment_then_a_token_is_signed_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.security.tokens import TokenVerifier
+
+    key = "compose-development-signing-key-" + "k" * 16
+    monkeypatch.setenv("WAYMARK_AUTH_DEV_KEY", key)
+
+    result = CliRunner().invoke(cli, ["dev-token", "auditor", "--subject", "au-1"])
+
+    assert result.exit_code == 0, result.output
+    verifier = TokenVerifier(Settings(service=ServiceName.CASES, auth_dev_key=key))
+    assert verifier.verify(result.stdout.strip()).subject == "au-1"
