@@ -66,9 +66,11 @@ def refuse(message: str) -> NoReturn:
 
 def _settings_problem(error: ValidationError) -> str:
     # hide_input_in_errors: the messages name the setting and the rule, never the value.
+    def one(loc: tuple[int | str, ...], message: str) -> str:
+        return f"WAYMARK_{str(loc[0]).upper()}: {message}" if loc else message
+
     return "Invalid settings: " + "; ".join(
-        f"WAYMARK_{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
-        for problem in error.errors()
+        one(problem["loc"], problem["msg"]) for problem in error.errors()
     )
 
 
