@@ -77,12 +77,15 @@ def a_lead_on_call_on(day: date, tmp_path: Path) -> Path:
 
 
 def test_given_a_lead_when_she_opens_her_inbox_then_it_holds_hers_and_her_roles_entries(
-    tmp_path: Path,
+    tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
     now = datetime.now(UTC)
+    url, prefix = database
     settings = make_settings(
         ServiceName.NOTIFICATIONS,
         tmp_path / "var",
+        database_url=url,
+        schema_prefix=prefix,
         notifications_config_file=a_lead_on_call_on(now.date(), tmp_path),
     )
     with TestClient(create_app(settings), headers=SG) as client:
