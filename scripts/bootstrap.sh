@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates (or refreshes) the project's virtual environment in .venv. Sourced by run.sh/test.sh.
+# Creates (or refreshes) the project's virtual environment in .venv. Run by run.sh and test.sh.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -20,13 +20,26 @@ fi
 
 extras="${1:-}"
 stamp=".venv/.installed${extras:+-$extras}"
-if [ ! -x .venv/bin/python ]; then
-  "$python_bin" -m venv .venv
-fi
-# Reinstall only when the dependency pins changed: a second start is fast and offline.
+# Reinstall only when the dependency pins changed: a second start is fast, offline and quiet.
 wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
-  echo "$wanted" > "$stamp"
+if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+  exit 0
 fi
+if [ -x .venv/bin/python ] && [ -f "$stamp" ]; then
+  echo "Updating Waymark's Python environment in .venv (the dependency pins changed)…" >&2
+else
+  echo "Setting up Waymark's Python environment in .venv (first start: about a minute)…" >&2
+fi
+if [ ! -x .venv/bin/python ]; then
+  if ! "$python_bin" -m venv .venv; then
+    # A half-made .venv (no pip) would fail again on every start: leave none behind.
+    rm -rf .venv
+    echo "Could not create .venv with $python_bin. On Debian or Ubuntu install the venv" \
+         "module first: sudo apt install python3-venv (or python3.11-venv), then start again." >&2
+    exit 1
+  fi
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+echo "$wanted" > "$stamp"
+echo "Environment ready." >&2

@@ -8,6 +8,7 @@ cleanly; starting again keeps all data.
 from __future__ import annotations
 
 import base64
+import getpass
 import os
 import secrets
 import signal
@@ -18,11 +19,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from uuid import UUID
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from services.web.settings import DEFAULT_WEB_PORT
 from shared.nats_server import NatsServer, port_open, wait_for_port
@@ -37,6 +39,40 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+#: Where the embedded run keeps its secrets, inside its data directory; the admin commands
+#: find them there when nothing else is configured.
+MASTER_KEY_IN_VAR = Path("secrets") / "master.key"
+DEV_KEY_IN_VAR = Path("secrets") / "dev-jwt.key"
+
+#: Every command that reads the embedded run's data takes the same option, so a shell in another
+#: directory can point at it.
+VarDir = Annotated[
+    Path,
+    typer.Option(
+        envvar="WAYMARK_VAR_DIR",
+        help="The data directory of the embedded run (`waymark run --var-dir`)",
+    ),
+]
+_START_FIRST = "start the system once first (bash scripts/run.sh)"
+
+
+def refuse(message: str) -> NoReturn:
+    """An expected problem (a missing setting or directory): one line and exit code 2, not a
+    traceback."""
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _settings_problem(error: ValidationError) -> str:
+    # hide_input_in_errors: the messages name the setting and the rule, never the value.
+    def one(loc: tuple[int | str, ...], message: str) -> str:
+        return f"WAYMARK_{str(loc[0]).upper()}: {message}" if loc else message
+
+    return "Invalid settings: " + "; ".join(
+        one(problem["loc"], problem["msg"]) for problem in error.errors()
+    )
 
 
 def _ensure_secret_file(path: Path, make: Callable[[], str]) -> Path:
@@ -65,24 +101,38 @@ def dev_token(
     subject: Annotated[str, typer.Option(help="The user's opaque id (never a name)")] = "dev-user",
     team: Annotated[str | None, typer.Option(help="Her team, for caseworkers")] = None,
     hours: Annotated[float, typer.Option(min=0.05, max=24)] = 8,
-    var_dir: Annotated[Path, typer.Option(help="Where the embedded run keeps data")] = Path("var"),
+    var_dir: VarDir = Path("var"),
 ) -> None:
-    """Print a development bearer token for ROLE (the embedded run's key; never production)."""
-    key_file = var_dir / "secrets" / "dev-jwt.key"
-    if not key_file.exists():
-        typer.echo(f"No development key at {key_file}: start the system once first.", err=True)
-        raise typer.Exit(2)
-    settings = Settings(service=ServiceName.VISITS, auth_dev_key_file=key_file)
-    token = issue_dev_token(
-        settings, role, subject=subject, team=team, lifetime=timedelta(hours=hours)
-    )
+    """Print a development bearer token for ROLE: signed with WAYMARK_AUTH_DEV_KEY[_FILE] when
+    set (as for the services), else with the embedded run's key; never production."""
+    try:
+        settings = Settings(service=ServiceName.VISITS)
+    except ValidationError as error:
+        refuse(_settings_problem(error))
+    if settings.auth_dev_key is None and settings.auth_dev_key_file is None:
+        key_file = var_dir / DEV_KEY_IN_VAR
+        if not key_file.exists():
+            refuse(
+                f"No development key at {key_file.resolve()}: {_START_FIRST}, or, if it runs"
+                " with another data directory, pass that with --var-dir."
+            )
+        settings = settings.model_copy(update={"auth_dev_key_file": key_file})
+    try:
+        token = issue_dev_token(
+            settings, role, subject=subject, team=team, lifetime=timedelta(hours=hours)
+        )
+    except (ValueError, OSError) as error:
+        refuse(f"No development token: {error}.")
     typer.echo(token)
 
 
 @cli.command()
 def serve(service: ServiceName) -> None:
     """Run one service, configured by WAYMARK_* environment variables."""
-    settings = Settings(service=service)
+    try:
+        settings = Settings(service=service)
+    except ValidationError as error:
+        refuse(_settings_problem(error))
     module = {
         ServiceName.VISITS: "services.visits.main",
         ServiceName.CASES: "services.cases.main",
@@ -117,7 +167,9 @@ def web() -> None:
 
 @cli.command()
 def run(
-    var_dir: Annotated[Path, typer.Option(help="Where all data lives")] = Path("var"),
+    var_dir: Annotated[
+        Path, typer.Option(envvar="WAYMARK_VAR_DIR", help="Where all data lives")
+    ] = Path("var"),
     nats_port: Annotated[int, typer.Option(help="Port of the embedded NATS server")] = (
         DEFAULT_NATS_PORT
     ),
@@ -132,11 +184,13 @@ def run(
 ) -> None:
     """Run NATS and the three services on SQLite under VAR_DIR, until Ctrl-C."""
     var_dir = var_dir.resolve()
-    master_key = ensure_master_key(var_dir / "secrets" / "master.key")
-    dev_key = ensure_dev_signing_key(var_dir / "secrets" / "dev-jwt.key")
+    master_key = ensure_master_key(var_dir / MASTER_KEY_IN_VAR)
+    dev_key = ensure_dev_signing_key(var_dir / DEV_KEY_IN_VAR)
     nats: NatsServer | None = None
     if nats_url is None:
-        nats = NatsServer(var_dir / "nats", nats_port, log_file=var_dir / "logs" / "nats.log")
+        nats = NatsServer(
+            var_dir / "nats", nats_port, log_file=var_dir / "logs" / "nats.log", new_session=True
+        )
         try:
             nats.start()
         except RuntimeError:
@@ -258,13 +312,43 @@ _MAIN_MODULES = {
 }
 
 
+def admin_settings(service: ServiceName, var_dir: Path) -> Settings:
+    """The service's settings as `waymark serve` reads them (WAYMARK_*), and where nothing says
+    otherwise the embedded run's: its data directory and the master key it made there. Refuses
+    in one line when the data or the key is not there, before any store is created."""
+    try:
+        settings = Settings(service=service, var_dir=var_dir)
+    except ValidationError as error:
+        refuse(_settings_problem(error))
+    if settings.master_key is None and settings.master_key_file is None:
+        settings = settings.model_copy(update={"master_key_file": var_dir / MASTER_KEY_IN_VAR})
+    # Opening the stores would create empty ones: a wrong directory must not look like no data.
+    if not settings.uses_postgres and not settings.service_dir.is_dir():
+        refuse(
+            f"No {service.value} data in {var_dir.resolve()}: {_START_FIRST}, or pass its data"
+            " directory with --var-dir (or set WAYMARK_DATABASE_URL for PostgreSQL)."
+        )
+    if settings.master_key_file is not None and not settings.master_key_file.is_file():
+        refuse(
+            f"No master key at {settings.master_key_file.resolve()}: set"
+            " WAYMARK_MASTER_KEY_FILE (or WAYMARK_MASTER_KEY) to the service's key."
+        )
+    try:
+        settings.master_key_bytes()
+        settings.previous_master_key_bytes()
+    except (ValueError, OSError) as error:
+        refuse(f"The master key cannot be used: {error}.")
+    return settings
+
+
 @contextmanager
-def service_parts(service: ServiceName) -> Iterator[tuple[Stores, ServiceParts]]:
-    """The service's parts on its stores, from the same WAYMARK_* settings; nothing started."""
+def service_parts(service: ServiceName, var_dir: Path) -> Iterator[tuple[Stores, ServiceParts]]:
+    """The service's parts on its stores, from the same settings as the service; nothing
+    started."""
     from shared.logging import configure_logging
     from shared.runtime import open_stores
 
-    settings = Settings(service=service)
+    settings = admin_settings(service, var_dir)
     configure_logging(settings)  # to stderr: stdout is the command's JSON
     assemble = __import__(_MAIN_MODULES[service], fromlist=["assemble"]).assemble
     stores = open_stores(settings)
@@ -279,7 +363,12 @@ def service_parts(service: ServiceName) -> Iterator[tuple[Stores, ServiceParts]]
 
 
 def _reader() -> str:
-    user = "".join(c for c in os.environ.get("USER", "unknown") if c.isalnum() or c in "._-")
+    """Who reads from a shell: the operating-system account (the audit's actor)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
+        name = f"uid-{os.getuid()}" if hasattr(os, "getuid") else ""
+    user = "".join(c for c in name if c.isalnum() or c in "._-")[:64]
     return f"cli:{user or 'unknown'}"
 
 
@@ -312,6 +401,7 @@ def history(
     personal: Annotated[
         bool, typer.Option("--personal", help="Show personal fields (the read is audited)")
     ] = False,
+    var_dir: VarDir = Path("var"),
 ) -> None:
     """Print every event of an aggregate (visit, premises, journey, notification) as JSON."""
     import json
@@ -319,7 +409,7 @@ def history(
     from shared.admin.history import AggregateUnknown
     from shared.admin.history import history as read_history
 
-    with service_parts(service) as (stores, parts):
+    with service_parts(service, var_dir) as (stores, parts):
         try:
             entries = read_history(
                 parts.application, aggregate_id, include_personal=personal, reader=_reader()
@@ -347,6 +437,7 @@ def as_of(
     personal: Annotated[
         bool, typer.Option("--personal", help="Show personal fields (the read is audited)")
     ] = False,
+    var_dir: VarDir = Path("var"),
 ) -> None:
     """Print an aggregate's state at a version, or as it was known at a time, as JSON."""
     import json
@@ -357,7 +448,7 @@ def as_of(
     if (version is None) == (at is None):
         typer.echo("Give exactly one of --version or --at.", err=True)
         raise typer.Exit(2)
-    with service_parts(service) as (stores, parts):
+    with service_parts(service, var_dir) as (stores, parts):
         try:
             state = read_as_of(
                 parts.application,
@@ -380,6 +471,7 @@ def rebuild(
     service: ServiceName,
     projection: Annotated[str, typer.Argument(help="The read model's name, e.g. caseload")],
     batch_size: Annotated[int, typer.Option(min=1)] = 1000,
+    var_dir: VarDir = Path("var"),
 ) -> None:
     """Rebuild a read model from zero beside the live one and swap it in (safe while the
     service runs: it keeps serving the old one until the swap)."""
@@ -387,7 +479,7 @@ def rebuild(
 
     from shared.admin.rebuild import Rebuild, RebuildProgress
 
-    with service_parts(service) as (_stores, parts):
+    with service_parts(service, var_dir) as (_stores, parts):
         by_name = {p.name: p for p in parts.projections}
         if projection not in by_name:
             typer.echo(
@@ -421,6 +513,7 @@ def republish(
     connect_timeout: Annotated[float, typer.Option(help="Give up if NATS is not up by then")] = (
         30.0
     ),
+    var_dir: VarDir = Path("var"),
 ) -> None:
     """Re-publish a range of the service's log to NATS with the relay's message ids (safe
     against duplicates: JetStream drops them in its window, consumers' tracking beyond it)."""
@@ -431,12 +524,12 @@ def republish(
     from shared.admin.republish import republish as republish_range
     from shared.messaging.connection import NatsConnection
 
-    with service_parts(service) as (stores, parts):
+    with service_parts(service, var_dir) as (stores, parts):
         outbound = parts.outbound
         if outbound is None:
             typer.echo(f"{service.value} publishes nothing.", err=True)
             raise typer.Exit(2)
-        settings = Settings(service=service)
+        settings = stores.settings
 
         async def go() -> int:
             connection = NatsConnection(settings, client_name=f"waymark-republish-{service}")
@@ -468,12 +561,12 @@ def republish(
 
 
 @cli.command()
-def verify(service: ServiceName) -> None:
+def verify(service: ServiceName, var_dir: VarDir = Path("var")) -> None:
     """Re-fold every aggregate from its events and compare with the read models; print each
     difference (exit code 1 if there is any)."""
     from shared.admin.verify import Verifier
 
-    with service_parts(service) as (_stores, parts):
+    with service_parts(service, var_dir) as (_stores, parts):
         check: Verifier | None = parts.extras.get("verify")
         if check is None:
             typer.echo(f"{service.value} has nothing to verify yet.", err=True)
@@ -494,6 +587,7 @@ def verify(service: ServiceName) -> None:
 def rotate_master_key(
     service: ServiceName,
     batch_size: Annotated[int, typer.Option(min=1, help="Keys re-wrapped per transaction")] = 500,
+    var_dir: VarDir = Path("var"),
 ) -> None:
     """Re-wrap the service's per-person keys with the current master key (events untouched;
     safe while the service runs; an interrupted run carries on where it stopped)."""
@@ -502,7 +596,7 @@ def rotate_master_key(
     from shared.runtime import open_stores
     from shared.storage.keyring import MasterKeyUnavailableError
 
-    stores = open_stores(Settings(service=service))
+    stores = open_stores(admin_settings(service, var_dir))
     try:
         keyring = stores.keyring
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()) as bar:

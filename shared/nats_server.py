@@ -61,6 +61,7 @@ class NatsServer:
         log_file: Path | None = None,
         config_file: Path | None = None,
         extra_args: list[str] | None = None,
+        new_session: bool = False,
     ) -> None:
         self.store_dir = store_dir
         self.port = port
@@ -68,6 +69,9 @@ class NatsServer:
         self.log_file = log_file
         self.config_file = config_file
         self.extra_args = list(extra_args or [])
+        # Out of the terminal's process group: Ctrl-C then reaches the services but not NATS,
+        # which its owner stops after them, so none of them loses its connection mid-shutdown.
+        self.new_session = new_session
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -90,7 +94,9 @@ class NatsServer:
         if self.log_file is not None:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             args += ["-l", str(self.log_file)]
-        self.process = subprocess.Popen(args, stdout=output, stderr=output)
+        self.process = subprocess.Popen(
+            args, stdout=output, stderr=output, start_new_session=self.new_session
+        )
         try:
             wait_for_port(self.host, self.port)
         except TimeoutError:

@@ -4,6 +4,7 @@ decide."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -95,8 +96,18 @@ class Inbox(Projection):
     def for_recipient(
         self, recipient: str, *, state: str | None = None, limit: int, offset: int
     ) -> tuple[list[InboxEntry], int]:
+        return self.for_recipients([recipient], state=state, limit=limit, offset=offset)
+
+    def for_recipients(
+        self, recipients: Sequence[str], *, state: str | None = None, limit: int, offset: int
+    ) -> tuple[list[InboxEntry], int]:
+        """The entries addressed to any of ``recipients`` (one person's own and her roles'),
+        newest first."""
+        if not recipients:
+            return [], 0
         table = self.store.table(self.name)
-        where, params = "recipient = %s", [recipient]
+        where = f"recipient IN ({', '.join(['%s'] * len(recipients))})"
+        params: list[object] = [*recipients]
         if state is not None:
             where += " AND state = %s"
             params.append(state)

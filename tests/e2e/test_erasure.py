@@ -181,7 +181,8 @@ def readable_markers(actors: Actors, woman: Woman) -> set[str]:
 
 def in_inbox(actors: Actors, woman: Woman) -> bool:
     with actors.inbox(woman.caseworker) as inbox:
-        entries = inbox.get("/inbox").json()["items"]
+        mine = {"recipient": f"user:{woman.caseworker}"}  # not the intake role's entries
+        entries = inbox.get("/inbox", params=mine).json()["items"]
     return any(e["link"] == f"/journeys/{woman.journey_id}" for e in entries)
 
 

@@ -3,8 +3,9 @@ acknowledgement with ETags and If-Match — with NATS down."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -12,6 +13,7 @@ import pytest
 from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
+import services.notifications
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import Notification, Rule
 from services.notifications.main import create_app
@@ -62,6 +64,56 @@ def test_the_inbox_lists_what_needs_attention_and_where(client: TestClient) -> N
     assert (item["state"], item["needs_acknowledgement"]) == ("unread", True)
     unread = {"recipient": "role:safeguarding_lead", "state": "acknowledged"}
     assert client.get("/inbox", params=unread).json()["total"] == 0
+
+
+def a_lead_on_call_on(day: date, tmp_path: Path) -> Path:
+    """The packaged configuration with sg-1 on call on ``day``: her alerts come by name."""
+    packaged = Path(services.notifications.__file__).parent / "notifications.json"
+    document = json.loads(packaged.read_text())
+    document["on_call"] = {"rota": [{"starts_on": str(day), "ends_on": str(day), "lead": "sg-1"}]}
+    path = tmp_path / "notifications.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_given_a_lead_when_she_opens_her_inbox_then_it_holds_hers_and_her_roles_entries(
+    tmp_path: Path, database: tuple[str | None, str | None]
+) -> None:
+    now = datetime.now(UTC)
+    url, prefix = database
+    settings = make_settings(
+        ServiceName.NOTIFICATIONS,
+        tmp_path / "var",
+        database_url=url,
+        schema_prefix=prefix,
+        notifications_config_file=a_lead_on_call_on(now.date(), tmp_path),
+    )
+    with TestClient(create_app(settings), headers=SG) as client:
+        app = app_of(client)
+        # By name: she is on call today. To her role: the intake inbox is the caseworkers'.
+        app.note_break_glass(uuid4(), uuid4(), now, Tracking("cases", 1))
+        app.raise_urgent_concern(
+            uuid4(), "visits:1", datetime(2020, 1, 1, tzinfo=UTC), Tracking("visits", 1)
+        )
+        app.note_journey_opened(uuid4(), "cases:2", Tracking("cases", 2))
+        wait_until(lambda: client.get("/inbox").json()["total"] == 2, message="her inbox")
+
+        page = client.get("/inbox").json()
+        both = client.get(
+            "/inbox",
+            headers=bearer(roles=(Role.SAFEGUARDING_LEAD, Role.CASEWORKER), subject="sg-1"),
+        ).json()
+        only_role = client.get("/inbox", params={"recipient": "role:safeguarding_lead"}).json()
+        others = client.get("/inbox", params={"recipient": "role:caseworker"})
+
+    assert page["recipients"] == ["role:safeguarding_lead", "user:sg-1"]
+    assert sorted((i["recipient"], i["rule"]) for i in page["items"]) == [
+        ("role:safeguarding_lead", "urgent_concern"),
+        ("user:sg-1", "break_glass_used"),
+    ]
+    assert both["total"] == 3  # any role: the intake entry too, when she is also a caseworker
+    assert [i["rule"] for i in only_role["items"]] == ["urgent_concern"]
+    assert others.status_code == 403
 
 
 def test_a_notification_shows_its_channels_and_history_with_its_version_as_etag(

@@ -40,7 +40,9 @@ def _answer(
 
 
 @router.get(
-    "/inbox", response_model=InboxPage, summary="A recipient's in-app notifications, newest first"
+    "/inbox",
+    response_model=InboxPage,
+    summary="The caller's in-app notifications (hers and her roles'), newest first",
 )
 def list_inbox(
     inbox: InboxView,
@@ -49,21 +51,23 @@ def list_inbox(
         str | None,
         Query(
             pattern=RECIPIENT,
-            description="user:<your id> (the default) or role:<one of your roles>",
+            description="only this one of her addresses: user:<your id> or role:<one of your"
+            " roles> (default: all of them)",
         ),
     ] = None,
     state: Annotated[InboxState | None, Query(description="only entries in this state")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InboxPage:
-    recipient = recipient or f"user:{principal.subject}"
-    if recipient not in principal.recipients:
+    if recipient is not None and recipient not in principal.recipients:
         raise Problem(403, "forbidden", "You are not allowed to do this")
-    entries, total = inbox.for_recipient(
-        recipient, state=None if state is None else state.value, limit=limit, offset=offset
+    # A lead's on-call alerts come to her by name, the intake ones to her role: one inbox.
+    recipients = [recipient] if recipient is not None else sorted(principal.recipients)
+    entries, total = inbox.for_recipients(
+        recipients, state=None if state is None else state.value, limit=limit, offset=offset
     )
     return InboxPage(
-        recipient=recipient,
+        recipients=recipients,
         items=[InboxEntryPublic.of(e) for e in entries],
         total=total,
         limit=limit,

@@ -20,6 +20,7 @@ _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_
 
 class InboxEntryPublic(BaseModel):
     notification_id: UUID
+    recipient: str
     rule: str
     title: str
     link: str
@@ -31,6 +32,7 @@ class InboxEntryPublic(BaseModel):
     def of(cls, entry: InboxEntry) -> InboxEntryPublic:
         return cls(
             notification_id=entry.notification_id,
+            recipient=entry.recipient,
             rule=entry.rule,
             title=title(entry.rule),
             link=entry.link,
@@ -41,7 +43,8 @@ class InboxEntryPublic(BaseModel):
 
 
 class InboxPage(BaseModel):
-    recipient: str
+    #: The addresses listed: all of the caller's (her own and her roles'), or the one asked for.
+    recipients: list[str]
     items: list[InboxEntryPublic]
     total: int
     limit: int
