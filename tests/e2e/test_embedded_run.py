@@ -22,9 +22,8 @@ def test_given_the_embedded_run_when_ctrl_c_is_pressed_then_it_stops_without_nat
 ) -> None:
     var_dir = tmp_path / "var"
     output = tmp_path / "run.log"
-    ports = {
-        f"--{name}-port": str(free_port()) for name in ("nats", "visits", "cases", "notifications")
-    }
+    names = ("nats", "visits", "cases", "notifications", "web")
+    ports = {f"--{name}-port": str(free_port()) for name in names}
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAYMARK_")}
     with output.open("wb") as sink:
         # Its own process group, standing in for the terminal's foreground group.
