@@ -34,8 +34,8 @@ class WebSystem(System):
         self.start_web()
         return self
 
-    def start_web(self) -> None:
-        env = {
+    def web_env(self) -> dict[str, str]:
+        return {
             **os.environ,
             "WAYMARK_WEB_PORT": str(self.web_port),
             "WAYMARK_WEB_PUBLIC_URL": self.web_url,
@@ -48,6 +48,9 @@ class WebSystem(System):
             "WAYMARK_WEB_LOG_JSON": "false",
             **{f"WAYMARK_WEB_{k.upper()}": v for k, v in self.web_settings.items()},
         }
+
+    def start_web(self) -> None:
+        env = self.web_env()
         log = (self.logs / "web.log").open("ab")
         self.web_process = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "web"],
@@ -69,3 +72,26 @@ class WebSystem(System):
             except subprocess.TimeoutExpired:
                 self.web_process.kill()
         super().stop()
+
+
+class OidcWebSystem(WebSystem):
+    """The same system signed into through an OpenID Connect provider: the services verify
+    its RS256 access tokens against its JWKS, and the web app has no development sign-in."""
+
+    def __init__(self, root: Path, issuer: str, client_id: str) -> None:
+        super().__init__(root)
+        self.issuer = issuer
+        self.client_id = client_id
+        self.auth_env = {
+            "WAYMARK_AUTH_JWKS_URL": issuer + "/jwks",
+            "WAYMARK_AUTH_ISSUER": issuer,
+            # A test store on SQLite, though tokens come from an identity provider.
+            "WAYMARK_SQLITE_IN_PRODUCTION": "true",
+        }
+
+    def web_env(self) -> dict[str, str]:
+        env = super().web_env()
+        del env["WAYMARK_WEB_DEV_KEY_FILE"]
+        env["WAYMARK_WEB_OIDC_ISSUER"] = self.issuer
+        env["WAYMARK_WEB_OIDC_CLIENT_ID"] = self.client_id
+        return env

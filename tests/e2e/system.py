@@ -34,6 +34,8 @@ class System:
         self.master_key_file = ensure_master_key(self.var_dir / "secrets" / "master.key")
         self.database_url = database_url
         self.schema_prefix = schema_prefix
+        # How the services verify tokens: the tests' development key unless a test says.
+        self.auth_env = {"WAYMARK_AUTH_DEV_KEY": TEST_AUTH_KEY}
 
     def url(self, service: ServiceName) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -54,7 +56,7 @@ class System:
             "WAYMARK_VAR_DIR": str(self.var_dir),
             "WAYMARK_NATS_SERVERS": self.nats.url,
             "WAYMARK_MASTER_KEY_FILE": str(self.master_key_file),
-            "WAYMARK_AUTH_DEV_KEY": TEST_AUTH_KEY,
+            **self.auth_env,
             "WAYMARK_LOG_POLL_INTERVAL_S": "0.1",
             "WAYMARK_RETRY_BASE_DELAY_S": "0.2",
             "WAYMARK_RETRY_MAX_DELAY_S": "2",
