@@ -71,7 +71,7 @@ class System:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", self.ports[service], timeout=30)
+        wait_for_port("127.0.0.1", self.ports[service], timeout=90)
 
     def wait_ready(self, service: ServiceName, timeout: float = 30) -> None:
         def ready() -> bool:

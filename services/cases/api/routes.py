@@ -51,7 +51,7 @@ from services.cases.api.schemas import (
 )
 from services.cases.application import JourneyNotFound
 from services.cases.values import JourneyStatus, ReferralStatus
-from shared.http.times import SearchTime
+from shared.http.times import HappenedAt, SearchTime
 from shared.storage.sql import to_sql_time
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
@@ -62,8 +62,9 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Identifier = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
 
 
+# "As it was known then" lies in the past, as anything that happened does.
 AsOf = Annotated[
-    SearchTime | None,
+    HappenedAt | None,
     Query(description="Show the timeline as it was known then (entries recorded by this time)"),
 ]
 
