@@ -6,6 +6,7 @@ its own and owns no data. One pooled ``httpx.AsyncClient`` per service for the p
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,6 +16,7 @@ import httpx
 
 from services.web.messages import field_message, problem_message
 from services.web.settings import WebSettings
+from services.web.timing import count_api_call
 
 
 class Service(StrEnum):
@@ -122,12 +124,13 @@ class Services:
         self, service: Service, method: str, path: str, token: str, **kwargs: Any
     ) -> Answer:
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        started = time.perf_counter()
         try:
-            response = await self._clients[service].request(
-                method, path, headers=headers, **kwargs
-            )
+            response = await self._clients[service].request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as error:
             raise ServiceDown(service) from error
+        finally:
+            count_api_call(time.perf_counter() - started)
         status = response.status_code
         if status >= 500:
             raise ServiceDown(service)

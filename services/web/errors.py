@@ -25,8 +25,9 @@ async def _page(request: Request, kind: str, status: int, title: str, **extra: o
     # An error page keeps the menu and sign-out of whoever is signed in.
     if getattr(request.state, "session", None) is None:
         request.state.session = request.app.state.sessions.get(request.cookies.get(COOKIE))
-    return await render(request, "error.html", {"kind": kind, **extra}, status_code=status,
-                        title=title)
+    return await render(
+        request, "error.html", {"kind": kind, **extra}, status_code=status, title=title
+    )
 
 
 def _redirect(request: Request, url: str) -> Response:

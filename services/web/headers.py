@@ -41,9 +41,7 @@ class WebHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k != b"cache-control"
-                ]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"cache-control"]
                 message["headers"] = [*headers, *COMMON, (b"cache-control", caching)]
             await send(message)
 

@@ -105,9 +105,7 @@ class OpenIdConnect:
         async with self._lock:
             if self._metadata is None:
                 async with httpx.AsyncClient(timeout=10) as client:
-                    response = await client.get(
-                        self._issuer + "/.well-known/openid-configuration"
-                    )
+                    response = await client.get(self._issuer + "/.well-known/openid-configuration")
                     response.raise_for_status()
                     metadata = dict(response.json())
                 if metadata.get("issuer", "").rstrip("/") != self._issuer:

@@ -17,13 +17,12 @@ from services.web.identity import DevelopmentSignIn, OpenIdConnect
 from services.web.pages import sign_in
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
+from services.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(
-    settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None
-) -> FastAPI:
+def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """``transport`` lets tests put the services in-process; production uses the network."""
 
     @asynccontextmanager
@@ -49,6 +48,7 @@ def create_app(
     app.state.pending_sign_ins = {}
     install_error_pages(app)
     app.add_middleware(WebHeaders)
+    app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,0 +1,61 @@
+"""How long a page spent waiting for the services, in a ``Server-Timing`` header.
+
+``api`` is the time spent in calls to the three services, ``page`` the whole answer: their
+difference is what the web layer itself adds (bench/web_pages.py reports the ratio). Only
+durations and a count are sent, never a path or an id.
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass
+class _Spent:
+    api_seconds: float = 0.0
+    calls: int = 0
+
+
+_spent: ContextVar[_Spent | None] = ContextVar("waymark_web_api_time", default=None)
+
+
+def count_api_call(seconds: float) -> None:
+    spent = _spent.get()
+    if spent is not None:
+        spent.api_seconds += seconds
+        spent.calls += 1
+
+
+class ServerTiming:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        spent = _Spent()
+        token = _spent.set(spent)
+        started = time.perf_counter()
+
+        async def with_timing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                page_ms = (time.perf_counter() - started) * 1000
+                value = (
+                    f'api;dur={spent.api_seconds * 1000:.1f};desc="{spent.calls} calls", '
+                    f"page;dur={page_ms:.1f}"
+                )
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"server-timing", value.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, with_timing)
+        finally:
+            _spent.reset(token)
