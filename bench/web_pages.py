@@ -72,13 +72,9 @@ def make_journeys(system: WebSystem, count: int) -> None:
 def long_journey(system: WebSystem, events: int) -> str:
     cases = system.client(ServiceName.CASES, Role.SAFEGUARDING_LEAD, subject="sg-bench")
     journey_id = cases.get("/journeys", params={"limit": 1}).json()["items"][0]["journey_id"]
-    with ThreadPoolExecutor(1) as pool:  # one writer: each meeting is the next version
-
-        def meet(_: int) -> None:
-            body = {"meeting_id": str(uuid4()), "meeting_type": "coffee"}
-            cases.post(f"/journeys/{journey_id}/meetings", json=body).raise_for_status()
-
-        list(pool.map(meet, range(events)))
+    for _ in range(events):
+        body = {"meeting_id": str(uuid4()), "meeting_type": "coffee"}
+        cases.post(f"/journeys/{journey_id}/meetings", json=body).raise_for_status()
     return str(journey_id)
 
 
