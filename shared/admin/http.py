@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 
 from shared.admin.history import AggregateUnknown, as_of, history
 from shared.admin.rebuild import Rebuild
+from shared.errors import FieldError
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
 from shared.http.times import SearchTime
@@ -76,7 +77,7 @@ def aggregate_as_of(
     at: Annotated[SearchTime | None, Query(description="ISO 8601 with a time zone")] = None,
 ) -> dict[str, Any]:
     if (version is None) == (at is None):
-        raise Problem(400, "bad-request", "Give exactly one of version or at")
+        raise FieldError("query.version", "Give exactly one of version or at")
     app = request.app.state.runtime.app
     include = _may_read_personal(request, principal, personal)
     try:

@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.http.docs import ASSET_PATHS as DOCS_ASSET_PATHS
 from shared.http.problems import problem_response
 from shared.security.audit import AuditEntry, AuditLog
 from shared.security.roles import Principal, Role
@@ -38,9 +39,7 @@ from shared.security.tokens import InvalidToken, TokenVerifier
 log = logging.getLogger(__name__)
 
 AccessRules = Mapping[str, frozenset[Role]]
-PUBLIC_PATHS = frozenset(
-    {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-)
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", *DOCS_ASSET_PATHS})
 # Path parameters that name the record a request is about, for the audit entry.
 RECORD_TYPES = {
     "journey_id": "journey",

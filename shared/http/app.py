@@ -14,8 +14,10 @@ from shared.admin.http import router as admin_router
 from shared.admin.http import stop_rebuilds
 from shared.http.access import AccessControl, AccessRules
 from shared.http.bodies import JsonBodies
+from shared.http.docs import install_docs
 from shared.http.headers import SecurityHeaders
 from shared.http.limits import BodySizeLimit
+from shared.http.openapi import document_security_and_problems
 from shared.http.problems import ProblemSpec, UnexpectedErrors, install_problem_handlers
 from shared.logging import configure_logging
 from shared.reference import ReferenceData
@@ -48,7 +50,18 @@ def build_api(
             await stop_rebuilds(app.state)
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        lifespan=lifespan,
+        # Served by install_docs from vendored files: no CDN, no ReDoc, no OAuth2 redirect page.
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    install_docs(app)
+    document_security_and_problems(app)
     install_problem_handlers(app, domain_errors)
     # Middlewares run in the reverse order they are added: the last added sees a request first.
     app.add_middleware(JsonBodies)  # reads the body through the size limit

@@ -124,7 +124,8 @@ class JsonBodies:
         except RecursionError:
             return _invalid("body", "is nested too deeply")
         except ValueError:
-            return None  # not JSON: the route's validation answers 422 for it
+            # Not JSON, or not UTF-8 (which the framework would answer with a bare 400).
+            return _invalid("body", "must be JSON in UTF-8")
         where = nul_at(document)
         if where is not None:
             return _invalid(where, "must not contain a NUL character")

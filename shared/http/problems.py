@@ -17,6 +17,7 @@ from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,23 @@ from shared.errors import FieldError
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. body.contacts.0.language")
+    reason: str = Field(description="Why it was refused; never quotes the value sent")
+
+
+class ProblemDocument(BaseModel):
+    """The body of every error answer (RFC 9457), as the OpenAPI documents it."""
+
+    type: str = Field(description="urn:waymark:problem:<slug>, stable for clients to branch on")
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="One entry per invalid field (422 only)"
+    )
 
 
 @dataclass(frozen=True)

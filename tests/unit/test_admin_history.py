@@ -125,12 +125,25 @@ def test_the_admin_routes_never_return_personal_fields(tmp_path: Path) -> None:
         )
         assert at.json()["version"] == version
         assert client.get(f"/admin/aggregates/{uuid4()}/history").status_code == 404
-        assert client.get(f"/admin/aggregates/{journey_id}/as-of").status_code == 400
+
+
+def test_an_as_of_read_without_exactly_one_of_version_or_at_is_a_422_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(ServiceName.CASES, tmp_path / "var")
+    with TestClient(create_cases_app(settings), headers=bearer(Role.ADMIN)) as client:
+        neither = client.get(f"/admin/aggregates/{uuid4()}/as-of")
         naive = client.get(
-            f"/admin/aggregates/{journey_id}/as-of", params={"at": "2026-01-01T00:00:00"}
+            f"/admin/aggregates/{uuid4()}/as-of", params={"at": "2026-01-01T00:00:00"}
         )
-        assert naive.status_code == 422
-        assert [e["field"] for e in naive.json()["errors"]] == ["query.at"]
+    assert neither.status_code == 422
+    assert neither.headers["content-type"] == "application/problem+json"
+    assert neither.json()["errors"] == [
+        {"field": "query.version", "reason": "Give exactly one of version or at"}
+    ]
+    assert naive.status_code == 422
+    assert naive.json()["errors"][0]["field"] == "query.at"
+    assert "2026" not in naive.text
 
 
 @pytest.mark.parametrize(

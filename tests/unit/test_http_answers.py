@@ -368,3 +368,13 @@ def test_given_no_if_match_when_a_save_loses_a_race_then_it_is_still_a_409(
     response = cases.post(f"/journeys/{journey_id}/caseworker", json={"caseworker_id": "cw-2"})
     problem(response, 409, "concurrent-modification")
     assert cases.get(f"/journeys/{journey_id}").json()["caseworker_id"] == "cw-winner"
+
+
+@pytest.mark.parametrize("raw", [b'{"visit_id": "\xff\xfe"}', b"{not json"])
+def test_given_a_body_that_is_not_utf8_json_when_posted_then_422_naming_the_body(
+    visits: TestClient, raw: bytes
+) -> None:
+    response = visits.post("/visits", content=raw, headers={"Content-Type": "application/json"})
+    body = problem(response, 422, "validation")
+    assert body["errors"] == [{"field": "body", "reason": "must be JSON in UTF-8"}]
+    assert_security_headers(response)

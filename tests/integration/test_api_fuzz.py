@@ -1,0 +1,155 @@
+"""Keep the OpenAPI documents true: schemathesis fuzzes every route of the three services.
+
+Each service runs in-process (its lifespan started by schemathesis, NATS pointing at a closed
+port, as in the unit tests). Every operation is called with a token for one role its access
+rule allows — the least powerful one, so between them the routes are reached by every role —
+and each answer must be no 5xx, a documented status, a documented content type, and a body
+that matches its schema. The run is bounded (few examples per operation, derandomized, no
+shrinking) so the three services take about a minute and a half on two cores.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from services.cases.api.access import ACCESS_RULES as CASES_RULES
+from services.cases.main import create_app as cases_app
+from services.notifications.api.access import ACCESS_RULES as NOTIFICATIONS_RULES
+from services.notifications.main import create_app as notifications_app
+from services.visits.api.access import ACCESS_RULES as VISITS_RULES
+from services.visits.main import create_app as visits_app
+from shared.admin.access import SHARED_ACCESS_RULES
+from shared.http.openapi import PUBLIC_OPERATIONS
+from shared.security.roles import Role
+from shared.settings import ServiceName, Settings
+from tests.support import bearer, make_settings
+
+# Per operation and generation mode (valid, invalid) in the fuzzing phase; the coverage phase
+# adds schemathesis' boundary and invalid cases for every parameter and field (most of the time).
+MAX_EXAMPLES = 5
+# Least powerful first: each route is called as the narrowest role that may call it.
+ROLE_PREFERENCE = (
+    Role.AUDITOR,
+    Role.MANAGER,
+    Role.OUTREACH,
+    Role.CASEWORKER,
+    Role.SAFEGUARDING_LEAD,
+    Role.ADMIN,
+)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+# TEMPORARY EXCLUSIONS — answers that are wrong but being fixed on other branches. The lead
+# engineer removes each entry once its branch is merged; the run must then stay green without it.
+# Each entry: (why, the answers it covers). An answer it covers is not checked at all.
+KNOWN_ELSEWHERE: list[tuple[str, Callable[[Any], bool]]] = []
+
+
+def role_for(rules: Mapping[str, frozenset[Role]], method: str, path: str) -> Role:
+    allowed = rules[f"{method.upper()} {path}"]
+    return next(role for role in ROLE_PREFERENCE if role in allowed)
+
+
+# Built when the module is collected, started (lifespan) only at the first fuzzed call: the
+# schema has to exist before the test items do. The var dir is made by the runtime itself.
+_VAR_DIR = Path(tempfile.gettempdir()) / f"waymark-fuzz-{uuid.uuid4().hex[:12]}"
+
+
+def service_schema(
+    factory: Callable[[Settings], FastAPI],
+    service: ServiceName,
+) -> Any:
+    app = factory(make_settings(service, _VAR_DIR / service.value))
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    schema.app = app  # called in-process through its ASGI interface
+    schema.config.generation.update(
+        max_examples=MAX_EXAMPLES,
+        deterministic=True,
+        no_shrink=True,
+        with_security_parameters=False,  # the token is ours, below
+        database="none",
+    )
+    # Stateful sequences are left out to stay within about a minute and a half on two cores.
+    schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    # /readyz takes no input and answers 503 by design while NATS is unreachable, as here.
+    return schema.exclude(path="/readyz")
+
+
+def call_as_allowed_role(case: schemathesis.Case, rules: Mapping[str, frozenset[Role]]) -> None:
+    headers: dict[str, str] = {}
+    if case.operation.path not in PUBLIC_OPERATIONS:
+        allowed = {**SHARED_ACCESS_RULES, **rules}
+        role = role_for(allowed, case.operation.method, case.operation.path)
+        headers = bearer(role, subject="fuzz-1", team="west")
+    response = case.call(headers=headers)
+    if any(covers(response) for _, covers in KNOWN_ELSEWHERE):
+        return
+    case.validate_response(response, checks=CHECKS, headers=headers)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_services() -> Iterator[None]:
+    yield
+    shutdown_lifespans()  # schemathesis stops them after each test already; this is the backstop
+    shutil.rmtree(_VAR_DIR, ignore_errors=True)
+
+
+FUZZ = settings(
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+    database=None,
+    print_blob=False,
+)
+
+visits = service_schema(visits_app, ServiceName.VISITS)
+cases = service_schema(cases_app, ServiceName.CASES)
+notifications = service_schema(notifications_app, ServiceName.NOTIFICATIONS)
+
+
+@visits.parametrize()
+@FUZZ
+def test_every_visits_route_answers_as_documented(case: schemathesis.Case) -> None:
+    call_as_allowed_role(case, VISITS_RULES)
+
+
+@cases.parametrize()
+@FUZZ
+def test_every_cases_route_answers_as_documented(case: schemathesis.Case) -> None:
+    call_as_allowed_role(case, CASES_RULES)
+
+
+@notifications.parametrize()
+@FUZZ
+def test_every_notifications_route_answers_as_documented(case: schemathesis.Case) -> None:
+    call_as_allowed_role(case, NOTIFICATIONS_RULES)
+
+
+def test_between_them_the_fuzzed_routes_are_called_as_every_role() -> None:
+    chosen = {
+        role_for({**SHARED_ACCESS_RULES, **rules}, *route.split(" ", 1))
+        for rules in (VISITS_RULES, CASES_RULES, NOTIFICATIONS_RULES)
+        for route in {**SHARED_ACCESS_RULES, **rules}
+    }
+    assert chosen == set(Role)
