@@ -353,3 +353,65 @@ def test_the_caseload_opens_a_journey_by_keyboard_and_due_and_referrals_render(
     page.goto("/referrals")
     assert_accessible(page)
     screenshot(page, "caseworker-referrals")
+
+
+def test_given_a_new_journey_when_a_lead_assigns_it_then_a_change_meanwhile_is_shown_first(
+    visitor: Callable[..., Visitor], waymark: WebSystem
+) -> None:
+    journey_id = _met_on_a_visit(waymark, follow_up=False)
+    lead = visitor()
+    page = lead.sign_in(Role.SAFEGUARDING_LEAD, subject=LEAD["subject"])
+    assign = f'a[href="/journeys/{journey_id}/caseworker"]'
+    wait_until(lambda: _shows(page, "/intake", assign), message="her journey waits")
+    # A lead assigns; she cannot take a journey herself.
+    assert page.locator(f'form[action="/intake/{journey_id}/claim"]').count() == 0
+    page.locator(assign).click()
+    page.wait_for_load_state()
+    page.get_by_label("Caseworker (staff id)").fill("cw-fay")
+    page.get_by_label("Team (optional)").fill("north")
+
+    # Meanwhile a caseworker takes her from the queue.
+    version = _version(waymark, journey_id, Role.SAFEGUARDING_LEAD, LEAD["subject"])
+    claimed = _cases(
+        waymark,
+        "POST",
+        f"/journeys/{journey_id}/claim",
+        Role.CASEWORKER,
+        "cw-gia",
+        "south",
+        headers={"If-Match": f'"{version}"'},
+    )
+    assert claimed.status_code == 200, claimed.text
+    wait_until(
+        lambda: (
+            _cases(
+                waymark,
+                "GET",
+                f"/journeys/{journey_id}/timeline",
+                Role.SAFEGUARDING_LEAD,
+                LEAD["subject"],
+            ).json()["items"][0]["event"]
+            == "caseworker_assigned"
+        ),
+        message="the timeline has the claim",
+    )
+    page.get_by_role("button", name="Assign").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("While you were typing, this changed:").is_visible()
+    assert page.get_by_text("caseworker: cw-gia").is_visible()
+    # Her input is kept, to send again on the fresh version if she still means it.
+    assert page.get_by_label("Caseworker (staff id)").input_value() == "cw-fay"
+    assert_accessible(page)
+    page.get_by_role("button", name="Assign").click()
+    page.wait_for_url(f"**/journeys/{journey_id}#about-her")
+    assert "cw-fay" in page.locator("#about-her").inner_text()
+
+    page.goto("/caseload?caseworker=cw-fay")
+    row = page.locator("tr", has=page.locator(f'a[href="/journeys/{journey_id}"]'))
+    wait_until(
+        lambda: _shows(page, "/caseload?caseworker=cw-fay", f'a[href="/journeys/{journey_id}"]'),
+        message="on cw-fay's caseload",
+    )
+    assert "cw-fay" in row.inner_text()
+    page.goto("/caseload?caseworker=not%20an%20id")
+    assert page.get_by_text("Enter a staff id of letters").first.is_visible()

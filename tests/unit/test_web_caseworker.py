@@ -12,7 +12,7 @@ from services.web.api import Answer, NotFound, Service
 from services.web.pages.conflicts import changes_since
 from services.web.pages.journey import JourneyActions, journey_actions, recovery_countdown
 from services.web.pages.listing import Paging, code, page_number, staff_id
-from services.web.pages.timeline import detail_words, entry_view, what
+from services.web.pages.timeline import detail_words, entry_view, what, who
 
 
 def _entry(
@@ -205,3 +205,9 @@ def test_given_odd_query_values_then_they_are_dropped_with_a_message_never_echoe
     assert paging.previous == "/caseload?status=active&page=1"
     assert paging.next == "/caseload?status=active&page=3"
     assert Paging(3, 60, 25, "/caseload", {}).next is None
+
+
+def test_given_who_recorded_an_entry_then_a_service_reads_as_words_and_staff_as_their_id() -> None:
+    assert who("system:visits") == "outreach, from the visit"
+    assert who("system") == "Waymark"
+    assert who("cw-2") == "cw-2"

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api import NotAllowed, Refused, Service
 from services.web.pages.caseload import Casework, open_concern
+from services.web.pages.conflicts import changes_since, loaded_now
 from services.web.pages.listing import Paging, page_number, staff_id
 from services.web.pages.timeline import entry_view
 from services.web.people import needs
@@ -311,11 +312,19 @@ async def _assign_page(
     errors: dict[str, str],
     message: str | None = None,
     status_code: int = 200,
+    changes: list[dict[str, Any]] | None = None,
 ) -> Response:
     return await render(
         request,
         "caseload/assign.html",
-        {"journey": journey, "values": values, "errors": errors, "message": message},
+        {
+            "journey": journey,
+            "values": values,
+            "errors": errors,
+            "message": message,
+            "changes": changes,
+            "stale": changes is not None,
+        },
         status_code=status_code,
         title="Assign a caseworker",
     )
@@ -328,6 +337,7 @@ async def assign_form(request: Request, journey_id: UUID, session: Lead) -> Resp
         "caseworker_id": journey.get("caseworker_id") or "",
         "team_id": "",
         "version": str(journey["version"]),
+        "loaded_at": loaded_now(),
     }
     kept = request.app.state.sessions.take_form(
         request.query_params.get("kept"), session.subject, request.url.path
@@ -345,6 +355,7 @@ async def assign(
     caseworker_id: Annotated[str, Form()] = "",
     team_id: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",
+    loaded_at: Annotated[str, Form()] = "",
 ) -> Response:
     errors: dict[str, str] = {}
     caseworker = staff_id(caseworker_id, errors, "caseworker_id")
@@ -352,6 +363,7 @@ async def assign(
         errors["caseworker_id"] = "Enter the staff id of the caseworker who will hold her journey."
     team = staff_id(team_id, errors, "team_id")
     values = {"caseworker_id": caseworker, "team_id": team, "version": version}
+    values["loaded_at"] = loaded_now()
     journey = await _journey(request, session, journey_id)
     if errors or not (version.isdigit() and len(version) <= 12):
         values["version"] = str(journey["version"])
@@ -368,9 +380,19 @@ async def assign(
         )
     except Refused as refused:
         fresh = await _journey(request, session, journey_id)
-        # On a stale version she sees who holds her now; her answers stay for another try.
+        # On a stale version she sees who holds her now and what changed since she loaded the
+        # form; her answers stay for another try against the fresh version.
         values["version"] = str(fresh["version"])
+        changes = (
+            await changes_since(request, session, journey_id, loaded_at) if refused.stale else None
+        )
         return await _assign_page(
-            request, fresh, values, refused.fields, refused.message, status_code=422
+            request,
+            fresh,
+            values,
+            refused.fields,
+            refused.message,
+            status_code=409 if refused.stale else 422,
+            changes=changes,
         )
     return RedirectResponse(f"/journeys/{journey_id}#about-her", status_code=303)

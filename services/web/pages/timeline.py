@@ -110,6 +110,15 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
+def who(actor: str) -> str:
+    """Who recorded it: a staff id, or the service that brought it in (``system:visits``)."""
+    if actor == "system:visits":
+        return "outreach, from the visit"
+    if actor.startswith("system"):
+        return "Waymark"
+    return actor
+
+
 def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
     """A timeline entry with its words and both clocks; ``late`` when it arrived much later."""
     occurred = _time(entry.get("occurred_at"))
@@ -121,4 +130,5 @@ def entry_view(entry: dict[str, Any]) -> dict[str, Any]:
         "what": what(str(entry.get("event", ""))),
         "detail_words": detail_words(entry.get("details") or {}),
         "late": late,
+        "who": who(str(entry.get("actor", ""))),
     }
