@@ -24,6 +24,12 @@ from shared.storage.personal_data import ERASED
 from shared.storage.sql import to_sql_time
 from tests.support import bearer, make_settings, wait_until
 
+
+def _in_a_month() -> str:
+    # Within the planned-date horizon, whenever the test runs.
+    return (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="lead-1")
 ANNA = bearer(Role.CASEWORKER, subject="cw-anna", team="north")
@@ -282,7 +288,7 @@ def test_given_an_erased_journey_when_read_then_status_erased_and_personal_field
     body = {"journey_id": journey_id, "pseudonym": "R-erase", "preferred_languages": ["ro"]}
     assert client.post("/journeys", json=body, headers=LEAD).status_code == 201
     version = client.get(f"/journeys/{journey_id}", headers=LEAD).json()["version"]
-    plan = {"plan_id": str(uuid4()), "summary": "safe word", "review_on": "2030-01-01"}
+    plan = {"plan_id": str(uuid4()), "summary": "safe word", "review_on": _in_a_month()}
     assert (
         client.post(
             f"/journeys/{journey_id}/safety-plans",

@@ -1,0 +1,122 @@
+"""The caseworker's pages against stand-in services (in-process): what each answer becomes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.web.main import create_app
+from services.web.sessions import COOKIE
+from services.web.settings import WebSettings
+from shared.security.roles import Role
+from tests.support import TEST_AUTH_KEY
+
+JID = "7a1b0c3e-0000-4000-8000-000000000001"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+@pytest.fixture
+def signed_in(tmp_path: Path) -> Iterator[Callable[..., tuple[TestClient, list[str]]]]:
+    clients: list[TestClient] = []
+
+    def open_as(role: Role, handler: Handler) -> tuple[TestClient, list[str]]:
+        key = tmp_path / "dev.key"
+        key.write_text(TEST_AUTH_KEY)
+        seen: list[str] = []
+
+        def recording(request: httpx.Request) -> httpx.Response:
+            seen.append(request.url.path)
+            return handler(request)
+
+        settings = WebSettings(dev_key_file=key, cookie_secure=False)
+        app = create_app(settings, httpx.MockTransport(recording))
+        client = TestClient(app, follow_redirects=False)
+        client.__enter__()
+        clients.append(client)
+        session = app.state.sessions.create(
+            subject="cw-1",
+            roles=frozenset({role}),
+            team=None,
+            access_token="token",
+            token_expires_at=time.time() + 600,
+        )
+        client.cookies.set(COOKIE, session.id)
+        return client, seen
+
+    yield open_as
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def _erased(request: httpx.Request) -> httpx.Response:
+    body: dict[str, Any] = {
+        "journey_id": JID,
+        "version": 9,
+        "status": "erased",
+        "erased_at": "2026-11-20T10:00:00+00:00",
+        "pseudonym": None,
+    }
+    return httpx.Response(200, json=body, headers={"ETag": '"9"'})
+
+
+def test_given_an_erased_journey_then_only_when_it_was_erased_is_shown(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+) -> None:
+    client, seen = signed_in(Role.CASEWORKER, _erased)
+    page = client.get(f"/journeys/{JID}")
+    assert page.status_code == 200
+    assert "Her records were erased on 20 Nov 2026" in page.text
+    assert "Timeline" not in page.text and "Register her" not in page.text
+    assert seen == [f"/journeys/{JID}"]  # her timeline is not even asked for
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(403, json={"type": "urn:waymark:problem:not-your-journey"})
+
+
+def test_given_a_journey_not_hers_then_a_caseworker_is_offered_break_glass_and_a_lead_is_not(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+) -> None:
+    caseworker, _ = signed_in(Role.CASEWORKER, _refused)
+    page = caseworker.get(f"/journeys/{JID}")
+    assert page.status_code == 403
+    assert f'action="/journeys/{JID}/break-glass"' in page.text
+    lead, _ = signed_in(Role.SAFEGUARDING_LEAD, _refused)
+    page = lead.get(f"/journeys/{JID}")
+    assert page.status_code == 403 and "break-glass" not in page.text
+
+
+def test_given_a_short_reason_then_break_glass_is_not_asked_for_and_her_words_are_kept(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+) -> None:
+    client, seen = signed_in(Role.CASEWORKER, _refused)
+    token = client.get(f"/journeys/{JID}").text.split('name="csrf_token" value="')[1].split('"')[0]
+    page = client.post(
+        f"/journeys/{JID}/break-glass", data={"csrf_token": token, "reason": "urgent"}
+    )
+    assert page.status_code == 422
+    assert ">urgent</textarea>" in page.text
+    assert f"/journeys/{JID}/break-glass" not in seen
+
+
+def _empty_lists(request: httpx.Request) -> httpx.Response:
+    # Nothing that failed the page's own check reaches a service.
+    assert "caseworker" not in request.url.params and "status" not in request.url.params
+    assert request.url.params.get("offset", "0") == "0"
+    return httpx.Response(200, json={"items": [], "total": 0, "limit": 25, "offset": 0})
+
+
+def test_given_odd_filters_then_the_caseload_names_them_and_sends_none_on(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+) -> None:
+    client, _ = signed_in(Role.SAFEGUARDING_LEAD, _empty_lists)
+    page = client.get("/caseload", params={"caseworker": "x<y>", "status": "bogus", "page": "abc"})
+    assert page.status_code == 200
+    assert "Enter a staff id of letters" in page.text and "Choose one from the list" in page.text
+    assert "x&lt;y&gt;" not in page.text and "bogus" not in page.text
