@@ -117,8 +117,9 @@ async def sign_in_development(
 ) -> Response:
     development: DevelopmentSignIn | None = request.app.state.development_sign_in
     if development is None:
-        return await render(request, "error.html", {"kind": "not-found"}, status_code=404,
-                            title="Page not found")
+        return await render(
+            request, "error.html", {"kind": "not-found"}, status_code=404, title="Page not found"
+        )
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie, form_token):
         return RedirectResponse("/sign-in?next=" + local_path(next), status_code=303)
@@ -157,14 +158,24 @@ async def callback(request: Request, state: str = "", code: str = "") -> Respons
     entry = _pending(request).pop(state, None) if state else None
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
     if oidc is None or entry is None or not code or not secrets.compare_digest(entry[1], cookie):
-        return await render(request, "error.html", {"kind": "sign-in"}, status_code=400,
-                            title="Sign-in did not complete")
+        return await render(
+            request,
+            "error.html",
+            {"kind": "sign-in"},
+            status_code=400,
+            title="Sign-in did not complete",
+        )
     pending = entry[2]
     try:
         signed_in = await oidc.finish(code, pending)
     except Exception:  # noqa: BLE001 - any failure of the provider's answer is one outcome
-        return await render(request, "error.html", {"kind": "sign-in"}, status_code=400,
-                            title="Sign-in did not complete")
+        return await render(
+            request,
+            "error.html",
+            {"kind": "sign-in"},
+            status_code=400,
+            title="Sign-in did not complete",
+        )
     return _start_session(request, signed_in, pending.next_path, pending.kept_form)
 
 
