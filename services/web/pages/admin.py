@@ -261,7 +261,11 @@ async def erasure_requests(request: Request, session: Admin, state: str = "pendi
 
 @router.get("/journeys/{journey_id}/erasure", response_class=HTMLResponse)
 async def erasure_form(request: Request, session: Admin, journey_id: UUID) -> Response:
-    return await _erasure_form(request, journey_id, {}, {}, None)
+    # Her answers, kept if her session ended as she sent them.
+    kept = request.app.state.sessions.take_form(
+        request.query_params.get("kept"), session.subject, request.url.path
+    )
+    return await _erasure_form(request, journey_id, kept or {}, {}, None)
 
 
 async def _erasure_form(
