@@ -14,6 +14,7 @@ SHARED_ACCESS_RULES: dict[str, frozenset[Role]] = {
     "GET /admin/aggregates/{aggregate_id}/history": OVERSIGHT,
     "GET /admin/aggregates/{aggregate_id}/as-of": OVERSIGHT,
     "POST /admin/projections/{name}/rebuild": ADMIN,
+    "GET /admin/projections": ADMIN,
     "GET /admin/projections/{name}": ADMIN,
     "GET /audit": OVERSIGHT,
     "GET /audit/verify": OVERSIGHT,

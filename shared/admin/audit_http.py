@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 
 from shared.http.deps import RuntimeDep
 from shared.http.times import SearchTime
-from shared.security.audit import AuditRecord
+from shared.security.audit import AuditRecord, OutcomeClass
 from shared.threads import in_thread
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -40,7 +40,11 @@ def _as_json(record: AuditRecord) -> dict[str, Any]:
     }
 
 
-@router.get("", summary="Audit entries, oldest first, filtered by who, what, which record, when")
+@router.get(
+    "",
+    summary="Audit entries, oldest first (or newest first), filtered by who, what, which "
+    "record, outcome, when",
+)
 async def audit_entries(
     runtime: RuntimeDep,
     actor: Filter = None,
@@ -49,6 +53,11 @@ async def audit_entries(
     action: Filter = None,
     since: Annotated[SearchTime | None, Query(description="ISO 8601 with a time zone")] = None,
     until: Annotated[SearchTime | None, Query(description="ISO 8601 with a time zone")] = None,
+    outcome: Annotated[
+        OutcomeClass | None,
+        Query(description="served (status < 400), refused (4xx) or failed (5xx)"),
+    ] = None,
+    newest_first: Annotated[bool, Query(description="Newest entries first")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
@@ -60,8 +69,10 @@ async def audit_entries(
             action=action,
             since=since,
             until=until,
+            outcome=outcome,
             limit=limit,
             offset=offset,
+            newest_first=newest_first,
         )
     )
     return {"total": total, "items": [_as_json(record) for record in records]}

@@ -149,6 +149,18 @@ async def _run(rebuild: Rebuild) -> None:
         await in_thread(rebuild.run)
 
 
+@router.get("/projections", summary="Every read model of this service: position and rebuild")
+def projection_statuses(request: Request) -> dict[str, Any]:
+    projections = request.app.state.runtime.parts.projections
+    return {
+        "items": [
+            _status(request, projection)
+            for projection in projections
+            if isinstance(projection, Projection)
+        ]
+    }
+
+
 @router.get("/projections/{name}", summary="A read model's position and its rebuild's progress")
 def projection_status(name: str, request: Request) -> dict[str, Any]:
     return _status(request, _projection(request, name))

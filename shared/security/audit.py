@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
 
@@ -45,6 +45,15 @@ _HASHED = (
     " request_id prev_hash"
 )
 _COLUMNS = tuple(_HASHED.split())
+
+
+OutcomeClass = Literal["served", "refused", "failed"]
+#: Each outcome class as a half-open range of HTTP statuses.
+OUTCOME_RANGES: dict[str, tuple[int, int]] = {
+    "served": (0, 400),
+    "refused": (400, 500),
+    "failed": (500, 1000),
+}
 
 
 @dataclass(frozen=True)
@@ -241,13 +250,15 @@ class AuditLog:
         service: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        outcome: OutcomeClass | None = None,
         limit: int = 50,
         offset: int = 0,
         newest_first: bool = False,
     ) -> tuple[list[AuditRecord], int]:
         """One page of matching records (oldest first unless ``newest_first``) and the total.
 
-        Filters combine with AND; ``since`` is inclusive and ``until`` exclusive.
+        Filters combine with AND; ``since`` is inclusive and ``until`` exclusive; ``outcome``
+        is a class of HTTP status (``served`` < 400, ``refused`` 4xx, ``failed`` 5xx).
         """
         if limit < 0 or offset < 0:
             raise ValueError("limit and offset must not be negative")
@@ -269,6 +280,10 @@ class AuditLog:
         if until is not None:
             where.append("at < %s")
             params.append(to_sql_time(until))
+        if outcome is not None:
+            low, high = OUTCOME_RANGES[outcome]
+            where.append("outcome >= %s AND outcome < %s")
+            params.extend((low, high))
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         order = "DESC" if newest_first else "ASC"
         with self._store.transaction(commit=False) as cursor:

@@ -41,6 +41,7 @@ SHARED = {
     "GET /admin/aggregates/{aggregate_id}/history": OVERSIGHT,
     "GET /admin/aggregates/{aggregate_id}/as-of": OVERSIGHT,
     "POST /admin/projections/{name}/rebuild": frozenset({ADM}),
+    "GET /admin/projections": frozenset({ADM}),
     "GET /admin/projections/{name}": frozenset({ADM}),
     "GET /audit": OVERSIGHT,
     "GET /audit/verify": OVERSIGHT,

@@ -191,6 +191,12 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
         status = wait_until(finished, message="the rebuild to finish")
         assert status["rebuild"]["position"] == status["log_head"] == cases.max_notification_id()
         assert client.get("/journeys").json() == before
+        listed_models = client.get("/admin/projections").json()["items"]
+        assert {"caseload", "journey_timeline", "due_items"} <= {
+            item["projection"] for item in listed_models
+        }
+        [caseload] = [item for item in listed_models if item["projection"] == "caseload"]
+        assert caseload == client.get("/admin/projections/caseload").json()
         assert client.get("/admin/projections/nope").status_code == 404
         assert client.post("/admin/projections/nope/rebuild").status_code == 404
 

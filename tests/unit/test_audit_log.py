@@ -145,14 +145,19 @@ def test_given_a_list_read_when_it_is_logged_then_record_fields_may_be_empty(
         # Row n is stamped T0 + n minutes by the ticking clock; since inclusive, until exclusive.
         ({"since": T0 + timedelta(minutes=4), "until": T0 + timedelta(minutes=7)}, [4, 5, 6]),
         ({"since": T0 + timedelta(minutes=11)}, [11, 12]),
+        # Row 9 was refused (403), row 10 failed (500); the rest were served.
+        ({"outcome": "refused"}, [9]),
+        ({"outcome": "failed"}, [10]),
+        ({"outcome": "served", "service": "visits"}, [11, 12]),
     ],
 )
 def test_given_a_mixed_log_when_an_auditor_filters_then_only_matching_rows_come_back(
     log: AuditLog, filters: dict[str, object], expected_seqs: list[int]
 ) -> None:
-    filled(log, 9)
+    filled(log, 8)
+    log.append(entry(8, outcome=403))
     for n in (9, 10):
-        log.append(entry(n, service="visits", record_type="visit"))
+        log.append(entry(n, service="visits", record_type="visit", outcome=500 if n == 9 else 200))
     log.append(entry(11, service="visits", record_type="visit", action="POST /journeys"))
 
     records, total = log.query(**filters)  # type: ignore[arg-type]

@@ -1,0 +1,66 @@
+"""A woman's journey made through the services' APIs, as outreach and casework would make it,
+for the admin's and auditor's screens to find."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from services.cases.domain import Journey
+from shared.security.roles import Role
+from shared.settings import ServiceName
+from tests.browser.system import WebSystem
+from tests.support import wait_until
+
+
+@dataclass(frozen=True)
+class MadeJourney:
+    journey_id: UUID
+    contact_id: UUID
+    pseudonym: str
+    caseworker: str
+
+
+def a_journey(system: WebSystem, name: str) -> MadeJourney:
+    """A visit meets her, cases opens her journey over NATS, the lead registers her with a
+    pseudonym, then — later — assigns her a caseworker."""
+    contact_id, visit_id = uuid4(), uuid4()
+    journey_id = Journey.create_id(contact_id)
+    pseudonym = f"Pseudo{name}{uuid4().hex[:8]}"
+    caseworker = f"cw-{name}"
+    now = datetime.now(UTC)
+    with system.client(ServiceName.VISITS, Role.OUTREACH, subject="vol-1") as outreach:
+        visit = outreach.post(
+            "/visits",
+            headers={"Idempotency-Key": str(visit_id)},
+            json={
+                "visit_id": str(visit_id),
+                "premises_label": "P-12",
+                "team": "west",
+                "languages_offered": ["ro", "en"],
+                "started_at": (now - timedelta(hours=2)).isoformat(),
+                "completed_at": (now - timedelta(hours=1)).isoformat(),
+                "contacts": [
+                    {"contact_id": str(contact_id), "alias": f"Alias{name}", "language": "ro"}
+                ],
+            },
+        )
+        assert visit.status_code == 201, visit.text
+    with system.client(ServiceName.CASES, Role.SAFEGUARDING_LEAD, subject="lead-1") as lead:
+        path = f"/journeys/{journey_id}"
+        wait_until(lambda: lead.get(path).status_code == 200, message="her journey opened")
+        for step, body in (
+            (
+                "/registration",
+                {
+                    "pseudonym": pseudonym,
+                    "preferred_languages": ["ro"],
+                    "interpreter_needed": False,
+                },
+            ),
+            ("/caseworker", {"caseworker_id": caseworker}),
+        ):
+            answer = lead.post(path + step, json={"occurred_at": now.isoformat(), **body})
+            assert answer.status_code in (200, 201), f"{step}: {answer.text}"
+    return MadeJourney(journey_id, contact_id, pseudonym, caseworker)
