@@ -64,7 +64,11 @@ FORMS = (
         "Reopen her journey",
         "Reopen the journey",
         "status",
-        (Field("reason", Kind.RADIOS, "Why is it reopening?", fixed=REOPEN_REASONS, optional=True),),
+        (
+            Field(
+                "reason", Kind.RADIOS, "Why is it reopening?", fixed=REOPEN_REASONS, optional=True
+            ),
+        ),
         when_label="When did it reopen?",
     ),
 )

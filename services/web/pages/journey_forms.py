@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -90,7 +90,9 @@ def _uuid(value: object) -> UUID:
         raise NotFound from None
 
 
-async def _journey(request: Request, session: Session, journey_id: UUID) -> tuple[dict[str, Any], str]:
+async def _journey(
+    request: Request, session: Session, journey_id: UUID
+) -> tuple[dict[str, Any], str]:
     answer = await request.app.state.services.get(
         Service.CASES, f"/journeys/{journey_id}", session.access_token
     )
@@ -98,7 +100,9 @@ async def _journey(request: Request, session: Session, journey_id: UUID) -> tupl
     return journey, answer.version or str(journey.get("version", ""))
 
 
-def _item(form: JourneyForm, journey: Mapping[str, Any], item_id: UUID | None) -> dict[str, Any] | None:
+def _item(
+    form: JourneyForm, journey: Mapping[str, Any], item_id: UUID | None
+) -> dict[str, Any] | None:
     param = form.item_param
     if param is None or item_id is None:
         return None
@@ -235,7 +239,9 @@ async def _page(
         for f in (*form.fields, occurred_field(form))
         if f.kind is not Kind.NEW_ID
     ]
-    partner_names = dict(options(Field("partner", Kind.SELECT, "", reference="partners"), reference))
+    partner_names = dict(
+        options(Field("partner", Kind.SELECT, "", reference="partners"), reference)
+    )
     context = {
         "form": form,
         "fields": fields,
@@ -266,7 +272,9 @@ def _ids(form: JourneyForm, request: Request) -> tuple[UUID, UUID | None]:
 
 
 def _show(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]]:
-    async def show(request: Request, session: Session = _roles(form)) -> Response:
+    Staff = Annotated[Session, _roles(form)]
+
+    async def show(request: Request, session: Staff) -> Response:
         journey_id, item_id = _ids(form, request)
         journey, version = await _journey(request, session, journey_id)
         kept = request.app.state.sessions.take_form(
@@ -275,35 +283,62 @@ def _show(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
         if kept:
             # Her version stays: if the journey changed meanwhile, saving shows what changed.
             values = _kept(kept, form.fields)
-            return await _page(request, session, form, journey_id, item_id, values,
-                               journey=journey, version=str(kept.get("version") or version),
-                               notice=KEPT_MESSAGE)
+            return await _page(
+                request,
+                session,
+                form,
+                journey_id,
+                item_id,
+                values,
+                journey=journey,
+                version=str(kept.get("version") or version),
+                notice=KEPT_MESSAGE,
+            )
         values = {**_initial(form, journey), "loaded_at": loaded_now()}
-        return await _page(request, session, form, journey_id, item_id, values,
-                           journey=journey, version=version)
+        return await _page(
+            request, session, form, journey_id, item_id, values, journey=journey, version=version
+        )
 
     return show
 
 
 def _send(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]]:
-    async def send(request: Request, session: Session = _roles(form)) -> Response:
+    Staff = Annotated[Session, _roles(form)]
+
+    async def send(request: Request, session: Staff) -> Response:
         journey_id, item_id = _ids(form, request)
         submitted = await request.form()
         values = _values(list(submitted.multi_items()), form.fields)
         version = str(values.get("version") or "")
-        body, local_errors = body_of((*form.fields, occurred_field(form)), values, datetime.now(UTC))
+        body, local_errors = body_of(
+            (*form.fields, occurred_field(form)), values, datetime.now(UTC)
+        )
         if local_errors:
-            return await _page(request, session, form, journey_id, item_id, values,
-                               version=version, errors=local_errors, message=LOCAL_MESSAGE,
-                               status_code=422)
+            return await _page(
+                request,
+                session,
+                form,
+                journey_id,
+                item_id,
+                values,
+                version=version,
+                errors=local_errors,
+                message=LOCAL_MESSAGE,
+                status_code=422,
+            )
         try:
             await request.app.state.services.send(
-                Service.CASES, "POST", request.url.path, session.access_token, body,
+                Service.CASES,
+                "POST",
+                request.url.path,
+                session.access_token,
+                body,
                 if_match=version or None,
             )
         except Refused as refused:
-            return await _refused(request, session, form, journey_id, item_id, values, version,
-                                  refused)
+            return await _refused(
+                request, session, form, journey_id, item_id, values, version, refused
+            )
         return RedirectResponse(f"/journeys/{journey_id}#{form.section}", status_code=303)
 
     return send
@@ -324,14 +359,35 @@ async def _refused(
         changes = await changes_since(request, session, journey_id, values.get("loaded_at"))
         journey, fresh = await _journey(request, session, journey_id)
         values = {**values, "loaded_at": loaded_now()}
-        return await _page(request, session, form, journey_id, item_id, values,
-                           journey=journey, version=fresh, message=refused.message,
-                           changes=changes, stale=True, status_code=412)
+        return await _page(
+            request,
+            session,
+            form,
+            journey_id,
+            item_id,
+            values,
+            journey=journey,
+            version=fresh,
+            message=refused.message,
+            changes=changes,
+            stale=True,
+            status_code=412,
+        )
     errors, others = _field_errors(form, refused)
     override = form.refusals.get(refused.slug)
     message = " ".join([override.message if override else refused.message, *others])
-    return await _page(request, session, form, journey_id, item_id, values, version=version,
-                       errors=errors, message=message, status_code=refused.status)
+    return await _page(
+        request,
+        session,
+        form,
+        journey_id,
+        item_id,
+        values,
+        version=version,
+        errors=errors,
+        message=message,
+        status_code=refused.status,
+    )
 
 
 def _roles(form: JourneyForm) -> Any:
@@ -341,7 +397,17 @@ def _roles(form: JourneyForm) -> Any:
 
 
 for _form in FORMS:
-    router.add_api_route(_form.path, _show(_form), methods=["GET"], response_class=HTMLResponse,
-                         include_in_schema=False)
-    router.add_api_route(_form.path, _send(_form), methods=["POST"], response_class=HTMLResponse,
-                         include_in_schema=False)
+    router.add_api_route(
+        _form.path,
+        _show(_form),
+        methods=["GET"],
+        response_class=HTMLResponse,
+        include_in_schema=False,
+    )
+    router.add_api_route(
+        _form.path,
+        _send(_form),
+        methods=["POST"],
+        response_class=HTMLResponse,
+        include_in_schema=False,
+    )

@@ -62,8 +62,7 @@ FORMS = (
         when_label="When did you hear it was submitted?",
         refusals={
             "nrm-consent-required": Refusal(
-                "She has not consented to an NRM referral. Record her consent (NRM referral) "
-                "first."
+                "She has not consented to an NRM referral. Record her consent (NRM referral) first."
             )
         },
     ),

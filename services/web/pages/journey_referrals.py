@@ -145,7 +145,11 @@ def consent_check(
 ) -> ConsentCheck:
     active = [c for c in journey.get("consents") or [] if c.get("active")]
     sharing = sorted(
-        {str(c["partner"]) for c in active if c.get("scope") == "share_with_partner" and c.get("partner")}
+        {
+            str(c["partner"])
+            for c in active
+            if c.get("scope") == "share_with_partner" and c.get("partner")
+        }
     )
     partner = str(values.get("partner") or "")
     shares = values.get("shares_personal_data")

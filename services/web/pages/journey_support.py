@@ -72,7 +72,9 @@ FORMS = (
                 "What did you agree with her?",
                 hint="Kept encrypted, never sent to anyone.",
             ),
-            Field("review_on", Kind.DATE, "When will you review it?", hint="For example, 27/12/2026."),
+            Field(
+                "review_on", Kind.DATE, "When will you review it?", hint="For example, 27/12/2026."
+            ),
         ),
         when_label="When was it agreed?",
     ),
@@ -139,7 +141,11 @@ FORMS = (
         "Move an appointment",
         "Move the appointment",
         "support",
-        (Field("at", Kind.DATE_TIME, "New date and time", hint="For example, 27/11/2026 and 14:30."),),
+        (
+            Field(
+                "at", Kind.DATE_TIME, "New date and time", hint="For example, 27/11/2026 and 14:30."
+            ),
+        ),
         when_label="When was it moved?",
     ),
     JourneyForm(
