@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.web.pages.journey_form_fields import Field, JourneyForm, Kind, Refusal
 
 J = "/journeys/{journey_id}"
@@ -39,7 +41,8 @@ FORMS = (
         "Register her",
         "Register her",
         "about-her",
-        (PSEUDONYM, LANGUAGES, INTERPRETER),
+        # Asked afresh: nothing is assumed about her before she says it.
+        (PSEUDONYM, replace(LANGUAGES, from_journey=None), replace(INTERPRETER, from_journey=None)),
         intro="She has chosen to be known to the charity. Only what she agrees to is kept.",
         when_label="When did she register?",
     ),
