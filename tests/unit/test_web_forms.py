@@ -211,3 +211,25 @@ def test_given_a_form_then_this_app_serves_it_at_the_commands_own_path() -> None
     }
     for form in FORMS:
         assert (form.path, "GET") in routes and (form.path, "POST") in routes, form.path
+
+
+@pytest.mark.parametrize(
+    ("status", "slug", "title", "expected"),
+    [
+        (422, "recovery-period-too-short", "The recovery period must last at least 30 days",
+         "The recovery period must last at least 30 days."),
+        (404, "consent-not-found", "No such consent on this journey",
+         "No such consent on this journey."),
+        (409, "consent-required", "Sharing her data needs her consent for that partner",
+         "Sharing her data needs her consent for that partner."),
+        (422, "validation", "The request is not valid",
+         "Some answers need correcting. Each one is marked below."),
+        (404, "http-404", "Not found", "That could not be done. Check the answers and try again."),
+    ],
+)  # fmt: skip
+def test_given_a_journey_rule_refused_then_its_own_words_are_shown(
+    status: int, slug: str, title: str, expected: str
+) -> None:
+    from services.web.messages import problem_message
+
+    assert problem_message(status, slug, title) == expected
