@@ -262,6 +262,22 @@ class CasesApplication(WaymarkApplication):
             lambda j: j.assign_caseworker(caseworker_id, occurred_at, actor, team_id),
         )
 
+    def claim_journey(
+        self,
+        journey_id: UUID,
+        *,
+        caseworker_id: str,
+        occurred_at: datetime,
+        team_id: str | None = None,
+        expected_version: int | None = None,
+    ) -> Journey:
+        """A caseworker takes a journey from the intake queue: she is its caseworker now."""
+        return self._change(
+            journey_id,
+            expected_version,
+            lambda j: j.claim(caseworker_id, occurred_at, team_id),
+        )
+
     def break_glass(
         self, journey_id: UUID, *, caseworker_id: str, reason: str, minutes: int, now: datetime
     ) -> Journey:

@@ -26,6 +26,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.cases.errors import (
+    AlreadyAssigned,
     AlreadyExited,
     AlreadyMarkedPossibleMinor,
     AlreadyMerged,
@@ -898,6 +899,16 @@ class Journey(Aggregate):
             self._caseworker_assigned(
                 caseworker_id, self.caseworker_id, occurred_at, actor, team_id
             )
+
+    def claim(self, caseworker_id: str, occurred_at: datetime, team_id: str | None = None) -> None:
+        """She takes a journey nobody holds (from the intake queue). Claiming one that is
+        already hers changes nothing, so a retried claim is safe; someone else's is refused."""
+        self._require_writable()
+        if self.caseworker_id == caseworker_id:
+            return
+        if self.caseworker_id is not None:
+            raise AlreadyAssigned(f"journey {self.id} already has a caseworker")
+        self._caseworker_assigned(caseworker_id, None, occurred_at, caseworker_id, team_id)
 
     @event(CaseworkerAssigned)
     def _caseworker_assigned(

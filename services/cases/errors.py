@@ -64,6 +64,10 @@ class NotRegistered(JourneyError):
     """She is not registered yet: register her before recording casework."""
 
 
+class AlreadyAssigned(JourneyError):
+    """Another caseworker has already taken this journey."""
+
+
 class AlreadyRegistered(JourneyError):
     """She is already registered, with different details: correct them instead."""
 

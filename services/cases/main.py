@@ -11,6 +11,7 @@ from services.cases.api.break_glass_routes import router as break_glass_router
 from services.cases.api.erasure_routes import admin_router as erasure_admin_router
 from services.cases.api.erasure_routes import journey_router as erasure_journey_router
 from services.cases.api.errors import DOMAIN_ERRORS
+from services.cases.api.intake_routes import router as intake_router
 from services.cases.api.routes import router
 from services.cases.api.subject_access_routes import router as subject_access_router
 from services.cases.application import CasesApplication
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Support journeys: one per woman, from first contact onwards.",
         assemble=assemble,
         routers=[
+            intake_router,  # before ``/journeys/{journey_id}``, which "intake" is not
             router,
             break_glass_router,
             subject_access_router,

@@ -14,7 +14,7 @@ from services.web.api import Services
 from services.web.errors import install_error_pages
 from services.web.headers import WebHeaders
 from services.web.identity import DevelopmentSignIn, OpenIdConnect
-from services.web.pages import journey_forms, sign_in
+from services.web.pages import casework, journey_forms, sign_in
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 
@@ -56,5 +56,6 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(sign_in.router)
+    app.include_router(casework.router)
     app.include_router(journey_forms.router)
     return app

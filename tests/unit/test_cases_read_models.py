@@ -20,6 +20,7 @@ from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.main import create_app
 from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.projections.tables import Visibility
 from shared.errors import FieldError
 from shared.runtime import Stores, open_stores
 from shared.security.roles import Role
@@ -110,6 +111,70 @@ def test_the_caseload_filters_by_caseworker_and_puts_what_is_due_first(world) ->
     assert [e.journey_id for e in views.caseload.list(unassigned=True)[0]] == [unassigned]
     page, total = views.caseload.list(limit=2, offset=2)
     assert total == 4 and len(page) == 2
+
+
+def test_the_intake_queue_shows_open_unassigned_journeys_oldest_first_with_codes(world) -> None:
+    app, views = world
+    newer, older, contact = uuid4(), uuid4(), uuid4()
+    app.record_contact_from_visit(contact, uuid4(), "ro", T0 + timedelta(hours=2), Tracking("v", 1))
+    app.record_contact_from_visit(contact, uuid4(), "bg", T0 + timedelta(hours=3), Tracking("v", 2))
+    app.note_urgent_concern(uuid4(), uuid4(), contact, "possible_minor", T0, Tracking("v", 3))
+    for journey_id, hours in ((newer, 5), (older, 1)):
+        app.register_person(
+            journey_id,
+            pseudonym="R-2",
+            preferred_languages=["pl"],
+            interpreter_needed=True,
+            occurred_at=T0 + timedelta(hours=hours),
+            actor=CW,
+        )
+    taken, closed = register(app), register(app, caseworker=None)
+    app.close_journey(closed, reason="goals_met", occurred_at=T0, actor=CW)
+    views.catch_up()
+    queue, total = views.caseload.intake()
+    met = Journey.create_id(contact)
+    assert total == 3 and [e.journey_id for e in queue] == [older, met, newer]
+    assert taken not in [e.journey_id for e in queue]
+    from_visit = queue[1]
+    assert from_visit.languages == ("ro", "bg") and from_visit.contact_count == 2
+    assert from_visit.possible_minor and from_visit.urgent_concerns == 1
+    assert not from_visit.registered and from_visit.preferred_languages == ()
+    assert queue[0].preferred_languages == ("pl",) and queue[0].interpreter_needed
+    assert [e.journey_id for e in views.caseload.intake(limit=1, offset=2)[0]] == [newer]
+    app.claim_journey(met, caseworker_id="cw-9", occurred_at=T0, team_id="north")
+    views.catch_up()
+    assert met not in [e.journey_id for e in views.caseload.intake()[0]]
+
+
+def test_a_journey_is_found_by_any_contact_she_was_known_by(world) -> None:
+    app, views = world
+    person = register(app)
+    opened_by, linked = uuid4(), uuid4()
+    app.record_contact_from_visit(opened_by, uuid4(), "ro", T0, Tracking("v", 1))
+    app.link_contact_to_person(uuid4(), linked, person, T0, Tracking("v", 2))
+    views.catch_up()
+    for contact in (opened_by, linked):
+        found, total = views.caseload.list(contact_id=contact)
+        expected = [person] if contact == linked else [Journey.create_id(opened_by)]
+        assert total == 1 and [e.journey_id for e in found] == expected
+    mine, _ = views.caseload.list(caseworker_id=CW)
+    assert mine[0].contact_ids == (linked,)
+    assert views.caseload.list(contact_id=uuid4()) == ([], 0)
+    hidden = Visibility("cw-other", "south")
+    assert views.caseload.list(contact_id=linked, visible_to=hidden) == ([], 0)
+
+
+def test_the_timeline_as_of_a_moment_shows_only_what_was_recorded_by_then(world) -> None:
+    app, views = world
+    journey_id = register(app)
+    views.catch_up()
+    rows, total = views.timeline.for_journey(journey_id)
+    known_at = max(row.recorded_at for row in rows)
+    app.mark_possible_minor(journey_id, occurred_at=T0 - timedelta(days=1), actor=CW)
+    views.catch_up()
+    assert views.timeline.for_journey(journey_id)[1] == total + 1
+    then, then_total = views.timeline.for_journey(journey_id, as_of=known_at)
+    assert then_total == total and then == rows
 
 
 def test_the_timeline_sorts_a_late_contact_by_when_it_happened(world) -> None:
@@ -333,6 +398,10 @@ COMMANDS = st.lists(
                 "close",
                 "reopen",
                 "follow_up",
+                "claim",
+                "concern",
+                "languages",
+                "link",
             ]
         ),
         st.integers(min_value=0, max_value=7),  # which journey
@@ -343,11 +412,13 @@ COMMANDS = st.lists(
 )
 
 
-def snapshot(view: Projection) -> list[dict[str, object]]:
-    table = view.store.table(view.name)
-    with view.store.transaction(commit=False) as cursor:
-        cursor.execute(f"SELECT * FROM {table}")
-        return sorted(cursor.fetchall(), key=repr)
+def snapshot(view: Projection) -> dict[str, list[dict[str, object]]]:
+    found = {}
+    for table in view.owned_tables():
+        with view.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT * FROM {view.store.table(table)}")
+            found[table] = sorted(cursor.fetchall(), key=repr)
+    return found
 
 
 def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
@@ -441,6 +512,18 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
         "close": lambda: app.close_journey(journey, reason="goals_met", occurred_at=when, actor=CW),
         "reopen": lambda: app.reopen_journey(journey, reason=None, occurred_at=when, actor=CW),
         "follow_up": lambda: _follow_up(app, state, journey, when),
+        "claim": lambda: app.claim_journey(
+            journey, caseworker_id=f"cw-{which}", occurred_at=when, team_id="north"
+        ),
+        "concern": lambda: _concern(app, state, journey, when),
+        "languages": lambda: app.change_language_preferences(
+            journey,
+            preferred_languages=["bg", "ro"],
+            interpreter_needed=which % 2 == 0,
+            occurred_at=when,
+            actor=CW,
+        ),
+        "link": lambda: _link(app, state, journey, when),
     }
     # A refused command changes nothing: that is part of what is checked.
     with contextlib.suppress(JourneyError, FieldError):
@@ -450,6 +533,26 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
 def _new(state: dict, key: str, journey: UUID) -> UUID:
     state[key].setdefault(journey, []).append(uuid4())
     return state[key][journey][-1]
+
+
+def _upstream(state: dict) -> Tracking:
+    state["position"][0] += 1
+    return Tracking("visits", state["position"][0])
+
+
+def _concern(app: CasesApplication, state: dict, journey: UUID, when: datetime) -> None:
+    contact = app.get_journey(journey).contact_id
+    if contact is not None:
+        app.note_urgent_concern(uuid4(), uuid4(), contact, "possible_minor", when, _upstream(state))
+
+
+def _link(app: CasesApplication, state: dict, journey: UUID, when: datetime) -> None:
+    """A new contact met on a visit turns out to be her: merged on link."""
+    if app.get_journey(journey).registered:
+        contact = uuid4()
+        app.record_contact_from_visit(contact, uuid4(), "bg", when, _upstream(state))
+        app.link_contact_to_person(uuid4(), contact, journey, when, _upstream(state))
+        state["journeys"].append(Journey.create_id(contact))
 
 
 def _follow_up(app: CasesApplication, state: dict, journey: UUID, when: datetime) -> None:
@@ -494,7 +597,8 @@ def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> No
             for view in views.all:
                 view.positions.reset(view.name)
                 with view.store.transaction() as cursor:
-                    cursor.execute(f"DELETE FROM {view.store.table(view.name)}")
+                    for table in view.owned_tables():
+                        cursor.execute(f"DELETE FROM {view.store.table(table)}")
             views.catch_up()  # rebuilt from zero
             assert {view.name: snapshot(view) for view in views.all} == live
         finally:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
 from services.web.api import Answer, NotFound, Service
 from services.web.pages.conflicts import changes_since
+from services.web.pages.journey import JourneyActions, journey_actions, recovery_countdown
+from services.web.pages.listing import Paging, code, page_number, staff_id
 from services.web.pages.timeline import detail_words, entry_view, what
 
 
@@ -90,3 +93,115 @@ def test_given_codes_when_put_in_words_then_readable_and_unknown_events_still_na
     ) == ("scope: share with partner · partner: nhs gp")
     view = entry_view(_entry(1, "2026-11-29T12:00:00+00:00", "2026-11-29T12:00:05+00:00"))
     assert view["late"] is False and view["detail_words"] == "type: english lesson"
+
+
+# --- the journey page's next actions and the recovery period -----------------------------
+
+JID = "7a1b0c3e-0000-4000-8000-000000000001"
+BASE = f"/journeys/{JID}"
+
+
+def _journey(**changes: Any) -> dict[str, Any]:
+    journey: dict[str, Any] = {
+        "journey_id": JID,
+        "status": "active",
+        "registered": True,
+        "possible_minor": False,
+        "consents": [],
+        "goals": [],
+        "appointments": [],
+        "referrals": [],
+        "nrm": {},
+        "exited": False,
+        "returned_home_at": None,
+        "contact_lost_at": None,
+    }
+    journey.update(changes)
+    return journey
+
+
+def _hrefs(actions: JourneyActions, section: str) -> list[str]:
+    return [a.href.removeprefix(BASE) for a in actions.sections.get(section, [])]
+
+
+def test_given_an_unregistered_journey_then_registering_comes_first_and_support_waits() -> None:
+    actions = journey_actions(_journey(registered=False, status="new"), lead=False)
+    assert "/registration" in _hrefs(actions, "about-her")
+    assert _hrefs(actions, "consent") == [] and _hrefs(actions, "referrals") == []
+    assert "/closure" in _hrefs(actions, "status")
+
+
+def test_given_referrals_in_each_state_then_only_their_next_steps_are_offered() -> None:
+    referrals = [
+        {"referral_id": "r-made", "status": "made"},
+        {"referral_id": "r-acc", "status": "accepted"},
+        {"referral_id": "r-done", "status": "completed"},
+    ]
+    actions = journey_actions(_journey(referrals=referrals), lead=False)
+    made = [a.href.rsplit("/", 1)[-1] for a in actions.items["r-made"]]
+    assert made == ["acknowledgement", "acceptance", "decline", "withdrawal"]
+    assert [a.href.rsplit("/", 1)[-1] for a in actions.items["r-acc"]] == [
+        "completion",
+        "withdrawal",
+    ]
+    assert "r-done" not in actions.items
+    # Open referrals must finish before her journey can close.
+    assert "/closure" not in _hrefs(actions, "status")
+
+
+def test_given_a_closed_journey_then_only_reopening_and_withdrawing_consent() -> None:
+    consents = [{"consent_id": "c-1", "active": True}, {"consent_id": "c-2", "active": False}]
+    actions = journey_actions(_journey(status="closed", consents=consents), lead=True)
+    assert actions.sections == {"status": actions.sections["status"]}
+    assert _hrefs(actions, "status") == ["/reopening"]
+    assert list(actions.items) == ["c-1"]
+
+
+def test_given_a_merged_or_erased_journey_then_nothing_can_be_done() -> None:
+    for status in ("merged", "erased"):
+        actions = journey_actions(_journey(status=status), lead=True)
+        assert actions.sections == {} and actions.items == {}
+
+
+def test_given_the_nrm_pathway_then_each_step_follows_the_last() -> None:
+    def nrm(**fields: Any) -> list[str]:
+        return _hrefs(journey_actions(_journey(nrm=fields), lead=False), "nrm")
+
+    assert nrm() == ["/nrm/first-responder-contact", "/nrm/referral"]
+    assert nrm(submitted_on="2026-11-01") == ["/nrm/reasonable-grounds"]
+    negative = {"outcome": "negative"}
+    assert nrm(submitted_on="2026-11-01", reasonable_grounds=negative) == []
+    positive = {"outcome": "positive"}
+    assert nrm(submitted_on="2026-11-01", reasonable_grounds=positive) == [
+        "/nrm/recovery-period",
+        "/nrm/conclusive-grounds",
+    ]
+
+
+def test_given_a_possible_minor_then_only_a_lead_may_clear_the_flag() -> None:
+    journey = _journey(possible_minor=True)
+    assert "/possible-minor/clearance" not in _hrefs(
+        journey_actions(journey, lead=False), "about-her"
+    )
+    lead = _hrefs(journey_actions(journey, lead=True), "about-her")
+    assert "/possible-minor/clearance" in lead and "/caseworker" in lead
+
+
+def test_given_a_recovery_period_then_the_days_left_count_down() -> None:
+    nrm = {"recovery_starts_on": "2026-11-01", "recovery_ends_on": "2026-12-01"}
+    assert recovery_countdown(nrm, date(2026, 11, 29))["days_left"] == 2  # type: ignore[index]
+    assert recovery_countdown(nrm, date(2026, 12, 3))["days_left"] == -2  # type: ignore[index]
+    assert recovery_countdown(nrm, date(2026, 10, 30))["started"] is False  # type: ignore[index]
+    assert recovery_countdown({}, date(2026, 11, 29)) is None
+
+
+def test_given_odd_query_values_then_they_are_dropped_with_a_message_never_echoed() -> None:
+    errors: dict[str, str] = {}
+    assert staff_id("cw 1<script>", errors, "caseworker") == ""
+    assert "<script>" not in errors["caseworker"]
+    assert code("NOT_A_CODE", {"made"}, errors, "status") == ""
+    assert page_number("2") == 2 and page_number("-1") == 1 and page_number("9" * 9) == 1
+    paging = Paging(2, 60, 25, "/caseload", {"status": "active", "caseworker": ""})
+    assert paging.previous == "/caseload?status=active&page=1"
+    assert paging.next == "/caseload?status=active&page=3"
+    assert Paging(3, 60, 25, "/caseload", {}).next is None

@@ -53,6 +53,10 @@ _JOURNEY_COMMANDS = (
 
 ACCESS_RULES: dict[str, frozenset[Role]] = {
     "GET /journeys": CASEWORK,
+    # The intake queue and taking a journey from it (codes and counts only, never her name).
+    "GET /journeys/intake": CASEWORK,
+    # A lead assigns through /caseworker instead: claiming makes the caller the caseworker.
+    "POST /journeys/{journey_id}/claim": frozenset({Role.CASEWORKER}),
     "POST /journeys": CASEWORK,
     "GET /referrals": CASEWORK,
     "GET /due": CASEWORK,

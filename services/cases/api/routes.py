@@ -7,11 +7,12 @@ the event loop. Each command returns the journey with its version as the ETag an
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import AfterValidator
 
 from services.cases.api import referral_routes, statistics_routes, support_routes
 from services.cases.api.commands import (
@@ -51,7 +52,9 @@ from services.cases.api.schemas import (
 )
 from services.cases.application import JourneyNotFound
 from services.cases.values import JourneyStatus, ReferralStatus
+from shared.contracts.base import AwareDatetime
 from shared.http.times import SearchTime
+from shared.storage.sql import to_sql_time
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
@@ -59,6 +62,19 @@ router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Identifier = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
+
+
+def _plausible_past(value: datetime | None) -> datetime | None:
+    if value is not None and (value.year < 1900 or value > datetime.now(UTC) + timedelta(days=1)):
+        raise ValueError("must be a time from 1900 up to now")
+    return value
+
+
+AsOf = Annotated[
+    AwareDatetime | None,
+    AfterValidator(_plausible_past),
+    Query(description="Show the timeline as it was known then (entries recorded by this time)"),
+]
 
 
 @router.get(
@@ -74,6 +90,9 @@ def list_journeys(
     status: JourneyStatus | None = None,
     caseworker: Identifier = None,
     unassigned: bool = False,
+    contact_id: Annotated[
+        UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")
+    ] = None,
     due_before: SearchTime | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -83,6 +102,7 @@ def list_journeys(
         caseworker_id=caseworker,
         visible_to=visible_to,
         unassigned=unassigned,
+        contact_id=contact_id,
         due_before=due_before,
         limit=limit,
         offset=offset,
@@ -185,13 +205,26 @@ def get_journey(journey_id: UUID, cases: Cases, response: Response) -> JourneyPu
     responses={404: {"description": "No such journey"}},
     summary="Her journey, newest first by when it happened: what, both clocks, by whom",
     description="Outreach contacts and indicators from visits merged with casework. A fact an "
-    "offline app delivered late sorts by when it happened. A projection.",
+    "offline app delivered late sorts by when it happened. With `as_of`, the timeline as it "
+    "was known at that moment (what had been recorded by then); the audit entry says so. "
+    "A projection.",
 )
 def get_timeline(
-    journey_id: UUID, timeline: TimelineView, limit: Limit = 100, offset: Offset = 0
+    journey_id: UUID,
+    timeline: TimelineView,
+    request: Request,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    as_of: AsOf = None,
 ) -> TimelinePage:
-    rows, total = timeline.for_journey(journey_id, limit=limit, offset=offset)
-    if total == 0:
+    if as_of is not None:
+        # The audit entry says she looked into the past, and at which moment.
+        purpose = getattr(request.state, "audit_purpose", None)
+        request.state.audit_purpose = " ".join(
+            p for p in (purpose, f"as-of:{to_sql_time(as_of)}") if p
+        )
+    rows, total = timeline.for_journey(journey_id, limit=limit, offset=offset, as_of=as_of)
+    if total == 0 and (as_of is None or timeline.for_journey(journey_id, limit=1)[1] == 0):
         raise JourneyNotFound(str(journey_id))
     return TimelinePage(
         journey_id=journey_id,

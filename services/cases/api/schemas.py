@@ -9,7 +9,13 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.cases.domain import Journey
-from services.cases.projections import CaseloadEntry, DueItem, ReferralCard, TimelineRow
+from services.cases.projections import (
+    CaseloadEntry,
+    DueItem,
+    IntakeEntry,
+    ReferralCard,
+    TimelineRow,
+)
 from services.cases.values import NrmDecision
 
 
@@ -37,7 +43,7 @@ class RiskPublic(BaseModel):
 
 class SafetyPlanPublic(BaseModel):
     plan_id: UUID
-    summary: str
+    summary: str | None = Field(description="Null once her personal data has been erased")
     review_on: date
     agreed_at: datetime
 
@@ -55,7 +61,7 @@ class GoalPublic(BaseModel):
 class MeetingPublic(BaseModel):
     meeting_id: UUID
     meeting_type: str
-    notes: str | None
+    notes: str | None = Field(description="Null when none, or once her data has been erased")
     held_at: datetime
 
 
@@ -140,10 +146,17 @@ class AttentionPublic(BaseModel):
     referral_id: UUID | None
 
 
+ERASED_STATUS = "erased"
+
+
 class JourneyPublic(BaseModel):
     journey_id: UUID
     version: int
-    status: str
+    status: str = Field(
+        description="new, assessing, active, closed, merged — or erased: her personal data was "
+        "erased (crypto-shredded); every personal field is then null, ids and codes remain"
+    )
+    erased_at: datetime | None
     contact_id: UUID | None
     opened_at: datetime
     recorded_at: datetime
@@ -189,10 +202,18 @@ class JourneyPublic(BaseModel):
         plan = journey.safety_plan
         risk = journey.risk
         nrm = journey.nrm
+        # After erasure her sealed fields can no longer be opened: shown as absent, not as a
+        # marker string a client would have to recognise.
+        erased = journey.erased
+
+        def personal(value: str | None) -> str | None:
+            return None if erased else value
+
         return cls(
             journey_id=journey.id,
             version=journey.version,
-            status=journey.status.value,
+            status=ERASED_STATUS if erased else journey.status.value,
+            erased_at=journey.erased_at,
             contact_id=journey.contact_id,
             opened_at=journey.opened_at,
             recorded_at=journey.created_on,
@@ -202,7 +223,7 @@ class JourneyPublic(BaseModel):
             contacts=[JourneyContact(visit_id=v, contact_id=c) for v, c in journey.contacts],
             registered=journey.registered,
             registered_at=journey.registered_at,
-            pseudonym=journey.pseudonym,
+            pseudonym=personal(journey.pseudonym),
             preferred_languages=journey.preferred_languages,
             interpreter_needed=journey.interpreter_needed,
             caseworker_id=journey.caseworker_id,
@@ -219,21 +240,21 @@ class JourneyPublic(BaseModel):
                 for c in journey.consents.values()
             ],
             needs=journey.needs,
-            needs_notes=journey.needs_notes,
+            needs_notes=personal(journey.needs_notes),
             needs_assessed_at=journey.needs_assessed_at,
             risk=None
             if risk is None
             else RiskPublic(
                 level=risk.level.value,
                 indicators=list(risk.indicators),
-                notes=risk.notes,
+                notes=personal(risk.notes),
                 assessed_at=risk.assessed_at,
             ),
             safety_plan=None
             if plan is None
             else SafetyPlanPublic(
                 plan_id=plan.plan_id,
-                summary=plan.summary,
+                summary=personal(plan.summary),
                 review_on=plan.review_on,
                 agreed_at=plan.agreed_at,
             ),
@@ -253,7 +274,7 @@ class JourneyPublic(BaseModel):
                 MeetingPublic(
                     meeting_id=m.meeting_id,
                     meeting_type=m.meeting_type,
-                    notes=m.notes,
+                    notes=personal(m.notes),
                     held_at=m.held_at,
                 )
                 for m in journey.meetings.values()
@@ -369,7 +390,10 @@ class TimelinePage(BaseModel):
 
 class CaseloadEntryPublic(BaseModel):
     journey_id: UUID
-    status: str
+    status: str = Field(
+        description="new, assessing, active, closed or merged (an erased journey leaves the "
+        "caseload and every list)"
+    )
     registered: bool
     caseworker_id: str | None
     possible_minor: bool
@@ -379,10 +403,48 @@ class CaseloadEntryPublic(BaseModel):
     open_referrals: int
     next_due_at: datetime | None
     version: int
+    contact_ids: list[UUID] = Field(
+        description="Every contact outreach knew her by: the one that opened the journey, "
+        "those recorded on it and those linked to her"
+    )
 
     @classmethod
     def of(cls, entry: CaseloadEntry) -> CaseloadEntryPublic:
-        return cls(**entry.__dict__)
+        return cls(**{**entry.__dict__, "contact_ids": list(entry.contact_ids)})
+
+
+class IntakeEntryPublic(BaseModel):
+    """An open journey nobody holds: enough to decide whether to take her, nothing more."""
+
+    journey_id: UUID
+    status: str
+    registered: bool = Field(description="Whether she has chosen to be registered")
+    opened_at: datetime = Field(description="When she was first met (or registered)")
+    languages: list[str] = Field(description="Languages spoken at her contacts with outreach")
+    preferred_languages: list[str] = Field(description="Her preferred languages, if registered")
+    interpreter_needed: bool
+    possible_minor: bool
+    urgent_concerns: int = Field(description="Urgent concerns raised about her on visits")
+    contact_count: int = Field(description="Contacts with outreach so far")
+    last_contact_at: datetime | None
+    version: int = Field(description="The journey's version: send it as If-Match to claim her")
+
+    @classmethod
+    def of(cls, entry: IntakeEntry) -> IntakeEntryPublic:
+        return cls(
+            **{
+                **entry.__dict__,
+                "languages": list(entry.languages),
+                "preferred_languages": list(entry.preferred_languages),
+            }
+        )
+
+
+class IntakePage(BaseModel):
+    items: list[IntakeEntryPublic]
+    total: int
+    limit: int
+    offset: int
 
 
 class JourneyPage(BaseModel):

@@ -2,7 +2,7 @@
 
 | read model | query |
 |---|---|
-| ``caseload`` | ``GET /journeys``: journeys with status, caseworker, last contact and what is due |
+| ``caseload`` | ``GET /journeys``: status, caseworker, contacts, what is due; and the intake |
 | ``journey_timeline`` | ``GET /journeys/{id}/timeline``: her journey, newest first, both clocks |
 | ``referrals_board`` | ``GET /referrals``: by partner and status, overdue first (and expiry) |
 | ``due_items`` | ``GET /due``: follow-ups, appointments and dates coming up |
@@ -12,7 +12,7 @@
 None of them stores personal data (names, notes, free text): only ids, codes and times.
 """
 
-from services.cases.projections.caseload import Caseload, CaseloadEntry
+from services.cases.projections.caseload import Caseload, CaseloadEntry, IntakeEntry
 from services.cases.projections.due import DueItem, DueItems
 from services.cases.projections.erasures import ErasureRequestEntry, ErasureRequests
 from services.cases.projections.referrals import ReferralCard, ReferralsBoard
@@ -27,6 +27,7 @@ __all__ = [
     "DueItems",
     "ErasureRequestEntry",
     "ErasureRequests",
+    "IntakeEntry",
     "JourneyTimeline",
     "ReferralCard",
     "ReferralsBoard",

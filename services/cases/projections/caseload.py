@@ -1,11 +1,16 @@
 """``caseload``: every journey with its status, caseworker, last contact and what is due next.
 
 "My caseload" is this read model filtered by caseworker. "What is due" is the earliest open item
-of the ``due_items`` read model, joined when read (both live in the same views store).
+of the ``due_items`` read model, joined when read (both live in the same views store). The
+intake queue (``GET /journeys/intake``) is the same table read another way: the open journeys
+nobody holds, oldest first. ``caseload_contacts`` keeps every contact id outreach knew her by,
+so a journey can be found from a visit's contact.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -52,10 +57,35 @@ class CaseloadEntry:
     open_referrals: int
     next_due_at: datetime | None
     version: int
+    contact_ids: tuple[UUID, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntakeEntry:
+    """What a caseworker needs to decide whether to take a journey: codes, counts and times,
+    never her pseudonym or any free text."""
+
+    journey_id: UUID
+    status: str
+    registered: bool
+    opened_at: datetime
+    languages: tuple[str, ...]
+    preferred_languages: tuple[str, ...]
+    interpreter_needed: bool
+    possible_minor: bool
+    urgent_concerns: int
+    contact_count: int
+    last_contact_at: datetime | None
+    version: int
+
+
+#: Journeys that no longer take casework: left out of the intake queue.
+_SETTLED = (JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value)
 
 
 class Caseload(Projection):
     name = "caseload"
+    tables = ("caseload", "caseload_contacts")
     event_classes = JOURNEY_EVENTS
 
     def create_statements(self) -> list[str]:
@@ -71,8 +101,9 @@ class Caseload(Projection):
             cursor.execute(
                 f"INSERT INTO {table} (journey_id, status, registered, caseworker_id,"
                 " possible_minor, opened_at, last_contact_at, contact_count, open_referrals,"
-                " version, team_id, opened_by)"
-                " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s)"
+                " version, team_id, opened_by, languages, preferred_languages,"
+                " interpreter_needed, urgent_concerns)"
+                " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0)"
                 " ON CONFLICT (journey_id) DO NOTHING",
                 (
                     journey,
@@ -82,10 +113,16 @@ class Caseload(Projection):
                     event.actor,
                 ),
             )
+            if isinstance(event, Journey.Opened):
+                self._add_contact(cursor, journey, event.contact_id)
             return
         if isinstance(event, Journey.PersonErased):
             # Her erasure: the caseload forgets her (a rebuild deletes at the same point).
             cursor.execute(f"DELETE FROM {table} WHERE journey_id = %s", (journey,))
+            cursor.execute(
+                f"DELETE FROM {self.store.table('caseload_contacts')} WHERE journey_id = %s",
+                (journey,),
+            )
             return
         changes: dict[str, object] = {}
         if isinstance(event, Journey.ContactRecorded):
@@ -95,15 +132,30 @@ class Caseload(Projection):
                 " THEN %s ELSE last_contact_at END WHERE journey_id = %s",
                 (to_sql_time(event.occurred_at), to_sql_time(event.occurred_at), journey),
             )
-        elif isinstance(event, Journey.PersonRegistered):
-            changes["registered"] = 1
+            self._add_contact(cursor, journey, event.contact_id)
+            spoken = self._languages(cursor, journey)
+            if event.language not in spoken:
+                changes["languages"] = json.dumps([*spoken, event.language])
+        elif isinstance(event, Journey.ContactLinked):
+            self._add_contact(cursor, journey, event.contact_id)
+        elif isinstance(event, Journey.ConcernNoted):
+            cursor.execute(
+                f"UPDATE {table} SET urgent_concerns = COALESCE(urgent_concerns, 0) + 1"
+                " WHERE journey_id = %s",
+                (journey,),
+            )
+            if event.concern == "possible_minor":
+                changes["possible_minor"] = 1
+        elif isinstance(event, Journey.PersonRegistered | Journey.LanguagePreferencesChanged):
+            if isinstance(event, Journey.PersonRegistered):
+                changes["registered"] = 1
+            changes["preferred_languages"] = json.dumps(list(event.preferred_languages))
+            changes["interpreter_needed"] = int(event.interpreter_needed)
         elif isinstance(event, Journey.CaseworkerAssigned):
             changes["caseworker_id"] = event.caseworker_id
             changes["team_id"] = event.team_id
         elif isinstance(event, Journey.PossibleMinorMarked | Journey.PossibleMinorCleared):
             changes["possible_minor"] = int(isinstance(event, Journey.PossibleMinorMarked))
-        elif isinstance(event, Journey.ConcernNoted) and event.concern == "possible_minor":
-            changes["possible_minor"] = 1
         elif type(event) in STATUS_AFTER:
             changes["status"] = STATUS_AFTER[type(event)].value
         elif isinstance(event, _OPENING + _CLOSING):
@@ -119,6 +171,36 @@ class Caseload(Projection):
             (*changes.values(), journey),
         )
 
+    def _add_contact(self, cursor: SqlCursor, journey: str, contact_id: UUID) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table('caseload_contacts')} (contact_id, journey_id)"
+            " VALUES (%s, %s) ON CONFLICT (contact_id, journey_id) DO NOTHING",
+            (str(contact_id), journey),
+        )
+
+    def _languages(self, cursor: SqlCursor, journey: str) -> list[str]:
+        cursor.execute(
+            f"SELECT languages FROM {self.store.table(self.name)} WHERE journey_id = %s",
+            (journey,),
+        )
+        row = cursor.fetchone()
+        return _codes(row["languages"]) if row else []
+
+    def intake(self, *, limit: int = 50, offset: int = 0) -> tuple[list[IntakeEntry], int]:
+        """The open journeys nobody holds yet, oldest first: whoever takes one next."""
+        table = self.store.table(self.name)
+        source = f"FROM {table} WHERE caseworker_id IS NULL AND status NOT IN (%s, %s)"
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n {source}", _SETTLED)
+            row = cursor.fetchone()
+            total = int(row["n"]) if row else 0
+            cursor.execute(
+                f"SELECT * {source} ORDER BY opened_at, journey_id LIMIT %s OFFSET %s",
+                (*_SETTLED, limit, offset),
+            )
+            rows = cursor.fetchall()
+        return [_intake_entry(r) for r in rows], total
+
     def list(
         self,
         *,
@@ -126,6 +208,7 @@ class Caseload(Projection):
         caseworker_id: str | None = None,
         visible_to: Visibility | None = None,
         unassigned: bool = False,
+        contact_id: UUID | None = None,
         due_before: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
@@ -134,6 +217,7 @@ class Caseload(Projection):
         recent contact."""
         table = self.store.table(self.name)
         due = self.store.table("due_items")
+        contacts = self.store.table("caseload_contacts")
         conditions: list[str] = ["1 = 1"]
         params: list[object] = []
         if status:
@@ -147,6 +231,11 @@ class Caseload(Projection):
             params.append(caseworker_id)
         if unassigned:
             conditions.append("c.caseworker_id IS NULL")
+        if contact_id is not None:
+            conditions.append(
+                f"c.journey_id IN (SELECT k.journey_id FROM {contacts} k WHERE k.contact_id = %s)"
+            )
+            params.append(str(contact_id))
         if visible_to is not None:
             condition, more = visible_to.condition("c")
             conditions.append(condition)
@@ -171,15 +260,56 @@ class Caseload(Projection):
                 [*params, limit, offset],
             )
             rows = cursor.fetchall()
-        return [_entry(row) for row in rows], total
+            known_by = self._contacts_of(cursor, [str(row["journey_id"]) for row in rows])
+        return [_entry(row, known_by.get(str(row["journey_id"]), ())) for row in rows], total
+
+    def _contacts_of(
+        self, cursor: SqlCursor, journey_ids: Sequence[str]
+    ) -> dict[str, tuple[UUID, ...]]:
+        if not journey_ids:
+            return {}
+        marks = ", ".join(["%s"] * len(journey_ids))
+        cursor.execute(
+            f"SELECT journey_id, contact_id FROM {self.store.table('caseload_contacts')}"
+            f" WHERE journey_id IN ({marks}) ORDER BY journey_id, contact_id",
+            journey_ids,
+        )
+        found: dict[str, tuple[UUID, ...]] = {}
+        for row in cursor.fetchall():
+            journey = str(row["journey_id"])
+            found[journey] = (*found.get(journey, ()), UUID(str(row["contact_id"])))
+        return found
 
 
-def _entry(row: dict[str, object]) -> CaseloadEntry:
+def _time(value: object, row: object = None) -> datetime | None:
+    return None if value is None else from_sql_time(value, row=row)
+
+
+def _codes(value: object) -> list[str]:
+    """A JSON list of codes, or none in a row made before the column existed."""
+    return [] if value is None else [str(code) for code in json.loads(str(value))]
+
+
+def _intake_entry(row: dict[str, object]) -> IntakeEntry:
     journey = row["journey_id"]
+    return IntakeEntry(
+        journey_id=UUID(str(row["journey_id"])),
+        status=str(row["status"]),
+        registered=bool(row["registered"]),
+        opened_at=from_sql_time(row["opened_at"], row=journey),
+        languages=tuple(_codes(row["languages"])),
+        preferred_languages=tuple(_codes(row["preferred_languages"])),
+        interpreter_needed=bool(row["interpreter_needed"]),
+        possible_minor=bool(row["possible_minor"]),
+        urgent_concerns=int(str(row["urgent_concerns"] or 0)),
+        contact_count=int(str(row["contact_count"])),
+        last_contact_at=_time(row["last_contact_at"], journey),
+        version=int(str(row["version"])),
+    )
 
-    def _time(value: object) -> datetime | None:
-        return None if value is None else from_sql_time(value, row=journey)
 
+def _entry(row: dict[str, object], contact_ids: tuple[UUID, ...] = ()) -> CaseloadEntry:
+    journey = row["journey_id"]
     return CaseloadEntry(
         journey_id=UUID(str(row["journey_id"])),
         status=str(row["status"]),
@@ -187,9 +317,10 @@ def _entry(row: dict[str, object]) -> CaseloadEntry:
         caseworker_id=None if row["caseworker_id"] is None else str(row["caseworker_id"]),
         possible_minor=bool(row["possible_minor"]),
         opened_at=from_sql_time(row["opened_at"], row=journey),
-        last_contact_at=_time(row["last_contact_at"]),
+        last_contact_at=_time(row["last_contact_at"], journey),
         contact_count=int(str(row["contact_count"])),
         open_referrals=int(str(row["open_referrals"])),
-        next_due_at=_time(row.get("next_due_at")),
+        next_due_at=_time(row.get("next_due_at"), journey),
         version=int(str(row["version"])),
+        contact_ids=contact_ids,
     )

@@ -9,22 +9,38 @@ from shared.storage.sql import SqlStore
 
 
 def caseload_tables(store: SqlStore) -> list[str]:
-    table = store.table("caseload")
+    table, contacts = store.table("caseload"), store.table("caseload_contacts")
     return [
         f"CREATE TABLE IF NOT EXISTS {table} ("
         " journey_id TEXT PRIMARY KEY, status TEXT NOT NULL, registered INTEGER NOT NULL,"
         " caseworker_id TEXT, possible_minor INTEGER NOT NULL, opened_at TEXT NOT NULL,"
         " last_contact_at TEXT, contact_count INTEGER NOT NULL,"
         " open_referrals INTEGER NOT NULL, version INTEGER NOT NULL,"
-        " team_id TEXT, opened_by TEXT)",
+        " team_id TEXT, opened_by TEXT, languages TEXT, preferred_languages TEXT,"
+        " interpreter_needed INTEGER, urgent_concerns INTEGER)",
         f"CREATE INDEX IF NOT EXISTS caseload_by_caseworker ON {table} (caseworker_id, status)",
         f"CREATE INDEX IF NOT EXISTS caseload_by_last_contact"
         f" ON {table} (last_contact_at DESC, journey_id)",
+        f"CREATE INDEX IF NOT EXISTS caseload_intake ON {table} (caseworker_id, opened_at)",
+        # Every contact outreach knew her by (the opening one, those recorded, those linked):
+        # how a caseworker finds her journey from a visit.
+        f"CREATE TABLE IF NOT EXISTS {contacts} ("
+        " contact_id TEXT NOT NULL, journey_id TEXT NOT NULL,"
+        " PRIMARY KEY (contact_id, journey_id))",
+        f"CREATE INDEX IF NOT EXISTS caseload_contacts_by_journey ON {contacts} (journey_id)",
     ]
 
 
-#: Columns added after the first release, for tables made before them.
-CASELOAD_LATER_COLUMNS = {"team_id": "TEXT", "opened_by": "TEXT"}
+#: Columns added after the first release, for tables made before them (NULL until the
+#: caseload is rebuilt: ``waymark rebuild cases caseload``).
+CASELOAD_LATER_COLUMNS = {
+    "team_id": "TEXT",
+    "opened_by": "TEXT",
+    "languages": "TEXT",
+    "preferred_languages": "TEXT",
+    "interpreter_needed": "INTEGER",
+    "urgent_concerns": "INTEGER",
+}
 
 
 def due_items_tables(store: SqlStore) -> list[str]:

@@ -110,19 +110,28 @@ class JourneyTimeline(Projection):
         )
 
     def for_journey(
-        self, journey_id: UUID, *, limit: int = 100, offset: int = 0
+        self,
+        journey_id: UUID,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        as_of: datetime | None = None,
     ) -> tuple[list[TimelineRow], int]:
+        """Her timeline; with ``as_of``, only what had been recorded by then (the server's
+        clock: a fact an offline app delivered later was not yet known)."""
         table = self.store.table(self.name)
+        where, params = "journey_id = %s", [str(journey_id)]
+        if as_of is not None:
+            where += " AND recorded_at <= %s"
+            params.append(to_sql_time(as_of))
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) AS n FROM {table} WHERE journey_id = %s", (str(journey_id),)
-            )
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
             row = cursor.fetchone()
             total = int(row["n"]) if row else 0
             cursor.execute(
-                f"SELECT * FROM {table} WHERE journey_id = %s"
+                f"SELECT * FROM {table} WHERE {where}"
                 " ORDER BY occurred_at DESC, version DESC LIMIT %s OFFSET %s",
-                (str(journey_id), limit, offset),
+                (*params, limit, offset),
             )
             rows = cursor.fetchall()
         return [

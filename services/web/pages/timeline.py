@@ -13,7 +13,7 @@ from services.web.rendering import words
 
 #: What each fact on her journey is called on screen (event name → words).
 EVENT_WORDS = {
-    "opened_at_contact": "Journey opened from a contact on a visit",
+    "opened": "Journey opened from a contact on a visit",
     "opened_at_registration": "Journey opened at registration",
     "contact_recorded": "Contact on a visit",
     "person_registered": "Registered",

@@ -1,0 +1,68 @@
+"""The intake queue: open journeys nobody holds yet, and a caseworker taking one.
+
+Deliberately outside the journey-access check: a journey opened by a visit is nobody's until
+someone takes it, so every caseworker must be able to see that it is waiting and claim it. The
+queue shows only what is needed to decide (languages, flags, counts, times — never her
+pseudonym or any free text: ``docs/security.md``); the journey itself opens once she is hers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from services.cases.api.deps import CaseloadView, Cases, ExpectedVersion
+from services.cases.api.responses import COMMAND, answer
+from services.cases.api.schemas import IntakeEntryPublic, IntakePage, JourneyPublic
+from shared.http.deps import CurrentPrincipal
+
+router = APIRouter(tags=["intake"])
+
+
+@router.get(
+    "/journeys/intake",
+    response_model=IntakePage,
+    summary="The intake queue: open journeys with no caseworker, oldest first",
+    description="What a caseworker needs to decide whether to take her: when she was first "
+    "met, languages, interpreter need, flags and counts — never her pseudonym or free text. "
+    "Every caseworker sees the whole queue (a journey opened by a visit belongs to no team "
+    "until someone takes it). A projection: it may lag a write by a fraction of a second.",
+)
+def intake_queue(
+    caseload: CaseloadView,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> IntakePage:
+    items, total = caseload.intake(limit=limit, offset=offset)
+    return IntakePage(
+        items=[IntakeEntryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.post(
+    "/journeys/{journey_id}/claim",
+    **COMMAND,
+    summary="Take a journey from the intake queue: you become her caseworker",
+    description="Send the version from the queue as If-Match. Another caseworker's journey "
+    "answers 409 `already-assigned`; if someone claimed her since you read the queue, 412 "
+    "(or 409 when both claims met at the same moment). Claiming your own again changes "
+    "nothing. A safeguarding lead assigns with `POST /journeys/{id}/caseworker`.",
+)
+def claim_journey(
+    journey_id: UUID,
+    cases: Cases,
+    principal: CurrentPrincipal,
+    expected: ExpectedVersion,
+    response: Response,
+) -> JourneyPublic:
+    journey = cases.claim_journey(
+        journey_id,
+        caseworker_id=principal.subject,
+        team_id=principal.team,
+        occurred_at=datetime.now(UTC),
+        expected_version=expected,
+    )
+    return answer(journey, response)

@@ -1,0 +1,96 @@
+"""New journeys nobody holds: a caseworker takes one, a safeguarding lead assigns one.
+
+The queue shows exactly what the cases service gives for it (languages, flags, counts,
+times; never her pseudonym): her journey opens to a caseworker once it is hers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.web.api import Refused, Service
+from services.web.pages.caseload import Casework
+from services.web.pages.listing import PAGE_SIZE, Paging, page_number
+from services.web.people import needs
+from services.web.rendering import render
+from services.web.sessions import Session
+from shared.security.roles import Role
+
+router = APIRouter()
+
+#: Why she is back at the queue (a code in the URL, never anything about her).
+NOTICES = {
+    "taken": "Someone else took that journey a moment ago. The list below is up to date.",
+    "changed": "That journey changed a moment ago. Check the list below and try again.",
+    "gone": "That journey is no longer waiting: it was taken, closed or merged.",
+}
+
+
+async def _queue(request: Request, session: Session, page: int) -> tuple[list[Any], Paging]:
+    answer = await request.app.state.services.get(
+        Service.CASES,
+        "/journeys/intake",
+        session.access_token,
+        {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+    )
+    body = answer.body or {}
+    return body.get("items", []), Paging(page, int(body.get("total", 0)), PAGE_SIZE, "/intake", {})
+
+
+@router.get("/intake", response_class=HTMLResponse)
+async def intake(request: Request, session: Casework) -> Response:
+    items, paging = await _queue(request, session, page_number(request.query_params.get("page")))
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    return await render(
+        request,
+        "caseload/intake.html",
+        {
+            "items": items,
+            "paging": paging,
+            "notice": notice,
+            "can_claim": session.has(Role.CASEWORKER),
+            "can_assign": session.has(Role.SAFEGUARDING_LEAD),
+        },
+        title="New journeys",
+    )
+
+
+def _back_to_queue(notice: str) -> Response:
+    return RedirectResponse(f"/intake?notice={notice}", status_code=303)
+
+
+def _version(raw: str) -> str | None:
+    return raw if raw.isdigit() and len(raw) <= 12 else None
+
+
+@router.post("/intake/{journey_id}/claim")
+async def claim(
+    request: Request,
+    journey_id: UUID,
+    session: Annotated[Session, needs(Role.CASEWORKER)],
+    version: Annotated[str, Form()] = "",
+) -> Response:
+    expected = _version(version)
+    if expected is None:
+        return _back_to_queue("changed")
+    try:
+        await request.app.state.services.send(
+            Service.CASES,
+            "POST",
+            f"/journeys/{journey_id}/claim",
+            session.access_token,
+            if_match=expected,
+            idempotency_key=str(uuid.uuid4()),
+        )
+    except Refused as refused:
+        # 412: claimed since the queue was read; 409: held by someone else, or both claims
+        # met at the same moment. Either way she is not hers: back to a fresh queue.
+        if refused.status in (409, 412):
+            return _back_to_queue("taken")
+        return _back_to_queue("gone")
+    return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
