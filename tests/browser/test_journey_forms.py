@@ -182,7 +182,7 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
     page.get_by_label("What does she want to achieve?").select_option(label="NI number issued")
     page.get_by_label("By when, if she has a date in mind (optional)").fill("31/01/2027")
     page.get_by_role("button", name="Save the goal").click()
-    returned_to_journey(page, journey_id, "support")
+    returned_to_journey(page, journey_id, "goals")
     (goal,) = journey(waymark, journey_id)["goals"]
     assert (goal["goal"], goal["target_on"]) == ("ni_number_issued", "2027-01-31")
 
@@ -193,7 +193,7 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
     when.get_by_label("Date").fill("27/11/2026")
     when.get_by_label("Time").fill("10:15")
     page.get_by_role("button", name="She achieved it").click()
-    returned_to_journey(page, journey_id, "support")
+    returned_to_journey(page, journey_id, "goals")
     assert journey(waymark, journey_id)["goals"][0]["closed_at"].startswith("2026-11-27T10:15")
 
     page.goto(f"{base}/appointments")
@@ -206,7 +206,7 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
         "Yes"
     ).check()
     page.get_by_role("button", name="Save the appointment").click()
-    returned_to_journey(page, journey_id, "support")
+    returned_to_journey(page, journey_id, "appointments")
     (appointment,) = journey(waymark, journey_id)["appointments"]
     # 09:30 in London in summer is 08:30 UTC.
     assert appointment["at"].startswith("2027-07-15T08:30") and appointment["accompanied"]
@@ -243,7 +243,7 @@ def test_given_an_answer_the_service_refuses_then_the_reason_is_beside_its_field
     assert "27/11/2026" in page.locator("#review_on-error").inner_text()
     page.get_by_label("When will you review it?").fill("28/02/2027")
     page.get_by_role("button", name="Save the safety plan").click()
-    returned_to_journey(page, journey_id, "support")
+    returned_to_journey(page, journey_id, "safety-plan")
     assert journey(waymark, journey_id)["safety_plan"]["review_on"] == "2027-02-28"
 
 
@@ -266,7 +266,7 @@ def test_given_two_people_on_one_journey_when_the_second_saves_then_she_sees_wha
     # The first saves.
     first.get_by_label("What kind of meeting?").select_option(label="Coffee")
     first.get_by_role("button", name="Save the meeting").click()
-    returned_to_journey(first, journey_id, "support")
+    returned_to_journey(first, journey_id, "meetings")
     with waymark.client(ServiceName.CASES, Role.SAFEGUARDING_LEAD, subject="sg-forms") as lead:
         wait_until(
             lambda: any(
@@ -291,7 +291,7 @@ def test_given_two_people_on_one_journey_when_the_second_saves_then_she_sees_wha
 
     # Having seen it, she saves again, on the journey as it is now.
     second.get_by_role("button", name="Save her needs").click()
-    returned_to_journey(second, journey_id, "support")
+    returned_to_journey(second, journey_id, "needs")
     assert sorted(journey(waymark, journey_id)["needs"]) == ["housing", "ni_number"]
 
 

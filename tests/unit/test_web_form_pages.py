@@ -124,7 +124,7 @@ def test_given_her_answers_then_the_command_is_sent_with_the_version_it_was_read
     assert page.status_code == 200 and hidden(page.text, "version") == "3"
     sent = web.post(NEEDS, data=answers(page.text, needs=["housing", "health"], notes=" "))
     assert sent.status_code == 303
-    assert sent.headers["location"] == f"/journeys/{JOURNEY_ID}#support"
+    assert sent.headers["location"] == f"/journeys/{JOURNEY_ID}#needs"
     ((path, if_match, body),) = cases.posts
     assert (path, if_match) == (NEEDS, '"3"')
     assert body["needs"] == ["housing", "health"] and "notes" not in body

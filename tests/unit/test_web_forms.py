@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -233,3 +235,45 @@ def test_given_a_journey_rule_refused_then_its_own_words_are_shown(
     from services.web.messages import problem_message
 
     assert problem_message(status, slug, title) == expected
+
+
+def test_given_any_journey_then_every_action_on_its_page_opens_one_of_these_forms() -> None:
+    from services.web.pages.journey import journey_actions
+
+    patterns = [re.compile("^" + re.sub(r"\{\w+\}", "[0-9a-f-]{36}", f.path) + "$") for f in FORMS]
+    ids = {"consent_id": str(uuid4()), "goal_id": str(uuid4())}
+    states: list[dict[str, Any]] = [
+        {"status": "new", "registered": False, "consents": []},
+        {
+            "status": "active",
+            "registered": True,
+            "possible_minor": True,
+            "consents": [{"consent_id": ids["consent_id"], "active": True}],
+            "goals": [{"goal_id": ids["goal_id"], "status": "set"}],
+            "appointments": [{"appointment_id": str(uuid4()), "status": "scheduled"}],
+            "referrals": [
+                {"referral_id": str(uuid4()), "status": status}
+                for status in ("made", "acknowledged", "accepted")
+            ],
+            "nrm": {},
+        },
+        {
+            "status": "active",
+            "registered": True,
+            "exited": True,
+            "nrm": {"submitted_on": "2026-11-01", "reasonable_grounds": {"outcome": "positive"}},
+        },
+        {"status": "active", "registered": True, "nrm": {"submitted_on": "2026-11-01"}},
+        {"status": "closed", "consents": [{"consent_id": str(uuid4()), "active": True}]},
+    ]
+    linked: set[str] = set()
+    for state in states:
+        actions = journey_actions({"journey_id": str(uuid4()), **state}, lead=True)
+        for action in [a for group in (*actions.sections.values(), *actions.items.values())
+                       for a in group]:  # fmt: skip
+            if action.href.endswith("/caseworker"):
+                continue  # assigning her caseworker is the journey page's own form
+            matched = [f.path for f, p in zip(FORMS, patterns, strict=True) if p.match(action.href)]
+            assert matched, action.href
+            linked.update(matched)
+    assert linked == {f.path for f in FORMS}

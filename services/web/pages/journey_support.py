@@ -26,7 +26,7 @@ FORMS = (
         f"{J}/needs-assessments",
         "Assess her needs",
         "Save her needs",
-        "support",
+        "needs",
         (
             Field(
                 "needs",
@@ -44,7 +44,7 @@ FORMS = (
         f"{J}/risk-assessments",
         "Assess risk",
         "Save the risk assessment",
-        "support",
+        "needs",
         (
             Field("level", Kind.RADIOS, "How much risk is she at?", fixed=RISK_LEVELS),
             Field(
@@ -63,7 +63,7 @@ FORMS = (
         f"{J}/safety-plans",
         "Agree a safety plan",
         "Save the safety plan",
-        "support",
+        "safety-plan",
         (
             Field("plan_id", Kind.NEW_ID, "Plan"),
             Field(
@@ -82,7 +82,7 @@ FORMS = (
         f"{J}/goals",
         "Set a goal with her",
         "Save the goal",
-        "support",
+        "goals",
         (
             Field("goal_id", Kind.NEW_ID, "Goal"),
             Field("goal", Kind.SELECT, "What does she want to achieve?", reference="goals"),
@@ -100,14 +100,14 @@ FORMS = (
         f"{J}/goals/{{goal_id}}/achievement",
         "Record a goal achieved",
         "She achieved it",
-        "support",
+        "goals",
         when_label="When did she achieve it?",
     ),
     JourneyForm(
         f"{J}/goals/{{goal_id}}/drop",
         "Drop a goal",
         "Drop the goal",
-        "support",
+        "goals",
         (Field("reason", Kind.RADIOS, "Why?", fixed=DROP_REASONS, optional=True),),
         when_label="When was it dropped?",
     ),
@@ -115,7 +115,7 @@ FORMS = (
         f"{J}/meetings",
         "Record a meeting",
         "Save the meeting",
-        "support",
+        "meetings",
         (
             Field("meeting_id", Kind.NEW_ID, "Meeting"),
             Field("meeting_type", Kind.SELECT, "What kind of meeting?", reference="meeting_types"),
@@ -127,7 +127,7 @@ FORMS = (
         f"{J}/appointments",
         "Book an appointment",
         "Save the appointment",
-        "support",
+        "appointments",
         (
             Field("appointment_id", Kind.NEW_ID, "Appointment"),
             Field("kind", Kind.SELECT, "Appointment with", reference="appointment_types"),
@@ -140,7 +140,7 @@ FORMS = (
         f"{J}/appointments/{{appointment_id}}/move",
         "Move an appointment",
         "Move the appointment",
-        "support",
+        "appointments",
         (
             Field(
                 "at", Kind.DATE_TIME, "New date and time", hint="For example, 27/11/2026 and 14:30."
@@ -152,7 +152,7 @@ FORMS = (
         f"{J}/appointments/{{appointment_id}}/cancellation",
         "Cancel an appointment",
         "Cancel the appointment",
-        "support",
+        "appointments",
         when_label="When was it cancelled?",
         warning=True,
     ),
@@ -160,7 +160,7 @@ FORMS = (
         f"{J}/appointments/{{appointment_id}}/attendance",
         "Record that she went to an appointment",
         "She went",
-        "support",
+        "appointments",
         (Field("accompanied", Kind.YES_NO, "Did someone from the charity go with her?"),),
         when_label="When was it?",
     ),
