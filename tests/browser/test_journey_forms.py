@@ -125,6 +125,8 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
     page.get_by_role("group", name="Will her details be shared with the partner?").get_by_label(
         "Yes"
     ).check()
+    # Before she sends it, the form already says it is not covered.
+    assert "needs a lawful basis" in page.locator("#consent-cover").inner_text()
     page.get_by_role("button", name="Make the referral").click()
 
     # Then the service refuses, in plain words, and her answers are kept.
@@ -139,7 +141,7 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
     assert journey(waymark, journey_id)["referrals"] == []
 
     # When she records that consent, the referral is made.
-    page.get_by_role("link", name="Record her consent", exact=True).click()
+    page.get_by_role("link", name="record her consent", exact=True).click()
     page.get_by_label("Share her details with a partner organisation").check()
     page.get_by_label("Which partner may her details be shared with?").select_option(
         label="Migrant Help"
@@ -210,6 +212,20 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
     (appointment,) = journey(waymark, journey_id)["appointments"]
     # 09:30 in London in summer is 08:30 UTC.
     assert appointment["at"].startswith("2027-07-15T08:30") and appointment["accompanied"]
+
+    # An NRM referral for an adult needs her consent first: the form says so, then the service.
+    page.goto(f"{base}/nrm/referral")
+    assert_accessible(page)
+    assert "No consent to an NRM referral" in page.locator("#consent-check").inner_text()
+    page.get_by_label("Which First Responder organisation?").select_option(
+        label="The Salvation Army"
+    )
+    page.get_by_label("When did they submit it?").fill("20/11/2026")
+    page.get_by_role("button", name="Save the NRM referral").click()
+    summary = page.locator("#error-summary").inner_text()
+    assert "She has not consented to an NRM referral" in summary
+    assert page.get_by_label("When did they submit it?").input_value() == "20/11/2026"
+    assert journey(waymark, journey_id)["nrm"]["submitted_on"] is None
 
     page.goto(f"{base}/exit")
     assert_accessible(page)

@@ -76,7 +76,8 @@ class JourneyForm:
     when_label: str = "When did this happen?"
     lead_only: bool = False
     warning: bool = False
-    consent_check: bool = False
+    #: Show what she has agreed to before she sends it: "referral" or "nrm".
+    consent_check: str | None = None
     refusals: Mapping[str, Refusal] = field(default_factory=dict)
 
     @property

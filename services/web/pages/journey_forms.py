@@ -190,7 +190,7 @@ def _initial(form: JourneyForm, journey: Mapping[str, Any]) -> dict[str, Any]:
     for item in form.fields:
         if item.kind is Kind.NEW_ID:
             values[item.name] = str(uuid.uuid4())
-    if form.consent_check:
+    if form.consent_check == "referral":
         values.update(journey_referrals.referral_defaults(datetime.now(UTC)))
     return values
 

@@ -60,6 +60,7 @@ FORMS = (
         intro="An adult must have given informed consent to the referral. A child needs none "
         "and must always be referred.",
         when_label="When did you hear it was submitted?",
+        consent_check="nrm",
         refusals={
             "nrm-consent-required": Refusal(
                 "She has not consented to an NRM referral. Record her consent (NRM referral) first."

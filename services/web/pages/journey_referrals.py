@@ -79,7 +79,7 @@ FORMS = (
             ),
         ),
         when_label="When was it made?",
-        consent_check=True,
+        consent_check="referral",
         refusals={"consent-required": Refusal(NOT_CONSENTED, "partner")},
     ),
     JourneyForm(
@@ -136,6 +136,7 @@ class ConsentCheck:
     keeps_details: bool
     partners: list[tuple[str, str]]  # (code, name) she agreed to share with
     nrm: bool
+    possible_minor: bool
     chosen: str | None  # the partner chosen on the form, in words
     covered: bool | None  # None until a partner is chosen and sharing is said
 
@@ -162,6 +163,7 @@ def consent_check(
         keeps_details=any(c.get("scope") == "store_data" for c in active),
         partners=[(code, names.get(code, code)) for code in sharing],
         nrm=any(c.get("scope") == "nrm_referral" for c in active),
+        possible_minor=bool(journey.get("possible_minor")),
         chosen=names.get(partner, partner) if partner else None,
         covered=covered,
     )
