@@ -63,6 +63,8 @@ class Refusal:
 
     message: str
     field: str | None = None
+    #: Shorter words beside the field; without them the field carries the message alone.
+    beside: str | None = None
 
 
 @dataclass(frozen=True)

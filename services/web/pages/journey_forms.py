@@ -208,7 +208,7 @@ def _field_errors(form: JourneyForm, refused: Refused) -> tuple[dict[str, str], 
             others.append(sentence)
     override = form.refusals.get(refused.slug)
     if override is not None and override.field:
-        errors.setdefault(override.field, override.message)
+        errors.setdefault(override.field, override.beside or override.message)
     return errors, others
 
 
@@ -373,7 +373,12 @@ async def _refused(
         )
     errors, others = _field_errors(form, refused)
     override = form.refusals.get(refused.slug)
-    message = " ".join([override.message if override else refused.message, *others])
+    if override is None:
+        said = refused.message
+    else:
+        # Said once: beside the field (linked from the summary) unless it has shorter words.
+        said = "" if override.field and not override.beside else override.message
+    message = " ".join([said, *others]).strip() or None
     return await _page(
         request,
         session,

@@ -80,7 +80,13 @@ FORMS = (
         ),
         when_label="When was it made?",
         consent_check="referral",
-        refusals={"consent-required": Refusal(NOT_CONSENTED, "partner")},
+        refusals={
+            "consent-required": Refusal(
+                NOT_CONSENTED,
+                "partner",
+                "She has not agreed to share her details with this partner.",
+            )
+        },
     ),
     JourneyForm(
         f"{R}/acknowledgement",
