@@ -274,6 +274,7 @@ def test_given_two_people_on_one_journey_when_the_second_saves_then_she_sees_wha
 
     # Both open a form on the same version of her journey.
     first.goto(f"{base}/meetings")
+    assert_accessible(first)
     second.goto(f"{base}/needs-assessments")
     second.get_by_label("Housing").check()
     second.get_by_label("National Insurance number").check()

@@ -197,7 +197,7 @@ def test_given_answers_then_the_body_has_the_commands_types_and_leaves_out_the_u
 
 
 def test_given_the_forms_then_no_two_share_a_path_and_items_name_known_lists() -> None:
-    from services.web.pages.journey_forms import ITEM_LISTS
+    from services.web.pages.journey_form_items import ITEM_LISTS
 
     for form in FORMS:
         assert form.item_param in (None, *ITEM_LISTS), form.path

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +30,6 @@ from services.web.pages import (
 )
 from services.web.pages.conflicts import changes_since, loaded_now
 from services.web.pages.journey_form_fields import (
-    LONDON,
     OCCURRED_AT,
     TIME_SUFFIX,
     Field,
@@ -41,8 +40,9 @@ from services.web.pages.journey_form_fields import (
     occurred_field,
     options,
 )
+from services.web.pages.journey_form_items import find_item, item_rows
 from services.web.people import needs
-from services.web.rendering import render, words
+from services.web.rendering import render
 from services.web.sessions import Session
 from shared.security.roles import Role
 
@@ -58,13 +58,6 @@ FORMS: tuple[JourneyForm, ...] = (
 TEMPLATE = "journey_forms/form.html"
 #: Reference data changes rarely (a charity edits a file and restarts): a few minutes is fresh.
 REFERENCE_SECONDS = 300
-#: The journey's list each item path parameter names an entry of.
-ITEM_LISTS = {
-    "consent_id": "consents",
-    "goal_id": "goals",
-    "appointment_id": "appointments",
-    "referral_id": "referrals",
-}
 KEPT_MESSAGE = (
     "You were signed out while you were typing. Your answers are below: check them, then save."
 )
@@ -98,69 +91,6 @@ async def _journey(
     )
     journey: dict[str, Any] = answer.body or {}
     return journey, answer.version or str(journey.get("version", ""))
-
-
-def _item(
-    form: JourneyForm, journey: Mapping[str, Any], item_id: UUID | None
-) -> dict[str, Any] | None:
-    param = form.item_param
-    if param is None or item_id is None:
-        return None
-    for entry in journey.get(ITEM_LISTS[param]) or []:
-        if str(entry.get(param)) == str(item_id):
-            return dict(entry)
-    raise NotFound
-
-
-def _label(reference: Mapping[str, Any], kind: str, code: object) -> str:
-    value = (reference.get(kind) or {}).get(str(code)) if kind != "languages" else None
-    if isinstance(value, Mapping):
-        return str(value.get("label") or value.get("name") or code)
-    return str(value) if value else words(code)
-
-
-def _local(value: object, with_time: bool = True) -> str:
-    if not value:
-        return ""
-    try:
-        if with_time:
-            moment = datetime.fromisoformat(str(value)).astimezone(LONDON)
-            return moment.strftime("%-d %b %Y, %H:%M")
-        return date.fromisoformat(str(value)).strftime("%-d %b %Y")
-    except ValueError:
-        return "unknown date"
-
-
-def item_rows(
-    param: str | None, item: Mapping[str, Any] | None, reference: Mapping[str, Any]
-) -> list[tuple[str, str]]:
-    """The item the form acts on, as summary-list rows (codes as words, London times)."""
-    if param is None or item is None:
-        return []
-    if param == "consent_id":
-        scope = dict(journey_consent.SCOPES).get(str(item.get("scope")), words(item.get("scope")))
-        rows = [("What she agreed to", scope)]
-        if item.get("partner"):
-            rows.append(("Partner", _label(reference, "partners", item["partner"])))
-        return [*rows, ("Given", _local(item.get("given_at")))]
-    if param == "goal_id":
-        return [
-            ("Goal", _label(reference, "goals", item.get("goal"))),
-            ("Target date", _local(item.get("target_on"), with_time=False) or "None set"),
-            ("Status", words(item.get("status")).capitalize()),
-        ]
-    if param == "appointment_id":
-        return [
-            ("Appointment with", _label(reference, "appointment_types", item.get("kind"))),
-            ("When", _local(item.get("at"))),
-            ("Status", words(item.get("status")).capitalize()),
-        ]
-    return [
-        ("Partner", _label(reference, "partners", item.get("partner"))),
-        ("For", _label(reference, "needs", item.get("need"))),
-        ("Status", words(item.get("status")).capitalize()),
-        ("Answer due by", _local(item.get("respond_by"))),
-    ]
 
 
 def _values(items: list[tuple[str, Any]], fields: tuple[Field, ...]) -> dict[str, Any]:
@@ -233,7 +163,7 @@ async def _page(
         journey, fresh = await _journey(request, session, journey_id)
         version = version or fresh
     reference = await reference_data(request, session)
-    item = _item(form, journey, item_id)
+    item = find_item(form, journey, item_id)
     fields = [
         {"field": f, "options": options(f, reference)}
         for f in (*form.fields, occurred_field(form))
