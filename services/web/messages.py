@@ -26,6 +26,8 @@ _BY_STATUS = {
     413: _BY_SLUG["too-large"],
     422: _BY_SLUG["validation"],
 }
+# Problem types whose titles are technical: their status says it in plain words instead.
+_GENERIC = frozenset({"", "http-404", "http-405", "http-409", "http-422", "journey-rule"})
 _REASONS = (
     ("field required", "Enter an answer."),
     ("missing", "Enter an answer."),
@@ -45,8 +47,9 @@ _REASONS = (
 def problem_message(status: int, slug: str, title: object) -> str:
     if slug in _BY_SLUG:
         return _BY_SLUG[slug]
-    if status == 409 and isinstance(title, str) and title:
-        # Journey rules: their titles are the rule in plain words.
+    if status in (404, 409, 422) and slug not in _GENERIC and isinstance(title, str) and title:
+        # Journey rules (409, or 422 for a value that can never be right, 404 for an item not
+        # on the journey): their titles are the rule in plain words.
         return title.rstrip(".") + "."
     return _BY_STATUS.get(status, "That could not be done. Check the answers and try again.")
 
