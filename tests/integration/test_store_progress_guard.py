@@ -9,7 +9,6 @@ from nats.aio.client import Client
 
 from services.cases.application import CasesApplication
 from services.cases.main import assemble
-from shared.contracts.envelope import encode
 from shared.contracts.streams import VISITS_STREAM
 from shared.messaging.progress_guard import StoreBehindConsumer
 from shared.messaging.streams import ensure_streams
@@ -17,7 +16,7 @@ from shared.nats_server import NatsServer
 from shared.runtime import Runtime
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, journey_exists, start_runtime
-from tests.integration.test_consumer import T0, contact_made, publish
+from tests.integration.test_consumer import contact_made, publish, wire
 from tests.support import make_settings
 
 DURABLE = "cases-from-visits"
@@ -49,7 +48,7 @@ async def fed_by_three_messages(
         assert isinstance(app, CasesApplication)
         events = [contact_made() for _ in range(3)]
         for position, event in enumerate(events, start=1):
-            payload = encode(event, service="visits", position=position, time=T0)
+            payload = wire(event, position)
             await publish(nc, payload, f"visits:{position}")
         for event in events:
             await eventually(lambda e=event: journey_exists(app, e.contact_id), message="journey")
@@ -66,7 +65,7 @@ async def test_a_new_empty_store_is_refused_when_the_durable_has_made_progress(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database: Database
 ) -> None:
     await fed_by_three_messages(nats_server, nc, tmp_path, database)
-    await publish(nc, encode(contact_made(), service="visits", position=4, time=T0), "visits:4")
+    await publish(nc, wire(contact_made(), 4), "visits:4")
     # When the service restarts on a new, empty store B
     with pytest.raises(StoreBehindConsumer) as refusal:
         await start_runtime(
@@ -83,7 +82,7 @@ async def test_the_same_store_resumes_and_an_explicit_override_accepts_a_new_one
     nats_server: NatsServer, nc: Client, tmp_path: Path, database: Database
 ) -> None:
     await fed_by_three_messages(nats_server, nc, tmp_path, database)
-    await publish(nc, encode(contact_made(), service="visits", position=4, time=T0), "visits:4")
+    await publish(nc, wire(contact_made(), 4), "visits:4")
     started: list[Runtime] = []
     try:
         # The real store resumes where it was…
@@ -115,7 +114,7 @@ async def test_a_consumer_that_meets_nats_only_later_checks_before_it_consumes(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database: Database
 ) -> None:
     await fed_by_three_messages(nats_server, nc, tmp_path, database)
-    await publish(nc, encode(contact_made(), service="visits", position=4, time=T0), "visits:4")
+    await publish(nc, wire(contact_made(), 4), "visits:4")
     await nc.close()
     nats_server.stop()
     # With NATS down the service starts on store B (it cannot know yet)…
