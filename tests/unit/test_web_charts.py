@@ -18,7 +18,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def parse(markup: str) -> ET.Element:
     # The page embeds it in HTML; parsed as XML it must be well-formed too.
-    return ET.fromstring(str(markup).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1))
+    namespaced = str(markup).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+    return ET.fromstring(namespaced)
 
 
 def test_given_bars_when_drawn_then_the_chart_is_an_image_with_a_title_and_a_description() -> None:
@@ -62,7 +63,7 @@ def test_value_text_is_a_number_or_fewer_than_the_threshold() -> None:
 
 
 def test_given_published_cells_when_written_as_csv_then_suppressed_ones_say_under_11() -> None:
-    cells = [
+    cells: list[dict[str, object]] = [
         {"measure": "journeys_opened", "month": "2026-03", "code": "all", "count": 14,
          "suppressed": False},
         {"measure": "needs_assessed", "month": "2026-03", "code": "housing", "count": None,

@@ -34,6 +34,7 @@ _CHANGED = (
 _RELOAD = "The page was out of date. Check the notification below, then try again."
 #: The banner lists this many of her unacknowledged urgent concerns; the inbox has the rest.
 BANNER_LIMIT = 3
+AWAITING = frozenset({"unread", "read"})
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _PAGES = (
@@ -128,10 +129,14 @@ async def urgent_banner(request: Request, session: Session) -> Mapping[str, Any]
     except Exception as error:  # noqa: BLE001 - any failure here gets the same calm notice
         log.warning("web.urgent_banner_unavailable", error=type(error).__name__)
         return {"urgent": {"failed": True}}
+    # The list is a projection and may lag an acknowledgement by a moment; each notification
+    # is read from its record, so one she has just acknowledged is gone at once.
+    awaiting = [a for a in details if a.body.get("state") in AWAITING]
     concerns = [
         {**_entry(answer.body), "version": answer.version, **escalation(answer.body)}
-        for answer in details
+        for answer in awaiting
     ]
+    total = max(total - (len(details) - len(awaiting)), len(concerns))
     return {"urgent": {"failed": False, "total": total, "concerns": concerns}}
 
 
