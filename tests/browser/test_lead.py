@@ -360,6 +360,7 @@ def test_the_lead_finds_premises_by_label_and_opens_their_history_and_a_visit(
     assert page.title().startswith("Visit ")
     main = page.locator("main").inner_text()
     assert "Elena" in main and "door is locked at night" in main
+    assert label in main  # the premises by its label, fetched for the page
     assert "Held against will" in main
     assert_accessible(page)
     screenshot(page, "visit")

@@ -1,5 +1,6 @@
-"""The statistics page's SVG bar charts and CSV: suppressed cells are marked, never 0 or blank,
-and nothing the chart shows is not also in words."""
+"""The web's pure helpers for the lead's and managers' screens: the statistics SVG bar charts
+and CSV (suppressed cells marked, never 0 or blank; nothing in a chart that is not also in
+words), notification links mapped to pages, and ids and page numbers from the address."""
 
 from __future__ import annotations
 
@@ -103,3 +104,14 @@ def test_a_notification_link_becomes_this_apps_page_and_nothing_else_is_linked()
         assert page_for(other) is None
     assert address_words("user:sg-1") == "sg-1"
     assert address_words("role:safeguarding_lead") == "the safeguarding lead role"
+
+
+def test_an_id_or_page_number_from_the_address_is_checked_without_repeating_it() -> None:
+    from services.web.api import NotFound
+    from services.web.pages.inbox import page_number, record_id
+
+    journey = "3f1e2d4c-0000-4000-8000-000000000001"
+    assert str(record_id(journey)) == journey
+    with pytest.raises(NotFound):
+        record_id("Jane Doe")
+    assert [page_number(v) for v in ("3", "abc", "-2", "0", "99999999")] == [3, 1, 1, 1, 10_000]

@@ -17,7 +17,7 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.api import Answer, Refused, Service
+from services.web.api import Answer, NotFound, Refused, Service
 from services.web.people import Person, local_path
 from services.web.rendering import PAGE_EXTRAS, render
 from services.web.sessions import Session
@@ -60,6 +60,19 @@ def page_for(link: str | None) -> tuple[str, str] | None:
         if found:
             return page.format(found.group(1).lower()), words
     return None
+
+
+def record_id(value: str) -> UUID:
+    """An id from the address; anything else is a page that does not exist (never a
+    validation message that would repeat what was typed)."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound from None
+
+
+def page_number(value: str) -> int:
+    return max(1, min(int(value), 10_000)) if value.isdigit() else 1
 
 
 def address_words(address: str | None) -> str:
@@ -147,16 +160,18 @@ PAGE_EXTRAS.append(urgent_banner)
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-async def inbox(request: Request, session: Person, show: str = "unread", page: int = 1) -> Response:
+async def inbox(
+    request: Request, session: Person, show: str = "unread", page: str = "1"
+) -> Response:
     filters = {key: query for key, _, query in FILTERS}
     if show not in filters:
         show = "unread"
-    page = max(1, min(page, 10_000))
+    number = page_number(page)
     answer = await request.app.state.services.get(
         Service.NOTIFICATIONS,
         "/inbox",
         session.access_token,
-        {**filters[show], "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+        {**filters[show], "limit": PAGE_SIZE, "offset": (number - 1) * PAGE_SIZE},
     )
     total = int(answer.body["total"])
     return await render(
@@ -167,7 +182,7 @@ async def inbox(request: Request, session: Person, show: str = "unread", page: i
             "filters": FILTERS,
             "items": [_entry(item) for item in answer.body["items"]],
             "total": total,
-            "page": page,
+            "page": number,
             "pages": max(1, -(-total // PAGE_SIZE)),
         },
         title="Inbox",
@@ -175,8 +190,8 @@ async def inbox(request: Request, session: Person, show: str = "unread", page: i
 
 
 @router.get("/inbox/{notification_id}", response_class=HTMLResponse)
-async def notification(request: Request, session: Person, notification_id: UUID) -> Response:
-    return await _notification_page(request, session, notification_id)
+async def notification(request: Request, session: Person, notification_id: str) -> Response:
+    return await _notification_page(request, session, record_id(notification_id))
 
 
 async def _notification_page(
@@ -242,19 +257,21 @@ async def _act(
 async def mark_read(
     request: Request,
     session: Person,
-    notification_id: UUID,
+    notification_id: str,
     version: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    return await _act(request, session, notification_id, "read", version, back)
+    return await _act(request, session, record_id(notification_id), "read", version, back)
 
 
 @router.post("/inbox/{notification_id}/acknowledgement")
 async def acknowledge(
     request: Request,
     session: Person,
-    notification_id: UUID,
+    notification_id: str,
     version: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    return await _act(request, session, notification_id, "acknowledgement", version, back)
+    return await _act(
+        request, session, record_id(notification_id), "acknowledgement", version, back
+    )

@@ -15,7 +15,8 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.api import Refused, Service
+from services.web.api import NotFound, Refused, Service
+from services.web.pages.inbox import page_number, record_id
 from services.web.people import needs
 from services.web.rendering import render
 from services.web.sessions import Session
@@ -29,9 +30,9 @@ PAGE_SIZE = 50
 LABEL_MAX = 100
 
 
-def _offset(page: int) -> tuple[int, int]:
-    page = max(1, min(page, 10_000))
-    return page, (page - 1) * PAGE_SIZE
+def _offset(page: str) -> tuple[int, int]:
+    number = page_number(page)
+    return number, (number - 1) * PAGE_SIZE
 
 
 def _pages(total: int) -> int:
@@ -44,10 +45,10 @@ async def _premises_list(
     *,
     label: str = "",
     errors: dict[str, str] | None = None,
-    page: int = 1,
+    page: str = "1",
     status_code: int = 200,
 ) -> Response:
-    page, offset = _offset(page)
+    number, offset = _offset(page)
     body: dict[str, Any] = {"items": [], "total": 0}
     if not errors:
         try:
@@ -70,7 +71,7 @@ async def _premises_list(
             "searched": bool(label),
             "values": {"label": label},
             "errors": errors or {},
-            "page": page,
+            "page": number,
             "pages": _pages(int(body["total"])),
         },
         status_code=status_code,
@@ -79,7 +80,7 @@ async def _premises_list(
 
 
 @router.get("/premises", response_class=HTMLResponse)
-async def premises(request: Request, session: Reader, page: int = 1) -> Response:
+async def premises(request: Request, session: Reader, page: str = "1") -> Response:
     return await _premises_list(request, session, page=page)
 
 
@@ -103,14 +104,15 @@ async def search_premises(
     "/premises/{premises_id}", response_class=HTMLResponse
 )
 async def premises_history(
-    request: Request, session: Reader, premises_id: UUID, page: int = 1
+    request: Request, session: Reader, premises_id: str, page: str = "1"
 ) -> Response:
     services = request.app.state.services
-    page, offset = _offset(page)
-    place = await services.get(Service.VISITS, f"/premises/{premises_id}", session.access_token)
+    number, offset = _offset(page)
+    place_id = record_id(premises_id)
+    place = await services.get(Service.VISITS, f"/premises/{place_id}", session.access_token)
     history = await services.get(
         Service.VISITS,
-        f"/premises/{premises_id}/history",
+        f"/premises/{place_id}/history",
         session.access_token,
         {"limit": PAGE_SIZE, "offset": offset},
     )
@@ -120,7 +122,7 @@ async def premises_history(
         {
             "place": place.body,
             "history": history.body,
-            "page": page,
+            "page": number,
             "pages": _pages(int(history.body["total"])),
         },
         title="Premises history",
@@ -144,7 +146,7 @@ async def visits(
     session: Reader,
     premises_id: str = "",
     team: str = "",
-    page: int = 1,
+    page: str = "1",
 ) -> Response:
     # ``from`` and ``to`` are Python words: read them from the query as they are.
     first = request.query_params.get("from", "").strip()
@@ -164,7 +166,7 @@ async def visits(
             premises = str(UUID(premises))
         except ValueError:
             errors["premises_id"] = "Choose a premises from the premises list."
-    page, offset = _offset(page)
+    number, offset = _offset(page)
     body: dict[str, Any] = {"items": [], "total": 0}
     status_code = 422 if errors else 200
     if not errors:
@@ -195,7 +197,7 @@ async def visits(
             "total": body["total"],
             "values": values,
             "errors": errors,
-            "page": page,
+            "page": number,
             "pages": _pages(int(body["total"])),
         },
         status_code=status_code,
@@ -204,15 +206,25 @@ async def visits(
 
 
 @router.get("/visits/{visit_id}", response_class=HTMLResponse)
-async def visit(request: Request, session: Reader, visit_id: UUID) -> Response:
+async def visit(request: Request, session: Reader, visit_id: str) -> Response:
     answer = await request.app.state.services.get(
-        Service.VISITS, f"/visits/{visit_id}", session.access_token
+        Service.VISITS, f"/visits/{record_id(visit_id)}", session.access_token
     )
     body = answer.body
     aliases = {c["contact_id"]: c["alias"] for c in body["contacts"]}
+    place = None
+    if body.get("premises_id"):
+        try:
+            place = (
+                await request.app.state.services.get(
+                    Service.VISITS, f"/premises/{body['premises_id']}", session.access_token
+                )
+            ).body
+        except NotFound:
+            place = None
     return await render(
         request,
         "visits/visit.html",
-        {"v": body, "aliases": aliases},
+        {"v": body, "aliases": aliases, "place": place},
         title="Visit",
     )
