@@ -99,10 +99,17 @@ class Inbox(Projection):
         return self.for_recipients([recipient], state=state, limit=limit, offset=offset)
 
     def for_recipients(
-        self, recipients: Sequence[str], *, state: str | None = None, limit: int, offset: int
+        self,
+        recipients: Sequence[str],
+        *,
+        state: str | None = None,
+        awaiting_acknowledgement: bool = False,
+        limit: int,
+        offset: int,
     ) -> tuple[list[InboxEntry], int]:
         """The entries addressed to any of ``recipients`` (one person's own and her roles'),
-        newest first."""
+        newest first; ``awaiting_acknowledgement``: only those that ask to be acknowledged and
+        are not yet (nor cancelled)."""
         if not recipients:
             return [], 0
         table = self.store.table(self.name)
@@ -111,6 +118,10 @@ class Inbox(Projection):
         if state is not None:
             where += " AND state = %s"
             params.append(state)
+        if awaiting_acknowledgement:
+            rules = sorted(rule.value for rule in NEEDS_ACKNOWLEDGEMENT)
+            where += f" AND rule IN ({', '.join(['%s'] * len(rules))}) AND state IN (%s, %s)"
+            params += [*rules, InboxState.UNREAD.value, InboxState.READ.value]
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
             row = cursor.fetchone()

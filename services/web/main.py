@@ -14,7 +14,16 @@ from services.web.api import Services
 from services.web.errors import install_error_pages
 from services.web.headers import WebHeaders
 from services.web.identity import DevelopmentSignIn, OpenIdConnect
-from services.web.pages import admin, audit, casework, journey_forms, sign_in
+from services.web.pages import (
+    admin,
+    audit,
+    casework,
+    inbox,
+    journey_forms,
+    premises,
+    sign_in,
+    statistics,
+)
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
@@ -58,6 +67,9 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     app.include_router(sign_in.router)
     app.include_router(casework.router)
     app.include_router(journey_forms.router)
+    app.include_router(inbox.router)
+    app.include_router(premises.router)
+    app.include_router(statistics.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
     return app

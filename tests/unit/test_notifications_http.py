@@ -66,6 +66,29 @@ def test_the_inbox_lists_what_needs_attention_and_where(client: TestClient) -> N
     assert client.get("/inbox", params=unread).json()["total"] == 0
 
 
+def test_given_an_urgent_concern_when_acknowledged_then_it_no_longer_awaits_acknowledgement(
+    client: TestClient,
+) -> None:
+    awaiting = {"awaiting_acknowledgement": "true", "limit": 3}
+    assert client.get("/inbox", params=awaiting).json()["total"] == 0
+    notification_id = urgent(client)
+    page = client.get("/inbox", params=awaiting).json()
+    assert [item["notification_id"] for item in page["items"]] == [notification_id]
+    # Reading it is not taking it on: it still waits.
+    client.post(f"/notifications/{notification_id}/read")
+    wait_until(
+        lambda: client.get("/inbox", params={"state": "read"}).json()["total"] == 1,
+        message="read in the inbox",
+    )
+    assert client.get("/inbox", params=awaiting).json()["total"] == 1
+    client.post(f"/notifications/{notification_id}/acknowledgement")
+    wait_until(
+        lambda: client.get("/inbox", params=awaiting).json()["total"] == 0,
+        message="no longer awaiting acknowledgement",
+    )
+    assert client.get("/inbox").json()["total"] == 1
+
+
 def a_lead_on_call_on(day: date, tmp_path: Path) -> Path:
     """The packaged configuration with sg-1 on call on ``day``: her alerts come by name."""
     packaged = Path(services.notifications.__file__).parent / "notifications.json"

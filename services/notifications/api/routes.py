@@ -56,6 +56,13 @@ def list_inbox(
         ),
     ] = None,
     state: Annotated[InboxState | None, Query(description="only entries in this state")] = None,
+    awaiting_acknowledgement: Annotated[
+        bool,
+        Query(
+            description="only entries that ask to be acknowledged (urgent concerns and their"
+            " escalations) and are not yet: what a lead's urgent banner shows"
+        ),
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InboxPage:
@@ -64,7 +71,11 @@ def list_inbox(
     # A lead's on-call alerts come to her by name, the intake ones to her role: one inbox.
     recipients = [recipient] if recipient is not None else sorted(principal.recipients)
     entries, total = inbox.for_recipients(
-        recipients, state=None if state is None else state.value, limit=limit, offset=offset
+        recipients,
+        state=None if state is None else state.value,
+        awaiting_acknowledgement=awaiting_acknowledgement,
+        limit=limit,
+        offset=offset,
     )
     return InboxPage(
         recipients=recipients,
