@@ -71,8 +71,11 @@ def bar_chart(
     suppressed = sum(1 for bar in bars if bar.suppressed)
     desc = (
         f"{len(bars)} bars. "
-        + (f"{suppressed} of them suppressed ({fewer_than(threshold)}), drawn hatched. "
-           if suppressed else "")
+        + (
+            f"{suppressed} of them suppressed ({fewer_than(threshold)}), drawn hatched. "
+            if suppressed
+            else ""
+        )
         + "The same numbers are in the table below the chart."
         if bars
         else "No counts for these months."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -68,6 +69,13 @@ def install_error_pages(app: FastAPI) -> None:
             return await _page(request, "not-found", 404, "Page not found")
         return await _page(request, "other", error.status_code, "Something went wrong")
 
+    async def on_invalid(request: Request, error: Exception) -> Response:
+        # FastAPI's own answer repeats the input; a person gets a plain page instead.
+        assert isinstance(error, RequestValidationError)
+        if any(part[0] == "path" for part in (e["loc"] for e in error.errors()) if part):
+            return await _page(request, "not-found", 404, "Page not found")
+        return await _page(request, "bad-request", 400, "Please try again")
+
     async def on_unexpected(request: Request, error: Exception) -> Response:
         log.error("web.unexpected_error", error=type(error).__name__)
         return await _page(request, "other", 500, "Something went wrong")
@@ -80,4 +88,5 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, on_not_found)
     app.add_exception_handler(ServiceDown, on_service_down)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_invalid)
     app.add_exception_handler(Exception, on_unexpected)

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-POLICY = (
-    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    b"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    b"base-uri 'none'; object-src 'none'; manifest-src 'self'; worker-src 'self'"
-)
+
+def policy(sign_out_origin: str | None = None) -> bytes:
+    """The page policy. Signing out posts a form that ends at the identity provider, and
+    browsers check ``form-action`` on redirects too: its origin is the one exception."""
+    form_action = "'self'" + (f" {sign_out_origin}" if sign_out_origin else "")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; font-src 'self'; form-action {form_action}; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; manifest-src 'self'; "
+        "worker-src 'self'"
+    ).encode()
+
+
 COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -23,14 +31,14 @@ COMMON = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-    (b"content-security-policy", POLICY),
 ]
 STATIC_PREFIX = "/static/"
 
 
 class WebHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, sign_out_origin: str | None = None) -> None:
         self.app = app
+        self.headers = [*COMMON, (b"content-security-policy", policy(sign_out_origin))]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,7 +50,7 @@ class WebHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"cache-control"]
-                message["headers"] = [*headers, *COMMON, (b"cache-control", caching)]
+                message["headers"] = [*headers, *self.headers, (b"cache-control", caching)]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
@@ -29,6 +30,13 @@ from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
 
 STATIC = Path(__file__).parent / "static"
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -56,7 +64,7 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     app.state.oidc = OpenIdConnect(settings) if settings.oidc_issuer else None
     app.state.pending_sign_ins = {}
     install_error_pages(app)
-    app.add_middleware(WebHeaders)
+    app.add_middleware(WebHeaders, sign_out_origin=_origin(settings.oidc_issuer))
     app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -100,9 +100,7 @@ async def search_premises(
     return await _premises_list(request, session, label=label)
 
 
-@router.get(
-    "/premises/{premises_id}", response_class=HTMLResponse
-)
+@router.get("/premises/{premises_id}", response_class=HTMLResponse)
 async def premises_history(
     request: Request, session: Reader, premises_id: str, page: str = "1"
 ) -> Response:

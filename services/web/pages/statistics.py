@@ -80,9 +80,7 @@ def _months(request: Request) -> tuple[str, str]:
     )
 
 
-async def _published(
-    request: Request, session: Session, first: str, last: str
-) -> dict[str, Any]:
+async def _published(request: Request, session: Session, first: str, last: str) -> dict[str, Any]:
     answer = await request.app.state.services.get(
         Service.CASES, "/statistics", session.access_token, {"from": first, "to": last}
     )
