@@ -6,11 +6,13 @@ from fastapi import FastAPI
 
 from services.visits.api.access import ACCESS_RULES
 from services.visits.api.errors import DOMAIN_ERRORS
+from services.visits.api.list_routes import router as list_router
 from services.visits.api.premises_routes import router as premises_router
 from services.visits.api.routes import router
 from services.visits.api.subject_access_routes import router as subject_access_router
 from services.visits.application import VisitsApplication
 from services.visits.integration import inbound, outbound
+from services.visits.lists import PremisesDirectory, VisitList
 from services.visits.projections import PremisesHistory
 from services.visits.subject_contacts import SubjectContacts
 from services.visits.verify import verify_premises_history
@@ -29,14 +31,22 @@ def assemble(stores: Stores) -> ServiceParts:
     subject_contacts = SubjectContacts(
         app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
     )
+    visit_list = VisitList(
+        app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
+    )
+    premises_directory = PremisesDirectory(
+        app, stores.views, stores.positions, poll_interval=stores.settings.log_poll_interval_s
+    )
     return ServiceParts(
         application=app,
-        projections=[premises_history, subject_contacts],
+        projections=[premises_history, subject_contacts, visit_list, premises_directory],
         outbound=outbound(app),
         subscriptions=[inbound(app)],
         extras={
             "premises_history": premises_history,
             "subject_contacts": subject_contacts,
+            "visit_list": visit_list,
+            "premises_directory": premises_directory,
             "verify": lambda: verify_premises_history(app, premises_history),
         },
     )
@@ -49,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Waymark visits",
         description="Premises, outreach visits to them, and the contacts made on them.",
         assemble=assemble,
-        routers=[router, premises_router, subject_access_router],
+        routers=[list_router, router, premises_router, subject_access_router],
         domain_errors=DOMAIN_ERRORS,
         access_rules=ACCESS_RULES,
     )

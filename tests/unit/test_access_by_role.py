@@ -47,6 +47,7 @@ SHARED = {
 }
 VISITS = {
     "POST /visits": ON_VISITS,
+    "GET /visits": SEE_VISITS,
     "GET /visits/{visit_id}": SEE_VISITS,
     "GET /visits/{visit_id}/events": SEE_VISITS,
     "POST /visits/{visit_id}/contacts": ON_VISITS,
@@ -60,6 +61,7 @@ VISITS = {
     "POST /visits/{visit_id}/premises-correction": ON_VISITS,
     "POST /visits/{visit_id}/contacts/{contact_id}/person-link": CASEWORK,
     "POST /premises": ON_VISITS,
+    "GET /premises": SEE_VISITS,
     "GET /premises/{premises_id}": SEE_VISITS,
     "POST /premises/{premises_id}/label-correction": ON_VISITS,
     "GET /premises/{premises_id}/history": SEE_VISITS,
@@ -104,6 +106,8 @@ _JOURNEY_STEPS = [
 ]
 CASES = {
     "GET /journeys": CASEWORK,
+    "GET /journeys/intake": CASEWORK,
+    "POST /journeys/{journey_id}/claim": frozenset({CW}),
     "POST /journeys": CASEWORK,
     "GET /referrals": CASEWORK,
     "GET /due": CASEWORK,

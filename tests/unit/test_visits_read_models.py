@@ -20,10 +20,12 @@ from services.visits.commands import (
     UrgentConcernInput,
 )
 from services.visits.errors import VisitError
+from services.visits.lists import PremisesDirectory, VisitFilter, VisitList
 from services.visits.projections import PremisesHistory
 from shared.errors import FieldError
 from shared.runtime import open_stores
 from shared.settings import ServiceName
+from shared.storage.projection import Projection
 from tests.support import make_settings
 
 T0 = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)
@@ -52,6 +54,15 @@ def snapshot(history: PremisesHistory) -> dict[str, list[dict[str, object]]]:
             cursor.execute(f"SELECT * FROM {history.store.table(name)}")
             tables[name] = sorted(cursor.fetchall(), key=repr)
     return tables
+
+
+def tables_of(view: Projection) -> dict[str, list[dict[str, object]]]:
+    found = {}
+    for name in view.owned_tables():
+        with view.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT * FROM {view.store.table(name)}")
+            found[name] = sorted(cursor.fetchall(), key=repr)
+    return found
 
 
 def apply_command(app: VisitsApplication, state: dict, command: tuple) -> None:
@@ -112,6 +123,10 @@ def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands
         )
         try:
             history = PremisesHistory(app, stores.views, stores.positions)
+            lists = [
+                VisitList(app, stores.views, stores.positions),
+                PremisesDirectory(app, stores.views, stores.positions),
+            ]
             state: dict = {"premises": [], "visits": [], "concerns": []}
             for index in range(3):
                 premises_id = uuid4()
@@ -122,13 +137,32 @@ def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands
             for command in commands:
                 apply_command(app, state, command)
                 history.catch_up()  # live: a little at a time, as the service does
+                for view in lists:
+                    view.catch_up()
             live = snapshot(history)
+            live_lists = [tables_of(view) for view in lists]
             history.positions.reset(history.name)
             with history.store.transaction() as cursor:
                 for table in live:
                     cursor.execute(f"DELETE FROM {history.store.table(table)}")
+            for view in lists:
+                view.positions.reset(view.name)
+                with view.store.transaction() as cursor:
+                    for table in view.owned_tables():
+                        cursor.execute(f"DELETE FROM {view.store.table(table)}")
             history.catch_up()  # rebuilt from zero
+            for view in lists:
+                view.catch_up()
             assert snapshot(history) == live
+            assert [tables_of(view) for view in lists] == live_lists
+            # The visit list counts what the premises history shows, visit by visit.
+            visit_list = lists[0]
+            assert isinstance(visit_list, VisitList)
+            listed, total = visit_list.newest_first(VisitFilter(), limit=1000)
+            assert total == len(state["visits"])
+            assert [v.started_at for v in listed] == sorted(
+                (v.started_at for v in listed), reverse=True
+            )
             # Each visit is listed under the premises it was last corrected to.
             for premises_id in state["premises"]:
                 page = history.history(premises_id, limit=100, offset=0)
@@ -137,3 +171,50 @@ def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands
         finally:
             app.close()
             stores.close()
+
+
+def test_the_visit_list_and_premises_directory_answer_on_either_backend(stores_for) -> None:
+    stores = stores_for(ServiceName.VISITS)
+    app = VisitsApplication(
+        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+    )
+    try:
+        visits = VisitList(app, stores.views, stores.positions)
+        directory = PremisesDirectory(app, stores.views, stores.positions)
+        flat, sauna = uuid4(), uuid4()
+        app.register_premises(RegisterPremises(flat, "Flat 3_B", "soho", "flat", T0), VOLUNTEER)
+        app.register_premises(
+            RegisterPremises(sauna, "Sauna 5", "soho", "massage_parlour", T0), VOLUNTEER
+        )
+        for hours, team, premises_id in ((1, "west", flat), (2, "east", sauna)):
+            app.record_visit(
+                CompletedVisit(
+                    visit_id=uuid4(),
+                    premises_label=None,
+                    team=team,
+                    volunteers=(f"vol-{team}",),
+                    languages_offered=("ro",),
+                    started_at=T0 + timedelta(hours=hours),
+                    completed_at=T0 + timedelta(hours=hours + 1),
+                    contacts=(ContactInput(uuid4(), "Alias", "ro", T0 + timedelta(hours=hours)),),
+                    premises_id=premises_id,
+                ),
+                f"vol-{team}",
+            )
+        visits.catch_up()
+        directory.catch_up()
+        found, total = directory.search(label="3_b")
+        assert total == 1 and [p.premises_id for p in found] == [flat]
+        assert directory.search(label="x_b") == ([], 0)
+        assert [p.label for p in directory.search()[0]] == ["Flat 3_B", "Sauna 5"]
+        listed, total = visits.newest_first(VisitFilter())
+        assert total == 2 and [v.team for v in listed] == ["east", "west"]
+        assert listed[0].premises_label == "Sauna 5" and listed[0].contact_count == 1
+        west, _ = visits.newest_first(VisitFilter(visible_team="west", visible_person="nobody"))
+        assert [v.premises_id for v in west] == [flat]
+        mine, _ = visits.newest_first(VisitFilter(visible_person="vol-east"))
+        assert [v.premises_id for v in mine] == [sauna]
+        window = VisitFilter(started_from=T0, started_to=T0 + timedelta(hours=2))
+        assert [v.premises_id for v in visits.newest_first(window)[0]] == [flat]
+    finally:
+        app.close()

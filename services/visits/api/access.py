@@ -20,6 +20,8 @@ _VISIT_STEPS = (
 
 ACCESS_RULES: dict[str, frozenset[Role]] = {
     "POST /visits": RECORDERS,
+    # Lists show each caller only the visits she may open (api/list_routes.py).
+    "GET /visits": READERS,
     "GET /visits/{visit_id}": READERS,
     "GET /visits/{visit_id}/events": READERS,
     **{f"POST /visits/{{visit_id}}/{step}": RECORDERS for step in _VISIT_STEPS},
@@ -32,6 +34,7 @@ ACCESS_RULES: dict[str, frozenset[Role]] = {
         {Role.CASEWORKER, Role.SAFEGUARDING_LEAD}
     ),
     "POST /premises": RECORDERS,
+    "GET /premises": READERS,
     "POST /premises/{premises_id}/label-correction": RECORDERS,
     "GET /premises/{premises_id}": READERS,
     "GET /premises/{premises_id}/history": READERS,

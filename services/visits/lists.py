@@ -1,0 +1,333 @@
+"""Read models for the lists the outreach and caseworker apps show, one per query.
+
+``premises_directory`` answers ``GET /premises``: every premises by its pseudonymous label (the
+outreach app caches it whole for offline use), searchable by part of the label.
+
+``visit_list`` answers ``GET /visits``: visits newest first by when they happened, each with
+its premises, team, times, outcome, number of contacts and urgent concerns; the label is
+joined from the directory when read, so a corrected label shows on every visit at once. Who
+was on a visit (who started it, its volunteers) is kept so that a list shows a caller only
+the visits she may open (``api/visit_list_routes.py``).
+
+No alias or concern details: ids, codes, labels and times only. Rows are written by value or
+counted from their own rows, never incremented, so applying an event twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+from services.visits.domain import Visit, default_outcome
+from services.visits.erasure import ContactErasure
+from services.visits.premises import Premises
+from shared.storage.projection import Projection
+from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
+
+
+@dataclass(frozen=True)
+class PremisesEntry:
+    premises_id: UUID
+    label: str
+    area: str
+    premises_type: str
+    registered_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class VisitEntry:
+    visit_id: UUID
+    premises_id: UUID | None
+    premises_label: str | None
+    team: str
+    started_at: datetime
+    completed_at: datetime | None
+    outcome: str | None
+    contact_count: int
+    urgent_concerns: int
+    open_urgent_concerns: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    """What a caller asked for and what she may see (``None`` team and person: everything)."""
+
+    premises_id: UUID | None = None
+    team: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    visible_team: str | None = None
+    visible_person: str | None = None
+
+
+def directory_tables(store: SqlStore) -> list[str]:
+    table = store.table("premises_directory")
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        " premises_id TEXT PRIMARY KEY, label TEXT NOT NULL, search TEXT NOT NULL,"
+        " area TEXT NOT NULL, premises_type TEXT NOT NULL, registered_at TEXT NOT NULL,"
+        " version INTEGER NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS premises_directory_by_label ON {table} (search, premises_id)",
+    ]
+
+
+def _escaped(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself (``%`` and ``_`` are literal)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PremisesDirectory(Projection):
+    name = "premises_directory"
+    event_classes = (Premises.Registered, Premises.LabelCorrected)
+
+    def create_statements(self) -> list[str]:
+        return directory_tables(self.store)
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        table, premises_id = self.store.table(self.name), str(event.originator_id)
+        if isinstance(event, Premises.Registered):
+            cursor.execute(
+                f"INSERT INTO {table} (premises_id, label, search, area, premises_type,"
+                " registered_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (premises_id) DO NOTHING",
+                (
+                    premises_id,
+                    event.label,
+                    event.label.casefold(),
+                    event.area,
+                    event.premises_type,
+                    to_sql_time(event.occurred_at),
+                    event.originator_version,
+                ),
+            )
+        elif isinstance(event, Premises.LabelCorrected):
+            cursor.execute(
+                f"UPDATE {table} SET label = %s, search = %s, version = %s WHERE premises_id = %s",
+                (event.label, event.label.casefold(), event.originator_version, premises_id),
+            )
+
+    def search(
+        self, *, label: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[PremisesEntry], int]:
+        """Premises by label (those containing ``label``, any case), in label order."""
+        table = self.store.table(self.name)
+        where, params = "1 = 1", []
+        if label:
+            where, params = "search LIKE %s ESCAPE '\\'", [f"%{_escaped(label.casefold())}%"]
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+            total = _count(cursor.fetchone())
+            cursor.execute(
+                f"SELECT * FROM {table} WHERE {where}"
+                " ORDER BY search, premises_id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        return [_premises(row) for row in rows], total
+
+
+class VisitList(Projection):
+    name = "visit_list"
+    tables = ("visit_list", "visit_list_people", "visit_list_contacts", "visit_list_concerns")
+    event_classes = (
+        Visit.Started,
+        Visit.ContactMade,
+        Visit.UrgentConcernRaised,
+        Visit.UrgentConcernResolved,
+        Visit.PremisesCorrected,
+        Visit.Completed,
+        ContactErasure.Recorded,
+    )
+
+    def _t(self, name: str) -> str:
+        return self.store.table(name)
+
+    def create_statements(self) -> list[str]:
+        visits, people = self._t("visit_list"), self._t("visit_list_people")
+        contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
+        return [
+            *directory_tables(self.store),  # joined when read, for the labels
+            f"CREATE TABLE IF NOT EXISTS {visits} ("
+            " visit_id TEXT PRIMARY KEY, premises_id TEXT, premises_label TEXT,"
+            " team TEXT NOT NULL, started_at TEXT NOT NULL, completed_at TEXT, outcome TEXT,"
+            " recorded_at TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS visit_list_by_time"
+            f" ON {visits} (started_at DESC, visit_id)",
+            f"CREATE INDEX IF NOT EXISTS visit_list_by_premises"
+            f" ON {visits} (premises_id, started_at DESC)",
+            f"CREATE INDEX IF NOT EXISTS visit_list_by_team ON {visits} (team, started_at DESC)",
+            # Who was on it (who started it and its volunteers): a list shows her own visits.
+            f"CREATE TABLE IF NOT EXISTS {people} ("
+            " visit_id TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (visit_id, person))",
+            f"CREATE INDEX IF NOT EXISTS visit_list_people_by_person ON {people} (person)",
+            f"CREATE TABLE IF NOT EXISTS {contacts} ("
+            " visit_id TEXT NOT NULL, contact_id TEXT NOT NULL,"
+            " PRIMARY KEY (visit_id, contact_id))",
+            f"CREATE TABLE IF NOT EXISTS {concerns} ("
+            " visit_id TEXT NOT NULL, concern_id TEXT NOT NULL, resolved INTEGER NOT NULL,"
+            " PRIMARY KEY (visit_id, concern_id))",
+        ]
+
+    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+        visit_id = str(event.originator_id)
+        if isinstance(event, Visit.Started):
+            cursor.execute(
+                f"INSERT INTO {self._t('visit_list')} (visit_id, premises_id, premises_label,"
+                " team, started_at, recorded_at) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (visit_id) DO NOTHING",
+                (
+                    visit_id,
+                    _text(event.premises_id),
+                    event.premises_label,
+                    event.team,
+                    to_sql_time(event.occurred_at),
+                    to_sql_time(event.timestamp),
+                ),
+            )
+            for person in {event.actor, *event.volunteers}:
+                cursor.execute(
+                    f"INSERT INTO {self._t('visit_list_people')} (visit_id, person)"
+                    " VALUES (%s, %s) ON CONFLICT (visit_id, person) DO NOTHING",
+                    (visit_id, person),
+                )
+        elif isinstance(event, Visit.ContactMade):
+            cursor.execute(
+                f"INSERT INTO {self._t('visit_list_contacts')} (visit_id, contact_id)"
+                " VALUES (%s, %s) ON CONFLICT (visit_id, contact_id) DO NOTHING",
+                (visit_id, str(event.contact_id)),
+            )
+        elif isinstance(event, Visit.UrgentConcernRaised):
+            cursor.execute(
+                f"INSERT INTO {self._t('visit_list_concerns')} (visit_id, concern_id, resolved)"
+                " VALUES (%s, %s, 0) ON CONFLICT (visit_id, concern_id) DO NOTHING",
+                (visit_id, str(event.concern_id)),
+            )
+        elif isinstance(event, Visit.UrgentConcernResolved):
+            cursor.execute(
+                f"UPDATE {self._t('visit_list_concerns')} SET resolved = 1"
+                " WHERE visit_id = %s AND concern_id = %s",
+                (visit_id, str(event.concern_id)),
+            )
+        elif isinstance(event, Visit.PremisesCorrected):
+            cursor.execute(
+                f"UPDATE {self._t('visit_list')} SET premises_id = %s, premises_label = %s"
+                " WHERE visit_id = %s",
+                (_text(event.premises_id), event.premises_label, visit_id),
+            )
+        elif isinstance(event, Visit.Completed):
+            cursor.execute(
+                f"SELECT COUNT(*) AS n FROM {self._t('visit_list_contacts')} WHERE visit_id = %s",
+                (visit_id,),
+            )
+            outcome = event.outcome or default_outcome(_count(cursor.fetchone()))
+            cursor.execute(
+                f"UPDATE {self._t('visit_list')} SET completed_at = %s, outcome = %s"
+                " WHERE visit_id = %s",
+                (to_sql_time(event.occurred_at), outcome, visit_id),
+            )
+        elif isinstance(event, ContactErasure.Recorded):
+            # Her contacts leave the list's counts; the visits themselves stay.
+            for contact_id in event.contact_ids:
+                cursor.execute(
+                    f"DELETE FROM {self._t('visit_list_contacts')} WHERE contact_id = %s",
+                    (str(contact_id),),
+                )
+
+    def newest_first(
+        self, which: VisitFilter, *, limit: int = 50, offset: int = 0
+    ) -> tuple[list[VisitEntry], int]:
+        conditions, params = ["1 = 1"], []
+        if which.premises_id is not None:
+            conditions.append("v.premises_id = %s")
+            params.append(str(which.premises_id))
+        if which.team is not None:
+            conditions.append("v.team = %s")
+            params.append(which.team)
+        if which.started_from is not None:
+            conditions.append("v.started_at >= %s")
+            params.append(to_sql_time(which.started_from))
+        if which.started_to is not None:
+            conditions.append("v.started_at < %s")
+            params.append(to_sql_time(which.started_to))
+        if which.visible_person is not None:
+            mine = (
+                f"v.visit_id IN (SELECT p.visit_id FROM {self._t('visit_list_people')} p"
+                " WHERE p.person = %s)"
+            )
+            if which.visible_team is not None:
+                conditions.append(f"(v.team = %s OR {mine})")
+                params.append(which.visible_team)
+            else:
+                conditions.append(mine)
+            params.append(which.visible_person)
+        where = " AND ".join(conditions)
+        contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
+        with self.store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
+            )
+            total = _count(cursor.fetchone())
+            cursor.execute(
+                "SELECT v.*, d.label AS registered_label,"
+                f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"
+                " AS contact_count,"
+                f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id)"
+                " AS urgent_concerns,"
+                f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id"
+                " AND c.resolved = 0) AS open_urgent_concerns"
+                f" FROM {self._t('visit_list')} v"
+                f" LEFT JOIN {self._t('premises_directory')} d ON d.premises_id = v.premises_id"
+                f" WHERE {where} ORDER BY v.started_at DESC, v.visit_id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+        return [_visit(row) for row in rows], total
+
+
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _time(value: object) -> datetime | None:
+    return None if value is None else from_sql_time(str(value))
+
+
+def _count(row: Row | None) -> int:
+    return 0 if row is None else int(row["n"])
+
+
+def _premises(row: Row) -> PremisesEntry:
+    return PremisesEntry(
+        premises_id=UUID(str(row["premises_id"])),
+        label=str(row["label"]),
+        area=str(row["area"]),
+        premises_type=str(row["premises_type"]),
+        registered_at=from_sql_time(str(row["registered_at"])),
+        version=int(row["version"]),
+    )
+
+
+def _visit(row: Row) -> VisitEntry:
+    premises_id = row["premises_id"]
+    label = row["registered_label"] if premises_id is not None else row["premises_label"]
+    started = _time(row["started_at"])
+    recorded = _time(row["recorded_at"])
+    assert started is not None and recorded is not None
+    return VisitEntry(
+        visit_id=UUID(str(row["visit_id"])),
+        premises_id=None if premises_id is None else UUID(str(premises_id)),
+        premises_label=None if label is None else str(label),
+        team=str(row["team"]),
+        started_at=started,
+        completed_at=_time(row["completed_at"]),
+        outcome=None if row["outcome"] is None else str(row["outcome"]),
+        contact_count=int(row["contact_count"]),
+        urgent_concerns=int(row["urgent_concerns"]),
+        open_urgent_concerns=int(row["open_urgent_concerns"]),
+        recorded_at=recorded,
+    )
