@@ -14,7 +14,7 @@ from services.web.api import Services
 from services.web.errors import install_error_pages
 from services.web.headers import WebHeaders
 from services.web.identity import DevelopmentSignIn, OpenIdConnect
-from services.web.pages import sign_in
+from services.web.pages import outreach, sign_in
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 
@@ -56,4 +56,5 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(sign_in.router)
+    app.include_router(outreach.router)
     return app
