@@ -298,7 +298,8 @@ def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent
     def stale_reference(route: Any) -> None:
         route.fulfill(status=200, content_type="application/json", body=json.dumps(stale))
 
-    phone.page.route("**/outreach/api/reference", stale_reference)
+    # The context's routes see the service worker's requests too (Chromium).
+    phone.context.route("**/outreach/api/reference", stale_reference)
     page = open_app(phone, "vol-refused", team)
     phone.context.set_offline(True)
     start_visit(page, "Sauna " + team)
@@ -341,7 +342,7 @@ def test_given_her_session_ended_offline_then_the_queue_waits_for_sign_in_and_si
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     banner = page.get_by_text("Sign in again to send 1 visit.")
     banner.wait_for()
-    assert outbox_states(page) == ["waiting"]
+    wait_until(lambda: outbox_states(page) == ["waiting"], message="kept, waiting")
     assert visits_of(waymark, team) == []
     assert_accessible(page)
 
