@@ -7,8 +7,9 @@ cuts with ``context.set_offline``. The services are checked over their own HTTP 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -79,7 +80,7 @@ def raise_concern(page: Any, details: str) -> None:
     page.get_by_role("radio", name="Possibly under 18").check()
     page.get_by_label("What you saw or heard").fill(details)
     page.get_by_role("button", name="Send to the safeguarding lead").click()
-    page.locator("#urgent-result").get_by_text("safeguarding lead", exact=False).wait_for()
+    page.locator("#urgent-result").get_by_text(re.compile("^(Sent|Not sent)")).wait_for()
 
 
 def complete(page: Any) -> None:
@@ -247,6 +248,74 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
         message="the concern in the lead's inbox",
     )
     assert lead_inbox_links(waymark).count(f"/visits/{first['visit_id']}") == 1
+
+
+def register_premises(system: WebSystem, label: str) -> str:
+    premises_id = str(uuid4())
+    response = httpx.post(
+        system.url(ServiceName.VISITS) + "/premises",
+        json={
+            "premises_id": premises_id,
+            "label": label,
+            "area": "soho",
+            "premises_type": "flat",
+            "occurred_at": datetime.now(UTC).isoformat(),
+        },
+        headers=bearer(Role.OUTREACH, subject="vol-registers"),
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return premises_id
+
+
+def test_given_signal_when_she_records_a_visit_then_each_step_is_saved_as_it_is_made(
+    phone: Visitor, waymark: WebSystem
+) -> None:
+    team = "t-" + uuid4().hex[:8]
+    place = "Basement " + team
+    premises_id = register_premises(waymark, place)
+    # The directory is a projection: wait until it lists the new premises.
+    wait_until(
+        lambda: any(
+            p["premises_id"] == premises_id
+            for p in httpx.get(
+                waymark.url(ServiceName.VISITS) + "/premises",
+                params={"label": team},
+                headers=LEAD,
+                timeout=10,
+            ).json()["items"]
+        ),
+        message="the premises in the directory",
+    )
+    page = open_app(phone, "vol-online", team)
+    assert "Online" in page.locator("#network").inner_text()
+    start_visit(page, place, new=False)
+
+    def open_visit() -> dict[str, Any] | None:
+        items = visits_of(waymark, team)
+        return items[0] if items else None
+
+    started = wait_until(open_visit, message="the visit started on the server")
+    assert started["premises_id"] == premises_id and started["completed_at"] is None
+
+    add_woman(page, "Marker-alias-online")
+    wait_until(
+        lambda: len(visit(waymark, started["visit_id"])["contacts"]) == 1,
+        message="her contact saved as a step",
+    )
+    raise_concern(page, "Marker-details-online")
+    assert "Sent to the safeguarding lead" in page.locator("#urgent-result").inner_text()
+    assert len(visit(waymark, started["visit_id"])["urgent_concerns"]) == 1
+    assert_accessible(page)
+    page.get_by_role("button", name="Back to the visit").click()
+    assert_accessible(page)
+    complete(page)
+    wait_until(lambda: outbox_states(page) == ["sent"], message="shown as sent")
+    recorded = visit(waymark, started["visit_id"])
+    assert recorded["completed_at"] and [c["alias"] for c in recorded["contacts"]] == [
+        "Marker-alias-online"
+    ]
+    assert [item["visit_id"] for item in visits_of(waymark, team)] == [started["visit_id"]]
 
 
 def test_given_a_lost_answer_when_the_visit_is_sent_again_then_it_is_recorded_once(
