@@ -1,6 +1,6 @@
 """The outreach app on a phone: recorded offline, sent exactly once when the signal returns.
 
-Against the real processes and NATS; the "phone" is Chromium at 360×740 whose network the test
+Against the real processes and NATS; the "phone" is Chromium at 360 by 740 whose network the test
 cuts with ``context.set_offline``. The services are checked over their own HTTP APIs.
 """
 
@@ -64,13 +64,17 @@ def start_visit(page: Any, place: str, *, new: bool = True) -> None:
     page.get_by_role("button", name="Add a woman she met").wait_for()
 
 
-def add_woman(page: Any, alias: str, indicator: str = "Debt owed", source: str = "Disclosed") -> None:
+def add_woman(
+    page: Any, alias: str, indicator: str = "Debt owed", source: str = "Disclosed"
+) -> None:
     page.get_by_role("button", name="Add a woman she met").click()
     page.get_by_label("The name she gave").fill(alias)
     page.get_by_role("combobox", name="Language you spoke with her").select_option(label="Romanian")
     page.get_by_role("checkbox", name="Contact card").check()
     page.get_by_role("combobox", name=indicator, exact=True).select_option(label=source)
-    page.get_by_role("combobox", name="Follow-up offered").select_option(label="Coffee away from the premises")
+    page.get_by_role("combobox", name="Follow-up offered").select_option(
+        label="Coffee away from the premises"
+    )
     page.get_by_role("button", name="Save her details").click()
     page.get_by_role("button", name="Complete the visit").wait_for()
 
@@ -89,9 +93,7 @@ def complete(page: Any) -> None:
 
 
 def outbox_states(page: Any) -> list[str]:
-    return list(
-        page.eval_on_selector_all("#outbox li", "items => items.map(i => i.dataset.state)")
-    )
+    return list(page.eval_on_selector_all("#outbox li", "items => items.map(i => i.dataset.state)"))
 
 
 STORED = """async () => {
@@ -233,7 +235,10 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
     first = recorded["Flat 7B " + team]
     second = recorded["Walk-up 3 " + team]
     assert [c["alias"] for c in first["contacts"]] == ["Marker-alias-one"]
-    assert sorted(c["alias"] for c in second["contacts"]) == ["Marker-alias-three", "Marker-alias-two"]
+    assert sorted(c["alias"] for c in second["contacts"]) == [
+        "Marker-alias-three",
+        "Marker-alias-two",
+    ]
     assert first["languages_offered"] == ["ro"] and first["recorded_by"] == "vol-offline"
     assert [i["source"] for i in first["person_indicators"]] == ["disclosed"]
     assert len(first["follow_ups"]) == 1 and first["outcome"] == "brief_contact"
@@ -483,5 +488,3 @@ def test_an_app_post_without_the_sessions_token_is_refused_as_json(
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
     assert "Marker" not in refused.text and refused.json()["fields"]
-
-

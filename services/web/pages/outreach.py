@@ -118,9 +118,7 @@ async def api_session(request: Request) -> Session:
     return session
 
 
-async def _guarded(
-    request: Request, call: Callable[[Session], Awaitable[Response]]
-) -> Response:
+async def _guarded(request: Request, call: Callable[[Session], Awaitable[Response]]) -> Response:
     try:
         return await call(await api_session(request))
     except ApiProblem as error:
@@ -165,7 +163,9 @@ async def _json_body(request: Request) -> Any:
     try:
         return json.loads(raw)
     except ValueError as error:
-        raise ApiProblem(400, "not-json", "The app sent something that could not be read.") from error
+        raise ApiProblem(
+            400, "not-json", "The app sent something that could not be read."
+        ) from error
 
 
 # --- the app's files ------------------------------------------------------------------------

@@ -56,7 +56,6 @@ function el(tag, attrs = {}, ...children) {
 
 function show(name) {
   document.querySelectorAll(".waymark-screen").forEach((s) => (s.hidden = s.id !== `screen-${name}`));
-  $("outreach-sign-out").hidden = name === "lock";
   const heading = document.querySelector(`#screen-${name} h1`);
   if (heading) {
     heading.setAttribute("tabindex", "-1");
@@ -193,9 +192,19 @@ function renderSignIn() {
   });
 }
 
+// The outbox changes many times a second while it sends: draw at most once per frame.
 let rendering = Promise.resolve();
+let queued = false;
 function renderHome() {
-  rendering = rendering.then(drawHome).catch(() => {});
+  if (queued) return rendering;
+  queued = true;
+  rendering = rendering
+    .then(() => new Promise((done) => requestAnimationFrame(done)))
+    .then(() => {
+      queued = false;
+      return drawHome();
+    })
+    .catch(() => {});
   return rendering;
 }
 
@@ -653,16 +662,17 @@ if (navigator.serviceWorker) {
   });
 }
 
-// Sign-out deletes what the app kept; the form needs this session's token first.
+// Sign-out deletes what the app kept (the outbox too: she is told so beside the button);
+// the form needs this session's token first, which the cached shell cannot carry.
 $("outreach-sign-out").addEventListener("submit", async (event) => {
   const field = event.target.querySelector("input[name=csrf_token]");
   if (field.value) return;
   event.preventDefault();
   try {
-    if (outbox) await outbox.session();
-    field.value = outbox ? outbox.csrf : "";
+    const response = await fetch("/outreach/api/session", { credentials: "same-origin", cache: "no-store" });
+    if (response.ok) field.value = (await response.json()).csrf_token;
   } catch (e) {
-    // Signed out already: the signed-out page still wipes the phone.
+    // No signal: the signed-out page still wipes the phone; the session ends on its own.
   }
   if (!field.value) return (window.location.href = "/signed-out");
   event.target.submit();
