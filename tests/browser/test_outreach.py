@@ -19,7 +19,7 @@ import pytest
 from services.cases.domain import Journey
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.conftest import LAPTOP, PHONE, Visitor, assert_accessible, screenshot
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -323,7 +323,7 @@ def test_given_signal_when_she_records_a_visit_then_each_step_is_saved_as_it_is_
     assert [item["visit_id"] for item in visits_of(waymark, team)] == [started["visit_id"]]
 
 
-def test_given_a_lost_answer_when_the_visit_is_sent_again_then_it_is_recorded_once(
+def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recorded_once(
     phone: Visitor, waymark: WebSystem
 ) -> None:
     team = "t-" + uuid4().hex[:8]
@@ -333,22 +333,26 @@ def test_given_a_lost_answer_when_the_visit_is_sent_again_then_it_is_recorded_on
     add_woman(page, "Marker-alias-flaky")
     complete(page)
 
-    lost: list[str] = []
+    keys: list[str] = []
 
-    def answer_lost(route: Any) -> None:
-        # The server records the visit; its answer never reaches the phone.
-        if not lost:
+    def flaky(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            # The server could not answer: retried after a jittered wait.
+            route.fulfill(status=503, content_type="application/problem+json", body="{}")
+        elif len(keys) == 2:
+            # The server records the visit; its answer never reaches the phone.
             route.fetch()
-            lost.append(route.request.headers.get("idempotency-key", ""))
             route.abort()
         else:
             route.continue_()
 
-    page.route("**/outreach/api/visits", answer_lost)
+    page.route("**/outreach/api/visits", flaky)
     phone.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    wait_until(lambda: outbox_states(page) == ["sent"], timeout=30, message="sent after retry")
-    assert lost and lost[0]
+    wait_until(lambda: outbox_states(page) == ["sent"], timeout=30, message="sent after retries")
+    # Every attempt was the same request: the same Idempotency-Key each time.
+    assert len(keys) == 3 and len(set(keys)) == 1 and keys[0]
     (item,) = exactly_one_each(waymark, team, ["Parlour " + team])
     assert [c["alias"] for c in visit(waymark, item["visit_id"])["contacts"]] == [
         "Marker-alias-flaky"
@@ -488,3 +492,12 @@ def test_an_app_post_without_the_sessions_token_is_refused_as_json(
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
     assert "Marker" not in refused.text and refused.json()["fields"]
+
+
+def test_on_a_laptop_the_app_opens_and_is_accessible(visitor: Callable[..., Visitor]) -> None:
+    person = visitor(LAPTOP)
+    page = person.sign_in(Role.SAFEGUARDING_LEAD, subject="sg-laptop")
+    page.goto("/outreach/")
+    page.get_by_label("PIN (at least 6 digits)").wait_for()
+    assert page.title() == "Outreach \N{EN DASH} Waymark"
+    assert_accessible(page)
