@@ -106,8 +106,6 @@ _JOURNEY_STEPS = [
 ]
 CASES = {
     "GET /journeys": CASEWORK,
-    "GET /journeys/intake": CASEWORK,
-    "POST /journeys/{journey_id}/claim": frozenset({CW}),
     "POST /journeys": CASEWORK,
     "GET /referrals": CASEWORK,
     "GET /due": CASEWORK,
