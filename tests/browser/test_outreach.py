@@ -191,9 +191,15 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
     unlock(page)
     assert "No signal" in page.locator("#network").inner_text()
 
-    start_visit(page, "Flat 7B " + team)
+    # The first visit has no concern; the second, made later, has one and is sent first.
+    start_visit(page, "Walk-up 3 " + team)
     assert_accessible(page)
     screenshot(page, "outreach-start")
+    add_woman(page, "Marker-alias-two", indicator="Physical threats", source="Observed")
+    add_woman(page, "Marker-alias-three")
+    complete(page)
+
+    start_visit(page, "Flat 7B " + team)
     add_woman(page, "Marker-alias-one")
     page.get_by_role("button", name="Add a woman she met").click()
     assert_accessible(page)
@@ -207,12 +213,10 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
     page.get_by_role("button", name="Back to the visit").click()
     complete(page)
 
-    start_visit(page, "Walk-up 3 " + team)
-    add_woman(page, "Marker-alias-two", indicator="Physical threats", source="Observed")
-    add_woman(page, "Marker-alias-three")
-    complete(page)
-    assert sorted(outbox_states(page)) == ["waiting", "waiting"]
-    assert "Urgent concern not sent yet" in page.locator("#outbox").inner_text()
+    wait_until(lambda: outbox_states(page) == ["waiting", "waiting"], message="both waiting")
+    page.locator("#outbox").get_by_text("Urgent concern not sent yet", exact=False).wait_for()
+    # The one with an urgent concern is listed, and sent, first.
+    assert "Flat 7B" in page.locator("#outbox li").first.inner_text()
     assert_accessible(page)
     screenshot(page, "outreach-outbox")
 
@@ -221,6 +225,8 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
 
     phone.context.set_offline(False)
     items = exactly_one_each(waymark, team, ["Flat 7B " + team, "Walk-up 3 " + team])
+    first_recorded = min(items, key=lambda item: str(item["recorded_at"]))
+    assert first_recorded["premises_label"] == "Flat 7B " + team, "the urgent one goes first"
     wait_until(lambda: outbox_states(page) == ["sent", "sent"], message="both shown as sent")
     # Sent: nothing of the visits is left on the phone, not even sealed.
     remaining = page.evaluate(
@@ -390,7 +396,7 @@ def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent
     assert_accessible(page)
 
     page.get_by_role("button", name="Correct it").click()
-    assert "Check her details" in page.locator("#women").inner_text()
+    page.locator("#women").get_by_text("Check her details", exact=False).wait_for()
     page.get_by_role("button", name="Change the details of woman 1").click()
     field = page.get_by_role("combobox", name="A withdrawn sign", exact=True)
     assert "Choose one from the list" in page.locator("#indicators").inner_text()

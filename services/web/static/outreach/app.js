@@ -24,6 +24,7 @@ let me = { subject: "", team: "" };
 let current = null; // the visit on screen: a doc of outbox.js
 let contactId = null; // the woman being recorded
 let detailsOpen = false;
+const DETAILS = ["premises", "premises_id", "premises_label", "team", "volunteers", "languages_offered", "started_at"];
 
 const names = (() => {
   try {
@@ -184,12 +185,14 @@ async function unlocked(key) {
 
 // --- home: the outbox -----------------------------------------------------------------------
 function renderSignIn() {
-  Outbox.records().then((records) => {
-    const unsent = records.filter((r) => r.state !== "sent").length;
-    const needed = outbox ? outbox.signedOut : false;
-    $("signin-banner").hidden = !(needed && unsent);
-    $("signin-text").textContent = `Sign in again to send ${unsent} ${unsent === 1 ? "visit" : "visits"}.`;
-  });
+  Outbox.records()
+    .then((records) => {
+      const unsent = records.filter((r) => r.state !== "sent").length;
+      const needed = outbox ? outbox.signedOut : false;
+      $("signin-banner").hidden = !(needed && unsent);
+      $("signin-text").textContent = `Sign in again to send ${unsent} ${unsent === 1 ? "visit" : "visits"}.`;
+    })
+    .catch(() => {});
 }
 
 // The outbox changes many times a second while it sends: draw at most once per frame.
@@ -227,7 +230,7 @@ async function drawHome() {
         "li",
         { class: "waymark-outbox__item", "data-visit": record.visit_id, "data-state": record.state },
         el("strong", { class: `govuk-tag ${colour}`, text: words }),
-        el("p", { class: "govuk-body govuk-!-margin-bottom-1", text: `${place}, ${when}, ${women}` }),
+        el("p", { class: "govuk-body govuk-!-margin-bottom-1", id: `visit-${record.visit_id}`, text: `${place}, ${when}, ${women}` }),
         record.urgent && record.state !== "sent"
           ? el("p", { class: "govuk-body waymark-outreach__warning", text: `Urgent concern not sent yet: phone the safeguarding lead on ${PHONE}.` })
           : null,
@@ -237,6 +240,7 @@ async function drawHome() {
               class: "govuk-button govuk-button--secondary govuk-!-margin-bottom-0",
               type: "button",
               text: record.state === "refused" ? "Correct it" : record.state === "draft" ? "Continue" : "Open",
+              "aria-describedby": `visit-${record.visit_id}`,
               onclick: () => openVisit(record.visit_id),
             })
           : null,
@@ -270,8 +274,8 @@ async function openVisit(visitId) {
   const opened = await outbox.open(visitId);
   if (!opened) return;
   current = opened.doc;
-  const visitErrors = current.errors ? current.errors.visit : {};
-  detailsOpen = !current.sync.created && Object.keys(visitErrors || {}).length > 0;
+  const visitErrors = Object.keys((current.errors && current.errors.visit) || {});
+  detailsOpen = !current.sync.created && visitErrors.some((name) => DETAILS.includes(name));
   drawVisit();
   show("visit");
 }
@@ -379,16 +383,25 @@ function drawVisit() {
     }),
   );
   $("urgent-list").replaceChildren(
-    ...body.urgent_concerns.map((concern) =>
-      el(
-        "p",
-        { class: "govuk-body waymark-outreach__warning" },
-        `Urgent concern: ${label(ref.concerns[concern.concern]) || concern.concern}. `,
-        current.sync.concerns.includes(concern.concern_id)
-          ? "Sent to the safeguarding lead."
-          : `Not sent yet: phone the safeguarding lead on ${PHONE}.`,
-      ),
-    ),
+    ...body.urgent_concerns.map((concern) => {
+      const problem = (errors.concerns || {})[concern.concern_id];
+      return el(
+        "div",
+        {},
+        el(
+          "p",
+          { class: "govuk-body waymark-outreach__warning" },
+          `Urgent concern: ${label((ref.concerns || {})[concern.concern]) || concern.concern.replaceAll("_", " ")}. `,
+          current.sync.concerns.includes(concern.concern_id)
+            ? "Sent to the safeguarding lead."
+            : `Not sent yet: phone the safeguarding lead on ${PHONE}.`,
+        ),
+        problem ? el("p", { class: "govuk-error-message", text: `Not accepted: ${Object.values(problem)[0]}` }) : null,
+        problem && !locked("concerns", concern.concern_id)
+          ? el("button", { type: "button", class: "govuk-button govuk-button--secondary", text: "Change the urgent concern", onclick: () => openUrgent(concern) })
+          : null,
+      );
+    }),
   );
   const outcomes = Object.entries(ref.visit_outcomes || {});
   $("outcomes").replaceChildren(
@@ -401,7 +414,9 @@ function drawVisit() {
       ),
     ),
   );
-  $("complete-form").hidden = Boolean(body.completed_at);
+  const ending = errors.visit && (errors.visit.outcome || errors.visit.completed_at);
+  fieldError("outcome", ending || "");
+  $("complete-form").hidden = Boolean(body.completed_at) && !ending;
   $("add-woman").hidden = Boolean(body.completed_at) && current.sync.completed;
 }
 
@@ -445,6 +460,8 @@ $("complete-form").addEventListener("submit", async (event) => {
   const outcome = document.querySelector("input[name=outcome]:checked");
   current.body.completed_at = new Date().toISOString();
   current.body.outcome = outcome ? outcome.value : null;
+  if (current.errors) current.errors.visit = {};
+  clearSettledErrors();
   current = await outbox.keep(current);
   await renderHome();
   show("home");
@@ -566,7 +583,11 @@ $("contact-form").addEventListener("submit", async (event) => {
 });
 
 // --- an urgent concern ----------------------------------------------------------------------
-$("raise-urgent").addEventListener("click", () => {
+let concernId = null; // the concern being changed after a refusal, else a new one
+$("raise-urgent").addEventListener("click", () => openUrgent(null));
+
+function openUrgent(existing) {
+  concernId = existing ? existing.concern_id : null;
   $("urgent-result").replaceChildren();
   $("urgent-form").hidden = false;
   $("concerns").replaceChildren(
@@ -583,10 +604,13 @@ $("raise-urgent").addEventListener("click", () => {
     el("option", { value: "", text: "Not about one woman" }),
     ...current.body.contacts.map((c) => el("option", { value: c.contact_id, text: c.alias })),
   );
-  $("concern-details").value = "";
-  fieldError("concern", "");
+  $("concern-details").value = existing ? existing.details || "" : "";
+  if (existing) $("concern-about").value = existing.contact_id || "";
+  const problem = existing ? ((current.errors || {}).concerns || {})[existing.concern_id] || {} : {};
+  fieldError("concern", problem.concern || "");
+  fieldError("details", problem.details || "");
   show("urgent");
-});
+}
 
 $("urgent-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -596,13 +620,17 @@ $("urgent-form").addEventListener("submit", async (event) => {
     return summary($("urgent-result"), "", { concern: "Choose what the concern is." });
   }
   const concern = {
-    concern_id: crypto.randomUUID(),
+    concern_id: concernId || crypto.randomUUID(),
     concern: chosen.value,
     contact_id: $("concern-about").value || null,
     details: $("concern-details").value.trim() || null,
     occurred_at: new Date().toISOString(),
   };
-  current.body.urgent_concerns.push(concern);
+  const before = current.body.urgent_concerns.findIndex((c) => c.concern_id === concern.concern_id);
+  if (before >= 0) current.body.urgent_concerns[before] = concern;
+  else current.body.urgent_concerns.push(concern);
+  if (current.errors && current.errors.concerns) delete current.errors.concerns[concern.concern_id];
+  clearSettledErrors();
   current = await outbox.keep(current);
   $("urgent-form").hidden = true;
   registerSync();
@@ -650,7 +678,7 @@ function registerSync() {
 
 window.addEventListener("online", () => {
   showNetwork();
-  if (outbox) loadSession().then(() => outbox.kick(true));
+  if (outbox) loadSession().catch(() => {}).then(() => outbox.kick(true));
 });
 window.addEventListener("offline", showNetwork);
 setInterval(() => outbox && outbox.kick(), 30000);

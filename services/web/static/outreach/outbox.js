@@ -84,6 +84,7 @@ function placeErrors(problem, where, body) {
     }
   }
   if (where.kind === "contact" && !Object.keys(fields).length) errors.contacts[where.id] = { form: errors.message };
+  if (where.kind === "concern" && !Object.keys(fields).length) errors.concerns[where.id] = { form: errors.message };
   return errors;
 }
 
@@ -216,7 +217,10 @@ export class Outbox {
       this.again = this.again || force || true;
       return this.running;
     }
-    this.running = this.drain(force).finally(() => {
+    this.running = this.drain(force)
+      // Whatever was not sent stays in the outbox; only the reason's name is logged, never data.
+      .catch((error) => console.warn("outbox: not sent now", error && error.name))
+      .finally(() => {
       this.running = null;
       this.onChange();
       if (this.again) {
@@ -264,7 +268,7 @@ export class Outbox {
         break;
       }
     }
-    this.schedule();
+    this.schedule().catch(() => {});
   }
 
   async settle(record, changes) {

@@ -4,8 +4,12 @@
 export const DB_NAME = "waymark-outreach";
 
 let opened = null;
+// Signed out: the browser clears the site's storage, or the signed-out page deletes the
+// database. This page lets go at once (so the deletion is not blocked) and never re-creates it.
+let gone = false;
 
 export function db() {
+  if (gone) return Promise.reject(new Error("signed out: nothing is kept"));
   if (!opened) {
     opened = new Promise((resolve, reject) => {
       const request = indexedDB.open(DB_NAME, 1);
@@ -13,7 +17,16 @@ export function db() {
         request.result.createObjectStore("meta", { keyPath: "name" });
         request.result.createObjectStore("visits", { keyPath: "visit_id" });
       };
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        const database = request.result;
+        const release = () => {
+          gone = true;
+          database.close();
+        };
+        database.onversionchange = release;
+        database.onclose = release;
+        resolve(database);
+      };
       request.onerror = () => reject(request.error);
     });
   }
@@ -23,11 +36,18 @@ export function db() {
 async function run(storeName, mode, action) {
   const database = await db();
   return new Promise((resolve, reject) => {
-    const tx = database.transaction(storeName, mode);
+    let tx;
+    try {
+      tx = database.transaction(storeName, mode);
+    } catch (error) {
+      gone = true;
+      reject(error);
+      return;
+    }
     const result = action(tx.objectStore(storeName));
     tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
+    tx.onerror = () => reject(tx.error || new Error("storage error"));
+    tx.onabort = () => reject(tx.error || new Error("storage closed"));
   });
 }
 
