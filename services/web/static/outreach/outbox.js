@@ -22,6 +22,7 @@ class Refusal extends Error {
 const BASE_MS = 2000;
 const CAP_MS = 5 * 60 * 1000;
 const SENT_KEPT_MS = 12 * 60 * 60 * 1000;
+const SENDERS = 3;
 
 // "Equal jitter": at least half the exponential delay, so phones that lost signal together
 // do not all come back at the same moment.
@@ -245,30 +246,44 @@ export class Outbox {
     const due = (await Outbox.records()).filter(
       (r) => ["draft", "waiting", "sending"].includes(r.state) && (force || r.next_at <= now),
     );
-    for (const record of due) {
-      try {
-        await this.send(record);
-      } catch (error) {
-        if (error instanceof SignedOut) {
-          await this.settle(record, {});
-          break;
-        }
-        if (error instanceof Refusal) {
-          await this.update(record.visit_id, (doc, current) => {
-            doc.errors = placeErrors(error.problem, error.where, doc.pending ? doc.pending.body : doc.body);
-            doc.pending = null; // refused: nothing was recorded; her correction gets a new key
-            current.reason = doc.errors.message;
-            current.state = "refused";
-          });
-          continue;
-        }
-        // No network, or the server could not answer: try again later.
-        record.attempts = (record.attempts || 0) + 1;
-        await this.settle(record, { next_at: Date.now() + backoff(record.attempts) });
-        break;
-      }
-    }
+    // Urgent concerns first, one after another; then the rest a few at a time (each visit's
+    // exactly-once rests on its own ids and key, not on the order).
+    const stopped = await this.sendEach(due.filter((r) => r.urgent), 1);
+    if (!stopped) await this.sendEach(due.filter((r) => !r.urgent), SENDERS);
     this.schedule().catch(() => {});
+  }
+
+  // Sends `records` with `senders` at a time; true when the network or her session stopped it.
+  async sendEach(records, senders) {
+    const queue = [...records];
+    let stopped = false;
+    const sender = async () => {
+      while (!stopped && queue.length) {
+        const record = queue.shift();
+        try {
+          await this.send(record);
+        } catch (error) {
+          if (error instanceof SignedOut) {
+            stopped = true;
+            await this.settle(record, {});
+          } else if (error instanceof Refusal) {
+            await this.update(record.visit_id, (doc, current) => {
+              doc.errors = placeErrors(error.problem, error.where, doc.pending ? doc.pending.body : doc.body);
+              doc.pending = null; // refused: nothing was recorded; her correction gets a new key
+              current.reason = doc.errors.message;
+              current.state = "refused";
+            });
+          } else {
+            // No network, or the server could not answer: try again later.
+            stopped = true;
+            record.attempts = (record.attempts || 0) + 1;
+            await this.settle(record, { next_at: Date.now() + backoff(record.attempts) });
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: senders }, sender));
+    return stopped;
   }
 
   async settle(record, changes) {
