@@ -120,6 +120,35 @@ class Services:
             headers["Idempotency-Key"] = idempotency_key
         return await self._call(service, method, path, token, json=body, headers=headers)
 
+    async def forward(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Answer:
+        """The service's answer as it is, 4xx included, for a JSON endpoint that passes it on
+        (the outreach app). Only a service that is down, or answers 5xx, raises."""
+        try:
+            response = await self._clients[service].request(
+                method,
+                path,
+                headers={"Authorization": f"Bearer {token}", **(headers or {})},
+                json=body,
+                params=params,
+            )
+        except httpx.HTTPError as error:
+            raise ServiceDown(service) from error
+        if response.status_code >= 500:
+            raise ServiceDown(service)
+        return Answer(
+            response.status_code, _json(response), response.headers.get("etag"), response.headers
+        )
+
     async def _call(
         self, service: Service, method: str, path: str, token: str, **kwargs: Any
     ) -> Answer:
@@ -153,6 +182,11 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def refused(status: int, body: Any) -> Refused:
+    """A service's 4xx problem+json as one plain sentence, and one per field."""
+    return _refused(status, body)
 
 
 def _refused(status: int, body: Any) -> Refused:

@@ -21,6 +21,7 @@ from services.web.pages import (
     casework,
     inbox,
     journey_forms,
+    outreach,
     premises,
     sign_in,
     statistics,
@@ -80,4 +81,5 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     app.include_router(statistics.router)
     app.include_router(admin.router)
     app.include_router(audit.router)
+    app.include_router(outreach.router)
     return app
