@@ -72,6 +72,8 @@ def make_journeys(system: WebSystem, count: int) -> None:
 def long_journey(system: WebSystem, events: int) -> str:
     cases = system.client(ServiceName.CASES, Role.SAFEGUARDING_LEAD, subject="sg-bench")
     journey_id = cases.get("/journeys", params={"limit": 1}).json()["items"][0]["journey_id"]
+    registration = {"pseudonym": "R-1", "preferred_languages": ["en"]}
+    cases.post(f"/journeys/{journey_id}/registration", json=registration).raise_for_status()
     for _ in range(events):
         body = {"meeting_id": str(uuid4()), "meeting_type": "coffee"}
         cases.post(f"/journeys/{journey_id}/meetings", json=body).raise_for_status()
