@@ -49,7 +49,8 @@ def install_error_pages(app: FastAPI) -> None:
         return _redirect(request, sign_in_url(request_path(request)))
 
     async def on_csrf(request: Request, _: Exception) -> Response:
-        log.info("web.csrf_refused", path=request.scope.get("route_path", "?"))
+        # The route's template (ids as {placeholders}), never the concrete path.
+        log.info("web.csrf_refused", route=getattr(request.scope.get("route"), "path", "?"))
         return await _page(request, "csrf", 403, "Please try again")
 
     async def on_not_allowed(request: Request, _: Exception) -> Response:

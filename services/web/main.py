@@ -29,6 +29,7 @@ from services.web.pages import (
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
+from shared.logging import configure_logging
 
 STATIC = Path(__file__).parent / "static"
 
@@ -42,6 +43,7 @@ def _origin(url: str | None) -> str | None:
 
 def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """``transport`` lets tests put the services in-process; production uses the network."""
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
