@@ -22,8 +22,20 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.utils import get_topic, resolve_topic
 
 
-class SnapshotErased(Exception):
+class SnapshotUnusable(Exception):
+    """The snapshot cannot give the aggregate back as it was: fold it from its events."""
+
+
+class SnapshotErased(SnapshotUnusable):
     """The key that sealed this snapshot was erased."""
+
+
+class SnapshotOutdated(SnapshotUnusable):
+    """Sealed by an older encoding, which turned string enums into plain strings."""
+
+
+# The encoding of the state a snapshot seals; a snapshot without it is read from the events.
+_FORMAT = "~tree-v2"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,21 +45,24 @@ class SealedSnapshot(Snapshot):
     @classmethod
     def take(cls, aggregate: Any) -> SealedSnapshot:
         taken = super().take(aggregate)
-        return dataclasses.replace(taken, state=encode_tree(taken.state))
+        return dataclasses.replace(taken, state={_FORMAT: encode_tree(taken.state)})
 
     def mutate(self, _: None) -> Any:
         sealed: Any = self.state
         if isinstance(sealed, str):  # ERASED: the key is gone
             raise SnapshotErased(str(self.originator_id))
-        opened = dataclasses.replace(self, state=decode_tree(self.state))
+        if not isinstance(sealed, dict) or _FORMAT not in sealed:
+            raise SnapshotOutdated(str(self.originator_id))
+        opened = dataclasses.replace(self, state=decode_tree(sealed[_FORMAT]))
         return Snapshot.mutate(opened, None)
 
 
 def encode_tree(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
+    # Enums first: a StrEnum is a str too, and must come back as its enum.
     if isinstance(value, Enum):
         return {"~enum": get_topic(type(value)), "v": value.value}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, UUID):
         return {"~uuid": str(value)}
     if isinstance(value, datetime):
@@ -96,14 +111,15 @@ def decode_tree(value: Any) -> Any:
 
 
 class TolerantRepository(Repository[UUID]):
-    """Folds from the events alone when the latest snapshot's key was erased."""
+    """Folds from the events alone when the latest snapshot cannot be used: its key was
+    erased, or an older encoding sealed it."""
 
     def _reconstruct_aggregate(
         self, aggregate_id: UUID, version: int | None, projector_func: Any
     ) -> Any:
         try:
             return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
-        except SnapshotErased:
+        except SnapshotUnusable:
             events = cast(Iterable[Any], self.event_store.get(aggregate_id, lte=version))
             aggregate = projector_func(None, events)
             if aggregate is None:
