@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from services.web.api import Services
 from services.web.errors import install_error_pages
@@ -69,7 +70,11 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     install_error_pages(app)
     app.add_middleware(WebHeaders, sign_out_origin=_origin(settings.oidc_issuer))
     app.add_middleware(ServerTiming)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Only the assets are compressed: they hold no secret, while compressing pages that carry
+    # a CSRF token beside text a request can influence would open them to BREACH.
+    app.mount(
+        "/static", GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=1024), name="static"
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -166,3 +166,10 @@ def test_a_session_ends_when_its_token_expires() -> None:
         token_expires_at=time.time() - 1,
     )
     assert store.get(session.id) is None
+
+
+def test_assets_are_compressed_and_pages_are_not(web: TestClient) -> None:
+    asset = web.get("/static/vendor/htmx-2.0.11.min.js", headers={"Accept-Encoding": "gzip"})
+    assert asset.headers["content-encoding"] == "gzip"
+    page = web.get("/sign-in", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers
