@@ -159,7 +159,7 @@ class Services:
         except httpx.HTTPError as error:
             raise ServiceDown(service) from error
         finally:
-            count_api_call(time.perf_counter() - started)
+            count_api_call(started, time.perf_counter())
         status = response.status_code
         if status >= 500:
             raise ServiceDown(service)

@@ -1,6 +1,6 @@
 """How long a page spent waiting for the services, in a ``Server-Timing`` header.
 
-``api`` is the time spent in calls to the three services, ``page`` the whole answer: their
+``api`` is the time spent waiting for the three services (calls made together count once), ``page`` the whole answer: their
 difference is what the web layer itself adds (bench/web_pages.py reports the ratio). Only
 durations and a count are sent, never a path or an id.
 """
@@ -9,25 +9,37 @@ from __future__ import annotations
 
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 @dataclass
 class _Spent:
-    api_seconds: float = 0.0
-    calls: int = 0
+    intervals: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return len(self.intervals)
+
+    @property
+    def api_seconds(self) -> float:
+        """Wall time with at least one call under way: calls made together count once."""
+        total, reached = 0.0, float("-inf")
+        for start, end in sorted(self.intervals):
+            if end > reached:
+                total += end - max(start, reached)
+                reached = end
+        return total
 
 
 _spent: ContextVar[_Spent | None] = ContextVar("waymark_web_api_time", default=None)
 
 
-def count_api_call(seconds: float) -> None:
+def count_api_call(started: float, ended: float) -> None:
     spent = _spent.get()
     if spent is not None:
-        spent.api_seconds += seconds
-        spent.calls += 1
+        spent.intervals.append((started, ended))
 
 
 class ServerTiming:

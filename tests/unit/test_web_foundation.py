@@ -173,3 +173,10 @@ def test_assets_are_compressed_and_pages_are_not(web: TestClient) -> None:
     assert asset.headers["content-encoding"] == "gzip"
     page = web.get("/sign-in", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in page.headers
+
+
+def test_calls_made_together_count_once_in_the_time_spent_waiting() -> None:
+    from services.web.timing import _Spent
+
+    spent = _Spent([(0.0, 1.0), (0.5, 1.5), (3.0, 4.0)])
+    assert spent.api_seconds == 2.5 and spent.calls == 3
