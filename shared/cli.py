@@ -25,6 +25,7 @@ from uuid import UUID
 import typer
 import uvicorn
 from pydantic import ValidationError
+from starlette.types import ASGIApp
 
 from services.web.settings import DEFAULT_WEB_PORT
 from shared.nats_server import NatsServer, port_open, wait_for_port
@@ -139,14 +140,7 @@ def serve(service: ServiceName) -> None:
         ServiceName.NOTIFICATIONS: "services.notifications.main",
     }[service]
     create_app = __import__(module, fromlist=["create_app"]).create_app
-    # Access logs off: paths hold only ids, but the fewer lines about people the better.
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        log_level=settings.log_level.lower(),
-    )
+    _serve(create_app(settings), settings.host, settings.port, settings.log_level)
 
 
 @cli.command()
@@ -156,13 +150,12 @@ def web() -> None:
     from services.web.settings import WebSettings
 
     settings = WebSettings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        log_level=settings.log_level.lower(),
-    )
+    _serve(create_app(settings), settings.host, settings.port, settings.log_level)
+
+
+def _serve(app: ASGIApp, host: str, port: int, log_level: str) -> None:
+    # Access logs off: paths hold only ids, but the fewer lines about people the better.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level.lower())
 
 
 @cli.command()

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -73,6 +73,9 @@ class PeriodicTask:
     run: Callable[[], object]
 
 
+_Part = TypeVar("_Part")
+
+
 @dataclass
 class ServiceParts:
     application: WaymarkApplication
@@ -82,6 +85,12 @@ class ServiceParts:
     periodic: Sequence[PeriodicTask] = ()
     #: Anything else the routes need (query objects), reachable as ``runtime.extras[name]``.
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def named(self, name: str, kind: type[_Part]) -> _Part:
+        """``extras[name]``, checked to be the ``kind`` the routes expect."""
+        part = self.extras[name]
+        assert isinstance(part, kind)
+        return part
 
 
 Assemble = Callable[[Stores], ServiceParts]

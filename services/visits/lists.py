@@ -21,9 +21,11 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from services.visits.domain import Visit, default_outcome
+from services.visits import visit_contacts
+from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.premises import Premises
+from services.visits.visit_contacts import count_of, text_or_none
 from shared.storage.projection import Projection
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
 
@@ -121,7 +123,7 @@ class PremisesDirectory(Projection):
             where, params = "search LIKE %s ESCAPE '\\'", [f"%{_escaped(label.casefold())}%"]
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            total = _count(cursor.fetchone())
+            total = count_of(cursor.fetchone())
             cursor.execute(
                 f"SELECT * FROM {table} WHERE {where}"
                 " ORDER BY search, premises_id LIMIT %s OFFSET %s",
@@ -165,9 +167,7 @@ class VisitList(Projection):
             f"CREATE TABLE IF NOT EXISTS {people} ("
             " visit_id TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (visit_id, person))",
             f"CREATE INDEX IF NOT EXISTS visit_list_people_by_person ON {people} (person)",
-            f"CREATE TABLE IF NOT EXISTS {contacts} ("
-            " visit_id TEXT NOT NULL, contact_id TEXT NOT NULL,"
-            " PRIMARY KEY (visit_id, contact_id))",
+            visit_contacts.table(contacts),
             f"CREATE TABLE IF NOT EXISTS {concerns} ("
             " visit_id TEXT NOT NULL, concern_id TEXT NOT NULL, resolved INTEGER NOT NULL,"
             " PRIMARY KEY (visit_id, concern_id))",
@@ -182,7 +182,7 @@ class VisitList(Projection):
                 " ON CONFLICT (visit_id) DO NOTHING",
                 (
                     visit_id,
-                    _text(event.premises_id),
+                    text_or_none(event.premises_id),
                     event.premises_label,
                     event.team,
                     to_sql_time(event.occurred_at),
@@ -196,11 +196,7 @@ class VisitList(Projection):
                     (visit_id, person),
                 )
         elif isinstance(event, Visit.ContactMade):
-            cursor.execute(
-                f"INSERT INTO {self._t('visit_list_contacts')} (visit_id, contact_id)"
-                " VALUES (%s, %s) ON CONFLICT (visit_id, contact_id) DO NOTHING",
-                (visit_id, str(event.contact_id)),
-            )
+            visit_contacts.add(cursor, self._t("visit_list_contacts"), event)
         elif isinstance(event, Visit.UrgentConcernRaised):
             cursor.execute(
                 f"INSERT INTO {self._t('visit_list_concerns')} (visit_id, concern_id, resolved)"
@@ -217,26 +213,18 @@ class VisitList(Projection):
             cursor.execute(
                 f"UPDATE {self._t('visit_list')} SET premises_id = %s, premises_label = %s"
                 " WHERE visit_id = %s",
-                (_text(event.premises_id), event.premises_label, visit_id),
+                (text_or_none(event.premises_id), event.premises_label, visit_id),
             )
         elif isinstance(event, Visit.Completed):
-            cursor.execute(
-                f"SELECT COUNT(*) AS n FROM {self._t('visit_list_contacts')} WHERE visit_id = %s",
-                (visit_id,),
-            )
-            outcome = event.outcome or default_outcome(_count(cursor.fetchone()))
+            contacts = self._t("visit_list_contacts")
+            outcome = visit_contacts.completed_outcome(cursor, contacts, event)
             cursor.execute(
                 f"UPDATE {self._t('visit_list')} SET completed_at = %s, outcome = %s"
                 " WHERE visit_id = %s",
                 (to_sql_time(event.occurred_at), outcome, visit_id),
             )
         elif isinstance(event, ContactErasure.Recorded):
-            # Her contacts leave the list's counts; the visits themselves stay.
-            for contact_id in event.contact_ids:
-                cursor.execute(
-                    f"DELETE FROM {self._t('visit_list_contacts')} WHERE contact_id = %s",
-                    (str(contact_id),),
-                )
+            visit_contacts.erase(cursor, self._t("visit_list_contacts"), event)
 
     def newest_first(
         self, which: VisitFilter, *, limit: int = 50, offset: int = 0
@@ -271,7 +259,7 @@ class VisitList(Projection):
             cursor.execute(
                 f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
             )
-            total = _count(cursor.fetchone())
+            total = count_of(cursor.fetchone())
             cursor.execute(
                 "SELECT v.*, d.label AS registered_label,"
                 f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"
@@ -289,16 +277,8 @@ class VisitList(Projection):
         return [_visit(row) for row in rows], total
 
 
-def _text(value: UUID | None) -> str | None:
-    return None if value is None else str(value)
-
-
 def _time(value: object) -> datetime | None:
     return None if value is None else from_sql_time(str(value))
-
-
-def _count(row: Row | None) -> int:
-    return 0 if row is None else int(row["n"])
 
 
 def _premises(row: Row) -> PremisesEntry:

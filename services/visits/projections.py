@@ -18,8 +18,10 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
-from services.visits.domain import Visit, default_outcome
+from services.visits import visit_contacts
+from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
+from services.visits.visit_contacts import count_of, text_or_none
 from shared.storage.projection import Projection
 from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
 
@@ -93,10 +95,7 @@ class PremisesHistory(Projection):
             " recorded_at TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS premises_history_by_premises"
             f" ON {self._visits} (premises_id, started_at DESC, visit_id)",
-            f"CREATE TABLE IF NOT EXISTS {self._contacts} ("
-            " visit_id TEXT NOT NULL,"
-            " contact_id TEXT NOT NULL,"
-            " PRIMARY KEY (visit_id, contact_id))",
+            visit_contacts.table(self._contacts),
             f"CREATE TABLE IF NOT EXISTS {self._concerns} ("
             " visit_id TEXT NOT NULL,"
             " concern_id TEXT NOT NULL,"
@@ -115,17 +114,13 @@ class PremisesHistory(Projection):
                 " VALUES (%s, %s, %s, %s) ON CONFLICT (visit_id) DO NOTHING",
                 (
                     visit_id,
-                    _text(event.premises_id),
+                    text_or_none(event.premises_id),
                     to_sql_time(event.occurred_at),
                     to_sql_time(event.timestamp),
                 ),
             )
         elif isinstance(event, Visit.ContactMade):
-            cursor.execute(
-                f"INSERT INTO {self._contacts} (visit_id, contact_id) VALUES (%s, %s)"
-                " ON CONFLICT (visit_id, contact_id) DO NOTHING",
-                (visit_id, str(event.contact_id)),
-            )
+            visit_contacts.add(cursor, self._contacts, event)
         elif isinstance(event, Visit.UrgentConcernRaised):
             cursor.execute(
                 f"INSERT INTO {self._concerns}"
@@ -148,17 +143,13 @@ class PremisesHistory(Projection):
         elif isinstance(event, Visit.PremisesCorrected):
             cursor.execute(
                 f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
-                (_text(event.premises_id), visit_id),
+                (text_or_none(event.premises_id), visit_id),
             )
         elif isinstance(event, ContactErasure.Recorded):
-            # Her contacts leave the visits' histories (a visit's contact count drops with
-            # them); the visits themselves, and concern codes, are about the premises.
-            for contact_id in event.contact_ids:
-                cursor.execute(
-                    f"DELETE FROM {self._contacts} WHERE contact_id = %s", (str(contact_id),)
-                )
+            # Concern codes stay with the visits: they are about the premises.
+            visit_contacts.erase(cursor, self._contacts, event)
         elif isinstance(event, Visit.Completed):
-            outcome = event.outcome or default_outcome(self._contact_count(cursor, visit_id))
+            outcome = visit_contacts.completed_outcome(cursor, self._contacts, event)
             cursor.execute(
                 f"UPDATE {self._visits} SET completed_at = %s, outcome = %s WHERE visit_id = %s",
                 (to_sql_time(event.occurred_at), outcome, visit_id),
@@ -170,14 +161,14 @@ class PremisesHistory(Projection):
             cursor.execute(
                 f"SELECT COUNT(*) AS n FROM {self._visits} WHERE premises_id = %s", (key,)
             )
-            visit_count = _count(cursor.fetchone())
+            visit_count = count_of(cursor.fetchone())
             cursor.execute(
                 f"SELECT COUNT(*) AS n FROM {self._concerns} c"
                 f" JOIN {self._visits} v ON v.visit_id = c.visit_id"
                 " WHERE v.premises_id = %s AND c.resolved_at IS NULL",
                 (key,),
             )
-            open_concerns = _count(cursor.fetchone())
+            open_concerns = count_of(cursor.fetchone())
             cursor.execute(
                 f"SELECT v.visit_id, v.started_at, v.completed_at, v.outcome, v.recorded_at,"
                 f" (SELECT COUNT(*) FROM {self._contacts} k WHERE k.visit_id = v.visit_id)"
@@ -229,20 +220,6 @@ class PremisesHistory(Projection):
                 )
             )
         return {visit_id: tuple(items) for visit_id, items in found.items()}
-
-    def _contact_count(self, cursor: SqlCursor, visit_id: str) -> int:
-        cursor.execute(
-            f"SELECT COUNT(*) AS n FROM {self._contacts} WHERE visit_id = %s", (visit_id,)
-        )
-        return _count(cursor.fetchone())
-
-
-def _text(value: UUID | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _count(row: Row | None) -> int:
-    return 0 if row is None else int(row["n"])
 
 
 def _visit(row: Row, concerns: tuple[ConcernAtPremises, ...]) -> VisitAtPremises:

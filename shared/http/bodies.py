@@ -15,8 +15,9 @@ import json
 import re
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from shared.http.middleware import HttpMiddleware
 from shared.http.problems import problem_response
 
 # Field names are snake_case: a key that is not could be anything the client typed.
@@ -79,14 +80,8 @@ def _unsupported() -> Any:
     )
 
 
-class JsonBodies:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class JsonBodies(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []
         while True:
             message = await receive()

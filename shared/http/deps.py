@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 
 from shared.runtime import Runtime
 from shared.security.roles import Principal
 
 IDENTIFIER = r"^[A-Za-z0-9._:@-]{1,100}$"
+
+# A page of a list: at most 200 rows, from an offset no caller can make the store scan past.
+PageLimit = Annotated[int, Query(ge=1, le=200)]
+PageOffset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 def get_runtime(request: Request) -> Runtime:

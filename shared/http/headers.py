@@ -9,7 +9,9 @@ else gets ``default-src 'none'``.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from shared.http.middleware import HttpMiddleware
 
 COMMON = [
     (b"x-content-type-options", b"nosniff"),
@@ -26,14 +28,8 @@ DOCS_POLICY = (
 DOCS_PATHS = ("/docs",)
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class SecurityHeaders(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
         policy = DOCS_POLICY if path.startswith(DOCS_PATHS) else API_POLICY
 

@@ -19,9 +19,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from shared.errors import FieldError
+from shared.http.middleware import HttpMiddleware
 
 log = structlog.get_logger(__name__)
 
@@ -199,18 +200,12 @@ def internal_error() -> JSONResponse:
     return problem_response(500, "internal", "Something went wrong on our side")
 
 
-class UnexpectedErrors:
+class UnexpectedErrors(HttpMiddleware):
     """Turn an exception a route did not expect into a bare 500 problem, *inside* the access
     and header middlewares, so that answer is audited and carries the security headers like
     any other. (Starlette's own last-resort handler sits outside every middleware.)"""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -48,24 +50,29 @@ async def publish(
     await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
 
 
-async def cases_runtime(
+@asynccontextmanager
+async def running_cases(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, **overrides
-) -> Runtime:
+) -> AsyncIterator[tuple[Runtime, CasesApplication]]:
+    """The cases service consuming the visits stream, stopped however the test ends."""
     await ensure_streams(
         nc.jetstream(), (VISITS_STREAM,), make_settings(ServiceName.CASES, tmp_path)
     )
-    return await start_runtime(
+    runtime = await start_runtime(
         ServiceName.CASES, assemble, tmp_path / "var", nats_server.url, database, **overrides
     )
+    try:
+        app = runtime.app
+        assert isinstance(app, CasesApplication)
+        yield runtime, app
+    finally:
+        await runtime.stop()
 
 
 async def test_a_message_delivered_twice_has_one_effect(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
+    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
         event = contact_made()
         payload = wire(event, 1)
         await publish(nc, payload, "visits:1")
@@ -76,17 +83,12 @@ async def test_a_message_delivered_twice_has_one_effect(
         await eventually(lambda: runtime.consumers[0].applied >= 2, message="second delivery")
         assert app.max_notification_id() == events_before
         assert app.get_journey(Journey.create_id(event.contact_id)).version == 2
-    finally:
-        await runtime.stop()
 
 
 async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_loop_goes_on(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
+    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
         await publish(nc, b"this is not a cloud event", "bad-1")
         good = contact_made()
         await publish(nc, wire(good, 2), "visits:2")
@@ -98,21 +100,16 @@ async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_loop
         assert "CloudEvents" in dead[0].headers["Waymark-Dead-Letter-Reason"]
         assert dead[0].headers["Waymark-Original-Subject"] == "visits.contact_made.v1"
         assert runtime.consumers[0].running
-    finally:
-        await runtime.stop()
 
 
 async def test_an_event_claiming_another_source_is_dead_lettered(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
-    try:
+    async with running_cases(nats_server, nc, tmp_path, database):
         forged = wire(contact_made(), 1, service="cases")
         await publish(nc, forged, "forged")
         dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="DLQ")
         assert "source" in dead[0].headers["Waymark-Dead-Letter-Reason"]
-    finally:
-        await runtime.stop()
 
 
 def flaky(app: CasesApplication, monkeypatch, failures: int) -> dict[str, int]:
@@ -140,10 +137,7 @@ async def publish_contacts(nc: Client, count: int) -> list[ContactMadeV1]:
 async def test_a_transient_failure_is_retried_in_place_and_order_is_kept(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
+    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
         left = flaky(app, monkeypatch, failures=2)
         events = await publish_contacts(nc, 3)
         await eventually(
@@ -155,17 +149,13 @@ async def test_a_transient_failure_is_retried_in_place_and_order_is_kept(
         opened = [app.get_journey(Journey.create_id(e.contact_id)).created_on for e in events]
         assert opened == sorted(opened)
         assert runtime.consumers[0].dead_lettered == 0
-    finally:
-        await runtime.stop()
 
 
 async def test_a_failure_that_outlasts_the_inline_retries_is_redelivered_and_applied_once(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database, consumer_inline_attempts=1)
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
+    once_inline = running_cases(nats_server, nc, tmp_path, database, consumer_inline_attempts=1)
+    async with once_inline as (runtime, app):
         left = flaky(app, monkeypatch, failures=3)
         events = await publish_contacts(nc, 4)
         await eventually(
@@ -176,8 +166,6 @@ async def test_a_failure_that_outlasts_the_inline_retries_is_redelivered_and_app
         assert left["failures"] == 0
         assert app.max_notification_id() == 2 * len(events)  # opened + contact, once each
         assert runtime.consumers[0].dead_lettered == 0
-    finally:
-        await runtime.stop()
 
 
 def poisoned(position: int, change) -> bytes:
@@ -225,10 +213,7 @@ POISON = {
 async def test_poison_messages_are_dead_lettered_with_their_reasons_and_the_rest_flow_once(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
+    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
         js = nc.jetstream()
         good = []
         position = 0
@@ -261,17 +246,12 @@ async def test_poison_messages_are_dead_lettered_with_their_reasons_and_the_rest
         assert app.max_notification_id() == 2 * len(good)  # opened + contact, once each
         assert runtime.consumers[0].dead_lettered == len(POISON)
         assert runtime.consumers[0].running
-    finally:
-        await runtime.stop()
 
 
 async def test_a_handler_failure_no_retry_can_cure_is_dead_lettered_not_retried(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
 ) -> None:
-    runtime = await cases_runtime(nats_server, nc, tmp_path, database)
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
+    async with running_cases(nats_server, nc, tmp_path, database) as (_, app):
         original = app.record_contact_from_visit
         calls = {"poison": 0}
         poison, fine = contact_made(), contact_made()
@@ -291,5 +271,3 @@ async def test_a_handler_failure_no_retry_can_cure_is_dead_lettered_not_retried(
         dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="DLQ")
         assert dead[0].headers["Waymark-Dead-Letter-Reason"] == "failed: OverflowError"
         assert calls["poison"] == 1
-    finally:
-        await runtime.stop()

@@ -491,6 +491,55 @@ def step(
     return response.status_code, response.json(), dict(response.headers)
 
 
+# Bodies of the steps on an open visit, each with new ids: ``changes`` set or add fields.
+
+
+def contact_step(**changes: Any) -> dict[str, Any]:
+    return {
+        "contact_id": str(uuid4()),
+        "alias": "A",
+        "language": "ro",
+        "occurred_at": AT,
+        **changes,
+    }
+
+
+def premises_indicator_step(**changes: Any) -> dict[str, Any]:
+    return {
+        "observation_id": str(uuid4()),
+        "indicator": "living_on_site",
+        "source": "observed",
+        "occurred_at": AT,
+        **changes,
+    }
+
+
+def person_indicator_step(**changes: Any) -> dict[str, Any]:
+    return {
+        "observation_id": str(uuid4()),
+        "contact_id": str(uuid4()),
+        "indicator": "escorted",
+        "source": "observed",
+        "occurred_at": AT,
+        **changes,
+    }
+
+
+def follow_up_step(**changes: Any) -> dict[str, Any]:
+    return {
+        "follow_up_id": str(uuid4()),
+        "contact_id": str(uuid4()),
+        "kind": "coffee",
+        "due_at": "2027-01-01T00:00:00Z",
+        "occurred_at": AT,
+        **changes,
+    }
+
+
+def concern_step(**changes: Any) -> dict[str, Any]:
+    return {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": AT, **changes}
+
+
 def test_a_visit_recorded_step_by_step_with_etags_retries_and_stale_versions(
     client: TestClient,
 ) -> None:
@@ -499,47 +548,36 @@ def test_a_visit_recorded_step_by_step_with_etags_retries_and_stale_versions(
     contact_id, concern_id = str(uuid4()), str(uuid4())
     at = (T0 + timedelta(minutes=5)).isoformat()
     steps: list[tuple[str, dict[str, Any]]] = [
-        (
-            "contacts",
-            {"contact_id": contact_id, "alias": "Ana", "language": "ro", "occurred_at": at},
-        ),
+        ("contacts", contact_step(contact_id=contact_id, alias="Ana", occurred_at=at)),
         (
             "premises-indicators",
-            {
-                "observation_id": str(uuid4()),
-                "indicator": "controller_present",
-                "source": "observed",
-                "occurred_at": at,
-            },
+            premises_indicator_step(indicator="controller_present", occurred_at=at),
         ),
         (
             "person-indicators",
-            {
-                "observation_id": str(uuid4()),
-                "contact_id": contact_id,
-                "indicator": "withholds_documents",
-                "source": "disclosed",
-                "occurred_at": at,
-            },
+            person_indicator_step(
+                contact_id=contact_id,
+                indicator="withholds_documents",
+                source="disclosed",
+                occurred_at=at,
+            ),
         ),
         (
             "follow-ups",
-            {
-                "follow_up_id": str(uuid4()),
-                "contact_id": contact_id,
-                "kind": "coffee",
-                "due_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-                "occurred_at": at,
-            },
+            follow_up_step(
+                contact_id=contact_id,
+                due_at=(datetime.now(UTC) + timedelta(days=2)).isoformat(),
+                occurred_at=at,
+            ),
         ),
         (
             "urgent-concerns",
-            {
-                "concern_id": concern_id,
-                "concern": "held_against_will",
-                "contact_id": contact_id,
-                "occurred_at": at,
-            },
+            concern_step(
+                concern_id=concern_id,
+                concern="held_against_will",
+                contact_id=contact_id,
+                occurred_at=at,
+            ),
         ),
         ("completion", {"completed_at": (T0 + timedelta(hours=1)).isoformat()}),
         (f"urgent-concerns/{concern_id}/resolution", {}),
@@ -565,9 +603,9 @@ def test_a_visit_recorded_step_by_step_with_etags_retries_and_stale_versions(
 
 def test_a_step_with_a_stale_if_match_is_a_412_and_changes_nothing(client: TestClient) -> None:
     visit_id = open_visit(client)
-    contact = {"contact_id": str(uuid4()), "alias": "Ana", "language": "ro", "occurred_at": AT}
+    contact = contact_step(alias="Ana")
     assert step(client, f"/visits/{visit_id}/contacts", contact, 1)[0] == 200
-    concern = {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": AT}
+    concern = concern_step()
     status, problem, _ = step(client, f"/visits/{visit_id}/urgent-concerns", concern, 1)
     assert status == 412 and problem["type"] == "urn:waymark:problem:precondition-failed"
     visit = client.get(f"/visits/{visit_id}")
@@ -586,17 +624,12 @@ def test_a_step_reusing_an_id_for_other_content_is_a_409_and_changes_nothing(
 ) -> None:
     visit_id = open_visit(client)
     contact_id, observation_id = str(uuid4()), str(uuid4())
-    contact = {"contact_id": contact_id, "alias": "Secret-Ana", "language": "ro", "occurred_at": AT}
+    contact = contact_step(contact_id=contact_id, alias="Secret-Ana")
     assert step(client, f"/visits/{visit_id}/contacts", contact)[0] == 200
     status, problem, _ = step(client, f"/visits/{visit_id}/contacts", {**contact, "alias": "Bea"})
     assert status == 409 and problem["type"] == "urn:waymark:problem:duplicate-contact"
     assert "Secret" not in str(problem) and "Bea" not in str(problem)
-    observation = {
-        "observation_id": observation_id,
-        "indicator": "living_on_site",
-        "source": "observed",
-        "occurred_at": AT,
-    }
+    observation = premises_indicator_step(observation_id=observation_id)
     assert step(client, f"/visits/{visit_id}/premises-indicators", observation)[0] == 200
     status, problem, _ = step(
         client, f"/visits/{visit_id}/premises-indicators", {**observation, "source": "third_party"}
@@ -611,18 +644,13 @@ def test_after_completion_contacts_are_refused_but_what_is_remembered_is_recorde
     body = visit_body(completed_at=(T0 + timedelta(hours=1)).isoformat())
     assert client.post("/visits", json=body).status_code == 201
     visit_id, contact_id = body["visit_id"], body["contacts"][0]["contact_id"]
-    late = {"contact_id": str(uuid4()), "alias": "Late", "language": "ro", "occurred_at": AT}
+    late = contact_step(alias="Late")
     status, problem, _ = step(client, f"/visits/{visit_id}/contacts", late)
     assert status == 409 and problem["type"] == "urn:waymark:problem:visit-already-completed"
     completion = {"completed_at": AT, "outcome": "conversation"}
     status, problem, _ = step(client, f"/visits/{visit_id}/completion", completion)
     assert status == 409
-    concern = {
-        "concern_id": str(uuid4()),
-        "concern": "possible_minor",
-        "contact_id": contact_id,
-        "occurred_at": AT,
-    }
+    concern = concern_step(concern="possible_minor", contact_id=contact_id)
     status, data, _ = step(client, f"/visits/{visit_id}/urgent-concerns", concern)
     assert status == 200 and data["urgent_concerns"][0]["concern"] == "possible_minor"
 
@@ -630,40 +658,11 @@ def test_after_completion_contacts_are_refused_but_what_is_remembered_is_recorde
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        (
-            "contacts",
-            {"contact_id": str(uuid4()), "alias": "A", "language": "ro", "occurred_at": AT},
-        ),
-        (
-            "premises-indicators",
-            {
-                "observation_id": str(uuid4()),
-                "indicator": "living_on_site",
-                "source": "observed",
-                "occurred_at": AT,
-            },
-        ),
-        (
-            "person-indicators",
-            {
-                "observation_id": str(uuid4()),
-                "contact_id": str(uuid4()),
-                "indicator": "escorted",
-                "source": "observed",
-                "occurred_at": AT,
-            },
-        ),
-        (
-            "follow-ups",
-            {
-                "follow_up_id": str(uuid4()),
-                "contact_id": str(uuid4()),
-                "kind": "coffee",
-                "due_at": "2027-01-01T00:00:00Z",
-                "occurred_at": AT,
-            },
-        ),
-        ("urgent-concerns", {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": AT}),
+        ("contacts", contact_step()),
+        ("premises-indicators", premises_indicator_step()),
+        ("person-indicators", person_indicator_step()),
+        ("follow-ups", follow_up_step()),
+        ("urgent-concerns", concern_step()),
         (f"urgent-concerns/{uuid4()}/resolution", {}),
         ("completion", {"completed_at": AT}),
         (f"contacts/{uuid4()}/alias-correction", {"alias": "A"}),
@@ -690,14 +689,7 @@ def test_unknown_sub_entities_are_named_problems(client: TestClient) -> None:
     )
     status, problem, _ = step(client, f"{url}/urgent-concerns/{uuid4()}/resolution", {})
     assert status == 404 and problem["type"] == "urn:waymark:problem:concern-not-found"
-    observation = {
-        "observation_id": str(uuid4()),
-        "contact_id": str(uuid4()),
-        "indicator": "escorted",
-        "source": "observed",
-        "occurred_at": AT,
-    }
-    status, problem, _ = step(client, f"{url}/person-indicators", observation)
+    status, problem, _ = step(client, f"{url}/person-indicators", person_indicator_step())
     assert status == 422 and problem["type"] == "urn:waymark:problem:unknown-contact"
     status, problem, _ = step(client, f"{url}/premises-correction", {"premises_id": str(uuid4())})
     assert status == 422 and problem["errors"][0]["field"] == "body.premises_id"
@@ -707,43 +699,12 @@ def test_unknown_sub_entities_are_named_problems(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [
-        (
-            "premises-indicators",
-            {
-                "observation_id": str(uuid4()),
-                "indicator": "escorted",
-                "source": "observed",
-                "occurred_at": AT,
-            },
-            "body.indicator",
-        ),
-        (
-            "urgent-concerns",
-            {"concern_id": str(uuid4()), "concern": "minor", "occurred_at": AT},
-            "body.concern",
-        ),
+        ("premises-indicators", premises_indicator_step(indicator="escorted"), "body.indicator"),
+        ("urgent-concerns", concern_step(concern="minor"), "body.concern"),
         ("completion", {"completed_at": AT, "outcome": "fine"}, "body.outcome"),
-        (
-            "contacts",
-            {
-                "contact_id": str(uuid4()),
-                "alias": "A",
-                "language": "ro",
-                "materials": ["cash"],
-                "occurred_at": AT,
-            },
-            "body.materials.0",
-        ),
-        (
-            "urgent-concerns",
-            {"concern_id": "x", "concern": "violence", "occurred_at": AT},
-            "body.concern_id",
-        ),
-        (
-            "urgent-concerns",
-            {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": "2099-01-01T00:00Z"},
-            "body.occurred_at",
-        ),
+        ("contacts", contact_step(materials=["cash"]), "body.materials.0"),
+        ("urgent-concerns", concern_step(concern_id="x"), "body.concern_id"),
+        ("urgent-concerns", concern_step(occurred_at="2099-01-01T00:00Z"), "body.occurred_at"),
         # A new fact needs the device's time: a server time would differ on every retry.
         (
             "urgent-concerns",
@@ -757,17 +718,7 @@ def test_unknown_sub_entities_are_named_problems(client: TestClient) -> None:
         ),
         ("completion", {}, "body.completed_at"),
         ("completion", {"completed_at": "0001-01-01T00:00:00+14:00"}, "body.completed_at"),
-        (
-            "follow-ups",
-            {
-                "follow_up_id": str(uuid4()),
-                "contact_id": str(uuid4()),
-                "kind": "coffee",
-                "due_at": "9999-12-31T23:59:59-14:00",
-                "occurred_at": AT,
-            },
-            "body.due_at",
-        ),
+        ("follow-ups", follow_up_step(due_at="9999-12-31T23:59:59-14:00"), "body.due_at"),
         ("premises-correction", {}, "body"),
         ("completion", {"note": "x"}, "body.note"),
     ],
@@ -830,12 +781,7 @@ def test_no_alias_or_concern_details_reach_the_sqlite_files(
     body = rich_body()
     assert client.post("/visits", json=body).status_code == 201
     visit_id, contact_id = body["visit_id"], body["contacts"][0]["contact_id"]
-    concern = {
-        "concern_id": str(uuid4()),
-        "concern": "violence",
-        "details": "Secret-vis-4b2d",
-        "occurred_at": AT,
-    }
+    concern = concern_step(details="Secret-vis-4b2d")
     assert step(client, f"/visits/{visit_id}/urgent-concerns", concern)[0] == 200
     url = f"/visits/{visit_id}/contacts/{contact_id}/alias-correction"
     assert step(client, url, {"alias": "Secret-corr-1d2e"})[0] == 200
@@ -885,13 +831,7 @@ def test_nothing_personal_can_be_written_for_a_contact_whose_key_was_erased(
     url = f"/visits/{visit_id}/contacts/{contact_id}/alias-correction"
     status, problem, _ = step(client, url, {"alias": "Ana again"})
     assert status == 409 and problem["type"] == "urn:waymark:problem:subject-erased"
-    concern = {
-        "concern_id": str(uuid4()),
-        "concern": "violence",
-        "contact_id": contact_id,
-        "details": "Secret",
-        "occurred_at": AT,
-    }
+    concern = concern_step(contact_id=contact_id, details="Secret")
     assert step(client, f"/visits/{visit_id}/urgent-concerns", concern)[0] == 409
     assert client.get(f"/visits/{visit_id}").headers["etag"] == visit.headers["etag"]
 

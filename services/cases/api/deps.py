@@ -24,27 +24,19 @@ def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplica
 
 
 def get_caseload(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caseload:
-    view = runtime.parts.extras["caseload"]
-    assert isinstance(view, Caseload)
-    return view
+    return runtime.parts.named("caseload", Caseload)
 
 
 def get_timeline(runtime: Annotated[Runtime, Depends(get_runtime)]) -> JourneyTimeline:
-    view = runtime.parts.extras["journey_timeline"]
-    assert isinstance(view, JourneyTimeline)
-    return view
+    return runtime.parts.named("journey_timeline", JourneyTimeline)
 
 
 def get_referrals_board(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ReferralsBoard:
-    view = runtime.parts.extras["referrals_board"]
-    assert isinstance(view, ReferralsBoard)
-    return view
+    return runtime.parts.named("referrals_board", ReferralsBoard)
 
 
 def get_due_items(runtime: Annotated[Runtime, Depends(get_runtime)]) -> DueItems:
-    view = runtime.parts.extras["due_items"]
-    assert isinstance(view, DueItems)
-    return view
+    return runtime.parts.named("due_items", DueItems)
 
 
 def get_expected_version(if_match: IfMatch = None) -> int | None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from services.cases.api.deps import Actor, Cases
@@ -22,7 +22,7 @@ from services.cases.api.responses import PROBLEMS
 from services.cases.domain import Journey
 from services.cases.projections import ErasureRequestEntry, ErasureRequests
 from services.cases.values import ErasureReason
-from shared.http.deps import get_runtime
+from shared.http.deps import PageLimit, PageOffset, get_runtime
 from shared.runtime import Runtime
 
 journey_router = APIRouter(tags=["erasure"], dependencies=[JourneyAccess])
@@ -86,9 +86,7 @@ class ErasureRequestPage(BaseModel):
 
 
 def get_erasure_requests(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ErasureRequests:
-    view = runtime.parts.extras["erasure_requests"]
-    assert isinstance(view, ErasureRequests)
-    return view
+    return runtime.parts.named("erasure_requests", ErasureRequests)
 
 
 ErasureRequestsView = Annotated[ErasureRequests, Depends(get_erasure_requests)]
@@ -127,8 +125,8 @@ def request_erasure_as_admin(
 def list_erasure_requests(
     view: ErasureRequestsView,
     state: Literal["pending", "erased"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> ErasureRequestPage:
     entries, total = view.list(state=state, limit=limit, offset=offset)
     return ErasureRequestPage(

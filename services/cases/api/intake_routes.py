@@ -9,15 +9,14 @@ pseudonym or any free text: ``docs/security.md``); the journey itself opens once
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from services.cases.api.deps import CaseloadView, Cases, ExpectedVersion
 from services.cases.api.responses import COMMAND, answer
 from services.cases.api.schemas import IntakeEntryPublic, IntakePage, JourneyPublic
-from shared.http.deps import CurrentPrincipal
+from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
 
 router = APIRouter(tags=["intake"])
 
@@ -33,8 +32,8 @@ router = APIRouter(tags=["intake"])
 )
 def intake_queue(
     caseload: CaseloadView,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> IntakePage:
     items, total = caseload.intake(limit=limit, offset=offset)
     return IntakePage(

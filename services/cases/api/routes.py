@@ -51,14 +51,13 @@ from services.cases.api.schemas import (
 )
 from services.cases.application import JourneyNotFound
 from services.cases.values import JourneyStatus, ReferralStatus
+from shared.http.deps import PageLimit, PageOffset
 from shared.http.times import HappenedAt, SearchTime
 from shared.storage.sql import to_sql_time
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Identifier = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
 
 
@@ -86,8 +85,8 @@ def list_journeys(
         UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")
     ] = None,
     due_before: SearchTime | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> JourneyPage:
     items, total = caseload.list(
         status=status.value if status else None,
@@ -115,8 +114,8 @@ def referrals_board(
     visible_to: VisibleTo,
     partner: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = None,
     status: ReferralStatus | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> ReferralPage:
     cards, total = board.board(
         datetime.now(UTC),
@@ -142,8 +141,8 @@ def due_items(
     caseworker: Identifier = None,
     after: SearchTime | None = None,
     before: SearchTime | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> DuePage:
     items, total = due.coming_up(
         caseworker_id=caseworker,
@@ -205,8 +204,8 @@ def get_timeline(
     journey_id: UUID,
     timeline: TimelineView,
     request: Request,
-    limit: Limit = 100,
-    offset: Offset = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
     as_of: AsOf = None,
 ) -> TimelinePage:
     if as_of is not None:

@@ -23,9 +23,7 @@ _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def get_statistics(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Statistics:
-    view = runtime.parts.extras["statistics"]
-    assert isinstance(view, Statistics)
-    return view
+    return runtime.parts.named("statistics", Statistics)
 
 
 StatisticsView = Annotated[Statistics, Depends(get_statistics)]

@@ -28,9 +28,7 @@ def get_notifications(
 
 
 def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
-    inbox = runtime.parts.extras["inbox"]
-    assert isinstance(inbox, Inbox)
-    return inbox
+    return runtime.parts.named("inbox", Inbox)
 
 
 def get_own_notification(

@@ -18,7 +18,7 @@ from services.notifications.api.deps import (
 from services.notifications.api.schemas import InboxEntryPublic, InboxPage, NotificationPublic
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import InboxState
-from shared.http.deps import CurrentPrincipal
+from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
 from shared.http.etag import etag_for
 from shared.http.problems import Problem
 
@@ -63,8 +63,8 @@ def list_inbox(
             " escalations) and are not yet: what a lead's urgent banner shows"
         ),
     ] = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> InboxPage:
     if recipient is not None and recipient not in principal.recipients:
         raise Problem(403, "forbidden", "You are not allowed to do this")

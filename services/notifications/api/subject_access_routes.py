@@ -27,6 +27,5 @@ def export(
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
     app: NotificationsApplication = get_notifications(runtime)
-    items = runtime.parts.extras["journey_items"]
-    assert isinstance(items, JourneyItems)
+    items = runtime.parts.named("journey_items", JourneyItems)
     return subject_access(app, items, journey_id, reader=principal.subject)

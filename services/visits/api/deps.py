@@ -21,9 +21,7 @@ def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsAppli
 
 
 def get_premises_history(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesHistory:
-    projection = runtime.parts.extras["premises_history"]
-    assert isinstance(projection, PremisesHistory)
-    return projection
+    return runtime.parts.named("premises_history", PremisesHistory)
 
 
 def get_precondition(if_match: IfMatch = None) -> Precondition | None:

@@ -24,7 +24,7 @@ from services.visits.lists import (
 )
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
-from shared.http.deps import IDENTIFIER, CurrentPrincipal, get_runtime
+from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset, get_runtime
 from shared.runtime import Runtime
 from shared.security.roles import Role
 
@@ -32,15 +32,11 @@ router = APIRouter()
 
 
 def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
-    view = runtime.parts.extras["visit_list"]
-    assert isinstance(view, VisitList)
-    return view
+    return runtime.parts.named("visit_list", VisitList)
 
 
 def get_premises_directory(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesDirectory:
-    view = runtime.parts.extras["premises_directory"]
-    assert isinstance(view, PremisesDirectory)
-    return view
+    return runtime.parts.named("premises_directory", PremisesDirectory)
 
 
 def _plausible(value: datetime | None) -> datetime | None:
@@ -113,8 +109,8 @@ def list_visits(
     team: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
     started_from: Annotated[When, Query(alias="from")] = None,
     started_to: Annotated[When, Query(alias="to")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> VisitListPage:
     if started_from and started_to and started_to < started_from:
         raise FieldError("query.to", "must not be before from")
@@ -149,7 +145,7 @@ def list_premises(
         Query(min_length=1, max_length=100, description="Part of the label, any case"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: PageOffset = 0,
 ) -> PremisesPage:
     items, total = view.search(label=label.strip() if label else None, limit=limit, offset=offset)
     return PremisesPage(

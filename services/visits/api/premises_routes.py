@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from services.visits.api.deps import Actor, IfMatchPrecondition, PremisesHistoryView, Visits
 from services.visits.api.premises_schemas import (
@@ -17,6 +17,7 @@ from services.visits.api.premises_schemas import (
 from services.visits.api.routes import history
 from services.visits.api.schemas import HistoryPublic
 from services.visits.application import PremisesOutcome
+from shared.http.deps import PageLimit, PageOffset
 from shared.http.etag import etag_for
 
 router = APIRouter(tags=["premises"])
@@ -93,8 +94,8 @@ def premises_history(
     premises_id: UUID,
     visits: Visits,
     view: PremisesHistoryView,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
 ) -> PremisesHistoryPublic:
     visits.get_premises(premises_id)
     page = view.history(premises_id, limit=limit, offset=offset)

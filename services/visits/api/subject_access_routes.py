@@ -26,6 +26,5 @@ def export(
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    contacts = runtime.parts.extras["subject_contacts"]
-    assert isinstance(contacts, SubjectContacts)
+    contacts = runtime.parts.named("subject_contacts", SubjectContacts)
     return subject_access(visits, contacts, journey_id, reader=principal.subject)
