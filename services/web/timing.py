@@ -1,8 +1,9 @@
 """How long a page spent waiting for the services, in a ``Server-Timing`` header.
 
-``api`` is the time spent waiting for the three services (calls made together count once), ``page`` the whole answer: their
-difference is what the web layer itself adds (bench/web_pages.py reports the ratio). Only
-durations and a count are sent, never a path or an id.
+``api`` is the time spent waiting for the three services (calls made together count once),
+``page`` the whole answer: their difference is what the web layer itself adds
+(bench/web_pages.py reports the ratio). Only durations and a count are sent, never a path or
+an id.
 """
 
 from __future__ import annotations
