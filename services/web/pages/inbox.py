@@ -17,7 +17,9 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.api import Answer, NotFound, Refused, Service
+from services.web.api import Answer, Refused, Service
+from services.web.pages.ids import record_id
+from services.web.pages.listing import page_count
 from services.web.people import Person, local_path
 from services.web.rendering import PAGE_EXTRAS, render
 from services.web.sessions import Session
@@ -60,15 +62,6 @@ def page_for(link: str | None) -> tuple[str, str] | None:
         if found:
             return page.format(found.group(1).lower()), words
     return None
-
-
-def record_id(value: str) -> UUID:
-    """An id from the address; anything else is a page that does not exist (never a
-    validation message that would repeat what was typed)."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise NotFound from None
 
 
 def page_number(value: str) -> int:
@@ -183,7 +176,7 @@ async def inbox(
             "items": [_entry(item) for item in answer.body["items"]],
             "total": total,
             "page": number,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "pages": page_count(total, PAGE_SIZE),
         },
         title="Inbox",
     )

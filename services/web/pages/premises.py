@@ -16,7 +16,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import NotFound, Refused, Service
-from services.web.pages.inbox import page_number, record_id
+from services.web.pages.ids import record_id
+from services.web.pages.inbox import page_number
+from services.web.pages.listing import page_count
 from services.web.people import needs
 from services.web.rendering import render
 from services.web.sessions import Session
@@ -36,7 +38,7 @@ def _offset(page: str) -> tuple[int, int]:
 
 
 def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
+    return page_count(total, PAGE_SIZE)
 
 
 async def _premises_list(
