@@ -308,17 +308,11 @@ def _roles(form: JourneyForm) -> Any:
 
 
 for _form in FORMS:
-    router.add_api_route(
-        _form.path,
-        _show(_form),
-        methods=["GET"],
-        response_class=HTMLResponse,
-        include_in_schema=False,
-    )
-    router.add_api_route(
-        _form.path,
-        _send(_form),
-        methods=["POST"],
-        response_class=HTMLResponse,
-        include_in_schema=False,
-    )
+    for _method, _handler in (("GET", _show(_form)), ("POST", _send(_form))):
+        router.add_api_route(
+            _form.path,
+            _handler,
+            methods=[_method],
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )
