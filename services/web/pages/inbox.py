@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -246,25 +246,20 @@ async def _act(
     return RedirectResponse(local_path(back, f"/inbox/{notification_id}"), status_code=303)
 
 
-@router.post("/inbox/{notification_id}/read")
-async def mark_read(
-    request: Request,
-    session: Person,
-    notification_id: str,
-    version: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-) -> Response:
-    return await _act(request, session, record_id(notification_id), "read", version, back)
+def _action_route(action: str) -> Callable[..., Awaitable[Response]]:
+    async def act(
+        request: Request,
+        session: Person,
+        notification_id: str,
+        version: Annotated[str, Form()] = "",
+        back: Annotated[str, Form()] = "",
+    ) -> Response:
+        return await _act(request, session, record_id(notification_id), action, version, back)
+
+    return act
 
 
-@router.post("/inbox/{notification_id}/acknowledgement")
-async def acknowledge(
-    request: Request,
-    session: Person,
-    notification_id: str,
-    version: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-) -> Response:
-    return await _act(
-        request, session, record_id(notification_id), "acknowledgement", version, back
+for _action in ("read", "acknowledgement"):
+    router.add_api_route(
+        f"/inbox/{{notification_id}}/{_action}", _action_route(_action), methods=["POST"]
     )
