@@ -108,7 +108,8 @@ def test_a_notification_link_becomes_this_apps_page_and_nothing_else_is_linked()
 
 def test_an_id_or_page_number_from_the_address_is_checked_without_repeating_it() -> None:
     from services.web.api import NotFound
-    from services.web.pages.inbox import page_number, record_id
+    from services.web.pages.ids import record_id
+    from services.web.pages.inbox import page_number
 
     journey = "3f1e2d4c-0000-4000-8000-000000000001"
     assert str(record_id(journey)) == journey

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Refused, Service, Services
+from services.web.pages.listing import page_count
 from services.web.people import needs
 from services.web.rendering import render
 from services.web.sessions import Session
@@ -186,7 +187,7 @@ async def search_audit(
     if errors:
         # What she typed in a field the service could not read is not shown back.
         values = {k: ("" if k in errors else v) for k, v in values.items()}
-    last_page = max(1, -(-total // PAGE_SIZE))
+    last_page = page_count(total, PAGE_SIZE)
     if search.service == "all":
         last_page = min(last_page, MERGED_REACH // PAGE_SIZE)
     return await render(

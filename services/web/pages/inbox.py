@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,7 +17,9 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.api import Answer, NotFound, Refused, Service
+from services.web.api import Answer, Refused, Service
+from services.web.pages.ids import record_id
+from services.web.pages.listing import page_count
 from services.web.people import Person, local_path
 from services.web.rendering import PAGE_EXTRAS, render
 from services.web.sessions import Session
@@ -60,15 +62,6 @@ def page_for(link: str | None) -> tuple[str, str] | None:
         if found:
             return page.format(found.group(1).lower()), words
     return None
-
-
-def record_id(value: str) -> UUID:
-    """An id from the address; anything else is a page that does not exist (never a
-    validation message that would repeat what was typed)."""
-    try:
-        return UUID(value)
-    except ValueError:
-        raise NotFound from None
 
 
 def page_number(value: str) -> int:
@@ -183,7 +176,7 @@ async def inbox(
             "items": [_entry(item) for item in answer.body["items"]],
             "total": total,
             "page": number,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "pages": page_count(total, PAGE_SIZE),
         },
         title="Inbox",
     )
@@ -253,25 +246,20 @@ async def _act(
     return RedirectResponse(local_path(back, f"/inbox/{notification_id}"), status_code=303)
 
 
-@router.post("/inbox/{notification_id}/read")
-async def mark_read(
-    request: Request,
-    session: Person,
-    notification_id: str,
-    version: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-) -> Response:
-    return await _act(request, session, record_id(notification_id), "read", version, back)
+def _action_route(action: str) -> Callable[..., Awaitable[Response]]:
+    async def act(
+        request: Request,
+        session: Person,
+        notification_id: str,
+        version: Annotated[str, Form()] = "",
+        back: Annotated[str, Form()] = "",
+    ) -> Response:
+        return await _act(request, session, record_id(notification_id), action, version, back)
+
+    return act
 
 
-@router.post("/inbox/{notification_id}/acknowledgement")
-async def acknowledge(
-    request: Request,
-    session: Person,
-    notification_id: str,
-    version: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "",
-) -> Response:
-    return await _act(
-        request, session, record_id(notification_id), "acknowledgement", version, back
+for _action in ("read", "acknowledgement"):
+    router.add_api_route(
+        f"/inbox/{{notification_id}}/{_action}", _action_route(_action), methods=["POST"]
     )

@@ -8,6 +8,7 @@ shows only when it was erased. A safeguarding lead (re)assigns her caseworker he
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -68,6 +69,35 @@ REFERRAL_NEXT = {
     "accepted": (("completion", "Support given"), ("withdrawal", "Withdraw")),
 }
 
+GOAL_NEXT: dict[str, tuple[tuple[str, str], ...]] = {
+    "set": (("achievement", "Achieved"), ("drop", "Drop")),
+}
+APPOINTMENT_NEXT: dict[str, tuple[tuple[str, str], ...]] = {
+    "scheduled": (("move", "Move"), ("cancellation", "Cancel"), ("attendance", "She went")),
+}
+
+
+def _withdrawals(actions: JourneyActions, journey: dict[str, Any], base: str) -> None:
+    for consent in journey.get("consents", []):
+        if consent.get("active"):
+            consent_id = consent["consent_id"]
+            actions.add_item(consent_id, "Withdraw", f"{base}/consents/{consent_id}/withdrawal")
+
+
+def _next_steps(
+    actions: JourneyActions,
+    base: str,
+    journey: dict[str, Any],
+    kind: str,
+    id_key: str,
+    next_by_status: Mapping[str, tuple[tuple[str, str], ...]],
+) -> None:
+    """The steps each goal, appointment or referral may take next, from the state it is in."""
+    for item in journey.get(kind, []):
+        for step, label in next_by_status.get(str(item.get("status")), ()):
+            item_id = item[id_key]
+            actions.add_item(item_id, label, f"{base}/{kind}/{item_id}/{step}")
+
 
 def journey_actions(journey: dict[str, Any], *, lead: bool) -> JourneyActions:
     """Only the actions the journey's state allows (the service still decides each one)."""
@@ -78,13 +108,7 @@ def journey_actions(journey: dict[str, Any], *, lead: bool) -> JourneyActions:
         return actions
     if status == "closed":
         actions.add("status", "Reopen her journey", f"{base}/reopening")
-        for consent in journey.get("consents", []):
-            if consent.get("active"):
-                actions.add_item(
-                    consent["consent_id"],
-                    "Withdraw",
-                    f"{base}/consents/{consent['consent_id']}/withdrawal",
-                )
+        _withdrawals(actions, journey, base)
         return actions
     registered = bool(journey.get("registered"))
     if lead:
@@ -95,13 +119,7 @@ def journey_actions(journey: dict[str, Any], *, lead: bool) -> JourneyActions:
         actions.add(
             "about-her", "Clear the possibly-under-18 flag", f"{base}/possible-minor/clearance"
         )
-    for consent in journey.get("consents", []):
-        if consent.get("active"):
-            actions.add_item(
-                consent["consent_id"],
-                "Withdraw",
-                f"{base}/consents/{consent['consent_id']}/withdrawal",
-            )
+    _withdrawals(actions, journey, base)
     if not registered:
         actions.add("about-her", "Register her", f"{base}/registration")
         _still_open(actions, journey, base)
@@ -113,24 +131,12 @@ def journey_actions(journey: dict[str, Any], *, lead: bool) -> JourneyActions:
     actions.add("needs", "Assess risk", f"{base}/risk-assessments")
     actions.add("safety-plan", "Agree a safety plan", f"{base}/safety-plans")
     actions.add("goals", "Set a goal with her", f"{base}/goals")
-    for goal in journey.get("goals", []):
-        if goal.get("status") == "set":
-            gid = goal["goal_id"]
-            actions.add_item(gid, "Achieved", f"{base}/goals/{gid}/achievement")
-            actions.add_item(gid, "Drop", f"{base}/goals/{gid}/drop")
+    _next_steps(actions, base, journey, "goals", "goal_id", GOAL_NEXT)
     actions.add("meetings", "Record a meeting", f"{base}/meetings")
     actions.add("appointments", "Book an appointment", f"{base}/appointments")
-    for appointment in journey.get("appointments", []):
-        if appointment.get("status") == "scheduled":
-            aid = appointment["appointment_id"]
-            actions.add_item(aid, "Move", f"{base}/appointments/{aid}/move")
-            actions.add_item(aid, "Cancel", f"{base}/appointments/{aid}/cancellation")
-            actions.add_item(aid, "She went", f"{base}/appointments/{aid}/attendance")
+    _next_steps(actions, base, journey, "appointments", "appointment_id", APPOINTMENT_NEXT)
     actions.add("referrals", "Refer her to a partner", f"{base}/referrals")
-    for referral in journey.get("referrals", []):
-        rid = referral["referral_id"]
-        for step, label in REFERRAL_NEXT.get(str(referral.get("status")), ()):
-            actions.add_item(rid, label, f"{base}/referrals/{rid}/{step}")
+    _next_steps(actions, base, journey, "referrals", "referral_id", REFERRAL_NEXT)
     _nrm_actions(actions, journey.get("nrm") or {}, base)
     if journey.get("exited"):
         actions.add("status", "She went back to the industry", f"{base}/exit-reversal")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.api import NotFound, Refused, Service
+from services.web.api import Refused, Service
 from services.web.messages import problem_message
 from services.web.pages import (
     journey_consent,
@@ -29,6 +30,7 @@ from services.web.pages import (
     journey_support,
 )
 from services.web.pages.conflicts import changes_since, loaded_now
+from services.web.pages.ids import record_id
 from services.web.pages.journey_form_fields import (
     OCCURRED_AT,
     TIME_SUFFIX,
@@ -74,13 +76,6 @@ async def reference_data(request: Request, session: Session) -> Mapping[str, Any
     data: Mapping[str, Any] = answer.body or {}
     request.app.state.journey_form_reference = (time.monotonic() + REFERENCE_SECONDS, data)
     return data
-
-
-def _uuid(value: object) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise NotFound from None
 
 
 async def _journey(
@@ -142,12 +137,26 @@ def _field_errors(form: JourneyForm, refused: Refused) -> tuple[dict[str, str], 
     return errors, others
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """One request for one form: who asks, on which journey, and for which item on it."""
+
+    request: Request
+    session: Session
+    form: JourneyForm
+    journey_id: UUID
+    item_id: UUID | None
+
+    @classmethod
+    def of(cls, request: Request, session: Session, form: JourneyForm) -> _Asked:
+        journey_id = record_id(request.path_params.get("journey_id"))
+        param = form.item_param
+        item_id = record_id(request.path_params.get(param)) if param else None
+        return cls(request, session, form, journey_id, item_id)
+
+
 async def _page(
-    request: Request,
-    session: Session,
-    form: JourneyForm,
-    journey_id: UUID,
-    item_id: UUID | None,
+    asked: _Asked,
     values: Mapping[str, Any],
     *,
     journey: Mapping[str, Any] | None = None,
@@ -159,11 +168,12 @@ async def _page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    request, session, form, journey_id = asked.request, asked.session, asked.form, asked.journey_id
     if journey is None:
         journey, fresh = await _journey(request, session, journey_id)
         version = version or fresh
     reference = await reference_data(request, session)
-    item = find_item(form, journey, item_id)
+    item = find_item(form, journey, asked.item_id)
     fields = [
         {"field": f, "options": options(f, reference)}
         for f in (*form.fields, occurred_field(form))
@@ -195,17 +205,11 @@ async def _page(
     return await render(request, TEMPLATE, context, status_code=status_code, title=form.title)
 
 
-def _ids(form: JourneyForm, request: Request) -> tuple[UUID, UUID | None]:
-    journey_id = _uuid(request.path_params.get("journey_id"))
-    param = form.item_param
-    return journey_id, _uuid(request.path_params.get(param)) if param else None
-
-
 def _show(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]]:
     # The roles differ by form, so the dependency is made per form (not a module alias).
     async def show(request: Request, session: Session = _roles(form)) -> Response:  # noqa: B008
-        journey_id, item_id = _ids(form, request)
-        journey, version = await _journey(request, session, journey_id)
+        asked = _Asked.of(request, session, form)
+        journey, version = await _journey(request, session, asked.journey_id)
         kept = request.app.state.sessions.take_form(
             request.query_params.get("kept"), session.subject, request.url.path
         )
@@ -213,20 +217,14 @@ def _show(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
             # Her version stays: if the journey changed meanwhile, saving shows what changed.
             values = _kept(kept, form.fields)
             return await _page(
-                request,
-                session,
-                form,
-                journey_id,
-                item_id,
+                asked,
                 values,
                 journey=journey,
                 version=str(kept.get("version") or version),
                 notice=KEPT_MESSAGE,
             )
         values = {**_initial(form, journey), "loaded_at": loaded_now()}
-        return await _page(
-            request, session, form, journey_id, item_id, values, journey=journey, version=version
-        )
+        return await _page(asked, values, journey=journey, version=version)
 
     return show
 
@@ -234,7 +232,7 @@ def _show(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
 def _send(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]]:
     # The roles differ by form, so the dependency is made per form (not a module alias).
     async def send(request: Request, session: Session = _roles(form)) -> Response:  # noqa: B008
-        journey_id, item_id = _ids(form, request)
+        asked = _Asked.of(request, session, form)
         submitted = await request.form()
         values = _values(list(submitted.multi_items()), form.fields)
         version = str(values.get("version") or "")
@@ -243,11 +241,7 @@ def _send(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
         )
         if local_errors:
             return await _page(
-                request,
-                session,
-                form,
-                journey_id,
-                item_id,
+                asked,
                 values,
                 version=version,
                 errors=local_errors,
@@ -264,35 +258,23 @@ def _send(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
                 if_match=version or None,
             )
         except Refused as refused:
-            return await _refused(
-                request, session, form, journey_id, item_id, values, version, refused
-            )
-        return RedirectResponse(f"/journeys/{journey_id}#{form.section}", status_code=303)
+            return await _refused(asked, values, version, refused)
+        return RedirectResponse(f"/journeys/{asked.journey_id}#{form.section}", status_code=303)
 
     return send
 
 
 async def _refused(
-    request: Request,
-    session: Session,
-    form: JourneyForm,
-    journey_id: UUID,
-    item_id: UUID | None,
-    values: dict[str, Any],
-    version: str,
-    refused: Refused,
+    asked: _Asked, values: dict[str, Any], version: str, refused: Refused
 ) -> Response:
+    request, session, journey_id = asked.request, asked.session, asked.journey_id
     if refused.stale:
         # Her answers stay; the form now carries the journey as it is, with what changed.
         changes = await changes_since(request, session, journey_id, values.get("loaded_at"))
         journey, fresh = await _journey(request, session, journey_id)
         values = {**values, "loaded_at": loaded_now()}
         return await _page(
-            request,
-            session,
-            form,
-            journey_id,
-            item_id,
+            asked,
             values,
             journey=journey,
             version=fresh,
@@ -301,8 +283,8 @@ async def _refused(
             stale=True,
             status_code=412,
         )
-    errors, others = _field_errors(form, refused)
-    override = form.refusals.get(refused.slug)
+    errors, others = _field_errors(asked.form, refused)
+    override = asked.form.refusals.get(refused.slug)
     if override is None:
         said = refused.message
     else:
@@ -310,11 +292,7 @@ async def _refused(
         said = "" if override.field and not override.beside else override.message
     message = " ".join([said, *others]).strip() or None
     return await _page(
-        request,
-        session,
-        form,
-        journey_id,
-        item_id,
+        asked,
         values,
         version=version,
         errors=errors,
@@ -330,17 +308,11 @@ def _roles(form: JourneyForm) -> Any:
 
 
 for _form in FORMS:
-    router.add_api_route(
-        _form.path,
-        _show(_form),
-        methods=["GET"],
-        response_class=HTMLResponse,
-        include_in_schema=False,
-    )
-    router.add_api_route(
-        _form.path,
-        _send(_form),
-        methods=["POST"],
-        response_class=HTMLResponse,
-        include_in_schema=False,
-    )
+    for _method, _handler in (("GET", _show(_form)), ("POST", _send(_form))):
+        router.add_api_route(
+            _form.path,
+            _handler,
+            methods=[_method],
+            response_class=HTMLResponse,
+            include_in_schema=False,
+        )

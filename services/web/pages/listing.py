@@ -32,7 +32,7 @@ class Paging:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return page_count(self.total, self.size)
 
     def href(self, page: int) -> str:
         query = {**{k: v for k, v in self.filters.items() if v}, "page": str(page)}
@@ -45,6 +45,11 @@ class Paging:
     @property
     def next(self) -> str | None:
         return self.href(self.page + 1) if self.page < self.pages else None
+
+
+def page_count(total: int, size: int) -> int:
+    """How many pages of ``size`` hold ``total`` items: one, even when there are none."""
+    return max(1, -(-total // size))
 
 
 def page_number(raw: str | None) -> int:

@@ -16,7 +16,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import NotFound, Refused, Service
-from services.web.pages.inbox import page_number, record_id
+from services.web.pages.ids import record_id
+from services.web.pages.inbox import page_number
+from services.web.pages.listing import page_count
 from services.web.people import needs
 from services.web.rendering import render
 from services.web.sessions import Session
@@ -35,8 +37,25 @@ def _offset(page: str) -> tuple[int, int]:
     return number, (number - 1) * PAGE_SIZE
 
 
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
+async def _page_of(
+    request: Request, session: Session, path: str, offset: int, params: dict[str, Any]
+) -> dict[str, Any]:
+    """One page of a visits-service list, or its refusal raised."""
+    answer = await request.app.state.services.get(
+        Service.VISITS, path, session.access_token, {**params, "limit": PAGE_SIZE, "offset": offset}
+    )
+    body: dict[str, Any] = answer.body
+    return body
+
+
+def _listed(body: dict[str, Any], number: int) -> dict[str, Any]:
+    total = int(body["total"])
+    return {
+        "items": body["items"],
+        "total": body["total"],
+        "page": number,
+        "pages": page_count(total, PAGE_SIZE),
+    }
 
 
 async def _premises_list(
@@ -52,13 +71,7 @@ async def _premises_list(
     body: dict[str, Any] = {"items": [], "total": 0}
     if not errors:
         try:
-            answer = await request.app.state.services.get(
-                Service.VISITS,
-                "/premises",
-                session.access_token,
-                {"label": label or None, "limit": PAGE_SIZE, "offset": offset},
-            )
-            body = answer.body
+            body = await _page_of(request, session, "/premises", offset, {"label": label or None})
         except Refused as refused:
             errors = {"label": refused.fields.get("label", refused.message)}
             status_code = refused.status
@@ -66,13 +79,10 @@ async def _premises_list(
         request,
         "premises/list.html",
         {
-            "items": body["items"],
-            "total": body["total"],
+            **_listed(body, number),
             "searched": bool(label),
             "values": {"label": label},
             "errors": errors or {},
-            "page": number,
-            "pages": _pages(int(body["total"])),
         },
         status_code=status_code,
         title="Premises",
@@ -108,20 +118,15 @@ async def premises_history(
     number, offset = _offset(page)
     place_id = record_id(premises_id)
     place = await services.get(Service.VISITS, f"/premises/{place_id}", session.access_token)
-    history = await services.get(
-        Service.VISITS,
-        f"/premises/{place_id}/history",
-        session.access_token,
-        {"limit": PAGE_SIZE, "offset": offset},
-    )
+    history = await _page_of(request, session, f"/premises/{place_id}/history", offset, {})
     return await render(
         request,
         "premises/history.html",
         {
             "place": place.body,
-            "history": history.body,
+            "history": history,
             "page": number,
-            "pages": _pages(int(history.body["total"])),
+            "pages": page_count(int(history["total"]), PAGE_SIZE),
         },
         title="Premises history",
     )
@@ -169,35 +174,21 @@ async def visits(
     status_code = 422 if errors else 200
     if not errors:
         try:
-            answer = await request.app.state.services.get(
-                Service.VISITS,
-                "/visits",
-                session.access_token,
-                {
-                    "premises_id": premises or None,
-                    "team": values["team"] or None,
-                    "from": _start_of(first_day) if first_day else None,
-                    # The last day is included: the service's ``to`` is exclusive.
-                    "to": _start_of(last_day + timedelta(days=1)) if last_day else None,
-                    "limit": PAGE_SIZE,
-                    "offset": offset,
-                },
-            )
-            body = answer.body
+            filters = {
+                "premises_id": premises or None,
+                "team": values["team"] or None,
+                "from": _start_of(first_day) if first_day else None,
+                # The last day is included: the service's ``to`` is exclusive.
+                "to": _start_of(last_day + timedelta(days=1)) if last_day else None,
+            }
+            body = await _page_of(request, session, "/visits", offset, filters)
         except Refused as refused:
             errors = refused.fields or {"form": refused.message}
             status_code = refused.status
     return await render(
         request,
         "visits/list.html",
-        {
-            "items": body["items"],
-            "total": body["total"],
-            "values": values,
-            "errors": errors,
-            "page": number,
-            "pages": _pages(int(body["total"])),
-        },
+        {**_listed(body, number), "values": values, "errors": errors},
         status_code=status_code,
         title="Visits",
     )

@@ -152,30 +152,28 @@ async def sign_in_development(
     return _start_session(request, signed_in, next, kept or None)
 
 
+async def _did_not_complete(request: Request) -> Response:
+    return await render(
+        request,
+        "error.html",
+        {"kind": "sign-in"},
+        status_code=400,
+        title="Sign-in did not complete",
+    )
+
+
 @router.get("/auth/callback")
 async def callback(request: Request, state: str = "", code: str = "") -> Response:
     oidc: OpenIdConnect | None = request.app.state.oidc
     entry = _pending(request).pop(state, None) if state else None
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
     if oidc is None or entry is None or not code or not secrets.compare_digest(entry[1], cookie):
-        return await render(
-            request,
-            "error.html",
-            {"kind": "sign-in"},
-            status_code=400,
-            title="Sign-in did not complete",
-        )
+        return await _did_not_complete(request)
     pending = entry[2]
     try:
         signed_in = await oidc.finish(code, pending)
     except Exception:  # noqa: BLE001 - any failure of the provider's answer is one outcome
-        return await render(
-            request,
-            "error.html",
-            {"kind": "sign-in"},
-            status_code=400,
-            title="Sign-in did not complete",
-        )
+        return await _did_not_complete(request)
     return _start_session(request, signed_in, pending.next_path, pending.kept_form)
 
 
