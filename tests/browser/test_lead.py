@@ -190,9 +190,11 @@ def test_given_an_urgent_concern_when_the_lead_acknowledges_it_then_the_banner_g
     page.wait_for_load_state()
     assert page.url.endswith("/visits")
     assert page.locator(f'{BANNER} a[href="/visits/{acknowledged_visit}"]').count() == 0
-    assert page.locator(BANNER).get_by_role(
-        "heading", name=f"Urgent concern raised — {waiting - 1} not yet acknowledged"
-    ).is_visible()
+    assert (
+        page.locator(BANNER)
+        .get_by_role("heading", name=f"Urgent concern raised — {waiting - 1} not yet acknowledged")
+        .is_visible()
+    )
     assert_accessible(page)
     screenshot(page, "lead-banner")
 
@@ -205,8 +207,7 @@ def test_given_an_urgent_concern_when_the_lead_acknowledges_it_then_the_banner_g
     # The concern left alone goes to the deputy when its minute is up...
     wait_until(
         lambda: any(
-            item["link"] == f"/visits/{left_visit}"
-            and item["rule"] == "urgent_concern_escalated"
+            item["link"] == f"/visits/{left_visit}" and item["rule"] == "urgent_concern_escalated"
             for item in inbox_of(waymark, DEPUTY)["items"]
         ),
         timeout=120,
@@ -259,8 +260,10 @@ def test_given_notifications_when_she_reads_them_then_the_inbox_tabs_follow(
 
     row = wait_until(first_unread, timeout=30, interval=0.5, message="an unread notification")
     assert page.get_by_role("link", name="Unread").get_attribute("aria-current") == "page"
-    assert row.get_by_role("link", name="Open the journey").get_attribute("href").startswith(
-        "/journeys/"
+    assert (
+        row.get_by_role("link", name="Open the journey")
+        .get_attribute("href")
+        .startswith("/journeys/")
     )
     assert_accessible(page)
     screenshot(page, "inbox")
@@ -277,8 +280,7 @@ def test_given_notifications_when_she_reads_them_then_the_inbox_tabs_follow(
     assert page.get_by_role("button", name="Acknowledge: I am dealing with it").count() == 0
     page.goto("/inbox?show=read")
     wait_until(
-        lambda: page.reload()
-        or page.locator(f'a[href="{notification_path}"]').count() == 1,
+        lambda: page.reload() or page.locator(f'a[href="{notification_path}"]').count() == 1,
         timeout=15,
         message="listed under read",
     )
@@ -319,22 +321,25 @@ def test_the_lead_finds_premises_by_label_and_opens_their_history_and_a_visit(
     )
     post_visit(waymark, premises_id=premises_id, alias="Sofia")
     wait_until(
-        lambda: httpx.get(
-            waymark.url(ServiceName.VISITS) + "/premises",
-            params={"label": label},
-            headers=bearer(Role.SAFEGUARDING_LEAD, subject="sg-premises"),
-            timeout=10,
-        ).json()["total"]
-        == 1,
+        lambda: (
+            httpx.get(
+                waymark.url(ServiceName.VISITS) + "/premises",
+                params={"label": label},
+                headers=bearer(Role.SAFEGUARDING_LEAD, subject="sg-premises"),
+                timeout=10,
+            ).json()["total"]
+            == 1
+        ),
         message="the premises in the directory",
     )
 
     person = visitor()
     page = person.sign_in(Role.SAFEGUARDING_LEAD, subject="sg-premises")
     page.goto("/premises")
-    assert page.get_by_role("link", name="Premises", exact=True).get_attribute(
-        "aria-current"
-    ) == "page"
+    assert (
+        page.get_by_role("link", name="Premises", exact=True).get_attribute("aria-current")
+        == "page"
+    )
     assert_accessible(page)
     screenshot(page, "premises")
     page.get_by_label("Search by label").fill(label.lower())

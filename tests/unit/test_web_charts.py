@@ -65,12 +65,27 @@ def test_value_text_is_a_number_or_fewer_than_the_threshold() -> None:
 
 def test_given_published_cells_when_written_as_csv_then_suppressed_ones_say_under_11() -> None:
     cells: list[dict[str, object]] = [
-        {"measure": "journeys_opened", "month": "2026-03", "code": "all", "count": 14,
-         "suppressed": False},
-        {"measure": "needs_assessed", "month": "2026-03", "code": "housing", "count": None,
-         "suppressed": True},
-        {"measure": "closures", "month": "2026-03", "code": "=cmd", "count": 12,
-         "suppressed": False},
+        {
+            "measure": "journeys_opened",
+            "month": "2026-03",
+            "code": "all",
+            "count": 14,
+            "suppressed": False,
+        },
+        {
+            "measure": "needs_assessed",
+            "month": "2026-03",
+            "code": "housing",
+            "count": None,
+            "suppressed": True,
+        },
+        {
+            "measure": "closures",
+            "month": "2026-03",
+            "code": "=cmd",
+            "count": 12,
+            "suppressed": False,
+        },
     ]
     rows = list(csv.reader(io.StringIO(statistics_csv(cells))))
     assert rows == [
@@ -99,8 +114,13 @@ def test_a_notification_link_becomes_this_apps_page_and_nothing_else_is_linked()
     journey = "3f1e2d4c-0000-4000-8000-000000000001"
     assert page_for(f"/journeys/{journey}") == (f"/journeys/{journey}", "Open the journey")
     assert page_for(f"/visits/{journey.upper()}") == (f"/visits/{journey}", "Open the visit")
-    for other in ("/journeys/Jane", "https://elsewhere.example/visits/1", "", None,
-                  f"/visits/{journey}/x"):
+    for other in (
+        "/journeys/Jane",
+        "https://elsewhere.example/visits/1",
+        "",
+        None,
+        f"/visits/{journey}/x",
+    ):
         assert page_for(other) is None
     assert address_words("user:sg-1") == "sg-1"
     assert address_words("role:safeguarding_lead") == "the safeguarding lead role"
