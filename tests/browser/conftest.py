@@ -47,8 +47,10 @@ def waymark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSystem]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop in this thread while it runs,
+    which asyncio tests after it must not meet."""
     executable = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
