@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -15,6 +16,7 @@ from shared.settings import ServiceName
 from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
 from tests.browser.journeys import a_journey
 from tests.browser.system import WebSystem
+from tests.support import wait_until
 
 SHOW_PERSONAL = "Show her personal details (recorded in the audit log)"
 
@@ -93,6 +95,20 @@ def test_given_a_later_change_when_the_admin_looks_as_of_before_it_then_she_sees
     assert "2026-02-31" not in page.locator("#error-summary").inner_text()
 
 
+def listed_row(page: Any, text: str) -> Any:
+    """The list comes from a read model that may lag the write by a moment: reload until the
+    row is there."""
+
+    def present() -> Any:
+        row = page.get_by_role("row").filter(has_text=text)
+        if row.count():
+            return row
+        page.reload()
+        return None
+
+    return wait_until(present, timeout=30, interval=0.5, message="the row listed")
+
+
 def test_given_an_erasure_asked_by_one_admin_then_only_another_admin_can_approve_it(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
@@ -106,7 +122,7 @@ def test_given_an_erasure_asked_by_one_admin_then_only_another_admin_can_approve
     first.get_by_role("button", name="Ask for erasure").click()
 
     assert first.url.endswith("/admin/erasure?state=pending")
-    row = first.get_by_role("row").filter(has_text=str(her.journey_id))
+    row = listed_row(first, str(her.journey_id))
     assert "adm-a" in row.inner_text() and "Waiting" in row.inner_text()
     assert_accessible(first)
     screenshot(first, "admin-erasure")
@@ -122,9 +138,7 @@ def test_given_an_erasure_asked_by_one_admin_then_only_another_admin_can_approve
 
     second = visitor().sign_in(Role.ADMIN, subject="adm-b")
     second.goto("/admin/erasure")
-    second.get_by_role("row").filter(has_text=str(her.journey_id)).get_by_role(
-        "link", name="Review"
-    ).click()
+    listed_row(second, str(her.journey_id)).get_by_role("link", name="Review").click()
     second.get_by_role("button", name="Approve and erase now").click()
     assert second.url.endswith(f"/admin/journeys/{her.journey_id}")
     state = second.locator("#erasure-state").inner_text()
@@ -136,7 +150,7 @@ def test_given_an_erasure_asked_by_one_admin_then_only_another_admin_can_approve
     assert second.get_by_text("erased", exact=True).first.is_visible()
 
     second.goto("/admin/erasure?state=erased")
-    assert "adm-b" in second.get_by_role("row").filter(has_text=str(her.journey_id)).inner_text()
+    assert "adm-b" in listed_row(second, str(her.journey_id)).inner_text()
     assert_accessible(second)
 
 
