@@ -10,6 +10,7 @@ shrinking) so the three services take about a minute and a half on two cores.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 import uuid
@@ -22,7 +23,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.python.asgi import _get_portal, shutdown_lifespans
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -76,13 +77,59 @@ def role_for(rules: Mapping[str, frozenset[Role]], method: str, path: str) -> Ro
 _VAR_DIR = Path(tempfile.gettempdir()) / f"waymark-fuzz-{uuid.uuid4().hex[:12]}"
 
 
+class StartedOnce:
+    """The service's own lifespan, started at the first test and stopped once at the end of
+    the module. Schemathesis otherwise starts and stops each service around every test (about
+    a hundred times a run), which exercises shutdown, not the routes this module is about."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._inbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self._task is None:
+                    await self._start()
+                await send({"type": "lifespan.startup.complete"})
+            else:  # lifespan.shutdown: the service keeps running until stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _start(self) -> None:
+        self._inbox = asyncio.Queue()
+        started = asyncio.Event()
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                raise RuntimeError("the service did not start")
+            if message["type"] == "lifespan.startup.complete":
+                started.set()
+
+        await self._inbox.put({"type": "lifespan.startup"})
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        self._task = asyncio.get_running_loop().create_task(self.app(scope, self._inbox.get, send))
+        await started.wait()
+
+    async def stop(self) -> None:
+        if self._task is not None and self._inbox is not None:
+            await self._inbox.put({"type": "lifespan.shutdown"})
+            await self._task
+            self._task = None
+
+
 def service_schema(
     factory: Callable[[Settings], FastAPI],
     service: ServiceName,
 ) -> Any:
     app = factory(make_settings(service, _VAR_DIR / service.value))
     schema = schemathesis.openapi.from_dict(app.openapi())
-    schema.app = app  # called in-process through its ASGI interface
+    schema.app = StartedOnce(app)  # called in-process through its ASGI interface
     schema.config.generation.update(
         max_examples=MAX_EXAMPLES,
         deterministic=True,
@@ -111,7 +158,11 @@ def call_as_allowed_role(case: schemathesis.Case, rules: Mapping[str, frozenset[
 @pytest.fixture(scope="module", autouse=True)
 def _stop_services() -> Iterator[None]:
     yield
-    shutdown_lifespans()  # schemathesis stops them after each test already; this is the backstop
+    shutdown_lifespans()
+    # The services run on schemathesis' one event-loop thread; stop them there.
+    portal = _get_portal()
+    for schema in (visits, cases, notifications):
+        portal.call(schema.app.stop)
     shutil.rmtree(_VAR_DIR, ignore_errors=True)
 
 

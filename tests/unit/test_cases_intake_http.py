@@ -244,7 +244,12 @@ def test_given_a_later_fact_when_reading_as_of_before_it_then_it_is_not_there_an
         page: dict[str, Any] = response.json()
         return page
 
-    known = wait_until(lambda: timeline()["items"], message="the timeline")
+    def projected() -> list[dict[str, Any]] | None:
+        # 404 until the timeline's read model has caught up with the journey.
+        response = client.get(f"/journeys/{journey_id}/timeline", headers=LEAD)
+        return response.json()["items"] if response.status_code == 200 else None
+
+    known = wait_until(projected, message="the timeline")
     first_recorded = max(datetime.fromisoformat(e["recorded_at"]) for e in known)
     assert client.post(f"/journeys/{journey_id}/possible-minor", headers=LEAD).status_code == 200
     wait_until(lambda: timeline()["total"] > len(known), message="the later fact")
