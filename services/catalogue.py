@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
 
-from services.cases import domain as cases_domain
+from services.cases import journey as cases_journey
 from services.cases import integration as cases_integration
 from services.notifications import domain as notifications_domain
 from services.notifications import integration as notifications_integration
@@ -29,7 +29,7 @@ from shared.storage.personal_data import personal_fields_of
 
 SERVICES: list[tuple[str, list[ModuleType], ModuleType]] = [
     ("visits", [visits_domain, visits_premises, visits_erasure], visits_integration),
-    ("cases", [cases_domain], cases_integration),
+    ("cases", [cases_journey], cases_integration),
     ("notifications", [notifications_domain, notifications_reminders], notifications_integration),
 ]
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}

@@ -8,7 +8,7 @@ stood at that event's version — the same answer on every replay).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -147,7 +147,7 @@ def translator(app: CasesApplication) -> Translator:
     return translate
 
 
-ReferralStep = (
+ReferralStep: TypeAlias = (
     Journey.ReferralMade
     | Journey.ReferralAcknowledged
     | Journey.ReferralAccepted
@@ -156,19 +156,19 @@ ReferralStep = (
     | Journey.ReferralWithdrawn
     | Journey.ReferralExpired
 )
-AppointmentStep = (
+AppointmentStep: TypeAlias = (
     Journey.AppointmentScheduled
     | Journey.AppointmentMoved
     | Journey.AppointmentCancelled
     | Journey.AppointmentAttended
 )
-NrmStep = (
+NrmStep: TypeAlias = (
     Journey.NrmReferralSubmitted
     | Journey.ReasonableGroundsDecisionReceived
     | Journey.RecoveryPeriodStarted
     | Journey.ConclusiveGroundsDecisionReceived
 )
-StatusStep = (
+StatusStep: TypeAlias = (
     Journey.AssessmentStarted
     | Journey.SupportStarted
     | Journey.CaseClosed

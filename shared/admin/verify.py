@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.projection import Projection
+from shared.storage.topics import all_topics
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def versions_at(
     app: WaymarkApplication, position: int, event_classes: Any, page: int = 1000
 ) -> dict[UUID, int]:
     """Each aggregate's last version among these event classes, up to a log position."""
-    topics = [get_topic(cls) for cls in event_classes]
+    topics = all_topics(event_classes)
     versions: dict[UUID, int] = {}
     after = 0
     while after < position:

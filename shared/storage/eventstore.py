@@ -20,7 +20,7 @@ from eventsourcing.utils import Environment, EnvType, strtobool
 from shared.storage.keyring import Keyring, SubjectErasedError
 from shared.storage.log_signal import LogSignal
 from shared.storage.personal_data import PersonalDataMapper, personal_fields_of, subject_of
-from shared.storage.snapshots import TolerantRepository
+from shared.storage.snapshots import SealedSnapshot, TolerantRepository
 
 
 class WaymarkApplication(Application[UUID]):
@@ -56,10 +56,18 @@ class WaymarkApplication(Application[UUID]):
         version: int | None = None,
         projector_func: Any = project_aggregate,
     ) -> None:
-        # A snapshot is only a shortcut: none is taken of someone whose key was erased (it could
-        # not be sealed), and the events already stored stand.
-        with contextlib.suppress(SubjectErasedError):
+        snapshots = self.snapshots
+        if snapshots is None:  # snapshotting is off: the library says how to turn it on
             super().take_snapshot(aggregate_id, version, projector_func)
+            return
+        # Every snapshot seals the aggregate's whole state with its subject's key, so the domain
+        # need not know about sealing. A snapshot is only a shortcut: none is taken of someone
+        # whose key was erased (it could not be sealed), and the events already stored stand.
+        with contextlib.suppress(SubjectErasedError):
+            aggregate = self.repository.get(
+                aggregate_id, version=version, projector_func=projector_func
+            )
+            snapshots.put([SealedSnapshot.take(aggregate)])
 
     def construct_mapper(self) -> Mapper[UUID]:
         return PersonalDataMapper(transcoder=self.construct_transcoder(), keyring=self.keyring)

@@ -17,9 +17,9 @@ from uuid import UUID
 import structlog
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import get_topic
 
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.topics import all_topics
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
@@ -38,11 +38,12 @@ class LogFollower(ABC):
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.running = False
-        self._topics = [get_topic(cls) for cls in self.event_classes]
+        # Former topics too: events stored before a class moved are still its events.
+        self._topics = all_topics(self.event_classes)
 
     @property
     def topics(self) -> list[str]:
-        """The topics of the event classes this follower reads."""
+        """The topics of the event classes this follower reads (their former topics too)."""
         return list(self._topics)
 
     @abstractmethod

@@ -1,0 +1,170 @@
+"""Support journeys: one woman's journey with the charity, as past-tense facts.
+
+A journey begins in one of two ways: the first contact made on a visit opens it, keyed by a
+deterministic id derived from that contact's id (so however often the contact arrives there is
+exactly one journey for it), or a caseworker registers a woman who arrived another way, with a
+journey id the client generated. Her person id is the journey id.
+
+Every command is a guard followed by one or more past-tense events; a rule that is broken raises
+a named error (``services/cases/errors.py``) before anything is recorded. Mistakes are corrected
+by new events. Each concept is a part in its own module — outreach facts, registration, access,
+consent, assessment, support, referrals, the NRM, closure, data rights — holding its events and
+commands; ``Journey`` combines them, and the library defines every part's events on it, so each
+is ``Journey.<Event>`` with the topic ``services.cases.journey:Journey.<Event>``.
+
+Free text (pseudonym, notes, plan summaries) is named in each event's ``personal_fields`` and
+sealed at rest under her own key; ids, codes and dates stay readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.cases.errors import ContactAlreadyRecorded, JourneyError
+from services.cases.journey.access import Access
+from services.cases.journey.assessment import Assessment
+from services.cases.journey.base import JourneyPart
+from services.cases.journey.closure import Closure
+from services.cases.journey.consent import Consents
+from services.cases.journey.data_rights import DataRights
+from services.cases.journey.nrm import Nrm
+from services.cases.journey.outreach import Outreach
+from services.cases.journey.referrals import Referrals
+from services.cases.journey.registration import Registration
+from services.cases.journey.support import Support
+from services.cases.values import (
+    Attention,
+    AttentionKind,
+    JourneyStatus,
+    NrmPathway,
+)
+
+__all__ = ["JOURNEY_EVENTS", "ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
+
+_JOURNEY_NAMESPACE = UUID("5d6c3c7e-6f0b-4c59-9a8e-0f4f7f1d9a11")
+
+
+class Journey(
+    Outreach,
+    Registration,
+    Access,
+    Assessment,
+    Support,
+    Referrals,
+    Nrm,
+    Consents,
+    Closure,
+    DataRights,
+    JourneyPart,
+    Aggregate,
+):
+    @staticmethod
+    def create_id(contact_id: UUID) -> UUID:
+        return uuid5(_JOURNEY_NAMESPACE, str(contact_id))
+
+    class Opened(Aggregate.Created):
+        """Opened for a contact met on a visit (id derived from the contact id)."""
+
+        contact_id: UUID
+        occurred_at: datetime
+        actor: str
+
+    class OpenedAtRegistration(Aggregate.Created):
+        """Opened by a caseworker registering a woman who arrived without a visit contact."""
+
+        occurred_at: datetime
+        actor: str
+
+    @event(Opened)
+    def __init__(self, occurred_at: datetime, actor: str, contact_id: UUID | None = None) -> None:
+        self.contact_id = contact_id
+        self.opened_at = occurred_at
+        self.opened_by = actor
+        self.status = JourneyStatus.NEW
+        self.contacts = []
+        self.contact_details = {}
+        self.languages = []
+        self.last_contact_at = None
+        self.registered_at = None
+        self.pseudonym = None
+        self.preferred_languages = []
+        self.interpreter_needed = False
+        self.caseworker_id = None
+        self.consents = {}
+        self.needs = []
+        self.needs_notes = None
+        self.needs_assessed_at = None
+        self.risk = None
+        self.safety_plans = {}
+        self.safety_plan = None
+        self.goals = {}
+        self.meetings = {}
+        self.appointments = {}
+        self.referrals = {}
+        self.nrm = NrmPathway()
+        self.possible_minor = False
+        self.exited_at = None
+        self.returned_home_at = None
+        self.returned_home_assisted = None
+        self.contact_lost_at = None
+        self.closed_at = None
+        self.closure_reason = None
+        self.reopened_at = None
+        self.indicators = {}
+        self.concerns = {}
+        self.follow_ups = {}
+        self.linked_contacts = []
+        self.merged_into = None
+        self.last_outreach_at = None
+        self._registration = None
+
+    @classmethod
+    def register_new(
+        cls,
+        journey_id: UUID,
+        pseudonym: str,
+        preferred_languages: Sequence[str],
+        interpreter_needed: bool,
+        occurred_at: datetime,
+        actor: str,
+    ) -> Journey:
+        """A woman who arrived without a visit contact, registered by a caseworker."""
+        journey = cls._create(
+            cls.OpenedAtRegistration, id=journey_id, occurred_at=occurred_at, actor=actor
+        )
+        journey.register(pseudonym, preferred_languages, interpreter_needed, occurred_at, actor)
+        return journey
+
+    def attention(self) -> list[Attention]:
+        """What a caseworker should look at now, derived from the facts."""
+        items = [
+            Attention(AttentionKind.REFERRAL_CONSENT_WITHDRAWN, r.referral_id)
+            for r in self.referrals.values()
+            if r.consent_withdrawn and r.status.is_open
+        ]
+        live = self.status not in (JourneyStatus.CLOSED, JourneyStatus.MERGED)
+        if self.possible_minor and self.nrm.submitted_on is None and live:
+            items.append(Attention(AttentionKind.POSSIBLE_MINOR_NOT_REFERRED))
+        closed_at = self.closed_at
+        if (
+            self.status is JourneyStatus.CLOSED
+            and closed_at is not None
+            and self.last_outreach_at is not None
+            and self.last_outreach_at > closed_at
+        ):
+            items.append(Attention(AttentionKind.ACTIVITY_AFTER_CLOSURE))
+        return items
+
+
+#: Every event a journey can record (for followers that read them all).
+JOURNEY_EVENTS: tuple[type[Aggregate.Event], ...] = tuple(
+    value
+    for value in vars(Journey).values()
+    if isinstance(value, type)
+    and issubclass(value, Aggregate.Event)
+    and value.__name__ not in ("Event", "Created")
+)

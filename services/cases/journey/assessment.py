@@ -1,0 +1,117 @@
+"""Assessing her: her needs, her risk, and a safety plan agreed with her. The first assessment
+moves the journey from new to assessing; a safety plan is support, so it makes it active."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import DatesOutOfOrder, SafetyPlanConflict
+from services.cases.journey.base import JourneyPart, unique
+from services.cases.values import Risk, RiskLevel, SafetyPlan
+
+
+class Assessment(JourneyPart):
+    class NeedsAssessed(Aggregate.Event):
+        """Her needs, as coded areas (housing, health, NI number and so on)."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
+
+        needs: list[str]
+        notes: str | None
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.needs = list(self.needs)
+            journey.needs_notes = self.notes
+            journey.needs_assessed_at = self.occurred_at
+
+    class RiskAssessed(Aggregate.Event):
+        """A risk level with the indicators behind it."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
+
+        level: str
+        indicators: list[str]
+        notes: str | None
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.risk = Risk(
+                RiskLevel(self.level), tuple(self.indicators), self.notes, self.occurred_at
+            )
+
+    class SafetyPlanAgreed(Aggregate.Event):
+        """A safety plan agreed with her, with a review date."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
+
+        plan_id: UUID
+        summary: str
+        review_on: date
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            plan = SafetyPlan(self.plan_id, self.summary, self.review_on, self.occurred_at)
+            journey.safety_plans[self.plan_id] = plan
+            journey.safety_plan = plan
+
+    def assess_needs(
+        self, needs: Sequence[str], notes: str | None, occurred_at: datetime, actor: str
+    ) -> None:
+        self._require_registered()
+        self.trigger_event(
+            self.NeedsAssessed,
+            needs=unique(needs),
+            notes=notes,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_assessment(occurred_at, actor)
+
+    def assess_risk(
+        self,
+        level: RiskLevel,
+        indicators: Sequence[str],
+        notes: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self._require_registered()
+        self.trigger_event(
+            self.RiskAssessed,
+            level=level.value,
+            indicators=unique(indicators),
+            notes=notes,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_assessment(occurred_at, actor)
+
+    def agree_safety_plan(
+        self, plan_id: UUID, summary: str, review_on: date, occurred_at: datetime, actor: str
+    ) -> None:
+        existing = self.safety_plans.get(plan_id)
+        if existing is not None:
+            if (existing.summary, existing.review_on) == (summary, review_on):
+                return
+            raise SafetyPlanConflict(f"safety plan {plan_id} is already recorded")
+        if review_on < occurred_at.date():
+            raise DatesOutOfOrder(f"safety plan {plan_id} review date is before it was agreed")
+        self._require_registered()
+        self.trigger_event(
+            self.SafetyPlanAgreed,
+            plan_id=plan_id,
+            summary=summary,
+            review_on=review_on,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_support(occurred_at, actor)

@@ -1,0 +1,162 @@
+"""What every part of a journey shares: her state, the guards most commands start with, and
+the two steps of the journey's status that several kinds of support move it through.
+
+Each concept (consent, referrals, the NRM…) is a mixin class in its own module holding that
+concept's events and commands; ``Journey`` combines them. The mixins declare the state here so
+that each reads and checks it typed; ``Journey.__init__`` sets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import JourneyClosed, JourneyErased, JourneyMerged, NotRegistered
+from services.cases.values import (
+    Appointment,
+    BreakGlassGrant,
+    Concern,
+    Consent,
+    ErasureRequest,
+    FollowUp,
+    Goal,
+    Indicator,
+    JourneyStatus,
+    Meeting,
+    NrmPathway,
+    Referral,
+    Risk,
+    SafetyPlan,
+)
+
+if TYPE_CHECKING:
+    # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run
+    # time the parts are plain classes, so the library defines their events on ``Journey``
+    # alone and every event keeps one topic, ``…:Journey.<Event>``.
+    _Part = Aggregate
+else:
+    _Part = object
+
+
+class JourneyPart(_Part):
+    """A part of a support journey: the state and guards every concept's commands share."""
+
+    contact_id: UUID | None
+    opened_at: datetime
+    opened_by: str
+    status: JourneyStatus
+    contacts: list[tuple[UUID, UUID]]  # (visit id, contact id)
+    contact_details: dict[tuple[UUID, UUID], tuple[str, datetime]]  # language, when
+    languages: list[str]
+    last_contact_at: datetime | None
+    registered_at: datetime | None
+    pseudonym: str | None
+    preferred_languages: list[str]
+    interpreter_needed: bool
+    caseworker_id: str | None
+    consents: dict[UUID, Consent]
+    needs: list[str]
+    needs_notes: str | None
+    needs_assessed_at: datetime | None
+    risk: Risk | None
+    safety_plans: dict[UUID, SafetyPlan]
+    safety_plan: SafetyPlan | None  # the one agreed last
+    goals: dict[UUID, Goal]
+    meetings: dict[UUID, Meeting]
+    appointments: dict[UUID, Appointment]
+    referrals: dict[UUID, Referral]
+    nrm: NrmPathway
+    possible_minor: bool
+    exited_at: datetime | None
+    returned_home_at: datetime | None
+    returned_home_assisted: bool | None
+    contact_lost_at: datetime | None
+    closed_at: datetime | None
+    closure_reason: str | None
+    reopened_at: datetime | None
+    indicators: dict[UUID, Indicator]
+    concerns: dict[UUID, Concern]
+    follow_ups: dict[UUID, FollowUp]
+    linked_contacts: list[tuple[UUID, UUID]]  # (visit id, contact id)
+    merged_into: UUID | None
+    last_outreach_at: datetime | None
+    _registration: tuple[str, list[str], bool] | None
+
+    # Class-level defaults for state added after snapshots were first taken: an older
+    # snapshot lacks them, and reads these instead.
+    team_id: str | None = None
+    break_glass: tuple[BreakGlassGrant, ...] = ()
+    erasure_request: ErasureRequest | None = None
+    erased_at: datetime | None = None
+    erased_by: str | None = None
+    subject_access_fulfilled_at: datetime | None = None
+
+    # --- the journey's status as support begins -------------------------------------------
+
+    class AssessmentStarted(Aggregate.Event):
+        """The journey moved from new to assessing (recorded with the first assessment)."""
+
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.status = JourneyStatus.ASSESSING
+
+    class SupportStarted(Aggregate.Event):
+        """The journey became active (recorded with the first piece of support)."""
+
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.status = JourneyStatus.ACTIVE
+
+    def _start_assessment(self, occurred_at: datetime, actor: str) -> None:
+        if self.status is JourneyStatus.NEW:
+            self.trigger_event(self.AssessmentStarted, occurred_at=occurred_at, actor=actor)
+
+    def _start_support(self, occurred_at: datetime, actor: str) -> None:
+        if self.status in (JourneyStatus.NEW, JourneyStatus.ASSESSING):
+            self.trigger_event(self.SupportStarted, occurred_at=occurred_at, actor=actor)
+
+    # --- guards shared by commands --------------------------------------------------------
+
+    @property
+    def registered(self) -> bool:
+        return self.registered_at is not None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+    def _require_not_erased(self) -> None:
+        if self.erased_at is not None:
+            raise JourneyErased(f"journey {self.id} was erased")
+
+    def _require_not_merged(self) -> None:
+        self._require_not_erased()
+        if self.status is JourneyStatus.MERGED:
+            raise JourneyMerged(f"journey {self.id} was merged into {self.merged_into}")
+
+    def _require_writable(self) -> None:
+        self._require_not_merged()
+        if self.status is JourneyStatus.CLOSED:
+            raise JourneyClosed(f"journey {self.id} is closed")
+
+    def _require_registered(self) -> None:
+        self._require_writable()
+        if not self.registered:
+            raise NotRegistered(f"journey {self.id} has no registered person")
+
+    def _heard_from_outreach(self, occurred_at: datetime) -> None:
+        if self.last_outreach_at is None or occurred_at > self.last_outreach_at:
+            self.last_outreach_at = occurred_at
+
+
+def unique(codes: Sequence[str]) -> list[str]:
+    """The codes in their first-given order, each once."""
+    return list(dict.fromkeys(codes))

@@ -1,0 +1,127 @@
+"""Her consents: given for a scope (store her data, share it with a partner, an NRM referral)
+to a wording version, and withdrawn — her right, which holds on a closed journey too."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import (
+    ConsentAlreadyWithdrawn,
+    ConsentConflict,
+    ConsentDoesNotCover,
+    ConsentNotFound,
+    PartnerNotExpected,
+    PartnerRequired,
+)
+from services.cases.journey.base import JourneyPart
+from services.cases.values import Consent, ConsentScope
+
+
+class Consents(JourneyPart):
+    class ConsentGiven(Aggregate.Event):
+        """She consented for a scope (store, share with a partner, NRM), to a wording version."""
+
+        consent_id: UUID
+        scope: str
+        partner: str | None
+        wording_version: str
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.consents[self.consent_id] = Consent(
+                self.consent_id,
+                ConsentScope(self.scope),
+                self.partner,
+                self.wording_version,
+                self.occurred_at,
+            )
+
+    class ConsentWithdrawn(Aggregate.Event):
+        """She withdrew a consent."""
+
+        consent_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            consents = journey.consents
+            consents[self.consent_id] = replace(
+                consents[self.consent_id], withdrawn_at=self.occurred_at
+            )
+            # Open referrals that share her data on this consent alone need a caseworker's
+            # decision (withdraw the referral, or record why it may continue); they are flagged,
+            # not dropped.
+            for referral in list(journey.referrals.values()):
+                if (
+                    referral.consent_id == self.consent_id
+                    and referral.lawful_basis is None
+                    and referral.status.is_open
+                ):
+                    journey.referrals[referral.referral_id] = replace(
+                        referral, consent_withdrawn=True
+                    )
+
+    def give_consent(
+        self,
+        consent_id: UUID,
+        scope: ConsentScope,
+        partner: str | None,
+        wording_version: str,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        existing = self.consents.get(consent_id)
+        if existing is not None:
+            if (existing.scope, existing.partner, existing.wording_version) == (
+                scope,
+                partner,
+                wording_version,
+            ):
+                return
+            raise ConsentConflict(f"consent {consent_id} is already recorded")
+        if scope is ConsentScope.SHARE_WITH_PARTNER and partner is None:
+            raise PartnerRequired(f"consent {consent_id} has scope {scope.value}")
+        if scope is not ConsentScope.SHARE_WITH_PARTNER and partner is not None:
+            raise PartnerNotExpected(f"consent {consent_id} has scope {scope.value}")
+        self._require_registered()
+        self.trigger_event(
+            self.ConsentGiven,
+            consent_id=consent_id,
+            scope=scope.value,
+            partner=partner,
+            wording_version=wording_version,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def withdraw_consent(self, consent_id: UUID, occurred_at: datetime, actor: str) -> None:
+        # Her right to withdraw holds on a closed journey too: the data is still held.
+        self._require_not_merged()
+        consent = self._consent(consent_id)
+        if not consent.active:
+            raise ConsentAlreadyWithdrawn(f"consent {consent_id} was already withdrawn")
+        self.trigger_event(
+            self.ConsentWithdrawn, consent_id=consent_id, occurred_at=occurred_at, actor=actor
+        )
+
+    def _consent(self, consent_id: UUID) -> Consent:
+        consent = self.consents.get(consent_id)
+        if consent is None:
+            raise ConsentNotFound(f"no consent {consent_id} on journey {self.id}")
+        return consent
+
+    def _consent_covering(
+        self, consent_id: UUID | None, scope: ConsentScope, partner: str | None = None
+    ) -> UUID | None:
+        """The consent relied on: the one named (which must cover it), else her latest."""
+        if consent_id is not None:
+            if not self._consent(consent_id).covers(scope, partner):
+                raise ConsentDoesNotCover(f"consent {consent_id} does not cover {scope.value}")
+            return consent_id
+        covering = [c for c in self.consents.values() if c.covers(scope, partner)]
+        return covering[-1].consent_id if covering else None

@@ -1,0 +1,277 @@
+"""The National Referral Mechanism: a First Responder contacted and her NRM referral submitted
+(with her informed consent, or as a possible child, who needs none and must always be referred),
+then the Reasonable Grounds decision, her recovery period and the Conclusive Grounds decision,
+each as learnt and from whom."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import (
+    AlreadyMarkedPossibleMinor,
+    DatesOutOfOrder,
+    NoPositiveReasonableGrounds,
+    NotAFirstResponder,
+    NotMarkedPossibleMinor,
+    NrmAlreadySubmitted,
+    NrmConsentRequired,
+    NrmDecisionAlreadyRecorded,
+    NrmNotSubmitted,
+    RecoveryPeriodAlreadyStarted,
+    RecoveryPeriodTooShort,
+)
+from services.cases.journey.base import JourneyPart
+from services.cases.journey.consent import Consents
+from services.cases.values import (
+    RECOVERY_PERIOD_MIN_DAYS,
+    ConsentScope,
+    DecisionSource,
+    NrmDecision,
+    NrmOutcome,
+)
+
+
+class _Decision(Aggregate.Event):
+    outcome: str
+    decided_on: date
+    learned_on: date
+    source: str
+    occurred_at: datetime
+    actor: str
+
+    def decision(self) -> NrmDecision:
+        return NrmDecision(
+            NrmOutcome(self.outcome), self.decided_on, self.learned_on, DecisionSource(self.source)
+        )
+
+
+class Nrm(Consents):
+    class PossibleMinorMarked(Aggregate.Event):
+        """She may be under 18: a child must always be referred."""
+
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.possible_minor = True
+
+    class PossibleMinorCleared(Aggregate.Event):
+        """The possible-minor flag was cleared (e.g. after an age assessment)."""
+
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.possible_minor = False
+
+    class FirstResponderContacted(Aggregate.Event):
+        """A First Responder organisation was contacted about an NRM referral."""
+
+        partner: str
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            contacted = journey.nrm.first_responders_contacted
+            if self.partner not in contacted:
+                journey.nrm = replace(
+                    journey.nrm, first_responders_contacted=(*contacted, self.partner)
+                )
+
+    class NrmReferralSubmitted(Aggregate.Event):
+        """A First Responder submitted her NRM referral (consented, or as a possible child)."""
+
+        partner: str
+        submitted_on: date
+        consent_id: UUID | None
+        #: Referred as a possible child: no consent needed (and none relied on).
+        possible_minor: bool
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.nrm = replace(
+                journey.nrm,
+                submitted_by=self.partner,
+                submitted_on=self.submitted_on,
+                consent_id=self.consent_id,
+                submitted_as_possible_minor=self.possible_minor,
+            )
+
+    class ReasonableGroundsDecisionReceived(_Decision):
+        """A Reasonable Grounds decision, as learnt and from whom."""
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.nrm = replace(journey.nrm, reasonable_grounds=self.decision())
+
+    class RecoveryPeriodStarted(Aggregate.Event):
+        """Her recovery period (at least 30 days) started."""
+
+        starts_on: date
+        ends_on: date
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.nrm = replace(
+                journey.nrm, recovery_starts_on=self.starts_on, recovery_ends_on=self.ends_on
+            )
+
+    class ConclusiveGroundsDecisionReceived(_Decision):
+        """A Conclusive Grounds decision, as learnt and from whom."""
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.nrm = replace(journey.nrm, conclusive_grounds=self.decision())
+
+    def mark_possible_minor(self, occurred_at: datetime, actor: str) -> None:
+        self._require_writable()
+        if self.possible_minor:
+            raise AlreadyMarkedPossibleMinor(f"journey {self.id}")
+        self.trigger_event(self.PossibleMinorMarked, occurred_at=occurred_at, actor=actor)
+
+    def clear_possible_minor(self, occurred_at: datetime, actor: str) -> None:
+        """E.g. after an age assessment: she is an adult, and her consent is needed again."""
+        self._require_writable()
+        if not self.possible_minor:
+            raise NotMarkedPossibleMinor(f"journey {self.id}")
+        self.trigger_event(self.PossibleMinorCleared, occurred_at=occurred_at, actor=actor)
+
+    def record_first_responder_contact(
+        self, partner: str, is_first_responder: bool, occurred_at: datetime, actor: str
+    ) -> None:
+        if not is_first_responder:
+            raise NotAFirstResponder(f"partner {partner} is not a First Responder")
+        self._require_registered()
+        self.trigger_event(
+            self.FirstResponderContacted, partner=partner, occurred_at=occurred_at, actor=actor
+        )
+        self._start_support(occurred_at, actor)
+
+    def record_nrm_referral(
+        self,
+        partner: str,
+        is_first_responder: bool,
+        submitted_on: date,
+        consent_id: UUID | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        """Adults must give informed consent; a possible child needs none and must always be
+        referred."""
+        if self.nrm.submitted_on is not None:
+            if (self.nrm.submitted_by, self.nrm.submitted_on) == (partner, submitted_on):
+                return
+            raise NrmAlreadySubmitted(f"journey {self.id} already has an NRM referral")
+        if not is_first_responder:
+            raise NotAFirstResponder(f"partner {partner} is not a First Responder")
+        if submitted_on > occurred_at.date():
+            raise DatesOutOfOrder("the NRM referral is dated after it was recorded")
+        self._require_registered()
+        relied_on: UUID | None = None
+        if not self.possible_minor:
+            relied_on = self._consent_covering(consent_id, ConsentScope.NRM_REFERRAL)
+            if relied_on is None:
+                raise NrmConsentRequired(f"journey {self.id} has no nrm_referral consent")
+        self.trigger_event(
+            self.NrmReferralSubmitted,
+            partner=partner,
+            submitted_on=submitted_on,
+            consent_id=relied_on,
+            possible_minor=self.possible_minor,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_support(occurred_at, actor)
+
+    def record_reasonable_grounds(
+        self,
+        outcome: NrmOutcome,
+        decided_on: date,
+        learned_on: date,
+        source: DecisionSource,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        decision = NrmDecision(outcome, decided_on, learned_on, source)
+        if self.nrm.reasonable_grounds is not None:
+            if self.nrm.reasonable_grounds == decision:
+                return
+            raise NrmDecisionAlreadyRecorded("a Reasonable Grounds decision is already recorded")
+        if not decided_on <= learned_on <= occurred_at.date():
+            raise DatesOutOfOrder("decided_on ≤ learned_on ≤ the day it is recorded")
+        self._require_registered()
+        if self.nrm.submitted_on is None:
+            raise NrmNotSubmitted(f"journey {self.id} has no NRM referral")
+        if decided_on < self.nrm.submitted_on:
+            raise DatesOutOfOrder("the decision is dated before the NRM referral")
+        self._decision_received(
+            self.ReasonableGroundsDecisionReceived, decision, occurred_at, actor
+        )
+
+    def start_recovery_period(
+        self, starts_on: date, ends_on: date, occurred_at: datetime, actor: str
+    ) -> None:
+        if self.nrm.recovery_starts_on is not None:
+            if (self.nrm.recovery_starts_on, self.nrm.recovery_ends_on) == (starts_on, ends_on):
+                return
+            raise RecoveryPeriodAlreadyStarted(f"journey {self.id} has a recovery period")
+        if ends_on < starts_on + timedelta(days=RECOVERY_PERIOD_MIN_DAYS):
+            raise RecoveryPeriodTooShort(
+                f"{(ends_on - starts_on).days} days; at least {RECOVERY_PERIOD_MIN_DAYS}"
+            )
+        self._require_registered()
+        self._require_positive_reasonable_grounds()
+        self.trigger_event(
+            self.RecoveryPeriodStarted,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def record_conclusive_grounds(
+        self,
+        outcome: NrmOutcome,
+        decided_on: date,
+        learned_on: date,
+        source: DecisionSource,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        decision = NrmDecision(outcome, decided_on, learned_on, source)
+        if self.nrm.conclusive_grounds is not None:
+            if self.nrm.conclusive_grounds == decision:
+                return
+            raise NrmDecisionAlreadyRecorded("a Conclusive Grounds decision is already recorded")
+        if not decided_on <= learned_on <= occurred_at.date():
+            raise DatesOutOfOrder("decided_on ≤ learned_on ≤ the day it is recorded")
+        self._require_registered()
+        reasonable = self._require_positive_reasonable_grounds()
+        if decided_on < reasonable.decided_on:
+            raise DatesOutOfOrder("the decision is dated before the Reasonable Grounds decision")
+        self._decision_received(
+            self.ConclusiveGroundsDecisionReceived, decision, occurred_at, actor
+        )
+
+    def _decision_received(
+        self, received: type[_Decision], decision: NrmDecision, occurred_at: datetime, actor: str
+    ) -> None:
+        self.trigger_event(
+            received,
+            outcome=decision.outcome.value,
+            decided_on=decision.decided_on,
+            learned_on=decision.learned_on,
+            source=decision.source.value,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def _require_positive_reasonable_grounds(self) -> NrmDecision:
+        reasonable = self.nrm.reasonable_grounds
+        if reasonable is None or reasonable.outcome is not NrmOutcome.POSITIVE:
+            raise NoPositiveReasonableGrounds(f"journey {self.id}")
+        return reasonable

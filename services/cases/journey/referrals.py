@@ -1,0 +1,267 @@
+"""Referrals to partners for a need, and each step the partner answers with. A referral that
+shares her personal data relies on her consent for that partner, or on a lawful basis."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import (
+    ConsentRequired,
+    InvalidReferralTransition,
+    ReferralAlreadyDeclined,
+    ReferralConflict,
+    ReferralNotFound,
+    ReferralNotOpen,
+    ReferralNotOverdue,
+    RespondByNotAfterReferral,
+)
+from services.cases.journey.base import JourneyPart
+from services.cases.journey.consent import Consents
+from services.cases.values import (
+    ConsentScope,
+    DeclineReason,
+    Referral,
+    ReferralStatus,
+    WithdrawalReason,
+)
+
+#: From which steps a referral may move to each next step.
+_REFERRAL_STEPS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.ACKNOWLEDGED: frozenset({ReferralStatus.MADE}),
+    ReferralStatus.ACCEPTED: frozenset({ReferralStatus.MADE, ReferralStatus.ACKNOWLEDGED}),
+    ReferralStatus.DECLINED: frozenset({ReferralStatus.MADE, ReferralStatus.ACKNOWLEDGED}),
+    ReferralStatus.COMPLETED: frozenset({ReferralStatus.ACCEPTED}),
+    ReferralStatus.WITHDRAWN: frozenset(
+        {ReferralStatus.MADE, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED}
+    ),
+    ReferralStatus.EXPIRED: frozenset({ReferralStatus.MADE, ReferralStatus.ACKNOWLEDGED}),
+}
+
+
+def _step(
+    journey: JourneyPart,
+    referral_id: UUID,
+    status: ReferralStatus,
+    occurred_at: datetime,
+    reason: str | None = None,
+) -> None:
+    referral = journey.referrals[referral_id]
+    journey.referrals[referral_id] = replace(
+        referral,
+        status=status,
+        status_at=occurred_at,
+        reason=reason,
+        consent_withdrawn=referral.consent_withdrawn and status.is_open,
+    )
+
+
+class Referrals(Consents):
+    class ReferralMade(Aggregate.Event):
+        """A referral to a partner for a need; sharing her data needs consent or a lawful basis."""
+
+        referral_id: UUID
+        partner: str
+        need: str
+        shares_personal_data: bool
+        consent_id: UUID | None
+        lawful_basis: str | None
+        respond_by: datetime
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.referrals[self.referral_id] = Referral(
+                self.referral_id,
+                self.partner,
+                self.need,
+                self.shares_personal_data,
+                self.consent_id,
+                self.lawful_basis,
+                self.respond_by,
+                made_at=self.occurred_at,
+                status_at=self.occurred_at,
+            )
+
+    class ReferralAcknowledged(Aggregate.Event):
+        """The partner acknowledged the referral."""
+
+        referral_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            _step(journey, self.referral_id, ReferralStatus.ACKNOWLEDGED, self.occurred_at)
+
+    class ReferralAccepted(Aggregate.Event):
+        """The partner accepted the referral."""
+
+        referral_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            _step(journey, self.referral_id, ReferralStatus.ACCEPTED, self.occurred_at)
+
+    class ReferralDeclined(Aggregate.Event):
+        """The partner declined the referral."""
+
+        referral_id: UUID
+        reason: str | None
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            _step(journey, self.referral_id, ReferralStatus.DECLINED, self.occurred_at, self.reason)
+
+    class ReferralCompleted(Aggregate.Event):
+        """The referral's service was delivered."""
+
+        referral_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            _step(journey, self.referral_id, ReferralStatus.COMPLETED, self.occurred_at)
+
+    class ReferralWithdrawn(Aggregate.Event):
+        """The referral was withdrawn."""
+
+        referral_id: UUID
+        reason: str
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            _step(
+                journey, self.referral_id, ReferralStatus.WITHDRAWN, self.occurred_at, self.reason
+            )
+
+    class ReferralExpired(Aggregate.Event):
+        """Nothing was heard from the partner by the respond-by time."""
+
+        referral_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            _step(journey, self.referral_id, ReferralStatus.EXPIRED, self.occurred_at)
+
+    def make_referral(
+        self,
+        referral_id: UUID,
+        partner: str,
+        need: str,
+        shares_personal_data: bool,
+        consent_id: UUID | None,
+        lawful_basis: str | None,
+        respond_by: datetime,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        existing = self.referrals.get(referral_id)
+        if existing is not None:
+            same = (
+                existing.partner,
+                existing.need,
+                existing.shares_personal_data,
+                existing.lawful_basis,
+                existing.respond_by,
+            ) == (partner, need, shares_personal_data, lawful_basis, respond_by)
+            if same and consent_id in (None, existing.consent_id):
+                return
+            raise ReferralConflict(f"referral {referral_id} is already recorded")
+        if respond_by <= occurred_at:
+            raise RespondByNotAfterReferral(f"referral {referral_id} respond_by is not later")
+        self._require_registered()
+        relied_on: UUID | None = None
+        if shares_personal_data:
+            relied_on = self._consent_covering(consent_id, ConsentScope.SHARE_WITH_PARTNER, partner)
+            if relied_on is None and lawful_basis is None:
+                raise ConsentRequired(
+                    f"referral {referral_id} to {partner} shares personal data without a"
+                    " consent of scope share_with_partner for that partner or a lawful basis"
+                )
+        self.trigger_event(
+            self.ReferralMade,
+            referral_id=referral_id,
+            partner=partner,
+            need=need,
+            shares_personal_data=shares_personal_data,
+            consent_id=relied_on,
+            lawful_basis=lawful_basis if shares_personal_data else None,
+            respond_by=respond_by,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_support(occurred_at, actor)
+
+    def acknowledge_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
+        self._referral_can_become(referral_id, ReferralStatus.ACKNOWLEDGED)
+        self.trigger_event(
+            self.ReferralAcknowledged, referral_id=referral_id, occurred_at=occurred_at, actor=actor
+        )
+
+    def accept_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
+        self._referral_can_become(referral_id, ReferralStatus.ACCEPTED)
+        self.trigger_event(
+            self.ReferralAccepted, referral_id=referral_id, occurred_at=occurred_at, actor=actor
+        )
+
+    def decline_referral(
+        self, referral_id: UUID, reason: DeclineReason | None, occurred_at: datetime, actor: str
+    ) -> None:
+        self._referral_can_become(referral_id, ReferralStatus.DECLINED)
+        self.trigger_event(
+            self.ReferralDeclined,
+            referral_id=referral_id,
+            reason=reason.value if reason else None,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def complete_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
+        self._referral_can_become(referral_id, ReferralStatus.COMPLETED)
+        self.trigger_event(
+            self.ReferralCompleted, referral_id=referral_id, occurred_at=occurred_at, actor=actor
+        )
+
+    def withdraw_referral(
+        self, referral_id: UUID, reason: WithdrawalReason, occurred_at: datetime, actor: str
+    ) -> None:
+        self._referral_can_become(referral_id, ReferralStatus.WITHDRAWN)
+        self.trigger_event(
+            self.ReferralWithdrawn,
+            referral_id=referral_id,
+            reason=reason.value,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def expire_referral(self, referral_id: UUID, now: datetime, actor: str) -> None:
+        """Nothing was heard from the partner by the date it was due."""
+        referral = self._referral_can_become(referral_id, ReferralStatus.EXPIRED)
+        if now <= referral.respond_by:
+            raise ReferralNotOverdue(f"referral {referral_id} is not overdue")
+        self.trigger_event(
+            self.ReferralExpired, referral_id=referral_id, occurred_at=now, actor=actor
+        )
+
+    def _referral_can_become(self, referral_id: UUID, target: ReferralStatus) -> Referral:
+        self._require_writable()
+        referral = self.referrals.get(referral_id)
+        if referral is None:
+            raise ReferralNotFound(f"no referral {referral_id} on journey {self.id}")
+        if referral.status is ReferralStatus.DECLINED:
+            raise ReferralAlreadyDeclined(f"referral {referral_id} was already declined")
+        if not referral.status.is_open:
+            raise ReferralNotOpen(f"referral {referral_id} is {referral.status.value}")
+        if referral.status not in _REFERRAL_STEPS[target]:
+            raise InvalidReferralTransition(
+                f"referral {referral_id} is {referral.status.value}; it cannot become"
+                f" {target.value}"
+            )
+        return referral

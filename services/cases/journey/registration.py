@@ -1,0 +1,109 @@
+"""Registration: she chose to be registered, under a pseudonym, with her languages; both can
+be corrected later by new events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import AlreadyRegistered
+from services.cases.journey.base import JourneyPart, unique
+
+
+class Registration(JourneyPart):
+    class PersonRegistered(Aggregate.Event):
+        """She chose to be registered: pseudonym, languages, interpreter needed."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
+
+        pseudonym: str
+        preferred_languages: list[str]
+        interpreter_needed: bool
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.registered_at = self.occurred_at
+            journey.pseudonym = self.pseudonym
+            journey.preferred_languages = list(self.preferred_languages)
+            journey.interpreter_needed = self.interpreter_needed
+            journey._registration = (
+                self.pseudonym,
+                list(self.preferred_languages),
+                self.interpreter_needed,
+            )
+
+    class PseudonymCorrected(Aggregate.Event):
+        """Her pseudonym, corrected by a new event."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
+
+        pseudonym: str
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.pseudonym = self.pseudonym
+
+    class LanguagePreferencesChanged(Aggregate.Event):
+        """Her preferred languages or interpreter need changed."""
+
+        preferred_languages: list[str]
+        interpreter_needed: bool
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.preferred_languages = list(self.preferred_languages)
+            journey.interpreter_needed = self.interpreter_needed
+
+    def register(
+        self,
+        pseudonym: str,
+        preferred_languages: Sequence[str],
+        interpreter_needed: bool,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        languages = unique(preferred_languages)
+        if self._registration is not None:
+            if self._registration == (pseudonym, languages, interpreter_needed):
+                return  # a retry of the same registration
+            raise AlreadyRegistered(f"journey {self.id} is already registered")
+        self._require_writable()
+        self.trigger_event(
+            self.PersonRegistered,
+            pseudonym=pseudonym,
+            preferred_languages=languages,
+            interpreter_needed=interpreter_needed,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def correct_pseudonym(self, pseudonym: str, occurred_at: datetime, actor: str) -> None:
+        self._require_registered()
+        if pseudonym != self.pseudonym:
+            self.trigger_event(
+                self.PseudonymCorrected, pseudonym=pseudonym, occurred_at=occurred_at, actor=actor
+            )
+
+    def change_language_preferences(
+        self,
+        preferred_languages: Sequence[str],
+        interpreter_needed: bool,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        self._require_registered()
+        languages = unique(preferred_languages)
+        if (languages, interpreter_needed) != (self.preferred_languages, self.interpreter_needed):
+            self.trigger_event(
+                self.LanguagePreferencesChanged,
+                preferred_languages=languages,
+                interpreter_needed=interpreter_needed,
+                occurred_at=occurred_at,
+                actor=actor,
+            )

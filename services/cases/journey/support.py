@@ -1,0 +1,306 @@
+"""Support with her: goals set and achieved or dropped, meetings held, and appointments
+(GP, Jobcentre, solicitor) scheduled, moved, cancelled and attended. Each makes the journey
+active; a meeting or an attended appointment means the charity is in touch with her again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.errors import (
+    AppointmentConflict,
+    AppointmentNotFound,
+    AppointmentNotScheduled,
+    DatesOutOfOrder,
+    GoalAlreadyAchieved,
+    GoalAlreadyDropped,
+    GoalConflict,
+    GoalNotFound,
+    MeetingConflict,
+)
+from services.cases.journey.base import JourneyPart
+from services.cases.values import (
+    Appointment,
+    AppointmentStatus,
+    Goal,
+    GoalDropReason,
+    GoalStatus,
+    Meeting,
+)
+
+
+class Support(JourneyPart):
+    class GoalSet(Aggregate.Event):
+        """A goal set with her (e.g. NI number issued), with an optional target date."""
+
+        goal_id: UUID
+        goal: str
+        target_on: date | None
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.goals[self.goal_id] = Goal(
+                self.goal_id, self.goal, self.target_on, self.occurred_at
+            )
+
+    class GoalAchieved(Aggregate.Event):
+        """A goal achieved."""
+
+        goal_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.goals[self.goal_id] = replace(
+                journey.goals[self.goal_id], status=GoalStatus.ACHIEVED, closed_at=self.occurred_at
+            )
+
+    class GoalDropped(Aggregate.Event):
+        """A goal dropped, with a reason."""
+
+        goal_id: UUID
+        reason: str | None
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.goals[self.goal_id] = replace(
+                journey.goals[self.goal_id],
+                status=GoalStatus.DROPPED,
+                closed_at=self.occurred_at,
+                drop_reason=GoalDropReason(self.reason) if self.reason else None,
+            )
+
+    class MeetingHeld(Aggregate.Event):
+        """A meeting with her (coffee, English lesson, phone call)."""
+
+        personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
+
+        meeting_id: UUID
+        meeting_type: str
+        notes: str | None
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.meetings[self.meeting_id] = Meeting(
+                self.meeting_id, self.meeting_type, self.notes, self.occurred_at
+            )
+            journey.contact_lost_at = None
+
+    class AppointmentScheduled(Aggregate.Event):
+        """An appointment (GP, Jobcentre, solicitor) booked, accompanied or not."""
+
+        appointment_id: UUID
+        kind: str
+        at: datetime
+        accompanied: bool
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.appointments[self.appointment_id] = Appointment(
+                self.appointment_id, self.kind, self.at, self.accompanied
+            )
+
+    class AppointmentMoved(Aggregate.Event):
+        """An appointment moved to another time."""
+
+        appointment_id: UUID
+        at: datetime
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            appointments = journey.appointments
+            appointments[self.appointment_id] = replace(
+                appointments[self.appointment_id], at=self.at
+            )
+
+    class AppointmentCancelled(Aggregate.Event):
+        """An appointment cancelled."""
+
+        appointment_id: UUID
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            appointments = journey.appointments
+            appointments[self.appointment_id] = replace(
+                appointments[self.appointment_id], status=AppointmentStatus.CANCELLED
+            )
+
+    class AppointmentAttended(Aggregate.Event):
+        """She attended an appointment (accompanied or not)."""
+
+        appointment_id: UUID
+        accompanied: bool
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            appointments = journey.appointments
+            appointments[self.appointment_id] = replace(
+                appointments[self.appointment_id],
+                status=AppointmentStatus.ATTENDED,
+                accompanied=self.accompanied,
+            )
+            journey.contact_lost_at = None
+
+    # --- goals ----------------------------------------------------------------------------
+
+    def set_goal(
+        self, goal_id: UUID, goal: str, target_on: date | None, occurred_at: datetime, actor: str
+    ) -> None:
+        existing = self.goals.get(goal_id)
+        if existing is not None:
+            if (existing.goal, existing.target_on) == (goal, target_on):
+                return
+            raise GoalConflict(f"goal {goal_id} is already recorded")
+        if target_on is not None and target_on < occurred_at.date():
+            raise DatesOutOfOrder(f"goal {goal_id} target date is before it was set")
+        self._require_registered()
+        self.trigger_event(
+            self.GoalSet,
+            goal_id=goal_id,
+            goal=goal,
+            target_on=target_on,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_support(occurred_at, actor)
+
+    def achieve_goal(self, goal_id: UUID, occurred_at: datetime, actor: str) -> None:
+        self._open_goal(goal_id)
+        self.trigger_event(self.GoalAchieved, goal_id=goal_id, occurred_at=occurred_at, actor=actor)
+
+    def drop_goal(
+        self, goal_id: UUID, reason: GoalDropReason | None, occurred_at: datetime, actor: str
+    ) -> None:
+        self._open_goal(goal_id)
+        self.trigger_event(
+            self.GoalDropped,
+            goal_id=goal_id,
+            reason=reason.value if reason else None,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def _open_goal(self, goal_id: UUID) -> Goal:
+        self._require_writable()
+        goal = self.goals.get(goal_id)
+        if goal is None:
+            raise GoalNotFound(f"no goal {goal_id} on journey {self.id}")
+        if goal.status is GoalStatus.ACHIEVED:
+            raise GoalAlreadyAchieved(f"goal {goal_id} was already achieved")
+        if goal.status is GoalStatus.DROPPED:
+            raise GoalAlreadyDropped(f"goal {goal_id} was already dropped")
+        return goal
+
+    # --- meetings -------------------------------------------------------------------------
+
+    def record_meeting(
+        self,
+        meeting_id: UUID,
+        meeting_type: str,
+        notes: str | None,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        existing = self.meetings.get(meeting_id)
+        if existing is not None:
+            if (existing.meeting_type, existing.notes) == (meeting_type, notes):
+                return
+            raise MeetingConflict(f"meeting {meeting_id} is already recorded")
+        self._require_registered()
+        self.trigger_event(
+            self.MeetingHeld,
+            meeting_id=meeting_id,
+            meeting_type=meeting_type,
+            notes=notes,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_support(occurred_at, actor)
+
+    # --- appointments ---------------------------------------------------------------------
+
+    def schedule_appointment(
+        self,
+        appointment_id: UUID,
+        kind: str,
+        at: datetime,
+        accompanied: bool,
+        occurred_at: datetime,
+        actor: str,
+    ) -> None:
+        existing = self.appointments.get(appointment_id)
+        if existing is not None:
+            if existing.status is AppointmentStatus.SCHEDULED and (
+                existing.kind,
+                existing.at,
+                existing.accompanied,
+            ) == (kind, at, accompanied):
+                return
+            raise AppointmentConflict(f"appointment {appointment_id} is already recorded")
+        self._require_registered()
+        self.trigger_event(
+            self.AppointmentScheduled,
+            appointment_id=appointment_id,
+            kind=kind,
+            at=at,
+            accompanied=accompanied,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+        self._start_support(occurred_at, actor)
+
+    def move_appointment(
+        self, appointment_id: UUID, at: datetime, occurred_at: datetime, actor: str
+    ) -> None:
+        appointment = self._scheduled_appointment(appointment_id)
+        if at != appointment.at:
+            self.trigger_event(
+                self.AppointmentMoved,
+                appointment_id=appointment_id,
+                at=at,
+                occurred_at=occurred_at,
+                actor=actor,
+            )
+
+    def cancel_appointment(self, appointment_id: UUID, occurred_at: datetime, actor: str) -> None:
+        self._scheduled_appointment(appointment_id)
+        self.trigger_event(
+            self.AppointmentCancelled,
+            appointment_id=appointment_id,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def record_attendance(
+        self, appointment_id: UUID, accompanied: bool, occurred_at: datetime, actor: str
+    ) -> None:
+        self._scheduled_appointment(appointment_id)
+        self.trigger_event(
+            self.AppointmentAttended,
+            appointment_id=appointment_id,
+            accompanied=accompanied,
+            occurred_at=occurred_at,
+            actor=actor,
+        )
+
+    def _scheduled_appointment(self, appointment_id: UUID) -> Appointment:
+        self._require_writable()
+        appointment = self.appointments.get(appointment_id)
+        if appointment is None:
+            raise AppointmentNotFound(f"no appointment {appointment_id} on journey {self.id}")
+        if appointment.status is not AppointmentStatus.SCHEDULED:
+            raise AppointmentNotScheduled(
+                f"appointment {appointment_id} is {appointment.status.value}"
+            )
+        return appointment
