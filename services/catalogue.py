@@ -15,8 +15,8 @@ from typing import Any, cast
 
 from eventsourcing.domain import Aggregate
 
-from services.cases import journey as cases_journey
 from services.cases import integration as cases_integration
+from services.cases import journey as cases_journey
 from services.notifications import domain as notifications_domain
 from services.notifications import integration as notifications_integration
 from services.notifications import reminders as notifications_reminders
