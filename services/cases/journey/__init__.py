@@ -7,10 +7,11 @@ journey id the client generated. Her person id is the journey id.
 
 Every command is a guard followed by one or more past-tense events; a rule that is broken raises
 a named error (``services/cases/errors.py``) before anything is recorded. Mistakes are corrected
-by new events. Each concept is a part in its own module — outreach facts, registration, access,
-consent, assessment, support, referrals, the NRM, closure, data rights — holding its events and
-commands; ``Journey`` combines them, and the library defines every part's events on it, so each
-is ``Journey.<Event>`` with the topic ``services.cases.journey:Journey.<Event>``.
+by new events. Each concept is a part in its own module — outreach facts, registration,
+access, consent, assessment, support, appointments, referrals, the NRM, closure, data rights —
+holding its events and commands; ``Journey`` combines them, and the library defines every part's
+events on it, so each is ``Journey.<Event>`` with the topic
+``services.cases.journey:Journey.<Event>``.
 
 Free text (pseudonym, notes, plan summaries) is named in each event's ``personal_fields`` and
 sealed at rest under her own key; ids, codes and dates stay readable.
@@ -26,6 +27,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.cases.errors import ContactAlreadyRecorded, JourneyError
 from services.cases.journey.access import Access
+from services.cases.journey.appointments import Appointments
 from services.cases.journey.assessment import Assessment
 from services.cases.journey.base import JourneyPart
 from services.cases.journey.closure import Closure
@@ -54,6 +56,7 @@ class Journey(
     Access,
     Assessment,
     Support,
+    Appointments,
     Referrals,
     Nrm,
     Consents,

@@ -1,6 +1,6 @@
-"""Support with her: goals set and achieved or dropped, meetings held, and appointments
-(GP, Jobcentre, solicitor) scheduled, moved, cancelled and attended. Each makes the journey
-active; a meeting or an attended appointment means the charity is in touch with her again."""
+"""Support with her: goals set and achieved or dropped, and meetings held (coffee, English
+lesson, phone call). Each makes the journey active; a meeting means the charity is in touch
+with her again. Appointments are in ``appointments.py``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from services.cases.errors import (
-    AppointmentConflict,
-    AppointmentNotFound,
-    AppointmentNotScheduled,
     DatesOutOfOrder,
     GoalAlreadyAchieved,
     GoalAlreadyDropped,
@@ -23,14 +20,7 @@ from services.cases.errors import (
     MeetingConflict,
 )
 from services.cases.journey.base import JourneyPart
-from services.cases.values import (
-    Appointment,
-    AppointmentStatus,
-    Goal,
-    GoalDropReason,
-    GoalStatus,
-    Meeting,
-)
+from services.cases.values import Goal, GoalDropReason, GoalStatus, Meeting
 
 
 class Support(JourneyPart):
@@ -90,65 +80,6 @@ class Support(JourneyPart):
         def apply(self, journey: JourneyPart) -> None:
             journey.meetings[self.meeting_id] = Meeting(
                 self.meeting_id, self.meeting_type, self.notes, self.occurred_at
-            )
-            journey.contact_lost_at = None
-
-    class AppointmentScheduled(Aggregate.Event):
-        """An appointment (GP, Jobcentre, solicitor) booked, accompanied or not."""
-
-        appointment_id: UUID
-        kind: str
-        at: datetime
-        accompanied: bool
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            journey.appointments[self.appointment_id] = Appointment(
-                self.appointment_id, self.kind, self.at, self.accompanied
-            )
-
-    class AppointmentMoved(Aggregate.Event):
-        """An appointment moved to another time."""
-
-        appointment_id: UUID
-        at: datetime
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            appointments = journey.appointments
-            appointments[self.appointment_id] = replace(
-                appointments[self.appointment_id], at=self.at
-            )
-
-    class AppointmentCancelled(Aggregate.Event):
-        """An appointment cancelled."""
-
-        appointment_id: UUID
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            appointments = journey.appointments
-            appointments[self.appointment_id] = replace(
-                appointments[self.appointment_id], status=AppointmentStatus.CANCELLED
-            )
-
-    class AppointmentAttended(Aggregate.Event):
-        """She attended an appointment (accompanied or not)."""
-
-        appointment_id: UUID
-        accompanied: bool
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            appointments = journey.appointments
-            appointments[self.appointment_id] = replace(
-                appointments[self.appointment_id],
-                status=AppointmentStatus.ATTENDED,
-                accompanied=self.accompanied,
             )
             journey.contact_lost_at = None
 
@@ -227,80 +158,3 @@ class Support(JourneyPart):
             actor=actor,
         )
         self._start_support(occurred_at, actor)
-
-    # --- appointments ---------------------------------------------------------------------
-
-    def schedule_appointment(
-        self,
-        appointment_id: UUID,
-        kind: str,
-        at: datetime,
-        accompanied: bool,
-        occurred_at: datetime,
-        actor: str,
-    ) -> None:
-        existing = self.appointments.get(appointment_id)
-        if existing is not None:
-            if existing.status is AppointmentStatus.SCHEDULED and (
-                existing.kind,
-                existing.at,
-                existing.accompanied,
-            ) == (kind, at, accompanied):
-                return
-            raise AppointmentConflict(f"appointment {appointment_id} is already recorded")
-        self._require_registered()
-        self.trigger_event(
-            self.AppointmentScheduled,
-            appointment_id=appointment_id,
-            kind=kind,
-            at=at,
-            accompanied=accompanied,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-        self._start_support(occurred_at, actor)
-
-    def move_appointment(
-        self, appointment_id: UUID, at: datetime, occurred_at: datetime, actor: str
-    ) -> None:
-        appointment = self._scheduled_appointment(appointment_id)
-        if at != appointment.at:
-            self.trigger_event(
-                self.AppointmentMoved,
-                appointment_id=appointment_id,
-                at=at,
-                occurred_at=occurred_at,
-                actor=actor,
-            )
-
-    def cancel_appointment(self, appointment_id: UUID, occurred_at: datetime, actor: str) -> None:
-        self._scheduled_appointment(appointment_id)
-        self.trigger_event(
-            self.AppointmentCancelled,
-            appointment_id=appointment_id,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    def record_attendance(
-        self, appointment_id: UUID, accompanied: bool, occurred_at: datetime, actor: str
-    ) -> None:
-        self._scheduled_appointment(appointment_id)
-        self.trigger_event(
-            self.AppointmentAttended,
-            appointment_id=appointment_id,
-            accompanied=accompanied,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
-
-    def _scheduled_appointment(self, appointment_id: UUID) -> Appointment:
-        self._require_writable()
-        appointment = self.appointments.get(appointment_id)
-        if appointment is None:
-            raise AppointmentNotFound(f"no appointment {appointment_id} on journey {self.id}")
-        if appointment.status is not AppointmentStatus.SCHEDULED:
-            raise AppointmentNotScheduled(
-                f"appointment {appointment_id} is {appointment.status.value}"
-            )
-        return appointment
