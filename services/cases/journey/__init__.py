@@ -25,16 +25,15 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.cases.errors import ContactAlreadyRecorded, JourneyError
 from services.cases.journey.access import Access
 from services.cases.journey.appointments import Appointments
 from services.cases.journey.assessment import Assessment
-from services.cases.journey.base import JourneyPart
+from services.cases.journey.base import JourneyError, JourneyPart
 from services.cases.journey.closure import Closure
 from services.cases.journey.consent import Consents
 from services.cases.journey.data_rights import DataRights
 from services.cases.journey.nrm import Nrm
-from services.cases.journey.outreach import Outreach
+from services.cases.journey.outreach import ContactAlreadyRecorded, Outreach
 from services.cases.journey.referrals import Referrals
 from services.cases.journey.registration import Registration
 from services.cases.journey.support import Support

@@ -9,9 +9,22 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import AlreadyAssigned, BreakGlassReasonRequired, DatesOutOfOrder
-from services.cases.journey.base import JourneyPart
+from services.cases.journey.base import (
+    DatesOutOfOrder,
+    JourneyError,
+    JourneyInputError,
+    JourneyPart,
+)
 from services.cases.values import BreakGlassGrant
+
+
+class AlreadyAssigned(JourneyError):
+    """Another caseworker has already taken this journey."""
+
+
+class BreakGlassReasonRequired(JourneyInputError):
+    """Break-glass access needs a written reason."""
+
 
 MIN_BREAK_GLASS_REASON = 10  # characters: a real sentence, not "x"
 

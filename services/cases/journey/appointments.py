@@ -10,13 +10,20 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    AppointmentConflict,
-    AppointmentNotFound,
-    AppointmentNotScheduled,
-)
-from services.cases.journey.base import JourneyPart
+from services.cases.journey.base import JourneyError, JourneyItemNotFound, JourneyPart
 from services.cases.values import Appointment, AppointmentStatus
+
+
+class AppointmentNotFound(JourneyItemNotFound):
+    """No such appointment on this journey."""
+
+
+class AppointmentConflict(JourneyError):
+    """This appointment id is already recorded with different content."""
+
+
+class AppointmentNotScheduled(JourneyError):
+    """The appointment is no longer scheduled (cancelled or attended)."""
 
 
 class Appointments(JourneyPart):

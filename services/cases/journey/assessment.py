@@ -10,9 +10,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import DatesOutOfOrder, SafetyPlanConflict
-from services.cases.journey.base import JourneyPart, unique
+from services.cases.journey.base import DatesOutOfOrder, JourneyError, JourneyPart, unique
 from services.cases.values import Risk, RiskLevel, SafetyPlan
+
+
+class SafetyPlanConflict(JourneyError):
+    """This safety plan id is already recorded with different content."""
 
 
 class Assessment(JourneyPart):

@@ -1,9 +1,10 @@
-"""What every part of a journey shares: her state, the guards most commands start with, and
-the two steps of the journey's status that several kinds of support move it through.
+"""What every part of a journey shares: the kinds of error a broken rule raises and the rules
+about the journey as a whole, her state, the guards most commands start with, and the two steps
+of the journey's status that several kinds of support move it through.
 
 Each concept (consent, referrals, the NRM…) is a mixin class in its own module holding that
-concept's events and commands; ``Journey`` combines them. The mixins declare the state here so
-that each reads and checks it typed; ``Journey.__init__`` sets it.
+concept's events, commands and errors; ``Journey`` combines them. The mixins declare the state
+here so that each reads and checks it typed; ``Journey.__init__`` sets it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import JourneyClosed, JourneyErased, JourneyMerged, NotRegistered
 from services.cases.values import (
     Appointment,
     BreakGlassGrant,
@@ -32,6 +32,43 @@ from services.cases.values import (
     Risk,
     SafetyPlan,
 )
+
+
+class JourneyError(Exception):
+    """The journey cannot change this way."""
+
+
+class JourneyItemNotFound(JourneyError):
+    """No such item on this journey."""
+
+
+class JourneyInputError(JourneyError):
+    """A value in the command breaks a rule of the journey."""
+
+
+class JourneyClosed(JourneyError):
+    """The journey is closed: reopen it first."""
+
+
+class JourneyMerged(JourneyError):
+    """This journey was merged into another woman's journey; work on hers."""
+
+
+class JourneyAlreadyExists(JourneyError):
+    """A journey with this id already exists."""
+
+
+class NotRegistered(JourneyError):
+    """She is not registered yet: register her before recording casework."""
+
+
+class DatesOutOfOrder(JourneyInputError):
+    """The dates are out of order (e.g. learned of a decision before it was made)."""
+
+
+class JourneyErased(JourneyError):
+    """Her personal data was erased: the journey can be read but not changed."""
+
 
 if TYPE_CHECKING:
     # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run

@@ -7,16 +7,32 @@ from datetime import datetime
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    AlreadyExited,
-    AlreadyReturnedHome,
-    ContactAlreadyLost,
-    JourneyNotClosed,
-    NotExited,
-    OpenReferralsRemain,
-)
-from services.cases.journey.base import JourneyPart
+from services.cases.journey.base import JourneyError, JourneyPart
 from services.cases.values import JourneyStatus, ReopenReason
+
+
+class JourneyNotClosed(JourneyError):
+    """The journey is not closed, so it cannot be reopened."""
+
+
+class OpenReferralsRemain(JourneyError):
+    """Referrals are still open: withdraw or finish them before closing the journey."""
+
+
+class AlreadyExited(JourneyError):
+    """Her exit from the sex industry is already recorded."""
+
+
+class NotExited(JourneyError):
+    """No exit from the sex industry is recorded, so there is nothing to reverse."""
+
+
+class AlreadyReturnedHome(JourneyError):
+    """Her return home is already recorded."""
+
+
+class ContactAlreadyLost(JourneyError):
+    """Contact is already recorded as lost."""
 
 
 class Closure(JourneyPart):

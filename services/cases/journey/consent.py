@@ -9,16 +9,37 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    ConsentAlreadyWithdrawn,
-    ConsentConflict,
-    ConsentDoesNotCover,
-    ConsentNotFound,
-    PartnerNotExpected,
-    PartnerRequired,
+from services.cases.journey.base import (
+    JourneyError,
+    JourneyInputError,
+    JourneyItemNotFound,
+    JourneyPart,
 )
-from services.cases.journey.base import JourneyPart
 from services.cases.values import Consent, ConsentScope
+
+
+class ConsentNotFound(JourneyItemNotFound):
+    """No such consent on this journey."""
+
+
+class ConsentAlreadyWithdrawn(JourneyError):
+    """This consent was already withdrawn."""
+
+
+class ConsentConflict(JourneyError):
+    """This consent id is already recorded with different content."""
+
+
+class PartnerRequired(JourneyInputError):
+    """A consent to share with a partner must name the partner."""
+
+
+class PartnerNotExpected(JourneyInputError):
+    """Only a consent to share with a partner names a partner."""
+
+
+class ConsentDoesNotCover(JourneyError):
+    """The consent named does not cover this (scope, partner, or withdrawn)."""
 
 
 class Consents(JourneyPart):

@@ -9,13 +9,20 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    ErasureAlreadyRequested,
-    ErasureNeedsSecondPerson,
-    NoErasureRequested,
-)
-from services.cases.journey.base import JourneyPart
+from services.cases.journey.base import JourneyError, JourneyPart
 from services.cases.values import ErasureReason, ErasureRequest
+
+
+class ErasureAlreadyRequested(JourneyError):
+    """Someone else has already asked for this erasure; an admin must decide on that request."""
+
+
+class NoErasureRequested(JourneyError):
+    """There is no pending erasure request to approve."""
+
+
+class ErasureNeedsSecondPerson(JourneyError):
+    """An erasure must be approved by someone other than the person who asked for it."""
 
 
 class DataRights(JourneyPart):

@@ -11,20 +11,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    AlreadyMarkedPossibleMinor,
+from services.cases.journey.base import (
     DatesOutOfOrder,
-    NoPositiveReasonableGrounds,
-    NotAFirstResponder,
-    NotMarkedPossibleMinor,
-    NrmAlreadySubmitted,
-    NrmConsentRequired,
-    NrmDecisionAlreadyRecorded,
-    NrmNotSubmitted,
-    RecoveryPeriodAlreadyStarted,
-    RecoveryPeriodTooShort,
+    JourneyError,
+    JourneyInputError,
+    JourneyPart,
 )
-from services.cases.journey.base import JourneyPart
 from services.cases.journey.consent import Consents
 from services.cases.values import (
     RECOVERY_PERIOD_MIN_DAYS,
@@ -33,6 +25,46 @@ from services.cases.values import (
     NrmDecision,
     NrmOutcome,
 )
+
+
+class NotAFirstResponder(JourneyInputError):
+    """That partner is not a First Responder: only a First Responder can make an NRM referral."""
+
+
+class NrmConsentRequired(JourneyError):
+    """An adult must give informed consent (scope nrm_referral) before an NRM referral."""
+
+
+class NrmAlreadySubmitted(JourneyError):
+    """An NRM referral is already recorded for her, with different details."""
+
+
+class NrmNotSubmitted(JourneyError):
+    """No NRM referral is recorded for her yet."""
+
+
+class NoPositiveReasonableGrounds(JourneyError):
+    """This step needs a positive Reasonable Grounds decision first."""
+
+
+class NrmDecisionAlreadyRecorded(JourneyError):
+    """This NRM decision is already recorded, with different details."""
+
+
+class RecoveryPeriodAlreadyStarted(JourneyError):
+    """A recovery period is already recorded, with different dates."""
+
+
+class RecoveryPeriodTooShort(JourneyInputError):
+    """The recovery period must last at least 30 days."""
+
+
+class AlreadyMarkedPossibleMinor(JourneyError):
+    """She is already marked as possibly under 18."""
+
+
+class NotMarkedPossibleMinor(JourneyError):
+    """She is not marked as possibly under 18."""
 
 
 class _Decision(Aggregate.Event):

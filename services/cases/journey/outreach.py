@@ -12,14 +12,21 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    AlreadyMerged,
-    CannotMergeIntoItself,
-    ContactAlreadyRecorded,
-    NotRegistered,
-)
-from services.cases.journey.base import JourneyPart
+from services.cases.journey.base import JourneyError, JourneyInputError, JourneyPart, NotRegistered
 from services.cases.values import Concern, FollowUp, Indicator, IndicatorSource, JourneyStatus
+
+
+class ContactAlreadyRecorded(JourneyError):
+    """This contact is already recorded on the journey."""
+
+
+class AlreadyMerged(JourneyError):
+    """This journey was already merged into a different journey."""
+
+
+class CannotMergeIntoItself(JourneyInputError):
+    """A journey cannot be merged into itself."""
+
 
 #: Reference-data codes with a rule attached: either means she may be a child.
 POSSIBLE_MINOR_CONCERN = "possible_minor"

@@ -9,17 +9,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
-    ConsentRequired,
-    InvalidReferralTransition,
-    ReferralAlreadyDeclined,
-    ReferralConflict,
-    ReferralNotFound,
-    ReferralNotOpen,
-    ReferralNotOverdue,
-    RespondByNotAfterReferral,
+from services.cases.journey.base import (
+    JourneyError,
+    JourneyInputError,
+    JourneyItemNotFound,
+    JourneyPart,
 )
-from services.cases.journey.base import JourneyPart
 from services.cases.journey.consent import Consents
 from services.cases.values import (
     ConsentScope,
@@ -28,6 +23,39 @@ from services.cases.values import (
     ReferralStatus,
     WithdrawalReason,
 )
+
+
+class ConsentRequired(JourneyError):
+    """Sharing her data needs her consent for that partner, or a recorded lawful basis."""
+
+
+class ReferralNotFound(JourneyItemNotFound):
+    """No such referral on this journey."""
+
+
+class ReferralConflict(JourneyError):
+    """This referral id is already recorded with different content."""
+
+
+class ReferralNotOpen(JourneyError):
+    """The referral is closed (completed, withdrawn or expired)."""
+
+
+class ReferralAlreadyDeclined(ReferralNotOpen):
+    """The referral was already declined."""
+
+
+class InvalidReferralTransition(JourneyError):
+    """The referral cannot move to that step from where it is."""
+
+
+class ReferralNotOverdue(JourneyError):
+    """The referral's response date has not passed yet."""
+
+
+class RespondByNotAfterReferral(JourneyInputError):
+    """The response date must be after the referral was made."""
+
 
 #: From which steps a referral may move to each next step.
 _REFERRAL_STEPS: dict[ReferralStatus, frozenset[ReferralStatus]] = {

@@ -9,8 +9,11 @@ from typing import ClassVar
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import AlreadyRegistered
-from services.cases.journey.base import JourneyPart, unique
+from services.cases.journey.base import JourneyError, JourneyPart, unique
+
+
+class AlreadyRegistered(JourneyError):
+    """She is already registered, with different details: correct them instead."""
 
 
 class Registration(JourneyPart):

@@ -11,16 +11,33 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.cases.errors import (
+from services.cases.journey.base import (
     DatesOutOfOrder,
-    GoalAlreadyAchieved,
-    GoalAlreadyDropped,
-    GoalConflict,
-    GoalNotFound,
-    MeetingConflict,
+    JourneyError,
+    JourneyItemNotFound,
+    JourneyPart,
 )
-from services.cases.journey.base import JourneyPart
 from services.cases.values import Goal, GoalDropReason, GoalStatus, Meeting
+
+
+class GoalNotFound(JourneyItemNotFound):
+    """No such goal on this journey."""
+
+
+class GoalConflict(JourneyError):
+    """This goal id is already recorded with different content."""
+
+
+class GoalAlreadyAchieved(JourneyError):
+    """The goal was already achieved."""
+
+
+class GoalAlreadyDropped(JourneyError):
+    """The goal was already dropped."""
+
+
+class MeetingConflict(JourneyError):
+    """This meeting id is already recorded with different content."""
 
 
 class Support(JourneyPart):
