@@ -8,6 +8,8 @@ for the bus, as the running service would."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
@@ -157,3 +159,15 @@ def test_a_snapshot_of_the_former_aggregate_topic_loads(
     assert type(loaded) is Journey
     assert loaded.pseudonym == "from the snapshot"
     assert loaded.version == journey.version
+
+
+def test_the_cases_service_registers_the_former_topics_when_it_is_loaded() -> None:
+    # A fresh interpreter: nothing imported by other tests can stand in for the service's own.
+    code = (
+        "import services.cases.main\n"
+        "from services.cases.journey import Journey\n"
+        "from shared.storage.topics import topics_of\n"
+        "print(topics_of(Journey.Opened))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert f"{FORMER}.Opened" in run.stdout
