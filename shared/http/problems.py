@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.errors import FieldError
+from shared.errors import FieldError, VersionMismatch
 from shared.http.middleware import HttpMiddleware
 
 log = structlog.get_logger(__name__)
@@ -138,6 +138,14 @@ def validation_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str
     return rendered
 
 
+#: Errors of the shared domain vocabulary, answered alike by every service.
+SHARED_ERRORS: dict[type[Exception], ProblemSpec] = {
+    VersionMismatch: ProblemSpec(
+        412, "precondition-failed", "The record has changed since you read it"
+    ),
+}
+
+
 def install_problem_handlers(
     app: FastAPI, domain_errors: Mapping[type[Exception], ProblemSpec]
 ) -> None:
@@ -191,7 +199,7 @@ def install_problem_handlers(
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(IntegrityError, on_conflict)
-    for error_class, spec in domain_errors.items():
+    for error_class, spec in {**SHARED_ERRORS, **domain_errors}.items():
         app.add_exception_handler(error_class, domain_handler(spec))
     app.add_exception_handler(Exception, on_unexpected)
 

@@ -3,14 +3,15 @@
 Each rule of the journey is a named error class (``services/cases/errors.py``); its problem
 type is its name in kebab case (``ReferralAlreadyDeclined`` → ``referral-already-declined``),
 its title the first line of its docstring, its status set by its base class: unknown item on
-the journey 404, a value that can never be right 422, any other broken rule 409.
+the journey 404, a value that can never be right 422, any other broken rule 409. A stale
+``If-Match`` (``VersionMismatch``) is answered alike by every service (``shared/http/problems.py``).
 """
 
 from __future__ import annotations
 
 import re
 
-from services.cases.application import JourneyNotFound, VersionMismatch
+from services.cases.application import JourneyNotFound
 from services.cases.errors import JourneyError, JourneyInputError, JourneyItemNotFound
 from shared.http.problems import ProblemSpec
 
@@ -42,9 +43,6 @@ JOURNEY_RULES: dict[type[Exception], ProblemSpec] = {
 
 DOMAIN_ERRORS: dict[type[Exception], ProblemSpec] = {
     JourneyNotFound: ProblemSpec(404, "journey-not-found", "No such journey"),
-    VersionMismatch: ProblemSpec(
-        412, "precondition-failed", "The record has changed since you read it"
-    ),
     **JOURNEY_RULES,
     JourneyItemNotFound: ProblemSpec(404, "journey-item-not-found", "No such item on this journey"),
     JourneyInputError: ProblemSpec(422, "journey-input", "A value breaks a rule of the journey"),
