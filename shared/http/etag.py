@@ -1,7 +1,9 @@
 """Record versions as ETags, and the ``If-Match`` that names the versions a client last read.
 
 The application compares them with the record as it reads it (``shared.errors.is_stale``), so
-the check and the write see the same version; a stale one is ``VersionMismatch`` (412).
+the check and the write see the same version; a stale one is ``VersionMismatch`` (412). Cases
+and notifications take the single ETag of the record as last read (a list is a client that
+does not know which version it decided on); visits takes a list, as RFC 9110 allows.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
-def expected_versions(if_match: IfMatch = None) -> frozenset[int] | None:
+def parse_if_match(if_match: str | None, *, several: bool) -> frozenset[int] | None:
     """The versions named by ``If-Match`` (weak or strong), or None to skip the check (no
-    header, or ``*``). A value that is not a list of our ETags can never match: 412 at once."""
+    header, or ``*``). A value that is not our ETag (or, if ``several``, a list of them) can
+    never match: 412 at once."""
     if if_match is None or if_match.strip() == "*":
         return None
-    found = [_ETAG.match(tag.strip()) for tag in if_match.split(",")]
+    tags = if_match.split(",") if several else [if_match]
+    found = [_ETAG.match(tag.strip()) for tag in tags]
     if not all(found):
         raise Problem(
             412,
@@ -37,5 +41,15 @@ def expected_versions(if_match: IfMatch = None) -> frozenset[int] | None:
     return frozenset(int(match.group(1)) for match in found if match)
 
 
-#: A route parameter: the versions the client expects the record to be at.
-Expected = Annotated[frozenset[int] | None, Depends(expected_versions)]
+def expected_version(if_match: IfMatch = None) -> frozenset[int] | None:
+    return parse_if_match(if_match, several=False)
+
+
+def expected_versions(if_match: IfMatch = None) -> frozenset[int] | None:
+    return parse_if_match(if_match, several=True)
+
+
+#: A route parameter: the one version the client expects the record to be at.
+Expected = Annotated[frozenset[int] | None, Depends(expected_version)]
+#: A route parameter: the versions the client expects (any of them will do).
+ExpectedAnyOf = Annotated[frozenset[int] | None, Depends(expected_versions)]

@@ -18,7 +18,7 @@ from services.visits.api.routes import history
 from services.visits.api.schemas import HistoryPublic
 from services.visits.application import PremisesOutcome
 from shared.http.deps import PageLimit, PageOffset
-from shared.http.etag import Expected, etag_for
+from shared.http.etag import ExpectedAnyOf, etag_for
 
 router = APIRouter(tags=["premises"])
 
@@ -77,7 +77,7 @@ def correct_label(
     body: LabelCorrection,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> PremisesPublic:
     outcome = visits.correct_premises_label(premises_id, body.label, body.at(), actor, expected)

@@ -35,7 +35,7 @@ from services.visits.api.step_schemas import (
 from services.visits.api.visit_access import VisitAccess
 from services.visits.application import HistoryEntry, StepOutcome
 from shared.http.deps import IdempotencyKey
-from shared.http.etag import Expected, etag_for
+from shared.http.etag import ExpectedAnyOf, etag_for
 
 router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
 
@@ -115,7 +115,7 @@ def add_contact(
     body: ContactStep,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     contact = body.to_input(visit_id, body.occurred_at)
@@ -133,7 +133,7 @@ def observe_premises_indicator(
     body: PremisesIndicatorStep,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.observe_premises_indicator(visit_id, body.to_input(), actor, expected)
@@ -151,7 +151,7 @@ def observe_person_indicator(
     body: PersonIndicatorStep,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.observe_person_indicator(
@@ -171,7 +171,7 @@ def offer_follow_up(
     body: FollowUpStep,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.offer_follow_up(visit_id, body.contact_id, body.to_input(), actor, expected)
@@ -189,7 +189,7 @@ def raise_urgent_concern(
     body: UrgentConcernStep,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.raise_urgent_concern(visit_id, body.to_input(), actor, expected)
@@ -208,7 +208,7 @@ def resolve_urgent_concern(
     body: ConcernResolution,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.resolve_urgent_concern(visit_id, concern_id, body.at(), actor, expected)
@@ -226,7 +226,7 @@ def complete_visit(
     body: Completion,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.complete_visit(visit_id, body.at(), body.outcome, actor, expected)
@@ -245,7 +245,7 @@ def correct_alias(
     body: AliasCorrection,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.correct_alias(visit_id, contact_id, body.alias, body.at(), actor, expected)
@@ -263,7 +263,7 @@ def correct_premises(
     body: PremisesCorrection,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.correct_premises(
@@ -284,7 +284,7 @@ def link_contact_to_person(
     body: PersonLink,
     visits: Visits,
     actor: Actor,
-    expected: Expected,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.link_contact_to_person(
