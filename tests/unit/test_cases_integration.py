@@ -28,7 +28,7 @@ from services.cases.commands import (
 )
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
-from services.cases.integration import PUBLISHED, inbound, translator
+from services.cases.integration import PUBLISHED, JourneyContracts, inbound, translator
 from services.cases.values import DecisionSource, DeclineReason, NrmOutcome, ReopenReason
 from shared.contracts import (
     AppointmentScheduledV1,
@@ -305,3 +305,9 @@ def test_the_consumer_takes_every_visits_contract_cases_needs(cases: CasesApplic
     assert person.linked_contacts == [(visit_id, contact_id)]
     assert cases.get_journey(Journey.create_id(contact_id)).merged_into == person_id
     assert person.version == 7  # opened, registered, linked, contact, indicator, concern, follow-up
+
+
+def test_every_published_event_has_its_own_translation() -> None:
+    dispatcher = JourneyContracts.__dict__["translate"].dispatcher
+    fallback = dispatcher.registry[object]
+    assert [e.__qualname__ for e in PUBLISHED if dispatcher.dispatch(e) is fallback] == []
