@@ -33,7 +33,7 @@ from services.visits.application import (
 )
 from services.visits.domain import Visit
 from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
-from services.visits.integration import PUBLISHED, translator
+from services.visits.integration import PUBLISHED, VisitContracts, translator
 from services.visits.projections import PremisesHistory
 from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import encode
@@ -798,3 +798,9 @@ def test_given_a_visit_recorded_by_the_first_slice_then_it_reads_and_is_recognis
     assert old.outcome == "brief_contact" and old.contacts[0].alias == contact.alias
     again = visits.record_visit(command, "v-1")
     assert not again.created
+
+
+def test_every_published_event_has_its_own_translation() -> None:
+    dispatcher = VisitContracts.__dict__["translate"].dispatcher
+    fallback = dispatcher.registry[object]
+    assert [e.__qualname__ for e in PUBLISHED if dispatcher.dispatch(e) is fallback] == []
