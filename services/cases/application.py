@@ -211,12 +211,12 @@ class CasesApplication(WaymarkApplication):
     ) -> bool:
         """Open (or continue) the journey of the woman met on a visit — hers, once her contact
         was linked to her. Returns False when that upstream event was already applied."""
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        if (visit_id, contact_id) not in journey.contacts:
-            journey.record_contact(contact_id, visit_id, language, occurred_at, actor)
-        return self.save_once(upstream, journey)
+
+        def record(journey: Journey) -> None:
+            if (visit_id, contact_id) not in journey.contacts:
+                journey.record_contact(contact_id, visit_id, language, occurred_at, actor)
+
+        return self._from_outreach(contact_id, occurred_at, actor, upstream, record)
 
     def note_person_indicator(
         self,
@@ -229,13 +229,15 @@ class CasesApplication(WaymarkApplication):
         upstream: Tracking,
         actor: str = UPSTREAM_ACTOR,
     ) -> bool:
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        journey.note_indicator(
-            observation_id, indicator, IndicatorSource(source), visit_id, occurred_at, actor
+        return self._from_outreach(
+            contact_id,
+            occurred_at,
+            actor,
+            upstream,
+            lambda j: j.note_indicator(
+                observation_id, indicator, IndicatorSource(source), visit_id, occurred_at, actor
+            ),
         )
-        return self.save_once(upstream, journey)
 
     def note_urgent_concern(
         self,
@@ -250,11 +252,13 @@ class CasesApplication(WaymarkApplication):
         """A concern about a woman met on a visit (one about premises alone is not hers)."""
         if contact_id is None:
             return self.save_once(upstream)
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        journey.note_concern(concern_id, concern, visit_id, occurred_at, actor)
-        return self.save_once(upstream, journey)
+        return self._from_outreach(
+            contact_id,
+            occurred_at,
+            actor,
+            upstream,
+            lambda j: j.note_concern(concern_id, concern, visit_id, occurred_at, actor),
+        )
 
     def note_follow_up_offered(
         self,
@@ -267,11 +271,13 @@ class CasesApplication(WaymarkApplication):
         upstream: Tracking,
         actor: str = UPSTREAM_ACTOR,
     ) -> bool:
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        journey.note_follow_up(follow_up_id, kind, due_at, visit_id, occurred_at, actor)
-        return self.save_once(upstream, journey)
+        return self._from_outreach(
+            contact_id,
+            occurred_at,
+            actor,
+            upstream,
+            lambda j: j.note_follow_up(follow_up_id, kind, due_at, visit_id, occurred_at, actor),
+        )
 
     def link_contact_to_person(
         self,
@@ -349,6 +355,22 @@ class CasesApplication(WaymarkApplication):
             return self.get_journey(journey_id)
         except JourneyNotFound:
             return None
+
+    def _from_outreach(
+        self,
+        contact_id: UUID,
+        occurred_at: datetime,
+        actor: str,
+        upstream: Tracking,
+        change: Command,
+    ) -> bool:
+        """What outreach learned about a contact, on her journey, once per upstream position.
+        Nothing more is kept about a woman whose data was erased (the position still is)."""
+        journey = self._journey_for_contact(contact_id, occurred_at, actor)
+        if journey.erased:
+            return self.save_once(upstream)
+        change(journey)
+        return self.save_once(upstream, journey)
 
     def _journey_for_contact(self, contact_id: UUID, occurred_at: datetime, actor: str) -> Journey:
         journey = self._find(Journey.create_id(contact_id))
