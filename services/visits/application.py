@@ -45,11 +45,13 @@ from shared.storage.keyring import Keyring
 __all__ = [
     "CompletedVisit",
     "ConcernNotFound",
+    "Conflict",
     "ContactInput",
     "ContactNotFound",
     "FollowUpInput",
     "HistoryEntry",
     "IdempotencyKeyReused",
+    "NotFound",
     "PersonIndicatorInput",
     "PremisesConflict",
     "PremisesIndicatorInput",
@@ -68,32 +70,40 @@ __all__ = [
 A = TypeVar("A", bound=Aggregate)
 
 
-class VisitConflict(Exception):
-    """The visit id is already recorded with different content."""
+class NotFound(Exception):
+    """What the path names does not exist (404)."""
+
+
+class Conflict(Exception):
+    """The id is already recorded with other content (409)."""
+
+
+class VisitConflict(Conflict):
+    """This visit id is already recorded with different content."""
+
+
+class PremisesConflict(Conflict):
+    """This premises id is already recorded with different content."""
 
 
 class IdempotencyKeyReused(Exception):
-    """The Idempotency-Key was already used for a different request."""
+    """This Idempotency-Key was used for a different request."""
 
 
-class VisitNotFound(Exception):
-    pass
+class VisitNotFound(NotFound):
+    """No such visit."""
 
 
-class ContactNotFound(Exception):
-    pass
+class ContactNotFound(NotFound):
+    """No such contact on this visit."""
 
 
-class ConcernNotFound(Exception):
-    pass
+class ConcernNotFound(NotFound):
+    """No such concern on this visit."""
 
 
-class PremisesNotFound(Exception):
-    pass
-
-
-class PremisesConflict(Exception):
-    """The premises id is already recorded with different content."""
+class PremisesNotFound(NotFound):
+    """No such premises."""
 
 
 class UnknownPremises(FieldError):
