@@ -1,26 +1,28 @@
 """The cases application: command handlers and queries on support journeys.
 
-Each command is get → one aggregate method → save. Codes are checked against the reference
-data first (422 naming the field); ``expected_version`` (from ``If-Match``) is checked against
-the journey as read: a stale client gets ``VersionMismatch`` (412) — unless its command is an
-exact repeat of one already recorded, which returns the journey unchanged, so a retry after a
-lost response is safe. Handlers of upstream messages end in ``save_once(upstream, …)``, so a
-redelivery changes nothing.
+Every command of a caseworker is a ``JourneyCommand`` (``services/cases/commands.py``) run by
+one method, ``do``: get → the command's aggregate method → save. Codes are checked against the
+reference data first (422 naming the field); the versions the client expects (``If-Match``)
+are compared with the journey as read: a stale client gets ``VersionMismatch`` (412) — unless
+its command is an exact repeat of one already recorded, which returns the journey unchanged,
+so a retry after a lost response is safe. Handlers of upstream messages end in
+``save_once(upstream, …)``, so a redelivery changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Tracking, Transcoding
 from eventsourcing.utils import EnvType
 
+from services.cases.commands import ExpireReferral, JourneyCommand, Register
 from services.cases.domain import Journey
 from services.cases.errors import (
     JourneyAlreadyExists,
@@ -28,18 +30,8 @@ from services.cases.errors import (
     JourneyError,
     JourneyMerged,
 )
-from services.cases.values import (
-    ConsentScope,
-    DecisionSource,
-    DeclineReason,
-    ErasureReason,
-    GoalDropReason,
-    IndicatorSource,
-    NrmOutcome,
-    ReopenReason,
-    RiskLevel,
-    WithdrawalReason,
-)
+from services.cases.values import IndicatorSource
+from shared.errors import ExpectedVersions, VersionMismatch, is_stale
 from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
@@ -53,14 +45,6 @@ EXPIRY_ACTOR = "system:referral-expiry"
 
 class JourneyNotFound(Exception):
     pass
-
-
-class VersionMismatch(Exception):
-    """The journey changed since the client read it (``If-Match`` is stale)."""
-
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"Current version is {current_version}.")
-        self.current_version = current_version
 
 
 class OverdueReferrals(Protocol):
@@ -120,24 +104,36 @@ class CasesApplication(WaymarkApplication):
             raise JourneyNotFound(str(journey_id)) from None
         return journey
 
-    # === registration =====================================================================
+    # === commands ========================================================================
 
-    def register_person(
+    def do(
         self,
         journey_id: UUID,
+        command: JourneyCommand,
         *,
-        pseudonym: str,
-        preferred_languages: Sequence[str],
-        interpreter_needed: bool,
-        occurred_at: datetime,
         actor: str,
-    ) -> Registration:
+        expected: ExpectedVersions = None,
+    ) -> Journey:
+        """Run one command on a journey: its codes checked, the journey read, the version the
+        client expects compared, the command applied, the journey saved. A command already
+        recorded changes nothing and returns the journey as it is (a safe retry)."""
+        command.check(self.reference)
+        return self._change(
+            journey_id, expected, lambda j: command.apply_to(j, actor, self.reference)
+        )
+
+    def register_person(self, journey_id: UUID, command: Register, *, actor: str) -> Registration:
         """A woman who arrived without a visit contact: her journey, registered at once.
         A retry with the same id and details returns the journey as it is."""
-        self.reference.require_all("languages", preferred_languages, "body.preferred_languages")
+        command.check(self.reference)
         if self._find(journey_id) is None:
             journey = Journey.register_new(
-                journey_id, pseudonym, preferred_languages, interpreter_needed, occurred_at, actor
+                journey_id,
+                command.pseudonym,
+                command.preferred_languages,
+                command.interpreter_needed,
+                command.occurred_at,
+                actor,
             )
             try:
                 self.save(journey)
@@ -149,449 +145,8 @@ class CasesApplication(WaymarkApplication):
         if not existing.registered or existing.contact_id is not None:
             raise JourneyAlreadyExists(f"journey {journey_id} already exists")
         # Nothing happens when the details are the same; AlreadyRegistered when they differ.
-        existing.register(pseudonym, preferred_languages, interpreter_needed, occurred_at, actor)
+        command.apply_to(existing, actor, self.reference)
         return Registration(existing, created=False)
-
-    def register(
-        self,
-        journey_id: UUID,
-        *,
-        pseudonym: str,
-        preferred_languages: Sequence[str],
-        interpreter_needed: bool,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        """Register the woman whose journey began with a contact on a visit."""
-        self.reference.require_all("languages", preferred_languages, "body.preferred_languages")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.register(
-                pseudonym, preferred_languages, interpreter_needed, occurred_at, actor
-            ),
-        )
-
-    def correct_pseudonym(
-        self,
-        journey_id: UUID,
-        *,
-        pseudonym: str,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.correct_pseudonym(pseudonym, occurred_at, actor),
-        )
-
-    def change_language_preferences(
-        self,
-        journey_id: UUID,
-        *,
-        preferred_languages: Sequence[str],
-        interpreter_needed: bool,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require_all("languages", preferred_languages, "body.preferred_languages")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.change_language_preferences(
-                preferred_languages, interpreter_needed, occurred_at, actor
-            ),
-        )
-
-    # === consent and caseworker ===========================================================
-
-    def give_consent(
-        self,
-        journey_id: UUID,
-        *,
-        consent_id: UUID,
-        scope: ConsentScope,
-        partner: str | None,
-        wording_version: str,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        if partner is not None:
-            self.reference.require("partners", partner, "body.partner")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.give_consent(
-                consent_id, scope, partner, wording_version, occurred_at, actor
-            ),
-        )
-
-    def withdraw_consent(
-        self,
-        journey_id: UUID,
-        *,
-        consent_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.withdraw_consent(consent_id, occurred_at, actor),
-        )
-
-    def assign_caseworker(
-        self,
-        journey_id: UUID,
-        *,
-        caseworker_id: str,
-        occurred_at: datetime,
-        actor: str,
-        team_id: str | None = None,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.assign_caseworker(caseworker_id, occurred_at, actor, team_id),
-        )
-
-    def claim_journey(
-        self,
-        journey_id: UUID,
-        *,
-        caseworker_id: str,
-        occurred_at: datetime,
-        team_id: str | None = None,
-        expected_version: int | None = None,
-    ) -> Journey:
-        """A caseworker takes a journey from the intake queue: she is its caseworker now."""
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.claim(caseworker_id, occurred_at, team_id),
-        )
-
-    def break_glass(
-        self, journey_id: UUID, *, caseworker_id: str, reason: str, minutes: int, now: datetime
-    ) -> Journey:
-        """Open a journey that is not hers for ``minutes``: recorded, published (the lead is
-        told), and named in the audit entry of every request it lets through."""
-        return self._change(
-            journey_id,
-            None,
-            lambda j: j.grant_break_glass(
-                uuid4(), caseworker_id, reason, now + timedelta(minutes=minutes), now
-            ),
-        )
-
-    # === assessment and support ===========================================================
-
-    def assess_needs(
-        self,
-        journey_id: UUID,
-        *,
-        needs: Sequence[str],
-        notes: str | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require_all("needs", needs, "body.needs")
-        return self._change(
-            journey_id, expected_version, lambda j: j.assess_needs(needs, notes, occurred_at, actor)
-        )
-
-    def assess_risk(
-        self,
-        journey_id: UUID,
-        *,
-        level: RiskLevel,
-        indicators: Sequence[str],
-        notes: str | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require_all("person_indicators", indicators, "body.indicators")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.assess_risk(level, indicators, notes, occurred_at, actor),
-        )
-
-    def agree_safety_plan(
-        self,
-        journey_id: UUID,
-        *,
-        plan_id: UUID,
-        summary: str,
-        review_on: date,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.agree_safety_plan(plan_id, summary, review_on, occurred_at, actor),
-        )
-
-    def set_goal(
-        self,
-        journey_id: UUID,
-        *,
-        goal_id: UUID,
-        goal: str,
-        target_on: date | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("goals", goal, "body.goal")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.set_goal(goal_id, goal, target_on, occurred_at, actor),
-        )
-
-    def achieve_goal(
-        self,
-        journey_id: UUID,
-        *,
-        goal_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.achieve_goal(goal_id, occurred_at, actor)
-        )
-
-    def drop_goal(
-        self,
-        journey_id: UUID,
-        *,
-        goal_id: UUID,
-        reason: GoalDropReason | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.drop_goal(goal_id, reason, occurred_at, actor)
-        )
-
-    def record_meeting(
-        self,
-        journey_id: UUID,
-        *,
-        meeting_id: UUID,
-        meeting_type: str,
-        notes: str | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("meeting_types", meeting_type, "body.meeting_type")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_meeting(meeting_id, meeting_type, notes, occurred_at, actor),
-        )
-
-    def schedule_appointment(
-        self,
-        journey_id: UUID,
-        *,
-        appointment_id: UUID,
-        kind: str,
-        at: datetime,
-        accompanied: bool,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("appointment_types", kind, "body.kind")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.schedule_appointment(
-                appointment_id, kind, at, accompanied, occurred_at, actor
-            ),
-        )
-
-    def move_appointment(
-        self,
-        journey_id: UUID,
-        *,
-        appointment_id: UUID,
-        at: datetime,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.move_appointment(appointment_id, at, occurred_at, actor),
-        )
-
-    def cancel_appointment(
-        self,
-        journey_id: UUID,
-        *,
-        appointment_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.cancel_appointment(appointment_id, occurred_at, actor),
-        )
-
-    def record_attendance(
-        self,
-        journey_id: UUID,
-        *,
-        appointment_id: UUID,
-        accompanied: bool,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_attendance(appointment_id, accompanied, occurred_at, actor),
-        )
-
-    # === referrals ========================================================================
-
-    def make_referral(
-        self,
-        journey_id: UUID,
-        *,
-        referral_id: UUID,
-        partner: str,
-        need: str,
-        shares_personal_data: bool,
-        consent_id: UUID | None,
-        lawful_basis: str | None,
-        respond_by: datetime,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("partners", partner, "body.partner")
-        self.reference.require("needs", need, "body.need")
-        if lawful_basis is not None:
-            self.reference.require("lawful_bases", lawful_basis, "body.lawful_basis")
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.make_referral(
-                referral_id,
-                partner,
-                need,
-                shares_personal_data,
-                consent_id,
-                lawful_basis,
-                respond_by,
-                occurred_at,
-                actor,
-            ),
-        )
-
-    def acknowledge_referral(
-        self,
-        journey_id: UUID,
-        *,
-        referral_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.acknowledge_referral(referral_id, occurred_at, actor),
-        )
-
-    def accept_referral(
-        self,
-        journey_id: UUID,
-        *,
-        referral_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.accept_referral(referral_id, occurred_at, actor),
-        )
-
-    def decline_referral(
-        self,
-        journey_id: UUID,
-        *,
-        referral_id: UUID,
-        reason: DeclineReason | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.decline_referral(referral_id, reason, occurred_at, actor),
-        )
-
-    def complete_referral(
-        self,
-        journey_id: UUID,
-        *,
-        referral_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.complete_referral(referral_id, occurred_at, actor),
-        )
-
-    def withdraw_referral(
-        self,
-        journey_id: UUID,
-        *,
-        referral_id: UUID,
-        reason: WithdrawalReason,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.withdraw_referral(referral_id, reason, occurred_at, actor),
-        )
-
-    def expire_referral(
-        self, journey_id: UUID, referral_id: UUID, now: datetime, actor: str = EXPIRY_ACTOR
-    ) -> Journey:
-        return self._change(journey_id, None, lambda j: j.expire_referral(referral_id, now, actor))
 
     def expire_overdue_referrals(self, now: datetime, limit: int = 500) -> int:
         """Expire every referral nothing was heard about by its due date; how many were.
@@ -602,8 +157,9 @@ class CasesApplication(WaymarkApplication):
             raise RuntimeError("no open_referrals read model is attached")
         expired = 0
         for journey_id, referral_id in self.open_referrals.overdue(now, limit):
+            expiry = ExpireReferral(referral_id=referral_id, occurred_at=now)
             try:
-                self.expire_referral(journey_id, referral_id, now)
+                self.do(journey_id, expiry, actor=EXPIRY_ACTOR)
             except (JourneyError, JourneyNotFound, IntegrityError) as error:
                 log.info(
                     "referral.expiry_skipped",
@@ -615,225 +171,7 @@ class CasesApplication(WaymarkApplication):
             expired += 1
         return expired
 
-    # === the National Referral Mechanism ==================================================
-
-    def record_first_responder_contact(
-        self,
-        journey_id: UUID,
-        *,
-        partner: str,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("partners", partner, "body.partner")
-        first_responder = self.reference.is_first_responder(partner)
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_first_responder_contact(
-                partner, first_responder, occurred_at, actor
-            ),
-        )
-
-    def record_nrm_referral(
-        self,
-        journey_id: UUID,
-        *,
-        partner: str,
-        submitted_on: date,
-        consent_id: UUID | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("partners", partner, "body.partner")
-        first_responder = self.reference.is_first_responder(partner)
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_nrm_referral(
-                partner, first_responder, submitted_on, consent_id, occurred_at, actor
-            ),
-        )
-
-    def record_reasonable_grounds(
-        self,
-        journey_id: UUID,
-        *,
-        outcome: NrmOutcome,
-        decided_on: date,
-        learned_on: date,
-        source: DecisionSource,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_reasonable_grounds(
-                outcome, decided_on, learned_on, source, occurred_at, actor
-            ),
-        )
-
-    def start_recovery_period(
-        self,
-        journey_id: UUID,
-        *,
-        starts_on: date,
-        ends_on: date,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.start_recovery_period(starts_on, ends_on, occurred_at, actor),
-        )
-
-    def record_conclusive_grounds(
-        self,
-        journey_id: UUID,
-        *,
-        outcome: NrmOutcome,
-        decided_on: date,
-        learned_on: date,
-        source: DecisionSource,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_conclusive_grounds(
-                outcome, decided_on, learned_on, source, occurred_at, actor
-            ),
-        )
-
-    # === flags, exit, closure =============================================================
-
-    def mark_possible_minor(
-        self,
-        journey_id: UUID,
-        *,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.mark_possible_minor(occurred_at, actor)
-        )
-
-    def clear_possible_minor(
-        self,
-        journey_id: UUID,
-        *,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.clear_possible_minor(occurred_at, actor)
-        )
-
-    def record_exit(
-        self,
-        journey_id: UUID,
-        *,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.record_exit(occurred_at, actor)
-        )
-
-    def record_return_to_industry(
-        self,
-        journey_id: UUID,
-        *,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.record_return_to_industry(occurred_at, actor)
-        )
-
-    def record_return_home(
-        self,
-        journey_id: UUID,
-        *,
-        assisted: bool,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id,
-            expected_version,
-            lambda j: j.record_return_home(assisted, occurred_at, actor),
-        )
-
-    def record_contact_lost(
-        self,
-        journey_id: UUID,
-        *,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.record_contact_lost(occurred_at, actor)
-        )
-
-    def close_journey(
-        self,
-        journey_id: UUID,
-        *,
-        reason: str,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        self.reference.require("closure_reasons", reason, "body.reason")
-        return self._change(
-            journey_id, expected_version, lambda j: j.close(reason, occurred_at, actor)
-        )
-
-    def reopen_journey(
-        self,
-        journey_id: UUID,
-        *,
-        reason: ReopenReason | None,
-        occurred_at: datetime,
-        actor: str,
-        expected_version: int | None = None,
-    ) -> Journey:
-        return self._change(
-            journey_id, expected_version, lambda j: j.reopen(reason, occurred_at, actor)
-        )
-
     # === erasure (crypto-shredding) =======================================================
-
-    def request_erasure(
-        self,
-        journey_id: UUID,
-        *,
-        reason: ErasureReason,
-        occurred_at: datetime,
-        actor: str,
-        request_id: UUID | None = None,
-    ) -> Journey:
-        """Ask for her personal data to be erased; an admin other than the asker approves."""
-        return self._change(
-            journey_id,
-            None,
-            lambda j: j.request_erasure(request_id or uuid4(), reason, occurred_at, actor),
-        )
 
     def approve_erasure(self, journey_id: UUID, *, occurred_at: datetime, actor: str) -> Journey:
         """Record ``PersonErased``, then destroy every key that sealed her data here and drop
@@ -873,12 +211,12 @@ class CasesApplication(WaymarkApplication):
     ) -> bool:
         """Open (or continue) the journey of the woman met on a visit — hers, once her contact
         was linked to her. Returns False when that upstream event was already applied."""
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        if (visit_id, contact_id) not in journey.contacts:
-            journey.record_contact(contact_id, visit_id, language, occurred_at, actor)
-        return self.save_once(upstream, journey)
+
+        def record(journey: Journey) -> None:
+            if (visit_id, contact_id) not in journey.contacts:
+                journey.record_contact(contact_id, visit_id, language, occurred_at, actor)
+
+        return self._from_outreach(contact_id, occurred_at, actor, upstream, record)
 
     def note_person_indicator(
         self,
@@ -891,13 +229,15 @@ class CasesApplication(WaymarkApplication):
         upstream: Tracking,
         actor: str = UPSTREAM_ACTOR,
     ) -> bool:
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        journey.note_indicator(
-            observation_id, indicator, IndicatorSource(source), visit_id, occurred_at, actor
+        return self._from_outreach(
+            contact_id,
+            occurred_at,
+            actor,
+            upstream,
+            lambda j: j.note_indicator(
+                observation_id, indicator, IndicatorSource(source), visit_id, occurred_at, actor
+            ),
         )
-        return self.save_once(upstream, journey)
 
     def note_urgent_concern(
         self,
@@ -912,11 +252,13 @@ class CasesApplication(WaymarkApplication):
         """A concern about a woman met on a visit (one about premises alone is not hers)."""
         if contact_id is None:
             return self.save_once(upstream)
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        journey.note_concern(concern_id, concern, visit_id, occurred_at, actor)
-        return self.save_once(upstream, journey)
+        return self._from_outreach(
+            contact_id,
+            occurred_at,
+            actor,
+            upstream,
+            lambda j: j.note_concern(concern_id, concern, visit_id, occurred_at, actor),
+        )
 
     def note_follow_up_offered(
         self,
@@ -929,11 +271,13 @@ class CasesApplication(WaymarkApplication):
         upstream: Tracking,
         actor: str = UPSTREAM_ACTOR,
     ) -> bool:
-        journey = self._journey_for_contact(contact_id, occurred_at, actor)
-        if journey.erased:  # nothing more is kept about a woman whose data was erased
-            return self.save_once(upstream)
-        journey.note_follow_up(follow_up_id, kind, due_at, visit_id, occurred_at, actor)
-        return self.save_once(upstream, journey)
+        return self._from_outreach(
+            contact_id,
+            occurred_at,
+            actor,
+            upstream,
+            lambda j: j.note_follow_up(follow_up_id, kind, due_at, visit_id, occurred_at, actor),
+        )
 
     def link_contact_to_person(
         self,
@@ -962,12 +306,12 @@ class CasesApplication(WaymarkApplication):
 
     # === helpers ==========================================================================
 
-    def _change(self, journey_id: UUID, expected_version: int | None, command: Command) -> Journey:
+    def _change(self, journey_id: UUID, expected: ExpectedVersions, command: Command) -> Journey:
         journey = self.get_journey(journey_id)
         if journey.erased:  # reading only, whatever the command's own guards say
             raise JourneyErased(f"journey {journey_id} was erased")
         current = journey.version
-        stale = expected_version is not None and expected_version != current
+        stale = is_stale(expected, current)
         try:
             command(journey)
         except JourneyError:
@@ -980,11 +324,11 @@ class CasesApplication(WaymarkApplication):
             try:
                 self.save(journey)
             except IntegrityError:
-                return self._after_lost_race(journey_id, expected_version, command)
+                return self._after_lost_race(journey_id, expected, command)
         return journey
 
     def _after_lost_race(
-        self, journey_id: UUID, expected_version: int | None, command: Command
+        self, journey_id: UUID, expected: ExpectedVersions, command: Command
     ) -> Journey:
         """Another writer saved between our read and our write. If it recorded this very
         command (a racing retry) all is well; otherwise a client that named a version holds a
@@ -997,12 +341,12 @@ class CasesApplication(WaymarkApplication):
         try:
             command(fresh)
         except JourneyError:
-            if expected_version is not None:
+            if expected is not None:
                 raise VersionMismatch(current) from None
             raise
         if not fresh.pending_events:
             return fresh
-        if expected_version is not None:
+        if expected is not None:
             raise VersionMismatch(current)
         raise IntegrityError(f"journey {journey_id} changed while this command ran")
 
@@ -1011,6 +355,22 @@ class CasesApplication(WaymarkApplication):
             return self.get_journey(journey_id)
         except JourneyNotFound:
             return None
+
+    def _from_outreach(
+        self,
+        contact_id: UUID,
+        occurred_at: datetime,
+        actor: str,
+        upstream: Tracking,
+        change: Command,
+    ) -> bool:
+        """What outreach learned about a contact, on her journey, once per upstream position.
+        Nothing more is kept about a woman whose data was erased (the position still is)."""
+        journey = self._journey_for_contact(contact_id, occurred_at, actor)
+        if journey.erased:
+            return self.save_once(upstream)
+        change(journey)
+        return self.save_once(upstream, journey)
 
     def _journey_for_contact(self, contact_id: UUID, occurred_at: datetime, actor: str) -> Journey:
         journey = self._find(Journey.create_id(contact_id))

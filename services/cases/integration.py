@@ -8,6 +8,8 @@ stood at that event's version — the same answer on every replay).
 
 from __future__ import annotations
 
+from datetime import date
+from functools import singledispatchmethod
 from typing import Literal, TypeAlias
 from uuid import UUID
 
@@ -89,62 +91,7 @@ def outbound(app: CasesApplication) -> Outbound:
 
 
 def translator(app: CasesApplication) -> Translator:
-    def journey_at(event: DomainEventProtocol[UUID]) -> Journey:
-        journey: Journey = app.repository.get(event.originator_id, version=event.originator_version)
-        return journey
-
-    def translate(event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
-        if isinstance(event, Journey.Opened | Journey.OpenedAtRegistration):
-            return JourneyOpenedV1(
-                journey_id=event.originator_id,
-                contact_id=getattr(event, "contact_id", None),
-                opened_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Journey.CaseworkerAssigned):
-            return CaseworkerAssignedV1(
-                journey_id=event.originator_id,
-                caseworker_id=event.caseworker_id,
-                previous_caseworker_id=event.previous_caseworker_id,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Journey.BreakGlassAccessGranted):
-            return BreakGlassAccessGrantedV1(
-                journey_id=event.originator_id,
-                grant_id=event.grant_id,
-                caseworker_id=event.caseworker_id,
-                expires_at=event.expires_at,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Journey.FollowUpNoted):
-            return FollowUpScheduledV1(
-                follow_up_id=event.follow_up_id,
-                journey_id=event.originator_id,
-                kind=event.kind,
-                due_at=event.due_at,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Journey.PersonErased):
-            return PersonErasedV1(
-                journey_id=event.originator_id,
-                contact_ids=event.contact_ids,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, _REFERRAL_STEPS):
-            return _referral_status(event, journey_at(event))
-        if isinstance(event, _APPOINTMENT_STEPS):
-            return _appointment(event, journey_at(event))
-        if isinstance(event, _NRM_STEPS):
-            return _nrm_milestone(event)
-        if isinstance(event, _STATUS_STEPS):
-            return _status_changed(event)
-        return None
-
-    return translate
+    return JourneyContracts(app).translate
 
 
 ReferralStep: TypeAlias = (
@@ -179,14 +126,6 @@ ReferralStatusName = Literal[
     "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
 ]
 AppointmentStatusName = Literal["scheduled", "moved", "cancelled", "attended"]
-NrmMilestoneName = Literal[
-    "referral_submitted",
-    "reasonable_grounds_positive",
-    "reasonable_grounds_negative",
-    "recovery_period_started",
-    "conclusive_grounds_positive",
-    "conclusive_grounds_negative",
-]
 
 _REFERRAL_STATUS: dict[type[object], ReferralStatusName] = {
     Journey.ReferralMade: "made",
@@ -205,80 +144,175 @@ _APPOINTMENT_STATUS: dict[type[object], AppointmentStatusName] = {
 }
 
 
-def _referral_status(event: ReferralStep, journey: Journey) -> ReferralStatusChangedV1:
-    referral = journey.referrals[event.referral_id]
-    return ReferralStatusChangedV1(
-        referral_id=referral.referral_id,
-        journey_id=journey.id,
-        partner=referral.partner,
-        status=_REFERRAL_STATUS[type(event)],
-        respond_by=referral.respond_by,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-    )
+class JourneyContracts:
+    """Each published journey event as its contract; None for an event that stays inside."""
 
+    def __init__(self, app: CasesApplication) -> None:
+        self.app = app
 
-def _appointment(event: AppointmentStep, journey: Journey) -> AppointmentScheduledV1:
-    appointment = journey.appointments[event.appointment_id]
-    return AppointmentScheduledV1(
-        appointment_id=appointment.appointment_id,
-        journey_id=journey.id,
-        kind=appointment.kind,
-        status=_APPOINTMENT_STATUS[type(event)],
-        at=appointment.at,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-    )
-
-
-def _nrm_milestone(event: NrmStep) -> NrmMilestoneV1:
-    journey_id, occurred_at, recorded_at = event.originator_id, event.occurred_at, event.timestamp
-    if isinstance(event, Journey.NrmReferralSubmitted):
-        return NrmMilestoneV1(
-            journey_id=journey_id,
-            milestone="referral_submitted",
-            on=event.submitted_on,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
+    def journey_at(self, event: DomainEventProtocol[UUID]) -> Journey:
+        """The journey as it stood at the event: the same answer on every replay."""
+        journey: Journey = self.app.repository.get(
+            event.originator_id, version=event.originator_version
         )
-    if isinstance(event, Journey.RecoveryPeriodStarted):
-        return NrmMilestoneV1(
-            journey_id=journey_id,
-            milestone="recovery_period_started",
-            on=event.starts_on,
-            until=event.ends_on,
-            occurred_at=occurred_at,
-            recorded_at=recorded_at,
+        return journey
+
+    @singledispatchmethod
+    def translate(self, event: DomainEventProtocol[UUID]) -> IntegrationEvent | None:
+        return None
+
+    @translate.register
+    def _opened(self, event: Journey.Opened | Journey.OpenedAtRegistration) -> JourneyOpenedV1:
+        return JourneyOpenedV1(
+            journey_id=event.originator_id,
+            contact_id=getattr(event, "contact_id", None),
+            opened_at=event.occurred_at,
+            recorded_at=event.timestamp,
         )
-    positive = event.outcome == NrmOutcome.POSITIVE
-    if isinstance(event, Journey.ReasonableGroundsDecisionReceived):
+
+    @translate.register
+    def _caseworker_assigned(self, event: Journey.CaseworkerAssigned) -> CaseworkerAssignedV1:
+        return CaseworkerAssignedV1(
+            journey_id=event.originator_id,
+            caseworker_id=event.caseworker_id,
+            previous_caseworker_id=event.previous_caseworker_id,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _break_glass(self, event: Journey.BreakGlassAccessGranted) -> BreakGlassAccessGrantedV1:
+        return BreakGlassAccessGrantedV1(
+            journey_id=event.originator_id,
+            grant_id=event.grant_id,
+            caseworker_id=event.caseworker_id,
+            expires_at=event.expires_at,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _follow_up(self, event: Journey.FollowUpNoted) -> FollowUpScheduledV1:
+        return FollowUpScheduledV1(
+            follow_up_id=event.follow_up_id,
+            journey_id=event.originator_id,
+            kind=event.kind,
+            due_at=event.due_at,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _erased(self, event: Journey.PersonErased) -> PersonErasedV1:
+        return PersonErasedV1(
+            journey_id=event.originator_id,
+            contact_ids=event.contact_ids,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _referral_status(self, event: ReferralStep) -> ReferralStatusChangedV1:
+        journey = self.journey_at(event)
+        referral = journey.referrals[event.referral_id]
+        return ReferralStatusChangedV1(
+            referral_id=referral.referral_id,
+            journey_id=journey.id,
+            partner=referral.partner,
+            status=_REFERRAL_STATUS[type(event)],
+            respond_by=referral.respond_by,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _appointment(self, event: AppointmentStep) -> AppointmentScheduledV1:
+        journey = self.journey_at(event)
+        appointment = journey.appointments[event.appointment_id]
+        return AppointmentScheduledV1(
+            appointment_id=appointment.appointment_id,
+            journey_id=journey.id,
+            kind=appointment.kind,
+            status=_APPOINTMENT_STATUS[type(event)],
+            at=appointment.at,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _nrm_submitted(self, event: Journey.NrmReferralSubmitted) -> NrmMilestoneV1:
+        return _milestone(event, "referral_submitted", event.submitted_on)
+
+    @translate.register
+    def _recovery_period(self, event: Journey.RecoveryPeriodStarted) -> NrmMilestoneV1:
+        return _milestone(event, "recovery_period_started", event.starts_on, event.ends_on)
+
+    @translate.register
+    def _reasonable_grounds(
+        self, event: Journey.ReasonableGroundsDecisionReceived
+    ) -> NrmMilestoneV1:
+        positive = event.outcome == NrmOutcome.POSITIVE
         milestone: NrmMilestoneName = (
             "reasonable_grounds_positive" if positive else "reasonable_grounds_negative"
         )
-    else:
-        milestone = "conclusive_grounds_positive" if positive else "conclusive_grounds_negative"
+        return _milestone(event, milestone, event.decided_on)
+
+    @translate.register
+    def _conclusive_grounds(
+        self, event: Journey.ConclusiveGroundsDecisionReceived
+    ) -> NrmMilestoneV1:
+        positive = event.outcome == NrmOutcome.POSITIVE
+        milestone: NrmMilestoneName = (
+            "conclusive_grounds_positive" if positive else "conclusive_grounds_negative"
+        )
+        return _milestone(event, milestone, event.decided_on)
+
+    @translate.register
+    def _assessing(self, event: Journey.AssessmentStarted) -> JourneyStatusChangedV1:
+        return _status(event, JourneyStatus.ASSESSING.value)
+
+    @translate.register
+    def _active(self, event: Journey.SupportStarted) -> JourneyStatusChangedV1:
+        return _status(event, JourneyStatus.ACTIVE.value)
+
+    @translate.register
+    def _closed(self, event: Journey.CaseClosed) -> JourneyStatusChangedV1:
+        return _status(event, JourneyStatus.CLOSED.value, event.reason)
+
+    @translate.register
+    def _reopened(self, event: Journey.CaseReopened) -> JourneyStatusChangedV1:
+        # The journey is active again; the contract names the step so consumers can tell.
+        return _status(event, "reopened", event.reason)
+
+    @translate.register
+    def _merged(self, event: Journey.MergedInto) -> JourneyStatusChangedV1:
+        return _status(event, JourneyStatus.MERGED.value)
+
+
+NrmMilestoneName = Literal[
+    "referral_submitted",
+    "reasonable_grounds_positive",
+    "reasonable_grounds_negative",
+    "recovery_period_started",
+    "conclusive_grounds_positive",
+    "conclusive_grounds_negative",
+]
+
+
+def _milestone(
+    event: NrmStep, milestone: NrmMilestoneName, on: date, until: date | None = None
+) -> NrmMilestoneV1:
     return NrmMilestoneV1(
-        journey_id=journey_id,
+        journey_id=event.originator_id,
         milestone=milestone,
-        on=event.decided_on,
-        occurred_at=occurred_at,
-        recorded_at=recorded_at,
+        on=on,
+        until=until,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
     )
 
 
-def _status_changed(event: StatusStep) -> JourneyStatusChangedV1:
-    reason: str | None = None
-    if isinstance(event, Journey.AssessmentStarted):
-        status = JourneyStatus.ASSESSING.value
-    elif isinstance(event, Journey.SupportStarted):
-        status = JourneyStatus.ACTIVE.value
-    elif isinstance(event, Journey.CaseClosed):
-        status, reason = JourneyStatus.CLOSED.value, event.reason
-    elif isinstance(event, Journey.CaseReopened):
-        # The journey is active again; the contract names the step so consumers can tell.
-        status, reason = "reopened", event.reason
-    else:
-        status = JourneyStatus.MERGED.value
+def _status(event: StatusStep, status: str, reason: str | None = None) -> JourneyStatusChangedV1:
     return JourneyStatusChangedV1(
         journey_id=event.originator_id,
         status=status,

@@ -30,6 +30,7 @@ from services.notifications.domain import (
 )
 from services.notifications.policy import Policy, Timing
 from services.notifications.reminders import JourneyWatch, Reminder, ReminderState
+from shared.errors import ExpectedVersions, VersionMismatch, is_stale
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
 
@@ -45,14 +46,6 @@ _REFERRAL_RULES = {"declined": Rule.REFERRAL_DECLINED, "expired": Rule.REFERRAL_
 
 class NotificationNotFound(Exception):
     """No such notification."""
-
-
-class VersionMismatch(Exception):
-    """The notification changed since the client read it (``If-Match`` is stale)."""
-
-    def __init__(self, current_version: int) -> None:
-        super().__init__(f"Current version is {current_version}.")
-        self.current_version = current_version
 
 
 class NotificationsApplication(WaymarkApplication):
@@ -341,18 +334,16 @@ class NotificationsApplication(WaymarkApplication):
     # === people ===========================================================================
 
     def mark_read(
-        self, notification_id: UUID, actor: str, now: datetime, expected_version: int | None
+        self, notification_id: UUID, actor: str, now: datetime, expected: ExpectedVersions
     ) -> Notification:
-        return self._change(notification_id, expected_version, lambda n: n.mark_read(actor, now))
+        return self._change(notification_id, expected, lambda n: n.mark_read(actor, now))
 
     def acknowledge(
-        self, notification_id: UUID, actor: str, now: datetime, expected_version: int | None
+        self, notification_id: UUID, actor: str, now: datetime, expected: ExpectedVersions
     ) -> Notification:
         """Someone takes it on. An urgent concern and its escalation are one matter: taking
         on either acknowledges both, so neither the lead nor the deputy is left wondering."""
-        notification = self._change(
-            notification_id, expected_version, lambda n: n.acknowledge(actor, now)
-        )
+        notification = self._change(notification_id, expected, lambda n: n.acknowledge(actor, now))
         linked = notification.escalation_id
         if notification.rule == Rule.URGENT_CONCERN_ESCALATED:
             linked = UUID(notification.source_event_id)
@@ -365,18 +356,18 @@ class NotificationsApplication(WaymarkApplication):
     def _change(
         self,
         notification_id: UUID,
-        expected_version: int | None,
+        expected: ExpectedVersions,
         command: Callable[[Notification], None],
     ) -> Notification:
         """Get → command → save, again if another writer (the dispatcher) got in between.
-        A stale ``expected_version`` is refused unless the command changes nothing."""
+        A stale ``expected`` version is refused unless the command changes nothing."""
         for _ in range(_RACE_RETRIES):
             notification = self.get_notification(notification_id)
             current = notification.version
             command(notification)
             if not notification.pending_events:
                 return notification
-            if expected_version is not None and expected_version != current:
+            if is_stale(expected, current):
                 raise VersionMismatch(current)
             try:
                 self.save(notification)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -55,40 +56,59 @@ class Inbox(Projection):
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        table = self.store.table(self.name)
-        if isinstance(event, Notification.Requested):
-            cursor.execute(
-                f"INSERT INTO {table}"
-                " (notification_id, recipient, rule, link, state, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING",
-                (
-                    str(event.originator_id),
-                    event.recipient,
-                    event.rule,
-                    event.link,
-                    InboxState.UNREAD.value,
-                    to_sql_time(event.timestamp),
-                ),
-            )
-            return
-        if isinstance(event, JourneyWatch.Erased):
-            # Her erasure: the inbox forgets every notification about her journey.
-            cursor.execute(
-                f"DELETE FROM {table} WHERE link = %s", (f"/journeys/{event.journey_id}",)
-            )
-            return
-        unless: tuple[InboxState, ...]
-        if isinstance(event, Notification.Read):
-            state, unless = InboxState.READ, (InboxState.ACKNOWLEDGED, InboxState.CANCELLED)
-        elif isinstance(event, Notification.Acknowledged):
-            state, unless = InboxState.ACKNOWLEDGED, ()
-        elif isinstance(event, Notification.Cancelled):
-            state, unless = InboxState.CANCELLED, (InboxState.ACKNOWLEDGED,)
-        else:
-            return
+        self.record(event, cursor)
+
+    @singledispatchmethod
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
+        """An event the inbox does not show."""
+
+    @record.register
+    def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)}"
+            " (notification_id, recipient, rule, link, state, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING",
+            (
+                str(event.originator_id),
+                event.recipient,
+                event.rule,
+                event.link,
+                InboxState.UNREAD.value,
+                to_sql_time(event.timestamp),
+            ),
+        )
+
+    @record.register
+    def _erased(self, event: JourneyWatch.Erased, cursor: SqlCursor) -> None:
+        # Her erasure: the inbox forgets every notification about her journey.
+        cursor.execute(
+            f"DELETE FROM {self.store.table(self.name)} WHERE link = %s",
+            (f"/journeys/{event.journey_id}",),
+        )
+
+    @record.register
+    def _read(self, event: Notification.Read, cursor: SqlCursor) -> None:
+        self._move(cursor, event, InboxState.READ, InboxState.ACKNOWLEDGED, InboxState.CANCELLED)
+
+    @record.register
+    def _acknowledged(self, event: Notification.Acknowledged, cursor: SqlCursor) -> None:
+        self._move(cursor, event, InboxState.ACKNOWLEDGED)
+
+    @record.register
+    def _cancelled(self, event: Notification.Cancelled, cursor: SqlCursor) -> None:
+        self._move(cursor, event, InboxState.CANCELLED, InboxState.ACKNOWLEDGED)
+
+    def _move(
+        self,
+        cursor: SqlCursor,
+        event: DomainEventProtocol[UUID],
+        state: InboxState,
+        *unless: InboxState,
+    ) -> None:
+        """The entry is in ``state`` now, unless it is already in one of ``unless``."""
         keep = [s.value for s in unless] or ["-"]
         cursor.execute(
-            f"UPDATE {table} SET state = %s WHERE notification_id = %s"
+            f"UPDATE {self.store.table(self.name)} SET state = %s WHERE notification_id = %s"
             f" AND state NOT IN ({', '.join(['%s'] * len(keep))})",
             (state.value, str(event.originator_id), *keep),
         )
@@ -188,27 +208,60 @@ class DispatchQueue(Projection):
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        item = str(event.originator_id)
-        if isinstance(event, Notification.Requested):
-            for channel in event.channels:
-                self._put(cursor, item, "delivery", channel, AT_ONCE)
-            if event.escalate_at is not None:
-                self._put(cursor, item, "escalation", "", event.escalate_at)
-        elif isinstance(event, Notification.DeliveryAttempted):
-            # In flight: due at once, so that a process that stopped mid-attempt is noticed.
-            self._put(cursor, item, "delivery", event.channel, AT_ONCE)
-        elif isinstance(event, Notification.RetryScheduled):
-            self._put(cursor, item, "delivery", event.channel, event.at)
-        elif isinstance(event, Notification.Delivered | Notification.GaveUp):
-            self._drop(cursor, item, "delivery", event.channel)
-        elif isinstance(event, Notification.Acknowledged | Notification.Escalated):
-            self._drop(cursor, item, "escalation", "")
-        elif isinstance(event, Notification.Cancelled):
-            self._drop(cursor, item, None, None)
-        elif isinstance(event, Reminder.Scheduled | Reminder.Rescheduled):
-            self._put(cursor, item, "reminder", "", event.fire_at)
-        elif isinstance(event, Reminder.Fired | Reminder.Cancelled):
-            self._drop(cursor, item, "reminder", "")
+        self.record(event, cursor, str(event.originator_id))
+
+    @singledispatchmethod
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor, item: str) -> None:
+        """An event that brings no work and ends none."""
+
+    @record.register
+    def _requested(self, event: Notification.Requested, cursor: SqlCursor, item: str) -> None:
+        for channel in event.channels:
+            self._put(cursor, item, "delivery", channel, AT_ONCE)
+        if event.escalate_at is not None:
+            self._put(cursor, item, "escalation", "", event.escalate_at)
+
+    @record.register
+    def _attempted(
+        self, event: Notification.DeliveryAttempted, cursor: SqlCursor, item: str
+    ) -> None:
+        # In flight: due at once, so that a process that stopped mid-attempt is noticed.
+        self._put(cursor, item, "delivery", event.channel, AT_ONCE)
+
+    @record.register
+    def _retry(self, event: Notification.RetryScheduled, cursor: SqlCursor, item: str) -> None:
+        self._put(cursor, item, "delivery", event.channel, event.at)
+
+    @record.register
+    def _delivery_over(
+        self, event: Notification.Delivered | Notification.GaveUp, cursor: SqlCursor, item: str
+    ) -> None:
+        self._drop(cursor, item, "delivery", event.channel)
+
+    @record.register
+    def _escalation_over(
+        self,
+        event: Notification.Acknowledged | Notification.Escalated,
+        cursor: SqlCursor,
+        item: str,
+    ) -> None:
+        self._drop(cursor, item, "escalation", "")
+
+    @record.register
+    def _cancelled(self, event: Notification.Cancelled, cursor: SqlCursor, item: str) -> None:
+        self._drop(cursor, item, None, None)
+
+    @record.register
+    def _reminder(
+        self, event: Reminder.Scheduled | Reminder.Rescheduled, cursor: SqlCursor, item: str
+    ) -> None:
+        self._put(cursor, item, "reminder", "", event.fire_at)
+
+    @record.register
+    def _reminder_over(
+        self, event: Reminder.Fired | Reminder.Cancelled, cursor: SqlCursor, item: str
+    ) -> None:
+        self._drop(cursor, item, "reminder", "")
 
     def _put(self, cursor: SqlCursor, item: str, kind: str, channel: str, due_at: datetime) -> None:
         cursor.execute(

@@ -3,9 +3,10 @@
 Every command checks its codes against the reference data first, so a refused command records
 nothing. Step commands (``add_contact``, ``complete_visit``…) follow one pattern, ``_step``: get
 the visit, ask it to change, save. A step whose fact is already recorded (a retry from a phone on
-a bad connection) changes nothing and says so; a precondition (the HTTP ``If-Match``) is checked
-against the version the change was based on, so a stale client never overwrites what it has not
-seen — unless the change it asked for is already there, which RFC 9110 §13.1.1 allows to succeed.
+a bad connection) changes nothing and says so; the versions the client expects (the HTTP
+``If-Match``) are compared with the version the change was based on, so a stale client never
+overwrites what it has not seen — unless the change it asked for is already there, which
+RFC 9110 §13.1.1 allows to succeed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.errors import VisitError
 from services.visits.premises import Premises, PremisesError
-from shared.errors import FieldError
+from shared.errors import ExpectedVersions, FieldError, VersionMismatch, is_stale
 from shared.idempotency import IdempotencyClaim
 from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
@@ -44,13 +45,14 @@ from shared.storage.keyring import Keyring
 __all__ = [
     "CompletedVisit",
     "ConcernNotFound",
+    "Conflict",
     "ContactInput",
     "ContactNotFound",
     "FollowUpInput",
     "HistoryEntry",
     "IdempotencyKeyReused",
+    "NotFound",
     "PersonIndicatorInput",
-    "Precondition",
     "PremisesConflict",
     "PremisesIndicatorInput",
     "PremisesNotFound",
@@ -67,36 +69,41 @@ __all__ = [
 
 A = TypeVar("A", bound=Aggregate)
 
-#: Called with the version a change is based on; raises if the caller's precondition fails.
-Precondition = Callable[[int], None]
+
+class NotFound(Exception):
+    """What the path names does not exist (404)."""
 
 
-class VisitConflict(Exception):
-    """The visit id is already recorded with different content."""
+class Conflict(Exception):
+    """The id is already recorded with other content (409)."""
+
+
+class VisitConflict(Conflict):
+    """This visit id is already recorded with different content."""
+
+
+class PremisesConflict(Conflict):
+    """This premises id is already recorded with different content."""
 
 
 class IdempotencyKeyReused(Exception):
-    """The Idempotency-Key was already used for a different request."""
+    """This Idempotency-Key was used for a different request."""
 
 
-class VisitNotFound(Exception):
-    pass
+class VisitNotFound(NotFound):
+    """No such visit."""
 
 
-class ContactNotFound(Exception):
-    pass
+class ContactNotFound(NotFound):
+    """No such contact on this visit."""
 
 
-class ConcernNotFound(Exception):
-    pass
+class ConcernNotFound(NotFound):
+    """No such concern on this visit."""
 
 
-class PremisesNotFound(Exception):
-    pass
-
-
-class PremisesConflict(Exception):
-    """The premises id is already recorded with different content."""
+class PremisesNotFound(NotFound):
+    """No such premises."""
 
 
 class UnknownPremises(FieldError):
@@ -189,13 +196,13 @@ class VisitsApplication(WaymarkApplication):
         label: str,
         occurred_at: datetime,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> PremisesOutcome:
         def change(premises: Premises) -> None:
             premises.correct_label(label, occurred_at, actor)
 
         premises, changed = self._change(
-            self.get_premises(premises_id), precondition, change, self.get_premises, PremisesError
+            self.get_premises(premises_id), expected, change, self.get_premises, PremisesError
         )
         return PremisesOutcome(premises, changed)
 
@@ -244,20 +251,20 @@ class VisitsApplication(WaymarkApplication):
         visit_id: UUID,
         contact: ContactInput,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         contact.check(self.reference, "body")
-        return self._step(visit_id, precondition, lambda v: contact.apply_to(v, actor))
+        return self._step(visit_id, expected, lambda v: contact.apply_to(v, actor))
 
     def observe_premises_indicator(
         self,
         visit_id: UUID,
         observation: PremisesIndicatorInput,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         observation.check(self.reference, "body")
-        return self._step(visit_id, precondition, lambda v: observation.apply_to(v, actor))
+        return self._step(visit_id, expected, lambda v: observation.apply_to(v, actor))
 
     def observe_person_indicator(
         self,
@@ -265,12 +272,10 @@ class VisitsApplication(WaymarkApplication):
         contact_id: UUID,
         observation: PersonIndicatorInput,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         observation.check(self.reference, "body")
-        return self._step(
-            visit_id, precondition, lambda v: observation.apply_to(v, contact_id, actor)
-        )
+        return self._step(visit_id, expected, lambda v: observation.apply_to(v, contact_id, actor))
 
     def offer_follow_up(
         self,
@@ -278,22 +283,20 @@ class VisitsApplication(WaymarkApplication):
         contact_id: UUID,
         follow_up: FollowUpInput,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         follow_up.check(self.reference, "body")
-        return self._step(
-            visit_id, precondition, lambda v: follow_up.apply_to(v, contact_id, actor)
-        )
+        return self._step(visit_id, expected, lambda v: follow_up.apply_to(v, contact_id, actor))
 
     def raise_urgent_concern(
         self,
         visit_id: UUID,
         concern: UrgentConcernInput,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         concern.check(self.reference, "body")
-        return self._step(visit_id, precondition, lambda v: concern.apply_to(v, actor))
+        return self._step(visit_id, expected, lambda v: concern.apply_to(v, actor))
 
     def resolve_urgent_concern(
         self,
@@ -301,14 +304,14 @@ class VisitsApplication(WaymarkApplication):
         concern_id: UUID,
         occurred_at: datetime,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         def change(visit: Visit) -> None:
             if visit.concern(concern_id) is None:
                 raise ConcernNotFound(f"concern {concern_id} is not recorded on visit {visit_id}")
             visit.resolve_urgent_concern(concern_id, occurred_at, actor)
 
-        return self._step(visit_id, precondition, change)
+        return self._step(visit_id, expected, change)
 
     def complete_visit(
         self,
@@ -316,13 +319,11 @@ class VisitsApplication(WaymarkApplication):
         completed_at: datetime,
         outcome: str | None,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         if outcome is not None:
             self.reference.require("visit_outcomes", outcome, "body.outcome")
-        return self._step(
-            visit_id, precondition, lambda v: v.complete(completed_at, actor, outcome)
-        )
+        return self._step(visit_id, expected, lambda v: v.complete(completed_at, actor, outcome))
 
     def correct_alias(
         self,
@@ -331,13 +332,13 @@ class VisitsApplication(WaymarkApplication):
         alias: str,
         occurred_at: datetime,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         def change(visit: Visit) -> None:
             _require_contact(visit, contact_id)
             visit.correct_alias(contact_id, alias, occurred_at, actor)
 
-        return self._step(visit_id, precondition, change)
+        return self._step(visit_id, expected, change)
 
     def correct_premises(
         self,
@@ -346,7 +347,7 @@ class VisitsApplication(WaymarkApplication):
         premises_label: str | None,
         occurred_at: datetime,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         if premises_id is not None:
             self._require_premises(premises_id)
@@ -354,7 +355,7 @@ class VisitsApplication(WaymarkApplication):
         def change(visit: Visit) -> None:
             visit.correct_premises(premises_id, premises_label, occurred_at, actor)
 
-        return self._step(visit_id, precondition, change)
+        return self._step(visit_id, expected, change)
 
     def link_contact_to_person(
         self,
@@ -363,13 +364,13 @@ class VisitsApplication(WaymarkApplication):
         person_id: UUID,
         occurred_at: datetime,
         actor: str,
-        precondition: Precondition | None = None,
+        expected: ExpectedVersions = None,
     ) -> StepOutcome:
         def change(visit: Visit) -> None:
             _require_contact(visit, contact_id)
             visit.link_contact_to_person(contact_id, person_id, occurred_at, actor)
 
-        return self._step(visit_id, precondition, change)
+        return self._step(visit_id, expected, change)
 
     # -- erasure (from cases) ------------------------------------------------------------
 
@@ -403,17 +404,17 @@ class VisitsApplication(WaymarkApplication):
     # -- internals -----------------------------------------------------------------------
 
     def _step(
-        self, visit_id: UUID, precondition: Precondition | None, change: Callable[[Visit], None]
+        self, visit_id: UUID, expected: ExpectedVersions, change: Callable[[Visit], None]
     ) -> StepOutcome:
         visit, changed = self._change(
-            self.get_visit(visit_id), precondition, change, self.get_visit, VisitError
+            self.get_visit(visit_id), expected, change, self.get_visit, VisitError
         )
         return StepOutcome(visit, changed)
 
     def _change(
         self,
         aggregate: A,
-        precondition: Precondition | None,
+        expected: ExpectedVersions,
         change: Callable[[A], None],
         reload: Callable[[UUID], A],
         rule_error: type[Exception],
@@ -425,13 +426,13 @@ class VisitsApplication(WaymarkApplication):
             change(aggregate)
         except rule_error:
             # A stale client hears that first: its view of the record is out of date.
-            if precondition is not None:
-                precondition(version)
+            if is_stale(expected, version):
+                raise VersionMismatch(version) from None
             raise
         if aggregate.version == version:
             return aggregate, False
-        if precondition is not None:
-            precondition(version)
+        if is_stale(expected, version):
+            raise VersionMismatch(version)
         try:
             self.save(aggregate)
         except IntegrityError:
@@ -443,13 +444,13 @@ class VisitsApplication(WaymarkApplication):
             try:
                 change(fresh)
             except rule_error:
-                if precondition is not None:
-                    precondition(before)
+                if is_stale(expected, before):
+                    raise VersionMismatch(before) from None
                 raise
             if fresh.version == before:
                 return fresh, False
-            if precondition is not None:
-                precondition(before)
+            if is_stale(expected, before):
+                raise VersionMismatch(before) from None
             raise
         return aggregate, True
 

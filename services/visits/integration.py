@@ -9,6 +9,7 @@ committed log, as soon as it is stored: the relay is woken by every save, so not
 
 from __future__ import annotations
 
+from functools import singledispatchmethod
 from typing import cast
 from uuid import UUID
 
@@ -49,82 +50,104 @@ def outbound(app: VisitsApplication) -> Outbound:
 
 
 def translator(app: VisitsApplication) -> Translator:
-    def as_it_was(event: DomainEventProtocol[UUID]) -> Visit:
-        # The visit as it stood when the event was recorded — the same answer on every replay.
-        visit: Visit = app.repository.get(event.originator_id, version=event.originator_version)
+    return VisitContracts(app).translate
+
+
+class VisitContracts:
+    """Each published visit event as its contract(s); None for an event that stays inside."""
+
+    def __init__(self, app: VisitsApplication) -> None:
+        self.app = app
+
+    def as_it_was(self, event: DomainEventProtocol[UUID]) -> Visit:
+        """The visit as it stood when the event was recorded: the same answer on every replay."""
+        visit: Visit = self.app.repository.get(
+            event.originator_id, version=event.originator_version
+        )
         return visit
 
-    def translate(event: DomainEventProtocol[UUID]) -> Translated:
-        if isinstance(event, Visit.ContactMade):
-            # v1 for the consumers that read it, v2 beside it; both carry the same position.
-            return (
-                ContactMadeV1(
-                    contact_id=event.contact_id,
-                    visit_id=event.originator_id,
-                    language=event.language,
-                    occurred_at=event.occurred_at,
-                    recorded_at=event.timestamp,
-                ),
-                ContactMadeV2(
-                    contact_id=event.contact_id,
-                    visit_id=event.originator_id,
-                    languages=[event.language, *event.other_languages],
-                    materials=event.materials,
-                    occurred_at=event.occurred_at,
-                    recorded_at=event.timestamp,
-                ),
-            )
-        if isinstance(event, Visit.PersonIndicatorObserved):
-            return PersonIndicatorObservedV1(
-                observation_id=event.observation_id,
-                visit_id=event.originator_id,
-                contact_id=event.contact_id,
-                indicator=event.indicator,
-                source=cast(IndicatorSource, event.source),  # one of SOURCES: a domain guard
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Visit.FollowUpOffered):
-            return FollowUpOfferedV1(
-                follow_up_id=event.follow_up_id,
-                visit_id=event.originator_id,
-                contact_id=event.contact_id,
-                kind=event.kind,
-                due_at=event.due_at,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Visit.UrgentConcernRaised):
-            return UrgentConcernRaisedV1(
-                concern_id=event.concern_id,
-                visit_id=event.originator_id,
-                contact_id=event.contact_id,
-                premises_id=as_it_was(event).premises_id,
-                concern=event.concern,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Visit.ContactLinkedToPerson):
-            return ContactLinkedToPersonV1(
-                visit_id=event.originator_id,
-                contact_id=event.contact_id,
-                person_id=event.person_id,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        if isinstance(event, Visit.Completed):
-            visit = as_it_was(event)
-            return VisitCompletedV1(
-                visit_id=visit.id,
-                languages_offered=visit.languages_offered,
-                contact_count=len(visit.contacts),
-                started_at=visit.started_at,
-                completed_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
+    @singledispatchmethod
+    def translate(self, event: DomainEventProtocol[UUID]) -> Translated:
         return None
 
-    return translate
+    @translate.register
+    def _contact_made(self, event: Visit.ContactMade) -> Translated:
+        # v1 for the consumers that read it, v2 beside it; both carry the same position.
+        return (
+            ContactMadeV1(
+                contact_id=event.contact_id,
+                visit_id=event.originator_id,
+                language=event.language,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            ),
+            ContactMadeV2(
+                contact_id=event.contact_id,
+                visit_id=event.originator_id,
+                languages=[event.language, *event.other_languages],
+                materials=event.materials,
+                occurred_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            ),
+        )
+
+    @translate.register
+    def _person_indicator(self, event: Visit.PersonIndicatorObserved) -> Translated:
+        return PersonIndicatorObservedV1(
+            observation_id=event.observation_id,
+            visit_id=event.originator_id,
+            contact_id=event.contact_id,
+            indicator=event.indicator,
+            source=cast(IndicatorSource, event.source),  # one of SOURCES: a domain guard
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _follow_up(self, event: Visit.FollowUpOffered) -> Translated:
+        return FollowUpOfferedV1(
+            follow_up_id=event.follow_up_id,
+            visit_id=event.originator_id,
+            contact_id=event.contact_id,
+            kind=event.kind,
+            due_at=event.due_at,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _urgent_concern(self, event: Visit.UrgentConcernRaised) -> Translated:
+        return UrgentConcernRaisedV1(
+            concern_id=event.concern_id,
+            visit_id=event.originator_id,
+            contact_id=event.contact_id,
+            premises_id=self.as_it_was(event).premises_id,
+            concern=event.concern,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _contact_linked(self, event: Visit.ContactLinkedToPerson) -> Translated:
+        return ContactLinkedToPersonV1(
+            visit_id=event.originator_id,
+            contact_id=event.contact_id,
+            person_id=event.person_id,
+            occurred_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
+
+    @translate.register
+    def _completed(self, event: Visit.Completed) -> Translated:
+        visit = self.as_it_was(event)
+        return VisitCompletedV1(
+            visit_id=visit.id,
+            languages_offered=visit.languages_offered,
+            contact_count=len(visit.contacts),
+            started_at=visit.started_at,
+            completed_at=event.occurred_at,
+            recorded_at=event.timestamp,
+        )
 
 
 def inbound(app: VisitsApplication) -> Subscription:

@@ -15,11 +15,17 @@ from eventsourcing.domain import Aggregate, event
 
 
 class PremisesError(Exception):
-    """A rule of the premises was broken. Messages carry ids and codes only."""
+    """The premises cannot change this way.
+
+    A rule of the premises was broken. Messages carry ids and codes only."""
 
 
-class CorrectedBeforeRegistered(PremisesError):
-    pass
+class PremisesInputError(PremisesError):
+    """A value breaks a rule of the premises."""
+
+
+class CorrectedBeforeRegistered(PremisesInputError):
+    """A premises cannot be corrected before it existed."""
 
 
 class Premises(Aggregate):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -107,53 +108,70 @@ class PremisesHistory(Projection):
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        visit_id = str(event.originator_id)
-        if isinstance(event, Visit.Started):
-            cursor.execute(
-                f"INSERT INTO {self._visits} (visit_id, premises_id, started_at, recorded_at)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (visit_id) DO NOTHING",
-                (
-                    visit_id,
-                    text_or_none(event.premises_id),
-                    to_sql_time(event.occurred_at),
-                    to_sql_time(event.timestamp),
-                ),
-            )
-        elif isinstance(event, Visit.ContactMade):
-            visit_contacts.add(cursor, self._contacts, event)
-        elif isinstance(event, Visit.UrgentConcernRaised):
-            cursor.execute(
-                f"INSERT INTO {self._concerns}"
-                " (visit_id, concern_id, concern, occurred_at, version)"
-                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (visit_id, concern_id) DO NOTHING",
-                (
-                    visit_id,
-                    str(event.concern_id),
-                    event.concern,
-                    to_sql_time(event.occurred_at),
-                    event.originator_version,
-                ),
-            )
-        elif isinstance(event, Visit.UrgentConcernResolved):
-            cursor.execute(
-                f"UPDATE {self._concerns} SET resolved_at = %s"
-                " WHERE visit_id = %s AND concern_id = %s",
-                (to_sql_time(event.occurred_at), visit_id, str(event.concern_id)),
-            )
-        elif isinstance(event, Visit.PremisesCorrected):
-            cursor.execute(
-                f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
-                (text_or_none(event.premises_id), visit_id),
-            )
-        elif isinstance(event, ContactErasure.Recorded):
-            # Concern codes stay with the visits: they are about the premises.
-            visit_contacts.erase(cursor, self._contacts, event)
-        elif isinstance(event, Visit.Completed):
-            outcome = visit_contacts.completed_outcome(cursor, self._contacts, event)
-            cursor.execute(
-                f"UPDATE {self._visits} SET completed_at = %s, outcome = %s WHERE visit_id = %s",
-                (to_sql_time(event.occurred_at), outcome, visit_id),
-            )
+        self.record(event, cursor)
+
+    @singledispatchmethod
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
+        """An event the premises history does not show."""
+
+    @record.register
+    def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self._visits} (visit_id, premises_id, started_at, recorded_at)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (visit_id) DO NOTHING",
+            (
+                str(event.originator_id),
+                text_or_none(event.premises_id),
+                to_sql_time(event.occurred_at),
+                to_sql_time(event.timestamp),
+            ),
+        )
+
+    @record.register
+    def _contact(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
+        visit_contacts.add(cursor, self._contacts, event)
+
+    @record.register
+    def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self._concerns}"
+            " (visit_id, concern_id, concern, occurred_at, version)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (visit_id, concern_id) DO NOTHING",
+            (
+                str(event.originator_id),
+                str(event.concern_id),
+                event.concern,
+                to_sql_time(event.occurred_at),
+                event.originator_version,
+            ),
+        )
+
+    @record.register
+    def _concern_resolved(self, event: Visit.UrgentConcernResolved, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self._concerns} SET resolved_at = %s WHERE visit_id = %s AND concern_id = %s",
+            (to_sql_time(event.occurred_at), str(event.originator_id), str(event.concern_id)),
+        )
+
+    @record.register
+    def _premises_corrected(self, event: Visit.PremisesCorrected, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
+            (text_or_none(event.premises_id), str(event.originator_id)),
+        )
+
+    @record.register
+    def _contacts_erased(self, event: ContactErasure.Recorded, cursor: SqlCursor) -> None:
+        # Concern codes stay with the visits: they are about the premises.
+        visit_contacts.erase(cursor, self._contacts, event)
+
+    @record.register
+    def _completed(self, event: Visit.Completed, cursor: SqlCursor) -> None:
+        outcome = visit_contacts.completed_outcome(cursor, self._contacts, event)
+        cursor.execute(
+            f"UPDATE {self._visits} SET completed_at = %s, outcome = %s WHERE visit_id = %s",
+            (to_sql_time(event.occurred_at), outcome, str(event.originator_id)),
+        )
 
     def history(self, premises_id: UUID, *, limit: int, offset: int) -> PremisesHistoryPage:
         key = str(premises_id)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.errors import FieldError
+from shared.errors import FieldError, VersionMismatch
 from shared.http.middleware import HttpMiddleware
 
 log = structlog.get_logger(__name__)
@@ -138,6 +138,40 @@ def validation_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str
     return rendered
 
 
+def kebab(name: str) -> str:
+    """``ReferralAlreadyDeclined`` → ``referral-already-declined``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def problems_below(
+    roots: Sequence[type[Exception]], statuses: Mapping[type[Exception], int]
+) -> dict[type[Exception], ProblemSpec]:
+    """A problem for each error class below ``roots`` that documents itself, read from the
+    class: its status that of its nearest class in ``statuses`` (along its MRO), its type its
+    name in kebab case, its title the first line of its docstring. An undocumented subclass is
+    answered as its base (its handler is found along the MRO)."""
+    found: dict[type[Exception], ProblemSpec] = {}
+    below = [sub for root in roots for sub in root.__subclasses__()]
+    while below:
+        error = below.pop(0)
+        below += error.__subclasses__()
+        doc = error.__dict__.get("__doc__")
+        if not doc:
+            continue
+        status = next(statuses[c] for c in error.__mro__ if c in statuses)
+        title = doc.strip().splitlines()[0].rstrip(".")
+        found[error] = ProblemSpec(status, kebab(error.__name__), title)
+    return found
+
+
+#: Errors of the shared domain vocabulary, answered alike by every service.
+SHARED_ERRORS: dict[type[Exception], ProblemSpec] = {
+    VersionMismatch: ProblemSpec(
+        412, "precondition-failed", "The record has changed since you read it"
+    ),
+}
+
+
 def install_problem_handlers(
     app: FastAPI, domain_errors: Mapping[type[Exception], ProblemSpec]
 ) -> None:
@@ -191,7 +225,7 @@ def install_problem_handlers(
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(IntegrityError, on_conflict)
-    for error_class, spec in domain_errors.items():
+    for error_class, spec in {**SHARED_ERRORS, **domain_errors}.items():
         app.add_exception_handler(error_class, domain_handler(spec))
     app.add_exception_handler(Exception, on_unexpected)
 

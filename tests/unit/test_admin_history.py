@@ -15,6 +15,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    CorrectPseudonym,
+    Register,
+)
 from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
 from services.notifications.main import create_app as create_notifications_app
@@ -36,14 +40,15 @@ def a_journey(cases: CasesApplication) -> UUID:
     journey_id = uuid4()
     cases.register_person(
         journey_id,
-        pseudonym=MARKER,
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym=MARKER, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
+        ),
         actor=CW,
     )
-    cases.correct_pseudonym(
-        journey_id, pseudonym=MARKER + "-2", occurred_at=T0 + timedelta(hours=1), actor="cw-2"
+    cases.do(
+        journey_id,
+        CorrectPseudonym(pseudonym=MARKER + "-2", occurred_at=T0 + timedelta(hours=1)),
+        actor="cw-2",
     )
     return journey_id
 

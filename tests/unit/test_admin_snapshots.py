@@ -14,6 +14,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplication
+from services.cases.commands import (
+    AssessNeeds,
+    CorrectPseudonym,
+    Register,
+)
 from services.cases.domain import Journey
 from shared.runtime import Stores
 from shared.settings import ServiceName
@@ -39,20 +44,20 @@ def long_journey(cases: CasesApplication, corrections: int) -> UUID:
     journey_id = uuid4()
     cases.register_person(
         journey_id,
-        pseudonym=MARKER,
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym=MARKER, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
+        ),
         actor="cw-1",
     )
-    cases.assess_needs(
-        journey_id, needs=["housing"], notes=MARKER + " notes", occurred_at=T0, actor="cw-1"
+    cases.do(
+        journey_id,
+        AssessNeeds(needs=["housing"], notes=MARKER + " notes", occurred_at=T0),
+        actor="cw-1",
     )
     for n in range(corrections):
-        cases.correct_pseudonym(
+        cases.do(
             journey_id,
-            pseudonym=f"{MARKER}-{n}",
-            occurred_at=T0 + timedelta(minutes=n),
+            CorrectPseudonym(pseudonym=f"{MARKER}-{n}", occurred_at=T0 + timedelta(minutes=n)),
             actor="cw-1",
         )
     return journey_id

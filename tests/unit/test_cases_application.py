@@ -9,6 +9,26 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from services.cases.application import CasesApplication, JourneyNotFound, VersionMismatch
+from services.cases.commands import (
+    AcceptReferral,
+    AgreeSafetyPlan,
+    AssessNeeds,
+    AssessRisk,
+    AssignCaseworker,
+    ChangeLanguagePreferences,
+    CloseJourney,
+    CompleteReferral,
+    CorrectPseudonym,
+    GiveConsent,
+    MakeReferral,
+    RecordExit,
+    RecordFirstResponderContact,
+    RecordMeeting,
+    RecordNrmReferral,
+    Register,
+    ReopenJourney,
+    SetGoal,
+)
 from services.cases.domain import Journey
 from services.cases.errors import (
     AlreadyRegistered,
@@ -136,10 +156,12 @@ def register(cases: CasesApplication, journey_id=None, pseudonym: str = "R-17") 
     journey_id = journey_id or uuid4()
     cases.register_person(
         journey_id,
-        pseudonym=pseudonym,
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym=pseudonym,
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=T0,
+        ),
         actor=CW,
     )
     return journey_id
@@ -155,29 +177,38 @@ def referral(cases: CasesApplication, journey_id: UUID, referral_id=None, **chan
         "lawful_basis": None,
         "respond_by": T0 + timedelta(days=14),
         "occurred_at": T0,
-        "actor": CW,
     }
+    expected = changes.pop("expected_version", None)
     arguments.update(changes)
-    return cases.make_referral(journey_id, **arguments)
+    return cases.do(
+        journey_id,
+        MakeReferral(**arguments),
+        actor=CW,
+        expected=None if expected is None else {expected},
+    )
 
 
 def test_a_registration_is_created_once_and_a_retry_returns_it(cases: CasesApplication) -> None:
     journey_id = uuid4()
     first = cases.register_person(
         journey_id,
-        pseudonym="R-17",
-        preferred_languages=["ro", "en"],
-        interpreter_needed=True,
-        occurred_at=T0,
+        Register(
+            pseudonym="R-17",
+            preferred_languages=["ro", "en"],
+            interpreter_needed=True,
+            occurred_at=T0,
+        ),
         actor=CW,
     )
     before = cases.max_notification_id()
     again = cases.register_person(
         journey_id,
-        pseudonym="R-17",
-        preferred_languages=["ro", "en"],
-        interpreter_needed=True,
-        occurred_at=T0 + timedelta(minutes=3),  # the retry's own clock
+        Register(
+            pseudonym="R-17",
+            preferred_languages=["ro", "en"],
+            interpreter_needed=True,
+            occurred_at=T0 + timedelta(minutes=3),
+        ),
         actor=CW,
     )
     assert first.created and not again.created
@@ -185,10 +216,12 @@ def test_a_registration_is_created_once_and_a_retry_returns_it(cases: CasesAppli
     with pytest.raises(AlreadyRegistered):
         cases.register_person(
             journey_id,
-            pseudonym="R-99",
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
+            Register(
+                pseudonym="R-99",
+                preferred_languages=["ro"],
+                interpreter_needed=False,
+                occurred_at=T0,
+            ),
             actor=CW,
         )
 
@@ -210,24 +243,30 @@ def test_a_registration_cannot_take_the_id_of_a_contact_journey(cases: CasesAppl
             "body.lawful_basis",
         ),
         (
-            lambda c, j: c.assess_needs(
-                j, needs=["housing", "Maria's flat"], notes=None, occurred_at=T0, actor=CW
+            lambda c, j: c.do(
+                j,
+                AssessNeeds(needs=["housing", "Maria's flat"], notes=None, occurred_at=T0),
+                actor=CW,
             ),
             "body.needs.1",
         ),
         (
-            lambda c, j: c.close_journey(j, reason="bored", occurred_at=T0, actor=CW),
+            lambda c, j: c.do(j, CloseJourney(reason="bored", occurred_at=T0), actor=CW),
             "body.reason",
         ),
         (
-            lambda c, j: c.set_goal(
-                j, goal_id=uuid4(), goal="x", target_on=None, occurred_at=T0, actor=CW
+            lambda c, j: c.do(
+                j, SetGoal(goal_id=uuid4(), goal="x", target_on=None, occurred_at=T0), actor=CW
             ),
             "body.goal",
         ),
         (
-            lambda c, j: c.change_language_preferences(
-                j, preferred_languages=["xx"], interpreter_needed=True, occurred_at=T0, actor=CW
+            lambda c, j: c.do(
+                j,
+                ChangeLanguagePreferences(
+                    preferred_languages=["xx"], interpreter_needed=True, occurred_at=T0
+                ),
+                actor=CW,
             ),
             "body.preferred_languages.0",
         ),
@@ -248,23 +287,26 @@ def test_a_stale_expected_version_is_refused_and_a_current_one_accepted(
     cases: CasesApplication,
 ) -> None:
     journey_id = register(cases)  # version 2
-    cases.assign_caseworker(journey_id, caseworker_id="cw-1", occurred_at=T0, actor=CW)
+    cases.do(journey_id, AssignCaseworker(caseworker_id="cw-1", occurred_at=T0), actor=CW)
     with pytest.raises(VersionMismatch) as stale:
-        cases.assign_caseworker(
-            journey_id, caseworker_id="cw-2", occurred_at=T0, actor=CW, expected_version=2
+        cases.do(
+            journey_id,
+            AssignCaseworker(caseworker_id="cw-2", occurred_at=T0),
+            actor=CW,
+            expected={2},
         )
     assert stale.value.current_version == 3
-    journey = cases.assign_caseworker(
-        journey_id, caseworker_id="cw-2", occurred_at=T0, actor=CW, expected_version=3
+    journey = cases.do(
+        journey_id, AssignCaseworker(caseworker_id="cw-2", occurred_at=T0), actor=CW, expected={3}
     )
     assert journey.version == 4 and journey.caseworker_id == "cw-2"
 
 
 def test_a_stale_client_breaking_a_rule_is_told_to_reload_first(cases: CasesApplication) -> None:
     journey_id = register(cases)
-    cases.record_exit(journey_id, occurred_at=T0, actor=CW)  # version 3
+    cases.do(journey_id, RecordExit(occurred_at=T0), actor=CW)  # version 3
     with pytest.raises(VersionMismatch):
-        cases.record_exit(journey_id, occurred_at=T0, actor=CW, expected_version=2)
+        cases.do(journey_id, RecordExit(occurred_at=T0), actor=CW, expected={2})
 
 
 def test_a_retry_after_a_lost_response_returns_the_journey_unchanged(
@@ -296,29 +338,31 @@ def test_a_whole_journey_from_registration_to_closure_and_back(app_with_views) -
     cases, journey_list, open_referrals, _ = app_with_views
     journey_id = register(cases)
     consent_id = uuid4()
-    cases.give_consent(
+    cases.do(
         journey_id,
-        consent_id=consent_id,
-        scope=ConsentScope.SHARE_WITH_PARTNER,
-        partner="housing_charity",
-        wording_version="v3",
-        occurred_at=T0,
+        GiveConsent(
+            consent_id=consent_id,
+            scope=ConsentScope.SHARE_WITH_PARTNER,
+            partner="housing_charity",
+            wording_version="v3",
+            occurred_at=T0,
+        ),
         actor=CW,
     )
-    cases.assess_needs(
-        journey_id, needs=["housing"], notes="sleeps at work", occurred_at=T0, actor=CW
+    cases.do(
+        journey_id, AssessNeeds(needs=["housing"], notes="sleeps at work", occurred_at=T0), actor=CW
     )
     referral_id = uuid4()
     referral(cases, journey_id, referral_id, shares_personal_data=True)
-    cases.accept_referral(journey_id, referral_id=referral_id, occurred_at=T0, actor=CW)
-    cases.complete_referral(journey_id, referral_id=referral_id, occurred_at=T0, actor=CW)
-    cases.close_journey(journey_id, reason="goals_met", occurred_at=T0, actor=CW)
+    cases.do(journey_id, AcceptReferral(referral_id=referral_id, occurred_at=T0), actor=CW)
+    cases.do(journey_id, CompleteReferral(referral_id=referral_id, occurred_at=T0), actor=CW)
+    cases.do(journey_id, CloseJourney(reason="goals_met", occurred_at=T0), actor=CW)
     journey_list.catch_up()
     summary = caseload_entry(journey_list, journey_id)
     assert summary is not None and summary.status == "closed"
     assert summary.version == cases.get_journey(journey_id).version
-    journey = cases.reopen_journey(
-        journey_id, reason=ReopenReason.NEW_NEED, occurred_at=T0, actor=CW
+    journey = cases.do(
+        journey_id, ReopenJourney(reason=ReopenReason.NEW_NEED, occurred_at=T0), actor=CW
     )
     assert journey.status is JourneyStatus.ACTIVE
     assert journey.referrals[referral_id].consent_id == consent_id
@@ -331,12 +375,11 @@ def test_the_timeline_shows_both_clocks_and_the_actor_newest_first(app_with_view
     cases, _, _, stores = app_with_views
     timeline = JourneyTimeline(cases, stores.views, stores.positions)
     journey_id = register(cases)
-    cases.record_meeting(
+    cases.do(
         journey_id,
-        meeting_id=uuid4(),
-        meeting_type="coffee",
-        notes="Private notes-8c1f",
-        occurred_at=T0,
+        RecordMeeting(
+            meeting_id=uuid4(), meeting_type="coffee", notes="Private notes-8c1f", occurred_at=T0
+        ),
         actor="cw-7",
     )
     timeline.catch_up()
@@ -362,7 +405,7 @@ def test_overdue_referrals_are_expired_and_only_those(app_with_views) -> None:
     referral(cases, journey_id, answered, respond_by=T0 + timedelta(days=5))
     open_referrals.catch_up()
     # The partner answered after the read model was last updated: the journey decides.
-    cases.accept_referral(journey_id, referral_id=answered, occurred_at=T0, actor=CW)
+    cases.do(journey_id, AcceptReferral(referral_id=answered, occurred_at=T0), actor=CW)
     now = T0 + timedelta(days=6)
     assert cases.expire_overdue_referrals(now) == 1
     journey = cases.get_journey(journey_id)
@@ -491,12 +534,9 @@ def test_a_woman_registered_on_her_own_contact_journey_is_linked_not_merged(
     contact_id, visit_id = uuid4(), uuid4()
     cases.record_contact_from_visit(contact_id, visit_id, "ro", T0, Tracking("visits", 1))
     journey_id = Journey.create_id(contact_id)
-    cases.register(
+    cases.do(
         journey_id,
-        pseudonym="R-5",
-        preferred_languages=[],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(pseudonym="R-5", preferred_languages=[], interpreter_needed=False, occurred_at=T0),
         actor=CW,
     )
     cases.link_contact_to_person(visit_id, contact_id, journey_id, T0, Tracking("visits", 2))
@@ -526,26 +566,24 @@ def test_a_possible_minor_from_outreach_is_referred_to_the_nrm_without_consent(
         uuid4(), uuid4(), contact_id, "possible_under_18", "observed", T0, Tracking("visits", 1)
     )
     journey_id = Journey.create_id(contact_id)
-    cases.register(
+    cases.do(
         journey_id,
-        pseudonym="R-8",
-        preferred_languages=[],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(pseudonym="R-8", preferred_languages=[], interpreter_needed=False, occurred_at=T0),
         actor=CW,
     )
-    journey = cases.record_nrm_referral(
+    journey = cases.do(
         journey_id,
-        partner="met_police",
-        submitted_on=T0.date(),
-        consent_id=None,
-        occurred_at=T0,
+        RecordNrmReferral(
+            partner="met_police", submitted_on=T0.date(), consent_id=None, occurred_at=T0
+        ),
         actor=CW,
     )
     assert journey.nrm.submitted_as_possible_minor and journey.nrm.consent_id is None
     with pytest.raises(NotAFirstResponder):
-        cases.record_first_responder_contact(
-            journey_id, partner="jobcentre_plus", occurred_at=T0, actor=CW
+        cases.do(
+            journey_id,
+            RecordFirstResponderContact(partner="jobcentre_plus", occurred_at=T0),
+            actor=CW,
         )
 
 
@@ -556,27 +594,23 @@ MARKERS = ("Pseudo-Marker-9c1", "Notes-Marker-5e2", "Plan-Marker-7d4", "Fixed-Ma
 
 def record_personal_text(cases: CasesApplication) -> UUID:
     journey_id = register(cases, pseudonym=MARKERS[0])
-    cases.assess_needs(journey_id, needs=["safety"], notes=MARKERS[1], occurred_at=T0, actor=CW)
-    cases.assess_risk(
-        journey_id, level=RiskLevel.HIGH, indicators=[], notes=MARKERS[1], occurred_at=T0, actor=CW
-    )
-    cases.agree_safety_plan(
+    cases.do(journey_id, AssessNeeds(needs=["safety"], notes=MARKERS[1], occurred_at=T0), actor=CW)
+    cases.do(
         journey_id,
-        plan_id=uuid4(),
-        summary=MARKERS[2],
-        review_on=T0.date(),
-        occurred_at=T0,
+        AssessRisk(level=RiskLevel.HIGH, indicators=[], notes=MARKERS[1], occurred_at=T0),
         actor=CW,
     )
-    cases.record_meeting(
+    cases.do(
         journey_id,
-        meeting_id=uuid4(),
-        meeting_type="coffee",
-        notes=MARKERS[1],
-        occurred_at=T0,
+        AgreeSafetyPlan(plan_id=uuid4(), summary=MARKERS[2], review_on=T0.date(), occurred_at=T0),
         actor=CW,
     )
-    cases.correct_pseudonym(journey_id, pseudonym=MARKERS[3], occurred_at=T0, actor=CW)
+    cases.do(
+        journey_id,
+        RecordMeeting(meeting_id=uuid4(), meeting_type="coffee", notes=MARKERS[1], occurred_at=T0),
+        actor=CW,
+    )
+    cases.do(journey_id, CorrectPseudonym(pseudonym=MARKERS[3], occurred_at=T0), actor=CW)
     return journey_id
 
 

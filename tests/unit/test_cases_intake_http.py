@@ -15,6 +15,10 @@ from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    AssignCaseworker,
+    Register,
+)
 from services.cases.domain import Journey
 from services.cases.main import create_app
 from shared.security.audit import AuditEntry, AuditLog
@@ -202,13 +206,12 @@ def test_given_contacts_merged_on_link_when_searching_by_either_then_her_journey
     person_id = uuid4()
     cases.register_person(
         person_id,
-        pseudonym="R-9",
-        preferred_languages=["ro"],
-        interpreter_needed=True,
-        occurred_at=NOW,
+        Register(
+            pseudonym="R-9", preferred_languages=["ro"], interpreter_needed=True, occurred_at=NOW
+        ),
         actor="cw-anna",
     )
-    cases.assign_caseworker(person_id, caseworker_id="cw-anna", occurred_at=NOW, actor="lead-1")
+    cases.do(person_id, AssignCaseworker(caseworker_id="cw-anna", occurred_at=NOW), actor="lead-1")
     contact_journey, first_contact = met_on_a_visit(client)
     cases.link_contact_to_person(
         UUID(int=1), first_contact, person_id, NOW, Tracking("visits", next(_positions))

@@ -10,9 +10,25 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.commands import (
+    AssessNeeds,
+    AssignCaseworker,
+    CloseJourney,
+    DeclineReferral,
+    MakeReferral,
+    MarkPossibleMinor,
+    MoveAppointment,
+    RecordConclusiveGrounds,
+    RecordNrmReferral,
+    RecordReasonableGrounds,
+    Register,
+    ReopenJourney,
+    ScheduleAppointment,
+    StartRecoveryPeriod,
+)
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
-from services.cases.integration import PUBLISHED, inbound, translator
+from services.cases.integration import PUBLISHED, JourneyContracts, inbound, translator
 from services.cases.values import DecisionSource, DeclineReason, NrmOutcome, ReopenReason
 from shared.contracts import (
     AppointmentScheduledV1,
@@ -75,62 +91,88 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
 
 def a_whole_journey(cases: CasesApplication) -> UUID:
     journey_id = uuid4()
-    common = {"occurred_at": T0, "actor": CW}
     cases.register_person(
-        journey_id, pseudonym=SECRET, preferred_languages=["ro"], interpreter_needed=False, **common
-    )
-    cases.assign_caseworker(journey_id, caseworker_id="cw-1", **common)
-    cases.assess_needs(journey_id, needs=["housing"], notes=SECRET, **common)
-    referral_id, appointment_id = uuid4(), uuid4()
-    cases.make_referral(
         journey_id,
-        referral_id=referral_id,
-        partner="housing_charity",
-        need="housing",
-        shares_personal_data=False,
-        consent_id=None,
-        lawful_basis=None,
-        respond_by=T0 + timedelta(days=14),
-        **common,
-    )
-    cases.decline_referral(
-        journey_id, referral_id=referral_id, reason=DeclineReason.NO_CAPACITY, **common
-    )
-    cases.schedule_appointment(
-        journey_id,
-        appointment_id=appointment_id,
-        kind="gp",
-        at=T0 + timedelta(days=3),
-        accompanied=True,
-        **common,
-    )
-    cases.move_appointment(
-        journey_id, appointment_id=appointment_id, at=T0 + timedelta(days=4), **common
-    )
-    cases.mark_possible_minor(journey_id, **common)
-    cases.record_nrm_referral(
-        journey_id, partner="salvation_army", submitted_on=D0, consent_id=None, **common
-    )
-    cases.record_reasonable_grounds(
-        journey_id,
-        outcome=NrmOutcome.POSITIVE,
-        decided_on=D0,
-        learned_on=D0,
-        source=DecisionSource.FIRST_RESPONDER,
-        **common,
-    )
-    cases.start_recovery_period(journey_id, starts_on=D0, ends_on=D0 + timedelta(days=45), **common)
-    cases.record_conclusive_grounds(
-        journey_id,
-        outcome=NrmOutcome.NEGATIVE,
-        decided_on=date(2027, 9, 1),
-        learned_on=date(2027, 9, 3),
-        source=DecisionSource.SOLICITOR,
-        occurred_at=datetime(2027, 9, 3, 9, 0, tzinfo=UTC),
+        Register(
+            pseudonym=SECRET, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
+        ),
         actor=CW,
     )
-    cases.close_journey(journey_id, reason="moved", **common)
-    cases.reopen_journey(journey_id, reason=ReopenReason.SHE_RETURNED, **common)
+    cases.do(journey_id, AssignCaseworker(caseworker_id="cw-1", occurred_at=T0), actor=CW)
+    cases.do(journey_id, AssessNeeds(needs=["housing"], notes=SECRET, occurred_at=T0), actor=CW)
+    referral_id, appointment_id = uuid4(), uuid4()
+    cases.do(
+        journey_id,
+        MakeReferral(
+            referral_id=referral_id,
+            partner="housing_charity",
+            need="housing",
+            shares_personal_data=False,
+            consent_id=None,
+            lawful_basis=None,
+            respond_by=T0 + timedelta(days=14),
+            occurred_at=T0,
+        ),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        DeclineReferral(referral_id=referral_id, reason=DeclineReason.NO_CAPACITY, occurred_at=T0),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        ScheduleAppointment(
+            appointment_id=appointment_id,
+            kind="gp",
+            at=T0 + timedelta(days=3),
+            accompanied=True,
+            occurred_at=T0,
+        ),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        MoveAppointment(appointment_id=appointment_id, at=T0 + timedelta(days=4), occurred_at=T0),
+        actor=CW,
+    )
+    cases.do(journey_id, MarkPossibleMinor(occurred_at=T0), actor=CW)
+    cases.do(
+        journey_id,
+        RecordNrmReferral(
+            partner="salvation_army", submitted_on=D0, consent_id=None, occurred_at=T0
+        ),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        RecordReasonableGrounds(
+            outcome=NrmOutcome.POSITIVE,
+            decided_on=D0,
+            learned_on=D0,
+            source=DecisionSource.FIRST_RESPONDER,
+            occurred_at=T0,
+        ),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        StartRecoveryPeriod(starts_on=D0, ends_on=D0 + timedelta(days=45), occurred_at=T0),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        RecordConclusiveGrounds(
+            outcome=NrmOutcome.NEGATIVE,
+            decided_on=date(2027, 9, 1),
+            learned_on=date(2027, 9, 3),
+            source=DecisionSource.SOLICITOR,
+            occurred_at=datetime(2027, 9, 3, 9, 0, tzinfo=UTC),
+        ),
+        actor=CW,
+    )
+    cases.do(journey_id, CloseJourney(reason="moved", occurred_at=T0), actor=CW)
+    cases.do(journey_id, ReopenJourney(reason=ReopenReason.SHE_RETURNED, occurred_at=T0), actor=CW)
     return journey_id
 
 
@@ -191,10 +233,7 @@ def test_a_contact_journey_and_a_merge_are_published(cases: CasesApplication) ->
     person_id = uuid4()
     cases.register_person(
         person_id,
-        pseudonym="R-1",
-        preferred_languages=[],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(pseudonym="R-1", preferred_languages=[], interpreter_needed=False, occurred_at=T0),
         actor=CW,
     )
     contact_id = uuid4()
@@ -225,10 +264,7 @@ def test_the_consumer_takes_every_visits_contract_cases_needs(cases: CasesApplic
     person_id = uuid4()
     cases.register_person(
         person_id,
-        pseudonym="R-1",
-        preferred_languages=[],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(pseudonym="R-1", preferred_languages=[], interpreter_needed=False, occurred_at=T0),
         actor=CW,
     )
     contact_id, visit_id = uuid4(), uuid4()
@@ -269,3 +305,9 @@ def test_the_consumer_takes_every_visits_contract_cases_needs(cases: CasesApplic
     assert person.linked_contacts == [(visit_id, contact_id)]
     assert cases.get_journey(Journey.create_id(contact_id)).merged_into == person_id
     assert person.version == 7  # opened, registered, linked, contact, indicator, concern, follow-up
+
+
+def test_every_published_event_has_its_own_translation() -> None:
+    dispatcher = JourneyContracts.__dict__["translate"].dispatcher
+    fallback = dispatcher.registry[object]
+    assert [e.__qualname__ for e in PUBLISHED if dispatcher.dispatch(e) is fallback] == []

@@ -16,6 +16,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    AchieveGoal,
+    AcknowledgeReferral,
+    AssessNeeds,
+    AssignCaseworker,
+    CancelAppointment,
+    ChangeLanguagePreferences,
+    ClaimJourney,
+    CloseJourney,
+    CompleteReferral,
+    CorrectPseudonym,
+    DeclineReferral,
+    MakeReferral,
+    MarkPossibleMinor,
+    MoveAppointment,
+    RecordAttendance,
+    Register,
+    ReopenJourney,
+    ScheduleAppointment,
+    SetGoal,
+)
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.main import create_app
@@ -60,29 +81,30 @@ def register(app: CasesApplication, caseworker: str | None = CW) -> UUID:
     journey_id = uuid4()
     app.register_person(
         journey_id,
-        pseudonym="R-1",
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
+        ),
         actor=CW,
     )
     if caseworker:
-        app.assign_caseworker(journey_id, caseworker_id=caseworker, occurred_at=T0, actor=CW)
+        app.do(journey_id, AssignCaseworker(caseworker_id=caseworker, occurred_at=T0), actor=CW)
     return journey_id
 
 
 def refer(app: CasesApplication, journey_id: UUID, partner: str, respond_in: timedelta) -> UUID:
     referral_id = uuid4()
-    app.make_referral(
+    app.do(
         journey_id,
-        referral_id=referral_id,
-        partner=partner,
-        need="housing",
-        shares_personal_data=False,
-        consent_id=None,
-        lawful_basis=None,
-        respond_by=T0 + respond_in,
-        occurred_at=T0,
+        MakeReferral(
+            referral_id=referral_id,
+            partner=partner,
+            need="housing",
+            shares_personal_data=False,
+            consent_id=None,
+            lawful_basis=None,
+            respond_by=T0 + respond_in,
+            occurred_at=T0,
+        ),
         actor=CW,
     )
     return referral_id
@@ -93,13 +115,15 @@ def test_the_caseload_filters_by_caseworker_and_puts_what_is_due_first(world) ->
     mine_later, mine_soon, theirs = register(app), register(app), register(app, "cw-2")
     unassigned = register(app, caseworker=None)
     for journey_id, days in ((mine_later, 9), (mine_soon, 2), (theirs, 1)):
-        app.schedule_appointment(
+        app.do(
             journey_id,
-            appointment_id=uuid4(),
-            kind="gp",
-            at=T0 + timedelta(days=days),
-            accompanied=True,
-            occurred_at=T0,
+            ScheduleAppointment(
+                appointment_id=uuid4(),
+                kind="gp",
+                at=T0 + timedelta(days=days),
+                accompanied=True,
+                occurred_at=T0,
+            ),
             actor=CW,
         )
     views.catch_up()
@@ -122,14 +146,16 @@ def test_the_intake_queue_shows_open_unassigned_journeys_oldest_first_with_codes
     for journey_id, hours in ((newer, 5), (older, 1)):
         app.register_person(
             journey_id,
-            pseudonym="R-2",
-            preferred_languages=["pl"],
-            interpreter_needed=True,
-            occurred_at=T0 + timedelta(hours=hours),
+            Register(
+                pseudonym="R-2",
+                preferred_languages=["pl"],
+                interpreter_needed=True,
+                occurred_at=T0 + timedelta(hours=hours),
+            ),
             actor=CW,
         )
     taken, closed = register(app), register(app, caseworker=None)
-    app.close_journey(closed, reason="goals_met", occurred_at=T0, actor=CW)
+    app.do(closed, CloseJourney(reason="goals_met", occurred_at=T0), actor=CW)
     views.catch_up()
     queue, total = views.caseload.intake()
     met = Journey.create_id(contact)
@@ -141,7 +167,7 @@ def test_the_intake_queue_shows_open_unassigned_journeys_oldest_first_with_codes
     assert not from_visit.registered and from_visit.preferred_languages == ()
     assert queue[0].preferred_languages == ("pl",) and queue[0].interpreter_needed
     assert [e.journey_id for e in views.caseload.intake(limit=1, offset=2)[0]] == [newer]
-    app.claim_journey(met, caseworker_id="cw-9", occurred_at=T0, team_id="north")
+    app.do(met, ClaimJourney(caseworker_id="cw-9", occurred_at=T0, team_id="north"), actor="cw-9")
     views.catch_up()
     assert met not in [e.journey_id for e in views.caseload.intake()[0]]
 
@@ -170,7 +196,7 @@ def test_the_timeline_as_of_a_moment_shows_only_what_was_recorded_by_then(world)
     views.catch_up()
     rows, total = views.timeline.for_journey(journey_id)
     known_at = max(row.recorded_at for row in rows)
-    app.mark_possible_minor(journey_id, occurred_at=T0 - timedelta(days=1), actor=CW)
+    app.do(journey_id, MarkPossibleMinor(occurred_at=T0 - timedelta(days=1)), actor=CW)
     views.catch_up()
     assert views.timeline.for_journey(journey_id)[1] == total + 1
     then, then_total = views.timeline.for_journey(journey_id, as_of=known_at)
@@ -215,22 +241,28 @@ def test_given_year_999_dates_in_the_log_when_read_then_the_caseload_due_list_an
         contact = uuid4()
         journey_id = Journey.create_id(contact)
         app.record_contact_from_visit(contact, uuid4(), "ro", YEAR_999, Tracking("visits", 1))
-        app.register(
+        app.do(
             journey_id,
-            pseudonym="R-1",
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
+            Register(
+                pseudonym="R-1",
+                preferred_languages=["ro"],
+                interpreter_needed=False,
+                occurred_at=T0,
+            ),
             actor=CW,
         )
-        app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=YEAR_999, actor=CW)
-        app.schedule_appointment(
+        app.do(
+            journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=YEAR_999), actor=CW
+        )
+        app.do(
             journey_id,
-            appointment_id=uuid4(),
-            kind="gp",
-            at=YEAR_999.replace(month=1, day=1),
-            accompanied=False,
-            occurred_at=T0,
+            ScheduleAppointment(
+                appointment_id=uuid4(),
+                kind="gp",
+                at=YEAR_999.replace(month=1, day=1),
+                accompanied=False,
+                occurred_at=T0,
+            ),
             actor=CW,
         )
         ordinary = register(app)
@@ -289,12 +321,14 @@ def test_given_a_time_an_older_version_wrote_or_an_unreadable_one_when_read_then
 def test_the_referrals_board_shows_overdue_first_and_filters(world) -> None:
     app, views = world
     journey_id = register(app)
-    app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=T0, actor=CW)
+    app.do(journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=T0), actor=CW)
     later = refer(app, journey_id, "housing_charity", timedelta(days=30))
     overdue = refer(app, journey_id, "local_gp_practice", timedelta(days=3))
     declined = refer(app, journey_id, "housing_charity", timedelta(days=1))
-    app.decline_referral(
-        journey_id, referral_id=declined, reason=None, occurred_at=T0 + timedelta(hours=1), actor=CW
+    app.do(
+        journey_id,
+        DeclineReferral(referral_id=declined, reason=None, occurred_at=T0 + timedelta(hours=1)),
+        actor=CW,
     )
     views.catch_up()
     now = T0 + timedelta(days=5)
@@ -314,45 +348,48 @@ def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world)
     open_journey, closing = register(app), register(app, "cw-2")
     moved, cancelled, attended = uuid4(), uuid4(), uuid4()
     for appointment in (moved, cancelled, attended):
-        app.schedule_appointment(
+        app.do(
             open_journey,
-            appointment_id=appointment,
-            kind="gp",
-            at=T0 + timedelta(days=1),
-            accompanied=False,
-            occurred_at=T0,
+            ScheduleAppointment(
+                appointment_id=appointment,
+                kind="gp",
+                at=T0 + timedelta(days=1),
+                accompanied=False,
+                occurred_at=T0,
+            ),
             actor=CW,
         )
-    app.move_appointment(
-        open_journey, appointment_id=moved, at=T0 + timedelta(days=4), occurred_at=T0, actor=CW
-    )
-    app.cancel_appointment(open_journey, appointment_id=cancelled, occurred_at=T0, actor=CW)
-    app.record_attendance(
+    app.do(
         open_journey,
-        appointment_id=attended,
-        accompanied=True,
-        occurred_at=T0 + timedelta(days=1),
+        MoveAppointment(appointment_id=moved, at=T0 + timedelta(days=4), occurred_at=T0),
+        actor=CW,
+    )
+    app.do(open_journey, CancelAppointment(appointment_id=cancelled, occurred_at=T0), actor=CW)
+    app.do(
+        open_journey,
+        RecordAttendance(
+            appointment_id=attended, accompanied=True, occurred_at=T0 + timedelta(days=1)
+        ),
         actor=CW,
     )
     goal = uuid4()
-    app.set_goal(
+    app.do(
         open_journey,
-        goal_id=goal,
-        goal="gp_registered",
-        target_on=date(2026, 12, 1),
-        occurred_at=T0,
+        SetGoal(goal_id=goal, goal="gp_registered", target_on=date(2026, 12, 1), occurred_at=T0),
         actor=CW,
     )
-    app.schedule_appointment(
+    app.do(
         closing,
-        appointment_id=uuid4(),
-        kind="gp",
-        at=T0 + timedelta(days=2),
-        accompanied=False,
-        occurred_at=T0,
+        ScheduleAppointment(
+            appointment_id=uuid4(),
+            kind="gp",
+            at=T0 + timedelta(days=2),
+            accompanied=False,
+            occurred_at=T0,
+        ),
         actor=CW,
     )
-    app.close_journey(closing, reason="moved", occurred_at=T0, actor=CW)
+    app.do(closing, CloseJourney(reason="moved", occurred_at=T0), actor=CW)
     views.catch_up()
     items, total = views.due.coming_up()
     assert total == 2
@@ -365,10 +402,12 @@ def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world)
 def test_no_read_model_keeps_personal_text(world) -> None:
     app, views = world
     journey_id = register(app)
-    app.assess_needs(
-        journey_id, needs=["health"], notes="Marker-notes-71b2", occurred_at=T0, actor=CW
+    app.do(
+        journey_id,
+        AssessNeeds(needs=["health"], notes="Marker-notes-71b2", occurred_at=T0),
+        actor=CW,
     )
-    app.correct_pseudonym(journey_id, pseudonym="Marker-name-71b2", occurred_at=T0, actor=CW)
+    app.do(journey_id, CorrectPseudonym(pseudonym="Marker-name-71b2", occurred_at=T0), actor=CW)
     views.catch_up()
     rows, _ = views.timeline.for_journey(journey_id)
     assert "Marker" not in repr(rows) and "Marker" not in repr(views.caseload.list())
@@ -444,83 +483,99 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
         return mine[-1] if mine else uuid4()
 
     actions = {
-        "assign": lambda: app.assign_caseworker(
-            journey, caseworker_id=f"cw-{which}", occurred_at=when, actor=CW
+        "assign": lambda: app.do(
+            journey, AssignCaseworker(caseworker_id=f"cw-{which}", occurred_at=when), actor=CW
         ),
-        "assess": lambda: app.assess_needs(
-            journey, needs=["housing"], notes=None, occurred_at=when, actor=CW
+        "assess": lambda: app.do(
+            journey, AssessNeeds(needs=["housing"], notes=None, occurred_at=when), actor=CW
         ),
-        "goal": lambda: app.set_goal(
+        "goal": lambda: app.do(
             journey,
-            goal_id=_new(state, "goals", journey),
-            goal="gp_registered",
-            target_on=date(2026, 12, 1),
-            occurred_at=when,
+            SetGoal(
+                goal_id=_new(state, "goals", journey),
+                goal="gp_registered",
+                target_on=date(2026, 12, 1),
+                occurred_at=when,
+            ),
             actor=CW,
         ),
-        "achieve": lambda: app.achieve_goal(
-            journey, goal_id=last("goals"), occurred_at=when, actor=CW
+        "achieve": lambda: app.do(
+            journey, AchieveGoal(goal_id=last("goals"), occurred_at=when), actor=CW
         ),
-        "appointment": lambda: app.schedule_appointment(
+        "appointment": lambda: app.do(
             journey,
-            appointment_id=_new(state, "appointments", journey),
-            kind="gp",
-            at=when + timedelta(days=2),
-            accompanied=False,
-            occurred_at=when,
+            ScheduleAppointment(
+                appointment_id=_new(state, "appointments", journey),
+                kind="gp",
+                at=when + timedelta(days=2),
+                accompanied=False,
+                occurred_at=when,
+            ),
             actor=CW,
         ),
-        "move": lambda: app.move_appointment(
+        "move": lambda: app.do(
             journey,
-            appointment_id=last("appointments"),
-            at=when + timedelta(days=3),
-            occurred_at=when,
+            MoveAppointment(
+                appointment_id=last("appointments"), at=when + timedelta(days=3), occurred_at=when
+            ),
             actor=CW,
         ),
-        "cancel": lambda: app.cancel_appointment(
-            journey, appointment_id=last("appointments"), occurred_at=when, actor=CW
-        ),
-        "attend": lambda: app.record_attendance(
+        "cancel": lambda: app.do(
             journey,
-            appointment_id=last("appointments"),
-            accompanied=True,
-            occurred_at=when,
+            CancelAppointment(appointment_id=last("appointments"), occurred_at=when),
             actor=CW,
         ),
-        "refer": lambda: app.make_referral(
+        "attend": lambda: app.do(
             journey,
-            referral_id=_new(state, "referrals", journey),
-            partner="housing_charity",
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=when + timedelta(days=2),
-            occurred_at=when,
+            RecordAttendance(
+                appointment_id=last("appointments"), accompanied=True, occurred_at=when
+            ),
             actor=CW,
         ),
-        "acknowledge": lambda: app.acknowledge_referral(
-            journey, referral_id=last("referrals"), occurred_at=when, actor=CW
+        "refer": lambda: app.do(
+            journey,
+            MakeReferral(
+                referral_id=_new(state, "referrals", journey),
+                partner="housing_charity",
+                need="housing",
+                shares_personal_data=False,
+                consent_id=None,
+                lawful_basis=None,
+                respond_by=when + timedelta(days=2),
+                occurred_at=when,
+            ),
+            actor=CW,
         ),
-        "decline": lambda: app.decline_referral(
-            journey, referral_id=last("referrals"), reason=None, occurred_at=when, actor=CW
+        "acknowledge": lambda: app.do(
+            journey, AcknowledgeReferral(referral_id=last("referrals"), occurred_at=when), actor=CW
         ),
-        "complete": lambda: app.complete_referral(
-            journey, referral_id=last("referrals"), occurred_at=when, actor=CW
+        "decline": lambda: app.do(
+            journey,
+            DeclineReferral(referral_id=last("referrals"), reason=None, occurred_at=when),
+            actor=CW,
+        ),
+        "complete": lambda: app.do(
+            journey, CompleteReferral(referral_id=last("referrals"), occurred_at=when), actor=CW
         ),
         "expire": lambda: app.expire_overdue_referrals(when + timedelta(days=5)),
-        "close": lambda: app.close_journey(journey, reason="goals_met", occurred_at=when, actor=CW),
-        "reopen": lambda: app.reopen_journey(journey, reason=None, occurred_at=when, actor=CW),
+        "close": lambda: app.do(
+            journey, CloseJourney(reason="goals_met", occurred_at=when), actor=CW
+        ),
+        "reopen": lambda: app.do(journey, ReopenJourney(reason=None, occurred_at=when), actor=CW),
         "follow_up": lambda: _follow_up(app, state, journey, when),
-        "claim": lambda: app.claim_journey(
-            journey, caseworker_id=f"cw-{which}", occurred_at=when, team_id="north"
+        "claim": lambda: app.do(
+            journey,
+            ClaimJourney(caseworker_id=f"cw-{which}", occurred_at=when, team_id="north"),
+            actor=f"cw-{which}",
         ),
         "concern": lambda: _concern(app, state, journey, when),
-        "languages": lambda: app.change_language_preferences(
+        "languages": lambda: app.do(
             journey,
-            preferred_languages=["bg", "ro"],
-            interpreter_needed=which % 2 == 0,
-            occurred_at=when,
+            ChangeLanguagePreferences(
+                preferred_languages=["bg", "ro"],
+                interpreter_needed=which % 2 == 0,
+                occurred_at=when,
+            ),
             actor=CW,
         ),
         "link": lambda: _link(app, state, journey, when),

@@ -15,6 +15,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    AssessNeeds,
+    CloseJourney,
+    DeclineReferral,
+    MakeReferral,
+    RecordExit,
+    Register,
+)
 from services.cases.main import create_app
 from services.cases.projections import K_ANONYMITY, Statistics
 from services.cases.projections.statistics import publish
@@ -42,10 +50,9 @@ def register(app: CasesApplication, when: datetime = NOVEMBER) -> UUID:
     journey_id = uuid4()
     app.register_person(
         journey_id,
-        pseudonym="R-1",
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=when,
+        Register(
+            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=when
+        ),
         actor=CW,
     )
     return journey_id
@@ -72,20 +79,22 @@ def test_a_count_under_eleven_is_suppressed_and_eleven_is_shown(world) -> None:
 def test_a_journey_counts_once_per_need_per_month_by_when_it_happened(world) -> None:
     app, view = world
     journey_id = register(app)
-    app.assess_needs(
-        journey_id, needs=["housing", "health"], notes=None, occurred_at=NOVEMBER, actor=CW
-    )
-    app.assess_needs(
+    app.do(
         journey_id,
-        needs=["housing"],
-        notes=None,
-        occurred_at=NOVEMBER + timedelta(days=3),
+        AssessNeeds(needs=["housing", "health"], notes=None, occurred_at=NOVEMBER),
+        actor=CW,
+    )
+    app.do(
+        journey_id,
+        AssessNeeds(needs=["housing"], notes=None, occurred_at=NOVEMBER + timedelta(days=3)),
         actor=CW,
     )
     # 00:30 on 1 December in UTC+2 is still November in UTC.
     late_evening = datetime(2026, 12, 1, 0, 30, tzinfo=timezone(timedelta(hours=2)))
-    app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=late_evening, actor=CW)
-    app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=DECEMBER, actor=CW)
+    app.do(
+        journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=late_evening), actor=CW
+    )
+    app.do(journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=DECEMBER), actor=CW)
     view.catch_up()
     raw = {(m, mo, c): n for m, mo, c, n in view.counts("2026-01", "2026-12")}
     assert raw[("needs_assessed", "2026-11", "housing")] == 1
@@ -97,25 +106,29 @@ def test_a_journey_counts_once_per_need_per_month_by_when_it_happened(world) -> 
 def test_referral_outcomes_exits_and_closures_are_counted_under_their_need(world) -> None:
     app, view = world
     journey_id = register(app)
-    app.assess_needs(journey_id, needs=["housing"], notes=None, occurred_at=NOVEMBER, actor=CW)
+    app.do(journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=NOVEMBER), actor=CW)
     referral_id = uuid4()
-    app.make_referral(
+    app.do(
         journey_id,
-        referral_id=referral_id,
-        partner="housing_charity",
-        need="housing",
-        shares_personal_data=False,
-        consent_id=None,
-        lawful_basis=None,
-        respond_by=DECEMBER + timedelta(days=30),
-        occurred_at=NOVEMBER,
+        MakeReferral(
+            referral_id=referral_id,
+            partner="housing_charity",
+            need="housing",
+            shares_personal_data=False,
+            consent_id=None,
+            lawful_basis=None,
+            respond_by=DECEMBER + timedelta(days=30),
+            occurred_at=NOVEMBER,
+        ),
         actor=CW,
     )
-    app.decline_referral(
-        journey_id, referral_id=referral_id, reason=None, occurred_at=DECEMBER, actor=CW
+    app.do(
+        journey_id,
+        DeclineReferral(referral_id=referral_id, reason=None, occurred_at=DECEMBER),
+        actor=CW,
     )
-    app.record_exit(journey_id, occurred_at=DECEMBER, actor=CW)
-    app.close_journey(journey_id, reason="goals_met", occurred_at=DECEMBER, actor=CW)
+    app.do(journey_id, RecordExit(occurred_at=DECEMBER), actor=CW)
+    app.do(journey_id, CloseJourney(reason="goals_met", occurred_at=DECEMBER), actor=CW)
     view.catch_up()
     raw = {(m, mo, c): n for m, mo, c, n in view.counts("2026-11", "2026-12")}
     assert raw[("referrals_made", "2026-11", "housing")] == 1

@@ -16,6 +16,16 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    AssessNeeds,
+    AssignCaseworker,
+    CorrectPseudonym,
+    GiveConsent,
+    MakeReferral,
+    RecordMeeting,
+    Register,
+    RequestErasure,
+)
 from services.cases.domain import Journey
 from services.cases.errors import (
     ErasureAlreadyRequested,
@@ -67,51 +77,63 @@ def a_woman(cases: CasesApplication, marker: str) -> UUID:
     journey_id = uuid4()
     cases.register_person(
         journey_id,
-        pseudonym=f"{marker}-pseudonym",
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym=f"{marker}-pseudonym",
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=T0,
+        ),
         actor=CW,
     )
-    cases.assign_caseworker(journey_id, caseworker_id=CW, occurred_at=T0, actor=LEAD)
-    cases.assess_needs(
-        journey_id, needs=["housing"], notes=f"{marker}-needs", occurred_at=T0, actor=CW
-    )
-    cases.record_meeting(
+    cases.do(journey_id, AssignCaseworker(caseworker_id=CW, occurred_at=T0), actor=LEAD)
+    cases.do(
         journey_id,
-        meeting_id=uuid4(),
-        meeting_type="coffee",
-        notes=f"{marker}-meeting",
-        occurred_at=T0 + timedelta(hours=1),
+        AssessNeeds(needs=["housing"], notes=f"{marker}-needs", occurred_at=T0),
         actor=CW,
     )
-    cases.give_consent(
+    cases.do(
         journey_id,
-        consent_id=uuid4(),
-        scope=ConsentScope.SHARE_WITH_PARTNER,
-        partner="housing_charity",
-        wording_version="v1",
-        occurred_at=T0,
+        RecordMeeting(
+            meeting_id=uuid4(),
+            meeting_type="coffee",
+            notes=f"{marker}-meeting",
+            occurred_at=T0 + timedelta(hours=1),
+        ),
         actor=CW,
     )
-    cases.make_referral(
+    cases.do(
         journey_id,
-        referral_id=uuid4(),
-        partner="housing_charity",
-        need="housing",
-        shares_personal_data=True,
-        consent_id=None,
-        lawful_basis=None,
-        respond_by=T0 + timedelta(days=5),
-        occurred_at=T0 + timedelta(hours=2),
+        GiveConsent(
+            consent_id=uuid4(),
+            scope=ConsentScope.SHARE_WITH_PARTNER,
+            partner="housing_charity",
+            wording_version="v1",
+            occurred_at=T0,
+        ),
+        actor=CW,
+    )
+    cases.do(
+        journey_id,
+        MakeReferral(
+            referral_id=uuid4(),
+            partner="housing_charity",
+            need="housing",
+            shares_personal_data=True,
+            consent_id=None,
+            lawful_basis=None,
+            respond_by=T0 + timedelta(days=5),
+            occurred_at=T0 + timedelta(hours=2),
+        ),
         actor=CW,
     )
     return journey_id
 
 
 def erase(cases: CasesApplication, journey_id: UUID) -> Journey:
-    cases.request_erasure(
-        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor=CW
+    cases.do(
+        journey_id,
+        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
+        actor=CW,
     )
     return cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(days=1), actor=ADMIN)
 
@@ -151,14 +173,20 @@ def test_an_erasure_needs_a_pending_request_and_a_second_person(world: World) ->
     journey_id = a_woman(cases, "MKR-rules")
     with pytest.raises(NoErasureRequested):
         cases.approve_erasure(journey_id, occurred_at=T0, actor=ADMIN)
-    cases.request_erasure(
-        journey_id, reason=ErasureReason.RETENTION_EXPIRED, occurred_at=T0, actor=ADMIN
+    cases.do(
+        journey_id,
+        RequestErasure(request_id=uuid4(), reason=ErasureReason.RETENTION_EXPIRED, occurred_at=T0),
+        actor=ADMIN,
     )
     with pytest.raises(ErasureNeedsSecondPerson):
         cases.approve_erasure(journey_id, occurred_at=T0, actor=ADMIN)
     with pytest.raises(ErasureAlreadyRequested):  # one pending request, decided by an admin
-        cases.request_erasure(
-            journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor=CW
+        cases.do(
+            journey_id,
+            RequestErasure(
+                request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0
+            ),
+            actor=CW,
         )
     assert not cases.get_journey(journey_id).erased
     assert cases.keyring.key_for(journey_id, create=False) is not None
@@ -169,11 +197,15 @@ def test_an_erasure_needs_a_pending_request_and_a_second_person(world: World) ->
 def test_asking_again_and_approving_again_change_nothing(world: World) -> None:
     cases = world.cases
     journey_id = a_woman(cases, "MKR-retry")
-    first = cases.request_erasure(
-        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor=CW
+    first = cases.do(
+        journey_id,
+        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
+        actor=CW,
     )
-    again = cases.request_erasure(
-        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor=CW
+    again = cases.do(
+        journey_id,
+        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
+        actor=CW,
     )
     assert again.version == first.version
     done = cases.approve_erasure(journey_id, occurred_at=T0, actor=ADMIN)
@@ -190,12 +222,16 @@ def test_an_erased_journey_can_be_read_but_refuses_every_command(world: World) -
     journey = cases.get_journey(journey_id)
     assert journey.pseudonym == ERASED and journey.needs_notes == ERASED
     with pytest.raises(JourneyErased):
-        cases.correct_pseudonym(journey_id, pseudonym="new", occurred_at=T0, actor=CW)
+        cases.do(journey_id, CorrectPseudonym(pseudonym="new", occurred_at=T0), actor=CW)
     with pytest.raises(JourneyErased):
-        cases.assign_caseworker(journey_id, caseworker_id="cw-2", occurred_at=T0, actor=LEAD)
+        cases.do(journey_id, AssignCaseworker(caseworker_id="cw-2", occurred_at=T0), actor=LEAD)
     with pytest.raises(JourneyErased):
-        cases.request_erasure(
-            journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor=CW
+        cases.do(
+            journey_id,
+            RequestErasure(
+                request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0
+            ),
+            actor=CW,
         )
 
 
@@ -254,12 +290,14 @@ def test_the_contract_carries_ids_only_and_names_every_contact(world: World) -> 
         upstream=Tracking("visits", 1),
     )
     journey_id = Journey.create_id(contact_id)
-    cases.register(
+    cases.do(
         journey_id,
-        pseudonym="MKR-contact",
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym="MKR-contact",
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=T0,
+        ),
         actor=CW,
     )
     erased = erase(cases, journey_id)
@@ -327,7 +365,7 @@ def test_the_other_woman_is_intact(world: World) -> None:
     assert journey.pseudonym == "MKR-other-pseudonym"
     assert journey.needs_notes == "MKR-other-needs"
     assert not journey.erased
-    cases.correct_pseudonym(other, pseudonym="MKR-other-2", occurred_at=T0, actor=CW)
+    cases.do(other, CorrectPseudonym(pseudonym="MKR-other-2", occurred_at=T0), actor=CW)
 
 
 # --- visits and notifications -------------------------------------------------------------

@@ -15,6 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    AssignCaseworker,
+)
 from services.cases.main import create_app as create_cases
 from services.visits.application import VisitsApplication
 from services.visits.main import create_app as create_visits
@@ -291,8 +294,10 @@ def test_given_an_unknown_preferred_language_when_a_woman_is_registered_then_422
 
 
 def win(app: CasesApplication, journey_id: str) -> None:
-    app.assign_caseworker(
-        UUID(journey_id), caseworker_id="cw-winner", occurred_at=datetime.now(UTC), actor="lead-1"
+    app.do(
+        UUID(journey_id),
+        AssignCaseworker(caseworker_id="cw-winner", occurred_at=datetime.now(UTC)),
+        actor="lead-1",
     )
 
 

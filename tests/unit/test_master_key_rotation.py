@@ -24,6 +24,11 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplication
+from services.cases.commands import (
+    AssessNeeds,
+    CorrectPseudonym,
+    Register,
+)
 from services.cases.domain import Journey
 from shared.cli import cli
 from shared.runtime import Stores, open_stores
@@ -84,20 +89,23 @@ def register(cases: CasesApplication, pseudonym: str, corrections: int = 0) -> U
     journey_id = uuid4()
     cases.register_person(
         journey_id,
-        pseudonym=pseudonym,
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym=pseudonym,
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=T0,
+        ),
         actor="cw-1",
     )
-    cases.assess_needs(
-        journey_id, needs=["housing"], notes=f"{pseudonym} notes", occurred_at=T0, actor="cw-1"
+    cases.do(
+        journey_id,
+        AssessNeeds(needs=["housing"], notes=f"{pseudonym} notes", occurred_at=T0),
+        actor="cw-1",
     )
     for n in range(corrections):
-        cases.correct_pseudonym(
+        cases.do(
             journey_id,
-            pseudonym=f"{pseudonym}-{n}",
-            occurred_at=T0 + timedelta(minutes=n),
+            CorrectPseudonym(pseudonym=f"{pseudonym}-{n}", occurred_at=T0 + timedelta(minutes=n)),
             actor="cw-1",
         )
     return journey_id
@@ -186,8 +194,10 @@ def test_given_a_removed_before_rewrap_then_reading_names_the_missing_key(
         with pytest.raises(MasterKeyUnavailableError):
             list(cases.events.get(journeys_under_a["long"]))
         with pytest.raises(MasterKeyUnavailableError):  # no writing for her either
-            cases.correct_pseudonym(
-                journeys_under_a["short"], pseudonym="x", occurred_at=T0, actor="cw-1"
+            cases.do(
+                journeys_under_a["short"],
+                CorrectPseudonym(pseudonym="x", occurred_at=T0),
+                actor="cw-1",
             )
         with pytest.raises(MasterKeyUnavailableError):
             stores.keyring.rewrap()

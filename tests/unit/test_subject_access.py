@@ -19,6 +19,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
+from services.cases.commands import (
+    AssessNeeds,
+    Register,
+    RequestErasure,
+)
 from services.cases.domain import Journey
 from services.cases.errors import JourneyErased
 from services.cases.main import create_app as create_cases
@@ -196,17 +201,17 @@ def a_registered_journey(cases: CasesApplication) -> UUID:
     journey_id = uuid4()
     cases.register_person(
         journey_id,
-        pseudonym=PSEUDONYM,
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym=PSEUDONYM,
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=T0,
+        ),
         actor="cw-1",
     )
-    cases.assess_needs(
+    cases.do(
         journey_id,
-        needs=["housing"],
-        notes=NOTES,
-        occurred_at=T0 + timedelta(hours=1),
+        AssessNeeds(needs=["housing"], notes=NOTES, occurred_at=T0 + timedelta(hours=1)),
         actor="cw-1",
     )
     return journey_id
@@ -250,8 +255,10 @@ def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_no
     cases_client = system["cases"]
     cases: CasesApplication = runtime_app(cases_client)
     journey_id = a_registered_journey(cases)
-    cases.request_erasure(
-        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor="cw-1"
+    cases.do(
+        journey_id,
+        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
+        actor="cw-1",
     )
     cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
     timeline = f"/journeys/{journey_id}/timeline"
@@ -375,12 +382,14 @@ def test_the_cli_writes_her_export_as_json_and_html_readable_by_the_owner_only(
     her_visit(system["visits"], her, uuid4())
     cases: CasesApplication = runtime_app(system["cases"])
     cases.record_contact_from_visit(her, uuid4(), "ro", T0, Tracking("visits", 1))
-    cases.register(
+    cases.do(
         journey_id,
-        pseudonym=PSEUDONYM,
-        preferred_languages=["ro"],
-        interpreter_needed=True,
-        occurred_at=T0 + timedelta(days=1),
+        Register(
+            pseudonym=PSEUDONYM,
+            preferred_languages=["ro"],
+            interpreter_needed=True,
+            occurred_at=T0 + timedelta(days=1),
+        ),
         actor="cw-1",
     )
     token = ADMIN["Authorization"].split(" ", 1)[1]
@@ -421,8 +430,10 @@ def test_given_she_was_erased_the_cli_still_writes_a_document_that_says_so(
     urls = serve_through(system, monkeypatch)
     cases: CasesApplication = runtime_app(system["cases"])
     journey_id = a_registered_journey(cases)
-    cases.request_erasure(
-        journey_id, reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0, actor="cw-1"
+    cases.do(
+        journey_id,
+        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
+        actor="cw-1",
     )
     cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
     token = ADMIN["Authorization"].split(" ", 1)[1]

@@ -33,10 +33,11 @@ from services.visits.application import (
 )
 from services.visits.domain import Visit
 from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
-from services.visits.integration import PUBLISHED, translator
+from services.visits.integration import PUBLISHED, VisitContracts, translator
 from services.visits.projections import PremisesHistory
 from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import encode
+from shared.errors import VersionMismatch
 from shared.messaging.relay import as_contracts
 from shared.reference import UnknownCode
 from shared.runtime import open_stores
@@ -140,18 +141,6 @@ def premises_command(**changes: object) -> RegisterPremises:
         uuid4(), "Secret-label-5e6f", "soho", "flat", T0 - timedelta(days=30)
     )
     return replace(command, **changes)  # type: ignore[arg-type]
-
-
-class Stale(Exception):
-    pass
-
-
-def if_match(version: int):
-    def check(current: int) -> None:
-        if current != version:
-            raise Stale(current)
-
-    return check
 
 
 @pytest.fixture
@@ -395,12 +384,12 @@ def test_given_unknown_area_or_type_when_registered_then_refused(visits) -> None
 def test_given_a_premises_when_its_label_is_corrected_then_history_shows_both(visits) -> None:
     command = premises_command()
     visits.register_premises(command, "v-1")
-    corrected = visits.correct_premises_label(command.premises_id, "Flat 9", T0, "v-2", if_match(1))
+    corrected = visits.correct_premises_label(command.premises_id, "Flat 9", T0, "v-2", {1})
     assert corrected.changed and corrected.premises.label == "Flat 9"
-    again = visits.correct_premises_label(command.premises_id, "Flat 9", T0, "v-2", if_match(1))
+    again = visits.correct_premises_label(command.premises_id, "Flat 9", T0, "v-2", {1})
     assert not again.changed and again.premises.version == 2  # already so: not stale
-    with pytest.raises(Stale):
-        visits.correct_premises_label(command.premises_id, "Flat 10", T0, "v-2", if_match(1))
+    with pytest.raises(VersionMismatch):
+        visits.correct_premises_label(command.premises_id, "Flat 10", T0, "v-2", {1})
     history = visits.premises_events(command.premises_id)
     assert [(e.event, e.data["label"]) for e in history] == [
         ("Premises.Registered", "Secret-label-5e6f"),
@@ -510,19 +499,19 @@ def test_given_a_stale_version_when_a_step_changes_the_visit_then_refused(visits
     command = replace(completed_visit(contacts=1), completed_at=None)
     visits.record_visit(command, "v-1")  # version 2
     contact_id = command.contacts[0].contact_id
-    with pytest.raises(Stale):
-        visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", if_match(1))
+    with pytest.raises(VersionMismatch):
+        visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", {1})
     # A rule broken by a stale client: it hears that it is stale first.
-    with pytest.raises(Stale):
-        visits.complete_visit(command.visit_id, T0 - timedelta(days=1), None, "v", if_match(1))
+    with pytest.raises(VersionMismatch):
+        visits.complete_visit(command.visit_id, T0 - timedelta(days=1), None, "v", {1})
     # But what does not exist is not found, whatever the precondition (RFC 9110 §13.2.1).
     with pytest.raises(ContactNotFound):
-        visits.correct_alias(command.visit_id, uuid4(), "Anna", T0, "v-2", if_match(1))
+        visits.correct_alias(command.visit_id, uuid4(), "Anna", T0, "v-2", {1})
     assert visits.get_visit(command.visit_id).version == 2
-    outcome = visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", if_match(2))
+    outcome = visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", {2})
     assert outcome.changed and outcome.visit.version == 3
     # Its retry with the same (now old) version succeeds: the change is already there.
-    again = visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", if_match(2))
+    again = visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", {2})
     assert not again.changed and again.visit.version == 3
 
 
@@ -809,3 +798,9 @@ def test_given_a_visit_recorded_by_the_first_slice_then_it_reads_and_is_recognis
     assert old.outcome == "brief_contact" and old.contacts[0].alias == contact.alias
     again = visits.record_visit(command, "v-1")
     assert not again.created
+
+
+def test_every_published_event_has_its_own_translation() -> None:
+    dispatcher = VisitContracts.__dict__["translate"].dispatcher
+    fallback = dispatcher.registry[object]
+    assert [e.__qualname__ for e in PUBLISHED if dispatcher.dispatch(e) is fallback] == []

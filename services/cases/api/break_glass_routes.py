@@ -7,15 +7,16 @@ lead is told at once, and named in the audit entry of every request it lets thro
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.cases.api.deps import Cases
 from services.cases.api.responses import PROBLEMS
+from services.cases.commands import BreakGlass
 from shared.http.deps import CurrentPrincipal, RuntimeDep
 
 router = APIRouter(tags=["journeys"])
@@ -52,13 +53,15 @@ def break_glass(
     request: Request,
 ) -> BreakGlassGrantPublic:
     now = datetime.now(UTC)
-    journey = cases.break_glass(
-        journey_id,
+    expires_at = now + timedelta(minutes=runtime.settings.break_glass_minutes)
+    grant_for = BreakGlass(
+        grant_id=uuid4(),
         caseworker_id=principal.subject,
         reason=body.reason,
-        minutes=runtime.settings.break_glass_minutes,
-        now=now,
+        expires_at=expires_at,
+        occurred_at=now,
     )
+    journey = cases.do(journey_id, grant_for, actor=principal.subject)
     grant = journey.break_glass_grant(principal.subject, now)
     assert grant is not None
     request.state.audit_purpose = f"break-glass:{grant.grant_id}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import Depends
@@ -10,11 +9,8 @@ from fastapi import Depends
 from services.cases.application import CasesApplication
 from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
 from shared.http.deps import Actor as Actor
-from shared.http.deps import IfMatch, get_runtime
-from shared.http.problems import Problem
+from shared.http.deps import get_runtime
 from shared.runtime import Runtime
-
-_ONE_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
 
 def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplication:
@@ -39,28 +35,8 @@ def get_due_items(runtime: Annotated[Runtime, Depends(get_runtime)]) -> DueItems
     return runtime.parts.named("due_items", DueItems)
 
 
-def get_expected_version(if_match: IfMatch = None) -> int | None:
-    """The journey version the client last read (``If-Match``), or None to skip the check.
-
-    ETags are the journey version (``shared/http/etag.py``); the application compares it with
-    the journey as it reads it, so the check and the write see the same version. A value that
-    is not one of our ETags can never match: 412 at once."""
-    if if_match is None or if_match.strip() == "*":
-        return None
-    found = _ONE_ETAG.match(if_match.strip())
-    if found is None:
-        raise Problem(
-            412,
-            "precondition-failed",
-            "The record has changed since you read it",
-            "If-Match must be the single ETag of the journey as last read.",
-        )
-    return int(found.group(1))
-
-
 Cases = Annotated[CasesApplication, Depends(get_cases)]
 CaseloadView = Annotated[Caseload, Depends(get_caseload)]
 TimelineView = Annotated[JourneyTimeline, Depends(get_timeline)]
 ReferralsBoardView = Annotated[ReferralsBoard, Depends(get_referrals_board)]
 DueItemsView = Annotated[DueItems, Depends(get_due_items)]
-ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]

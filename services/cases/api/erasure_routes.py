@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from services.cases.api.deps import Actor, Cases
 from services.cases.api.journey_access import JourneyAccess
 from services.cases.api.responses import PROBLEMS
+from services.cases.commands import RequestErasure
 from services.cases.domain import Journey
 from services.cases.projections import ErasureRequestEntry, ErasureRequests
 from services.cases.values import ErasureReason
@@ -147,11 +148,7 @@ def approve_erasure(journey_id: UUID, cases: Cases, actor: Actor) -> ErasureRequ
 def _request(
     cases: Cases, journey_id: UUID, body: ErasureRequestCreate, actor: str
 ) -> ErasureRequestPublic:
-    journey = cases.request_erasure(
-        journey_id,
-        reason=body.reason,
-        occurred_at=datetime.now(UTC),
-        actor=actor,
-        request_id=body.request_id,
+    request = RequestErasure(
+        request_id=body.request_id or uuid4(), reason=body.reason, occurred_at=datetime.now(UTC)
     )
-    return ErasureRequestPublic.of(journey)
+    return ErasureRequestPublic.of(cases.do(journey_id, request, actor=actor))

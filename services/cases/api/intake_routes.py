@@ -9,13 +9,13 @@ pseudonym or any free text: ``docs/security.md``); the journey itself opens once
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
-from services.cases.api.deps import CaseloadView, Cases, ExpectedVersion
-from services.cases.api.responses import COMMAND, answer
+from services.cases.api.deps import CaseloadView
+from services.cases.api.responses import COMMAND, Do
 from services.cases.api.schemas import IntakeEntryPublic, IntakePage, JourneyPublic
+from services.cases.commands import ClaimJourney
 from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
 
 router = APIRouter(tags=["intake"])
@@ -50,18 +50,9 @@ def intake_queue(
     "(or 409 when both claims met at the same moment). Claiming your own again changes "
     "nothing. A safeguarding lead assigns with `POST /journeys/{id}/caseworker`.",
 )
-def claim_journey(
-    journey_id: UUID,
-    cases: Cases,
-    principal: CurrentPrincipal,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.claim_journey(
-        journey_id,
-        caseworker_id=principal.subject,
-        team_id=principal.team,
-        occurred_at=datetime.now(UTC),
-        expected_version=expected,
+def claim_journey(principal: CurrentPrincipal, do: Do) -> JourneyPublic:
+    return do(
+        ClaimJourney(
+            caseworker_id=principal.subject, team_id=principal.team, occurred_at=datetime.now(UTC)
+        )
     )
-    return answer(journey, response)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from services.cases.api.commands import (
     CommandBody,
@@ -18,10 +18,22 @@ from services.cases.api.commands import (
     ReferralWithdrawal,
     occurred,
 )
-from services.cases.api.deps import Actor, Cases, ExpectedVersion
 from services.cases.api.journey_access import JourneyAccess
-from services.cases.api.responses import COMMAND, answer
+from services.cases.api.responses import COMMAND, Do
 from services.cases.api.schemas import JourneyPublic
+from services.cases.commands import (
+    AcceptReferral,
+    AcknowledgeReferral,
+    CompleteReferral,
+    DeclineReferral,
+    MakeReferral,
+    RecordConclusiveGrounds,
+    RecordFirstResponderContact,
+    RecordNrmReferral,
+    RecordReasonableGrounds,
+    StartRecoveryPeriod,
+    WithdrawReferral,
+)
 
 router = APIRouter(tags=["referrals"], dependencies=[JourneyAccess])
 
@@ -31,28 +43,8 @@ router = APIRouter(tags=["referrals"], dependencies=[JourneyAccess])
     **COMMAND,
     summary="A referral to a partner (sharing her data needs her consent or a lawful basis)",
 )
-def make_referral(
-    journey_id: UUID,
-    body: ReferralCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.make_referral(
-        journey_id,
-        referral_id=body.referral_id,
-        partner=body.partner,
-        need=body.need,
-        shares_personal_data=body.shares_personal_data,
-        consent_id=body.consent_id,
-        lawful_basis=body.lawful_basis,
-        respond_by=body.respond_by,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def make_referral(do: Do, body: ReferralCreate) -> JourneyPublic:
+    return do(body.command(MakeReferral))
 
 
 @router.post(
@@ -61,22 +53,9 @@ def make_referral(
     summary="The partner acknowledged the referral",
 )
 def acknowledge_referral(
-    journey_id: UUID,
-    referral_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
+    referral_id: UUID, do: Do, body: CommandBody | None = None
 ) -> JourneyPublic:
-    journey = cases.acknowledge_referral(
-        journey_id,
-        referral_id=referral_id,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+    return do(AcknowledgeReferral(referral_id=referral_id, occurred_at=occurred(body)))
 
 
 @router.post(
@@ -84,23 +63,8 @@ def acknowledge_referral(
     **COMMAND,
     summary="The partner accepted the referral",
 )
-def accept_referral(
-    journey_id: UUID,
-    referral_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.accept_referral(
-        journey_id,
-        referral_id=referral_id,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def accept_referral(referral_id: UUID, do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(AcceptReferral(referral_id=referral_id, occurred_at=occurred(body)))
 
 
 @router.post(
@@ -109,23 +73,9 @@ def accept_referral(
     summary="The partner declined the referral",
 )
 def decline_referral(
-    journey_id: UUID,
-    referral_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: ReferralDecline | None = None,
+    referral_id: UUID, do: Do, body: ReferralDecline | None = None
 ) -> JourneyPublic:
-    journey = cases.decline_referral(
-        journey_id,
-        referral_id=referral_id,
-        reason=body.reason if body else None,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+    return do((body or ReferralDecline()).command(DeclineReferral, referral_id=referral_id))
 
 
 @router.post(
@@ -133,23 +83,8 @@ def decline_referral(
     **COMMAND,
     summary="The support the referral was for was given",
 )
-def complete_referral(
-    journey_id: UUID,
-    referral_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.complete_referral(
-        journey_id,
-        referral_id=referral_id,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def complete_referral(referral_id: UUID, do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(CompleteReferral(referral_id=referral_id, occurred_at=occurred(body)))
 
 
 @router.post(
@@ -157,24 +92,8 @@ def complete_referral(
     **COMMAND,
     summary="The charity withdrew the referral, with a reason",
 )
-def withdraw_referral(
-    journey_id: UUID,
-    referral_id: UUID,
-    body: ReferralWithdrawal,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.withdraw_referral(
-        journey_id,
-        referral_id=referral_id,
-        reason=body.reason,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def withdraw_referral(referral_id: UUID, do: Do, body: ReferralWithdrawal) -> JourneyPublic:
+    return do(body.command(WithdrawReferral, referral_id=referral_id))
 
 
 @router.post(
@@ -182,22 +101,8 @@ def withdraw_referral(
     **COMMAND,
     summary="A First Responder organisation was contacted about an NRM referral",
 )
-def record_first_responder_contact(
-    journey_id: UUID,
-    body: FirstResponderContact,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_first_responder_contact(
-        journey_id,
-        partner=body.partner,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_first_responder_contact(do: Do, body: FirstResponderContact) -> JourneyPublic:
+    return do(body.command(RecordFirstResponderContact))
 
 
 @router.post(
@@ -205,24 +110,8 @@ def record_first_responder_contact(
     **COMMAND,
     summary="A First Responder submitted her NRM referral (adults: with her consent)",
 )
-def record_nrm_referral(
-    journey_id: UUID,
-    body: NrmReferralCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_nrm_referral(
-        journey_id,
-        partner=body.partner,
-        submitted_on=body.submitted_on,
-        consent_id=body.consent_id,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_nrm_referral(do: Do, body: NrmReferralCreate) -> JourneyPublic:
+    return do(body.command(RecordNrmReferral))
 
 
 @router.post(
@@ -230,25 +119,8 @@ def record_nrm_referral(
     **COMMAND,
     summary="The Reasonable Grounds decision, as learned, and from whom",
 )
-def record_reasonable_grounds(
-    journey_id: UUID,
-    body: NrmDecisionCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_reasonable_grounds(
-        journey_id,
-        outcome=body.outcome,
-        decided_on=body.decided_on,
-        learned_on=body.learned_on,
-        source=body.source,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_reasonable_grounds(do: Do, body: NrmDecisionCreate) -> JourneyPublic:
+    return do(body.command(RecordReasonableGrounds))
 
 
 @router.post(
@@ -256,23 +128,8 @@ def record_reasonable_grounds(
     **COMMAND,
     summary="Her recovery period (at least 30 days) started",
 )
-def start_recovery_period(
-    journey_id: UUID,
-    body: RecoveryPeriodCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.start_recovery_period(
-        journey_id,
-        starts_on=body.starts_on,
-        ends_on=body.ends_on,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def start_recovery_period(do: Do, body: RecoveryPeriodCreate) -> JourneyPublic:
+    return do(body.command(StartRecoveryPeriod))
 
 
 @router.post(
@@ -280,22 +137,5 @@ def start_recovery_period(
     **COMMAND,
     summary="The Conclusive Grounds decision, as learned, and from whom",
 )
-def record_conclusive_grounds(
-    journey_id: UUID,
-    body: NrmDecisionCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_conclusive_grounds(
-        journey_id,
-        outcome=body.outcome,
-        decided_on=body.decided_on,
-        learned_on=body.learned_on,
-        source=body.source,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_conclusive_grounds(do: Do, body: NrmDecisionCreate) -> JourneyPublic:
+    return do(body.command(RecordConclusiveGrounds))

@@ -32,12 +32,11 @@ from services.cases.api.deps import (
     CaseloadView,
     Cases,
     DueItemsView,
-    ExpectedVersion,
     ReferralsBoardView,
     TimelineView,
 )
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
-from services.cases.api.responses import COMMAND, answer
+from services.cases.api.responses import COMMAND, Do, answer
 from services.cases.api.schemas import (
     CaseloadEntryPublic,
     DueItemPublic,
@@ -50,6 +49,22 @@ from services.cases.api.schemas import (
     TimelinePage,
 )
 from services.cases.application import JourneyNotFound
+from services.cases.commands import (
+    AssignCaseworker,
+    ChangeLanguagePreferences,
+    ClearPossibleMinor,
+    CloseJourney,
+    CorrectPseudonym,
+    GiveConsent,
+    MarkPossibleMinor,
+    RecordContactLost,
+    RecordExit,
+    RecordReturnHome,
+    RecordReturnToIndustry,
+    Register,
+    ReopenJourney,
+    WithdrawConsent,
+)
 from services.cases.values import JourneyStatus, ReferralStatus
 from shared.http.deps import PageLimit, PageOffset
 from shared.http.times import HappenedAt, SearchTime
@@ -166,14 +181,7 @@ def due_items(
 def register_person(
     body: JourneyCreate, cases: Cases, actor: Actor, response: Response
 ) -> JourneyPublic:
-    outcome = cases.register_person(
-        body.journey_id,
-        pseudonym=body.pseudonym,
-        preferred_languages=body.preferred_languages,
-        interpreter_needed=body.interpreter_needed,
-        occurred_at=body.when(),
-        actor=actor,
-    )
+    outcome = cases.register_person(body.journey_id, body.command(Register), actor=actor)
     response.headers["Location"] = f"/journeys/{outcome.journey.id}"
     if not outcome.created:
         response.headers["Idempotent-Replayed"] = "true"
@@ -231,24 +239,8 @@ def get_timeline(
     **COMMAND,
     summary="Register the woman whose journey began with a contact on a visit",
 )
-def register(
-    journey_id: UUID,
-    body: RegistrationCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.register(
-        journey_id,
-        pseudonym=body.pseudonym,
-        preferred_languages=body.preferred_languages,
-        interpreter_needed=body.interpreter_needed,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def register(do: Do, body: RegistrationCreate) -> JourneyPublic:
+    return do(body.command(Register))
 
 
 @router.post(
@@ -256,22 +248,8 @@ def register(
     **COMMAND,
     summary="Correct her pseudonym (a new event; the history keeps the old one)",
 )
-def correct_pseudonym(
-    journey_id: UUID,
-    body: PseudonymCorrection,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.correct_pseudonym(
-        journey_id,
-        pseudonym=body.pseudonym,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def correct_pseudonym(do: Do, body: PseudonymCorrection) -> JourneyPublic:
+    return do(body.command(CorrectPseudonym))
 
 
 @router.post(
@@ -279,23 +257,8 @@ def correct_pseudonym(
     **COMMAND,
     summary="Change her preferred languages and whether she needs an interpreter",
 )
-def change_language_preferences(
-    journey_id: UUID,
-    body: LanguagePreferences,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.change_language_preferences(
-        journey_id,
-        preferred_languages=body.preferred_languages,
-        interpreter_needed=body.interpreter_needed,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def change_language_preferences(do: Do, body: LanguagePreferences) -> JourneyPublic:
+    return do(body.command(ChangeLanguagePreferences))
 
 
 @router.post(
@@ -303,25 +266,8 @@ def change_language_preferences(
     **COMMAND,
     summary="Record her consent: scope, partner (to share with), wording version shown",
 )
-def give_consent(
-    journey_id: UUID,
-    body: ConsentCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.give_consent(
-        journey_id,
-        consent_id=body.consent_id,
-        scope=body.scope,
-        partner=body.partner,
-        wording_version=body.wording_version,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def give_consent(do: Do, body: ConsentCreate) -> JourneyPublic:
+    return do(body.command(GiveConsent))
 
 
 @router.post(
@@ -329,23 +275,8 @@ def give_consent(
     **COMMAND,
     summary="She withdrew a consent (open referrals relying on it are flagged for attention)",
 )
-def withdraw_consent(
-    journey_id: UUID,
-    consent_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.withdraw_consent(
-        journey_id,
-        consent_id=consent_id,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def withdraw_consent(consent_id: UUID, do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(WithdrawConsent(consent_id=consent_id, occurred_at=occurred(body)))
 
 
 @router.post(
@@ -353,23 +284,8 @@ def withdraw_consent(
     **COMMAND,
     summary="Assign (or reassign) her caseworker",
 )
-def assign_caseworker(
-    journey_id: UUID,
-    body: CaseworkerAssignment,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.assign_caseworker(
-        journey_id,
-        caseworker_id=body.caseworker_id,
-        team_id=body.team_id,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def assign_caseworker(do: Do, body: CaseworkerAssignment) -> JourneyPublic:
+    return do(body.command(AssignCaseworker))
 
 
 @router.post(
@@ -377,18 +293,8 @@ def assign_caseworker(
     **COMMAND,
     summary="Mark her as possibly under 18 (an NRM referral then needs no consent)",
 )
-def mark_possible_minor(
-    journey_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.mark_possible_minor(
-        journey_id, occurred_at=occurred(body), actor=actor, expected_version=expected
-    )
-    return answer(journey, response)
+def mark_possible_minor(do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(MarkPossibleMinor(occurred_at=occurred(body)))
 
 
 @router.post(
@@ -396,33 +302,13 @@ def mark_possible_minor(
     **COMMAND,
     summary="Clear the possible-minor flag (e.g. after an age assessment)",
 )
-def clear_possible_minor(
-    journey_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.clear_possible_minor(
-        journey_id, occurred_at=occurred(body), actor=actor, expected_version=expected
-    )
-    return answer(journey, response)
+def clear_possible_minor(do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(ClearPossibleMinor(occurred_at=occurred(body)))
 
 
 @router.post("/journeys/{journey_id}/exit", **COMMAND, summary="She left the sex industry")
-def record_exit(
-    journey_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.record_exit(
-        journey_id, occurred_at=occurred(body), actor=actor, expected_version=expected
-    )
-    return answer(journey, response)
+def record_exit(do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(RecordExit(occurred_at=occurred(body)))
 
 
 @router.post(
@@ -430,54 +316,20 @@ def record_exit(
     **COMMAND,
     summary="She went back to the sex industry (no judgement: the exit is reversible)",
 )
-def record_return_to_industry(
-    journey_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.record_return_to_industry(
-        journey_id, occurred_at=occurred(body), actor=actor, expected_version=expected
-    )
-    return answer(journey, response)
+def record_return_to_industry(do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(RecordReturnToIndustry(occurred_at=occurred(body)))
 
 
 @router.post(
     "/journeys/{journey_id}/return-home", **COMMAND, summary="She returned home (assisted or not)"
 )
-def record_return_home(
-    journey_id: UUID,
-    body: ReturnHome,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_return_home(
-        journey_id,
-        assisted=body.assisted,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_return_home(do: Do, body: ReturnHome) -> JourneyPublic:
+    return do(body.command(RecordReturnHome))
 
 
 @router.post("/journeys/{journey_id}/contact-lost", **COMMAND, summary="Contact with her was lost")
-def record_contact_lost(
-    journey_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.record_contact_lost(
-        journey_id, occurred_at=occurred(body), actor=actor, expected_version=expected
-    )
-    return answer(journey, response)
+def record_contact_lost(do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(RecordContactLost(occurred_at=occurred(body)))
 
 
 @router.post(
@@ -485,41 +337,13 @@ def record_contact_lost(
     **COMMAND,
     summary="Close the journey with a reason (refused while referrals are open)",
 )
-def close_journey(
-    journey_id: UUID,
-    body: Closure,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.close_journey(
-        journey_id,
-        reason=body.reason,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def close_journey(do: Do, body: Closure) -> JourneyPublic:
+    return do(body.command(CloseJourney))
 
 
 @router.post("/journeys/{journey_id}/reopening", **COMMAND, summary="Reopen a closed journey")
-def reopen_journey(
-    journey_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: Reopening | None = None,
-) -> JourneyPublic:
-    journey = cases.reopen_journey(
-        journey_id,
-        reason=body.reason if body else None,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def reopen_journey(do: Do, body: Reopening | None = None) -> JourneyPublic:
+    return do((body or Reopening()).command(ReopenJourney))
 
 
 router.include_router(support_routes.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from services.cases.api.commands import (
     AppointmentCreate,
@@ -20,10 +20,22 @@ from services.cases.api.commands import (
     SafetyPlanCreate,
     occurred,
 )
-from services.cases.api.deps import Actor, Cases, ExpectedVersion
 from services.cases.api.journey_access import JourneyAccess
-from services.cases.api.responses import COMMAND, answer
+from services.cases.api.responses import COMMAND, Do
 from services.cases.api.schemas import JourneyPublic
+from services.cases.commands import (
+    AchieveGoal,
+    AgreeSafetyPlan,
+    AssessNeeds,
+    AssessRisk,
+    CancelAppointment,
+    DropGoal,
+    MoveAppointment,
+    RecordAttendance,
+    RecordMeeting,
+    ScheduleAppointment,
+    SetGoal,
+)
 
 router = APIRouter(tags=["support"], dependencies=[JourneyAccess])
 
@@ -31,152 +43,42 @@ router = APIRouter(tags=["support"], dependencies=[JourneyAccess])
 @router.post(
     "/journeys/{journey_id}/needs-assessments", **COMMAND, summary="Her needs, as assessed now"
 )
-def assess_needs(
-    journey_id: UUID,
-    body: NeedsAssessmentCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.assess_needs(
-        journey_id,
-        needs=body.needs,
-        notes=body.notes,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def assess_needs(do: Do, body: NeedsAssessmentCreate) -> JourneyPublic:
+    return do(body.command(AssessNeeds))
 
 
 @router.post("/journeys/{journey_id}/risk-assessments", **COMMAND, summary="A risk assessment")
-def assess_risk(
-    journey_id: UUID,
-    body: RiskAssessmentCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.assess_risk(
-        journey_id,
-        level=body.level,
-        indicators=body.indicators,
-        notes=body.notes,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def assess_risk(do: Do, body: RiskAssessmentCreate) -> JourneyPublic:
+    return do(body.command(AssessRisk))
 
 
 @router.post(
     "/journeys/{journey_id}/safety-plans", **COMMAND, summary="A safety plan agreed with her"
 )
-def agree_safety_plan(
-    journey_id: UUID,
-    body: SafetyPlanCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.agree_safety_plan(
-        journey_id,
-        plan_id=body.plan_id,
-        summary=body.summary,
-        review_on=body.review_on,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def agree_safety_plan(do: Do, body: SafetyPlanCreate) -> JourneyPublic:
+    return do(body.command(AgreeSafetyPlan))
 
 
 @router.post("/journeys/{journey_id}/goals", **COMMAND, summary="A goal set with her")
-def set_goal(
-    journey_id: UUID,
-    body: GoalCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.set_goal(
-        journey_id,
-        goal_id=body.goal_id,
-        goal=body.goal,
-        target_on=body.target_on,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def set_goal(do: Do, body: GoalCreate) -> JourneyPublic:
+    return do(body.command(SetGoal))
 
 
 @router.post(
     "/journeys/{journey_id}/goals/{goal_id}/achievement", **COMMAND, summary="A goal achieved"
 )
-def achieve_goal(
-    journey_id: UUID,
-    goal_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
-) -> JourneyPublic:
-    journey = cases.achieve_goal(
-        journey_id,
-        goal_id=goal_id,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def achieve_goal(goal_id: UUID, do: Do, body: CommandBody | None = None) -> JourneyPublic:
+    return do(AchieveGoal(goal_id=goal_id, occurred_at=occurred(body)))
 
 
 @router.post("/journeys/{journey_id}/goals/{goal_id}/drop", **COMMAND, summary="A goal dropped")
-def drop_goal(
-    journey_id: UUID,
-    goal_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: GoalDrop | None = None,
-) -> JourneyPublic:
-    journey = cases.drop_goal(
-        journey_id,
-        goal_id=goal_id,
-        reason=body.reason if body else None,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def drop_goal(goal_id: UUID, do: Do, body: GoalDrop | None = None) -> JourneyPublic:
+    return do((body or GoalDrop()).command(DropGoal, goal_id=goal_id))
 
 
 @router.post("/journeys/{journey_id}/meetings", **COMMAND, summary="A meeting held with her")
-def record_meeting(
-    journey_id: UUID,
-    body: MeetingCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_meeting(
-        journey_id,
-        meeting_id=body.meeting_id,
-        meeting_type=body.meeting_type,
-        notes=body.notes,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_meeting(do: Do, body: MeetingCreate) -> JourneyPublic:
+    return do(body.command(RecordMeeting))
 
 
 @router.post(
@@ -184,25 +86,8 @@ def record_meeting(
     **COMMAND,
     summary="An appointment scheduled (accompanied or not)",
 )
-def schedule_appointment(
-    journey_id: UUID,
-    body: AppointmentCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.schedule_appointment(
-        journey_id,
-        appointment_id=body.appointment_id,
-        kind=body.kind,
-        at=body.at,
-        accompanied=body.accompanied,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def schedule_appointment(do: Do, body: AppointmentCreate) -> JourneyPublic:
+    return do(body.command(ScheduleAppointment))
 
 
 @router.post(
@@ -210,24 +95,8 @@ def schedule_appointment(
     **COMMAND,
     summary="An appointment moved to another time",
 )
-def move_appointment(
-    journey_id: UUID,
-    appointment_id: UUID,
-    body: AppointmentMove,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.move_appointment(
-        journey_id,
-        appointment_id=appointment_id,
-        at=body.at,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def move_appointment(appointment_id: UUID, do: Do, body: AppointmentMove) -> JourneyPublic:
+    return do(body.command(MoveAppointment, appointment_id=appointment_id))
 
 
 @router.post(
@@ -236,22 +105,9 @@ def move_appointment(
     summary="An appointment cancelled",
 )
 def cancel_appointment(
-    journey_id: UUID,
-    appointment_id: UUID,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-    body: CommandBody | None = None,
+    appointment_id: UUID, do: Do, body: CommandBody | None = None
 ) -> JourneyPublic:
-    journey = cases.cancel_appointment(
-        journey_id,
-        appointment_id=appointment_id,
-        occurred_at=occurred(body),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+    return do(CancelAppointment(appointment_id=appointment_id, occurred_at=occurred(body)))
 
 
 @router.post(
@@ -259,21 +115,5 @@ def cancel_appointment(
     **COMMAND,
     summary="She attended the appointment (accompanied or not)",
 )
-def record_attendance(
-    journey_id: UUID,
-    appointment_id: UUID,
-    body: AttendanceCreate,
-    cases: Cases,
-    actor: Actor,
-    expected: ExpectedVersion,
-    response: Response,
-) -> JourneyPublic:
-    journey = cases.record_attendance(
-        journey_id,
-        appointment_id=appointment_id,
-        accompanied=body.accompanied,
-        occurred_at=body.when(),
-        actor=actor,
-        expected_version=expected,
-    )
-    return answer(journey, response)
+def record_attendance(appointment_id: UUID, do: Do, body: AttendanceCreate) -> JourneyPublic:
+    return do(body.command(RecordAttendance, appointment_id=appointment_id))

@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -35,13 +36,30 @@ STATUS_AFTER: dict[type[object], JourneyStatus] = {
     Journey.CaseReopened: JourneyStatus.ACTIVE,
     Journey.MergedInto: JourneyStatus.MERGED,
 }
-_OPENING = (Journey.ReferralMade,)
-_CLOSING = (
-    Journey.ReferralDeclined,
-    Journey.ReferralCompleted,
-    Journey.ReferralWithdrawn,
-    Journey.ReferralExpired,
+StatusStep = (
+    Journey.AssessmentStarted
+    | Journey.SupportStarted
+    | Journey.CaseClosed
+    | Journey.CaseReopened
+    | Journey.MergedInto
 )
+ReferralClosing = (
+    Journey.ReferralDeclined
+    | Journey.ReferralCompleted
+    | Journey.ReferralWithdrawn
+    | Journey.ReferralExpired
+)
+#: The columns an event sets on her row; None when it adds or removes the row itself.
+Changes = dict[str, object] | None
+
+
+def _preferences(
+    event: Journey.PersonRegistered | Journey.LanguagePreferencesChanged,
+) -> dict[str, object]:
+    return {
+        "preferred_languages": json.dumps(list(event.preferred_languages)),
+        "interpreter_needed": int(event.interpreter_needed),
+    }
 
 
 @dataclass(frozen=True)
@@ -95,81 +113,128 @@ class Caseload(Projection):
         add_missing_columns(self.store, self.store.table(self.name), CASELOAD_LATER_COLUMNS)
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        table, journey = self.store.table(self.name), str(event.originator_id)
-        version = event.originator_version
-        if isinstance(event, Journey.Opened | Journey.OpenedAtRegistration):
-            cursor.execute(
-                f"INSERT INTO {table} (journey_id, status, registered, caseworker_id,"
-                " possible_minor, opened_at, last_contact_at, contact_count, open_referrals,"
-                " version, team_id, opened_by, languages, preferred_languages,"
-                " interpreter_needed, urgent_concerns)"
-                " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0)"
-                " ON CONFLICT (journey_id) DO NOTHING",
-                (
-                    journey,
-                    JourneyStatus.NEW.value,
-                    to_sql_time(event.occurred_at),
-                    version,
-                    event.actor,
-                ),
-            )
-            if isinstance(event, Journey.Opened):
-                self._add_contact(cursor, journey, event.contact_id)
+        changes = self.changes(event, cursor)
+        if changes is None:
             return
-        if isinstance(event, Journey.PersonErased):
-            # Her erasure: the caseload forgets her (a rebuild deletes at the same point).
-            cursor.execute(f"DELETE FROM {table} WHERE journey_id = %s", (journey,))
-            cursor.execute(
-                f"DELETE FROM {self.store.table('caseload_contacts')} WHERE journey_id = %s",
-                (journey,),
-            )
-            return
-        changes: dict[str, object] = {}
-        if isinstance(event, Journey.ContactRecorded):
-            cursor.execute(
-                f"UPDATE {table} SET contact_count = contact_count + 1,"
-                " last_contact_at = CASE WHEN last_contact_at IS NULL OR last_contact_at < %s"
-                " THEN %s ELSE last_contact_at END WHERE journey_id = %s",
-                (to_sql_time(event.occurred_at), to_sql_time(event.occurred_at), journey),
-            )
-            self._add_contact(cursor, journey, event.contact_id)
-            spoken = self._languages(cursor, journey)
-            if event.language not in spoken:
-                changes["languages"] = json.dumps([*spoken, event.language])
-        elif isinstance(event, Journey.ContactLinked):
-            self._add_contact(cursor, journey, event.contact_id)
-        elif isinstance(event, Journey.ConcernNoted):
-            cursor.execute(
-                f"UPDATE {table} SET urgent_concerns = COALESCE(urgent_concerns, 0) + 1"
-                " WHERE journey_id = %s",
-                (journey,),
-            )
-            if event.concern == "possible_minor":
-                changes["possible_minor"] = 1
-        elif isinstance(event, Journey.PersonRegistered | Journey.LanguagePreferencesChanged):
-            if isinstance(event, Journey.PersonRegistered):
-                changes["registered"] = 1
-            changes["preferred_languages"] = json.dumps(list(event.preferred_languages))
-            changes["interpreter_needed"] = int(event.interpreter_needed)
-        elif isinstance(event, Journey.CaseworkerAssigned):
-            changes["caseworker_id"] = event.caseworker_id
-            changes["team_id"] = event.team_id
-        elif isinstance(event, Journey.PossibleMinorMarked | Journey.PossibleMinorCleared):
-            changes["possible_minor"] = int(isinstance(event, Journey.PossibleMinorMarked))
-        elif type(event) in STATUS_AFTER:
-            changes["status"] = STATUS_AFTER[type(event)].value
-        elif isinstance(event, _OPENING + _CLOSING):
-            step = 1 if isinstance(event, _OPENING) else -1
-            cursor.execute(
-                f"UPDATE {table} SET open_referrals = open_referrals + %s WHERE journey_id = %s",
-                (step, journey),
-            )
-        changes["version"] = version
+        changes["version"] = event.originator_version
         assignments = ", ".join(f"{column} = %s" for column in changes)
         cursor.execute(
-            f"UPDATE {table} SET {assignments} WHERE journey_id = %s",
-            (*changes.values(), journey),
+            f"UPDATE {self.store.table(self.name)} SET {assignments} WHERE journey_id = %s",
+            (*changes.values(), str(event.originator_id)),
         )
+
+    @singledispatchmethod
+    def changes(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> Changes:
+        """The columns an event sets on her row (its version at least); None when the event
+        adds or removes the row itself."""
+        return {}
+
+    @changes.register
+    def _opened(
+        self, event: Journey.Opened | Journey.OpenedAtRegistration, cursor: SqlCursor
+    ) -> Changes:
+        journey = str(event.originator_id)
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)} (journey_id, status, registered,"
+            " caseworker_id, possible_minor, opened_at, last_contact_at, contact_count,"
+            " open_referrals, version, team_id, opened_by, languages, preferred_languages,"
+            " interpreter_needed, urgent_concerns)"
+            " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0)"
+            " ON CONFLICT (journey_id) DO NOTHING",
+            (
+                journey,
+                JourneyStatus.NEW.value,
+                to_sql_time(event.occurred_at),
+                event.originator_version,
+                event.actor,
+            ),
+        )
+        if isinstance(event, Journey.Opened):  # she was met on a visit, by this contact
+            self._add_contact(cursor, journey, event.contact_id)
+        return None
+
+    @changes.register
+    def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> Changes:
+        # Her erasure: the caseload forgets her (a rebuild deletes at the same point).
+        for table in self.tables:
+            cursor.execute(
+                f"DELETE FROM {self.store.table(table)} WHERE journey_id = %s",
+                (str(event.originator_id),),
+            )
+        return None
+
+    @changes.register
+    def _contact(self, event: Journey.ContactRecorded, cursor: SqlCursor) -> Changes:
+        journey, occurred_at = str(event.originator_id), to_sql_time(event.occurred_at)
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)} SET contact_count = contact_count + 1,"
+            " last_contact_at = CASE WHEN last_contact_at IS NULL OR last_contact_at < %s"
+            " THEN %s ELSE last_contact_at END WHERE journey_id = %s",
+            (occurred_at, occurred_at, journey),
+        )
+        self._add_contact(cursor, journey, event.contact_id)
+        spoken = self._languages(cursor, journey)
+        if event.language in spoken:
+            return {}
+        return {"languages": json.dumps([*spoken, event.language])}
+
+    @changes.register
+    def _linked(self, event: Journey.ContactLinked, cursor: SqlCursor) -> Changes:
+        self._add_contact(cursor, str(event.originator_id), event.contact_id)
+        return {}
+
+    @changes.register
+    def _concern(self, event: Journey.ConcernNoted, cursor: SqlCursor) -> Changes:
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)}"
+            " SET urgent_concerns = COALESCE(urgent_concerns, 0) + 1 WHERE journey_id = %s",
+            (str(event.originator_id),),
+        )
+        return {"possible_minor": 1} if event.concern == "possible_minor" else {}
+
+    @changes.register
+    def _registered(self, event: Journey.PersonRegistered, cursor: SqlCursor) -> Changes:
+        return {"registered": 1, **_preferences(event)}
+
+    @changes.register
+    def _preferences_changed(
+        self, event: Journey.LanguagePreferencesChanged, cursor: SqlCursor
+    ) -> Changes:
+        return _preferences(event)
+
+    @changes.register
+    def _caseworker(self, event: Journey.CaseworkerAssigned, cursor: SqlCursor) -> Changes:
+        return {"caseworker_id": event.caseworker_id, "team_id": event.team_id}
+
+    @changes.register
+    def _minor_marked(self, event: Journey.PossibleMinorMarked, cursor: SqlCursor) -> Changes:
+        return {"possible_minor": 1}
+
+    @changes.register
+    def _minor_cleared(self, event: Journey.PossibleMinorCleared, cursor: SqlCursor) -> Changes:
+        return {"possible_minor": 0}
+
+    @changes.register
+    def _status(self, event: StatusStep, cursor: SqlCursor) -> Changes:
+        return {"status": STATUS_AFTER[type(event)].value}
+
+    @changes.register
+    def _referral_opened(self, event: Journey.ReferralMade, cursor: SqlCursor) -> Changes:
+        return self._open_referrals(cursor, event, 1)
+
+    @changes.register
+    def _referral_closed(self, event: ReferralClosing, cursor: SqlCursor) -> Changes:
+        return self._open_referrals(cursor, event, -1)
+
+    def _open_referrals(
+        self, cursor: SqlCursor, event: DomainEventProtocol[UUID], step: int
+    ) -> Changes:
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)} SET open_referrals = open_referrals + %s"
+            " WHERE journey_id = %s",
+            (step, str(event.originator_id)),
+        )
+        return {}
 
     def _add_contact(self, cursor: SqlCursor, journey: str, contact_id: UUID) -> None:
         cursor.execute(

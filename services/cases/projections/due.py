@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import singledispatchmethod
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
@@ -57,52 +58,69 @@ class DueItems(Projection):
         return joined_tables(self.store)
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        journey = event.originator_id
-        if isinstance(event, Journey.PersonErased):
-            cursor.execute(
-                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-                (str(journey),),
-            )
-        elif isinstance(event, Journey.AppointmentScheduled):
-            self._add(cursor, event.appointment_id, journey, "appointment", event.kind, event.at)
-        elif isinstance(event, Journey.FollowUpNoted):
-            self._add(cursor, event.follow_up_id, journey, "follow_up", event.kind, event.due_at)
-        elif isinstance(event, Journey.GoalSet) and event.target_on is not None:
+        self.record(event, cursor)
+
+    @singledispatchmethod
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
+        """An event that brings nothing due (a goal set without a target date goes here)."""
+
+    @record.register
+    def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+            (str(event.originator_id),),
+        )
+
+    @record.register
+    def _scheduled(self, event: Journey.AppointmentScheduled, cursor: SqlCursor) -> None:
+        self._add(cursor, event.appointment_id, event, "appointment", event.kind, event.at)
+
+    @record.register
+    def _follow_up(self, event: Journey.FollowUpNoted, cursor: SqlCursor) -> None:
+        self._add(cursor, event.follow_up_id, event, "follow_up", event.kind, event.due_at)
+
+    @record.register
+    def _goal(self, event: Journey.GoalSet, cursor: SqlCursor) -> None:
+        if event.target_on is not None:
             self._add(
-                cursor, event.goal_id, journey, "goal_target", event.goal, _day(event.target_on)
+                cursor, event.goal_id, event, "goal_target", event.goal, _day(event.target_on)
             )
-        elif isinstance(event, Journey.SafetyPlanAgreed):
-            self._add(
-                cursor, event.plan_id, journey, "safety_plan_review", None, _day(event.review_on)
-            )
-        elif isinstance(event, Journey.RecoveryPeriodStarted):
-            self._add(
-                cursor,
-                uuid5(_RECOVERY_NAMESPACE, str(journey)),
-                journey,
-                "recovery_period_end",
-                None,
-                _day(event.ends_on),
-            )
-        elif isinstance(event, Journey.AppointmentMoved):
-            self._update(cursor, event.appointment_id, "due_at", to_sql_time(event.at))
-        elif isinstance(event, Journey.AppointmentCancelled):
-            self._update(cursor, event.appointment_id, "state", CANCELLED)
-        elif isinstance(event, Journey.AppointmentAttended | Journey.GoalAchieved):
-            item = (
-                event.appointment_id
-                if isinstance(event, Journey.AppointmentAttended)
-                else event.goal_id
-            )
-            self._update(cursor, item, "state", DONE)
-        elif isinstance(event, Journey.GoalDropped):
-            self._update(cursor, event.goal_id, "state", CANCELLED)
+
+    @record.register
+    def _safety_plan(self, event: Journey.SafetyPlanAgreed, cursor: SqlCursor) -> None:
+        review = _day(event.review_on)
+        self._add(cursor, event.plan_id, event, "safety_plan_review", None, review)
+
+    @record.register
+    def _recovery_period(self, event: Journey.RecoveryPeriodStarted, cursor: SqlCursor) -> None:
+        item = uuid5(_RECOVERY_NAMESPACE, str(event.originator_id))
+        self._add(cursor, item, event, "recovery_period_end", None, _day(event.ends_on))
+
+    @record.register
+    def _moved(self, event: Journey.AppointmentMoved, cursor: SqlCursor) -> None:
+        self._update(cursor, event.appointment_id, "due_at", to_sql_time(event.at))
+
+    @record.register
+    def _cancelled(self, event: Journey.AppointmentCancelled, cursor: SqlCursor) -> None:
+        self._update(cursor, event.appointment_id, "state", CANCELLED)
+
+    @record.register
+    def _attended(self, event: Journey.AppointmentAttended, cursor: SqlCursor) -> None:
+        self._update(cursor, event.appointment_id, "state", DONE)
+
+    @record.register
+    def _achieved(self, event: Journey.GoalAchieved, cursor: SqlCursor) -> None:
+        self._update(cursor, event.goal_id, "state", DONE)
+
+    @record.register
+    def _dropped(self, event: Journey.GoalDropped, cursor: SqlCursor) -> None:
+        self._update(cursor, event.goal_id, "state", CANCELLED)
 
     def _add(
         self,
         cursor: SqlCursor,
         item: UUID,
-        journey: UUID,
+        event: DomainEventProtocol[UUID],
         kind: str,
         code: str | None,
         due_at: datetime,
@@ -110,7 +128,7 @@ class DueItems(Projection):
         cursor.execute(
             f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (item_id) DO UPDATE SET due_at = excluded.due_at",
-            (str(item), str(journey), kind, code, to_sql_time(due_at), OPEN),
+            (str(item), str(event.originator_id), kind, code, to_sql_time(due_at), OPEN),
         )
 
     def _update(self, cursor: SqlCursor, item: UUID, column: str, value: str) -> None:

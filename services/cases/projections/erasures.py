@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -47,29 +48,37 @@ class ErasureRequests(Projection):
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        table, journey = self.store.table(self.name), str(event.originator_id)
-        if isinstance(event, Journey.ErasureRequested):
-            cursor.execute(
-                f"INSERT INTO {table} (journey_id, request_id, reason, requested_by,"
-                " requested_at, state) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (journey_id) DO UPDATE SET request_id = excluded.request_id,"
-                " reason = excluded.reason, requested_by = excluded.requested_by,"
-                " requested_at = excluded.requested_at, state = excluded.state",
-                (
-                    journey,
-                    str(event.request_id),
-                    event.reason,
-                    event.requested_by,
-                    to_sql_time(event.occurred_at),
-                    PENDING,
-                ),
-            )
-        elif isinstance(event, Journey.PersonErased):
-            cursor.execute(
-                f"UPDATE {table} SET state = %s, approved_by = %s, erased_at = %s"
-                " WHERE journey_id = %s",
-                (ERASED, event.approved_by, to_sql_time(event.occurred_at), journey),
-            )
+        self.record(event, cursor)
+
+    @singledispatchmethod
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
+        """An event that is neither a request nor an erasure."""
+
+    @record.register
+    def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)} (journey_id, request_id, reason,"
+            " requested_by, requested_at, state) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (journey_id) DO UPDATE SET request_id = excluded.request_id,"
+            " reason = excluded.reason, requested_by = excluded.requested_by,"
+            " requested_at = excluded.requested_at, state = excluded.state",
+            (
+                str(event.originator_id),
+                str(event.request_id),
+                event.reason,
+                event.requested_by,
+                to_sql_time(event.occurred_at),
+                PENDING,
+            ),
+        )
+
+    @record.register
+    def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)} SET state = %s, approved_by = %s,"
+            " erased_at = %s WHERE journey_id = %s",
+            (ERASED, event.approved_by, to_sql_time(event.occurred_at), str(event.originator_id)),
+        )
 
     def list(
         self, *, state: str | None = None, limit: int = 50, offset: int = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -26,6 +27,14 @@ _STATUS_AFTER: dict[type[object], ReferralStatus] = {
     Journey.ReferralWithdrawn: ReferralStatus.WITHDRAWN,
     Journey.ReferralExpired: ReferralStatus.EXPIRED,
 }
+ReferralStep = (
+    Journey.ReferralAcknowledged
+    | Journey.ReferralAccepted
+    | Journey.ReferralDeclined
+    | Journey.ReferralCompleted
+    | Journey.ReferralWithdrawn
+    | Journey.ReferralExpired
+)
 AWAITING_RESPONSE = (ReferralStatus.MADE.value, ReferralStatus.ACKNOWLEDGED.value)
 
 
@@ -62,43 +71,58 @@ class ReferralsBoard(Projection):
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        table = self.store.table(self.name)
-        if isinstance(event, Journey.ReferralMade):
-            cursor.execute(
-                f"INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
-                " ON CONFLICT (referral_id) DO NOTHING",
-                (
-                    str(event.referral_id),
-                    str(event.originator_id),
-                    event.partner,
-                    event.need,
-                    ReferralStatus.MADE.value,
-                    int(event.shares_personal_data),
-                    to_sql_time(event.occurred_at),
-                    to_sql_time(event.respond_by),
-                    to_sql_time(event.occurred_at),
-                ),
-            )
-        elif isinstance(event, Journey.PersonErased):
-            cursor.execute(
-                f"DELETE FROM {table} WHERE journey_id = %s", (str(event.originator_id),)
-            )
-        elif isinstance(event, Journey.MergedInto):
-            # Its referrals stay on the board (a caseworker must see them), but no longer
-            # expire by themselves: the merged journey takes no commands.
-            cursor.execute(
-                f"UPDATE {table} SET journey_merged = 1 WHERE journey_id = %s",
-                (str(event.originator_id),),
-            )
-        elif type(event) in _STATUS_AFTER:
-            cursor.execute(
-                f"UPDATE {table} SET status = %s, updated_at = %s WHERE referral_id = %s",
-                (
-                    _STATUS_AFTER[type(event)].value,
-                    to_sql_time(event.occurred_at),  # type: ignore[attr-defined]
-                    str(event.referral_id),  # type: ignore[attr-defined]
-                ),
-            )
+        self.record(event, cursor)
+
+    @singledispatchmethod
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
+        """An event that changes no card on the board."""
+
+    @record.register
+    def _made(self, event: Journey.ReferralMade, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table(self.name)}"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
+            " ON CONFLICT (referral_id) DO NOTHING",
+            (
+                str(event.referral_id),
+                str(event.originator_id),
+                event.partner,
+                event.need,
+                ReferralStatus.MADE.value,
+                int(event.shares_personal_data),
+                to_sql_time(event.occurred_at),
+                to_sql_time(event.respond_by),
+                to_sql_time(event.occurred_at),
+            ),
+        )
+
+    @record.register
+    def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+            (str(event.originator_id),),
+        )
+
+    @record.register
+    def _merged(self, event: Journey.MergedInto, cursor: SqlCursor) -> None:
+        # Its referrals stay on the board (a caseworker must see them), but no longer
+        # expire by themselves: the merged journey takes no commands.
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)} SET journey_merged = 1 WHERE journey_id = %s",
+            (str(event.originator_id),),
+        )
+
+    @record.register
+    def _status(self, event: ReferralStep, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self.store.table(self.name)} SET status = %s, updated_at = %s"
+            " WHERE referral_id = %s",
+            (
+                _STATUS_AFTER[type(event)].value,
+                to_sql_time(event.occurred_at),
+                str(event.referral_id),
+            ),
+        )
 
     def board(
         self,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -54,6 +55,13 @@ _OUTCOMES: dict[type[object], str] = {
     Journey.ReferralWithdrawn: "withdrawn",
     Journey.ReferralExpired: "expired",
 }
+ReferralOutcome = (
+    Journey.ReferralAccepted
+    | Journey.ReferralDeclined
+    | Journey.ReferralCompleted
+    | Journey.ReferralWithdrawn
+    | Journey.ReferralExpired
+)
 _SEEN, _REFERRALS = "statistics_seen", "statistics_referrals"
 
 
@@ -112,42 +120,60 @@ class Statistics(Projection):
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         occurred_at = getattr(event, "occurred_at", None)
-        if not isinstance(occurred_at, datetime):
-            return
-        month = month_of(occurred_at)
-        if isinstance(event, Journey.Opened | Journey.OpenedAtRegistration):
-            self._count(cursor, JOURNEYS_OPENED, month, "all")
-        elif isinstance(event, Journey.NeedsAssessed):
-            for need in sorted(set(event.needs)):
-                if self._first(cursor, f"{event.originator_id}|{month}|{need}"):
-                    self._count(cursor, NEEDS_ASSESSED, month, need)
-        elif isinstance(event, Journey.ReferralMade):
-            cursor.execute(
-                f"INSERT INTO {self.store.table(_REFERRALS)} VALUES (%s, %s)"
-                " ON CONFLICT (referral_id) DO NOTHING",
-                (str(event.referral_id), event.need),
-            )
-            self._count(cursor, REFERRALS_MADE, month, event.need)
-        elif type(event) in _OUTCOMES:
-            referral = str(event.referral_id)  # type: ignore[attr-defined]
-            cursor.execute(
-                f"SELECT need FROM {self.store.table(_REFERRALS)} WHERE referral_id = %s",
-                (referral,),
-            )
-            row = cursor.fetchone()
-            need = str(row["need"]) if row else "unknown"
-            self._count(cursor, REFERRAL_OUTCOMES, month, f"{need}:{_OUTCOMES[type(event)]}")
-        elif isinstance(event, Journey.ExitedSexIndustry):
-            self._count(cursor, EXITS, month, "exited_sex_industry")
-        elif isinstance(event, Journey.CaseClosed):
-            self._count(cursor, CLOSURES, month, event.reason)
-        elif isinstance(event, Journey.PersonErased):
-            # The counts stay (anonymised, small cells suppressed); what tied a count to her
-            # journey goes.
-            cursor.execute(
-                f"DELETE FROM {self.store.table(_SEEN)} WHERE seen LIKE %s",
-                (f"{event.originator_id}|%",),
-            )
+        if isinstance(occurred_at, datetime):
+            self.count(event, cursor, month_of(occurred_at))
+
+    @singledispatchmethod
+    def count(self, event: DomainEventProtocol[UUID], cursor: SqlCursor, month: str) -> None:
+        """An event no statistic counts."""
+
+    @count.register
+    def _opened(
+        self, event: Journey.Opened | Journey.OpenedAtRegistration, cursor: SqlCursor, month: str
+    ) -> None:
+        self._count(cursor, JOURNEYS_OPENED, month, "all")
+
+    @count.register
+    def _needs(self, event: Journey.NeedsAssessed, cursor: SqlCursor, month: str) -> None:
+        for need in sorted(set(event.needs)):
+            if self._first(cursor, f"{event.originator_id}|{month}|{need}"):
+                self._count(cursor, NEEDS_ASSESSED, month, need)
+
+    @count.register
+    def _referral_made(self, event: Journey.ReferralMade, cursor: SqlCursor, month: str) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.store.table(_REFERRALS)} VALUES (%s, %s)"
+            " ON CONFLICT (referral_id) DO NOTHING",
+            (str(event.referral_id), event.need),
+        )
+        self._count(cursor, REFERRALS_MADE, month, event.need)
+
+    @count.register
+    def _referral_outcome(self, event: ReferralOutcome, cursor: SqlCursor, month: str) -> None:
+        cursor.execute(
+            f"SELECT need FROM {self.store.table(_REFERRALS)} WHERE referral_id = %s",
+            (str(event.referral_id),),
+        )
+        row = cursor.fetchone()
+        need = str(row["need"]) if row else "unknown"
+        self._count(cursor, REFERRAL_OUTCOMES, month, f"{need}:{_OUTCOMES[type(event)]}")
+
+    @count.register
+    def _exit(self, event: Journey.ExitedSexIndustry, cursor: SqlCursor, month: str) -> None:
+        self._count(cursor, EXITS, month, "exited_sex_industry")
+
+    @count.register
+    def _closed(self, event: Journey.CaseClosed, cursor: SqlCursor, month: str) -> None:
+        self._count(cursor, CLOSURES, month, event.reason)
+
+    @count.register
+    def _erased(self, event: Journey.PersonErased, cursor: SqlCursor, month: str) -> None:
+        # The counts stay (anonymised, small cells suppressed); what tied a count to her
+        # journey goes.
+        cursor.execute(
+            f"DELETE FROM {self.store.table(_SEEN)} WHERE seen LIKE %s",
+            (f"{event.originator_id}|%",),
+        )
 
     def _first(self, cursor: SqlCursor, key: str) -> bool:
         """Whether this key is seen for the first time (and remember it)."""

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 
 from services.notifications.api.deps import (
     Actor,
-    ExpectedVersion,
     InboxView,
     Notifications,
     Now,
@@ -19,7 +18,7 @@ from services.notifications.api.schemas import InboxEntryPublic, InboxPage, Noti
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import InboxState
 from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
-from shared.http.etag import etag_for
+from shared.http.etag import Expected, etag_for
 from shared.http.problems import Problem
 
 router = APIRouter(tags=["notifications"])
@@ -108,7 +107,7 @@ def mark_read(
     notification_id: OwnNotification,
     app: Notifications,
     actor: Actor,
-    expected: ExpectedVersion,
+    expected: Expected,
     now: Now,
     response: Response,
 ) -> NotificationPublic:
@@ -126,7 +125,7 @@ def acknowledge(
     notification_id: OwnNotification,
     app: Notifications,
     actor: Actor,
-    expected: ExpectedVersion,
+    expected: Expected,
     now: Now,
     response: Response,
 ) -> NotificationPublic:

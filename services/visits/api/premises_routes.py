@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from services.visits.api.deps import Actor, IfMatchPrecondition, PremisesHistoryView, Visits
+from services.visits.api.deps import Actor, PremisesHistoryView, Visits
 from services.visits.api.premises_schemas import (
     LabelCorrection,
     PremisesCreate,
@@ -18,7 +18,7 @@ from services.visits.api.routes import history
 from services.visits.api.schemas import HistoryPublic
 from services.visits.application import PremisesOutcome
 from shared.http.deps import PageLimit, PageOffset
-from shared.http.etag import etag_for
+from shared.http.etag import ExpectedAnyOf, etag_for
 
 router = APIRouter(tags=["premises"])
 
@@ -77,10 +77,10 @@ def correct_label(
     body: LabelCorrection,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> PremisesPublic:
-    outcome = visits.correct_premises_label(premises_id, body.label, body.at(), actor, precondition)
+    outcome = visits.correct_premises_label(premises_id, body.label, body.at(), actor, expected)
     return _answer(outcome, response)
 
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from services.visits.api.deps import Actor, IfMatchPrecondition, Visits
+from services.visits.api.deps import Actor, Visits
 from services.visits.api.schemas import (
     HistoryEntryPublic,
     HistoryPublic,
@@ -35,7 +35,7 @@ from services.visits.api.step_schemas import (
 from services.visits.api.visit_access import VisitAccess
 from services.visits.application import HistoryEntry, StepOutcome
 from shared.http.deps import IdempotencyKey
-from shared.http.etag import etag_for
+from shared.http.etag import ExpectedAnyOf, etag_for
 
 router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
 
@@ -115,11 +115,11 @@ def add_contact(
     body: ContactStep,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     contact = body.to_input(visit_id, body.occurred_at)
-    return _answer(visits.add_contact(visit_id, contact, actor, precondition), response)
+    return _answer(visits.add_contact(visit_id, contact, actor, expected), response)
 
 
 @router.post(
@@ -133,10 +133,10 @@ def observe_premises_indicator(
     body: PremisesIndicatorStep,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.observe_premises_indicator(visit_id, body.to_input(), actor, precondition)
+    outcome = visits.observe_premises_indicator(visit_id, body.to_input(), actor, expected)
     return _answer(outcome, response)
 
 
@@ -151,11 +151,11 @@ def observe_person_indicator(
     body: PersonIndicatorStep,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.observe_person_indicator(
-        visit_id, body.contact_id, body.to_input(), actor, precondition
+        visit_id, body.contact_id, body.to_input(), actor, expected
     )
     return _answer(outcome, response)
 
@@ -171,12 +171,10 @@ def offer_follow_up(
     body: FollowUpStep,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.offer_follow_up(
-        visit_id, body.contact_id, body.to_input(), actor, precondition
-    )
+    outcome = visits.offer_follow_up(visit_id, body.contact_id, body.to_input(), actor, expected)
     return _answer(outcome, response)
 
 
@@ -191,10 +189,10 @@ def raise_urgent_concern(
     body: UrgentConcernStep,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.raise_urgent_concern(visit_id, body.to_input(), actor, precondition)
+    outcome = visits.raise_urgent_concern(visit_id, body.to_input(), actor, expected)
     return _answer(outcome, response)
 
 
@@ -210,10 +208,10 @@ def resolve_urgent_concern(
     body: ConcernResolution,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.resolve_urgent_concern(visit_id, concern_id, body.at(), actor, precondition)
+    outcome = visits.resolve_urgent_concern(visit_id, concern_id, body.at(), actor, expected)
     return _answer(outcome, response)
 
 
@@ -228,10 +226,10 @@ def complete_visit(
     body: Completion,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.complete_visit(visit_id, body.at(), body.outcome, actor, precondition)
+    outcome = visits.complete_visit(visit_id, body.at(), body.outcome, actor, expected)
     return _answer(outcome, response)
 
 
@@ -247,10 +245,10 @@ def correct_alias(
     body: AliasCorrection,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.correct_alias(visit_id, contact_id, body.alias, body.at(), actor, precondition)
+    outcome = visits.correct_alias(visit_id, contact_id, body.alias, body.at(), actor, expected)
     return _answer(outcome, response)
 
 
@@ -265,11 +263,11 @@ def correct_premises(
     body: PremisesCorrection,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.correct_premises(
-        visit_id, body.premises_id, body.premises_label, body.at(), actor, precondition
+        visit_id, body.premises_id, body.premises_label, body.at(), actor, expected
     )
     return _answer(outcome, response)
 
@@ -286,11 +284,11 @@ def link_contact_to_person(
     body: PersonLink,
     visits: Visits,
     actor: Actor,
-    precondition: IfMatchPrecondition,
+    expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
     outcome = visits.link_contact_to_person(
-        visit_id, contact_id, body.person_id, body.at(), actor, precondition
+        visit_id, contact_id, body.person_id, body.at(), actor, expected
     )
     return _answer(outcome, response)
 
