@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
+from typing import TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -36,14 +37,14 @@ STATUS_AFTER: dict[type[object], JourneyStatus] = {
     Journey.CaseReopened: JourneyStatus.ACTIVE,
     Journey.MergedInto: JourneyStatus.MERGED,
 }
-StatusStep = (
+StatusStep: TypeAlias = (
     Journey.AssessmentStarted
     | Journey.SupportStarted
     | Journey.CaseClosed
     | Journey.CaseReopened
     | Journey.MergedInto
 )
-ReferralClosing = (
+ReferralClosing: TypeAlias = (
     Journey.ReferralDeclined
     | Journey.ReferralCompleted
     | Journey.ReferralWithdrawn

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import singledispatchmethod
+from typing import TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -27,7 +28,7 @@ _STATUS_AFTER: dict[type[object], ReferralStatus] = {
     Journey.ReferralWithdrawn: ReferralStatus.WITHDRAWN,
     Journey.ReferralExpired: ReferralStatus.EXPIRED,
 }
-ReferralStep = (
+ReferralStep: TypeAlias = (
     Journey.ReferralAcknowledged
     | Journey.ReferralAccepted
     | Journey.ReferralDeclined

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import singledispatchmethod
+from typing import TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -55,7 +56,7 @@ _OUTCOMES: dict[type[object], str] = {
     Journey.ReferralWithdrawn: "withdrawn",
     Journey.ReferralExpired: "expired",
 }
-ReferralOutcome = (
+ReferralOutcome: TypeAlias = (
     Journey.ReferralAccepted
     | Journey.ReferralDeclined
     | Journey.ReferralCompleted
