@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 
-from shared.cli import ensure_master_key
 from shared.nats_server import NatsServer, free_port, wait_for_port
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import TEST_AUTH_KEY, bearer, wait_until
+from waymark.cli import ensure_master_key
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
@@ -66,7 +66,7 @@ class System:
             env["WAYMARK_POSTGRES_SCHEMA"] = f"{self.schema_prefix}_{service.value}"
         log = (self.logs / f"{service.value}.log").open("ab")
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", service.value],
+            [sys.executable, "-m", "waymark.cli", "serve", service.value],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

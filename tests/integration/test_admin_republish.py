@@ -120,9 +120,9 @@ def test_the_cli_republishes_a_services_log(
     import nats
     from typer.testing import CliRunner
 
-    from shared.cli import cli
     from shared.runtime import open_stores
     from tests.support import make_settings, new_master_key
+    from waymark.cli import cli
 
     key = new_master_key()
     stores = open_stores(make_settings(ServiceName.VISITS, tmp_path / "var", master_key=key))
