@@ -165,7 +165,10 @@ def web() -> None:
 
 def _serve(app: ASGIApp, host: str, port: int, log_level: str) -> None:
     # Access logs off: paths hold only ids, but the fewer lines about people the better.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level.lower())
+    # No logging configuration of uvicorn's own: its lines go through the app's (structlog).
+    uvicorn.run(
+        app, host=host, port=port, access_log=False, log_level=log_level.lower(), log_config=None
+    )
 
 
 @cli.command()
