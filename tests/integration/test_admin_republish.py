@@ -17,6 +17,7 @@ from shared.admin.republish import republish
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
 from tests.integration.harness import (
+    consumers_settled,
     event_ids_name_their_domain_events,
     eventually,
     start_runtime,
@@ -71,7 +72,10 @@ async def test_a_republished_range_changes_nothing_downstream(
         ]
         # JetStream dropped them as duplicates; the consumer was handed nothing new.
         assert len(await stream_messages(nc, "VISITS")) == 8
-        await asyncio.sleep(0.5)
+        await eventually(
+            lambda: consumers_settled(nc, "VISITS", {consumer.name: 0}),
+            message="the cases consumer done with the stream",
+        )
         assert consumer.applied == applied
         assert cases.max_notification_id() == cases_head
         # A sub-range re-publishes only that range.
