@@ -40,7 +40,7 @@ async def test_a_republished_range_changes_nothing_downstream(
         assert isinstance(visits, VisitsApplication)
         assert isinstance(cases, CasesApplication)
         for contacts in (2, 1):
-            visits.record_completed_visit(visit(contacts), actor="v-1")
+            visits.record_visit(visit(contacts), actor="v-1")
         originals = await eventually(
             lambda: _count(stream_messages(nc, "VISITS"), 8), message="8 published messages"
         )
@@ -132,7 +132,7 @@ def test_the_cli_republishes_a_services_log(
     stores = open_stores(make_settings(ServiceName.VISITS, tmp_path / "var", master_key=key))
     visits = assemble_visits(stores).application
     assert isinstance(visits, VisitsApplication)
-    visits.record_completed_visit(visit(2), actor="v-1")  # no relay ran: nothing published
+    visits.record_visit(visit(2), actor="v-1")  # no relay ran: nothing published
     visits.close()
     stores.close()
     monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))

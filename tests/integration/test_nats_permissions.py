@@ -133,7 +133,7 @@ async def test_the_services_run_end_to_end_with_only_their_own_rights(
         visits, cases = visits_runtime.app, cases_runtime.app
         assert isinstance(visits, VisitsApplication) and isinstance(cases, CasesApplication)
         contact = uuid4()
-        visits.record_completed_visit(
+        visits.record_visit(
             CompletedVisit(
                 visit_id=uuid4(),
                 premises_label="P",
