@@ -24,7 +24,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 ALIAS = "Marker-story-Ana"
 VOLUNTEER = bearer(Role.OUTREACH, subject="vol-3")
 # She triages new journeys as well as holding a caseload: the per-journey rules are in
-# tests/unit/test_journey_access.py; this story is about the journey itself.
+# tests/service/test_journey_access.py; this story is about the journey itself.
 CASEWORKER = bearer(roles=(Role.CASEWORKER, Role.SAFEGUARDING_LEAD), subject="cw-1")
 
 

@@ -30,8 +30,8 @@ from shared.admin import subject_access_document
 from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.service.test_visits_http import visit_body
 from tests.support import bearer, make_settings, wait_until
-from tests.unit.test_visits_http import visit_body
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
