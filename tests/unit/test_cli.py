@@ -164,3 +164,14 @@ def test_given_the_services_signing_key_in_the_environment_then_a_token_is_signe
     assert result.exit_code == 0, result.output
     verifier = TokenVerifier(Settings(service=ServiceName.CASES, auth_dev_key=key))
     assert verifier.verify(result.stdout.strip()).subject == "au-1"
+
+
+@pytest.mark.parametrize("service", list(ServiceName))
+def test_every_service_has_one_composition_root_that_serves_and_assembles(
+    service: ServiceName,
+) -> None:
+    from waymark.cli import service_main
+
+    main = service_main(service)
+    assert main.__name__ == f"services.{service.value}.main"
+    assert callable(main.create_app) and callable(main.assemble)
