@@ -4,7 +4,7 @@ One run measures, on the same machine and for the same duration:
 
 * **raw**: a plain ``eventsourcing`` ``Application`` (default mapper) saving the same ``Visit``
   events (1 Started + N ContactMade + 1 Completed per visit) straight to the store;
-* **application**: ``VisitsApplication.record_completed_visit`` called directly (per-person
+* **application**: ``VisitsApplication.record_visit`` called directly (per-person
   key and encryption of each alias, the replay check that makes a retry safe);
 * **API**: ``POST /visits`` against the whole running system (NATS and three service
   processes, as ``tests/e2e/system.py`` starts them), from ``--concurrency`` clients;
@@ -206,7 +206,7 @@ def direct_rate(kind: str, root: Path, args: argparse.Namespace, prefix: str) ->
 
     def step() -> None:
         key = str(uuid4()) if args.idempotency_key else None
-        app.record_completed_visit(visit_command(args.contacts, completed_at), ACTOR, key)
+        app.record_visit(visit_command(args.contacts, completed_at), ACTOR, key)
 
     try:
         return run_for(step, args.seconds, args.direct_threads, per_visit)

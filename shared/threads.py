@@ -1,4 +1,10 @@
-"""The one seam between the synchronous event store and the asyncio side of a service."""
+"""The one seam between the synchronous event store and the asyncio side of a service.
+
+Store calls run on anyio's worker threads under the event loop's default capacity limiter,
+the one Starlette's synchronous routes use too: sized to the store's connections
+(``Settings.store_threads``), so no more threads call the store at once than PostgreSQL's pool
+can serve, and a burst of requests waits for a thread rather than for a connection.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,23 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anyio.to_thread
+
 T = TypeVar("T")
 
 
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
-    """``asyncio.to_thread`` that, when cancelled, still waits for the thread to finish.
+def limit_store_threads(total: int) -> None:
+    """Let at most ``total`` worker threads of the running event loop call the store at once."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = total
 
-    Cancelling a task does not stop the store call its thread is making; without this, shutdown
-    could close the store under a running query (SQLite then crashes the process).
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function`` on a worker thread; when cancelled, still wait for it to finish.
+
+    Cancelling a task does not stop the store call its thread is making; without the wait,
+    shutdown could close the store under a running query (SQLite then crashes the process).
     """
-    work = asyncio.ensure_future(asyncio.to_thread(function, *args))
+    work = asyncio.ensure_future(anyio.to_thread.run_sync(function, *args))
     try:
         return await asyncio.shield(work)
     except asyncio.CancelledError:

@@ -72,15 +72,10 @@ class ReferralStatus(StrEnum):
     def is_open(self) -> bool:
         return self in _OPEN_REFERRAL
 
-    @property
-    def awaits_response(self) -> bool:
-        return self in _AWAITING_RESPONSE
-
 
 _OPEN_REFERRAL = frozenset(
     {ReferralStatus.MADE, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED}
 )
-_AWAITING_RESPONSE = frozenset({ReferralStatus.MADE, ReferralStatus.ACKNOWLEDGED})
 
 
 class DeclineReason(StrEnum):

@@ -33,6 +33,7 @@ from pydantic import (
 from standardwebhooks import Webhook
 
 from services.notifications.domain import Channel, Rule
+from services.notifications.workdays import Nation, WorkingCalendar
 from shared.settings import Settings
 
 Address = Annotated[str, StringConstraints(pattern=r"^(role|user):[A-Za-z0-9._@-]{1,100}$")]
@@ -171,8 +172,17 @@ class EmailConfig(_Strict):
 
 
 class BankHolidays(_Strict):
-    region: str = Field(default="England and Wales", max_length=100)
-    dates: list[date] = Field(default_factory=list, max_length=2_000)
+    """The nation's bank holidays come from the ``holidays`` package; these adjust them."""
+
+    nation: Nation = Nation.ENGLAND_AND_WALES
+    #: Other days the charity is closed (a closure day, a one-off holiday proclaimed after
+    #: the installed ``holidays`` release).
+    closed_on: list[date] = Field(default_factory=list, max_length=2_000)
+    #: Bank holidays the charity works through.
+    open_on: list[date] = Field(default_factory=list, max_length=2_000)
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(self.nation, closed_on=self.closed_on, open_on=self.open_on)
 
 
 class NotificationsConfig(_Strict):

@@ -116,7 +116,7 @@ class Notification(Aggregate):
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
-            # The first slice's notifications were inbox-only and never escalated.
+            # Version 1 had no channels and no escalation: inbox only, never escalated.
             state.setdefault("channels", [])
             state.setdefault("escalate_at", None)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import structlog
 from fastapi import FastAPI
 
 from services.notifications.api.access import ACCESS_RULES
@@ -24,8 +23,6 @@ from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
-log = structlog.get_logger(__name__)
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -35,10 +32,6 @@ def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
     settings = stores.settings
     loaded = load_config(settings)  # refuses to start on an invalid configuration
     policy = Policy(loaded.config)
-    this_year = clock().year
-    for year in (this_year, this_year + 1):
-        if not policy.calendar.covers(year):
-            log.warning("notifications.bank_holidays_missing", year=year)
     app = NotificationsApplication(
         env=stores.event_store_env,
         keyring=stores.keyring,

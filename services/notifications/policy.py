@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from services.notifications.config import NotificationsConfig
 from services.notifications.domain import Rule
-from services.notifications.workdays import WorkingCalendar, local_day, local_moment
+from services.notifications.workdays import local_day, local_moment
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Policy:
     def __init__(self, config: NotificationsConfig) -> None:
         self.config = config
         self.zone = config.zone
-        self.calendar = WorkingCalendar(config.bank_holidays.dates)
+        self.calendar = config.bank_holidays.calendar()
 
     def enabled(self, rule: Rule) -> bool:
         return self.config.rules.enabled(rule)

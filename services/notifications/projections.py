@@ -291,9 +291,3 @@ class DispatchQueue(Projection):
             )
             rows = cursor.fetchall()
         return [DueItem(str(r["kind"]), UUID(str(r["item_id"])), str(r["channel"])) for r in rows]
-
-    def next_due(self) -> datetime | None:
-        with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT MIN(due_at) AS due FROM {self.store.table(self.name)}")
-            row = cursor.fetchone()
-        return None if row is None or row["due"] is None else from_sql_time(str(row["due"]))

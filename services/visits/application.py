@@ -41,7 +41,7 @@ from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
 
-# The inputs are re-exported: callers build commands from here, as in the first slice.
+# The inputs are re-exported: callers build commands from here.
 __all__ = [
     "CompletedVisit",
     "ConcernNotFound",
@@ -148,6 +148,7 @@ _BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_
 
 class VisitsApplication(WaymarkApplication):
     name = "visits"
+    # Part of every stored claim's id: unchanged, so a retry still finds the claim it made.
     IDEMPOTENCY_SCOPE = "visits:record_completed_visit"
 
     def __init__(
@@ -234,9 +235,6 @@ class VisitsApplication(WaymarkApplication):
                 raise
             return replay
         return RecordOutcome(visit, created=True)
-
-    #: The first slice's name for ``record_visit``.
-    record_completed_visit = record_visit
 
     def get_visit(self, visit_id: UUID) -> Visit:
         visit = self._load(visit_id)

@@ -132,7 +132,7 @@ class UrgentConcernInput:
 class CompletedVisit:
     """A visit as an outreach app posts it in one go: started, what happened, and — when
     ``completed_at`` is given — completed. ``completed_at=None`` starts an open visit that later
-    steps add to. (The name is the first slice's, kept for its callers.)"""
+    steps add to."""
 
     visit_id: UUID
     premises_label: str | None

@@ -2,7 +2,7 @@
 
 A contact met on a visit opens a journey in cases whose id is ``uuid5`` of the contact id in
 this namespace (``Journey.create_id``). Visits needs the same derivation to answer a subject
-access request for a journey by itself; ``tests/unit/test_subject_access.py`` checks both agree.
+access request for a journey by itself; ``tests/service/test_subject_access.py`` checks both agree.
 """
 
 from __future__ import annotations

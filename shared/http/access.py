@@ -20,12 +20,12 @@ leave a purpose (such as a break-glass grant) in ``request.state`` for the audit
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,7 +36,7 @@ from shared.security.audit import AuditEntry, AuditLog
 from shared.security.roles import Principal, Role
 from shared.security.tokens import InvalidToken, TokenVerifier
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 AccessRules = Mapping[str, frozenset[Role]]
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", *DOCS_ASSET_PATHS})
@@ -160,7 +160,7 @@ class AccessControl:
         try:
             await run_in_threadpool(self.audit_log().append, entry)
         except Exception:  # the store is down: refuse rather than serve unaudited
-            log.exception("audit entry not written; response withheld")
+            log.exception("audit.not_written", outcome="response withheld")
             return False
         return True
 

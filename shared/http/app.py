@@ -9,10 +9,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from shared.admin.access import SHARED_ACCESS_RULES
-from shared.admin.audit_http import router as audit_router
-from shared.admin.http import router as admin_router
-from shared.admin.http import stop_rebuilds
 from shared.http.access import AccessControl, AccessRules
+from shared.http.admin_routes import router as admin_router
+from shared.http.admin_routes import stop_rebuilds
+from shared.http.audit_routes import router as audit_router
 from shared.http.bodies import JsonBodies
 from shared.http.docs import install_docs
 from shared.http.headers import SecurityHeaders

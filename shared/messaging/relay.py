@@ -126,7 +126,7 @@ class Relay(LogFollower):
                         wait_stall=self._publish_timeout,
                     )
                 )
-            # publish_async futures have no timeout of their own (research §2).
+            # publish_async futures have no timeout of their own.
             async with asyncio.timeout(self._publish_timeout):
                 await asyncio.gather(*acks)
         except BaseException:

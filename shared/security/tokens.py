@@ -16,7 +16,6 @@ reason code, never the token.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -24,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+import structlog
 
 from shared.security.roles import Principal, Role
 from shared.settings import Settings
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 _SUBJECT = re.compile(r"^[A-Za-z0-9._:@|-]{1,200}$")
 _TEAM = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")
@@ -95,11 +95,11 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "aud"]},
             )
         except (jwt.PyJWTError, ValueError, KeyError) as error:
-            log.info("token refused", extra={"reason": type(error).__name__})
+            log.info("token.refused", reason=type(error).__name__)
             raise InvalidToken from None
         # The library has checked both are numbers, and that iat is not in the future.
         if float(claims["exp"]) - float(claims["iat"]) > self._max_lifetime + self._leeway:
-            log.info("token refused", extra={"reason": "LifetimeTooLong"})
+            log.info("token.refused", reason="LifetimeTooLong")
             raise InvalidToken
         return self._principal(claims)
 
@@ -120,7 +120,7 @@ class TokenVerifier:
         if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
             raise InvalidToken
         if is_reserved_subject(subject):
-            log.info("token refused", extra={"reason": "ReservedSubject"})
+            log.info("token.refused", reason="ReservedSubject")
             raise InvalidToken
         found: Any = claims
         for part in self._roles_claim:

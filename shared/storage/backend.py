@@ -67,8 +67,8 @@ def event_store_env(settings: Settings) -> EventStoreEnv:
         "POSTGRES_USER": params["user"],
         "POSTGRES_PASSWORD": params["password"],
         "POSTGRES_SCHEMA": settings.postgres_schema,
-        # Routes run in a thread pool; the pool is sized so threads do not queue for
-        # connections (research/eventsourcing.md §3).
+        # Store calls run on worker threads, at most Settings.store_threads at once
+        # (shared/threads.py): at most pool + overflow, so no thread queues for a connection.
         "POSTGRES_POOL_SIZE": str(settings.postgres_pool_size),
         "POSTGRES_MAX_OVERFLOW": str(settings.postgres_max_overflow),
         # Not "y": in eventsourcing 9.5.6 the stored-function insert path ignores the

@@ -61,10 +61,6 @@ class RewrapReport:
     already_current: int = 0
     erased_skipped: int = 0
 
-    @property
-    def examined(self) -> int:
-        return self.rewrapped + self.already_current + self.erased_skipped
-
 
 #: Called after each committed batch with (rows examined so far, rows in the table).
 RewrapProgress = Callable[[int, int], None]

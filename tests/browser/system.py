@@ -53,7 +53,7 @@ class WebSystem(System):
         env = self.web_env()
         log = (self.logs / "web.log").open("ab")
         self.web_process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "web"],
+            [sys.executable, "-m", "waymark.cli", "web"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

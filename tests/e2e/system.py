@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 
-from shared.cli import ensure_master_key
 from shared.nats_server import NatsServer, free_port, wait_for_port
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.integration.harness import consumers_settled
 from tests.support import TEST_AUTH_KEY, bearer, wait_until
+from waymark.cli import ensure_master_key
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
@@ -66,7 +69,7 @@ class System:
             env["WAYMARK_POSTGRES_SCHEMA"] = f"{self.schema_prefix}_{service.value}"
         log = (self.logs / f"{service.value}.log").open("ab")
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", service.value],
+            [sys.executable, "-m", "waymark.cli", "serve", service.value],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -135,6 +138,28 @@ class System:
         )
         response.raise_for_status()
         return dict(response.json())
+
+    def history(self, service: ServiceName, aggregate_id: str) -> list[dict[str, Any]]:
+        """An aggregate's events as its service's event store holds them (not a read model)."""
+        with self.client(service, Role.AUDITOR, subject="au-1") as client:
+            response = client.get(f"/admin/aggregates/{aggregate_id}/history")
+        response.raise_for_status()
+        return list(response.json()["events"])
+
+    def wait_until_consumed(self, stream: str, durables: dict[str, int]) -> None:
+        """Until each durable consumer of ``stream`` has been delivered and has acknowledged
+        every message it takes up to its given sequence (see ``consumers_settled``)."""
+
+        async def settled() -> bool:
+            nc = await nats.connect(self.nats.url)
+            try:
+                return await consumers_settled(nc, stream, durables)
+            finally:
+                await nc.close()
+
+        wait_until(
+            lambda: asyncio.run(settled()), timeout=30, interval=0.1, message=f"{durables} done"
+        )
 
     def inbox(self) -> dict[str, Any]:
         response = httpx.get(

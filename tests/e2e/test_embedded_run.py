@@ -12,9 +12,9 @@ from uuid import uuid4
 
 from typer.testing import CliRunner
 
-from shared.cli import cli
 from shared.nats_server import free_port
 from tests.support import wait_until
+from waymark.cli import cli
 
 
 def test_given_the_embedded_run_when_ctrl_c_is_pressed_then_it_stops_without_nats_warnings(
@@ -30,7 +30,7 @@ def test_given_the_embedded_run_when_ctrl_c_is_pressed_then_it_stops_without_nat
         run = subprocess.Popen(
             [
                 sys.executable,
-                *("-m", "shared.cli", "run", "--var-dir", str(var_dir)),
+                *("-m", "waymark.cli", "run", "--var-dir", str(var_dir)),
                 *(part for option in ports.items() for part in option),
             ],
             stdout=sink,

@@ -73,10 +73,12 @@ async def _stream(system: System, stream: str) -> list[Any]:
         await nc.close()
 
 
-async def _publish(system: System, subject: str, payload: bytes, msg_id: str) -> None:
+async def _publish(system: System, subject: str, payload: bytes, msg_id: str) -> int:
+    """Publish to JetStream; the stream sequence the message was stored at."""
     nc = await nats.connect(system.nats.url)
     try:
-        await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+        ack = await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+        return int(ack.seq)
     finally:
         await nc.close()
 
@@ -98,11 +100,16 @@ def test_the_same_message_delivered_twice_has_one_effect(system: System) -> None
     system.post_visit(bodies[0])
     journeys = expected_journeys(bodies)
     wait_for_exactly(system, journeys)
+    (journey_id,) = journeys
+    system.wait_until_consumed("VISITS", {"cases-from-visits": 0})
+    stored = system.history(ServiceName.CASES, journey_id)
     original = next(
         m for m in asyncio.run(_stream(system, "VISITS")) if m.subject == "visits.contact_made.v1"
     )
-    asyncio.run(_publish(system, original.subject, original.data, "a-redelivered-copy"))
-    time.sleep(1.5)  # more than enough for the copy to be consumed
+    # A new message id: JetStream stores it, and the consumer must recognise it by its event.
+    copy = asyncio.run(_publish(system, original.subject, original.data, "a-redelivered-copy"))
+    system.wait_until_consumed("VISITS", {"cases-from-visits": copy})
+    assert system.history(ServiceName.CASES, journey_id) == stored
     wait_for_exactly(system, journeys)
     assert system.journeys()["items"][0]["contact_count"] == 1
 

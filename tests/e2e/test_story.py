@@ -24,7 +24,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 ALIAS = "Marker-story-Ana"
 VOLUNTEER = bearer(Role.OUTREACH, subject="vol-3")
 # She triages new journeys as well as holding a caseload: the per-journey rules are in
-# tests/unit/test_journey_access.py; this story is about the journey itself.
+# tests/service/test_journey_access.py; this story is about the journey itself.
 CASEWORKER = bearer(roles=(Role.CASEWORKER, Role.SAFEGUARDING_LEAD), subject="cw-1")
 
 
@@ -33,8 +33,13 @@ def at(days: float, hours: float = 0) -> str:
 
 
 class Story:
+    """Ana's story: the ids it is told with, and the clients it is told through."""
+
     def __init__(self, system: System) -> None:
         self.system = system
+        self.premises_id, self.contact_id = uuid4(), uuid4()
+        self.journey_id = Journey.create_id(self.contact_id)
+        self.goal_id, self.referral_id = uuid4(), uuid4()
         self.visits = httpx.Client(
             base_url=system.url(ServiceName.VISITS), timeout=10, headers=VOLUNTEER
         )
@@ -58,6 +63,17 @@ class Story:
         response = self.cases.get(f"/journeys/{journey_id}")
         return dict(response.json()) if response.status_code == 200 else {}
 
+    def timeline_ending_in(self, event: str) -> dict[str, Any]:
+        """Her whole timeline once its latest entry is ``event``."""
+
+        def latest() -> dict[str, Any] | None:
+            timeline = self.cases.get(
+                f"/journeys/{self.journey_id}/timeline", params={"limit": 200}
+            ).json()
+            return timeline if timeline["items"][0]["event"] == event else None
+
+        return dict(wait_until(latest, message=f"her timeline up to {event}"))
+
 
 @pytest.fixture
 def story(system: System):
@@ -68,15 +84,24 @@ def story(system: System):
 
 
 def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: System) -> None:
-    premises_id, contact_id = uuid4(), uuid4()
-    journey_id = Journey.create_id(contact_id)
+    the_team_registers_the_flat(story)
+    a_first_visit_opens_her_journey_with_what_outreach_learnt(story)
+    a_second_visit_joins_the_same_journey(story)
+    she_is_registered_and_a_caseworker_takes_her_on(story)
+    an_accompanied_appointment_gets_her_an_ni_number(story)
+    a_housing_referral_shares_her_data_only_with_her_consent(story)
+    she_exits_and_the_case_closes_with_its_goals_met(story)
+    the_read_models_tell_the_same_story(story)
+    her_alias_never_left_the_visits_service(story, system)
 
-    # 1. The team registers the flat under a pseudonymous label.
+
+def the_team_registers_the_flat(story: Story) -> None:
+    """Under a pseudonymous label."""
     premises = story.visits.post(
         "/premises",
         headers=VOLUNTEER,
         json={
-            "premises_id": str(premises_id),
+            "premises_id": str(story.premises_id),
             "label": "W1-blue-door",
             "area": "soho",
             "premises_type": "flat",
@@ -85,11 +110,14 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
     )
     assert premises.status_code == 201, premises.text
 
-    # 2. First visit: a brief hello in Romanian, a card, a disclosed debt, a coffee offered.
+
+def a_first_visit_opens_her_journey_with_what_outreach_learnt(story: Story) -> None:
+    """A brief hello in Romanian, a card, a disclosed debt, a coffee offered; her journey opens
+    in cases over NATS."""
     story.visit(
         {
             "visit_id": str(uuid4()),
-            "premises_id": str(premises_id),
+            "premises_id": str(story.premises_id),
             "team": "west",
             "volunteers": ["vol-3"],
             "languages_offered": ["ro", "en"],
@@ -98,7 +126,7 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
             "premises_indicators": [{"indicator": "controller_present", "source": "observed"}],
             "contacts": [
                 {
-                    "contact_id": str(contact_id),
+                    "contact_id": str(story.contact_id),
                     "alias": ALIAS,
                     "language": "ro",
                     "bridging_volunteer": "vol-3",
@@ -109,8 +137,7 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
             ],
         }
     )
-
-    # Her journey opens in cases over NATS, with what outreach learnt.
+    journey_id = story.journey_id
     journey = wait_until(lambda: story.journey(journey_id), message="journey opened over NATS")
     assert journey["status"] == "new" and not journey["registered"]
     timeline = wait_until(
@@ -123,25 +150,29 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
     outreach = {e["event"] for e in timeline["items"] if e["source"] == "outreach"}
     assert {"contact_recorded", "indicator_noted", "follow_up_noted"} <= outreach
 
-    # 3. Two weeks later, a second visit: she comes for coffee and trusts the team.
+
+def a_second_visit_joins_the_same_journey(story: Story) -> None:
+    """Two weeks later she comes for coffee and trusts the team."""
     story.visit(
         {
             "visit_id": str(uuid4()),
-            "premises_id": str(premises_id),
+            "premises_id": str(story.premises_id),
             "team": "west",
             "languages_offered": ["ro"],
             "started_at": at(14),
             "completed_at": at(14, 1),
             "outcome": "conversation",
-            "contacts": [{"contact_id": str(contact_id), "alias": ALIAS, "language": "ro"}],
+            "contacts": [{"contact_id": str(story.contact_id), "alias": ALIAS, "language": "ro"}],
         }
     )
     wait_until(
-        lambda: len(story.journey(journey_id).get("contacts", [])) == 2,
+        lambda: len(story.journey(story.journey_id).get("contacts", [])) == 2,
         message="second contact on the same journey",
     )
 
-    # 4. She agrees to be registered; a caseworker takes her on.
+
+def she_is_registered_and_a_caseworker_takes_her_on(story: Story) -> None:
+    journey_id = story.journey_id
     story.step(
         journey_id,
         "registration",
@@ -174,12 +205,14 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
         {"level": "medium", "indicators": ["debt_bondage"], "occurred_at": at(16)},
     )
 
-    # 5. An NI number: a goal, an accompanied appointment at the Jobcentre, achieved.
-    goal_id, appointment_id = uuid4(), uuid4()
+
+def an_accompanied_appointment_gets_her_an_ni_number(story: Story) -> None:
+    """A goal, an accompanied appointment at the Jobcentre, attended."""
+    journey_id, appointment_id = story.journey_id, uuid4()
     story.step(
         journey_id,
         "goals",
-        {"goal_id": str(goal_id), "goal": "ni_number_issued", "occurred_at": at(16)},
+        {"goal_id": str(story.goal_id), "goal": "ni_number_issued", "occurred_at": at(16)},
     )
     story.step(
         journey_id,
@@ -198,18 +231,22 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
         {"accompanied": True, "occurred_at": at(20)},
     )
 
-    # 6. Housing: a referral sharing her data, only with her consent for that partner.
+
+def a_housing_referral_shares_her_data_only_with_her_consent(story: Story) -> None:
+    """Refused without her consent for that partner; made, followed through and the goal
+    achieved with it."""
+    journey_id, referral_id = story.journey_id, story.referral_id
+    referral = {
+        "partner": "housing_charity",
+        "need": "housing",
+        "shares_personal_data": True,
+        "respond_by": at(35),
+        "occurred_at": at(21),
+    }
     refused = story.cases.post(
         f"/journeys/{journey_id}/referrals",
         headers=CASEWORKER,
-        json={
-            "referral_id": str(uuid4()),
-            "partner": "housing_charity",
-            "need": "housing",
-            "shares_personal_data": True,
-            "respond_by": at(35),
-            "occurred_at": at(21),
-        },
+        json={"referral_id": str(uuid4()), **referral},
     )
     assert refused.status_code == 409, refused.text
     story.step(
@@ -223,29 +260,21 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
             "occurred_at": at(21),
         },
     )
-    referral_id = uuid4()
-    story.step(
-        journey_id,
-        "referrals",
-        {
-            "referral_id": str(referral_id),
-            "partner": "housing_charity",
-            "need": "housing",
-            "shares_personal_data": True,
-            "respond_by": at(35),
-            "occurred_at": at(21),
-        },
-    )
+    story.step(journey_id, "referrals", {"referral_id": str(referral_id), **referral})
     for transition, day in (("acknowledgement", 22), ("acceptance", 25), ("completion", 40)):
         story.step(journey_id, f"referrals/{referral_id}/{transition}", {"occurred_at": at(day)})
-    story.step(journey_id, f"goals/{goal_id}/achievement", {"occurred_at": at(45)})
+    story.step(journey_id, f"goals/{story.goal_id}/achievement", {"occurred_at": at(45)})
 
-    # 7. She leaves the industry; the case closes with its goals met.
-    story.step(journey_id, "exit", {"occurred_at": at(50)})
-    closed = story.step(journey_id, "closure", {"reason": "goals_met", "occurred_at": at(55)})
+
+def she_exits_and_the_case_closes_with_its_goals_met(story: Story) -> None:
+    story.step(story.journey_id, "exit", {"occurred_at": at(50)})
+    closed = story.step(story.journey_id, "closure", {"reason": "goals_met", "occurred_at": at(55)})
     assert closed["status"] == "closed" and closed["exited"]
 
-    # The caseworker's read models tell the same story.
+
+def the_read_models_tell_the_same_story(story: Story) -> None:
+    """Her caseworker's caseload, the referrals board, her timeline, the premises history."""
+    journey_id = story.journey_id
     listed = wait_until(
         lambda: [
             j
@@ -259,34 +288,26 @@ def test_from_first_contact_at_a_premises_to_a_safe_exit(story: Story, system: S
     assert listed[0]["contact_count"] == 2 and listed[0]["registered"]
     board = story.cases.get("/referrals", params={"partner": "housing_charity"}).json()
     assert [(c["referral_id"], c["status"]) for c in board["items"]] == [
-        (str(referral_id), "completed")
+        (str(story.referral_id), "completed")
     ]
-    timeline = wait_until(
-        lambda: (
-            (
-                t := story.cases.get(
-                    f"/journeys/{journey_id}/timeline", params={"limit": 200}
-                ).json()
-            )["items"][0]["event"]
-            == "case_closed"
-            and t
-        ),
-        message="the whole story on her timeline",
-    )
+    timeline = story.timeline_ending_in("case_closed")
     happened = [e["occurred_at"] for e in timeline["items"]]
     assert happened == sorted(happened, reverse=True)
     history = wait_until(
         lambda: (
-            (h := story.visits.get(f"/premises/{premises_id}/history").json())["visit_count"] == 2
+            (h := story.visits.get(f"/premises/{story.premises_id}/history").json())["visit_count"]
+            == 2
             and h
         ),
         message="both visits in the premises history",
     )
     assert [v["outcome"] for v in history["items"]] == ["conversation", "brief_contact"]
 
-    # Her alias never left the visits service: not in cases, not on the bus.
-    assert ALIAS not in str(story.cases.get(f"/journeys/{journey_id}").json())
-    assert ALIAS not in str(timeline)
+
+def her_alias_never_left_the_visits_service(story: Story, system: System) -> None:
+    """Not in cases' journey or timeline, not on the bus."""
+    assert ALIAS not in str(story.cases.get(f"/journeys/{story.journey_id}").json())
+    assert ALIAS not in str(story.timeline_ending_in("case_closed"))
     assert not asyncio.run(_bus_mentions(system, ALIAS.encode()))
 
 

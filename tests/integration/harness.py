@@ -69,6 +69,20 @@ async def stream_messages(nc: Client, stream: str) -> list[Any]:
     return messages
 
 
+async def consumers_settled(nc: Client, stream: str, durables: dict[str, int]) -> bool:
+    """Whether each durable consumer of ``stream`` was delivered every message it takes up to
+    its given stream sequence and acknowledged all it was delivered. The services acknowledge
+    a message only once its effects and its position are committed, so a settled consumer has
+    finished with a duplicate: whatever it did is in its store by then."""
+    js = nc.jetstream()
+    for durable, through in durables.items():
+        info = await js.consumer_info(stream, durable)
+        delivered = info.delivered.stream_seq if info.delivered else 0
+        if delivered < through or info.num_pending or info.num_ack_pending:
+            return False
+    return True
+
+
 async def eventually(
     probe: Callable[[], Any], within: float = 15.0, message: str = "condition"
 ) -> Any:

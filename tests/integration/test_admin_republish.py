@@ -17,6 +17,7 @@ from shared.admin.republish import republish
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
 from tests.integration.harness import (
+    consumers_settled,
     event_ids_name_their_domain_events,
     eventually,
     start_runtime,
@@ -39,7 +40,7 @@ async def test_a_republished_range_changes_nothing_downstream(
         assert isinstance(visits, VisitsApplication)
         assert isinstance(cases, CasesApplication)
         for contacts in (2, 1):
-            visits.record_completed_visit(visit(contacts), actor="v-1")
+            visits.record_visit(visit(contacts), actor="v-1")
         originals = await eventually(
             lambda: _count(stream_messages(nc, "VISITS"), 8), message="8 published messages"
         )
@@ -71,7 +72,10 @@ async def test_a_republished_range_changes_nothing_downstream(
         ]
         # JetStream dropped them as duplicates; the consumer was handed nothing new.
         assert len(await stream_messages(nc, "VISITS")) == 8
-        await asyncio.sleep(0.5)
+        await eventually(
+            lambda: consumers_settled(nc, "VISITS", {consumer.name: 0}),
+            message="the cases consumer done with the stream",
+        )
         assert consumer.applied == applied
         assert cases.max_notification_id() == cases_head
         # A sub-range re-publishes only that range.
@@ -120,15 +124,15 @@ def test_the_cli_republishes_a_services_log(
     import nats
     from typer.testing import CliRunner
 
-    from shared.cli import cli
     from shared.runtime import open_stores
     from tests.support import make_settings, new_master_key
+    from waymark.cli import cli
 
     key = new_master_key()
     stores = open_stores(make_settings(ServiceName.VISITS, tmp_path / "var", master_key=key))
     visits = assemble_visits(stores).application
     assert isinstance(visits, VisitsApplication)
-    visits.record_completed_visit(visit(2), actor="v-1")  # no relay ran: nothing published
+    visits.record_visit(visit(2), actor="v-1")  # no relay ran: nothing published
     visits.close()
     stores.close()
     monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))

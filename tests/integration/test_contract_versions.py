@@ -71,7 +71,7 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
         visits, cases = visits_runtime.app, cases_runtime.app
         assert isinstance(visits, VisitsApplication) and isinstance(cases, CasesApplication)
         contacts = [uuid4(), uuid4()]
-        visits.record_completed_visit(
+        visits.record_visit(
             CompletedVisit(
                 visit_id=uuid4(),
                 premises_label="P",

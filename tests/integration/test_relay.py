@@ -48,7 +48,7 @@ async def test_committed_events_are_published_in_order_with_their_ids_and_no_ali
         app = runtime.app
         assert isinstance(app, VisitsApplication)
         for contacts in (2, 1):
-            app.record_completed_visit(visit(contacts), actor="v-1")
+            app.record_visit(visit(contacts), actor="v-1")
         # Each contact goes out as v1 and, beside it, v2 (same position, its own message id).
         messages = await eventually(
             lambda: _has(stream_messages(nc, "VISITS"), 8), message="8 published messages"
@@ -86,7 +86,7 @@ async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twic
     try:
         app = runtime.app
         assert isinstance(app, VisitsApplication)
-        app.record_completed_visit(visit(3), actor="v-1")
+        app.record_visit(visit(3), actor="v-1")
         await eventually(lambda: _has(stream_messages(nc, "VISITS"), 7), message="7 messages")
         # As if the relay crashed after publishing but before saving its position.
         assert runtime.relay is not None
@@ -114,7 +114,7 @@ async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
         app = runtime.app
         assert isinstance(app, VisitsApplication)
         for _ in range(5):
-            app.record_completed_visit(visit(1), actor="v-1")  # NATS has never been up
+            app.record_visit(visit(1), actor="v-1")  # NATS has never been up
         assert not runtime.connection.is_connected
         server.start()
         import nats

@@ -24,12 +24,12 @@ from services.cases.main import create_app as create_cases_app
 from services.notifications.main import create_app as create_notifications_app
 from services.visits.main import create_app as create_visits_app
 from shared.admin.history import WITHHELD, AggregateUnknown, as_of, history
-from shared.cli import cli
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import bearer, make_settings, new_master_key
 from tests.unit.conftest import StoresFactory
+from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 CW = "cw-1"

@@ -22,13 +22,13 @@ from services.cases.projections import Caseload
 from services.visits.main import assemble as assemble_visits
 from services.visits.projections import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
-from shared.cli import cli
 from shared.runtime import ServiceParts, open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
 from tests.support import bearer, make_settings, new_master_key, wait_until
 from tests.unit.conftest import StoresFactory
+from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 _position = iter(range(1, 1_000_000))

@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 from services.cases.application import CasesApplication
 from services.cases.main import assemble as assemble_cases
 from services.visits.main import assemble as assemble_visits
-from shared.cli import cli
 from shared.runtime import ServiceParts, open_stores
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
 from tests.support import make_settings, new_master_key
 from tests.unit.conftest import StoresFactory
+from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 _position = iter(range(1, 1_000_000))

@@ -10,9 +10,9 @@ from uuid import uuid4
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli import DEV_KEY_IN_VAR, MASTER_KEY_IN_VAR, cli, ensure_master_key
 from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
+from waymark.cli import DEV_KEY_IN_VAR, MASTER_KEY_IN_VAR, cli, ensure_master_key
 
 
 @pytest.fixture(autouse=True)
@@ -140,7 +140,7 @@ def test_given_no_development_key_when_a_token_is_asked_then_it_names_the_path_a
 def test_given_the_run_elsewhere_when_var_dir_names_it_then_a_token_is_printed(
     tmp_path: Path,
 ) -> None:
-    from shared.cli import ensure_dev_signing_key
+    from waymark.cli import ensure_dev_signing_key
 
     elsewhere = tmp_path / "checkout" / "var"
     ensure_dev_signing_key(elsewhere / DEV_KEY_IN_VAR)
@@ -164,3 +164,14 @@ def test_given_the_services_signing_key_in_the_environment_then_a_token_is_signe
     assert result.exit_code == 0, result.output
     verifier = TokenVerifier(Settings(service=ServiceName.CASES, auth_dev_key=key))
     assert verifier.verify(result.stdout.strip()).subject == "au-1"
+
+
+@pytest.mark.parametrize("service", list(ServiceName))
+def test_every_service_has_one_composition_root_that_serves_and_assembles(
+    service: ServiceName,
+) -> None:
+    from waymark.cli import service_main
+
+    main = service_main(service)
+    assert main.__name__ == f"services.{service.value}.main"
+    assert callable(main.create_app) and callable(main.assemble)

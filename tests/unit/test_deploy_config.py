@@ -554,7 +554,7 @@ def test_dockerfile_runs_waymark_as_non_root_with_a_healthcheck() -> None:
     assert "WAYMARK_PORT" in healthcheck
     defaults = dict(re.findall(r"'(\w+)': '(\d+)'", healthcheck))
     assert defaults == {service.value: str(port) for service, port in DEFAULT_PORTS.items()}
-    assert 'waymark = "shared.cli:main"' in (ROOT / "pyproject.toml").read_text()
+    assert 'waymark = "waymark.cli:main"' in (ROOT / "pyproject.toml").read_text()
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:

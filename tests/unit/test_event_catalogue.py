@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.catalogue import (
+from shared.contracts import registered_contracts
+from shared.contracts.base import as_contract_types
+from waymark.catalogue import (
     SERVICES,
     aggregates_of,
     build_catalogue,
     consumed_contracts,
     events_of,
 )
-from shared.contracts import registered_contracts
-from shared.contracts.base import as_contract_types
 
 DOC = Path(__file__).parents[2] / "docs" / "events.md"
 

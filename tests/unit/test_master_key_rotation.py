@@ -30,7 +30,6 @@ from services.cases.commands import (
     Register,
 )
 from services.cases.domain import Journey
-from shared.cli import cli
 from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName, Settings
 from shared.storage.backend import ensure_postgres_schema, open_sql_store
@@ -44,6 +43,7 @@ from shared.storage.keyring import (
 from shared.storage.personal_data import ERASED
 from shared.storage.sql import SqlStore
 from tests.support import make_settings
+from waymark.cli import cli
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 Database = tuple[str | None, str | None]

@@ -12,8 +12,6 @@ from services.notifications.config import NotificationsConfig
 from services.notifications.domain import Rule
 from services.notifications.policy import OnCall, Policy
 
-BANK_HOLIDAYS = ["2026-12-25", "2026-12-28", "2027-01-01", "2027-03-26", "2027-03-29"]
-
 
 def config(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
@@ -39,7 +37,7 @@ def config(**changes: Any) -> dict[str, Any]:
                 {"starts_on": "2026-07-13", "ends_on": "2026-07-13", "lead": "sg-4"},
             ]
         },
-        "bank_holidays": {"dates": BANK_HOLIDAYS},
+        "bank_holidays": {"nation": "england-and-wales"},
     }
     base.update(changes)
     return base

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from shared.reference import ReferenceData, UnknownCode, load_reference_data
 
 # The picklist values of the IOM Human Trafficking Case Data Standard 2.0 that codes map to
-# (research/htcds-2.0-fields.csv: vic_MethodsOfControl and spl_Type).
+# (its fields vic_MethodsOfControl and spl_Type).
 HTCDS = {
     "vic_MethodsOfControl": {
         "PhysicalThreats",

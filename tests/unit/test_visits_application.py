@@ -168,7 +168,7 @@ def visits_and_history(stores_for: StoresFactory):
 
 def test_given_a_completed_visit_when_recorded_then_started_contacts_completed(visits) -> None:
     command = completed_visit(contacts=2)
-    outcome = visits.record_completed_visit(command, actor="v-1")
+    outcome = visits.record_visit(command, actor="v-1")
     assert outcome.created and outcome.visit.version == 4
     stored = visits.get_visit(command.visit_id)
     assert CompletedVisit.of(stored) == command.resolved()
@@ -194,9 +194,9 @@ def test_given_a_visit_with_everything_when_recorded_then_every_fact_is_an_event
 
 def test_given_a_recorded_visit_when_the_same_post_is_retried_then_nothing_new(visits) -> None:
     command = rich_visit()
-    visits.record_completed_visit(command, actor="v-1")
+    visits.record_visit(command, actor="v-1")
     before = visits.max_notification_id()
-    again = visits.record_completed_visit(command, actor="v-1")
+    again = visits.record_visit(command, actor="v-1")
     assert not again.created and again.visit.id == command.visit_id
     assert visits.max_notification_id() == before
 
@@ -205,28 +205,28 @@ def test_given_a_recorded_visit_when_its_id_is_reused_for_other_content_then_con
     visits,
 ) -> None:
     command = rich_visit()
-    visits.record_completed_visit(command, actor="v-1")
+    visits.record_visit(command, actor="v-1")
     before = visits.max_notification_id()
     with pytest.raises(VisitConflict):
-        visits.record_completed_visit(replace(command, team="east"), actor="v-1")
+        visits.record_visit(replace(command, team="east"), actor="v-1")
     with pytest.raises(VisitConflict):
-        visits.record_completed_visit(replace(command, urgent_concerns=()), actor="v-1")
+        visits.record_visit(replace(command, urgent_concerns=()), actor="v-1")
     assert visits.max_notification_id() == before
 
 
 def test_given_an_idempotency_key_when_retried_then_the_original_is_returned(visits) -> None:
     command = completed_visit()
-    visits.record_completed_visit(command, actor="v-1", idempotency_key="k-1")
+    visits.record_visit(command, actor="v-1", idempotency_key="k-1")
     before = visits.max_notification_id()
-    again = visits.record_completed_visit(command, actor="v-1", idempotency_key="k-1")
+    again = visits.record_visit(command, actor="v-1", idempotency_key="k-1")
     assert not again.created and visits.max_notification_id() == before
 
 
 def test_given_an_idempotency_key_when_reused_for_another_visit_then_refused(visits) -> None:
-    visits.record_completed_visit(completed_visit(), actor="v-1", idempotency_key="k-2")
+    visits.record_visit(completed_visit(), actor="v-1", idempotency_key="k-2")
     before = visits.max_notification_id()
     with pytest.raises(IdempotencyKeyReused):
-        visits.record_completed_visit(completed_visit(), actor="v-1", idempotency_key="k-2")
+        visits.record_visit(completed_visit(), actor="v-1", idempotency_key="k-2")
     assert visits.max_notification_id() == before
 
 
@@ -241,9 +241,7 @@ def test_given_racing_retries_of_one_post_then_exactly_one_records_it(visits) ->
 
     def post() -> None:
         try:
-            outcomes.append(
-                visits.record_completed_visit(command, actor="v-1", idempotency_key="race")
-            )
+            outcomes.append(visits.record_visit(command, actor="v-1", idempotency_key="race"))
         except Exception as error:  # noqa: BLE001 - collected for the assertion below
             errors.append(error)
 

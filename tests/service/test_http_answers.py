@@ -24,8 +24,8 @@ from services.visits.main import create_app as create_visits
 from shared.security.audit import AuditRecord
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.service.test_visits_http import visit_body
 from tests.support import bearer, make_settings
-from tests.unit.test_visits_http import visit_body
 
 LEAD = bearer(roles=(Role.OUTREACH, Role.SAFEGUARDING_LEAD), subject="lead-1")
 

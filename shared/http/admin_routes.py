@@ -141,7 +141,7 @@ async def rebuild_projection(name: str, request: Request) -> dict[str, Any]:
     task = asyncio.create_task(_run(rebuild), name=f"rebuild:{name}")
     tasks.add(task)
     task.add_done_callback(tasks.discard)
-    return await asyncio.to_thread(_status, request, projection)
+    return await in_thread(_status, request, projection)
 
 
 async def _run(rebuild: Rebuild) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import getpass
+import importlib
 import os
 import secrets
 import signal
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, NoReturn
 from uuid import UUID
 
@@ -40,6 +42,19 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+#: Each service's composition root: its ``create_app`` (serve) and ``assemble`` (the admin
+#: commands). Imported by name so that a command loads only the service it works on.
+SERVICE_MAIN = {
+    ServiceName.VISITS: "services.visits.main",
+    ServiceName.CASES: "services.cases.main",
+    ServiceName.NOTIFICATIONS: "services.notifications.main",
+}
+
+
+def service_main(service: ServiceName) -> ModuleType:
+    return importlib.import_module(SERVICE_MAIN[service])
 
 
 #: Where the embedded run keeps its secrets, inside its data directory; the admin commands
@@ -134,13 +149,8 @@ def serve(service: ServiceName) -> None:
         settings = Settings(service=service)
     except ValidationError as error:
         refuse(_settings_problem(error))
-    module = {
-        ServiceName.VISITS: "services.visits.main",
-        ServiceName.CASES: "services.cases.main",
-        ServiceName.NOTIFICATIONS: "services.notifications.main",
-    }[service]
-    create_app = __import__(module, fromlist=["create_app"]).create_app
-    _serve(create_app(settings), settings.host, settings.port, settings.log_level)
+    app = service_main(service).create_app(settings)
+    _serve(app, settings.host, settings.port, settings.log_level)
 
 
 @cli.command()
@@ -155,7 +165,10 @@ def web() -> None:
 
 def _serve(app: ASGIApp, host: str, port: int, log_level: str) -> None:
     # Access logs off: paths hold only ids, but the fewer lines about people the better.
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level.lower())
+    # No logging configuration of uvicorn's own: its lines go through the app's (structlog).
+    uvicorn.run(
+        app, host=host, port=port, access_log=False, log_level=log_level.lower(), log_config=None
+    )
 
 
 @cli.command()
@@ -217,11 +230,11 @@ def run(
         ):
             env["WAYMARK_AUTH_DEV_KEY_FILE"] = str(dev_key)
         processes.append(
-            subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", service.value], env=env)
+            subprocess.Popen([sys.executable, "-m", "waymark.cli", "serve", service.value], env=env)
         )
     processes.append(
         subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "web"],
+            [sys.executable, "-m", "waymark.cli", "web"],
             env=web_environment(host, web_port, ports, var_dir, dev_key),
         )
     )
@@ -291,18 +304,12 @@ def asyncapi() -> None:
 @cli.command("events-doc")
 def events_doc() -> None:
     """Print the event catalogue (docs/events.md), generated from the code."""
-    from services.catalogue import build_catalogue
+    from waymark.catalogue import build_catalogue
 
     typer.echo(build_catalogue(), nl=False)
 
 
 # --- admin: history and as-of, on the service's own stores, without NATS --------------------
-
-_MAIN_MODULES = {
-    ServiceName.VISITS: "services.visits.main",
-    ServiceName.CASES: "services.cases.main",
-    ServiceName.NOTIFICATIONS: "services.notifications.main",
-}
 
 
 def admin_settings(service: ServiceName, var_dir: Path) -> Settings:
@@ -343,7 +350,7 @@ def service_parts(service: ServiceName, var_dir: Path) -> Iterator[tuple[Stores,
 
     settings = admin_settings(service, var_dir)
     configure_logging(settings)  # to stderr: stdout is the command's JSON
-    assemble = __import__(_MAIN_MODULES[service], fromlist=["assemble"]).assemble
+    assemble = service_main(service).assemble
     stores = open_stores(settings)
     try:
         parts: ServiceParts = assemble(stores)

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.service.test_visits_http import T0, premises_body, rich_body, visit_body
 from tests.support import bearer, make_settings, wait_until
-from tests.unit.test_visits_http import T0, premises_body, rich_body, visit_body
 
 LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="lead-1")
 WEST = bearer(Role.OUTREACH, subject="v-1", team="west")

@@ -32,12 +32,12 @@ from services.notifications.application import NotificationsApplication
 from services.notifications.main import create_app as create_notifications
 from services.visits.main import create_app as create_visits
 from shared.admin import subject_access_document
-from shared.cli import cli
 from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.service.test_visits_http import visit_body
 from tests.support import bearer, make_settings, wait_until
-from tests.unit.test_visits_http import visit_body
+from waymark.cli import cli
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
 ADMIN = bearer(Role.ADMIN, subject="dpo-1")
