@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from services.cases.application import CasesApplication, JourneyNotFound, VersionMismatch
+from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.commands import (
     AcceptReferral,
     AgreeSafetyPlan,
@@ -45,6 +45,7 @@ from services.cases.values import (
     ReopenReason,
     RiskLevel,
 )
+from shared.errors import VersionMismatch
 from shared.reference import UnknownCode
 from shared.settings import ServiceName
 from tests.unit.conftest import StoresFactory
