@@ -45,7 +45,7 @@ def check_journey_access(request: Request, principal: CurrentPrincipal, cases: C
     )
 
 
-def get_visibility(principal: CurrentPrincipal) -> Visibility | None:
+async def get_visibility(principal: CurrentPrincipal) -> Visibility | None:
     """The filter for a caseworker's lists; None (everything) for a safeguarding lead."""
     if principal.has(Role.SAFEGUARDING_LEAD):
         return None

@@ -19,15 +19,20 @@ from shared.runtime import Runtime
 _ONE_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
 
 
-def get_notifications(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> NotificationsApplication:
+def notifications_of(runtime: Runtime) -> NotificationsApplication:
     app = runtime.app
     assert isinstance(app, NotificationsApplication)
     return app
 
 
-def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
+async def get_notifications(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> NotificationsApplication:
+    # ``async``: nothing here blocks, so FastAPI need not hop to a worker thread to run it.
+    return notifications_of(runtime)
+
+
+async def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
     return runtime.parts.named("inbox", Inbox)
 
 
@@ -50,7 +55,7 @@ def get_own_notification(
     return notification_id
 
 
-def get_expected_version(if_match: IfMatch = None) -> int | None:
+async def get_expected_version(if_match: IfMatch = None) -> int | None:
     """The notification version the client last read (``If-Match``), or None to skip the check.
     A value that is not one of our ETags can never match: 412 at once."""
     if if_match is None or if_match.strip() == "*":
@@ -66,7 +71,7 @@ def get_expected_version(if_match: IfMatch = None) -> int | None:
     return int(found.group(1))
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return datetime.now(UTC)
 
 

@@ -14,17 +14,17 @@ from shared.http.etag import check_if_match
 from shared.runtime import Runtime
 
 
-def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsApplication:
+async def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsApplication:
     app = runtime.app
     assert isinstance(app, VisitsApplication)
     return app
 
 
-def get_premises_history(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesHistory:
+async def get_premises_history(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesHistory:
     return runtime.parts.named("premises_history", PremisesHistory)
 
 
-def get_precondition(if_match: IfMatch = None) -> Precondition | None:
+async def get_precondition(if_match: IfMatch = None) -> Precondition | None:
     """``If-Match`` as a check the application runs against the version it changes."""
     if if_match is None:
         return None

@@ -31,11 +31,11 @@ from shared.security.roles import Role
 router = APIRouter()
 
 
-def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
+async def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
     return runtime.parts.named("visit_list", VisitList)
 
 
-def get_premises_directory(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesDirectory:
+async def get_premises_directory(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesDirectory:
     return runtime.parts.named("premises_directory", PremisesDirectory)
 
 
