@@ -419,7 +419,7 @@ class AuditWriter:
             batch, self._waiting = self._waiting, []
             try:
                 records = await in_thread(self._log().append_many, [entry for entry, _ in batch])
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - every waiting request gets the error
                 _fail(batch, error)
                 continue
             except BaseException:  # cancelled: the loop is stopping; nobody waits forever

@@ -16,7 +16,6 @@ from services.cases.domain import Journey
 from services.cases.integration import translator
 from services.cases.main import create_app
 from shared.contracts.cases import BreakGlassAccessGrantedV1
-from shared.security.audit import AuditEntry
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import bearer, make_settings, wait_until

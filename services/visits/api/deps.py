@@ -20,7 +20,9 @@ async def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Visit
     return app
 
 
-async def get_premises_history(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesHistory:
+async def get_premises_history(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> PremisesHistory:
     return runtime.parts.named("premises_history", PremisesHistory)
 
 

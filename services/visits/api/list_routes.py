@@ -35,7 +35,9 @@ async def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> V
     return runtime.parts.named("visit_list", VisitList)
 
 
-async def get_premises_directory(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesDirectory:
+async def get_premises_directory(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> PremisesDirectory:
     return runtime.parts.named("premises_directory", PremisesDirectory)
 
 
