@@ -18,6 +18,14 @@ from services.cases.projections import (
 )
 from services.cases.values import NrmDecision
 
+NEXT_CURSOR = Field(
+    default=None,
+    description="Pass as `cursor` for the next page (opaque); null on the last page",
+)
+NEXT_LINK = Field(
+    default=None, description="The next page's path and query (this one's, with its cursor)"
+)
+
 
 class JourneyContact(BaseModel):
     visit_id: UUID
@@ -452,6 +460,8 @@ class JourneyPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
 
 
 class ReferralCardPublic(BaseModel):
@@ -476,6 +486,8 @@ class ReferralPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
 
 
 class DueItemPublic(BaseModel):
@@ -498,3 +510,5 @@ class DuePage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
