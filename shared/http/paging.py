@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
+from pydantic import Field
 
 from shared.errors import FieldError
 
@@ -35,6 +36,14 @@ PageCursor = Annotated[
         "after the cursor.",
     ),
 ]
+
+NEXT_CURSOR: Any = Field(
+    default=None,
+    description="Pass as `cursor` for the next page (opaque); null on the last page",
+)
+NEXT_LINK: Any = Field(
+    default=None, description="The next page's path and query (this one's, with its cursor)"
+)
 
 
 def encode_cursor(list_name: str, key: SortKey) -> str:

@@ -163,3 +163,17 @@ def test_a_cursor_holds_no_personal_data_only_times_and_ids(tmp_path: Path) -> N
         decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         assert decoded[0] == "journeys" and decoded[-1] == page["items"][0]["journey_id"]
         assert "R-1" not in json.dumps(decoded)  # the pseudonym every test journey has
+
+
+def test_the_cursor_and_the_next_page_are_in_the_openapi_document(tmp_path: Path) -> None:
+    settings = make_settings(ServiceName.CASES, tmp_path / "var")
+    with TestClient(create_app(settings), headers=LEAD) as client:
+        document = client.get("/openapi.json").json()
+    for path, page in (("/journeys", "JourneyPage"), ("/due", "DuePage")):
+        parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
+        assert "opaque" in parameters["cursor"]["description"]
+        assert {"limit", "offset"} <= set(parameters)
+        fields = document["components"]["schemas"][page]["properties"]
+        assert {"next_cursor", "next", "total", "offset"} <= set(fields)
+        assert "opaque" in fields["next_cursor"]["description"]
+    assert "cursor" in {p["name"] for p in document["paths"]["/referrals"]["get"]["parameters"]}

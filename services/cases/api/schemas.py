@@ -17,14 +17,7 @@ from services.cases.projections import (
     TimelineRow,
 )
 from services.cases.values import NrmDecision
-
-NEXT_CURSOR = Field(
-    default=None,
-    description="Pass as `cursor` for the next page (opaque); null on the last page",
-)
-NEXT_LINK = Field(
-    default=None, description="The next page's path and query (this one's, with its cursor)"
-)
+from shared.http.paging import NEXT_CURSOR, NEXT_LINK
 
 
 class JourneyContact(BaseModel):
