@@ -122,7 +122,8 @@ class PremisesDirectory(Projection):
         limit: int = 100,
         offset: int = 0,
         after_premises: UUID | None = None,
-    ) -> tuple[list[PremisesEntry], int]:
+        with_total: bool = True,
+    ) -> tuple[list[PremisesEntry], int | None]:
         """Premises by label (those containing ``label``, any case), in label order; from just
         after ``after_premises`` when given (the label it has now: no label in a cursor)."""
         table = self.store.table(self.name)
@@ -135,8 +136,10 @@ class PremisesDirectory(Projection):
             page += f" AND (search, premises_id) > ({here}, %s)"
             page_params += [str(after_premises), str(after_premises)]
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            total = count_of(cursor.fetchone())
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+                total = count_of(cursor.fetchone())
             cursor.execute(
                 f"SELECT * FROM {table} WHERE {page}"
                 " ORDER BY search, premises_id LIMIT %s OFFSET %s",
@@ -246,7 +249,8 @@ class VisitList(Projection):
         limit: int = 50,
         offset: int = 0,
         after_key: tuple[str, str] | None = None,
-    ) -> tuple[list[VisitEntry], int]:
+        with_total: bool = True,
+    ) -> tuple[list[VisitEntry], int | None]:
         """Visits that match, newest first; from just after ``after_key`` (an entry's
         ``list_key``) when given."""
         conditions, params = ["1 = 1"], []
@@ -281,10 +285,12 @@ class VisitList(Projection):
             page_params += [after_key[0], after_key[0], after_key[1]]
         contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
-            )
-            total = count_of(cursor.fetchone())
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(
+                    f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
+                )
+                total = count_of(cursor.fetchone())
             cursor.execute(
                 "SELECT v.*, d.label AS registered_label,"
                 f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"

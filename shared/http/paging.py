@@ -41,6 +41,10 @@ NEXT_CURSOR: Any = Field(
     default=None,
     description="Pass as `cursor` for the next page (opaque); null on the last page",
 )
+PAGE_TOTAL: Any = Field(
+    description="Rows matching, all pages together; null on a page asked for by `cursor` "
+    "(counting grows with the list, and a walk by cursor does not need it)",
+)
 NEXT_LINK: Any = Field(
     default=None, description="The next page's path and query (this one's, with its cursor)"
 )

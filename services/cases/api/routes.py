@@ -102,6 +102,7 @@ def list_journeys(
         limit=limit,
         offset=offset,
         after_key=after_key,
+        with_total=cursor is None,
     )
     next_cursor, link = next_page(
         request, "journeys", items[-1].list_key if items else None, full=len(items) == limit
@@ -141,6 +142,7 @@ def referrals_board(
         limit=limit,
         offset=offset,
         after_key=after_key,
+        with_total=cursor is None,
     )
     next_cursor, link = next_page(
         request, "referrals", cards[-1].list_key if cards else None, full=len(cards) == limit
@@ -180,6 +182,7 @@ def due_items(
         limit=limit,
         offset=offset,
         after_key=after_key,
+        with_total=cursor is None,
     )
     next_cursor, link = next_page(
         request, "due", items[-1].list_key if items else None, full=len(items) == limit

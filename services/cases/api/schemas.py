@@ -17,7 +17,7 @@ from services.cases.projections import (
     TimelineRow,
 )
 from services.cases.values import NrmDecision
-from shared.http.paging import NEXT_CURSOR, NEXT_LINK
+from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
 
 
 class JourneyContact(BaseModel):
@@ -450,7 +450,7 @@ class IntakePage(BaseModel):
 
 class JourneyPage(BaseModel):
     items: list[CaseloadEntryPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
     next_cursor: str | None = NEXT_CURSOR
@@ -476,7 +476,7 @@ class ReferralCardPublic(BaseModel):
 
 class ReferralPage(BaseModel):
     items: list[ReferralCardPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
     next_cursor: str | None = NEXT_CURSOR
@@ -500,7 +500,7 @@ class DueItemPublic(BaseModel):
 
 class DuePage(BaseModel):
     items: list[DueItemPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
     next_cursor: str | None = NEXT_CURSOR

@@ -244,7 +244,8 @@ class Caseload(Projection):
         limit: int = 50,
         offset: int = 0,
         after_key: ListKey | None = None,
-    ) -> tuple[list[CaseloadEntry], int]:
+        with_total: bool = True,
+    ) -> tuple[list[CaseloadEntry], int | None]:
         """Journeys that match, those with something due first (soonest first), then by most
         recent contact; from just after ``after_key`` (an entry's ``list_key``) when given."""
         table = self.store.table(self.name)
@@ -280,9 +281,11 @@ class Caseload(Projection):
             page += " AND (c.due_order, c.contact_order, c.journey_id) > (%s, %s, %s)"
             page_params.extend(after_key)
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} c WHERE {where}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} c WHERE {where}", params)
+                row = cursor.fetchone()
+                total = int(row["n"]) if row else 0
             cursor.execute(
                 f"SELECT c.* FROM {table} c WHERE {page}"
                 " ORDER BY c.due_order, c.contact_order, c.journey_id LIMIT %s OFFSET %s",

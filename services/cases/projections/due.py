@@ -148,7 +148,8 @@ class DueItems(Projection):
         limit: int = 50,
         offset: int = 0,
         after_key: DueKey | None = None,
-    ) -> tuple[list[DueItem], int]:
+        with_total: bool = True,
+    ) -> tuple[list[DueItem], int | None]:
         """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
         table, caseload = self.store.table(self.name), self.store.table("caseload")
         conditions = ["d.state = %s", "c.status NOT IN (%s, %s)"]
@@ -175,9 +176,11 @@ class DueItems(Projection):
             page += " AND (d.due_at, d.item_id) > (%s, %s)"
             page_params.extend(after_key)
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
+                row = cursor.fetchone()
+                total = int(row["n"]) if row else 0
             cursor.execute(
                 f"SELECT d.*, c.caseworker_id {page} ORDER BY d.due_at, d.item_id"
                 " LIMIT %s OFFSET %s",

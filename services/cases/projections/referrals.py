@@ -117,7 +117,8 @@ class ReferralsBoard(Projection):
         limit: int = 50,
         offset: int = 0,
         after_key: BoardKey | None = None,
-    ) -> tuple[list[ReferralCard], int]:
+        with_total: bool = True,
+    ) -> tuple[list[ReferralCard], int | None]:
         """Overdue first, then by the date a response is due; from just after ``after_key``."""
         table = self.store.table(self.name)
         conditions, params = ["1 = 1"], []
@@ -145,9 +146,11 @@ class ReferralsBoard(Projection):
                 page += f" AND NOT {overdue} AND {later}"
                 page_params += [*overdue_params, respond_by, referral_id]
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+                row = cursor.fetchone()
+                total = int(row["n"]) if row else 0
             cursor.execute(
                 f"SELECT *, {overdue} AS overdue FROM {table} WHERE {page}"
                 f" ORDER BY {overdue} DESC, respond_by, referral_id LIMIT %s OFFSET %s",

@@ -28,6 +28,7 @@ from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset
 from shared.http.paging import (
     NEXT_CURSOR,
     NEXT_LINK,
+    PAGE_TOTAL,
     PageCursor,
     bad_cursor,
     decode_cursor,
@@ -78,7 +79,7 @@ class VisitSummaryPublic(BaseModel):
 
 class VisitListPage(BaseModel):
     items: list[VisitSummaryPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
     next_cursor: str | None = NEXT_CURSOR
@@ -100,7 +101,7 @@ class PremisesSummaryPublic(BaseModel):
 
 class PremisesPage(BaseModel):
     items: list[PremisesSummaryPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
     next_cursor: str | None = NEXT_CURSOR
@@ -140,7 +141,9 @@ def list_visits(
         visible_team=None if everything else principal.team,
         visible_person=None if everything else principal.subject,
     )
-    items, total = view.newest_first(which, limit=limit, offset=offset, after_key=after_key)
+    items, total = view.newest_first(
+        which, limit=limit, offset=offset, after_key=after_key, with_total=cursor is None
+    )
     next_cursor, link = next_page(
         request, "visits", items[-1].list_key if items else None, full=len(items) == limit
     )
@@ -184,6 +187,7 @@ def list_premises(
         limit=limit,
         offset=offset,
         after_premises=after_premises,
+        with_total=cursor is None,
     )
     last = (str(items[-1].premises_id),) if items else None
     next_cursor, link = next_page(request, "premises", last, full=len(items) == limit)
