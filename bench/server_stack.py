@@ -93,11 +93,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--posts", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--stack", choices=list(STACKS), action="append", help="default: both")
     args = parser.parse_args(argv)
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in STACKS}
+    stacks = {name: STACKS[name] for name in args.stack or STACKS}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in stacks}
     with tempfile.TemporaryDirectory(prefix="waymark-bench-") as tmp:
         for round_ in range(args.rounds):
-            for name, (loop, http) in STACKS.items():
+            for name, (loop, http) in stacks.items():
                 root = Path(tmp) / f"{round_}-{loop}"
                 results[name].append(one_round(root, loop, http, args))
                 print(f"round {round_ + 1} {name}: {results[name][-1]}", flush=True)
