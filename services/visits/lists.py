@@ -15,7 +15,7 @@ counted from their own rows, never incremented, so applying an event twice chang
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -53,6 +53,8 @@ class VisitEntry:
     urgent_concerns: int
     open_urgent_concerns: int
     recorded_at: datetime
+    #: Its place in the list (start as stored, visit id), for the cursor of a page ending with it.
+    list_key: tuple[str, str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -114,20 +116,34 @@ class PremisesDirectory(Projection):
             )
 
     def search(
-        self, *, label: str | None = None, limit: int = 100, offset: int = 0
-    ) -> tuple[list[PremisesEntry], int]:
-        """Premises by label (those containing ``label``, any case), in label order."""
+        self,
+        *,
+        label: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        after_premises: UUID | None = None,
+        with_total: bool = True,
+    ) -> tuple[list[PremisesEntry], int | None]:
+        """Premises by label (those containing ``label``, any case), in label order; from just
+        after ``after_premises`` when given (the label it has now: no label in a cursor)."""
         table = self.store.table(self.name)
         where, params = "1 = 1", []
         if label:
             where, params = "search LIKE %s ESCAPE '\\'", [f"%{_escaped(label.casefold())}%"]
+        page, page_params = where, list(params)
+        if after_premises is not None:
+            here = f"(SELECT search FROM {table} WHERE premises_id = %s)"
+            page += f" AND (search, premises_id) > ({here}, %s)"
+            page_params += [str(after_premises), str(after_premises)]
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            total = count_of(cursor.fetchone())
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+                total = count_of(cursor.fetchone())
             cursor.execute(
-                f"SELECT * FROM {table} WHERE {where}"
+                f"SELECT * FROM {table} WHERE {page}"
                 " ORDER BY search, premises_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                [*page_params, limit, offset],
             )
             rows = cursor.fetchall()
         return [_premises(row) for row in rows], total
@@ -227,8 +243,16 @@ class VisitList(Projection):
             visit_contacts.erase(cursor, self._t("visit_list_contacts"), event)
 
     def newest_first(
-        self, which: VisitFilter, *, limit: int = 50, offset: int = 0
-    ) -> tuple[list[VisitEntry], int]:
+        self,
+        which: VisitFilter,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        after_key: tuple[str, str] | None = None,
+        with_total: bool = True,
+    ) -> tuple[list[VisitEntry], int | None]:
+        """Visits that match, newest first; from just after ``after_key`` (an entry's
+        ``list_key``) when given."""
         conditions, params = ["1 = 1"], []
         if which.premises_id is not None:
             conditions.append("v.premises_id = %s")
@@ -254,12 +278,19 @@ class VisitList(Projection):
                 conditions.append(mine)
             params.append(which.visible_person)
         where = " AND ".join(conditions)
+        page, page_params = where, list(params)
+        if after_key is not None:
+            # Newest first, then by id: the first term is an index range on its own.
+            page += " AND v.started_at <= %s AND (v.started_at < %s OR v.visit_id > %s)"
+            page_params += [after_key[0], after_key[0], after_key[1]]
         contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
-            )
-            total = count_of(cursor.fetchone())
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(
+                    f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
+                )
+                total = count_of(cursor.fetchone())
             cursor.execute(
                 "SELECT v.*, d.label AS registered_label,"
                 f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"
@@ -270,8 +301,8 @@ class VisitList(Projection):
                 " AND c.resolved = 0) AS open_urgent_concerns"
                 f" FROM {self._t('visit_list')} v"
                 f" LEFT JOIN {self._t('premises_directory')} d ON d.premises_id = v.premises_id"
-                f" WHERE {where} ORDER BY v.started_at DESC, v.visit_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                f" WHERE {page} ORDER BY v.started_at DESC, v.visit_id LIMIT %s OFFSET %s",
+                [*page_params, limit, offset],
             )
             rows = cursor.fetchall()
         return [_visit(row) for row in rows], total
@@ -310,4 +341,5 @@ def _visit(row: Row) -> VisitEntry:
         urgent_concerns=int(row["urgent_concerns"]),
         open_urgent_concerns=int(row["open_urgent_concerns"]),
         recorded_at=recorded,
+        list_key=(str(row["started_at"]), str(row["visit_id"])),
     )

@@ -12,7 +12,8 @@ One ASGI middleware does three things for every request but the public health an
    roles, which route and record ids, why, the status — is appended to the service's
    hash-chained audit log *before* the response leaves. A request that creates a record names
    it by the ``Location`` it answers with. If the entry cannot be written the caller gets 503
-   and not the data: no unaudited read.
+   and not the data: no unaudited read. Entries of concurrent requests are committed together
+   (``AuditWriter``), each request answered only once its own entry is durable.
 
 Finer checks (a caseworker and one journey) are dependencies of the routes concerned; they
 leave a purpose (such as a break-glass grant) in ``request.state`` for the audit entry.
@@ -32,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.docs import ASSET_PATHS as DOCS_ASSET_PATHS
 from shared.http.problems import problem_response
-from shared.security.audit import AuditEntry, AuditLog
+from shared.security.audit import AuditEntry, AuditLog, AuditWriter
 from shared.security.roles import Principal, Role
 from shared.security.tokens import InvalidToken, TokenVerifier
 
@@ -85,6 +86,8 @@ class AccessControl:
         self.rules = CompiledRules(rules)
         self.verifier = verifier
         self.audit_log = audit_log
+        # Entries of concurrent requests share a commit; each request still waits for its own.
+        self.audit = AuditWriter(audit_log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
@@ -158,7 +161,7 @@ class AccessControl:
             self.service, call.scope, call.principal, call.template, call.params, status, created
         )
         try:
-            await run_in_threadpool(self.audit_log().append, entry)
+            await self.audit.append(entry)
         except Exception:  # the store is down: refuse rather than serve unaudited
             log.exception("audit.not_written", outcome="response withheld")
             return False

@@ -16,7 +16,10 @@ PageLimit = Annotated[int, Query(ge=1, le=200)]
 PageOffset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies here and in each service's ``api/deps.py`` are ``async def`` wherever nothing
+# blocks: FastAPI runs a plain ``def`` dependency in a worker thread, a hop that costs more than
+# the dependency itself when the relay and projection threads hold the GIL.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -24,7 +27,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The caller as her verified token says (``shared/http/access.py`` put it there)."""
     principal: Principal = request.state.principal
     return principal
@@ -33,7 +36,7 @@ def get_principal(request: Request) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_actor(principal: CurrentPrincipal) -> str:
+async def get_actor(principal: CurrentPrincipal) -> str:
     # Recorded on every event: the token's subject, an opaque id, never a name.
     return principal.subject
 

@@ -41,11 +41,11 @@ def parse_if_match(if_match: str | None, *, several: bool) -> frozenset[int] | N
     return frozenset(int(match.group(1)) for match in found if match)
 
 
-def expected_version(if_match: IfMatch = None) -> frozenset[int] | None:
+async def expected_version(if_match: IfMatch = None) -> frozenset[int] | None:
     return parse_if_match(if_match, several=False)
 
 
-def expected_versions(if_match: IfMatch = None) -> frozenset[int] | None:
+async def expected_versions(if_match: IfMatch = None) -> frozenset[int] | None:
     return parse_if_match(if_match, several=True)
 
 

@@ -18,11 +18,15 @@ no names or notes); that keeps sentences out, not every identifier, so callers s
 
 Appends are serialised so the chain never forks across threads, processes and replicas: a lock
 per instance, then the database's write lock (a PostgreSQL advisory lock; on SQLite the write
-lock taken by a first no-op write) before the head is read. One short transaction per append.
+lock taken by a first no-op write) before the head is read. Concurrent appends share one short
+transaction (group commit): from threads through ``AuditLog.append``, and from the requests an
+event loop is serving through ``AuditWriter``, which also spares each request its own hop to a
+worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -33,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
+from shared.threads import in_thread
 
 GENESIS_HASH = "0" * 64
 VERIFY_BATCH = 1_000
@@ -380,6 +385,62 @@ class AuditLog:
                 self._take_write_lock(cursor)
             for statement in statements:
                 cursor.execute(statement)
+
+
+class AuditWriter:
+    """Group commit for the requests one event loop serves: each awaits its own entry, durable.
+
+    A request's entry joins a queue; one writer task at a time takes everything queued and
+    appends it in one transaction (one hop to a worker thread and one commit for the lot, not
+    one per request), then answers each waiting request with her record, or with the error if
+    the commit failed: no request is answered before its entry is committed, and none whose
+    entry was not. Entries that arrive while a commit is under way go in the next one.
+    """
+
+    def __init__(self, log: Callable[[], AuditLog]) -> None:
+        self._log = log
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: list[tuple[AuditEntry, asyncio.Future[AuditRecord]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def append(self, entry: AuditEntry) -> AuditRecord:
+        validate(entry)  # a bad entry fails its own request, never the others in its commit
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new loop (a restarted server, a test client): start over
+            self._loop, self._waiting, self._writer = loop, [], None
+        answer: asyncio.Future[AuditRecord] = loop.create_future()
+        self._waiting.append((entry, answer))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_all())
+        return await answer
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                records = await in_thread(self._log().append_many, [entry for entry, _ in batch])
+            except Exception as error:  # noqa: BLE001 - every waiting request gets the error
+                _fail(batch, error)
+                continue
+            except BaseException:  # cancelled: the loop is stopping; nobody waits forever
+                _fail([*batch, *self._waiting], AuditUnavailable())
+                self._waiting = []
+                raise
+            for (_, answer), record in zip(batch, records, strict=True):
+                if not answer.done():  # its request may have been cancelled meanwhile
+                    answer.set_result(record)
+
+
+class AuditUnavailable(Exception):
+    """The writer stopped before the entry was committed."""
+
+
+def _fail(
+    batch: Sequence[tuple[AuditEntry, asyncio.Future[AuditRecord]]], error: Exception
+) -> None:
+    for _, answer in batch:
+        if not answer.done():
+            answer.set_exception(error)
 
 
 def _record(row: Mapping[str, Any]) -> AuditRecord:

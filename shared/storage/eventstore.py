@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.application import Application, ProcessingEvent, Repository, project_aggregate
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Recording, Tracking
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment, EnvType, strtobool
 
 from shared.storage.keyring import Keyring, SubjectErasedError
@@ -73,18 +74,48 @@ class WaymarkApplication(Application[UUID]):
         return PersonalDataMapper(transcoder=self.construct_transcoder(), keyring=self.keyring)
 
     def construct_recorder(self) -> ProcessRecorder:
-        return self.factory.process_recorder()
+        recorder = self.factory.process_recorder()
+        datastore = getattr(recorder, "datastore", None)
+        self._keys_with_events = isinstance(
+            datastore, PostgresDatastore
+        ) and self.keyring.shares_database(datastore)
+        if self._keys_with_events:
+            _store_new_keys_with_events(recorder, self.keyring.insert_statement)
+        return recorder
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        # Keys for every person in this save are made together, committed before the events.
         subjects = {
             subject_of(event)
             for event in processing_event.events
             if personal_fields_of(type(event))
         }
-        if subjects:
+        if not subjects:
+            return super()._record(processing_event)
+        if not self._keys_with_events:
+            # Keys for every person in this save made together, committed before the events.
             self.keyring.ensure(subjects)
-        return super()._record(processing_event)
+            return super()._record(processing_event)
+        try:
+            return self._record_with_new_keys(processing_event, subjects)
+        except IntegrityError:
+            # Another writer may have stored a first key for one of these people since they
+            # were read: then this save stored nothing; once more, under the stored keys.
+            return self._record_with_new_keys(processing_event, subjects)
+
+    def _record_with_new_keys(
+        self, processing_event: ProcessingEvent[UUID], subjects: set[UUID]
+    ) -> list[Recording[UUID]]:
+        """The save, with the keys it makes inserted in the same transaction as its events."""
+        processing_event.saved_kwargs[NEW_KEYS] = self.keyring.new_keys(subjects)
+        try:
+            recordings = super()._record(processing_event)
+        except BaseException:
+            self.keyring.drop_new_keys()
+            raise
+        finally:
+            processing_event.saved_kwargs.pop(NEW_KEYS, None)
+        self.keyring.keep_new_keys()
+        return recordings
 
     def _notify(self, recordings: Sequence[Any]) -> None:
         self.log_signal.notify()
@@ -134,3 +165,24 @@ class WaymarkApplication(Application[UUID]):
 
     def max_notification_id(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+#: The recorder's keyword for the new keys' rows of a save (``Keyring.new_keys``).
+NEW_KEYS = "waymark_new_keys"
+
+
+def _store_new_keys_with_events(recorder: ProcessRecorder, insert: str) -> None:
+    """Make the recorder insert a save's new keys in the transaction of its events.
+
+    The PostgreSQL recorder runs its ``_insert_events`` step first in the transaction that
+    inserts the events (and the tracking record): the keys go there too, so one commit
+    stores them all, or none.
+    """
+    step = recorder._insert_events  # type: ignore[attr-defined]
+
+    def with_new_keys(curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> None:
+        for row in kwargs.get(NEW_KEYS) or ():
+            curs.execute(insert, row)
+        step(curs, stored_events, **kwargs)
+
+    recorder._insert_events = with_new_keys  # type: ignore[attr-defined]

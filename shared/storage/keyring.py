@@ -5,6 +5,13 @@ the wrapped form is stored. Erasure (crypto-shredding) destroys the wrapped key 
 tombstone, so nothing can be written for that subject again and every ciphertext made under the
 key is unreadable for good.
 
+A new key is stored no later than the first ciphertext made under it. On PostgreSQL the key
+table lives in the events' database and schema, so new keys are inserted in the same
+transaction as the events that need them (``new_keys``; one commit per save). On SQLite the
+keys have their own file (so backups and erasure can treat it apart), and a file cannot share
+a transaction with another one atomically: new keys are committed just before the events
+(``ensure``).
+
 Master-key rotation never touches events or snapshots: they are sealed under the data keys,
 which do not change. Only the wrapping does. The *current* master key wraps every new key and
 re-wraps old ones (``rewrap``); *previous* master keys only unwrap, until every row has been
@@ -20,7 +27,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -28,6 +35,7 @@ from uuid import UUID
 import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.postgres import PostgresDatastore
 
 from shared.storage.sql import SqlStore
 
@@ -89,6 +97,8 @@ class Keyring:
         self._cache: OrderedDict[UUID, bytes] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # Keys made for a save under way in this thread, not stored yet (``new_keys``).
+        self._unsaved = threading.local()
         store.execute_script(
             [
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("
@@ -113,6 +123,9 @@ class Keyring:
             if cached is not None:
                 self._cache.move_to_end(subject)
                 return cached
+        unsaved: dict[UUID, bytes] = getattr(self._unsaved, "keys", {})
+        if subject in unsaved:
+            return unsaved[subject]
         row = self._read(subject)
         if row is None and create:
             self._insert_new(subject)
@@ -124,11 +137,73 @@ class Keyring:
                 raise SubjectErasedError(str(subject))
             return None
         key = self._unwrap(subject, bytes.fromhex(row["wrapped_key"]), row["master_key_id"])
+        self._remember(subject, key)
+        return key
+
+    def _remember(self, subject: UUID, key: bytes) -> None:
         with self._lock:
             self._cache[subject] = key
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return key
+
+    def shares_database(self, events: PostgresDatastore) -> bool:
+        """Whether this key table is in the events' PostgreSQL database and schema, so that
+        the events' transaction can insert new keys too (``new_keys``)."""
+        mine = getattr(self._store, "_datastore", None)
+        if self._store.dialect != "postgres" or not isinstance(mine, PostgresDatastore):
+            return False
+        names = ("dbname", "host", "port")
+        ours, theirs = _connection_of(mine), _connection_of(events)
+        return mine.schema == events.schema and all(ours.get(n) == theirs.get(n) for n in names)
+
+    @property
+    def insert_statement(self) -> str:
+        """Stores one new key (``new_keys`` rows), in a caller's transaction. No ``ON
+        CONFLICT``: a key that another writer stored first fails that transaction, and the
+        ciphertexts made under the key that lost with it."""
+        return (
+            f"INSERT INTO {self._table} (subject_id, wrapped_key, created_at, master_key_id)"
+            " VALUES (%s, %s, %s, %s)"
+        )
+
+    def new_keys(self, subjects: set[UUID]) -> list[tuple[str, str, str, str]]:
+        """Keys for a save: the stored ones read (and cached), the missing ones made but not
+        stored. Returns the rows the caller inserts (``insert_statement``) in the transaction
+        that stores the ciphertexts; until it calls ``keep_new_keys`` (committed) or
+        ``drop_new_keys``, ``key_for`` in this thread answers with the unsaved keys."""
+        with self._lock:
+            missing = sorted((s for s in subjects if s not in self._cache), key=str)
+        self._unsaved.keys = {}
+        if not missing:
+            return []
+        stored = self._read_many(missing)
+        unsaved: dict[UUID, bytes] = {}
+        rows: list[tuple[str, str, str, str]] = []
+        now = datetime.now(UTC).isoformat()
+        for subject in missing:
+            row = stored.get(str(subject))
+            if row is None:
+                key = AESGCM.generate_key(bit_length=256)
+                unsaved[subject] = key
+                wrapped = self._wrap(subject, key).hex()
+                rows.append((str(subject), wrapped, now, self.current_key_id))
+            elif row["wrapped_key"] is None:
+                raise SubjectErasedError(str(subject))
+            else:
+                wrapped_key = bytes.fromhex(str(row["wrapped_key"]))
+                self._remember(subject, self._unwrap(subject, wrapped_key, row["master_key_id"]))
+        self._unsaved.keys = unsaved
+        return rows
+
+    def keep_new_keys(self) -> None:
+        """The save that stored the keys from ``new_keys`` committed: they are the keys now."""
+        for subject, key in getattr(self._unsaved, "keys", {}).items():
+            self._remember(subject, key)
+        self._unsaved.keys = {}
+
+    def drop_new_keys(self) -> None:
+        """The save failed: its keys were never stored, and nothing was sealed under them."""
+        self._unsaved.keys = {}
 
     def ensure(self, subjects: set[UUID]) -> None:
         """Create every missing key in one transaction (one commit per save, not per person)."""
@@ -283,6 +358,16 @@ class Keyring:
             )
             return cursor.fetchone()
 
+    def _read_many(self, subjects: Sequence[UUID]) -> dict[str, dict[str, str | None]]:
+        marks = ", ".join(["%s"] * len(subjects))
+        with self._store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
+                f" WHERE subject_id IN ({marks})",
+                [str(subject) for subject in subjects],
+            )
+            return {str(row["subject_id"]): row for row in cursor.fetchall()}
+
     def _insert_new(self, subject: UUID) -> None:
         # Committed before any event that uses it, so a stored ciphertext never outlives a
         # key that was lost in a crash. A racing insert for the same subject keeps the first.
@@ -323,3 +408,8 @@ class Keyring:
             + ") opens it: add the master key in use then to WAYMARK_PREVIOUS_MASTER_KEYS or"
             " WAYMARK_PREVIOUS_MASTER_KEY_FILES"
         )
+
+
+def _connection_of(datastore: PostgresDatastore) -> Mapping[str, object]:
+    kwargs = datastore.pool.kwargs
+    return (kwargs() if callable(kwargs) else kwargs) or {}

@@ -16,7 +16,6 @@ from services.cases.domain import Journey
 from services.cases.integration import translator
 from services.cases.main import create_app
 from shared.contracts.cases import BreakGlassAccessGrantedV1
-from shared.security.audit import AuditEntry
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import bearer, make_settings, wait_until
@@ -166,10 +165,10 @@ def test_when_the_audit_log_cannot_be_written_nothing_is_served(
 ) -> None:
     journey_id = register(client, LEAD)
 
-    def broken(entry: AuditEntry) -> Any:
+    def broken(entries: Any) -> Any:
         raise OSError("disk full")
 
-    monkeypatch.setattr(client.app.state.runtime.stores.audit, "append", broken)  # type: ignore[attr-defined]
+    monkeypatch.setattr(client.app.state.runtime.stores.audit, "append_many", broken)  # type: ignore[attr-defined]
     response = client.get(f"/journeys/{journey_id}", headers=LEAD)
     assert response.status_code == 503
     assert "R-17" not in response.text and journey_id not in response.text

@@ -206,3 +206,58 @@ def test_the_lists_are_described_in_the_openapi_document(client: TestClient) -> 
     premises = paths["/premises"]["get"]["responses"]["200"]["content"]["application/json"]
     assert visits["schema"]["$ref"].endswith("/VisitListPage")
     assert premises["schema"]["$ref"].endswith("/PremisesPage")
+
+
+# --- keyset pages --------------------------------------------------------------------------
+
+
+def walk(client: TestClient, path: str, key: str, **params: Any) -> list[str]:
+    """Every row, following each page's ``next`` link to the end."""
+    body = page(client, path, LEAD, **params)
+    seen = [item[key] for item in body["items"]]
+    for _ in range(50):
+        if body["next"] is None:
+            assert body["next_cursor"] is None
+            return seen
+        assert "offset" not in body["next"]
+        response = client.get(body["next"], headers=LEAD)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen += [item[key] for item in body["items"]]
+    raise AssertionError("the pages never ended")
+
+
+def test_walking_the_lists_by_cursor_gives_what_one_page_gives(client: TestClient) -> None:
+    labels = ["b", "a", "B", "c", "a"]  # ties on the label: the id decides
+    for label in labels:
+        post(client, "/premises", premises_body(label=f"Flat {label}"), WEST)
+    for n in range(7):  # pairs start at the same moment: the id decides
+        started = (T0 - timedelta(hours=n // 2)).isoformat()
+        post(client, "/visits", visit_body(started_at=started, completed_at=None), WEST)
+    visits = wait_until(
+        lambda: (p := page(client, "/visits", LEAD, limit=200))["total"] == 7 and p,
+        message="every visit listed",
+    )
+    premises = wait_until(
+        lambda: (p := page(client, "/premises", LEAD, limit=1000))["total"] == 5 and p,
+        message="every premises listed",
+    )
+    every_visit = [i["visit_id"] for i in visits["items"]]
+    every_premises = [i["premises_id"] for i in premises["items"]]
+    for limit in (1, 2, 3):
+        assert walk(client, "/visits", "visit_id", limit=limit) == every_visit
+        assert walk(client, "/premises", "premises_id", limit=limit) == every_premises
+    assert walk(client, "/premises", "premises_id", limit=1, label="flat a") == [
+        i["premises_id"] for i in premises["items"] if i["label"] == "Flat a"
+    ]
+    first = page(client, "/visits", LEAD, limit=2)
+    assert "R-" not in str(first["next_cursor"]) and "P-12" not in str(first["next"])
+
+
+@pytest.mark.parametrize("path", ["/visits", "/premises"])
+@pytest.mark.parametrize("cursor", ["nonsense", "!!", "x" * 401, "WyJqb3VybmV5cyIsIjEiXQ"])
+def test_a_bad_cursor_is_a_422_naming_it(client: TestClient, path: str, cursor: str) -> None:
+    response = client.get(path, params={"cursor": cursor}, headers=LEAD)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["query.cursor"]

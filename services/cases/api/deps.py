@@ -13,25 +13,25 @@ from shared.http.deps import get_runtime
 from shared.runtime import Runtime
 
 
-def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplication:
+async def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplication:
     app = runtime.app
     assert isinstance(app, CasesApplication)
     return app
 
 
-def get_caseload(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caseload:
+async def get_caseload(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caseload:
     return runtime.parts.named("caseload", Caseload)
 
 
-def get_timeline(runtime: Annotated[Runtime, Depends(get_runtime)]) -> JourneyTimeline:
+async def get_timeline(runtime: Annotated[Runtime, Depends(get_runtime)]) -> JourneyTimeline:
     return runtime.parts.named("journey_timeline", JourneyTimeline)
 
 
-def get_referrals_board(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ReferralsBoard:
+async def get_referrals_board(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ReferralsBoard:
     return runtime.parts.named("referrals_board", ReferralsBoard)
 
 
-def get_due_items(runtime: Annotated[Runtime, Depends(get_runtime)]) -> DueItems:
+async def get_due_items(runtime: Annotated[Runtime, Depends(get_runtime)]) -> DueItems:
     return runtime.parts.named("due_items", DueItems)
 
 

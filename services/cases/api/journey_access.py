@@ -15,17 +15,26 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from services.cases.api.deps import Cases
-from services.cases.application import JourneyNotFound
+from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.projections.tables import Visibility
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
-from shared.security.roles import Role
+from shared.security.roles import Principal, Role
+from shared.threads import in_thread
 
 
-def check_journey_access(request: Request, principal: CurrentPrincipal, cases: Cases) -> None:
+async def check_journey_access(request: Request, principal: CurrentPrincipal, cases: Cases) -> None:
+    # ``async``, and a worker thread only when the journey must be read: a request without a
+    # journey id, or a lead's, costs no hop.
     raw = request.path_params.get("journey_id")
     if raw is None or principal.has(Role.SAFEGUARDING_LEAD):
         return
+    await in_thread(_check_journey, request, raw, principal, cases)
+
+
+def _check_journey(
+    request: Request, raw: str, principal: Principal, cases: CasesApplication
+) -> None:
     try:
         journey = cases.get_journey(UUID(raw))
     except (ValueError, JourneyNotFound):
@@ -45,7 +54,7 @@ def check_journey_access(request: Request, principal: CurrentPrincipal, cases: C
     )
 
 
-def get_visibility(principal: CurrentPrincipal) -> Visibility | None:
+async def get_visibility(principal: CurrentPrincipal) -> Visibility | None:
     """The filter for a caseworker's lists; None (everything) for a safeguarding lead."""
     if principal.has(Role.SAFEGUARDING_LEAD):
         return None

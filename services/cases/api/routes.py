@@ -67,6 +67,7 @@ from services.cases.commands import (
 )
 from services.cases.values import JourneyStatus, ReferralStatus
 from shared.http.deps import PageLimit, PageOffset
+from shared.http.paging import PageCursor, decode_cursor, next_page
 from shared.http.times import HappenedAt, SearchTime
 from shared.storage.sql import to_sql_time
 
@@ -91,6 +92,7 @@ AsOf = Annotated[
     "a fraction of a second. Merged journeys are left out unless asked for by status.",
 )
 def list_journeys(
+    request: Request,
     caseload: CaseloadView,
     visible_to: VisibleTo,
     status: JourneyStatus | None = None,
@@ -102,7 +104,9 @@ def list_journeys(
     due_before: SearchTime | None = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
+    cursor: PageCursor = None,
 ) -> JourneyPage:
+    after_key = decode_cursor("journeys", cursor, (str, int, str))
     items, total = caseload.list(
         status=status.value if status else None,
         caseworker_id=caseworker,
@@ -112,9 +116,19 @@ def list_journeys(
         due_before=due_before,
         limit=limit,
         offset=offset,
+        after_key=after_key,
+        with_total=cursor is None,
+    )
+    next_cursor, link = next_page(
+        request, "journeys", items[-1].list_key if items else None, full=len(items) == limit
     )
     return JourneyPage(
-        items=[CaseloadEntryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+        items=[CaseloadEntryPublic.of(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
     )
 
 
@@ -125,13 +139,16 @@ def list_journeys(
     summary="The referrals board: by partner and status, overdue first",
 )
 def referrals_board(
+    request: Request,
     board: ReferralsBoardView,
     visible_to: VisibleTo,
     partner: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = None,
     status: ReferralStatus | None = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
+    cursor: PageCursor = None,
 ) -> ReferralPage:
+    after_key = decode_cursor("referrals", cursor, (int, str, str))
     cards, total = board.board(
         datetime.now(UTC),
         partner=partner,
@@ -139,9 +156,19 @@ def referrals_board(
         visible_to=visible_to,
         limit=limit,
         offset=offset,
+        after_key=after_key,
+        with_total=cursor is None,
+    )
+    next_cursor, link = next_page(
+        request, "referrals", cards[-1].list_key if cards else None, full=len(cards) == limit
     )
     return ReferralPage(
-        items=[ReferralCardPublic.of(c) for c in cards], total=total, limit=limit, offset=offset
+        items=[ReferralCardPublic.of(c) for c in cards],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
     )
 
 
@@ -151,6 +178,7 @@ def referrals_board(
     summary="Follow-ups, appointments and dates coming up on open journeys, soonest first",
 )
 def due_items(
+    request: Request,
     due: DueItemsView,
     visible_to: VisibleTo,
     caseworker: Identifier = None,
@@ -158,7 +186,9 @@ def due_items(
     before: SearchTime | None = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
+    cursor: PageCursor = None,
 ) -> DuePage:
+    after_key = decode_cursor("due", cursor, (str, str))
     items, total = due.coming_up(
         caseworker_id=caseworker,
         visible_to=visible_to,
@@ -166,9 +196,19 @@ def due_items(
         before=before,
         limit=limit,
         offset=offset,
+        after_key=after_key,
+        with_total=cursor is None,
+    )
+    next_cursor, link = next_page(
+        request, "due", items[-1].list_key if items else None, full=len(items) == limit
     )
     return DuePage(
-        items=[DueItemPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+        items=[DueItemPublic.of(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
     )
 
 

@@ -17,6 +17,7 @@ from services.cases.projections import (
     TimelineRow,
 )
 from services.cases.values import NrmDecision
+from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
 
 
 class JourneyContact(BaseModel):
@@ -449,9 +450,11 @@ class IntakePage(BaseModel):
 
 class JourneyPage(BaseModel):
     items: list[CaseloadEntryPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
 
 
 class ReferralCardPublic(BaseModel):
@@ -473,9 +476,11 @@ class ReferralCardPublic(BaseModel):
 
 class ReferralPage(BaseModel):
     items: list[ReferralCardPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
 
 
 class DueItemPublic(BaseModel):
@@ -495,6 +500,8 @@ class DueItemPublic(BaseModel):
 
 class DuePage(BaseModel):
     items: list[DueItemPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK

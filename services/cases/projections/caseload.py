@@ -11,23 +11,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
 from services.cases.projections.tables import (
-    CASELOAD_LATER_COLUMNS,
+    NO_CONTACT,
     Visibility,
+    add_later_columns,
+    contact_order,
+    fill_caseload_order,
     joined_tables,
+    refresh_due_order,
 )
 from services.cases.values import JourneyStatus
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, add_missing_columns, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, SqlStore, from_sql_time, to_sql_time
 
 #: The events that move a journey to a new status, and the status they move it to.
 STATUS_AFTER: dict[type[object], JourneyStatus] = {
@@ -63,6 +67,10 @@ def _preferences(
     }
 
 
+#: A journey's place in the caseload's list: (due order, contact order, journey id).
+ListKey = tuple[str, int, str]
+
+
 @dataclass(frozen=True)
 class CaseloadEntry:
     journey_id: UUID
@@ -77,6 +85,8 @@ class CaseloadEntry:
     next_due_at: datetime | None
     version: int
     contact_ids: tuple[UUID, ...] = ()
+    #: Its place in the list, for the cursor of a page that ends with it (not shown).
+    list_key: ListKey | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -107,11 +117,15 @@ class Caseload(Projection):
     tables = ("caseload", "caseload_contacts")
     event_classes = JOURNEY_EVENTS
 
+    def __init__(self, app: Any, store: SqlStore, *args: Any, **kwargs: Any) -> None:
+        add_later_columns(store)
+        super().__init__(app, store, *args, **kwargs)
+
     def create_statements(self) -> list[str]:
         return joined_tables(self.store)
 
     def prepare(self) -> None:
-        add_missing_columns(self.store, self.store.table(self.name), CASELOAD_LATER_COLUMNS)
+        fill_caseload_order(self.store)
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         changes = self.changes(event, cursor)
@@ -139,8 +153,8 @@ class Caseload(Projection):
             f"INSERT INTO {self.store.table(self.name)} (journey_id, status, registered,"
             " caseworker_id, possible_minor, opened_at, last_contact_at, contact_count,"
             " open_referrals, version, team_id, opened_by, languages, preferred_languages,"
-            " interpreter_needed, urgent_concerns)"
-            " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0)"
+            " interpreter_needed, urgent_concerns, contact_order)"
+            " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0, %s)"
             " ON CONFLICT (journey_id) DO NOTHING",
             (
                 journey,
@@ -148,8 +162,11 @@ class Caseload(Projection):
                 to_sql_time(event.occurred_at),
                 event.originator_version,
                 event.actor,
+                NO_CONTACT,
             ),
         )
+        # In a rebuild of the caseload alone, her due items are already there.
+        refresh_due_order(self.store, cursor, journey)
         if isinstance(event, Journey.Opened):  # she was met on a visit, by this contact
             self._add_contact(cursor, journey, event.contact_id)
         return None
@@ -173,6 +190,7 @@ class Caseload(Projection):
             " THEN %s ELSE last_contact_at END WHERE journey_id = %s",
             (occurred_at, occurred_at, journey),
         )
+        self._order_by_contact(cursor, journey)
         self._add_contact(cursor, journey, event.contact_id)
         spoken = self._languages(cursor, journey)
         if event.language in spoken:
@@ -244,6 +262,18 @@ class Caseload(Projection):
             (str(contact_id), journey),
         )
 
+    def _order_by_contact(self, cursor: SqlCursor, journey: str) -> None:
+        table = self.store.table(self.name)
+        cursor.execute(f"SELECT last_contact_at FROM {table} WHERE journey_id = %s", (journey,))
+        row = cursor.fetchone()
+        if row is None:
+            return
+        last = _time(row["last_contact_at"], journey)
+        cursor.execute(
+            f"UPDATE {table} SET contact_order = %s WHERE journey_id = %s",
+            (contact_order(last), journey),
+        )
+
     def _languages(self, cursor: SqlCursor, journey: str) -> list[str]:
         cursor.execute(
             f"SELECT languages FROM {self.store.table(self.name)} WHERE journey_id = %s",
@@ -278,11 +308,12 @@ class Caseload(Projection):
         due_before: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[CaseloadEntry], int]:
+        after_key: ListKey | None = None,
+        with_total: bool = True,
+    ) -> tuple[list[CaseloadEntry], int | None]:
         """Journeys that match, those with something due first (soonest first), then by most
-        recent contact."""
+        recent contact; from just after ``after_key`` (an entry's ``list_key``) when given."""
         table = self.store.table(self.name)
-        due = self.store.table("due_items")
         contacts = self.store.table("caseload_contacts")
         conditions: list[str] = ["1 = 1"]
         params: list[object] = []
@@ -307,23 +338,23 @@ class Caseload(Projection):
             conditions.append(condition)
             params.extend(more)
         if due_before is not None:
-            conditions.append("d.next_due_at IS NOT NULL AND d.next_due_at < %s")
+            conditions.append("c.next_due_at IS NOT NULL AND c.next_due_at < %s")
             params.append(to_sql_time(due_before))
-        source = (
-            f"FROM {table} c LEFT JOIN (SELECT journey_id, MIN(due_at) AS next_due_at"
-            f" FROM {due} WHERE state = 'open' GROUP BY journey_id) d"
-            " ON d.journey_id = c.journey_id WHERE " + " AND ".join(conditions)
-        )
+        where = " AND ".join(conditions)
+        page, page_params = where, list(params)
+        if after_key is not None:
+            page += " AND (c.due_order, c.contact_order, c.journey_id) > (%s, %s, %s)"
+            page_params.extend(after_key)
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} c WHERE {where}", params)
+                row = cursor.fetchone()
+                total = int(row["n"]) if row else 0
             cursor.execute(
-                f"SELECT c.*, d.next_due_at {source}"
-                " ORDER BY (d.next_due_at IS NULL), d.next_due_at,"
-                " (c.last_contact_at IS NULL), c.last_contact_at DESC, c.journey_id"
-                " LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                f"SELECT c.* FROM {table} c WHERE {page}"
+                " ORDER BY c.due_order, c.contact_order, c.journey_id LIMIT %s OFFSET %s",
+                [*page_params, limit, offset],
             )
             rows = cursor.fetchall()
             known_by = self._contacts_of(cursor, [str(row["journey_id"]) for row in rows])
@@ -389,4 +420,5 @@ def _entry(row: dict[str, object], contact_ids: tuple[UUID, ...] = ()) -> Caselo
         next_due_at=_time(row.get("next_due_at"), journey),
         version=int(str(row["version"])),
         contact_ids=contact_ids,
+        list_key=(str(row["due_order"]), int(str(row["contact_order"])), str(journey)),
     )

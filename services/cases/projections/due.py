@@ -7,20 +7,28 @@ when read, by joining the ``caseload`` read model of the same views store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import singledispatchmethod
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from services.cases.projections.tables import Visibility, joined_tables
+from services.cases.projections.tables import (
+    Visibility,
+    add_later_columns,
+    joined_tables,
+    refresh_due_order,
+)
 from services.cases.values import JourneyStatus
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, SqlStore, from_sql_time, to_sql_time
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
+#: An item's place in the due list: (due time as stored, item id).
+DueKey = tuple[str, str]
 _RECOVERY_NAMESPACE = UUID("a8c3f1e2-5d7b-4c1a-9e6f-3b2d1c0e9f8a")
 
 
@@ -32,6 +40,8 @@ class DueItem:
     code: str | None
     due_at: datetime
     caseworker_id: str | None
+    #: Its place in the list (due time, item id), for the cursor of a page ending with it.
+    list_key: DueKey | None = field(default=None, compare=False, repr=False)
 
 
 def _day(value: date) -> datetime:
@@ -54,11 +64,17 @@ class DueItems(Projection):
         Journey.PersonErased,
     )
 
+    def __init__(self, app: Any, store: SqlStore, *args: Any, **kwargs: Any) -> None:
+        add_later_columns(store)
+        super().__init__(app, store, *args, **kwargs)
+
     def create_statements(self) -> list[str]:
         return joined_tables(self.store)
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         self.record(event, cursor)
+        # The caseload lists journeys by what is due next: this read model keeps that current.
+        refresh_due_order(self.store, cursor, str(event.originator_id))
 
     @singledispatchmethod
     def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
@@ -146,8 +162,10 @@ class DueItems(Projection):
         before: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[DueItem], int]:
-        """Open items of open journeys, soonest first."""
+        after_key: DueKey | None = None,
+        with_total: bool = True,
+    ) -> tuple[list[DueItem], int | None]:
+        """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
         table, caseload = self.store.table(self.name), self.store.table("caseload")
         conditions = ["d.state = %s", "c.status NOT IN (%s, %s)"]
         params: list[object] = [OPEN, JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value]
@@ -168,14 +186,20 @@ class DueItems(Projection):
             f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
             " WHERE " + " AND ".join(conditions)
         )
+        page, page_params = source, list(params)
+        if after_key is not None:
+            page += " AND (d.due_at, d.item_id) > (%s, %s)"
+            page_params.extend(after_key)
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
+                row = cursor.fetchone()
+                total = int(row["n"]) if row else 0
             cursor.execute(
-                f"SELECT d.*, c.caseworker_id {source} ORDER BY d.due_at, d.item_id"
+                f"SELECT d.*, c.caseworker_id {page} ORDER BY d.due_at, d.item_id"
                 " LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                [*page_params, limit, offset],
             )
             rows = cursor.fetchall()
         return [
@@ -186,6 +210,7 @@ class DueItems(Projection):
                 code=None if r["code"] is None else str(r["code"]),
                 due_at=from_sql_time(r["due_at"], row=r["item_id"]),
                 caseworker_id=None if r["caseworker_id"] is None else str(r["caseworker_id"]),
+                list_key=(str(r["due_at"]), str(r["item_id"])),
             )
             for r in rows
         ], total

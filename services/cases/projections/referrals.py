@@ -6,7 +6,7 @@ whose respond-by time has passed. The journey itself decides; this read model ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
 from typing import TypeAlias
@@ -37,6 +37,8 @@ ReferralStep: TypeAlias = (
     | Journey.ReferralExpired
 )
 AWAITING_RESPONSE = (ReferralStatus.MADE.value, ReferralStatus.ACKNOWLEDGED.value)
+#: A card's place on the board: (1 if overdue else 0, respond-by as stored, referral id).
+BoardKey = tuple[int, str, str]
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class ReferralCard:
     respond_by: datetime
     updated_at: datetime
     overdue: bool
+    #: Its place on the board (overdue, respond-by as stored, id), for a page's cursor.
+    list_key: BoardKey | None = field(default=None, compare=False, repr=False)
 
 
 class ReferralsBoard(Projection):
@@ -69,6 +73,9 @@ class ReferralsBoard(Projection):
             f" ON {table} (partner, status, respond_by)",
             f"CREATE INDEX IF NOT EXISTS referrals_board_by_respond_by"
             f" ON {table} (status, respond_by)",
+            # The board's order after "overdue first", for keyset pages.
+            f"CREATE INDEX IF NOT EXISTS referrals_board_list_order"
+            f" ON {table} (respond_by, referral_id)",
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
@@ -134,7 +141,10 @@ class ReferralsBoard(Projection):
         visible_to: Visibility | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[ReferralCard], int]:
+        after_key: BoardKey | None = None,
+        with_total: bool = True,
+    ) -> tuple[list[ReferralCard], int | None]:
+        """Overdue first, then by the date a response is due; from just after ``after_key``."""
         table = self.store.table(self.name)
         conditions, params = ["1 = 1"], []
         if visible_to is not None:
@@ -150,14 +160,26 @@ class ReferralsBoard(Projection):
         where = " AND ".join(conditions)
         overdue = "(status IN (%s, %s) AND respond_by < %s)"
         overdue_params = [*AWAITING_RESPONSE, to_sql_time(now)]
+        page, page_params = where, list(params)
+        if after_key is not None:
+            was_overdue, respond_by, referral_id = after_key
+            later = "(respond_by, referral_id) > (%s, %s)"
+            if was_overdue:
+                page += f" AND (({overdue} AND {later}) OR NOT {overdue})"
+                page_params += [*overdue_params, respond_by, referral_id, *overdue_params]
+            else:
+                page += f" AND NOT {overdue} AND {later}"
+                page_params += [*overdue_params, respond_by, referral_id]
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total: int | None = None
+            if with_total:  # a count grows with the list: a walk by cursor does without
+                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
+                row = cursor.fetchone()
+                total = int(row["n"]) if row else 0
             cursor.execute(
-                f"SELECT *, {overdue} AS overdue FROM {table} WHERE {where}"
+                f"SELECT *, {overdue} AS overdue FROM {table} WHERE {page}"
                 f" ORDER BY {overdue} DESC, respond_by, referral_id LIMIT %s OFFSET %s",
-                [*overdue_params, *params, *overdue_params, limit, offset],
+                [*overdue_params, *page_params, *overdue_params, limit, offset],
             )
             rows = cursor.fetchall()
         return [_card(row) for row in rows], total
@@ -188,4 +210,5 @@ def _card(row: dict[str, object]) -> ReferralCard:
         respond_by=from_sql_time(row["respond_by"], row=referral),
         updated_at=from_sql_time(row["updated_at"], row=referral),
         overdue=bool(row["overdue"]),
+        list_key=(int(bool(row["overdue"])), str(row["respond_by"]), str(referral)),
     )

@@ -4,8 +4,11 @@ due; the due list leaves out closed journeys), so each read model can create bot
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from shared.storage.sql import SqlStore
+from shared.storage.sql import SqlCursor, SqlStore, add_missing_columns, from_sql_time
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def caseload_tables(store: SqlStore) -> list[str]:
@@ -17,7 +20,8 @@ def caseload_tables(store: SqlStore) -> list[str]:
         " last_contact_at TEXT, contact_count INTEGER NOT NULL,"
         " open_referrals INTEGER NOT NULL, version INTEGER NOT NULL,"
         " team_id TEXT, opened_by TEXT, languages TEXT, preferred_languages TEXT,"
-        " interpreter_needed INTEGER, urgent_concerns INTEGER)",
+        " interpreter_needed INTEGER, urgent_concerns INTEGER,"
+        " next_due_at TEXT, due_order TEXT, contact_order BIGINT)",
         f"CREATE INDEX IF NOT EXISTS caseload_by_caseworker ON {table} (caseworker_id, status)",
         f"CREATE INDEX IF NOT EXISTS caseload_by_last_contact"
         f" ON {table} (last_contact_at DESC, journey_id)",
@@ -32,7 +36,8 @@ def caseload_tables(store: SqlStore) -> list[str]:
 
 
 #: Columns added after the first release, for tables made before them (NULL until the
-#: caseload is rebuilt: ``waymark rebuild cases caseload``).
+#: caseload is rebuilt: ``waymark rebuild cases caseload``; the list order is filled in at
+#: start-up by ``fill_caseload_order``).
 CASELOAD_LATER_COLUMNS = {
     "team_id": "TEXT",
     "opened_by": "TEXT",
@@ -40,7 +45,66 @@ CASELOAD_LATER_COLUMNS = {
     "preferred_languages": "TEXT",
     "interpreter_needed": "INTEGER",
     "urgent_concerns": "INTEGER",
+    **{"next_due_at": "TEXT", "due_order": "TEXT", "contact_order": "BIGINT"},
 }
+
+# The caseload's list order — something due first, soonest first; then the most recent contact
+# first; then the journey id — as three ascending columns, so that a page starts where the
+# last one ended by seeking an index (keyset pagination), whatever the number of journeys.
+# Each column has one writer, so two read models never race on a row: ``due_order`` (and the
+# ``next_due_at`` it is made of) is the ``due_items`` read model's, ``contact_order`` the
+# caseload's own.
+_NOTHING_DUE = "1"
+#: Sorts after every contact time (they are negated microseconds since 1970).
+NO_CONTACT = 2**62
+
+
+def caseload_order_indexes(store: SqlStore) -> list[str]:
+    table = store.table("caseload")
+    return [
+        f"CREATE INDEX IF NOT EXISTS caseload_list_order"
+        f" ON {table} (due_order, contact_order, journey_id)",
+        f"CREATE INDEX IF NOT EXISTS caseload_list_order_by_caseworker"
+        f" ON {table} (caseworker_id, due_order, contact_order, journey_id)",
+    ]
+
+
+def contact_order(last_contact_at: datetime | None) -> int:
+    """Most recent contact first as an ascending number; no contact at all last."""
+    if last_contact_at is None:
+        return NO_CONTACT
+    return -((last_contact_at - _EPOCH) // timedelta(microseconds=1))
+
+
+def refresh_due_order(store: SqlStore, cursor: SqlCursor, journey_id: str) -> None:
+    """Set a journey's next due time and its place in the list from its open due items."""
+    due = store.table("due_items")
+    next_due = f"(SELECT MIN(due_at) FROM {due} WHERE journey_id = %s AND state = 'open')"
+    cursor.execute(
+        f"UPDATE {store.table('caseload')} SET next_due_at = {next_due},"
+        f" due_order = COALESCE('0' || {next_due}, '{_NOTHING_DUE}') WHERE journey_id = %s",
+        (journey_id, journey_id, journey_id),
+    )
+
+
+def fill_caseload_order(store: SqlStore) -> None:
+    """Give rows made before the list-order columns existed their place (once, at start-up)."""
+    table = store.table("caseload")
+    with store.transaction() as cursor:
+        cursor.execute(
+            f"SELECT journey_id, last_contact_at FROM {table}"
+            " WHERE due_order IS NULL OR contact_order IS NULL"
+        )
+        rows = cursor.fetchall()
+        for row in rows:
+            journey = str(row["journey_id"])
+            contact = row["last_contact_at"]
+            moment = None if contact is None else from_sql_time(contact, row=journey)
+            refresh_due_order(store, cursor, journey)
+            cursor.execute(
+                f"UPDATE {table} SET contact_order = %s WHERE journey_id = %s",
+                (contact_order(moment), journey),
+            )
 
 
 def due_items_tables(store: SqlStore) -> list[str]:
@@ -51,11 +115,20 @@ def due_items_tables(store: SqlStore) -> list[str]:
         " code TEXT, due_at TEXT NOT NULL, state TEXT NOT NULL)",
         f"CREATE INDEX IF NOT EXISTS due_items_by_time ON {table} (state, due_at)",
         f"CREATE INDEX IF NOT EXISTS due_items_by_journey ON {table} (journey_id, state)",
+        # The due list's order, so a page starts where the last one ended (keyset pagination).
+        f"CREATE INDEX IF NOT EXISTS due_items_list_order ON {table} (state, due_at, item_id)",
     ]
 
 
 def joined_tables(store: SqlStore) -> list[str]:
-    return caseload_tables(store) + due_items_tables(store)
+    return caseload_tables(store) + due_items_tables(store) + caseload_order_indexes(store)
+
+
+def add_later_columns(store: SqlStore) -> None:
+    """Bring a caseload made by an older version up to date, before the DDL of
+    ``joined_tables`` runs: its list-order indexes name the later columns."""
+    store.execute_script(caseload_tables(store) + due_items_tables(store))
+    add_missing_columns(store, store.table("caseload"), CASELOAD_LATER_COLUMNS)
 
 
 @dataclass(frozen=True)

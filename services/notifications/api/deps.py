@@ -16,15 +16,20 @@ from shared.http.problems import Problem
 from shared.runtime import Runtime
 
 
-def get_notifications(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> NotificationsApplication:
+def notifications_of(runtime: Runtime) -> NotificationsApplication:
     app = runtime.app
     assert isinstance(app, NotificationsApplication)
     return app
 
 
-def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
+async def get_notifications(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> NotificationsApplication:
+    # ``async``: nothing here blocks, so FastAPI need not hop to a worker thread to run it.
+    return notifications_of(runtime)
+
+
+async def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
     return runtime.parts.named("inbox", Inbox)
 
 
@@ -47,7 +52,7 @@ def get_own_notification(
     return notification_id
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return datetime.now(UTC)
 
 

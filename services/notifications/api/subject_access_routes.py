@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from services.notifications.api.deps import get_notifications
+from services.notifications.api.deps import notifications_of
 from services.notifications.application import NotificationsApplication
 from services.notifications.subject_access import subject_access
 from services.notifications.subject_items import JourneyItems
@@ -26,6 +26,6 @@ def export(
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    app: NotificationsApplication = get_notifications(runtime)
+    app: NotificationsApplication = notifications_of(runtime)
     items = runtime.parts.named("journey_items", JourneyItems)
     return subject_access(app, items, journey_id, reader=principal.subject)

@@ -13,13 +13,15 @@ from shared.http.deps import get_runtime
 from shared.runtime import Runtime
 
 
-def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsApplication:
+async def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsApplication:
     app = runtime.app
     assert isinstance(app, VisitsApplication)
     return app
 
 
-def get_premises_history(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesHistory:
+async def get_premises_history(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> PremisesHistory:
     return runtime.parts.named("premises_history", PremisesHistory)
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from services.visits.lists import (
@@ -25,17 +25,28 @@ from services.visits.lists import (
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
 from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset, get_runtime
+from shared.http.paging import (
+    NEXT_CURSOR,
+    NEXT_LINK,
+    PAGE_TOTAL,
+    PageCursor,
+    bad_cursor,
+    decode_cursor,
+    next_page,
+)
 from shared.runtime import Runtime
 from shared.security.roles import Role
 
 router = APIRouter()
 
 
-def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
+async def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
     return runtime.parts.named("visit_list", VisitList)
 
 
-def get_premises_directory(runtime: Annotated[Runtime, Depends(get_runtime)]) -> PremisesDirectory:
+async def get_premises_directory(
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> PremisesDirectory:
     return runtime.parts.named("premises_directory", PremisesDirectory)
 
 
@@ -68,9 +79,11 @@ class VisitSummaryPublic(BaseModel):
 
 class VisitListPage(BaseModel):
     items: list[VisitSummaryPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
 
 
 class PremisesSummaryPublic(BaseModel):
@@ -88,9 +101,11 @@ class PremisesSummaryPublic(BaseModel):
 
 class PremisesPage(BaseModel):
     items: list[PremisesSummaryPublic]
-    total: int
+    total: int | None = PAGE_TOTAL
     limit: int
     offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
 
 
 @router.get(
@@ -103,6 +118,7 @@ class PremisesPage(BaseModel):
     "(`from` inclusive, `to` exclusive, on when the visit started). No aliases.",
 )
 def list_visits(
+    request: Request,
     view: Annotated[VisitList, Depends(get_visit_list)],
     principal: CurrentPrincipal,
     premises_id: UUID | None = None,
@@ -111,7 +127,9 @@ def list_visits(
     started_to: Annotated[When, Query(alias="to")] = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
+    cursor: PageCursor = None,
 ) -> VisitListPage:
+    after_key = decode_cursor("visits", cursor, (str, str))
     if started_from and started_to and started_to < started_from:
         raise FieldError("query.to", "must not be before from")
     everything = principal.has(Role.SAFEGUARDING_LEAD)
@@ -123,9 +141,19 @@ def list_visits(
         visible_team=None if everything else principal.team,
         visible_person=None if everything else principal.subject,
     )
-    items, total = view.newest_first(which, limit=limit, offset=offset)
+    items, total = view.newest_first(
+        which, limit=limit, offset=offset, after_key=after_key, with_total=cursor is None
+    )
+    next_cursor, link = next_page(
+        request, "visits", items[-1].list_key if items else None, full=len(items) == limit
+    )
     return VisitListPage(
-        items=[VisitSummaryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+        items=[VisitSummaryPublic.of(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
     )
 
 
@@ -139,6 +167,7 @@ def list_visits(
     "1000 at a time. A projection: it may lag a registration by a moment.",
 )
 def list_premises(
+    request: Request,
     view: Annotated[PremisesDirectory, Depends(get_premises_directory)],
     label: Annotated[
         str | None,
@@ -146,8 +175,27 @@ def list_premises(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: PageOffset = 0,
+    cursor: PageCursor = None,
 ) -> PremisesPage:
-    items, total = view.search(label=label.strip() if label else None, limit=limit, offset=offset)
+    after = decode_cursor("premises", cursor, (str,))
+    try:
+        after_premises = None if after is None else UUID(after[0])
+    except ValueError:
+        raise bad_cursor() from None
+    items, total = view.search(
+        label=label.strip() if label else None,
+        limit=limit,
+        offset=offset,
+        after_premises=after_premises,
+        with_total=cursor is None,
+    )
+    last = (str(items[-1].premises_id),) if items else None
+    next_cursor, link = next_page(request, "premises", last, full=len(items) == limit)
     return PremisesPage(
-        items=[PremisesSummaryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
+        items=[PremisesSummaryPublic.of(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
     )

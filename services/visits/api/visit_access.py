@@ -13,16 +13,23 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from services.visits.api.deps import Visits
-from services.visits.application import VisitNotFound
+from services.visits.application import VisitNotFound, VisitsApplication
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
-from shared.security.roles import Role
+from shared.security.roles import Principal, Role
+from shared.threads import in_thread
 
 
-def check_visit_access(request: Request, principal: CurrentPrincipal, visits: Visits) -> None:
+async def check_visit_access(request: Request, principal: CurrentPrincipal, visits: Visits) -> None:
+    # ``async``, and a worker thread only when the visit must be read: a POST (no visit id)
+    # or a lead's request costs no hop.
     raw = request.path_params.get("visit_id")
     if raw is None or principal.has(Role.SAFEGUARDING_LEAD):
         return
+    await in_thread(_check_visit, raw, principal, visits)
+
+
+def _check_visit(raw: str, principal: Principal, visits: VisitsApplication) -> None:
     try:
         visit = visits.get_visit(UUID(raw))
     except (ValueError, VisitNotFound):
