@@ -55,10 +55,8 @@ from services.cases.journey.data_rights import (
     NoErasureRequested,
 )
 from services.cases.journey.nrm import (
-    AlreadyMarkedPossibleMinor,
     NoPositiveReasonableGrounds,
     NotAFirstResponder,
-    NotMarkedPossibleMinor,
     NrmAlreadySubmitted,
     NrmConsentRequired,
     NrmDecisionAlreadyRecorded,
@@ -71,6 +69,7 @@ from services.cases.journey.outreach import (
     CannotMergeIntoItself,
     ContactAlreadyRecorded,
 )
+from services.cases.journey.possible_minor import AlreadyMarkedPossibleMinor, NotMarkedPossibleMinor
 from services.cases.journey.referrals import (
     ConsentRequired,
     InvalidReferralTransition,

@@ -8,9 +8,9 @@ journey id the client generated. Her person id is the journey id.
 Every command is a guard followed by one or more past-tense events; a rule that is broken raises
 a named error (``services/cases/errors.py``) before anything is recorded. Mistakes are corrected
 by new events. Each concept is a part in its own module — outreach facts, registration,
-access, consent, assessment, support, appointments, referrals, the NRM, closure, data rights —
-holding its events and commands; ``Journey`` combines them, and the library defines every part's
-events on it, so each is ``Journey.<Event>`` with the topic
+access, consent, assessment, support, appointments, referrals, a possible minor, the NRM,
+closure, data rights — holding its events, commands and errors; ``Journey`` combines them, and
+the library defines every part's events on it, so each is ``Journey.<Event>`` with the topic
 ``services.cases.journey:Journey.<Event>``.
 
 Free text (pseudonym, notes, plan summaries) is named in each event's ``personal_fields`` and
@@ -34,6 +34,7 @@ from services.cases.journey.consent import Consents
 from services.cases.journey.data_rights import DataRights
 from services.cases.journey.nrm import Nrm
 from services.cases.journey.outreach import ContactAlreadyRecorded, Outreach
+from services.cases.journey.possible_minor import PossibleMinor
 from services.cases.journey.referrals import Referrals
 from services.cases.journey.registration import Registration
 from services.cases.journey.support import Support
@@ -57,6 +58,7 @@ class Journey(
     Support,
     Appointments,
     Referrals,
+    PossibleMinor,
     Nrm,
     Consents,
     Closure,

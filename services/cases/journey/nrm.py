@@ -1,5 +1,6 @@
 """The National Referral Mechanism: a First Responder contacted and her NRM referral submitted
-(with her informed consent, or as a possible child, who needs none and must always be referred),
+(with her informed consent, or as a possible child — ``possible_minor.py`` — who needs none and
+must always be referred),
 then the Reasonable Grounds decision, her recovery period and the Conclusive Grounds decision,
 each as learnt and from whom."""
 
@@ -59,14 +60,6 @@ class RecoveryPeriodTooShort(JourneyInputError):
     """The recovery period must last at least 30 days."""
 
 
-class AlreadyMarkedPossibleMinor(JourneyError):
-    """She is already marked as possibly under 18."""
-
-
-class NotMarkedPossibleMinor(JourneyError):
-    """She is not marked as possibly under 18."""
-
-
 class _Decision(Aggregate.Event):
     outcome: str
     decided_on: date
@@ -82,24 +75,6 @@ class _Decision(Aggregate.Event):
 
 
 class Nrm(Consents):
-    class PossibleMinorMarked(Aggregate.Event):
-        """She may be under 18: a child must always be referred."""
-
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            journey.possible_minor = True
-
-    class PossibleMinorCleared(Aggregate.Event):
-        """The possible-minor flag was cleared (e.g. after an age assessment)."""
-
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            journey.possible_minor = False
-
     class FirstResponderContacted(Aggregate.Event):
         """A First Responder organisation was contacted about an NRM referral."""
 
@@ -158,19 +133,6 @@ class Nrm(Consents):
 
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(journey.nrm, conclusive_grounds=self.decision())
-
-    def mark_possible_minor(self, occurred_at: datetime, actor: str) -> None:
-        self._require_writable()
-        if self.possible_minor:
-            raise AlreadyMarkedPossibleMinor(f"journey {self.id}")
-        self.trigger_event(self.PossibleMinorMarked, occurred_at=occurred_at, actor=actor)
-
-    def clear_possible_minor(self, occurred_at: datetime, actor: str) -> None:
-        """E.g. after an age assessment: she is an adult, and her consent is needed again."""
-        self._require_writable()
-        if not self.possible_minor:
-            raise NotMarkedPossibleMinor(f"journey {self.id}")
-        self.trigger_event(self.PossibleMinorCleared, occurred_at=occurred_at, actor=actor)
 
     def record_first_responder_contact(
         self, partner: str, is_first_responder: bool, occurred_at: datetime, actor: str

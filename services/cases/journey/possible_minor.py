@@ -1,0 +1,52 @@
+"""She may be a child: the possible-minor flag, marked and cleared by a caseworker (outreach
+sets it too, from an indicator or a concern). A possible child needs no consent to be referred
+to the NRM, and must always be referred (``Journey.attention``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eventsourcing.domain import Aggregate
+
+from services.cases.journey.base import JourneyError, JourneyPart
+
+
+class AlreadyMarkedPossibleMinor(JourneyError):
+    """She is already marked as possibly under 18."""
+
+
+class NotMarkedPossibleMinor(JourneyError):
+    """She is not marked as possibly under 18."""
+
+
+class PossibleMinor(JourneyPart):
+    class PossibleMinorMarked(Aggregate.Event):
+        """She may be under 18: a child must always be referred."""
+
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.possible_minor = True
+
+    class PossibleMinorCleared(Aggregate.Event):
+        """The possible-minor flag was cleared (e.g. after an age assessment)."""
+
+        occurred_at: datetime
+        actor: str
+
+        def apply(self, journey: JourneyPart) -> None:
+            journey.possible_minor = False
+
+    def mark_possible_minor(self, occurred_at: datetime, actor: str) -> None:
+        self._require_writable()
+        if self.possible_minor:
+            raise AlreadyMarkedPossibleMinor(f"journey {self.id}")
+        self.trigger_event(self.PossibleMinorMarked, occurred_at=occurred_at, actor=actor)
+
+    def clear_possible_minor(self, occurred_at: datetime, actor: str) -> None:
+        """E.g. after an age assessment: she is an adult, and her consent is needed again."""
+        self._require_writable()
+        if not self.possible_minor:
+            raise NotMarkedPossibleMinor(f"journey {self.id}")
+        self.trigger_event(self.PossibleMinorCleared, occurred_at=occurred_at, actor=actor)
