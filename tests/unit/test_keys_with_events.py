@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.cases.application import CasesApplication
+from services.cases.commands import CorrectPseudonym, Register
 from shared.runtime import Stores
 from shared.settings import ServiceName
 from shared.storage.keyring import Keyring, SubjectErasedError
@@ -34,10 +35,9 @@ def register(app: CasesApplication) -> UUID:
 def register_as(app: CasesApplication, journey_id: UUID) -> UUID:
     app.register_person(
         journey_id,
-        pseudonym="R-1",
-        preferred_languages=["ro"],
-        interpreter_needed=False,
-        occurred_at=T0,
+        Register(
+            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
+        ),
         actor="cw-1",
     )
     return journey_id
@@ -157,6 +157,6 @@ def test_an_erased_person_gets_no_new_key_and_no_events(stores_for: StoresFactor
         journey_id = register(app)
         stores.keyring.forget(journey_id)
         with pytest.raises(SubjectErasedError):
-            app.correct_pseudonym(journey_id, pseudonym="R-2", occurred_at=T0, actor="cw-1")
+            app.do(journey_id, CorrectPseudonym(pseudonym="R-2", occurred_at=T0), actor="cw-1")
     finally:
         app.close()
