@@ -1,23 +1,33 @@
 """Durable pull consumers that turn upstream integration events into local commands.
 
-Per message: decode and validate the envelope and contract; run the handler in a worker thread
-(the event store is synchronous); the handler stores its effects together with the upstream
-position (``Tracking``), so a redelivered message changes nothing; ack only after that commit.
-Every failure is classified (``is_transient``): a message that can never be applied — it breaks
-its contract, cannot be decoded, or is refused for good — is copied to the dead-letter subject
-with the reason and ``term``-ed. A transient failure is retried in place with an exponential
-delay (the rest of the batch waits, so order is kept); one that outlasts those attempts is
-``nak``-ed, with the rest of its batch, for JetStream to redeliver later. The loop outlives
-every single failure.
+A fetched batch is decoded and validated first; a message that breaks its contract or cannot be
+decoded is copied to the dead-letter subject with the reason. The rest are applied in ONE worker
+thread and ONE store transaction (``WaymarkApplication.applying_together``): each handler ends in
+``save_once(upstream, …)``, which joins the batch, and the batch commits every event with every
+message's upstream position (``Tracking``), so a redelivered message changes nothing. Only after
+that commit is the batch acknowledged — with one ack of its last message (``AckPolicy.ALL``), so
+a batch is acknowledged whole or not at all.
+
+Every failure is classified (``is_transient``). A handler that is refused for good, or fails in a
+way no retry can cure, has its message dead-lettered and the batch is applied again without it
+(nothing of the failed attempt was stored). A transient failure (the store briefly away, a
+concurrent writer) is retried in place with a capped exponential delay, the whole batch waiting,
+for as long as it takes: order is never given up to make progress. While a batch is in hand the
+consumer renews its claim (``in_progress``) every third of ``consumer_ack_wait_s``, so a slow
+handler keeps its messages while a dead process loses them within that ack wait.
+
+Order: one durable consumer applies its stream's messages in stream order. At most one batch is
+unacknowledged (``max_ack_pending`` = ``consumer_batch_size``), so when a process dies mid-batch
+the server can deliver nothing newer until that whole batch comes back, first, after the ack
+wait; order holds across crashes too, as long as one process at a time pulls a durable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import structlog
@@ -31,6 +41,7 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import BadRequestError
 
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.envelope import ContractViolation, decode
@@ -38,6 +49,7 @@ from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
 from shared.settings import Settings
+from shared.storage.eventstore import WaymarkApplication
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
@@ -91,11 +103,27 @@ class Subscription:
     #: Refusals by the domain to name in a dead letter's reason (any non-transient error is
     #: dead-lettered; these are reported as "rejected", the rest as "failed").
     permanent_errors: tuple[type[Exception], ...] = field(default=())
+    #: The application every handler saves into with ``save_once``: given, a batch is applied
+    #: in one transaction; without it, one transaction per message.
+    application: WaymarkApplication | None = None
 
 
-class _Outcome(Enum):
-    DONE = "done"
-    RETRY = "retry"
+@dataclass
+class _Work:
+    message: Msg
+    event: IntegrationEvent
+    upstream: Upstream
+    handler: Handler
+
+
+class _HandlerFailed(Exception):
+    """A handler raised: which item, with what; ``applied`` items before it are stored."""
+
+    def __init__(self, index: int, error: Exception, applied: int) -> None:
+        super().__init__(type(error).__name__)
+        self.index = index
+        self.error = error
+        self.applied = applied
 
 
 class DurableConsumer:
@@ -138,17 +166,44 @@ class DurableConsumer:
     async def _bind(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
         sub = self._subscription
         await ensure_streams(js, (sub.stream, DEAD_LETTER_STREAM), self._settings)
+        config = self._config()
+        try:
+            await js.add_consumer(sub.stream.name, config)
+        except BadRequestError:
+            await self._recreate(js, config)
+        return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream.name)
+
+    def _config(self, start_after: int | None = None) -> ConsumerConfig:
+        sub = self._subscription
         config = ConsumerConfig(
             durable_name=sub.durable,
-            ack_policy=AckPolicy.EXPLICIT,
+            # One ack of a batch's last message acknowledges the whole batch, or nothing is.
+            ack_policy=AckPolicy.ALL,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._settings.consumer_ack_wait_s,
             max_deliver=-1,  # a transient failure is retried until it heals, never dropped
-            max_ack_pending=self._settings.consumer_batch_size * 4,
-            filter_subjects=sorted({contract.subject for contract in sub.handlers}),
+            # One batch in hand at a time: nothing newer is delivered before it is acknowledged,
+            # so after a crash its messages come back first (the order guarantee).
+            max_ack_pending=self._settings.consumer_batch_size,
+            filter_subjects=sorted({contract.subject for contract in self._subscription.handlers}),
         )
-        await js.add_consumer(sub.stream.name, config)
-        return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream.name)
+        if start_after is not None:
+            config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
+            config.opt_start_seq = start_after + 1
+        return config
+
+    async def _recreate(self, js: JetStreamContext, config: ConsumerConfig) -> None:
+        """A durable made with a setting that cannot be changed in place (an older Waymark's
+        per-message ``AckPolicy.EXPLICIT``) is replaced by one that starts after its ack floor;
+        a message acknowledged beyond the floor comes again and is recognised as applied."""
+        sub = self._subscription
+        info = await js.consumer_info(sub.stream.name, sub.durable)
+        if info.config.ack_policy == AckPolicy.ALL:
+            raise RuntimeError(f"consumer {sub.durable}: its configuration could not be updated")
+        floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+        log.warning("consumer.recreated", consumer=sub.durable, after_sequence=floor)
+        await js.delete_consumer(sub.stream.name, sub.durable)
+        await js.add_consumer(sub.stream.name, self._config(start_after=floor))
 
     async def _consume(
         self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
@@ -161,13 +216,81 @@ class DurableConsumer:
                 )
             except TimeoutError:  # also nats' own timeout errors, which subclass it
                 continue
-            for index, message in enumerate(messages):
-                if await self._process(js, message) is _Outcome.RETRY:
-                    for later in messages[index:]:
-                        await later.nak(delay=self._retry_delay(later))
-                    break
+            if not messages:
+                continue
+            async with self._claim(messages):
+                await self._apply(js, messages)
+            # After the commit; AckPolicy.ALL: this acknowledges every message of the batch.
+            await messages[-1].ack()
 
-    async def _process(self, js: JetStreamContext, message: Msg) -> _Outcome:
+    @contextlib.asynccontextmanager
+    async def _claim(self, messages: list[Msg]) -> AsyncIterator[None]:
+        """Renew the claim on a batch while it is being applied, however long that takes."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self._settings.consumer_ack_wait_s / 3)
+                for message in messages:
+                    await message.in_progress()
+
+        renewing = asyncio.create_task(renew(), name=f"{self.name}:in-progress")
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await renewing
+
+    async def _apply(self, js: JetStreamContext, messages: list[Msg]) -> None:
+        work: list[_Work] = []
+        for message in messages:
+            item = self._decode(message)
+            if isinstance(item, str):
+                await self._dead_letter(js, message, item)
+            else:
+                work.append(item)
+        attempt, together = 0, True
+        while work:
+            try:
+                await self._apply_work(work, together)
+            except _HandlerFailed as failed:
+                del work[: failed.applied]
+                index = failed.index - failed.applied
+                error = failed.error
+                if not is_transient(error):
+                    refused = isinstance(error, self._subscription.permanent_errors)
+                    reason = f"{'rejected' if refused else 'failed'}: {type(error).__name__}"
+                    await self._dead_letter(js, work.pop(index).message, reason)
+                    continue
+                attempt += 1
+                log.warning(
+                    "consumer.retry",
+                    consumer=self.name,
+                    message_id=work[index].upstream.event_id,
+                    attempt=attempt,
+                    error=type(error).__name__,
+                )
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            except Exception as error:  # noqa: BLE001 - the commit itself failed
+                attempt += 1
+                log.warning(
+                    "consumer.commit_failed",
+                    consumer=self.name,
+                    attempt=attempt,
+                    error=type(error).__name__,
+                )
+                if not is_transient(error):
+                    # Which message the store refused is unknown: one transaction each finds it.
+                    together = False
+                    continue
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            self.applied += len(work)
+            return
+
+    def _decode(self, message: Msg) -> _Work | str:
+        """The message's event, position and handler; or why it can never be applied."""
         sub = self._subscription
         try:
             envelope = decode(message.data)
@@ -177,40 +300,43 @@ class DurableConsumer:
             if handler is None:
                 raise ContractViolation(f"type: {envelope.type} is not consumed here")
         except ContractViolation as violation:
-            return await self._dead_letter(js, message, str(violation))
+            return str(violation)
         except Exception as error:  # noqa: BLE001 - the same bytes fail the same way every time
-            return await self._dead_letter(js, message, f"undecodable: {type(error).__name__}")
+            return f"undecodable: {type(error).__name__}"
         upstream = Upstream(envelope.source_service, envelope.position, envelope.id)
-        # Retry in place first: the batch behind this message waits, so order is kept. Only a
-        # failure that outlasts these attempts is handed back to JetStream with a delay.
-        for attempt in range(self._settings.consumer_inline_attempts):
-            try:
-                await in_thread(handler, envelope.event, upstream)
-                break
-            except Exception as error:  # noqa: BLE001 - classified: dead letter or retry
-                if not is_transient(error):
-                    refused = isinstance(error, sub.permanent_errors)
-                    reason = f"{'rejected' if refused else 'failed'}: {type(error).__name__}"
-                    return await self._dead_letter(js, message, reason)
-                log.warning(
-                    "consumer.retry",
-                    consumer=self.name,
-                    message_id=envelope.id,
-                    attempt=attempt + 1,
-                    error=type(error).__name__,
-                )
-                if attempt + 1 == self._settings.consumer_inline_attempts:
-                    return _Outcome.RETRY
-                await message.in_progress()  # keep our claim on it while we wait
-                await asyncio.sleep(self._backoff(attempt + 1))
-        await message.ack()
-        self.applied += 1
-        return _Outcome.DONE
+        return _Work(message, envelope.event, upstream, handler)
 
-    async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> _Outcome:
+    async def _apply_work(self, work: list[_Work], together: bool) -> None:
+        app = self._subscription.application
+        if together and app is not None and app.applies_batches_together:
+            await in_thread(self._apply_together, app, work)
+        else:
+            await in_thread(self._apply_one_by_one, work)
+
+    def _apply_together(self, app: WaymarkApplication, work: list[_Work]) -> None:
+        """In a worker thread: every handler, then one commit; nothing stored if one fails."""
+        upstream = self._subscription.stream.owner
+        with app.applying_together(upstream, [item.upstream.notification_id for item in work]):
+            for index, item in enumerate(work):
+                try:
+                    item.handler(item.event, item.upstream)
+                except Exception as error:
+                    raise _HandlerFailed(index, error, applied=0) from error
+
+    def _apply_one_by_one(self, work: list[_Work]) -> None:
+        """In a worker thread: each handler commits its own message."""
+        for index, item in enumerate(work):
+            try:
+                item.handler(item.event, item.upstream)
+            except Exception as error:
+                raise _HandlerFailed(index, error, applied=index) from error
+
+    async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> None:
+        """Copy the message to the dead-letter stream (retried until it is stored). The batch's
+        ack then acknowledges it with the rest."""
         metadata = message.metadata
         headers = {
-            # De-duplicated like any other publish, should the term below be lost.
+            # De-duplicated like any other publish, should the batch be delivered again.
             "Nats-Msg-Id": f"dlq:{self.name}:{metadata.stream}:{metadata.sequence.stream}",
             "Waymark-Dead-Letter-Reason": reason,
             "Waymark-Consumer": self.name,
@@ -218,19 +344,22 @@ class DurableConsumer:
             "Waymark-Original-Stream": str(metadata.stream),
             "Waymark-Original-Sequence": str(metadata.sequence.stream),
         }
-        try:
-            await js.publish(
-                dead_letter_subject(self.name),
-                message.data,
-                stream=DEAD_LETTER_STREAM.name,
-                headers=headers,
-            )
-        except Exception as error:  # noqa: BLE001 - keep the message until it is safely copied
-            log.warning(
-                "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
-            )
-            return _Outcome.RETRY
-        await message.term()
+        attempt = 0
+        while True:
+            try:
+                await js.publish(
+                    dead_letter_subject(self.name),
+                    message.data,
+                    stream=DEAD_LETTER_STREAM.name,
+                    headers=headers,
+                )
+                break
+            except Exception as error:  # noqa: BLE001 - keep the message until it is copied
+                attempt += 1
+                log.warning(
+                    "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
+                )
+                await asyncio.sleep(self._backoff(attempt))
         self.dead_lettered += 1
         log.warning(
             "consumer.dead_lettered",
@@ -238,10 +367,6 @@ class DurableConsumer:
             sequence=metadata.sequence.stream,
             reason=reason,
         )
-        return _Outcome.DONE
-
-    def _retry_delay(self, message: Msg) -> float:
-        return self._backoff(max(1, message.metadata.num_delivered or 1))
 
     def _backoff(self, attempt: int) -> float:
         delay = self._settings.retry_base_delay_s * 2 ** (attempt - 1)

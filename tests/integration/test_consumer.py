@@ -10,6 +10,7 @@ from pathlib import Path
 from uuid import uuid4
 
 from nats.aio.client import Client
+from nats.js.errors import NotFoundError
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
@@ -230,7 +231,10 @@ async def test_poison_messages_are_dead_lettered_with_their_reasons_and_the_rest
 
         # When the consumer has worked through them, Then its ack floor reaches the end
         async def caught_up() -> bool:
-            info = await js.consumer_info("VISITS", "cases-from-visits")
+            try:
+                info = await js.consumer_info("VISITS", "cases-from-visits")
+            except NotFoundError:  # not made yet
+                return False
             return info.ack_floor.stream_seq == last and info.num_ack_pending == 0
 
         await eventually(caught_up, message="the ack floor at the end of the stream")
