@@ -163,7 +163,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"relay (reads the log)          {relay_rate:8,.0f} msg/s  ratio {relay_rate / raw:.2f}")
     print(
         f"relay (given decoded batches)  {handle_rate:8,.0f} msg/s  ratio {handle_rate / raw:.2f}"
-    )  # noqa: E501
+    )
 
 
 if __name__ == "__main__":

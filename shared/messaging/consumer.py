@@ -1,12 +1,11 @@
 """Durable pull consumers that turn upstream integration events into local commands.
 
 A fetched batch is decoded and validated first; a message that breaks its contract or cannot be
-decoded is copied to the dead-letter subject with the reason. The rest are applied in ONE worker
-thread and ONE store transaction (``WaymarkApplication.applying_together``): each handler ends in
-``save_once(upstream, …)``, which joins the batch, and the batch commits every event with every
-message's upstream position (``Tracking``), so a redelivered message changes nothing. Only after
-that commit is the batch acknowledged — with one ack of its last message (``AckPolicy.ALL``), so
-a batch is acknowledged whole or not at all.
+decoded is copied to the dead-letter subject with the reason and ``term``-ed. The rest are
+applied in ONE worker thread and ONE store transaction (``WaymarkApplication.applying_together``):
+each handler ends in ``save_once(upstream, …)``, which joins the batch, and the batch commits
+every event with every message's upstream position (``Tracking``), so a redelivered message
+changes nothing. Only after that commit is each message of the batch acknowledged.
 
 Every failure is classified (``is_transient``). A handler that is refused for good, or fails in a
 way no retry can cure, has its message dead-lettered and the batch is applied again without it
@@ -16,10 +15,11 @@ for as long as it takes: order is never given up to make progress. While a batch
 consumer renews its claim (``in_progress``) every third of ``consumer_ack_wait_s``, so a slow
 handler keeps its messages while a dead process loses them within that ack wait.
 
-Order: one durable consumer applies its stream's messages in stream order. At most one batch is
-unacknowledged (``max_ack_pending`` = ``consumer_batch_size``), so when a process dies mid-batch
-the server can deliver nothing newer until that whole batch comes back, first, after the ack
-wait; order holds across crashes too, as long as one process at a time pulls a durable.
+Order: a durable consumer applies its messages in stream order. When it starts (or binds again
+after losing NATS) and finds messages still claimed by a process that died with them, it waits
+until that claim has run out (one ack wait and a half) before its first fetch; JetStream serves
+those redeliveries before anything newer, so a crash delays messages but does not reorder them.
+That holds while one process at a time pulls a durable.
 """
 
 from __future__ import annotations
@@ -166,44 +166,35 @@ class DurableConsumer:
     async def _bind(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
         sub = self._subscription
         await ensure_streams(js, (sub.stream, DEAD_LETTER_STREAM), self._settings)
-        config = self._config()
         try:
-            await js.add_consumer(sub.stream.name, config)
-        except BadRequestError:
-            await self._recreate(js, config)
+            await js.add_consumer(sub.stream.name, self._config())
+        except BadRequestError as error:  # a setting the server will not change in place
+            log.warning("consumer.config_kept", consumer=sub.durable, error=error.description)
+        await self._outwait_a_dead_holder(js)
         return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream.name)
 
-    def _config(self, start_after: int | None = None) -> ConsumerConfig:
+    async def _outwait_a_dead_holder(self, js: JetStreamContext) -> None:
+        """Messages delivered and never acknowledged belong to a process that died (one process
+        pulls a durable at a time). Fetching now would get newer messages ahead of them; once
+        their claim has run out JetStream redelivers them before anything else."""
         sub = self._subscription
-        config = ConsumerConfig(
+        info = await js.consumer_info(sub.stream.name, sub.durable)
+        if info.num_ack_pending:
+            wait = self._settings.consumer_ack_wait_s * 1.5
+            log.info("consumer.awaiting_redelivery", consumer=self.name, wait_s=wait)
+            await asyncio.sleep(wait)
+
+    def _config(self) -> ConsumerConfig:
+        sub = self._subscription
+        return ConsumerConfig(
             durable_name=sub.durable,
-            # One ack of a batch's last message acknowledges the whole batch, or nothing is.
-            ack_policy=AckPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._settings.consumer_ack_wait_s,
             max_deliver=-1,  # a transient failure is retried until it heals, never dropped
-            # One batch in hand at a time: nothing newer is delivered before it is acknowledged,
-            # so after a crash its messages come back first (the order guarantee).
-            max_ack_pending=self._settings.consumer_batch_size,
-            filter_subjects=sorted({contract.subject for contract in self._subscription.handlers}),
+            max_ack_pending=self._settings.consumer_batch_size,  # one batch in hand at a time
+            filter_subjects=sorted({contract.subject for contract in sub.handlers}),
         )
-        if start_after is not None:
-            config.deliver_policy = DeliverPolicy.BY_START_SEQUENCE
-            config.opt_start_seq = start_after + 1
-        return config
-
-    async def _recreate(self, js: JetStreamContext, config: ConsumerConfig) -> None:
-        """A durable made with a setting that cannot be changed in place (an older Waymark's
-        per-message ``AckPolicy.EXPLICIT``) is replaced by one that starts after its ack floor;
-        a message acknowledged beyond the floor comes again and is recognised as applied."""
-        sub = self._subscription
-        info = await js.consumer_info(sub.stream.name, sub.durable)
-        if info.config.ack_policy == AckPolicy.ALL:
-            raise RuntimeError(f"consumer {sub.durable}: its configuration could not be updated")
-        floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
-        log.warning("consumer.recreated", consumer=sub.durable, after_sequence=floor)
-        await js.delete_consumer(sub.stream.name, sub.durable)
-        await js.add_consumer(sub.stream.name, self._config(start_after=floor))
 
     async def _consume(
         self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
@@ -219,9 +210,9 @@ class DurableConsumer:
             if not messages:
                 continue
             async with self._claim(messages):
-                await self._apply(js, messages)
-            # After the commit; AckPolicy.ALL: this acknowledges every message of the batch.
-            await messages[-1].ack()
+                settled = await self._apply(js, messages)
+            for message in settled:  # after the commit
+                await message.ack()
 
     @contextlib.asynccontextmanager
     async def _claim(self, messages: list[Msg]) -> AsyncIterator[None]:
@@ -241,7 +232,8 @@ class DurableConsumer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await renewing
 
-    async def _apply(self, js: JetStreamContext, messages: list[Msg]) -> None:
+    async def _apply(self, js: JetStreamContext, messages: list[Msg]) -> list[Msg]:
+        """Apply a batch; return the messages to acknowledge (all but the dead letters)."""
         work: list[_Work] = []
         for message in messages:
             item = self._decode(message)
@@ -250,10 +242,13 @@ class DurableConsumer:
             else:
                 work.append(item)
         attempt, together = 0, True
+        done: list[Msg] = []  # committed one by one before a failure
         while work:
             try:
                 await self._apply_work(work, together)
             except _HandlerFailed as failed:
+                done += [item.message for item in work[: failed.applied]]
+                self.applied += failed.applied
                 del work[: failed.applied]
                 index = failed.index - failed.applied
                 error = failed.error
@@ -287,7 +282,8 @@ class DurableConsumer:
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             self.applied += len(work)
-            return
+            return done + [item.message for item in work]
+        return done
 
     def _decode(self, message: Msg) -> _Work | str:
         """The message's event, position and handler; or why it can never be applied."""
@@ -332,8 +328,8 @@ class DurableConsumer:
                 raise _HandlerFailed(index, error, applied=index) from error
 
     async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> None:
-        """Copy the message to the dead-letter stream (retried until it is stored). The batch's
-        ack then acknowledges it with the rest."""
+        """Copy the message to the dead-letter stream (retried until it is stored), then tell
+        JetStream never to deliver it again."""
         metadata = message.metadata
         headers = {
             # De-duplicated like any other publish, should the batch be delivered again.
@@ -360,6 +356,7 @@ class DurableConsumer:
                     "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
                 )
                 await asyncio.sleep(self._backoff(attempt))
+        await message.term()
         self.dead_lettered += 1
         log.warning(
             "consumer.dead_lettered",

@@ -152,17 +152,16 @@ async def test_a_transient_failure_is_retried_in_place_and_order_is_kept(
         assert runtime.consumers[0].dead_lettered == 0
 
 
-async def test_a_failure_that_outlasts_the_inline_retries_is_redelivered_and_applied_once(
+async def test_a_failure_that_lasts_is_retried_in_place_until_it_heals_and_applied_once(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
 ) -> None:
-    once_inline = running_cases(nats_server, nc, tmp_path, database, consumer_inline_attempts=1)
-    async with once_inline as (runtime, app):
-        left = flaky(app, monkeypatch, failures=3)
+    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
+        left = flaky(app, monkeypatch, failures=6)
         events = await publish_contacts(nc, 4)
         await eventually(
             lambda: all(journey_exists(app, e.contact_id) for e in events),
             within=30,
-            message="all applied after redelivery",
+            message="all applied after retries",
         )
         assert left["failures"] == 0
         assert app.max_notification_id() == 2 * len(events)  # opened + contact, once each
