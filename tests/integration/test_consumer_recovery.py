@@ -7,10 +7,12 @@ import asyncio
 import threading
 import time
 from pathlib import Path
+from uuid import uuid4
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
+from nats.js.errors import NotFoundError
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
@@ -21,12 +23,20 @@ from shared.contracts import (
     PersonIndicatorObservedV1,
     UrgentConcernRaisedV1,
 )
+from shared.contracts.envelope import encode
 from shared.contracts.streams import VISITS_STREAM
 from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, journey_exists
-from tests.integration.test_consumer import publish, publish_contacts, running_cases, wire
+from tests.integration.test_consumer import (
+    T0,
+    contact_made,
+    publish,
+    publish_contacts,
+    running_cases,
+    wire,
+)
 from tests.support import make_settings
 
 ACK_WAIT = 2.0  # seconds: how long a dead consumer's batch stays claimed
@@ -55,7 +65,10 @@ async def visits_stream(nc: Client, tmp_path: Path) -> None:
 async def acknowledged_everything(nc: Client) -> bool:
     js = nc.jetstream()
     last = (await js.stream_info("VISITS")).state.last_seq
-    info = await js.consumer_info("VISITS", "cases-from-visits")
+    try:
+        info = await js.consumer_info("VISITS", "cases-from-visits")
+    except NotFoundError:  # not made yet
+        return False
     return info.ack_floor.stream_seq == last and info.num_ack_pending == 0
 
 
@@ -148,8 +161,6 @@ async def test_a_consumer_killed_mid_batch_hands_its_messages_over_in_seconds_an
 
 
 async def publish_later(nc: Client, start: int, count: int):
-    from tests.integration.test_consumer import contact_made
-
     events = [contact_made() for _ in range(count)]
     for position, event in enumerate(events, start=start):
         await publish(nc, wire(event, position), f"visits:{position}")
@@ -195,3 +206,64 @@ async def test_a_durable_an_older_release_made_is_updated_in_place_and_goes_on(
         assert info.config.max_ack_pending == 64
         assert not journey_exists(app, events[0].contact_id)
         assert not journey_exists(app, events[1].contact_id)
+
+
+async def test_messages_about_one_journey_in_one_batch_build_on_each_other_once(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+) -> None:
+    # Given a contact, an indicator about her, and a second contact with her, waiting together
+    await visits_stream(nc, tmp_path)
+    first = contact_made()
+    second = ContactMadeV1(
+        contact_id=first.contact_id,
+        visit_id=uuid4(),
+        language="ro",
+        occurred_at=first.occurred_at,
+        recorded_at=first.recorded_at,
+    )
+    indicator = PersonIndicatorObservedV1(
+        observation_id=uuid4(),
+        visit_id=first.visit_id,
+        contact_id=first.contact_id,
+        indicator="possible_under_18",
+        source="observed",
+        occurred_at=first.occurred_at,
+        recorded_at=first.recorded_at,
+    )
+    await publish(nc, wire(first, 1), "visits:1")
+    await publish(
+        nc,
+        encode(indicator, service="visits", origin=first.visit_id, version=3, position=2, time=T0),
+        "visits:2",
+        subject=PersonIndicatorObservedV1.subject,
+    )
+    await publish(nc, wire(second, 3), "visits:3")
+    # When the consumer takes them as one batch, and then all three again
+    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
+        await eventually(lambda: acknowledged_everything(nc), message="the batch acknowledged")
+        journey = app.get_journey(Journey.create_id(first.contact_id))
+        version = journey.version
+        for position, payload, subject in (
+            (1, wire(first, 1), ContactMadeV1.subject),
+            (
+                2,
+                encode(
+                    indicator,
+                    service="visits",
+                    origin=first.visit_id,
+                    version=3,
+                    position=2,
+                    time=T0,
+                ),
+                PersonIndicatorObservedV1.subject,
+            ),
+            (3, wire(second, 3), ContactMadeV1.subject),
+        ):
+            await publish(nc, payload, f"again:{position}", subject=subject)
+        await eventually(lambda: runtime.consumers[0].applied >= 6, message="the copies")
+        await eventually(lambda: acknowledged_everything(nc), message="the copies acknowledged")
+        # Then her one journey holds both contacts and the indicator, each once
+        assert len(journey.contacts) == 2
+        assert len(journey.indicators) == 1
+        assert app.get_journey(journey.id).version == version == 4  # opened, 2 contacts, 1 sign
+        assert runtime.consumers[0].dead_lettered == 0
