@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import psycopg
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
+from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
@@ -122,7 +124,21 @@ async def run_consumer(
     with contextlib.suppress(asyncio.CancelledError):
         await task
     assert app.max_notification_id() == 2 * count  # opened + contact, once each
+    app.close()
+    stores.close()
+    if dsn:
+        drop_schemas(dsn, overrides["schema_prefix"])
     return count / seconds
+
+
+def drop_schemas(dsn: str, prefix: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
+            (prefix + "%",),
+        ).fetchall()
+        for (schema,) in rows:
+            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -32,6 +32,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
+from bench.consumer import drop_schemas
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.connection import NatsConnection
@@ -152,6 +153,10 @@ async def main(args: argparse.Namespace) -> None:
                         count, seconds = await run_handle(relay, batches)
                     rates[kind].append(count / seconds)
             await nats.close()
+            app.close()
+            stores.close()
+            if args.postgres:
+                drop_schemas(args.postgres, overrides["schema_prefix"])
         finally:
             server.stop()
     raw = statistics.median(rates["raw"])
