@@ -221,8 +221,13 @@ class DurableConsumer:
         async def renew() -> None:
             while True:
                 await asyncio.sleep(self._settings.consumer_ack_wait_s / 3)
-                for message in messages:
-                    await message.in_progress()
+                try:
+                    for message in messages:
+                        await message.in_progress()
+                except Exception as error:  # noqa: BLE001 - try again at the next turn
+                    log.warning(
+                        "consumer.renew_failed", consumer=self.name, error=type(error).__name__
+                    )
 
         renewing = asyncio.create_task(renew(), name=f"{self.name}:in-progress")
         try:

@@ -267,3 +267,28 @@ async def test_messages_about_one_journey_in_one_batch_build_on_each_other_once(
         assert len(journey.indicators) == 1
         assert app.get_journey(journey.id).version == version == 4  # opened, 2 contacts, 1 sign
         assert runtime.consumers[0].dead_lettered == 0
+
+
+async def test_a_handler_slower_than_the_ack_wait_keeps_its_batch(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
+) -> None:
+    # Given a batch whose first handler takes longer than two ack waits
+    async with running_cases(nats_server, nc, tmp_path, database, consumer_ack_wait_s=1.0) as (
+        runtime,
+        app,
+    ):
+        original = app.record_contact_from_visit
+        slow = {"once": True}
+
+        def record(*args, **kwargs):
+            if slow["once"]:
+                slow["once"] = False
+                time.sleep(2.5)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(app, "record_contact_from_visit", record)
+        events = await publish_contacts(nc, 4)
+        await eventually(lambda: acknowledged_everything(nc), message="the batch acknowledged")
+        # Then its claim was renewed meanwhile: nothing was delivered twice
+        assert runtime.consumers[0].applied == len(events)
+        assert app.max_notification_id() == 2 * len(events)
