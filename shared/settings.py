@@ -112,9 +112,13 @@ class Settings(BaseSettings):
 
     log_poll_interval_s: float = Field(default=0.5, gt=0)
     relay_batch_size: int = Field(default=256, ge=1, le=10_000)
+    #: Messages the relay keeps published but unacknowledged while it works through a backlog
+    #: (below nats-py's own cap of 4,000 pending publishes).
+    relay_window: int = Field(default=2048, ge=0, le=3_500)
     consumer_batch_size: int = Field(default=64, ge=1, le=1_000)
-    consumer_ack_wait_s: float = Field(default=30.0, gt=0)
-    consumer_inline_attempts: int = Field(default=5, ge=1, le=20)
+    #: How soon a dead process's batch is delivered again; a live one renews its claim every
+    #: third of it however long its handlers take.
+    consumer_ack_wait_s: float = Field(default=5.0, ge=1.0)
     retry_base_delay_s: float = Field(default=1.0, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
 

@@ -374,6 +374,7 @@ def inbound(app: CasesApplication) -> Subscription:
         )
 
     return Subscription(
+        application=app,
         durable="cases-from-visits",
         stream=VISITS_STREAM,
         handlers={

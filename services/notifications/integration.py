@@ -36,6 +36,7 @@ def from_visits(app: NotificationsApplication) -> Subscription:
         app.raise_urgent_concern(message.visit_id, upstream.event_id, message.recorded_at, upstream)
 
     return Subscription(
+        application=app,
         durable="notifications-from-visits",
         stream=VISITS_STREAM,
         handlers={UrgentConcernRaisedV1: on_urgent_concern},
@@ -87,6 +88,7 @@ def from_cases(app: NotificationsApplication) -> Subscription:
         app.erase_journey(message.journey_id, message.recorded_at, upstream)
 
     return Subscription(
+        application=app,
         durable="notifications-from-cases",
         stream=CASES_STREAM,
         handlers={

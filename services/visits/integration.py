@@ -157,6 +157,7 @@ def inbound(app: VisitsApplication) -> Subscription:
         app.erase_contacts(message.journey_id, message.contact_ids, upstream)
 
     return Subscription(
+        application=app,
         durable="visits-from-cases",
         stream=CASES_STREAM,
         handlers={PersonErasedV1: on_person_erased},

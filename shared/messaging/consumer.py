@@ -1,23 +1,33 @@
 """Durable pull consumers that turn upstream integration events into local commands.
 
-Per message: decode and validate the envelope and contract; run the handler in a worker thread
-(the event store is synchronous); the handler stores its effects together with the upstream
-position (``Tracking``), so a redelivered message changes nothing; ack only after that commit.
-Every failure is classified (``is_transient``): a message that can never be applied — it breaks
-its contract, cannot be decoded, or is refused for good — is copied to the dead-letter subject
-with the reason and ``term``-ed. A transient failure is retried in place with an exponential
-delay (the rest of the batch waits, so order is kept); one that outlasts those attempts is
-``nak``-ed, with the rest of its batch, for JetStream to redeliver later. The loop outlives
-every single failure.
+A fetched batch is decoded and validated first; a message that breaks its contract or cannot be
+decoded is copied to the dead-letter subject with the reason and ``term``-ed. The rest are
+applied in ONE worker thread and ONE store transaction (``WaymarkApplication.applying_together``):
+each handler ends in ``save_once(upstream, …)``, which joins the batch, and the batch commits
+every event with every message's upstream position (``Tracking``), so a redelivered message
+changes nothing. Only after that commit is each message of the batch acknowledged.
+
+Every failure is classified (``is_transient``). A handler that is refused for good, or fails in a
+way no retry can cure, has its message dead-lettered and the batch is applied again without it
+(nothing of the failed attempt was stored). A transient failure (the store briefly away, a
+concurrent writer) is retried in place with a capped exponential delay, the whole batch waiting,
+for as long as it takes: order is never given up to make progress. While a batch is in hand the
+consumer renews its claim (``in_progress``) every third of ``consumer_ack_wait_s``, so a slow
+handler keeps its messages while a dead process loses them within that ack wait.
+
+Order: a durable consumer applies its messages in stream order. When it starts (or binds again
+after losing NATS) and finds messages still claimed by a process that died with them, it waits
+until that claim has run out (one ack wait and a half) before its first fetch; JetStream serves
+those redeliveries before anything newer, so a crash delays messages but does not reorder them.
+That holds while one process at a time pulls a durable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import structlog
@@ -31,6 +41,7 @@ from eventsourcing.persistence import (
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import BadRequestError
 
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.envelope import ContractViolation, decode
@@ -38,6 +49,7 @@ from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
 from shared.settings import Settings
+from shared.storage.eventstore import WaymarkApplication
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
@@ -91,11 +103,27 @@ class Subscription:
     #: Refusals by the domain to name in a dead letter's reason (any non-transient error is
     #: dead-lettered; these are reported as "rejected", the rest as "failed").
     permanent_errors: tuple[type[Exception], ...] = field(default=())
+    #: The application every handler saves into with ``save_once``: given, a batch is applied
+    #: in one transaction; without it, one transaction per message.
+    application: WaymarkApplication | None = None
 
 
-class _Outcome(Enum):
-    DONE = "done"
-    RETRY = "retry"
+@dataclass
+class _Work:
+    message: Msg
+    event: IntegrationEvent
+    upstream: Upstream
+    handler: Handler
+
+
+class _HandlerFailed(Exception):
+    """A handler raised: which item, with what; ``applied`` items before it are stored."""
+
+    def __init__(self, index: int, error: Exception, applied: int) -> None:
+        super().__init__(type(error).__name__)
+        self.index = index
+        self.error = error
+        self.applied = applied
 
 
 class DurableConsumer:
@@ -138,17 +166,35 @@ class DurableConsumer:
     async def _bind(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
         sub = self._subscription
         await ensure_streams(js, (sub.stream, DEAD_LETTER_STREAM), self._settings)
-        config = ConsumerConfig(
+        try:
+            await js.add_consumer(sub.stream.name, self._config())
+        except BadRequestError as error:  # a setting the server will not change in place
+            log.warning("consumer.config_kept", consumer=sub.durable, error=error.description)
+        await self._outwait_a_dead_holder(js)
+        return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream.name)
+
+    async def _outwait_a_dead_holder(self, js: JetStreamContext) -> None:
+        """Messages delivered and never acknowledged belong to a process that died (one process
+        pulls a durable at a time). Fetching now would get newer messages ahead of them; once
+        their claim has run out JetStream redelivers them before anything else."""
+        sub = self._subscription
+        info = await js.consumer_info(sub.stream.name, sub.durable)
+        if info.num_ack_pending:
+            wait = self._settings.consumer_ack_wait_s * 1.5
+            log.info("consumer.awaiting_redelivery", consumer=self.name, wait_s=wait)
+            await asyncio.sleep(wait)
+
+    def _config(self) -> ConsumerConfig:
+        sub = self._subscription
+        return ConsumerConfig(
             durable_name=sub.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._settings.consumer_ack_wait_s,
             max_deliver=-1,  # a transient failure is retried until it heals, never dropped
-            max_ack_pending=self._settings.consumer_batch_size * 4,
+            max_ack_pending=self._settings.consumer_batch_size,  # one batch in hand at a time
             filter_subjects=sorted({contract.subject for contract in sub.handlers}),
         )
-        await js.add_consumer(sub.stream.name, config)
-        return await js.pull_subscribe_bind(durable=sub.durable, stream=sub.stream.name)
 
     async def _consume(
         self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
@@ -161,13 +207,91 @@ class DurableConsumer:
                 )
             except TimeoutError:  # also nats' own timeout errors, which subclass it
                 continue
-            for index, message in enumerate(messages):
-                if await self._process(js, message) is _Outcome.RETRY:
-                    for later in messages[index:]:
-                        await later.nak(delay=self._retry_delay(later))
-                    break
+            if not messages:
+                continue
+            async with self._claim(messages):
+                settled = await self._apply(js, messages)
+            for message in settled:  # after the commit
+                await message.ack()
 
-    async def _process(self, js: JetStreamContext, message: Msg) -> _Outcome:
+    @contextlib.asynccontextmanager
+    async def _claim(self, messages: list[Msg]) -> AsyncIterator[None]:
+        """Renew the claim on a batch while it is being applied, however long that takes."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self._settings.consumer_ack_wait_s / 3)
+                try:
+                    for message in messages:
+                        await message.in_progress()
+                except Exception as error:  # noqa: BLE001 - try again at the next turn
+                    log.warning(
+                        "consumer.renew_failed", consumer=self.name, error=type(error).__name__
+                    )
+
+        renewing = asyncio.create_task(renew(), name=f"{self.name}:in-progress")
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await renewing
+
+    async def _apply(self, js: JetStreamContext, messages: list[Msg]) -> list[Msg]:
+        """Apply a batch; return the messages to acknowledge (all but the dead letters)."""
+        work: list[_Work] = []
+        for message in messages:
+            item = self._decode(message)
+            if isinstance(item, str):
+                await self._dead_letter(js, message, item)
+            else:
+                work.append(item)
+        attempt, together = 0, True
+        done: list[Msg] = []  # committed one by one before a failure
+        while work:
+            try:
+                await self._apply_work(work, together)
+            except _HandlerFailed as failed:
+                done += [item.message for item in work[: failed.applied]]
+                self.applied += failed.applied
+                del work[: failed.applied]
+                index = failed.index - failed.applied
+                error = failed.error
+                if not is_transient(error):
+                    refused = isinstance(error, self._subscription.permanent_errors)
+                    reason = f"{'rejected' if refused else 'failed'}: {type(error).__name__}"
+                    await self._dead_letter(js, work.pop(index).message, reason)
+                    continue
+                attempt += 1
+                log.warning(
+                    "consumer.retry",
+                    consumer=self.name,
+                    message_id=work[index].upstream.event_id,
+                    attempt=attempt,
+                    error=type(error).__name__,
+                )
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            except Exception as error:  # noqa: BLE001 - the commit itself failed
+                attempt += 1
+                log.warning(
+                    "consumer.commit_failed",
+                    consumer=self.name,
+                    attempt=attempt,
+                    error=type(error).__name__,
+                )
+                if not is_transient(error):
+                    # Which message the store refused is unknown: one transaction each finds it.
+                    together = False
+                    continue
+                await asyncio.sleep(self._backoff(attempt))
+                continue
+            self.applied += len(work)
+            return done + [item.message for item in work]
+        return done
+
+    def _decode(self, message: Msg) -> _Work | str:
+        """The message's event, position and handler; or why it can never be applied."""
         sub = self._subscription
         try:
             envelope = decode(message.data)
@@ -177,40 +301,43 @@ class DurableConsumer:
             if handler is None:
                 raise ContractViolation(f"type: {envelope.type} is not consumed here")
         except ContractViolation as violation:
-            return await self._dead_letter(js, message, str(violation))
+            return str(violation)
         except Exception as error:  # noqa: BLE001 - the same bytes fail the same way every time
-            return await self._dead_letter(js, message, f"undecodable: {type(error).__name__}")
+            return f"undecodable: {type(error).__name__}"
         upstream = Upstream(envelope.source_service, envelope.position, envelope.id)
-        # Retry in place first: the batch behind this message waits, so order is kept. Only a
-        # failure that outlasts these attempts is handed back to JetStream with a delay.
-        for attempt in range(self._settings.consumer_inline_attempts):
-            try:
-                await in_thread(handler, envelope.event, upstream)
-                break
-            except Exception as error:  # noqa: BLE001 - classified: dead letter or retry
-                if not is_transient(error):
-                    refused = isinstance(error, sub.permanent_errors)
-                    reason = f"{'rejected' if refused else 'failed'}: {type(error).__name__}"
-                    return await self._dead_letter(js, message, reason)
-                log.warning(
-                    "consumer.retry",
-                    consumer=self.name,
-                    message_id=envelope.id,
-                    attempt=attempt + 1,
-                    error=type(error).__name__,
-                )
-                if attempt + 1 == self._settings.consumer_inline_attempts:
-                    return _Outcome.RETRY
-                await message.in_progress()  # keep our claim on it while we wait
-                await asyncio.sleep(self._backoff(attempt + 1))
-        await message.ack()
-        self.applied += 1
-        return _Outcome.DONE
+        return _Work(message, envelope.event, upstream, handler)
 
-    async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> _Outcome:
+    async def _apply_work(self, work: list[_Work], together: bool) -> None:
+        app = self._subscription.application
+        if together and app is not None and app.applies_batches_together:
+            await in_thread(self._apply_together, app, work)
+        else:
+            await in_thread(self._apply_one_by_one, work)
+
+    def _apply_together(self, app: WaymarkApplication, work: list[_Work]) -> None:
+        """In a worker thread: every handler, then one commit; nothing stored if one fails."""
+        upstream = self._subscription.stream.owner
+        with app.applying_together(upstream, [item.upstream.notification_id for item in work]):
+            for index, item in enumerate(work):
+                try:
+                    item.handler(item.event, item.upstream)
+                except Exception as error:
+                    raise _HandlerFailed(index, error, applied=0) from error
+
+    def _apply_one_by_one(self, work: list[_Work]) -> None:
+        """In a worker thread: each handler commits its own message."""
+        for index, item in enumerate(work):
+            try:
+                item.handler(item.event, item.upstream)
+            except Exception as error:
+                raise _HandlerFailed(index, error, applied=index) from error
+
+    async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> None:
+        """Copy the message to the dead-letter stream (retried until it is stored), then tell
+        JetStream never to deliver it again."""
         metadata = message.metadata
         headers = {
-            # De-duplicated like any other publish, should the term below be lost.
+            # De-duplicated like any other publish, should the batch be delivered again.
             "Nats-Msg-Id": f"dlq:{self.name}:{metadata.stream}:{metadata.sequence.stream}",
             "Waymark-Dead-Letter-Reason": reason,
             "Waymark-Consumer": self.name,
@@ -218,18 +345,22 @@ class DurableConsumer:
             "Waymark-Original-Stream": str(metadata.stream),
             "Waymark-Original-Sequence": str(metadata.sequence.stream),
         }
-        try:
-            await js.publish(
-                dead_letter_subject(self.name),
-                message.data,
-                stream=DEAD_LETTER_STREAM.name,
-                headers=headers,
-            )
-        except Exception as error:  # noqa: BLE001 - keep the message until it is safely copied
-            log.warning(
-                "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
-            )
-            return _Outcome.RETRY
+        attempt = 0
+        while True:
+            try:
+                await js.publish(
+                    dead_letter_subject(self.name),
+                    message.data,
+                    stream=DEAD_LETTER_STREAM.name,
+                    headers=headers,
+                )
+                break
+            except Exception as error:  # noqa: BLE001 - keep the message until it is copied
+                attempt += 1
+                log.warning(
+                    "consumer.dead_letter_failed", consumer=self.name, error=type(error).__name__
+                )
+                await asyncio.sleep(self._backoff(attempt))
         await message.term()
         self.dead_lettered += 1
         log.warning(
@@ -238,10 +369,6 @@ class DurableConsumer:
             sequence=metadata.sequence.stream,
             reason=reason,
         )
-        return _Outcome.DONE
-
-    def _retry_delay(self, message: Msg) -> float:
-        return self._backoff(max(1, message.metadata.num_delivered or 1))
 
     def _backoff(self, attempt: int) -> float:
         delay = self._settings.retry_base_delay_s * 2 ** (attempt - 1)

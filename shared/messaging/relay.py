@@ -2,16 +2,26 @@
 
 The event store is the outbox. The relay reads the committed notification log from its durable
 position, publishes each translatable event with ``Nats-Msg-Id`` set to the domain event's
-identity (``"<service>:<aggregate id>:<version>"``, the CloudEvents ``id``) and moves its
-position only after JetStream has acknowledged the whole batch. A failed or timed-out batch is
-published again with the same ids, which JetStream de-duplicates, so NATS being down delays
-events but never loses or doubles one.
+identity (``"<service>:<aggregate id>:<version>"``, the CloudEvents ``id``).
+
+Publishing is pipelined: each batch is sent with ``publish_async`` and the next one is read
+without waiting for its acknowledgements, up to ``relay_window`` messages in flight. A
+background task awaits them oldest first and moves the durable position to the end of the
+longest run of batches JetStream has acknowledged in full, so it never passes an
+unacknowledged message, and a quiet log's position catches up as soon as the acks arrive.
+
+Any failure — an error ack, or no ack within ``publish_timeout`` — drops everything in flight
+and starts again from the durable position: every message after it is published again with the
+same ``Nats-Msg-Id``, which JetStream de-duplicates (within ``stream_duplicate_window_s``), so
+NATS being down delays events but never loses or doubles one.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -45,6 +55,14 @@ def as_contracts(translated: Translated) -> list[IntegrationEvent]:
     return list(translated)
 
 
+@dataclass
+class _InFlight:
+    """One handled batch whose acknowledgements are still to come."""
+
+    last_id: int
+    acks: list[asyncio.Future[Any]]
+
+
 class Relay(LogFollower):
     name = "relay"
 
@@ -70,11 +88,32 @@ class Relay(LogFollower):
         self._translate = translate
         self._settings = settings
         self._publish_timeout = publish_timeout
+        self._window = settings.relay_window
         self._provisioned = False
+        self._in_flight: deque[_InFlight] = deque()
+        self._sent_up_to: int | None = None
+        self._generation = 0
+        self._failure: BaseException | None = None
+        self._settler: asyncio.Task[None] | None = None
+        self._progress = asyncio.Event()
         self.published = 0
 
     def position(self) -> int:
+        """Where the next batch starts: after the last batch handed to JetStream while any is
+        in flight; the stored position otherwise. The durable position
+        (``acknowledged_position``) may be behind it."""
+        if self._sent_up_to is not None:
+            return self._sent_up_to
         return self._positions.get(self.name)
+
+    def acknowledged_position(self) -> int:
+        """The durable position: every message up to it is acknowledged by JetStream."""
+        return self._positions.get(self.name)
+
+    @property
+    def in_flight(self) -> int:
+        """Messages published and not yet acknowledged."""
+        return sum(len(batch.acks) for batch in self._in_flight)
 
     def _translate_batch(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
@@ -100,14 +139,110 @@ class Relay(LogFollower):
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
-        published = await self.publish(batch)
-        await in_thread(self._positions.set, self.name, last_id)
-        self.published += published
-        log.debug("relay.published", count=published, position=last_id)
+        """Send the batch and return; its acknowledgements are awaited in the background, which
+        records the position as they come. Waits only while more than ``relay_window``
+        messages are in flight. Raises if anything in flight failed since the last call, so
+        the caller reads again from the durable position."""
+        generation = self._generation
+        self._raise_failure()
+        try:
+            acks = await self._send(batch)
+        except BaseException:
+            self._abandon()
+            raise
+        if generation != self._generation:  # abandoned while this batch was being sent
+            for ack in acks:
+                ack.cancel()
+            self._raise_failure()
+            raise RuntimeError("relay: publishing restarted from the durable position")
+        self._in_flight.append(_InFlight(last_id, acks))
+        self._sent_up_to = last_id
+        if self._settler is None or self._settler.done():
+            self._settler = asyncio.create_task(self._settle(), name=f"{self.name}:acks")
+        while self.in_flight > self._window and generation == self._generation:
+            self._progress.clear()
+            await self._progress.wait()
+        self._raise_failure()
+
+    async def flush(self) -> None:
+        """Wait until nothing is in flight: every message sent is acknowledged and its position
+        recorded (or the relay has started again from the durable position)."""
+        while self._settler is not None and not self._settler.done():
+            await asyncio.wait([self._settler])
+
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:
+            self._abandon()
+
+    async def _settle(self) -> None:
+        """Await acknowledgements oldest batch first; after each wait, record the position at
+        the end of every batch acknowledged in full (one write however many)."""
+        while self._in_flight:
+            oldest = self._in_flight[0]
+            try:
+                # publish_async futures have no timeout of their own (research §2).
+                async with asyncio.timeout(self._publish_timeout):
+                    await asyncio.gather(*oldest.acks)
+                acknowledged = 0
+                while self._in_flight and all(ack.done() for ack in self._in_flight[0].acks):
+                    done = self._in_flight.popleft()
+                    for ack in done.acks:
+                        ack.result()  # an error ack raises here
+                    acknowledged = done.last_id
+                    self.published += len(done.acks)
+                if acknowledged:
+                    await in_thread(self._positions.set, self.name, acknowledged)
+                if not self._in_flight:  # caught up: the stored position is the truth again
+                    self._sent_up_to = None
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - start again from the durable position
+                log.warning("relay.unacknowledged", error=type(error).__name__)
+                self._abandon(error)
+                self.app.log_signal.notify()  # the follower reads again from the position
+                return
+            finally:
+                self._progress.set()
+            log.debug("relay.acknowledged", position=acknowledged, in_flight=self.in_flight)
+
+    def _abandon(self, error: BaseException | None = None) -> None:
+        """Forget everything in flight: the next batch is read from the durable position and
+        republished with the same message ids (JetStream drops those it already has)."""
+        for batch in self._in_flight:
+            for ack in batch.acks:
+                ack.cancel()
+        self._in_flight.clear()
+        self._sent_up_to = None
+        self._generation += 1
+        self._failure = error
+        if self._settler is not None and self._settler is not asyncio.current_task():
+            self._settler.cancel()
+        self._progress.set()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            error, self._failure = self._failure, None
+            raise error
 
     async def publish(self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]) -> int:
         """Publish a batch and wait for JetStream's acks; return how many were published.
         The position is the caller's business (``waymark republish`` leaves it alone)."""
+        acks = await self._send(batch)
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                await asyncio.gather(*acks)
+        except BaseException:
+            for ack in acks:
+                ack.cancel()
+            raise
+        return len(acks)
+
+    async def _send(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
+    ) -> list[asyncio.Future[Any]]:
+        """Publish a batch without waiting for its acknowledgements; their futures, in order."""
         js = await self._connection.jetstream()
         if not self._provisioned:
             await ensure_streams(js, (self._stream,), self._settings)
@@ -117,20 +252,18 @@ class Relay(LogFollower):
         acks: list[asyncio.Future[Any]] = []
         try:
             for msg_id, contract, payload in messages:
+                # No wait_stall: the window stays below nats-py's cap of pending publishes, so
+                # there is never a stall to bound (and bounding one costs a task per message).
                 acks.append(
                     await js.publish_async(
                         contract.subject,
                         payload,
                         stream=self._stream.name,
                         headers={"Nats-Msg-Id": msg_id},
-                        wait_stall=self._publish_timeout,
                     )
                 )
-            # publish_async futures have no timeout of their own.
-            async with asyncio.timeout(self._publish_timeout):
-                await asyncio.gather(*acks)
         except BaseException:
             for ack in acks:
                 ack.cancel()
             raise
-        return len(acks)
+        return acks

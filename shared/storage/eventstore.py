@@ -8,7 +8,9 @@ stored in one transaction with that message's position, and a wake-up signal for
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -16,12 +18,54 @@ from eventsourcing.application import Application, ProcessingEvent, Repository, 
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Recording, Tracking
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.utils import Environment, EnvType, strtobool
+from eventsourcing.utils import Environment, EnvType, get_topic, strtobool
 
+from shared.storage.batch_tracking import (
+    PostgresBatchTrackingRecorder,
+    SQLiteBatchTrackingRecorder,
+)
 from shared.storage.keyring import Keyring, SubjectErasedError
 from shared.storage.log_signal import LogSignal
 from shared.storage.personal_data import PersonalDataMapper, personal_fields_of, subject_of
 from shared.storage.snapshots import SealedSnapshot, TolerantRepository
+
+
+@dataclass
+class _Batch:
+    """What the handlers of one batch of upstream messages have saved so far: committed
+    together when the batch ends, or not at all."""
+
+    upstream: str | None = None
+    #: Positions of this batch already applied (found by one query before the handlers run).
+    applied: set[int] = field(default_factory=set)
+    checked: set[int] = field(default_factory=set)
+    trackings: list[Tracking] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    #: The aggregates saved in this batch, as saved: a later handler reads them from here, so
+    #: two messages about one journey build on each other instead of conflicting.
+    aggregates: dict[UUID, Any] = field(default_factory=dict)
+
+
+#: The batch being applied in this thread (each worker thread has its own context).
+_batch: ContextVar[_Batch | None] = ContextVar("waymark_batch", default=None)
+
+
+def _project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's ``project_aggregate`` without its per-event ``isinstance`` check against a
+    runtime-checkable protocol, which cost more than the mutation itself (every stored event
+    of this system's aggregates has ``mutate``)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class _BatchAwareRepository(TolerantRepository):
+    def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
+        batch = _batch.get()
+        if batch is not None and version is None and aggregate_id in batch.aggregates:
+            return batch.aggregates[aggregate_id]
+        kwargs.setdefault("projector_func", _project)
+        return super().get(aggregate_id, version=version, **kwargs)
 
 
 class WaymarkApplication(Application[UUID]):
@@ -35,12 +79,19 @@ class WaymarkApplication(Application[UUID]):
         # environment must never redirect a service's event store.
         snapshotting = type(self).is_snapshotting_enabled or type(self).snapshotting_intervals
         flags = {"IS_SNAPSHOTTING_ENABLED": "y"} if snapshotting else {}
-        return Environment(name, {**type(self).env, **flags, **(env or {})})
+        values = {**type(self).env, **flags, **(env or {})}
+        # A recorder that commits a whole batch's upstream positions with its events.
+        module = str(values.get("PERSISTENCE_MODULE", ""))
+        if "postgres" in module:
+            values.setdefault("PROCESS_RECORDER_TOPIC", get_topic(PostgresBatchTrackingRecorder))
+        elif "sqlite" in module.lower():
+            values.setdefault("PROCESS_RECORDER_TOPIC", get_topic(SQLiteBatchTrackingRecorder))
+        return Environment(name, values)
 
     def construct_repository(self) -> Repository[UUID]:
         # As the library builds it, but folding from events when a snapshot's key was erased.
         cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
-        return TolerantRepository(
+        return _BatchAwareRepository(
             event_store=self.events,
             snapshot_store=self.snapshots,
             cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
@@ -132,7 +183,13 @@ class WaymarkApplication(Application[UUID]):
 
         Returns False, storing nothing, when that position was already applied: a redelivered
         message changes nothing. Any other conflict propagates so the caller can retry.
+
+        Inside ``applying_together`` nothing is stored yet: the events and the position join
+        the batch, which commits as a whole when it ends.
         """
+        batch = _batch.get()
+        if batch is not None:
+            return self._join_batch(batch, tracking, aggregates)
         if self.has_applied(tracking):
             return False
         processing = ProcessingEvent[UUID](tracking)
@@ -149,6 +206,103 @@ class WaymarkApplication(Application[UUID]):
                 return False
             raise
         return True
+
+    @property
+    def applies_batches_together(self) -> bool:
+        """Whether the recorder can commit a batch's several upstream positions at once."""
+        return bool(getattr(self.recorder, "records_several_trackings", False))
+
+    @contextlib.contextmanager
+    def applying_together(self, upstream: str, positions: Sequence[int]) -> Iterator[None]:
+        """Every ``save_once`` in this block (in this thread) is committed in ONE transaction
+        when the block ends without an error — all the events with every position — and none
+        of it if it raises. ``positions`` (of ``upstream``) are checked for earlier application
+        with one query instead of one each."""
+        if not self.applies_batches_together:
+            raise RuntimeError("this recorder stores one upstream position per transaction")
+        if _batch.get() is not None:
+            raise RuntimeError("a batch is already being applied")
+        batch = _Batch(upstream=upstream)
+        batch.checked = set(positions)
+        batch.applied = self._applied_among(upstream, positions)
+        token = _batch.set(batch)
+        try:
+            yield
+        finally:
+            _batch.reset(token)
+        self._commit_batch(batch)
+
+    def _join_batch(
+        self,
+        batch: _Batch,
+        tracking: Tracking,
+        aggregates: Sequence[MutableOrImmutableAggregate[UUID] | None],
+    ) -> bool:
+        position = tracking.notification_id
+        seen = {
+            t.notification_id
+            for t in batch.trackings
+            if t.application_name == tracking.application_name
+        }
+        if position in seen:
+            return False
+        if tracking.application_name == batch.upstream and position in batch.checked:
+            if position in batch.applied:
+                return False
+        elif self.has_applied(tracking):
+            return False
+        batch.trackings.append(tracking)
+        for aggregate in aggregates:
+            if aggregate is not None:
+                mutable: Any = aggregate  # every aggregate here collects its pending events
+                batch.events.extend(mutable.collect_events())
+                batch.aggregates[aggregate.id] = aggregate
+        return True
+
+    def _commit_batch(self, batch: _Batch) -> None:
+        if not batch.trackings:
+            return
+        first, *rest = batch.trackings
+        processing = ProcessingEvent[UUID](first)
+        processing.events = batch.events
+        processing.aggregates = batch.aggregates
+        processing.saved_kwargs = {"more_tracking": rest}
+        if processing.events:
+            recordings = self._record(processing)
+            self._take_snapshots(processing)
+            self._notify(recordings)
+            return
+        recorder: Any = self.recorder
+        with recorder.datastore.transaction(commit=True) as cursor:
+            for tracking in batch.trackings:
+                recorder._insert_tracking(cursor, tracking)
+
+    def _applied_among(self, upstream: str, positions: Sequence[int]) -> set[int]:
+        if not positions:
+            return set()
+        recorder: Any = self.recorder
+        datastore = recorder.datastore
+        wanted = sorted(set(positions))
+        if hasattr(recorder, "tracking_table_name"):  # PostgreSQL
+            table = f'"{datastore.schema}"."{recorder.tracking_table_name}"'
+            sql = (
+                f"SELECT notification_id FROM {table} "
+                "WHERE application_name = %s AND notification_id = ANY(%s)"
+            )
+            params: tuple[Any, ...] = (upstream, wanted)
+        else:  # SQLite
+            marks = ", ".join("?" * len(wanted))
+            sql = (
+                "SELECT notification_id FROM tracking "
+                f"WHERE application_name = ? AND notification_id IN ({marks})"
+            )
+            params = (upstream, *wanted)
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            return {
+                int(row["notification_id"] if isinstance(row, dict) else row[0])
+                for row in cursor.fetchall()
+            }
 
     def has_applied(self, tracking: Tracking) -> bool:
         """Exactly this upstream position (not merely a later one) has been applied."""

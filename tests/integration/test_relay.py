@@ -88,8 +88,15 @@ async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twic
         assert isinstance(app, VisitsApplication)
         app.record_visit(visit(3), actor="v-1")
         await eventually(lambda: _has(stream_messages(nc, "VISITS"), 7), message="7 messages")
+        relay = runtime.relay
+        assert relay is not None
+        await eventually(
+            lambda: (
+                relay.in_flight == 0 and relay.acknowledged_position() == app.max_notification_id()
+            ),
+            message="the position recorded",
+        )
         # As if the relay crashed after publishing but before saving its position.
-        assert runtime.relay is not None
         runtime.stores.positions.reset("relay")
         published_before = runtime.relay.published
         await eventually(

@@ -1,0 +1,135 @@
+"""The relay's window of unacknowledged publishes: its durable position never passes a message
+JetStream has not acknowledged, and what is not acknowledged in time goes out again with the
+same message id. JetStream is replaced by a stand-in whose acks the test hands out."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.integration import outbound
+from shared.messaging.relay import Relay
+from shared.runtime import open_stores
+from shared.settings import ServiceName
+from tests.support import make_settings
+
+T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+class StandInJetStream:
+    """Records each publish and returns a future the test resolves (or never does)."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, asyncio.Future[Any]]] = []
+
+    async def add_stream(self, config: Any) -> None:
+        return None
+
+    async def publish_async(self, subject: str, payload: bytes, **kwargs: Any) -> Any:
+        ack: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.published.append((kwargs["headers"]["Nats-Msg-Id"], ack))
+        return ack
+
+    def ack(self, first: int, last: int) -> None:
+        for _, future in self.published[first:last]:
+            if not future.done():
+                future.set_result(None)
+
+
+class StandInConnection:
+    def __init__(self, js: StandInJetStream) -> None:
+        self.js = js
+
+    async def jetstream(self) -> StandInJetStream:
+        return self.js
+
+
+def relay_over(tmp_path: Path, visits: int, publish_timeout: float = 10.0):
+    settings = make_settings(ServiceName.VISITS, tmp_path, relay_batch_size=2)
+    stores = open_stores(settings)
+    app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
+    for _ in range(visits):
+        app.record_completed_visit(
+            CompletedVisit(
+                visit_id=uuid4(),
+                premises_label="P",
+                team="t",
+                volunteers=(),
+                languages_offered=("ro",),
+                started_at=T0,
+                completed_at=T0 + timedelta(hours=1),
+                contacts=(ContactInput(uuid4(), "alias", "ro", T0),),
+            ),
+            actor="v-1",
+        )
+    js = StandInJetStream()
+    out = outbound(app)
+    relay = Relay(
+        app,
+        positions=stores.positions,
+        connection=StandInConnection(js),  # type: ignore[arg-type]
+        stream=out.stream,
+        translate=out.translate,
+        event_classes=out.event_classes,
+        settings=settings,
+        publish_timeout=publish_timeout,
+    )
+    return relay, js, app
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0.01)
+
+
+async def test_the_position_moves_only_over_batches_acknowledged_in_full(tmp_path: Path) -> None:
+    relay, js, app = relay_over(tmp_path, visits=3)
+    # Given every batch of the log sent, none acknowledged
+    while await relay.catch_up_once():
+        pass
+    sent = len(js.published)
+    assert sent > 4
+    assert relay.position() == app.max_notification_id()  # where the next read starts
+    assert relay.acknowledged_position() == 0
+    # When every message but the first two (both of the first batch) is acknowledged
+    js.ack(2, sent)
+    await settle()
+    # Then the position has not moved past the unacknowledged messages
+    assert relay.acknowledged_position() == 0
+    # When the first batch is acknowledged too
+    js.ack(0, 2)
+    await settle()
+    # Then it moves to the end in one step
+    assert relay.acknowledged_position() == app.max_notification_id()
+    assert relay.in_flight == 0
+    assert relay.published == sent
+
+
+async def test_a_message_not_acknowledged_in_time_is_sent_again_with_the_same_id(
+    tmp_path: Path,
+) -> None:
+    relay, js, app = relay_over(tmp_path, visits=2, publish_timeout=0.2)
+    while await relay.catch_up_once():
+        pass
+    first_round = [msg_id for msg_id, _ in js.published]
+    # When no ack comes within the publish timeout
+    await asyncio.sleep(0.5)
+    # Then the next batch is refused with the reason (the follower backs off and reads again)
+    with pytest.raises(TimeoutError):
+        await relay.catch_up_once()
+    # And the relay starts again from its durable position with the same message ids
+    assert relay.acknowledged_position() == 0
+    assert relay.position() == 0
+    while await relay.catch_up_once():
+        pass
+    second_round = [msg_id for msg_id, _ in js.published[len(first_round) :]]
+    assert second_round == first_round
+    js.ack(len(first_round), len(js.published))
+    await relay.flush()
+    assert relay.acknowledged_position() == app.max_notification_id()
