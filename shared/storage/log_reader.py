@@ -115,7 +115,7 @@ class LogReader:
 
     def _positions(self) -> dict[str, int]:
         with self.positions.store.transaction(commit=False) as cursor:
-            return self.positions.get_many_locked([f.position_key for f in self.followers], cursor)
+            return self.positions.get_many([f.position_key for f in self.followers], cursor)
 
     async def step(self) -> int:
         """Read and hand out one batch; return how many notifications it held."""
@@ -123,8 +123,13 @@ class LogReader:
         if not self.joined:  # only stragglers: let them reach the cursor first
             return 0
         after = self.cursor
-        batch, last = await in_thread(self._read, after)
-        if last <= after:
+        positions, (batch, last) = await in_thread(self._look, after)
+        for name, follower in list(self.joined.items()):
+            if positions[follower.position_key] < self._at[name]:
+                # Set back from outside (a relay told to publish again): it reads again alone.
+                self._leave(follower)
+                self._catch_up(follower)
+        if last <= after or not self.joined:
             return 0
         followers = list(self.joined.values())
         projections = [f for f in followers if isinstance(f, Projection)]
@@ -163,6 +168,9 @@ class LogReader:
                 self._at[follower.name] = last
         self.cursor = last
         return len(batch)
+
+    def _look(self, after: int) -> tuple[dict[str, int], tuple[Batch, int]]:
+        return self._positions(), self._read(after)
 
     def _read(self, after: int) -> tuple[Batch, int]:
         head = self.app.max_notification_id()
@@ -204,7 +212,7 @@ class LogReader:
         for store, members in by_store.values():
             with store.transaction() as cursor:
                 keys = [m.position_key for m in members]
-                positions = self.positions.get_many_locked(keys, cursor)
+                positions = self.positions.get_many(keys, cursor, lock=True)
                 for member in members:
                     position = positions[member.position_key]
                     if isinstance(member, Projection):

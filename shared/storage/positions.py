@@ -37,15 +37,19 @@ class LogPositions:
         row = cursor.fetchone()
         return 0 if row is None else int(row["position"])
 
-    def get_many_locked(self, followers: Sequence[str], cursor: SqlCursor) -> dict[str, int]:
-        """Several positions inside the caller's transaction, their rows locked (in one order,
-        so two such transactions cannot deadlock) on PostgreSQL; 0 for one never recorded."""
+    def get_many(
+        self, followers: Sequence[str], cursor: SqlCursor, *, lock: bool = False
+    ) -> dict[str, int]:
+        """Several positions inside the caller's transaction (0 for one never recorded); with
+        ``lock``, their rows locked on PostgreSQL, in one order so that two such transactions
+        cannot deadlock."""
         if not followers:
             return {}
-        lock = " ORDER BY follower FOR UPDATE" if self._store.dialect == "postgres" else ""
+        locking = lock and self._store.dialect == "postgres"
+        lock_rows = " ORDER BY follower FOR UPDATE" if locking else ""
         marks = ", ".join(["%s"] * len(followers))
         cursor.execute(
-            f"SELECT follower, position FROM {self._table} WHERE follower IN ({marks}){lock}",
+            f"SELECT follower, position FROM {self._table} WHERE follower IN ({marks}){lock_rows}",
             tuple(followers),
         )
         found = {str(row["follower"]): int(row["position"]) for row in cursor.fetchall()}
