@@ -28,11 +28,22 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic, strtobool
 
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.personal_data import PersonalDataMapper
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 
 Batch = Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
+
+
+def decode_batch(
+    app: WaymarkApplication, notifications: Sequence[Notification]
+) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
+    """Decode a batch at once: the mapper reads every person's key for it in one query."""
+    mapper = app.mapper
+    if isinstance(mapper, PersonalDataMapper):
+        return list(zip(notifications, mapper.to_domain_events(notifications), strict=True))
+    return [(n, mapper.to_domain_event(n)) for n in notifications]
 
 
 def require_ordered_commits(app: WaymarkApplication) -> None:
@@ -90,7 +101,7 @@ class LogFollower(ABC):
             topics=self._topics,
             inclusive_of_start=False,
         )
-        return [(n, self.app.mapper.to_domain_event(n)) for n in notifications]
+        return decode_batch(self.app, notifications)
 
     def read_upto(
         self, after: int, stop: int | None = None

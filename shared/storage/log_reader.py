@@ -26,7 +26,12 @@ from typing import TypeVar
 import structlog
 
 from shared.storage.eventstore import WaymarkApplication
-from shared.storage.log_follower import Batch, LogFollower, require_ordered_commits
+from shared.storage.log_follower import (
+    Batch,
+    LogFollower,
+    decode_batch,
+    require_ordered_commits,
+)
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
@@ -183,8 +188,7 @@ class LogReader:
             topics=self._topics,
             inclusive_of_start=False,
         )
-        decode = self.app.mapper.to_domain_event
-        batch = [(n, decode(n)) for n in notifications]
+        batch = decode_batch(self.app, notifications)
         last = batch[-1][0].id if len(batch) >= self.batch_size else head
         return batch, last
 

@@ -24,6 +24,7 @@ from shared.settings import ServiceName
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
 from shared.storage.log_reader import LogReader
+from shared.storage.personal_data import PersonalDataMapper
 from shared.storage.positions import LogPositions
 from tests.integration.harness import eventually
 from tests.unit.conftest import StoresFactory
@@ -90,8 +91,17 @@ def count_reads(app: WaymarkApplication, monkeypatch: pytest.MonkeyPatch) -> Log
         reads.decoded += 1
         return decode(notification)
 
+    def counted_decode_batch(
+        notifications: Sequence[Notification],
+    ) -> list[DomainEventProtocol[UUID]]:
+        reads.decoded += len(notifications)
+        return decode_batch(notifications)
+
+    assert isinstance(mapper, PersonalDataMapper)
+    decode_batch = mapper.to_domain_events
     monkeypatch.setattr(recorder, "select_notifications", counted_select)
     monkeypatch.setattr(mapper, "to_domain_event", counted_decode)
+    monkeypatch.setattr(mapper, "to_domain_events", counted_decode_batch)
     return reads
 
 
