@@ -146,7 +146,18 @@ class LogReader:
         handling = {
             f.name: asyncio.ensure_future(_outcome(f.handle(shares[f.name], last))) for f in busy
         }
-        folded = await _outcome(in_thread(self._fold, projections, idle, batch, after, last))
+        try:
+            folded = await _outcome(in_thread(self._fold, projections, idle, batch, after, last))
+            if handling:
+                # The relay publishes while the projections fold; one still waiting for NATS
+                # after that (and a poll interval) carries on alone: it never holds them up.
+                await asyncio.wait(handling.values(), timeout=self.poll_interval)
+        except asyncio.CancelledError:  # stopping: no publish may outlive the stores
+            for handled in handling.values():
+                handled.cancel()
+            if handling:
+                await asyncio.wait(handling.values())
+            raise
         if isinstance(folded, Exception):
             self._failed([*projections, *idle], folded)
         else:
@@ -156,10 +167,6 @@ class LogReader:
                 else:
                     self._leave(follower)
                     self._catch_up(follower)
-        if handling:
-            # The relay publishes while the projections fold; one still waiting for NATS after
-            # that (plus a poll interval) carries on alone, so it never holds the others up.
-            await asyncio.wait(handling.values(), timeout=self.poll_interval)
         for follower in busy:
             handled = handling[follower.name]
             if not handled.done():

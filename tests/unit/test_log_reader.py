@@ -263,7 +263,8 @@ async def test_a_follower_behind_catches_up_alone_and_joins_without_a_gap_or_a_d
             contact(cases)
             await asyncio.sleep(0.01)
         await eventually(lambda: heads(cases_parts, reader), message="all at the head")
-        assert set(reader.joined) == {p.name for p in cases_parts.projections} | {"recorder"}
+        everyone = {p.name for p in cases_parts.projections} | {"recorder"}
+        await eventually(lambda: set(reader.joined) == everyone, message="caseload joined")
         # A rebuild swaps a caseload in at its own position while the reader runs.
         Rebuild(caseload).run()
         for _ in range(5):
@@ -281,7 +282,7 @@ async def test_a_follower_behind_catches_up_alone_and_joins_without_a_gap_or_a_d
         await eventually(
             lambda: heads(cases_parts, reader), message="caught up after being set back"
         )
-        assert caseload.name in reader.joined
+        await eventually(lambda: caseload.name in reader.joined, message="joined again")
     finally:
         await stop(task)
     assert relay.seen == contact_ids(cases), "each contact handed to the relay once, in order"
