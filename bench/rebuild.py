@@ -165,8 +165,8 @@ def main() -> None:
             print(
                 f"  by {kind} time: rebuild ÷ library decode {o / r:.2f}; ÷ decode with"
                 f" decryption {o / d:.2f} (target ≥ 0.5); 1 M events {1e6 / o:.0f} s (target"
-                f" < 40 s); per event {1e6 / o:.0f} µs ≈ read+decode {1e6 / d:.0f} µs (in its own"
-                f" thread) + the caseload's SQL {1e6 / f:.0f} µs"
+                f" < 40 s); per event {1e6 / o:.0f} µs ≈ read+decode {1e6 / d:.0f} µs"
+                f" + the caseload's SQL {1e6 / f:.0f} µs"
             )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -121,32 +120,23 @@ class Rebuild:
                 shadow_suffix=SHADOW_SUFFIX,
             )
         shadow = self.shadow
-        # The next chunk is read and decoded while this one is folded: the database does the
-        # folding's work without holding the interpreter, so the two overlap.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rebuild-read") as reading:
-            while True:
-                target = self.live.app.max_notification_id()
-                after = shadow.position()
-                if after >= target:
-                    self._update(position=after, target=target)
-                    return
-                self._fold_up_to(shadow, after, target, reading)
-
-    def _fold_up_to(
-        self, shadow: Projection, after: int, target: int, reading: ThreadPoolExecutor
-    ) -> None:
-        started = time.perf_counter()
-        pending = reading.submit(self._read_chunk, shadow, after, target)
         while True:
-            chunk, last = pending.result()
+            target = self.live.app.max_notification_id()
+            after = shadow.position()
+            if after >= target:
+                self._update(position=after, target=target)
+                return
+            self._fold_up_to(shadow, after, target)
+
+    def _fold_up_to(self, shadow: Projection, after: int, target: int) -> None:
+        while after < target:
             if self._cancelled.is_set():
                 raise RebuildCancelled(self.live.name)
-            if last < target:
-                pending = reading.submit(self._read_chunk, shadow, last, target)
+            started = time.perf_counter()
+            chunk, last = self._read_chunk(shadow, after, target)
             if not shadow.apply_batch(chunk, last, after):
                 return  # set back meanwhile (another rebuild dropped it): read it again
-            now = time.perf_counter()
-            self._building_s, started = self._building_s + now - started, now
+            self._building_s += time.perf_counter() - started
             self._built += last - after
             after = last
             self._update(
@@ -154,8 +144,6 @@ class Rebuild:
                 target=target,
                 events_per_second=self._built / self._building_s if self._building_s else None,
             )
-            if last >= target:
-                return
 
     def _read_chunk(self, shadow: Projection, after: int, target: int) -> tuple[Chunk, int]:
         """About a ``transaction_size`` of the projection's events after ``after``, decoded a

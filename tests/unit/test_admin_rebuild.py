@@ -125,7 +125,7 @@ def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: ServiceParts) -> No
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
     assert rows(live) != good
-    # Small batches and transactions: many chunks, each read while the one before is folded.
+    # Small batches and transactions: many chunks, each its own transaction.
     outcome = Rebuild(live, batch_size=2, transaction_size=3).run()
     assert rows(live) == good
     assert outcome.position == cases.max_notification_id()
