@@ -91,6 +91,11 @@ class LogFollower(ABC):
     ) -> None:
         """Handle a batch and durably record ``last_id`` as the new position."""
 
+    async def handle_from(self, batch: Batch, after: int, last_id: int) -> None:
+        """Handle a batch read after ``after``; a follower that can tell it was set back
+        meanwhile (a projection) uses ``after`` to refuse the gap."""
+        await self.handle(batch, last_id)
+
     def read_batch(
         self, after: int, stop: int | None = None
     ) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
@@ -121,7 +126,7 @@ class LogFollower(ABC):
         after = await in_thread(self.position)
         batch, last = await in_thread(self.read_upto, after)
         if last > after:
-            await self.handle(batch, last)
+            await self.handle_from(batch, after, last)
         return len(batch)
 
     async def catch_up_to(self, stop: Callable[[], int]) -> int:
@@ -133,7 +138,7 @@ class LogFollower(ABC):
             if after >= target:
                 return after
             batch, last = await in_thread(self.read_upto, after, target)
-            await self.handle(batch, last)
+            await self.handle_from(batch, after, last)
 
     async def run(self) -> None:
         wake = self.app.log_signal.subscribe()

@@ -143,6 +143,14 @@ class Projection(LogFollower):
     ) -> None:
         await in_thread(self.apply_batch, batch, last_id)
 
+    async def handle_from(
+        self,
+        batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]],
+        after: int,
+        last_id: int,
+    ) -> None:
+        await in_thread(self.apply_batch, batch, last_id, after)
+
     def catch_up(self) -> None:
         """Synchronously apply everything recorded so far (tests, CLI)."""
         while True:

@@ -344,3 +344,26 @@ async def test_the_reader_restarts_from_the_positions_exactly_once(
         await stop(task)
     assert all_rows(cases_parts) == folded
     assert reads.returned == 0, "nothing read again after a restart"
+
+
+def test_a_batch_read_before_its_projection_was_set_back_leaves_no_gap(
+    cases_parts: ServiceParts,
+) -> None:
+    cases = cases_of(cases_parts)
+    caseload = next(p for p in cases_parts.projections if p.name == "caseload")
+    for _ in range(3):
+        contact(cases)
+    caseload.catch_up()
+    folded = rows(caseload)
+    after = caseload.position()
+    contact(cases)
+    batch, last = caseload.read_upto(after)  # read, not yet applied, when…
+    caseload.positions.set(caseload.position_key, 0)  # …an operator sets it back to refold
+    with caseload.store.transaction() as cursor:
+        for table in caseload.owned_tables():
+            cursor.execute(f"DELETE FROM {caseload.store.table(table)}")
+    assert caseload.apply_batch(batch, last, after) is False, "a gap: nothing applied"
+    assert caseload.position() == 0 and not rows(caseload)["caseload"]
+    caseload.catch_up()
+    assert len(rows(caseload)["caseload"]) == 4
+    assert all(row in rows(caseload)["caseload"] for row in folded["caseload"])
