@@ -1,8 +1,9 @@
 """What one service process runs, started and stopped in order by its lifespan.
 
 The composition root of each service (``services/<name>/main.py``) says *what* its parts are;
-this module owns *how* they live: stores opened, the NATS connection, the relay, the consumers
-and the projection runners as tasks, and a clean shutdown in reverse order.
+this module owns *how* they live: stores opened, the NATS connection, one log reader feeding the
+projections and the relay, the consumers and periodic jobs as tasks, and a clean shutdown in
+reverse order.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from shared.settings import Settings
 from shared.storage.backend import ensure_postgres_schema, event_store_env, open_sql_store
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
+from shared.storage.log_follower import LogFollower
+from shared.storage.log_reader import LogReader
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
@@ -120,6 +123,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self.connection = NatsConnection(settings, client_name=f"waymark-{settings.service}")
         self.relay: Relay | None = None
+        self.log_reader: LogReader | None = None
         self.consumers: list[DurableConsumer] = []
         #: Consumers that will not run on this store, with the reason (``progress_guard``).
         self.refused: dict[str, str] = {}
@@ -133,8 +137,7 @@ class Runtime:
         self.app = self.parts.application
         await self.connection.start()
         await self._refuse_a_store_behind_its_consumers()
-        for projection in self.parts.projections:
-            self._spawn(projection.run(), f"projection:{projection.name}")
+        followers: list[LogFollower] = list(self.parts.projections)
         if self.parts.outbound is not None:
             outbound = self.parts.outbound
             self.relay = Relay(
@@ -146,7 +149,17 @@ class Runtime:
                 event_classes=outbound.event_classes,
                 settings=settings,
             )
-            self._spawn(self.relay.run(), "relay")
+            followers.append(self.relay)
+        if followers:
+            # One reader decodes each batch once for the projections and the relay.
+            self.log_reader = LogReader(
+                self.app,
+                self.stores.positions,
+                followers,
+                batch_size=max(f.batch_size for f in followers),
+                poll_interval=settings.log_poll_interval_s,
+            )
+            self._spawn(self.log_reader.run(), "log_reader")
         for subscription in self.parts.subscriptions:
             consumer = DurableConsumer(self.connection, subscription, settings)
             self.consumers.append(consumer)

@@ -4,6 +4,14 @@ The relay and every projection are log followers. Each batch is handled and its 
 committed before the next is read, so a crash anywhere resumes from the last committed position
 (at-least-once for the relay, whose publishes are de-duplicated by JetStream; exactly-once for
 projections, whose position commits with their rows).
+
+A follower reads only its own topics, but its position moves to the log's head even when
+nothing of its own was there: otherwise a follower whose events are rare would read the whole
+log again after every write. That is safe because every notification id up to a head that has
+been read is final: the event store serialises its writers (SQLite's write lock; on PostgreSQL
+the library's ``LOCK TABLE … IN EXCLUSIVE MODE`` around each insert, so ids commit in id order),
+so no transaction can still commit an id below a head that is already visible. The library's
+insert function (``POSTGRES_ENABLE_DB_FUNCTIONS``) takes no such lock, so it is refused here.
 """
 
 from __future__ import annotations
@@ -11,18 +19,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import structlog
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import strtobool
 
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.personal_data import PersonalDataMapper
 from shared.storage.topics import all_topics
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
+
+Batch = Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
+
+
+def decode_batch(
+    app: WaymarkApplication, notifications: Sequence[Notification]
+) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
+    """Decode a batch at once: the mapper reads every person's key for it in one query."""
+    mapper = app.mapper
+    if isinstance(mapper, PersonalDataMapper):
+        return list(zip(notifications, mapper.to_domain_events(notifications), strict=True))
+    return [(n, mapper.to_domain_event(n)) for n in notifications]
+
+
+def require_ordered_commits(app: WaymarkApplication) -> None:
+    """Refuse an event store whose ids may commit out of order (see the module's docstring)."""
+    if strtobool(app.env.get("POSTGRES_ENABLE_DB_FUNCTIONS", "n") or "n"):
+        raise ValueError(
+            "POSTGRES_ENABLE_DB_FUNCTIONS inserts without the table lock: notification ids could"
+            " commit out of order and a follower could pass over an event committed late"
+        )
 
 
 class LogFollower(ABC):
@@ -40,11 +71,17 @@ class LogFollower(ABC):
         self.running = False
         # Former topics too: events stored before a class moved are still its events.
         self._topics = all_topics(self.event_classes)
+        require_ordered_commits(app)
 
     @property
     def topics(self) -> list[str]:
         """The topics of the event classes this follower reads (their former topics too)."""
         return list(self._topics)
+
+    @property
+    def position_key(self) -> str:
+        """The key of this follower's durable position."""
+        return self.name
 
     @abstractmethod
     def position(self) -> int:
@@ -56,19 +93,54 @@ class LogFollower(ABC):
     ) -> None:
         """Handle a batch and durably record ``last_id`` as the new position."""
 
-    def read_batch(self, after: int) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
+    async def handle_from(self, batch: Batch, after: int, last_id: int) -> None:
+        """Handle a batch read after ``after``; a follower that can tell it was set back
+        meanwhile (a projection) uses ``after`` to refuse the gap."""
+        await self.handle(batch, last_id)
+
+    def read_batch(
+        self, after: int, stop: int | None = None
+    ) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
         notifications = self.app.recorder.select_notifications(
-            start=after, limit=self.batch_size, topics=self._topics, inclusive_of_start=False
+            start=after,
+            limit=self.batch_size,
+            stop=stop,
+            topics=self._topics,
+            inclusive_of_start=False,
         )
-        return [(n, self.app.mapper.to_domain_event(n)) for n in notifications]
+        return decode_batch(self.app, notifications)
+
+    def read_upto(
+        self, after: int, stop: int | None = None
+    ) -> tuple[list[tuple[Notification, DomainEventProtocol[UUID]]], int]:
+        """The next batch of this follower's events after ``after``, and the position it brings
+        the follower to: the last event's id when the batch is full, otherwise the head (or
+        ``stop``), read *before* the batch, because every event up to there has now been seen."""
+        head = self.app.max_notification_id() if stop is None else stop
+        if head <= after:
+            return [], after
+        batch = self.read_batch(after, head)
+        last = batch[-1][0].id if len(batch) >= self.batch_size else head
+        return batch, last
 
     async def catch_up_once(self) -> int:
         """Handle one batch; return how many notifications it held."""
         after = await in_thread(self.position)
-        batch = await in_thread(self.read_batch, after)
-        if batch:
-            await self.handle(batch, batch[-1][0].id)
+        batch, last = await in_thread(self.read_upto, after)
+        if last > after:
+            await self.handle_from(batch, after, last)
         return len(batch)
+
+    async def catch_up_to(self, stop: Callable[[], int]) -> int:
+        """Handle batches until the position reaches ``stop()`` (read before each batch, never
+        beyond it); return the position reached."""
+        while True:
+            after = await in_thread(self.position)
+            target = stop()
+            if after >= target:
+                return after
+            batch, last = await in_thread(self.read_upto, after, target)
+            await self.handle_from(batch, after, last)
 
     async def run(self) -> None:
         wake = self.app.log_signal.subscribe()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -57,7 +58,18 @@ class PersonalDataMapper(Mapper[UUID]):
         return super().to_stored_event(sealed)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event = super().to_domain_event(stored_event)
+        return self._opened(super().to_domain_event(stored_event))
+
+    def to_domain_events(
+        self, stored_events: Sequence[StoredEvent]
+    ) -> list[DomainEventProtocol[UUID]]:
+        """Many at once (a batch of the log): every person's key read in one query, not one
+        query per person."""
+        events = [super(PersonalDataMapper, self).to_domain_event(s) for s in stored_events]
+        self.keyring.preload({subject_of(e) for e in events if personal_fields_of(type(e))})
+        return [self._opened(event) for event in events]
+
+    def _opened(self, event: DomainEventProtocol[UUID]) -> DomainEventProtocol[UUID]:
         fields = personal_fields_of(type(event))
         if fields:
             subject = subject_of(event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from shared.storage.sql import SqlCursor, SqlStore
 
 
@@ -16,6 +18,11 @@ class LogPositions:
             ]
         )
 
+    @property
+    def store(self) -> SqlStore:
+        """Where the positions are: a follower's writes there can commit with its position."""
+        return self._store
+
     def get(self, follower: str) -> int:
         with self._store.transaction(commit=False) as cursor:
             cursor.execute(f"SELECT position FROM {self._table} WHERE follower = %s", (follower,))
@@ -29,6 +36,24 @@ class LogPositions:
         cursor.execute(f"SELECT position FROM {self._table} WHERE follower = %s{lock}", (follower,))
         row = cursor.fetchone()
         return 0 if row is None else int(row["position"])
+
+    def get_many(
+        self, followers: Sequence[str], cursor: SqlCursor, *, lock: bool = False
+    ) -> dict[str, int]:
+        """Several positions inside the caller's transaction (0 for one never recorded); with
+        ``lock``, their rows locked on PostgreSQL, in one order so that two such transactions
+        cannot deadlock."""
+        if not followers:
+            return {}
+        locking = lock and self._store.dialect == "postgres"
+        lock_rows = " ORDER BY follower FOR UPDATE" if locking else ""
+        marks = ", ".join(["%s"] * len(followers))
+        cursor.execute(
+            f"SELECT follower, position FROM {self._table} WHERE follower IN ({marks}){lock_rows}",
+            tuple(followers),
+        )
+        found = {str(row["follower"]): int(row["position"]) for row in cursor.fetchall()}
+        return {follower: found.get(follower, 0) for follower in followers}
 
     def set(self, follower: str, position: int, cursor: SqlCursor | None = None) -> None:
         """Record the position; pass the cursor to commit it with the follower's own writes."""

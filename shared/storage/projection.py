@@ -70,10 +70,15 @@ class Projection(LogFollower):
             store = ShadowStore(store, shadow_suffix, self.owned_tables())
         self.store = store
         self.positions = positions
-        #: The key of this projection's durable position (its own for a shadow).
-        self.position_key = self.name + (shadow_suffix or "")
+        self._position_key = self.name + (shadow_suffix or "")
+        self._topic_set = frozenset(self.topics)
         store.execute_script(self.create_statements())
         self.prepare()
+
+    @property
+    def position_key(self) -> str:
+        """The key of this projection's durable position (its own for a shadow)."""
+        return self._position_key
 
     def prepare(self) -> None:
         """Bring tables made by an older version up to date (after the idempotent DDL)."""
@@ -94,27 +99,63 @@ class Projection(LogFollower):
         return self.positions.get(self.position_key)
 
     def apply_batch(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
-    ) -> None:
+        self,
+        batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]],
+        last_id: int,
+        after: int | None = None,
+    ) -> bool:
+        """Apply a batch read after ``after`` (the position it was read from) and move the
+        position to ``last_id``, in one transaction; False when the position had moved back
+        before ``after`` meanwhile (nothing applied: read again from the position)."""
         with self.store.transaction() as cursor:
-            if batch and self.positions.get_locked(self.position_key, cursor) >= batch[0][0].id:
-                # The position moved past this batch since it was read (a rebuilt read model
-                # was swapped in): applying it again would count it twice. Read on from there.
-                return
-            for _, event in batch:
+            position = self.positions.get_locked(self.position_key, cursor)
+            return self.fold(cursor, batch, position, last_id, after)
+
+    def fold(
+        self,
+        cursor: SqlCursor,
+        batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]],
+        position: int,
+        last_id: int,
+        after: int | None = None,
+    ) -> bool:
+        """Inside the caller's transaction, with ``position`` read locked in it: apply the
+        events of ``batch`` (read after ``after``) that are ours and beyond ``position``, and
+        record ``last_id``.
+
+        The position is re-read rather than trusted because a rebuild may have swapped its
+        tables in since the batch was read: applying what they already hold would count it
+        twice, so only what lies beyond their position is applied. A position *before*
+        ``after`` (set back meanwhile) leaves a gap this batch cannot fill: False.
+        """
+        if after is not None and position < after:
+            return False
+        if position >= last_id:
+            return True
+        for notification, event in batch:
+            if notification.id > position and notification.topic in self._topic_set:
                 self.apply(cursor, event)
-            self.positions.set(self.position_key, last_id, cursor)
+        self.positions.set(self.position_key, last_id, cursor)
+        return True
 
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
         await in_thread(self.apply_batch, batch, last_id)
 
+    async def handle_from(
+        self,
+        batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]],
+        after: int,
+        last_id: int,
+    ) -> None:
+        await in_thread(self.apply_batch, batch, last_id, after)
+
     def catch_up(self) -> None:
         """Synchronously apply everything recorded so far (tests, CLI)."""
         while True:
             after = self.position()
-            batch = self.read_batch(after)
-            if not batch:
+            batch, last = self.read_upto(after)
+            if last <= after:
                 return
-            self.apply_batch(batch, batch[-1][0].id)
+            self.apply_batch(batch, last, after)

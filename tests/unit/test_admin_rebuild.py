@@ -125,8 +125,12 @@ def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: ServiceParts) -> No
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
     assert rows(live) != good
-    Rebuild(live, batch_size=2).run()
+    # Small batches and transactions: many chunks, each its own transaction.
+    outcome = Rebuild(live, batch_size=2, transaction_size=3).run()
     assert rows(live) == good
+    assert outcome.position == cases.max_notification_id()
+    assert outcome.events_per_second and outcome.events_per_second > 0
+    assert outcome.as_json()["events_per_second"] == round(outcome.events_per_second)
     # A second rebuild works too (the previous shadow names are free again).
     Rebuild(live).run()
     assert rows(live) == good

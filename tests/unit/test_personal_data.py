@@ -119,3 +119,33 @@ def test_keys_for_everyone_in_a_save_are_made_together(keyring: Keyring) -> None
     keyring.forget(erased)
     with pytest.raises(SubjectErasedError):
         keyring.ensure({erased, uuid4()})
+
+
+def test_a_batch_is_opened_with_every_key_read_at_once_and_the_erased_stay_erased(
+    tmp_path: Path,
+) -> None:
+    master = secrets.token_bytes(32)
+    transcoder = JSONTranscoder()
+    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
+    writing = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
+    events = [contact_event(alias=f"Ana {n}") for n in range(30)]
+    stored = [writing.to_stored_event(event) for event in events]
+    writing.keyring.forget(events[7].contact_id)
+    # A fresh keyring (cold cache, as a rebuild in a new process).
+    store = SqlStore.sqlite(tmp_path / "k")
+    reading = PersonalDataMapper(transcoder, Keyring(store, master))
+    queries = 0
+    opened = store.transaction
+
+    def counted(**kwargs: object) -> object:
+        nonlocal queries
+        queries += 1
+        return opened(**kwargs)  # type: ignore[arg-type]
+
+    store.transaction = counted  # type: ignore[method-assign,assignment]
+    decoded = reading.to_domain_events(stored)
+    assert queries == 2, "one query for every key, one for the erased woman's tombstone"
+    aliases = [event.alias for event in decoded]  # type: ignore[attr-defined]
+    assert aliases == [ERASED if n == 7 else f"Ana {n}" for n in range(30)]
+    one_by_one = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
+    assert [one_by_one.to_domain_event(s).alias for s in stored] == aliases  # type: ignore[attr-defined]
