@@ -14,6 +14,7 @@ from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
 from services.cases.application import CasesApplication
+from services.cases.commands import ScheduleAppointment
 from services.cases.main import create_app
 from shared.http.paging import encode_cursor
 from shared.security.roles import Role
@@ -32,13 +33,15 @@ def fill(app: CasesApplication, journeys: int = 13) -> list[UUID]:
         journey_id = register(app, CW if n % 3 else "cw-2")
         made.append(journey_id)
         if n % 2:  # every other has an appointment; pairs share a time (a tie)
-            app.schedule_appointment(
+            app.do(
                 journey_id,
-                appointment_id=uuid4(),
-                kind="gp",
-                at=T0 + timedelta(days=n // 4),
-                accompanied=False,
-                occurred_at=T0,
+                ScheduleAppointment(
+                    appointment_id=uuid4(),
+                    kind="gp",
+                    at=T0 + timedelta(days=n // 4),
+                    accompanied=False,
+                    occurred_at=T0,
+                ),
                 actor=CW,
             )
         if n % 4 == 1:
