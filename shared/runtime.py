@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 import structlog
 
 from shared.contracts.streams import StreamSpec
+from shared.lease import Lease, LeaseBucket, LeaseTimes, Work, replica_id
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.messaging.progress_guard import StoreBehindConsumer, check_store_matches_consumer
@@ -123,6 +125,11 @@ class Runtime:
         self.consumers: list[DurableConsumer] = []
         #: Consumers that will not run on this store, with the reason (``progress_guard``).
         self.refused: dict[str, str] = {}
+        #: This process in lease values and ``/readyz``.
+        self.replica = replica_id()
+        #: Background work that runs only where its lease is held (``WAYMARK_LEASES``).
+        self.leases: dict[str, Lease] = {}
+        self._lease_bucket = LeaseBucket(self.connection, settings)
 
     async def start(self) -> None:
         settings = self.settings
@@ -144,18 +151,36 @@ class Runtime:
                 event_classes=outbound.event_classes,
                 settings=settings,
             )
-            self._spawn(self.relay.run(), "relay")
+            self._spawn_background(self.relay.run, "relay")
         for subscription in self.parts.subscriptions:
             consumer = DurableConsumer(self.connection, subscription, settings)
             self.consumers.append(consumer)
-            self._spawn(
-                self._consume_once_the_store_matches(consumer, subscription),
+            self._spawn_background(
+                functools.partial(self._consume_once_the_store_matches, consumer, subscription),
                 f"consumer:{subscription.durable}",
             )
         self._periodic_running: dict[str, bool] = {}
         for job in self.parts.periodic:
-            self._spawn(self._every(job), f"periodic:{job.name}")
+            self._spawn_background(functools.partial(self._every, job), f"periodic:{job.name}")
         log.info("service.started", service=settings.service.value)
+
+    def _spawn_background(self, work: Work, name: str) -> None:
+        """Work that must run in one replica at a time: here, or under its lease."""
+        if not self.settings.leases:
+            self._spawn(work(), name)
+            return
+        lease = Lease(
+            self._lease_bucket,
+            work=name,
+            holder=self.replica,
+            times=LeaseTimes.from_settings(self.settings),
+        )
+        self.leases[name] = lease
+        self._spawn(lease.run(work), f"lease:{name}")
+
+    def lease_status(self) -> dict[str, str]:
+        """Which background work this replica holds (``held``) and which it leaves to others."""
+        return {name: lease.status() for name, lease in self.leases.items()}
 
     async def _refuse_a_store_behind_its_consumers(self) -> None:
         """Refuse to start on a store the durable consumers never fed, when NATS answers now.
@@ -218,8 +243,11 @@ class Runtime:
 
     async def _every(self, job: PeriodicTask) -> None:
         self._periodic_running[job.name] = True
+        lease = self.leases.get(f"periodic:{job.name}")
         try:
             while True:
+                if lease is not None and not lease.held:
+                    return  # the fence: no tick starts once the lease is past its deadline
                 try:
                     await in_thread(job.run)
                 except Exception as error:  # noqa: BLE001 - the next tick tries again
@@ -236,14 +264,20 @@ class Runtime:
             checks["store"] = True
         except Exception:  # noqa: BLE001 - reported, not raised: this is the health check
             checks["store"] = False
+        background: dict[str, bool] = {}
         if self.relay is not None:
-            checks["relay"] = self.relay.running
+            background["relay"] = self.relay.running
         for consumer in self.consumers:
-            checks[f"consumer:{consumer.name}"] = consumer.running
+            background[f"consumer:{consumer.name}"] = consumer.running
+        for name, running in self._periodic_running.items():
+            background[f"periodic:{name}"] = running
+        for name, running in background.items():
+            lease = self.leases.get(name)
+            # Work leased to another replica is not this one's to run.
+            if lease is None or lease.held:
+                checks[name] = running
         for projection in self.parts.projections:
             checks[f"projection:{projection.name}"] = projection.running
-        for name, running in self._periodic_running.items():
-            checks[f"periodic:{name}"] = running
         return checks
 
     def _spawn(self, coroutine: Any, name: str) -> None:

@@ -1,0 +1,146 @@
+"""Leases in NATS KV: one holder at a time, handed over on a clean stop, on a crash, on a theft."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+import pytest_asyncio
+
+from shared.lease import Lease, LeaseBucket, LeaseTimes
+from shared.messaging.connection import NatsConnection
+from shared.nats_server import NatsServer, free_port
+from shared.settings import ServiceName, Settings
+from tests.support import make_settings
+
+TIMES = LeaseTimes(ttl_s=2.0, renew_s=0.3, margin_s=0.6)
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path / "nats", free_port()).start()
+    yield server
+    server.stop()
+
+
+class Replica:
+    """One process's view: its own NATS connection, its lease, and when its work ran."""
+
+    def __init__(self, settings: Settings, name: str, intervals: list[tuple[str, float, float]]):
+        self.name = name
+        self.connection = NatsConnection(settings, client_name=name)
+        self.lease = Lease(
+            LeaseBucket(self.connection, settings), work="relay", holder=name, times=TIMES
+        )
+        self.intervals = intervals
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> Replica:
+        await self.connection.start()
+        self.task = asyncio.create_task(self.lease.run(self._work))
+        return self
+
+    async def _work(self) -> None:
+        started = time.monotonic()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.intervals.append((self.name, started, time.monotonic()))
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        await self.connection.close()
+
+
+@pytest_asyncio.fixture
+async def two_replicas(
+    nats_server: NatsServer, tmp_path: Path
+) -> AsyncIterator[tuple[Replica, Replica, list[tuple[str, float, float]]]]:
+    settings = make_settings(
+        ServiceName.VISITS,
+        tmp_path,
+        nats_url=nats_server.url,
+        leases=True,
+        lease_ttl_s=2.0,
+        lease_renew_s=0.3,
+        lease_margin_s=0.6,
+    )
+    intervals: list[tuple[str, float, float]] = []
+    a = await Replica(settings, "a", intervals).start()
+    await eventually(lambda: a.lease.held)
+    b = await Replica(settings, "b", intervals).start()
+    yield a, b, intervals
+    await a.stop()
+    await b.stop()
+
+
+async def eventually(probe: Callable[[], bool], within_s: float = 15.0) -> None:
+    deadline = time.monotonic() + within_s
+    while not probe():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
+
+
+def assert_never_overlapped(intervals: list[tuple[str, float, float]]) -> None:
+    ordered = sorted(intervals, key=lambda interval: interval[1])
+    for (_, _, ended), (_, next_started, _) in itertools.pairwise(ordered):
+        assert ended <= next_started, ordered
+
+
+async def test_given_a_holder_when_another_replica_starts_then_only_the_holder_runs_the_work(
+    two_replicas: tuple[Replica, Replica, list[tuple[str, float, float]]],
+) -> None:
+    a, b, intervals = two_replicas
+    await asyncio.sleep(TIMES.ttl_s * 1.5)  # several renewals, and longer than the TTL
+    assert a.lease.held and not b.lease.held
+    assert b.lease.status() == "elsewhere:a"
+    assert intervals == []  # a's work is still running; b's never started
+
+
+async def test_when_the_holder_stops_cleanly_then_the_other_takes_over_without_waiting_the_ttl(
+    two_replicas: tuple[Replica, Replica, list[tuple[str, float, float]]],
+) -> None:
+    a, b, intervals = two_replicas
+    await a.stop()
+    await eventually(lambda: b.lease.held, within_s=TIMES.renew_s * 4)
+    assert [name for name, _, _ in intervals] == ["a"]
+    assert_never_overlapped(intervals)
+
+
+async def test_when_the_holder_loses_nats_then_it_stops_before_the_other_starts(
+    two_replicas: tuple[Replica, Replica, list[tuple[str, float, float]]],
+) -> None:
+    a, b, intervals = two_replicas
+    # As a crashed or partitioned holder: no renewal reaches the server, nothing is released.
+    client = a.connection._client
+    assert client is not None
+    await client.close()
+    await eventually(lambda: b.lease.held)
+    await b.stop()
+    assert [name for name, _, _ in sorted(intervals, key=lambda i: i[1])] == ["a", "b"]
+    assert_never_overlapped(intervals)
+    assert b.lease.acquired == 1
+
+
+async def test_when_another_writer_takes_the_key_then_the_holder_stops_at_its_next_renewal(
+    two_replicas: tuple[Replica, Replica, list[tuple[str, float, float]]], nats_server: NatsServer
+) -> None:
+    a, b, intervals = two_replicas
+    nc = await nats.connect(nats_server.url)
+    try:
+        kv = await nc.jetstream().key_value("waymark_leases_visits")
+        await kv.put("relay", b"intruder")  # not revision-checked: a fencing violation
+        await eventually(lambda: not a.lease.held, within_s=TIMES.renew_s * 4)
+        assert [name for name, _, _ in intervals] == ["a"]
+        # Nobody runs the work until the intruder's key expires; then one replica does.
+        await eventually(lambda: a.lease.held or b.lease.held)
+        assert a.lease.held != b.lease.held
+    finally:
+        await nc.close()
