@@ -28,6 +28,7 @@ from shared.settings import Settings
 from shared.storage.backend import ensure_postgres_schema, event_store_env, open_sql_store
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
+from shared.storage.log_signal import install_commit_notify, listen_for_commits
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
@@ -136,6 +137,7 @@ class Runtime:
         self.stores = await asyncio.to_thread(open_stores, settings)
         self.parts = await asyncio.to_thread(self._assemble, self.stores)
         self.app = self.parts.application
+        await self._wake_on_commits_from_every_replica()
         await self.connection.start()
         await self._refuse_a_store_behind_its_consumers()
         for projection in self.parts.projections:
@@ -163,6 +165,18 @@ class Runtime:
         for job in self.parts.periodic:
             self._spawn_background(functools.partial(self._every, job), f"periodic:{job.name}")
         log.info("service.started", service=settings.service.value)
+
+    async def _wake_on_commits_from_every_replica(self) -> None:
+        """On PostgreSQL, LISTEN for the commits of every replica of this service."""
+        recorder: Any = self.app.recorder
+        if not self.settings.uses_postgres or not hasattr(recorder, "events_table_name"):
+            return
+        assert self.settings.database_url is not None
+        dsn = self.settings.database_url.get_secret_value()
+        channel = await asyncio.to_thread(
+            install_commit_notify, dsn, recorder.datastore.schema, recorder.events_table_name
+        )
+        self._spawn(listen_for_commits(self.app.log_signal, dsn, channel), "listen:commits")
 
     def _spawn_background(self, work: Work, name: str) -> None:
         """Work that must run in one replica at a time: here, or under its lease."""
