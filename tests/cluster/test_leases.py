@@ -16,6 +16,7 @@ from shared.lease import Lease, LeaseBucket, LeaseTimes
 from shared.messaging.connection import NatsConnection
 from shared.nats_server import NatsServer, free_port
 from shared.settings import ServiceName, Settings
+from tests.integration.test_nats_permissions import PASSWORDS, secured_nats  # noqa: F401
 from tests.support import make_settings
 
 TIMES = LeaseTimes(ttl_s=2.0, renew_s=0.3, margin_s=0.6)
@@ -144,3 +145,23 @@ async def test_when_another_writer_takes_the_key_then_the_holder_stops_at_its_ne
         assert a.lease.held != b.lease.held
     finally:
         await nc.close()
+
+
+async def test_given_the_deployed_permissions_then_each_service_holds_leases_in_its_own_bucket(
+    secured_nats: NatsServer,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
+    for service in (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS):
+        settings = make_settings(
+            service,
+            tmp_path,
+            nats_url=secured_nats.url,
+            nats_user=service.value,
+            nats_password=PASSWORDS[service.value],
+            leases=True,
+        )
+        replica = await Replica(settings, service.value, []).start()
+        try:
+            await eventually(lambda replica=replica: replica.lease.held)
+        finally:
+            await replica.stop()
