@@ -25,7 +25,7 @@ import psycopg
 from psycopg.sql import SQL, Identifier
 
 from shared.cli import ensure_master_key
-from shared.nats_server import NatsServer, free_port, wait_for_port
+from shared.nats_server import NatsServer, free_port, port_open
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import TEST_AUTH_KEY, bearer
@@ -153,7 +153,14 @@ class Replica:
 
 
 class ReplicatedSystem:
-    def __init__(self, root: Path, database_url: str, schema_prefix: str, replicas: int) -> None:
+    def __init__(
+        self,
+        root: Path,
+        database_url: str,
+        schema_prefix: str,
+        replicas: int,
+        pool_size: int = 2,
+    ) -> None:
         self.root = root
         self.logs = root / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -166,6 +173,7 @@ class ReplicatedSystem:
             for service in SERVICES
         }
         self._counter = itertools.count()
+        self.pool_size = pool_size
 
     def schema(self, service: ServiceName) -> str:
         return f"{self.schema_prefix}_{service.value}"
@@ -201,7 +209,7 @@ class ReplicatedSystem:
             "WAYMARK_LOG_LEVEL": "WARNING",
             # Six processes and their four pools each must fit in PostgreSQL's 100 connections
             # (shared with other tests): 2 per pool, not the default 8 + 32.
-            "WAYMARK_POSTGRES_POOL_SIZE": "2",
+            "WAYMARK_POSTGRES_POOL_SIZE": str(self.pool_size),
             "WAYMARK_POSTGRES_MAX_OVERFLOW": "0",
         }
         log = (self.logs / f"{replica.name}.log").open("ab")
@@ -211,7 +219,14 @@ class ReplicatedSystem:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", replica.port, timeout=120)
+        deadline = time.monotonic() + 120
+        while not port_open("127.0.0.1", replica.port):
+            if replica.process.poll() is not None:
+                tail = (self.logs / f"{replica.name}.log").read_text()[-2000:]
+                raise RuntimeError(f"{replica.name} exited at start:\n{tail}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{replica.name} not listening after 120 s")
+            time.sleep(0.05)
 
     def wait_ready(self, replica: Replica, within_s: float = 60) -> None:
         deadline = time.monotonic() + within_s

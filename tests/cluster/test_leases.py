@@ -12,9 +12,11 @@ import nats
 import pytest
 import pytest_asyncio
 
+from services.visits.application import VisitsApplication
 from shared.lease import Lease, LeaseBucket, LeaseTimes
 from shared.messaging.connection import NatsConnection
 from shared.nats_server import NatsServer, free_port
+from shared.runtime import PeriodicTask, Runtime, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 from tests.integration.test_nats_permissions import PASSWORDS, secured_nats  # noqa: F401
 from tests.support import make_settings
@@ -165,3 +167,59 @@ async def test_given_the_deployed_permissions_then_each_service_holds_leases_in_
             await eventually(lambda replica=replica: replica.lease.held)
         finally:
             await replica.stop()
+
+
+async def test_given_two_runtimes_with_leases_then_a_timer_ticks_in_one_and_moves_on_a_stop(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    ticks: dict[str, int] = {"a": 0, "b": 0}
+
+    def assemble_for(name: str) -> Callable[[Stores], ServiceParts]:
+        def tick() -> None:
+            ticks[name] += 1
+
+        def assemble(stores: Stores) -> ServiceParts:
+            app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
+            return ServiceParts(application=app, periodic=[PeriodicTask("tick", 0.05, tick)])
+
+        return assemble
+
+    runtimes = {
+        name: Runtime(
+            make_settings(
+                ServiceName.VISITS,
+                tmp_path / name,
+                nats_url=nats_server.url,
+                leases=True,
+                lease_ttl_s=2.0,
+                lease_renew_s=0.3,
+                lease_margin_s=0.6,
+            ),
+            assemble_for(name),
+        )
+        for name in ("a", "b")
+    }
+    running = [runtimes["a"]]
+    await runtimes["a"].start()
+    try:
+        await eventually(lambda: ticks["a"] > 0)
+        await runtimes["b"].start()
+        running.append(runtimes["b"])
+        await asyncio.sleep(1.0)
+        assert ticks["b"] == 0
+        assert runtimes["a"].lease_status() == {"periodic:tick": "held"}
+        assert runtimes["b"].lease_status() == {
+            "periodic:tick": f"elsewhere:{runtimes['a'].replica}"
+        }
+        # The replica that leaves the timer to another is still ready.
+        assert all(runtimes["b"].readiness().values()), runtimes["b"].readiness()
+        assert "periodic:tick" not in runtimes["b"].readiness()
+        running.remove(runtimes["a"])
+        await runtimes["a"].stop()
+        stopped_at = ticks["a"]
+        await eventually(lambda: ticks["b"] > 0)
+        assert ticks["a"] == stopped_at
+        assert runtimes["b"].lease_status() == {"periodic:tick": "held"}
+    finally:
+        for runtime in running:
+            await runtime.stop()
