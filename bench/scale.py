@@ -53,7 +53,20 @@ def run(replicas: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
     pool = 2 if replicas < 3 else 1
     system = ReplicatedSystem(root / f"r{replicas}", args.database_url, prefix, replicas, pool)
     try:
-        system.start()
+        for attempt in range(5):
+            try:
+                system.start()
+                break
+            except (RuntimeError, TimeoutError) as error:
+                # PostgreSQL's connections are shared with whatever else runs on the machine.
+                print(f"start failed ({str(error).splitlines()[0]}); again in 20 s", flush=True)
+                system.stop()
+                system = ReplicatedSystem(
+                    root / f"r{replicas}-{attempt}", args.database_url, prefix, replicas, pool
+                )
+                time.sleep(20)
+        else:
+            raise RuntimeError("the system did not start")
         bodies = [visit_body() for _ in range(args.visits)]
         statuses: Counter[int] = Counter()
         started = time.monotonic()
