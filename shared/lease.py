@@ -138,11 +138,6 @@ class Lease:
         """Held and not yet past the local deadline: the fence each unit of work checks."""
         return self._revision > 0 and self._clock() < self._deadline
 
-    @property
-    def revision(self) -> int:
-        """The KV revision of this replica's last write (0 when not held): a fencing token."""
-        return self._revision if self.held else 0
-
     def status(self) -> str:
         if self.held:
             return "held"
@@ -177,9 +172,10 @@ class Lease:
             return False
         self._held_from(revision, sent)
         self.acquired += 1
-        self.seen_holder = None
+        taken_over, self.seen_holder = self.seen_holder is not None, None
         log.info("lease.acquired", work=self.work, holder=self.holder, revision=revision)
-        if LEASE_FAILOVERS is not None:
+        if taken_over and LEASE_FAILOVERS is not None:
+            # Another replica held it when last looked at: this is a failover, not a start.
             LEASE_FAILOVERS.labels(work=self.work).inc()
         return True
 
