@@ -128,6 +128,8 @@ class Lease:
         self._clock = clock
         self._revision = 0
         self._deadline = 0.0
+        #: This replica's last write when it stopped for want of a renewal (0: none).
+        self._lapsed_revision = 0
         #: The holder another replica wrote, as last seen (None: unknown or nobody).
         self.seen_holder: str | None = None
         #: How many times this replica has acquired the lease.
@@ -168,8 +170,11 @@ class Lease:
         try:
             revision = await kv.create(self.key, self.holder.encode())
         except KeyWrongLastSequenceError:
-            await self._look_at_holder(kv)
-            return False
+            revision = await self._take_back_own_lapsed_lease(kv, sent)
+            if not revision:
+                await self._look_at_holder(kv)
+                return False
+        self._lapsed_revision = 0
         self._held_from(revision, sent)
         self.acquired += 1
         taken_over, self.seen_holder = self.seen_holder is not None, None
@@ -178,6 +183,18 @@ class Lease:
             # Another replica held it when last looked at: this is a failover, not a start.
             LEASE_FAILOVERS.labels(work=self.work).inc()
         return True
+
+    async def _take_back_own_lapsed_lease(self, kv: KeyValue, sent: float) -> int:
+        """After this replica stopped for want of a renewal (NATS electing a leader, say), its
+        key may still hold its own last write: nobody else can have held the lease since, and
+        the work has stopped here, so renewing it resumes at once instead of a TTL later."""
+        if not self._lapsed_revision:
+            return 0
+        try:
+            return int(await kv.update(self.key, self.holder.encode(), last=self._lapsed_revision))
+        except KeyWrongLastSequenceError:
+            self._lapsed_revision = 0  # someone else wrote since: theirs now, or expired
+            return 0
 
     async def _look_at_holder(self, kv: KeyValue) -> None:
         with contextlib.suppress(KeyNotFoundError, KeyDeletedError):
@@ -231,6 +248,7 @@ class Lease:
                 return "work ended"
             left = self._deadline - self._clock()
             if left <= 0:
+                self._lapsed_revision = self._revision
                 self._lost()
                 return "not renewed in time"
             sent = self._clock()

@@ -223,3 +223,39 @@ async def test_given_two_runtimes_with_leases_then_a_timer_ticks_in_one_and_move
     finally:
         for runtime in running:
             await runtime.stop()
+
+
+async def test_given_a_holder_that_missed_its_deadline_then_it_takes_its_own_key_back_at_once(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    # A TTL far longer than the test may wait: taking the lease back must not wait for expiry.
+    settings = make_settings(
+        ServiceName.VISITS, tmp_path, nats_url=nats_server.url, leases=True, lease_ttl_s=60.0
+    )
+    skew = [0.0]
+    connection = NatsConnection(settings, client_name="a")
+    lease = Lease(
+        LeaseBucket(connection, settings),
+        work="relay",
+        holder="a",
+        times=LeaseTimes(ttl_s=60.0, renew_s=0.2, margin_s=1.0),
+        clock=lambda: time.monotonic() + skew[0],
+    )
+    runs: list[float] = []
+
+    async def work() -> None:
+        runs.append(time.monotonic())
+        await asyncio.Event().wait()
+
+    await connection.start()
+    task = asyncio.create_task(lease.run(work))
+    try:
+        await eventually(lambda: lease.held)
+        # As if no renewal had succeeded for longer than TTL - margin (a NATS election, a pause).
+        skew[0] = 120.0
+        await eventually(lambda: len(runs) == 2, within_s=10)
+        assert lease.held and lease.acquired == 2
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await connection.close()
