@@ -259,3 +259,12 @@ async def test_given_a_holder_that_missed_its_deadline_then_it_takes_its_own_key
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await connection.close()
+
+
+def test_given_a_margin_and_renewal_that_fill_the_ttl_then_the_settings_are_refused(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ValueError, match="WAYMARK_LEASE_RENEW_S"):
+        make_settings(
+            ServiceName.VISITS, tmp_path, lease_ttl_s=3.0, lease_renew_s=1.0, lease_margin_s=2.0
+        )
