@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import structlog
 
 from shared.contracts.streams import StreamSpec
+from shared.lease import Lease, LeaseBucket, LeaseTimes, Work, replica_id
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.messaging.progress_guard import StoreBehindConsumer, check_store_matches_consumer
@@ -29,6 +31,7 @@ from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
 from shared.storage.log_follower import LogFollower
 from shared.storage.log_reader import LogReader
+from shared.storage.log_signal import install_commit_notify, listen_for_commits
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
@@ -127,6 +130,11 @@ class Runtime:
         self.consumers: list[DurableConsumer] = []
         #: Consumers that will not run on this store, with the reason (``progress_guard``).
         self.refused: dict[str, str] = {}
+        #: This process in lease values and ``/readyz``.
+        self.replica = replica_id()
+        #: Background work that runs only where its lease is held (``WAYMARK_LEASES``).
+        self.leases: dict[str, Lease] = {}
+        self._lease_bucket = LeaseBucket(self.connection, settings)
 
     async def start(self) -> None:
         settings = self.settings
@@ -135,6 +143,7 @@ class Runtime:
         self.stores = await asyncio.to_thread(open_stores, settings)
         self.parts = await asyncio.to_thread(self._assemble, self.stores)
         self.app = self.parts.application
+        await self._wake_on_commits_from_every_replica()
         await self.connection.start()
         await self._refuse_a_store_behind_its_consumers()
         followers: list[LogFollower] = list(self.parts.projections)
@@ -149,7 +158,12 @@ class Runtime:
                 event_classes=outbound.event_classes,
                 settings=settings,
             )
-            followers.append(self.relay)
+            if settings.leases:
+                # Leased to one replica at a time: it follows the log on its own there, while
+                # every replica's reader keeps its projections current.
+                self._spawn_background(self.relay.run, "relay")
+            else:
+                followers.append(self.relay)
         if followers:
             # One reader decodes each batch once for the projections and the relay.
             self.log_reader = LogReader(
@@ -163,14 +177,44 @@ class Runtime:
         for subscription in self.parts.subscriptions:
             consumer = DurableConsumer(self.connection, subscription, settings)
             self.consumers.append(consumer)
-            self._spawn(
-                self._consume_once_the_store_matches(consumer, subscription),
+            self._spawn_background(
+                functools.partial(self._consume_once_the_store_matches, consumer, subscription),
                 f"consumer:{subscription.durable}",
             )
         self._periodic_running: dict[str, bool] = {}
         for job in self.parts.periodic:
-            self._spawn(self._every(job), f"periodic:{job.name}")
+            self._spawn_background(functools.partial(self._every, job), f"periodic:{job.name}")
         log.info("service.started", service=settings.service.value)
+
+    async def _wake_on_commits_from_every_replica(self) -> None:
+        """On PostgreSQL, LISTEN for the commits of every replica of this service."""
+        recorder: Any = self.app.recorder
+        if not self.settings.uses_postgres or not hasattr(recorder, "events_table_name"):
+            return
+        assert self.settings.database_url is not None
+        dsn = self.settings.database_url.get_secret_value()
+        channel = await asyncio.to_thread(
+            install_commit_notify, dsn, recorder.datastore.schema, recorder.events_table_name
+        )
+        self._spawn(listen_for_commits(self.app.log_signal, dsn, channel), "listen:commits")
+
+    def _spawn_background(self, work: Work, name: str) -> None:
+        """Work that must run in one replica at a time: here, or under its lease."""
+        if not self.settings.leases:
+            self._spawn(work(), name)
+            return
+        lease = Lease(
+            self._lease_bucket,
+            work=name,
+            holder=self.replica,
+            times=LeaseTimes.from_settings(self.settings),
+        )
+        self.leases[name] = lease
+        self._spawn(lease.run(work), f"lease:{name}")
+
+    def lease_status(self) -> dict[str, str]:
+        """Which background work this replica holds (``held``) and which it leaves to others."""
+        return {name: lease.status() for name, lease in self.leases.items()}
 
     async def _refuse_a_store_behind_its_consumers(self) -> None:
         """Refuse to start on a store the durable consumers never fed, when NATS answers now.
@@ -233,8 +277,11 @@ class Runtime:
 
     async def _every(self, job: PeriodicTask) -> None:
         self._periodic_running[job.name] = True
+        lease = self.leases.get(f"periodic:{job.name}")
         try:
             while True:
+                if lease is not None and not lease.held:
+                    return  # the fence: no tick starts once the lease is past its deadline
                 try:
                     await in_thread(job.run)
                 except Exception as error:  # noqa: BLE001 - the next tick tries again
@@ -251,14 +298,20 @@ class Runtime:
             checks["store"] = True
         except Exception:  # noqa: BLE001 - reported, not raised: this is the health check
             checks["store"] = False
+        background: dict[str, bool] = {}
         if self.relay is not None:
-            checks["relay"] = self.relay.running
+            background["relay"] = self.relay.running
         for consumer in self.consumers:
-            checks[f"consumer:{consumer.name}"] = consumer.running
+            background[f"consumer:{consumer.name}"] = consumer.running
+        for name, running in self._periodic_running.items():
+            background[f"periodic:{name}"] = running
+        for name, running in background.items():
+            lease = self.leases.get(name)
+            # Work leased to another replica is not this one's to run.
+            if lease is None or lease.held:
+                checks[name] = running
         for projection in self.parts.projections:
             checks[f"projection:{projection.name}"] = projection.running
-        for name, running in self._periodic_running.items():
-            checks[f"periodic:{name}"] = running
         return checks
 
     def _spawn(self, coroutine: Any, name: str) -> None:

@@ -119,6 +119,17 @@ class Settings(BaseSettings):
     #: How soon a dead process's batch is delivered again; a live one renews its claim every
     #: third of it however long its handlers take.
     consumer_ack_wait_s: float = Field(default=5.0, ge=1.0)
+    leases: bool = Field(
+        default=False,
+        description="Run background work (relay, consumers, timers) only while this replica "
+        "holds its lease in NATS KV: required for more than one replica per service; off for "
+        "the single-process embedded default, which runs everything itself",
+    )
+    lease_ttl_s: float = Field(default=5.0, ge=1.0, le=300.0)
+    lease_renew_s: float = Field(default=1.0, gt=0)
+    lease_margin_s: float = Field(
+        default=1.5, gt=0, description="A holder that could not renew stops this long before TTL"
+    )
     retry_base_delay_s: float = Field(default=1.0, gt=0)
     retry_max_delay_s: float = Field(default=60.0, gt=0)
 
@@ -174,6 +185,12 @@ class Settings(BaseSettings):
             self.port = DEFAULT_PORTS[self.service]
         if self.postgres_schema is None:
             self.postgres_schema = self.service.value
+        if self.lease_renew_s + self.lease_margin_s >= self.lease_ttl_s:
+            # A holder must get at least one renewal in before it has to stop.
+            raise ValueError(
+                "WAYMARK_LEASE_RENEW_S + WAYMARK_LEASE_MARGIN_S must be less than "
+                "WAYMARK_LEASE_TTL_S"
+            )
         if self.store_threads is None:
             self.store_threads = self.postgres_pool_size + self.postgres_max_overflow
         elif self.uses_postgres and self.store_threads > (

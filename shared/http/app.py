@@ -86,14 +86,21 @@ def build_api(
     @app.get(
         "/readyz",
         tags=["health"],
-        summary="Store reachable, NATS connected, loops running",
+        summary="Store reachable, NATS connected, loops running; the leases this replica holds",
         responses={503: {"description": "Not ready"}},
     )
     def readyz(request: Request) -> JSONResponse:
-        checks = request.app.state.runtime.readiness()
+        runtime = request.app.state.runtime
+        checks = runtime.readiness()
         ready = all(checks.values())
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {
+                "status": "ready" if ready else "not ready",
+                "checks": checks,
+                # Which background work this replica runs ("held") and which another does.
+                "replica": runtime.replica,
+                "leases": runtime.lease_status(),
+            },
             status_code=200 if ready else 503,
         )
 

@@ -1,14 +1,19 @@
 """Wakes the log followers (relay, projections) as soon as a ``save()`` commits.
 
-SQLite has no subscriptions, so followers poll the notification log; this in-process signal
-cuts the wait after a local write to almost nothing while the poll interval still covers
-writes from other processes.
+Followers poll the notification log; this signal cuts the wait to almost nothing. In one
+process, ``save()`` sets it after each commit. On PostgreSQL a trigger on the events table also
+NOTIFYs on commit and every replica LISTENs, so a follower in another process wakes within
+milliseconds too. SQLite is single-process: there the poll interval is all another process gets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 
 class LogSignal:
@@ -34,3 +39,61 @@ class LogSignal:
         for loop, event in waiters:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
+
+
+def commit_channel(schema: str) -> str:
+    """The NOTIFY channel of one service's event log (PostgreSQL names stop at 63 bytes)."""
+    return f"{schema}_log"[:63]
+
+
+def install_commit_notify(dsn: str, schema: str, events_table: str) -> str:
+    """Make every commit that adds events to ``events_table`` NOTIFY the service's channel.
+
+    A statement-level trigger: PostgreSQL delivers a NOTIFY only when its transaction commits,
+    and folds repeats within one transaction, so followers wake once per commit, never before
+    the rows are visible. Idempotent; serialised so that replicas starting together agree.
+    """
+    import psycopg
+    from psycopg.sql import SQL, Identifier, Literal
+
+    channel = commit_channel(schema)
+    function = Identifier(schema, "waymark_notify_log")
+    statements = [
+        SQL("SELECT pg_advisory_xact_lock(hashtext({}))").format(Literal(channel)),
+        SQL(
+            "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_notify(TG_ARGV[0], ''); RETURN NULL; END $$"
+        ).format(function),
+        SQL(
+            "CREATE OR REPLACE TRIGGER waymark_notify_log AFTER INSERT ON {} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION {}({})"
+        ).format(Identifier(schema, events_table), function, Literal(channel)),
+    ]
+    with psycopg.connect(dsn) as conn, conn.transaction():
+        for statement in statements:
+            conn.execute(statement)
+    return channel
+
+
+async def listen_for_commits(signal: LogSignal, dsn: str, channel: str) -> None:
+    """Forever: wake ``signal`` on each NOTIFY on ``channel``, from any replica's commit.
+
+    One connection per process, outside the pool (LISTEN holds it). After a reconnect the
+    followers are woken once, since a commit may have happened while nobody listened; their
+    poll interval remains the backstop.
+    """
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                await conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
+                signal.notify()
+                async for _ in conn.notifies():
+                    signal.notify()
+        except asyncio.CancelledError:
+            raise
+        except psycopg.Error as error:
+            log.warning("log_signal.listen_failed", error=type(error).__name__)
+            await asyncio.sleep(1.0)

@@ -35,6 +35,7 @@ import pytest
 import yaml
 
 from shared.contracts.streams import ALL_STREAMS, DEAD_LETTER_STREAM
+from shared.lease import BUCKET_PREFIX as LEASE_BUCKET_PREFIX
 from shared.nats_server import find_nats_server
 from shared.security.tokens import TokenVerifier
 from shared.settings import DEFAULT_PORTS, ServiceName, Settings
@@ -404,7 +405,8 @@ def test_nats_permissions_follow_stream_ownership() -> None:
     users = nats_users()
     for service in OUR_SERVICES:
         integration = importlib.import_module(f"services.{service}.integration")
-        expected = {"$JS.API.>", "$JS.ACK.>"}
+        # Its leases (shared/lease.py), in a KV bucket of its own.
+        expected = {"$JS.API.>", "$JS.ACK.>", f"$KV.{LEASE_BUCKET_PREFIX}{service}.>"}
         for stream in ALL_STREAMS:
             if stream.owner == service:
                 expected |= set(stream.subjects)

@@ -1,0 +1,68 @@
+"""LISTEN/NOTIFY: a commit in one replica wakes the log followers of another (PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from services.visits.main import assemble
+from shared.runtime import Runtime
+from shared.settings import ServiceName
+from tests.support import make_settings, new_master_key
+from tests.unit.test_visits_application import premises_command
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgres"
+
+
+@pytest_asyncio.fixture
+async def two_runtimes(
+    tmp_path: Path, database: tuple[str | None, str | None]
+) -> AsyncIterator[tuple[Runtime, Runtime]]:
+    url, prefix = database
+    key = new_master_key()
+    runtimes = [
+        Runtime(
+            make_settings(
+                ServiceName.VISITS,
+                tmp_path / name,
+                database_url=url,
+                schema_prefix=prefix,
+                master_key=key,
+                # Polling alone would take minutes: only a NOTIFY can wake a follower in time.
+                log_poll_interval_s=600,
+            ),
+            assemble,
+        )
+        for name in ("a", "b")
+    ]
+    for runtime in runtimes:
+        await runtime.start()
+    yield runtimes[0], runtimes[1]
+    for runtime in runtimes:
+        await runtime.stop()
+
+
+async def test_given_two_replicas_when_one_commits_then_the_others_followers_are_woken(
+    two_runtimes: tuple[Runtime, Runtime],
+) -> None:
+    a, b = two_runtimes
+    woken = b.app.log_signal.subscribe()
+    await asyncio.sleep(0.5)  # the initial wake after LISTEN has come and gone
+    woken.clear()
+    outcome = await asyncio.to_thread(
+        a.app.register_premises,  # type: ignore[attr-defined]
+        premises_command(),
+        actor="v-1",
+    )
+    assert outcome is not None
+    async with asyncio.timeout(30):
+        await woken.wait()
