@@ -31,6 +31,8 @@ from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
 from shared.logging import configure_logging
+from shared.observability.http import Observability
+from shared.observability.tracing import configure_tracing
 
 STATIC = Path(__file__).parent / "static"
 
@@ -45,6 +47,7 @@ def _origin(url: str | None) -> str | None:
 def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """``transport`` lets tests put the services in-process; production uses the network."""
     configure_logging(settings)
+    configure_tracing("web", settings.otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +73,7 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     install_error_pages(app)
     app.add_middleware(WebHeaders, sign_out_origin=_origin(settings.oidc_issuer))
     app.add_middleware(ServerTiming)
+    app.add_middleware(Observability, service="web")
     # Only the assets are compressed: they hold no secret, while compressing pages that carry
     # a CSRF token beside text a request can influence would open them to BREACH.
     app.mount(

@@ -37,6 +37,7 @@ from shared.contracts.envelope import ContractViolation, decode
 from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter_subject
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
+from shared.observability import metrics, tracing
 from shared.settings import Settings
 from shared.threads import in_thread
 
@@ -169,6 +170,7 @@ class DurableConsumer:
 
     async def _process(self, js: JetStreamContext, message: Msg) -> _Outcome:
         sub = self._subscription
+        metrics.observe_delivery(self.name, message.metadata)
         try:
             envelope = decode(message.data)
             if envelope.source_service != sub.stream.owner:
@@ -185,7 +187,8 @@ class DurableConsumer:
         # failure that outlasts these attempts is handed back to JetStream with a delay.
         for attempt in range(self._settings.consumer_inline_attempts):
             try:
-                await in_thread(handler, envelope.event, upstream)
+                traced = tracing.consumed(self.name, message.headers, handler)
+                await in_thread(traced, envelope.event, upstream)
                 break
             except Exception as error:  # noqa: BLE001 - classified: dead letter or retry
                 if not is_transient(error):
@@ -205,6 +208,7 @@ class DurableConsumer:
                 await asyncio.sleep(self._backoff(attempt + 1))
         await message.ack()
         self.applied += 1
+        metrics.CONSUMER_APPLIED.labels(consumer=self.name).inc()
         return _Outcome.DONE
 
     async def _dead_letter(self, js: JetStreamContext, message: Msg, reason: str) -> _Outcome:
@@ -232,6 +236,7 @@ class DurableConsumer:
             return _Outcome.RETRY
         await message.term()
         self.dead_lettered += 1
+        metrics.DEAD_LETTERS.labels(consumer=self.name).inc()
         log.warning(
             "consumer.dead_lettered",
             consumer=self.name,

@@ -24,6 +24,7 @@ from shared.contracts.envelope import encode, message_id
 from shared.contracts.streams import StreamSpec
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
+from shared.observability import metrics, tracing
 from shared.settings import Settings
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
@@ -103,6 +104,7 @@ class Relay(LogFollower):
         published = await self.publish(batch)
         await in_thread(self._positions.set, self.name, last_id)
         self.published += published
+        metrics.observe_relayed(self.app.name, last_id, published)
         log.debug("relay.published", count=published, position=last_id)
 
     async def publish(self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]) -> int:
@@ -122,7 +124,10 @@ class Relay(LogFollower):
                         contract.subject,
                         payload,
                         stream=self._stream.name,
-                        headers={"Nats-Msg-Id": msg_id},
+                        headers={
+                            "Nats-Msg-Id": msg_id,
+                            **tracing.publish_headers(msg_id, contract.subject),
+                        },
                         wait_stall=self._publish_timeout,
                     )
                 )

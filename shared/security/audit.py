@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from shared.observability.metrics import AUDIT_APPEND_SECONDS
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
 
 GENESIS_HASH = "0" * 64
@@ -165,6 +166,7 @@ class AuditLog:
         self._advisory_key = int.from_bytes(digest[:8], "big", signed=True)
         self._create()
 
+    @AUDIT_APPEND_SECONDS.time()
     def append(self, entry: AuditEntry) -> AuditRecord:
         """Append one entry, durably, before returning it.
 

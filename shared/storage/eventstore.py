@@ -17,6 +17,7 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Recording, Tracking
 from eventsourcing.utils import Environment, EnvType, strtobool
 
+from shared.observability.outbox import observe_recorded
 from shared.storage.keyring import Keyring, SubjectErasedError
 from shared.storage.log_signal import LogSignal
 from shared.storage.personal_data import PersonalDataMapper, personal_fields_of, subject_of
@@ -79,6 +80,7 @@ class WaymarkApplication(Application[UUID]):
         return super()._record(processing_event)
 
     def _notify(self, recordings: Sequence[Any]) -> None:
+        observe_recorded(self.name, recordings)
         self.log_signal.notify()
 
     @property

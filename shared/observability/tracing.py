@@ -1,0 +1,129 @@
+"""OpenTelemetry traces from an HTTP request, through the store and the relay, over NATS, to
+the consumer that applies the event (and on through that service's own relay).
+
+Off by default: with no ``otlp_endpoint`` configured no tracer exists and every function here
+returns at its first line, so a service pays nothing for it. When on, spans go to an OTLP/HTTP
+collector in batches.
+
+The W3C ``traceparent`` travels in the NATS message headers (beside ``Nats-Msg-Id``), not in
+the CloudEvents payload, so the stored and de-duplicated bytes of an event stay the same
+whoever traced it. Between the request and the relay the context is remembered in memory by
+the event's identity (``<service>:<aggregate id>:<version>``), bounded to the most recent
+events: an event relayed by another replica, or after a restart, starts no relay span and its
+consumer starts a fresh trace. Traces are for looking at, never for correctness.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+T = TypeVar("T")
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+_NO_HEADERS: Mapping[str, str] = {}
+#: Events whose request context is kept for the relay: far more than a relay's lag.
+REMEMBERED_EVENTS = 10_000
+
+_tracer: Tracer | None = None
+_remembered: OrderedDict[str, SpanContext] = OrderedDict()
+_lock = threading.Lock()
+
+
+def configure_tracing(service: str, otlp_endpoint: str | None) -> None:
+    """Export spans to ``otlp_endpoint`` (an OTLP/HTTP traces URL); leave tracing as it is
+    when none is given (off, unless a test installed a provider)."""
+    if not otlp_endpoint:
+        return
+    # Imported only when configured: the exporter pulls in protobuf and requests.
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    provider = TracerProvider(resource=Resource.create({"service.name": f"waymark-{service}"}))
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_endpoint)))
+    install(provider)
+
+
+def install(provider: TracerProvider | None) -> None:
+    """Trace with ``provider`` from now on (``None``: stop tracing)."""
+    global _tracer
+    _tracer = None if provider is None else provider.get_tracer("waymark")
+    with _lock:
+        _remembered.clear()
+
+
+def tracer() -> Tracer | None:
+    """The tracer, or None when tracing is off."""
+    return _tracer
+
+
+def incoming_context(headers: Iterable[tuple[bytes, bytes]]) -> Context | None:
+    """The caller's trace context from an ASGI request's ``traceparent`` header, if any."""
+    for name, value in headers:
+        if name == b"traceparent":
+            return _PROPAGATOR.extract({"traceparent": value.decode("latin-1")})
+    return None
+
+
+def remember(event_ids: Iterable[str]) -> None:
+    """Note the current span as the origin of these just-stored events, for the relay."""
+    if _tracer is None:
+        return
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return
+    with _lock:
+        for event_id in event_ids:
+            _remembered[event_id] = context
+        while len(_remembered) > REMEMBERED_EVENTS:
+            _remembered.popitem(last=False)
+
+
+def publish_headers(message_id: str, subject: str) -> Mapping[str, str]:
+    """NATS headers carrying the trace of the request that stored this event: a producer span
+    is recorded for the publish and its ``traceparent`` returned. Empty when off or unknown."""
+    if _tracer is None:
+        return _NO_HEADERS
+    event_id = ":".join(message_id.split(":", 3)[:3])  # a second contract version adds ":subj"
+    with _lock:
+        origin = _remembered.get(event_id)
+    if origin is None:
+        return _NO_HEADERS
+    parent = trace.set_span_in_context(NonRecordingSpan(origin))
+    span = _tracer.start_span(f"publish {subject}", context=parent, kind=SpanKind.PRODUCER)
+    span.set_attribute("messaging.system", "nats")
+    span.set_attribute("messaging.destination.name", subject)
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+    span.end()
+    return carrier
+
+
+def consumed(
+    consumer: str, headers: Mapping[str, str] | None, handler: Callable[..., T]
+) -> Callable[..., T]:
+    """``handler``, run inside a consumer span that continues the publisher's trace; the
+    handler itself when tracing is off or the message carries no trace."""
+    tracer_ = _tracer
+    if tracer_ is None or not headers or "traceparent" not in headers:
+        return handler
+    parent = _PROPAGATOR.extract({"traceparent": headers["traceparent"]})
+
+    def traced(*args: Any) -> T:
+        with tracer_.start_as_current_span(
+            f"consume {consumer}", context=parent, kind=SpanKind.CONSUMER
+        ) as span:
+            span.set_attribute("messaging.system", "nats")
+            span.set_attribute("messaging.consumer.group.name", consumer)
+            return handler(*args)
+
+    return traced
