@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 #: Latency buckets for API calls: a store write is milliseconds, a cold PostgreSQL query tens.
 _HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -107,32 +108,44 @@ def observe_delivery_outcome(channel: str, delivered: bool, gave_up: bool) -> No
         NOTIFICATION_DELIVERIES_GIVEN_UP.labels(channel=channel).inc()
 
 
-def metric_names() -> set[str]:
-    """Every sample name this module defines (``_bucket``, ``_total`` and all), for checking
-    that the alert rules and the dashboard query metrics that exist."""
-    names: set[str] = set()
-    for metric in (
-        HTTP_REQUEST_SECONDS,
-        LOG_HEAD,
-        RELAY_PUBLISHED,
-        RELAY_PUBLISHED_EVENTS,
-        CONSUMER_PENDING,
-        CONSUMER_APPLIED,
-        CONSUMER_REDELIVERIES,
-        DEAD_LETTERS,
-        NOTIFICATION_DELIVERIES_FAILED,
-        NOTIFICATION_DELIVERIES_GIVEN_UP,
-        LEASE_HELD,
-        LEASE_FAILOVERS,
-        AUDIT_APPEND_SECONDS,
-    ):
+ALL_METRICS: tuple[MetricWrapperBase, ...] = (
+    HTTP_REQUEST_SECONDS,
+    LOG_HEAD,
+    RELAY_PUBLISHED,
+    RELAY_PUBLISHED_EVENTS,
+    CONSUMER_PENDING,
+    CONSUMER_APPLIED,
+    CONSUMER_REDELIVERIES,
+    DEAD_LETTERS,
+    NOTIFICATION_DELIVERIES_FAILED,
+    NOTIFICATION_DELIVERIES_GIVEN_UP,
+    LEASE_HELD,
+    LEASE_FAILOVERS,
+    AUDIT_APPEND_SECONDS,
+)
+
+
+def metric_labels() -> dict[str, frozenset[str]]:
+    """Every sample name the metrics above export (``_total``, ``_bucket`` and all) with its
+    label names: what the alert rules and the dashboard may query."""
+    samples: dict[str, frozenset[str]] = {}
+    for metric in ALL_METRICS:
+        labels = frozenset(metric._labelnames)
         for family in metric.describe():
-            names.add(family.name)
             if family.type == "counter":
-                names.add(f"{family.name}_total")
+                samples[f"{family.name}_total"] = labels
             elif family.type == "histogram":
-                names |= {f"{family.name}_{part}" for part in ("bucket", "sum", "count")}
-    return names
+                for part in ("bucket", "sum", "count"):
+                    samples[f"{family.name}_{part}"] = (
+                        labels | {"le"} if part == "bucket" else labels
+                    )
+            else:
+                samples[family.name] = labels
+    return samples
+
+
+def metric_names() -> set[str]:
+    return set(metric_labels())
 
 
 def observe_relayed(service: str, position: int, count: int) -> None:
