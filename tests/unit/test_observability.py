@@ -173,3 +173,22 @@ def test_delivery_outcomes_count_failures_and_give_ups_by_channel() -> None:
     metrics.observe_delivery_outcome("webhook", delivered=False, gave_up=True)
     assert value("waymark_notification_deliveries_failed_total") == failed + 2
     assert value("waymark_notification_deliveries_given_up_total") == given_up + 1
+
+
+def test_the_web_app_serves_metrics_and_request_ids_too(tmp_path: Path) -> None:
+    from services.web.main import create_app as create_web
+    from services.web.settings import WebSettings
+
+    key = tmp_path / "dev.key"
+    key.write_text("k" * 48)
+    settings = WebSettings(dev_key_file=key, cookie_secure=False, visits_url="http://127.0.0.1:9")
+    with TestClient(create_web(settings), base_url="http://127.0.0.1:8000") as web:
+        page = web.get(f"/journeys/{uuid4()}", follow_redirects=False)
+        assert page.headers["x-request-id"]
+        samples = scrape(web)
+    routes = {
+        labels["route"]
+        for labels, _ in samples["waymark_http_request_duration_seconds_count"]
+        if labels["service"] == "web"
+    }
+    assert routes and not any(UUID_TEXT.search(route) for route in routes)
