@@ -32,7 +32,7 @@ from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
 from shared.logging import configure_logging
 from shared.observability.http import Observability
-from shared.observability.tracing import configure_tracing
+from shared.observability.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing
 
 STATIC = Path(__file__).parent / "static"
 
@@ -59,7 +59,12 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
 
     # No API docs: this app serves pages to people, its contract is the three services' APIs.
     app = FastAPI(
-        title="Waymark", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+        title="Waymark",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry=FASTAPI_TELEMETRY_OFF,  # ours: shared/observability
     )
     app.state.settings = settings
     app.state.sessions = SessionStore(

@@ -21,7 +21,7 @@ from shared.http.openapi import document_security_and_problems
 from shared.http.problems import ProblemSpec, UnexpectedErrors, install_problem_handlers
 from shared.logging import configure_logging
 from shared.observability.http import Observability
-from shared.observability.tracing import configure_tracing
+from shared.observability.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing
 from shared.reference import ReferenceData
 from shared.runtime import Assemble, Runtime
 from shared.security.tokens import TokenVerifier
@@ -62,6 +62,7 @@ def build_api(
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        telemetry=FASTAPI_TELEMETRY_OFF,  # ours: shared/observability
     )
     install_docs(app)
     document_security_and_problems(app)

@@ -85,7 +85,10 @@ class Observability(HttpMiddleware):
     ) -> None:
         parent = tracing.incoming_context(scope["headers"])
         with tracer.start_as_current_span(
-            scope["method"], context=parent, kind=SpanKind.SERVER
+            scope["method"],
+            context=parent,
+            kind=SpanKind.SERVER,
+            record_exception=False,  # its text may quote the request: the status says enough
         ) as span:
             try:
                 await self.app(scope, receive, send)

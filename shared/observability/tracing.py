@@ -20,12 +20,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Tracer
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 T = TypeVar("T")
@@ -34,6 +35,11 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 _NO_HEADERS: Mapping[str, str] = {}
 #: Events whose request context is kept for the relay: far more than a relay's lag.
 REMEMBERED_EVENTS = 10_000
+
+#: For ``FastAPI(telemetry=...)``: FastAPI's own OpenTelemetry spans, metrics and logs stay
+#: off (they would start with any global tracer provider, and its logs and exception events
+#: carry exception messages, which may quote what a person typed). Ours carry route templates.
+FASTAPI_TELEMETRY_OFF = TelemetryConfig(tracing=False, metrics=False, logs=False)
 
 _tracer: Tracer | None = None
 _remembered: OrderedDict[str, SpanContext] = OrderedDict()
@@ -120,10 +126,19 @@ def consumed(
 
     def traced(*args: Any) -> T:
         with tracer_.start_as_current_span(
-            f"consume {consumer}", context=parent, kind=SpanKind.CONSUMER
+            f"consume {consumer}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            # An exception's text may quote a value: only its type is recorded.
+            record_exception=False,
+            set_status_on_exception=False,
         ) as span:
             span.set_attribute("messaging.system", "nats")
             span.set_attribute("messaging.consumer.group.name", consumer)
-            return handler(*args)
+            try:
+                return handler(*args)
+            except Exception as error:
+                span.set_status(StatusCode.ERROR, type(error).__name__)
+                raise
 
     return traced
