@@ -67,7 +67,7 @@ def test_latency_is_labelled_by_route_template_and_never_by_an_id(client: TestCl
     assert client.get(f"/visits/{uuid4()}").status_code == 404
     assert client.get(f"/no/such/place/{uuid4()}").status_code == 404
     samples = scrape(client)
-    counts = {
+    counts: dict[tuple[str, str, str], float] = {
         (labels["method"], labels["route"], labels["status"]): value
         for labels, value in samples["waymark_http_request_duration_seconds_count"]
         if labels["service"] == "visits"
@@ -76,6 +76,13 @@ def test_latency_is_labelled_by_route_template_and_never_by_an_id(client: TestCl
     assert counts[("GET", "/visits/{visit_id}", "200")] >= 1
     assert counts[("GET", "/visits/{visit_id}", "404")] >= 1
     assert counts[("GET", "unmatched", "404")] >= 1
+    # A method is the client's to choose: any but the usual ones is one label, OTHER.
+    client.request("BREW-9f1c2e", f"/visits/{visit_id}")
+    methods = {
+        labels["method"]
+        for labels, _ in scrape(client)["waymark_http_request_duration_seconds_count"]
+    }
+    assert "OTHER" in methods and not any("BREW" in method for method in methods)
     for name, found in samples.items():
         for labels, _ in found:
             for value in labels.values():
