@@ -1,5 +1,6 @@
 """OpenTelemetry traces from an HTTP request, through the store and the relay, over NATS, to
-the consumer that applies the event (and on through that service's own relay).
+the consumer that applies the event, and the projections that apply what each stored (and on
+through the consuming service's own relay).
 
 Off by default: with no ``otlp_endpoint`` configured no tracer exists and every function here
 returns at its first line, so a service pays nothing for it. When on, spans go to an OTLP/HTTP
@@ -7,17 +8,17 @@ collector in batches.
 
 The W3C ``traceparent`` travels in the NATS message headers (beside ``Nats-Msg-Id``), not in
 the CloudEvents payload, so the stored and de-duplicated bytes of an event stay the same
-whoever traced it. Between the request and the relay the context is remembered in memory by
-the event's identity (``<service>:<aggregate id>:<version>``), bounded to the most recent
-events: an event relayed by another replica, or after a restart, starts no relay span and its
-consumer starts a fresh trace. Traces are for looking at, never for correctness.
-"""
+whoever traced it. Between a request (or a consumed message) and the relay and projections
+that follow the log, the context is remembered in memory by the event's identity
+(``<service>:<aggregate id>:<version>``), bounded to the most recent events: an event relayed
+or projected by another replica, or after a restart, continues no trace (its consumer starts
+a fresh one). Traces are for looking at, never for correctness."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from fastapi.telemetry import TelemetryConfig
@@ -26,7 +27,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode, Tracer
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 T = TypeVar("T")
@@ -137,6 +138,49 @@ def consumed(
             span.set_attribute("messaging.consumer.group.name", consumer)
             try:
                 return handler(*args)
+            except Exception as error:
+                span.set_status(StatusCode.ERROR, type(error).__name__)
+                raise
+
+    return traced
+
+
+def projected(
+    projection: str, service: str, batch: Sequence[tuple[Any, Any]], apply: Callable[..., T]
+) -> Callable[..., T]:
+    """``apply`` (a projection applying ``batch`` of (notification, event)), run inside a span
+    that continues the trace of the first event in it whose request or message is known, and
+    links to the rest; ``apply`` itself when tracing is off or none is known."""
+    tracer_ = _tracer
+    if tracer_ is None:
+        return apply
+    with _lock:
+        known = [
+            context
+            for _, event in batch
+            if (
+                context := _remembered.get(
+                    f"{service}:{event.originator_id}:{event.originator_version}"
+                )
+            )
+            is not None
+        ]
+    if not known:
+        return apply
+    parent = trace.set_span_in_context(NonRecordingSpan(known[0]))
+    links = [Link(context) for context in dict.fromkeys(known[1:]) if context != known[0]]
+
+    def traced(*args: Any) -> T:
+        with tracer_.start_as_current_span(
+            f"project {projection}",
+            context=parent,
+            links=links,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            span.set_attribute("waymark.events", len(batch))
+            try:
+                return apply(*args)
             except Exception as error:
                 span.set_status(StatusCode.ERROR, type(error).__name__)
                 raise

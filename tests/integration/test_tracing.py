@@ -69,6 +69,11 @@ async def test_one_trace_runs_from_post_visits_to_the_cases_consumer(
             consumed = await eventually(
                 lambda: named(spans, "consume cases-from-visits"), message="a consumer span"
             )
+            # The cases read models applying what the consumer stored, in the same trace.
+            await eventually(
+                lambda: _projected_under(spans, consumed),
+                message="a cases projection span in the trace",
+            )
             messages = await stream_messages(nc, "VISITS")
     finally:
         await cases.stop()
@@ -86,6 +91,19 @@ async def test_one_trace_runs_from_post_visits_to_the_cases_consumer(
     assert all(span.kind is SpanKind.CONSUMER for span in consumed)
     parents = {span.parent.span_id for span in consumed if span.parent is not None}
     assert parents <= {span.context.span_id for span in published}
+    # The visits read models too: their projection spans continue the request's trace.
+    projected = [s for s in spans.get_finished_spans() if s.name.startswith("project ")]
+    assert {s.context.trace_id for s in projected} == {trace_id}
+    assert _projected_under(spans, [request])
+
+
+def _projected_under(exporter: InMemorySpanExporter, parents: list[ReadableSpan]) -> bool:
+    """A projection span whose parent is one of ``parents``."""
+    ids = {span.context.span_id for span in parents}
+    return any(
+        span.name.startswith("project ") and span.parent is not None and span.parent.span_id in ids
+        for span in exporter.get_finished_spans()
+    )
 
 
 def test_with_tracing_off_nothing_is_remembered_and_no_header_is_added() -> None:
@@ -100,3 +118,4 @@ def test_with_tracing_off_nothing_is_remembered_and_no_header_is_added() -> None
         tracing.consumed("c", {"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01"}, handler)
         is handler
     )
+    assert tracing.projected("p", "visits", [], handler) is handler
