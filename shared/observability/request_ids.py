@@ -1,9 +1,10 @@
 """Each request's id: in every log line written while it runs (structlog's context), in its
 ``X-Request-Id`` response header and in its problem documents.
 
-A caller's own ``X-Request-Id`` (a proxy's, the web app's) is kept only when it is a plain
-token — letters, digits, ``.``, ``_``, ``-``, 8 to 64 of them — so nothing a client typed is
-ever echoed or logged; anything else is replaced by a fresh id.
+A caller's own ``X-Request-Id`` (a proxy's: nginx's ``$request_id``, Envoy's UUID) is kept
+only when it is hexadecimal digits and hyphens, 16 to 64 of them, which can hold no name or
+word a person typed; anything else is replaced by a fresh id, so free text is never echoed or
+logged.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
 
-_SAFE = re.compile(rb"[A-Za-z0-9._-]{8,64}")
+_SAFE = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f-]{15,63}")
 
 _current: ContextVar[str | None] = ContextVar("waymark_request_id", default=None)
 
 
 def request_id_from(headers: Iterable[tuple[bytes, bytes]]) -> str:
-    """The caller's id when it is a safe token, else a new one."""
+    """The caller's id when it is a hex token (a UUID, 32 hex digits), else a new one."""
     for name, value in headers:
         if name == b"x-request-id":
             if _SAFE.fullmatch(value):
