@@ -170,6 +170,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     log_level: str = "INFO"
     log_json: bool = True
+    #: OTLP/HTTP traces endpoint (``http://collector:4318/v1/traces``); unset: no tracing.
+    otlp_endpoint: str | None = None
 
     @field_validator("nats_servers", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
@@ -90,3 +90,12 @@ def wait_until(
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}; last={last!r}")
+
+
+def answer_text(response: Any) -> str:
+    """A response's text without its request id (``X-Request-Id``, repeated in a problem
+    document): random hex, which may hold any short run of digits, so a test that checks a
+    value is never echoed looks at everything else."""
+    request_id = response.headers.get("x-request-id")
+    text: str = response.text
+    return text.replace(request_id, "") if request_id else text

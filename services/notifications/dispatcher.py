@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from services.notifications.application import NotificationsApplication
 from services.notifications.channels import Job, Outcome, Senders
 from services.notifications.projections import DispatchQueue
+from shared.observability.metrics import observe_delivery_outcome
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +95,9 @@ class Dispatcher:
                     error=type(error).__name__,
                 )
                 continue
+            spent = outcome.permanent or job.attempt >= self.app.retry.max_attempts
+            gave_up = not outcome.delivered and spent
+            observe_delivery_outcome(job.channel, outcome.delivered, gave_up)
             log.info(
                 "dispatch.attempted",
                 notification_id=str(job.notification_id),

@@ -30,7 +30,9 @@ from services.web.pages import (
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
+from shared.http.observability import Observability
 from shared.logging import configure_logging
+from shared.observability.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing
 
 STATIC = Path(__file__).parent / "static"
 
@@ -45,6 +47,7 @@ def _origin(url: str | None) -> str | None:
 def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """``transport`` lets tests put the services in-process; production uses the network."""
     configure_logging(settings)
+    configure_tracing("web", settings.otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +59,12 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
 
     # No API docs: this app serves pages to people, its contract is the three services' APIs.
     app = FastAPI(
-        title="Waymark", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+        title="Waymark",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry=FASTAPI_TELEMETRY_OFF,  # ours: shared/observability
     )
     app.state.settings = settings
     app.state.sessions = SessionStore(
@@ -70,6 +78,7 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     install_error_pages(app)
     app.add_middleware(WebHeaders, sign_out_origin=_origin(settings.oidc_issuer))
     app.add_middleware(ServerTiming)
+    app.add_middleware(Observability, service="web")
     # Only the assets are compressed: they hold no secret, while compressing pages that carry
     # a CSRF token beside text a request can influence would open them to BREACH.
     app.mount(

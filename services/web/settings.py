@@ -49,6 +49,8 @@ class WebSettings(BaseSettings):
     safeguarding_phone: str = Field(default="", max_length=40)
     log_level: str = "INFO"
     log_json: bool = True
+    #: OTLP/HTTP traces endpoint (``http://collector:4318/v1/traces``); unset: no tracing.
+    otlp_endpoint: str | None = None
 
     @model_validator(mode="after")
     def _one_way_to_sign_in(self) -> WebSettings:

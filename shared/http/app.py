@@ -17,9 +17,11 @@ from shared.http.bodies import JsonBodies
 from shared.http.docs import install_docs
 from shared.http.headers import SecurityHeaders
 from shared.http.limits import BodySizeLimit
+from shared.http.observability import Observability
 from shared.http.openapi import document_security_and_problems
 from shared.http.problems import ProblemSpec, UnexpectedErrors, install_problem_handlers
 from shared.logging import configure_logging
+from shared.observability.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing
 from shared.reference import ReferenceData
 from shared.runtime import Assemble, Runtime
 from shared.security.tokens import TokenVerifier
@@ -37,6 +39,7 @@ def build_api(
     access_rules: AccessRules,
 ) -> FastAPI:
     configure_logging(settings)
+    configure_tracing(settings.service.value, settings.otlp_endpoint)
     runtime = Runtime(settings, assemble)
     verifier = TokenVerifier(settings)  # fails at start-up, not at the first request
 
@@ -59,6 +62,7 @@ def build_api(
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        telemetry=FASTAPI_TELEMETRY_OFF,  # ours: shared/observability
     )
     install_docs(app)
     document_security_and_problems(app)
@@ -78,6 +82,8 @@ def build_api(
         audit_log=lambda: runtime.stores.audit,
     )
     app.add_middleware(SecurityHeaders)
+    # Outermost: every answer, a refusal included, has a request id and a latency sample.
+    app.add_middleware(Observability, service=settings.service.value)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     def healthz() -> dict[str, str]:

@@ -23,6 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shared.errors import FieldError, VersionMismatch
 from shared.http.middleware import HttpMiddleware
+from shared.observability.request_ids import current_request_id
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +44,10 @@ class ProblemDocument(BaseModel):
     detail: str | None = None
     errors: list[FieldProblem] | None = Field(
         default=None, description="One entry per invalid field (422 only)"
+    )
+    request_id: str | None = Field(
+        default=None,
+        description="The request's id, as in its X-Request-Id header: quote it when reporting",
     )
 
 
@@ -85,6 +90,8 @@ def problem_response(
         body["detail"] = detail
     if errors:
         body["errors"] = list(errors)
+    if request_id := current_request_id():
+        body["request_id"] = request_id
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

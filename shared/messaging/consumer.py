@@ -48,6 +48,7 @@ from shared.contracts.envelope import ContractViolation, decode
 from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter_subject
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
+from shared.observability import metrics, tracing
 from shared.settings import Settings
 from shared.storage.eventstore import WaymarkApplication
 from shared.threads import in_thread
@@ -254,6 +255,7 @@ class DurableConsumer:
             except _HandlerFailed as failed:
                 done += [item.message for item in work[: failed.applied]]
                 self.applied += failed.applied
+                metrics.CONSUMER_APPLIED.labels(consumer=self.name).inc(failed.applied)
                 del work[: failed.applied]
                 index = failed.index - failed.applied
                 error = failed.error
@@ -287,12 +289,14 @@ class DurableConsumer:
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             self.applied += len(work)
+            metrics.CONSUMER_APPLIED.labels(consumer=self.name).inc(len(work))
             return done + [item.message for item in work]
         return done
 
     def _decode(self, message: Msg) -> _Work | str:
         """The message's event, position and handler; or why it can never be applied."""
         sub = self._subscription
+        metrics.observe_delivery(self.name, message.metadata)
         try:
             envelope = decode(message.data)
             if envelope.source_service != sub.stream.owner:
@@ -305,7 +309,8 @@ class DurableConsumer:
         except Exception as error:  # noqa: BLE001 - the same bytes fail the same way every time
             return f"undecodable: {type(error).__name__}"
         upstream = Upstream(envelope.source_service, envelope.position, envelope.id)
-        return _Work(message, envelope.event, upstream, handler)
+        traced = tracing.consumed(self.name, message.headers, handler)
+        return _Work(message, envelope.event, upstream, traced)
 
     async def _apply_work(self, work: list[_Work], together: bool) -> None:
         app = self._subscription.application
@@ -363,6 +368,7 @@ class DurableConsumer:
                 await asyncio.sleep(self._backoff(attempt))
         await message.term()
         self.dead_lettered += 1
+        metrics.DEAD_LETTERS.labels(consumer=self.name).inc()
         log.warning(
             "consumer.dead_lettered",
             consumer=self.name,

@@ -34,6 +34,7 @@ from shared.contracts.envelope import encode, message_id
 from shared.contracts.streams import StreamSpec
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
+from shared.observability import metrics, tracing
 from shared.settings import Settings
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
@@ -185,15 +186,17 @@ class Relay(LogFollower):
                 # publish_async futures have no timeout of their own (research §2).
                 async with asyncio.timeout(self._publish_timeout):
                     await asyncio.gather(*oldest.acks)
-                acknowledged = 0
+                acknowledged, count = 0, 0
                 while self._in_flight and all(ack.done() for ack in self._in_flight[0].acks):
                     done = self._in_flight.popleft()
                     for ack in done.acks:
                         ack.result()  # an error ack raises here
                     acknowledged = done.last_id
-                    self.published += len(done.acks)
+                    count += len(done.acks)
                 if acknowledged:
                     await in_thread(self._positions.set, self.name, acknowledged)
+                    self.published += count
+                    metrics.observe_relayed(self.app.name, acknowledged, count)
                 if not self._in_flight:  # caught up: the stored position is the truth again
                     self._sent_up_to = None
             except asyncio.CancelledError:
@@ -259,7 +262,10 @@ class Relay(LogFollower):
                         contract.subject,
                         payload,
                         stream=self._stream.name,
-                        headers={"Nats-Msg-Id": msg_id},
+                        headers={
+                            "Nats-Msg-Id": msg_id,
+                            **tracing.publish_headers(msg_id, contract.subject),
+                        },
                     )
                 )
         except BaseException:

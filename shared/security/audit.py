@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from shared.observability.metrics import AUDIT_APPEND_SECONDS
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
 from shared.threads import in_thread
 
@@ -170,6 +171,7 @@ class AuditLog:
         self._advisory_key = int.from_bytes(digest[:8], "big", signed=True)
         self._create()
 
+    @AUDIT_APPEND_SECONDS.time()
     def append(self, entry: AuditEntry) -> AuditRecord:
         """Append one entry, durably, before returning it.
 

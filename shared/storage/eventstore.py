@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, R
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment, EnvType, get_topic, strtobool
 
+from shared.observability.outbox import observe_recorded
 from shared.storage.batch_tracking import (
     PostgresBatchTrackingRecorder,
     SQLiteBatchTrackingRecorder,
@@ -169,6 +170,7 @@ class WaymarkApplication(Application[UUID]):
         return recordings
 
     def _notify(self, recordings: Sequence[Any]) -> None:
+        observe_recorded(self.name, recordings)
         self.log_signal.notify()
 
     @property

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
+from shared.observability import tracing
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
 from shared.storage.positions import LogPositions
@@ -141,7 +142,8 @@ class Projection(LogFollower):
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
     ) -> None:
-        await in_thread(self.apply_batch, batch, last_id)
+        apply = tracing.projected(self.name, self.app.name, batch, self.apply_batch)
+        await in_thread(apply, batch, last_id)
 
     async def handle_from(
         self,

@@ -210,6 +210,7 @@ def test_each_role_reaches_exactly_the_routes_it_is_allowed(
             "type": "urn:waymark:problem:forbidden",
             "title": "You are not allowed to do this",
             "status": 403,
+            "request_id": response.headers["x-request-id"],
         }
 
 

@@ -88,7 +88,9 @@ def test_given_a_route_that_fails_unexpectedly_when_called_then_a_bare_500_is_au
     for _ in range(3):
         response = visits.get(f"/visits/{visit_id}")
         body = problem(response, 500, "internal")
-        assert set(body) == {"type", "title", "status"}  # no detail, no trace
+        # No detail, no trace: only the request id to quote when reporting it.
+        assert set(body) == {"type", "title", "status", "request_id"}
+        assert body["request_id"] == response.headers["x-request-id"]
         assert "Ana" not in response.text and "RuntimeError" not in response.text
         assert_security_headers(response)
     rows = audit_rows(visits, record_id=visit_id)

@@ -31,9 +31,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
+from services.web.settings import DEFAULT_WEB_PORT, WebSettings
 from shared.contracts.streams import ALL_STREAMS, DEAD_LETTER_STREAM
 from shared.lease import BUCKET_PREFIX as LEASE_BUCKET_PREFIX
 from shared.nats_server import find_nats_server
@@ -436,7 +438,8 @@ def test_k8s_documents_are_well_formed() -> None:
 
 def test_k8s_deployments_configure_real_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     deployments = {document["metadata"]["name"]: document for document in k8s_kind("Deployment")}
-    assert set(deployments) == OUR_SERVICES
+    assert set(deployments) == OUR_SERVICES | {"web"}
+    del deployments["web"]  # its own settings: test_k8s_web_app_configures_real_settings
     secrets = {secret["metadata"]["name"]: secret["stringData"] for secret in k8s_kind("Secret")}
     for name, deployment in deployments.items():
         pod = deployment["spec"]["template"]["spec"]
@@ -471,6 +474,8 @@ def test_k8s_deployments_configure_real_settings(monkeypatch: pytest.MonkeyPatch
         assert settings.auth_jwks_url and settings.auth_dev_key is None
         assert not TokenVerifier(settings).development  # production: the IdP's keys only
         settings.require_explicit_store()  # production: never a fallback SQLite file
+        # More than one replica: background work only under its lease, never in two at once.
+        assert deployment["spec"]["replicas"] >= 2 and settings.leases
         service = k8s_named("Service", name)
         assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
         assert service["spec"]["ports"][0]["port"] == settings.port
@@ -481,7 +486,9 @@ def test_k8s_deployments_are_probed_and_hardened() -> None:
         name = deployment["metadata"]["name"]
         pod = deployment["spec"]["template"]["spec"]
         (container,) = pod["containers"]
-        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        # The web app has no store or NATS to wait for: alive is ready.
+        readiness = "/healthz" if name == "web" else "/readyz"
+        assert container["readinessProbe"]["httpGet"]["path"] == readiness, name
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         security = container["securityContext"]
@@ -536,7 +543,148 @@ def test_k8s_secret_template_holds_only_placeholders() -> None:
         if document["kind"] == "Secret":
             assert path.parent != K8S_DIR, "kubectl apply -f deploy/k8s/ must not apply it"
             for key, value in document["stringData"].items():
+                if document["type"] == "kubernetes.io/basic-auth" and key == "username":
+                    continue  # a PostgreSQL role's name, as in deploy/postgres/init.sql
                 assert value.startswith("<REPLACE"), (path, key)
+
+
+def test_k8s_manifests_hold_no_secret_value() -> None:
+    """Outside the template folder only references: a Secret's name and key, never a value."""
+    secret_like = re.compile(r"PASSWORD|SECRET|_KEY$|DATABASE_URL")
+    for path, document in k8s_documents():
+        if path.parent != K8S_DIR:
+            continue
+        assert document["kind"] != "Secret", path
+        if document["kind"] in ("Deployment", "StatefulSet"):
+            for container in document["spec"]["template"]["spec"]["containers"]:
+                for variable in container.get("env", []):
+                    if secret_like.search(variable["name"]):
+                        assert "secretKeyRef" in variable.get("valueFrom", {}), variable
+        if document["kind"] == "ConfigMap":
+            for key in document["data"]:
+                assert not secret_like.search(key), (path, key)
+
+
+# The schemas ship inside kubernetes-validate: no cluster, no network.
+K8S_SCHEMA_VERSION = "1.37.0"
+#: Custom resources: their schemas are the operators' CRDs, not Kubernetes' own.
+CUSTOM_KINDS = {"postgresql.cnpg.io/v1": {"Cluster"}}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(K8S_DIR.rglob("*.yaml")), ids=lambda path: str(path.relative_to(K8S_DIR))
+)
+def test_k8s_manifests_validate_against_the_kubernetes_schemas(path: Path) -> None:
+    documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    assert documents
+    for document in documents:
+        if document["kind"] in CUSTOM_KINDS.get(document["apiVersion"], ()):
+            continue  # checked by test_k8s_postgres_is_a_cloudnativepg_cluster
+        # strict: a field the schema does not know (a typo) fails too.
+        kubernetes_validate.validate(document, K8S_SCHEMA_VERSION, strict=True)
+
+
+def test_k8s_validation_catches_a_misspelt_field() -> None:
+    deployment = json.loads(json.dumps(k8s_named("Deployment", "visits")))
+    deployment["spec"]["replica"] = deployment["spec"].pop("replicas")
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, K8S_SCHEMA_VERSION, strict=True)
+
+
+def test_k8s_every_service_runs_replicas_behind_a_disruption_budget() -> None:
+    budgets = k8s_kind("PodDisruptionBudget")
+    for deployment in k8s_kind("Deployment"):
+        name = deployment["metadata"]["name"]
+        spec = deployment["spec"]
+        assert spec["replicas"] >= 2, name
+        assert spec["strategy"]["type"] == "RollingUpdate", name
+        assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, name
+        labels = spec["selector"]["matchLabels"]
+        (budget,) = [b for b in budgets if b["spec"]["selector"]["matchLabels"] == labels]
+        assert 1 <= budget["spec"]["minAvailable"] < spec["replicas"], name
+        (spread,) = spec["template"]["spec"]["topologySpreadConstraints"]
+        assert spread["labelSelector"]["matchLabels"] == labels, name
+
+
+def test_k8s_postgres_is_a_cloudnativepg_cluster() -> None:
+    """kubernetes-validate has no schema for an operator's custom resource: the fields the
+    deployment depends on are checked here instead."""
+    cluster = k8s_named("Cluster", "waymark-db")
+    assert cluster["apiVersion"] == "postgresql.cnpg.io/v1"
+    spec = cluster["spec"]
+    assert spec["instances"] >= 3
+    assert spec["storage"]["size"]
+    assert spec["postgresql"]["synchronous"]["number"] >= 1
+    roles = {role["name"]: role for role in spec["managed"]["roles"]}
+    assert set(roles) == OUR_SERVICES
+    secrets = {secret["metadata"]["name"]: secret for secret in k8s_kind("Secret")}
+    for name, role in roles.items():
+        assert role["login"] is True and role["ensure"] == "present"
+        secret = secrets[role["passwordSecret"]["name"]]
+        assert secret["type"] == "kubernetes.io/basic-auth"
+        assert secret["stringData"]["username"] == name
+        url = secrets[f"waymark-{name}"]["stringData"]["database-url"]
+        assert f"//{name}:PASSWORD@{cluster['metadata']['name']}-rw." in url, url
+    sql = " ".join(spec["bootstrap"]["initdb"]["postInitApplicationSQL"])
+    init_sql = INIT_SQL.read_text()
+    for name in OUR_SERVICES:
+        assert f"CREATE SCHEMA {name} AUTHORIZATION {name}" in sql
+        assert f"SCHEMA IF NOT EXISTS {name} AUTHORIZATION {name}" in init_sql
+        assert f"ALTER ROLE {name} SET search_path = {name}" in sql
+
+
+def test_k8s_web_app_configures_real_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    deployment = k8s_named("Deployment", "web")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["web"]
+    secrets = {secret["metadata"]["name"]: secret["stringData"] for secret in k8s_kind("Secret")}
+    web_fields = {f"WAYMARK_WEB_{name.upper()}" for name in WebSettings.model_fields}
+    for key in list(os.environ):
+        if key.startswith("WAYMARK_"):
+            monkeypatch.delenv(key)
+    for variable in container["env"]:
+        assert variable["name"] in web_fields, variable["name"]
+        if "value" in variable:
+            monkeypatch.setenv(variable["name"], variable["value"])
+        else:
+            reference = variable["valueFrom"]["secretKeyRef"]
+            assert reference["key"] in secrets[reference["name"]], reference
+            monkeypatch.setenv(variable["name"], "a-client-secret")
+    settings = WebSettings()
+    assert settings.port == DEFAULT_WEB_PORT == container["ports"][0]["containerPort"]
+    assert settings.oidc_issuer and settings.dev_key_file is None and settings.cookie_secure
+    for service, port in DEFAULT_PORTS.items():
+        url = getattr(settings, f"{service.value}_url")
+        assert url == f"http://{service.value}.waymark.svc.cluster.local:{port}"
+        assert k8s_named("Service", service.value)["spec"]["ports"][0]["port"] == port
+    service = k8s_named("Service", "web")
+    assert service["spec"]["ports"][0]["port"] == settings.port
+
+
+def test_k8s_network_policies_admit_prometheus_to_every_pod_that_serves_metrics() -> None:
+    policies = k8s_kind("NetworkPolicy")
+    for deployment in k8s_kind("Deployment"):
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        name = labels["app.kubernetes.io/name"]
+        covering = [p for p in policies if _selects(p["spec"]["podSelector"], labels)]
+        assert covering, name
+        sources = [
+            source
+            for policy in covering
+            for rule in policy["spec"]["ingress"]
+            for source in rule["from"]
+        ]
+        assert {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+        } in sources, name
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    matched = all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In"
+        matched = matched and labels.get(expression["key"]) in expression["values"]
+    return matched
 
 
 # --- image and database ---------------------------------------------------------------------
