@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import socket
 import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 from nats.js.api import KeyValueConfig
@@ -32,6 +31,7 @@ from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequen
 from nats.js.kv import KeyValue
 
 from shared.messaging.connection import NatsConnection
+from shared.observability.metrics import LEASE_FAILOVERS, LEASE_HELD
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -39,26 +39,6 @@ log = structlog.get_logger(__name__)
 BUCKET_PREFIX = "waymark_leases_"
 
 Work = Callable[[], Coroutine[Any, Any, None]]
-
-
-class _Gauge(Protocol):
-    def labels(self, **labels: str) -> Any: ...
-
-
-def _lease_metrics() -> tuple[_Gauge | None, _Gauge | None]:
-    """``waymark_lease_held`` and ``waymark_lease_failovers_total`` where the metrics exist.
-
-    They are defined once, with every other metric, in ``shared.observability.metrics``; a
-    build without that module records nothing rather than registering them a second time.
-    """
-    try:
-        metrics = importlib.import_module("shared.observability.metrics")
-    except ModuleNotFoundError:
-        return None, None
-    return metrics.LEASE_HELD, metrics.LEASE_FAILOVERS
-
-
-LEASE_HELD, LEASE_FAILOVERS = _lease_metrics()
 
 
 def replica_id() -> str:
@@ -179,7 +159,7 @@ class Lease:
         self.acquired += 1
         taken_over, self.seen_holder = self.seen_holder is not None, None
         log.info("lease.acquired", work=self.work, holder=self.holder, revision=revision)
-        if taken_over and LEASE_FAILOVERS is not None:
+        if taken_over:
             # Another replica held it when last looked at: this is a failover, not a start.
             LEASE_FAILOVERS.labels(work=self.work).inc()
         return True
@@ -204,13 +184,11 @@ class Lease:
     def _held_from(self, revision: int, sent: float) -> None:
         self._revision = revision
         self._deadline = sent + self.times.ttl_s - self.times.margin_s
-        if LEASE_HELD is not None:
-            LEASE_HELD.labels(work=self.work).set(1)
+        LEASE_HELD.labels(work=self.work).set(1)
 
     def _lost(self) -> None:
         self._revision = 0
-        if LEASE_HELD is not None:
-            LEASE_HELD.labels(work=self.work).set(0)
+        LEASE_HELD.labels(work=self.work).set(0)
 
     async def _run_while_held(self, kv: KeyValue, work: Work) -> bool:
         """Run the work until the lease is lost (True: try again) or the work is done (False)."""
@@ -266,8 +244,7 @@ class Lease:
     async def _release(self) -> None:
         """Hand the lease over at once (a clean shutdown): delete it if still ours."""
         revision, self._revision = self._revision, 0
-        if LEASE_HELD is not None:
-            LEASE_HELD.labels(work=self.work).set(0)
+        LEASE_HELD.labels(work=self.work).set(0)
         if revision <= 0:
             return
         with contextlib.suppress(Exception):

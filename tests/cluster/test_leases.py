@@ -11,6 +11,7 @@ from pathlib import Path
 import nats
 import pytest
 import pytest_asyncio
+from prometheus_client import REGISTRY
 
 from services.visits.application import VisitsApplication
 from shared.lease import Lease, LeaseBucket, LeaseTimes
@@ -111,10 +112,17 @@ async def test_when_the_holder_stops_cleanly_then_the_other_takes_over_without_w
     two_replicas: tuple[Replica, Replica, list[tuple[str, float, float]]],
 ) -> None:
     a, b, intervals = two_replicas
+    labels = {"work": b.lease.work}
+    failovers_before = REGISTRY.get_sample_value("waymark_lease_failovers_total", labels) or 0.0
+    await eventually(lambda: b.lease.status() == "elsewhere:a")  # b has seen a holding it
     await a.stop()
     await eventually(lambda: b.lease.held, within_s=TIMES.renew_s * 4)
     assert [name for name, _, _ in intervals] == ["a"]
     assert_never_overlapped(intervals)
+    # The metrics an operator alerts on: held here now, and one failover counted.
+    assert REGISTRY.get_sample_value("waymark_lease_held", labels) == 1.0
+    failovers = REGISTRY.get_sample_value("waymark_lease_failovers_total", labels)
+    assert failovers == failovers_before + 1
 
 
 async def test_when_the_holder_loses_nats_then_it_stops_before_the_other_starts(
