@@ -34,7 +34,7 @@ async def test_the_relay_reports_what_it_published_and_the_log_head(
     try:
         app = runtime.app
         assert isinstance(app, VisitsApplication)
-        app.record_completed_visit(visit(2), actor="v-1")
+        app.record_visit(visit(2), actor="v-1")
         head = app.max_notification_id()
         assert sample("waymark_log_head_position", service) == head
         # Two contacts (each as v1 and v2) and the visit itself.
