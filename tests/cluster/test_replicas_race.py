@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.service.test_visits_http import register, visit_body
 from tests.support import bearer, make_settings, new_master_key
-from tests.unit.test_visits_http import register, visit_body
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 10

@@ -23,8 +23,8 @@ from shared.observability import tracing
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, start_runtime, stream_messages
+from tests.service.test_visits_http import visit_body
 from tests.support import bearer, make_settings
-from tests.unit.test_visits_http import visit_body
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from shared.logging import configure_logging
 from shared.observability import metrics
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.service.test_visits_http import visit_body
 from tests.support import bearer, make_settings
-from tests.unit.test_visits_http import visit_body
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
