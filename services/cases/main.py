@@ -24,6 +24,7 @@ from services.cases.projections import (
     ReferralsBoard,
     Statistics,
 )
+from services.cases.read_models import CasesReadModels
 from services.cases.verify import verify_caseload
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
@@ -33,31 +34,32 @@ from shared.settings import ServiceName, Settings
 REFERRAL_EXPIRY_INTERVAL_S = 60.0
 
 
-def assemble(stores: Stores) -> ServiceParts:
+def assemble(stores: Stores) -> ServiceParts[CasesReadModels]:
     settings = stores.settings
     app = CasesApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
-    views = [
-        view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
-        for view in (
-            Caseload,
-            JourneyTimeline,
-            ReferralsBoard,
-            DueItems,
-            Statistics,
-            ErasureRequests,
-        )
-    ]
-    by_name = {view.name: view for view in views}
-    board = by_name["referrals_board"]
-    assert isinstance(board, ReferralsBoard)
-    caseload = by_name["caseload"]
-    assert isinstance(caseload, Caseload)
-    app.open_referrals = board
+    poll = settings.log_poll_interval_s
+    queries = CasesReadModels(
+        caseload=Caseload(app, stores.views, stores.positions, poll_interval=poll),
+        journey_timeline=JourneyTimeline(app, stores.views, stores.positions, poll_interval=poll),
+        referrals_board=ReferralsBoard(app, stores.views, stores.positions, poll_interval=poll),
+        due_items=DueItems(app, stores.views, stores.positions, poll_interval=poll),
+        statistics=Statistics(app, stores.views, stores.positions, poll_interval=poll),
+        erasure_requests=ErasureRequests(app, stores.views, stores.positions, poll_interval=poll),
+    )
+    app.open_referrals = queries.referrals_board
     return ServiceParts(
         application=app,
-        projections=views,
+        queries=queries,
+        projections=[
+            queries.caseload,
+            queries.journey_timeline,
+            queries.referrals_board,
+            queries.due_items,
+            queries.statistics,
+            queries.erasure_requests,
+        ],
         outbound=outbound(app),
         subscriptions=[inbound(app)],
         periodic=[
@@ -67,7 +69,7 @@ def assemble(stores: Stores) -> ServiceParts:
                 lambda: app.expire_overdue_referrals(datetime.now(UTC)),
             )
         ],
-        extras={**by_name, "verify": lambda: verify_caseload(app, caseload)},
+        verify=lambda: verify_caseload(app, queries.caseload),
     )
 
 

@@ -18,6 +18,7 @@ from services.notifications.domain import RetryPolicy
 from services.notifications.integration import inbound
 from services.notifications.policy import Policy
 from services.notifications.projections import DispatchQueue, Inbox
+from services.notifications.read_models import NotificationsReadModels
 from services.notifications.subject_items import JourneyItems
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
@@ -28,7 +29,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
+def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts[NotificationsReadModels]:
     settings = stores.settings
     loaded = load_config(settings)  # refuses to start on an invalid configuration
     policy = Policy(loaded.config)
@@ -42,12 +43,9 @@ def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
             max_attempts=settings.notifications_max_attempts,
         ),
     )
-    views = [
-        view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
-        for view in (Inbox, DispatchQueue)
-    ]
-    inbox, queue = views
-    assert isinstance(inbox, Inbox) and isinstance(queue, DispatchQueue)
+    poll = settings.log_poll_interval_s
+    inbox = Inbox(app, stores.views, stores.positions, poll_interval=poll)
+    queue = DispatchQueue(app, stores.views, stores.positions, poll_interval=poll)
     dispatcher = Dispatcher(
         app,
         queue,
@@ -55,24 +53,19 @@ def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
         clock,
         timeout_s=settings.notifications_delivery_timeout_s,
     )
-    journey_items = JourneyItems(
-        app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s
-    )
+    journey_items = JourneyItems(app, stores.views, stores.positions, poll_interval=poll)
     return ServiceParts(
         application=app,
-        projections=[*views, journey_items],
+        queries=NotificationsReadModels(
+            inbox=inbox, dispatch_queue=queue, journey_items=journey_items, dispatcher=dispatcher
+        ),
+        projections=[inbox, queue, journey_items],
         subscriptions=inbound(app),
         periodic=[
             PeriodicTask(
                 "dispatcher", settings.notifications_dispatch_interval_s, dispatcher.run_once
             )
         ],
-        extras={
-            "inbox": inbox,
-            "dispatch_queue": queue,
-            "dispatcher": dispatcher,
-            "journey_items": journey_items,
-        },
     )
 
 

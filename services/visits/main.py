@@ -14,6 +14,7 @@ from services.visits.application import VisitsApplication
 from services.visits.integration import inbound, outbound
 from services.visits.lists import PremisesDirectory, VisitList
 from services.visits.projections import PremisesHistory
+from services.visits.read_models import VisitsReadModels
 from services.visits.subject_contacts import SubjectContacts
 from services.visits.verify import verify_premises_history
 from shared.http.app import build_api
@@ -21,7 +22,7 @@ from shared.runtime import ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
 
-def assemble(stores: Stores) -> ServiceParts:
+def assemble(stores: Stores) -> ServiceParts[VisitsReadModels]:
     app = VisitsApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
@@ -42,13 +43,13 @@ def assemble(stores: Stores) -> ServiceParts:
         projections=[premises_history, subject_contacts, visit_list, premises_directory],
         outbound=outbound(app),
         subscriptions=[inbound(app)],
-        extras={
-            "premises_history": premises_history,
-            "subject_contacts": subject_contacts,
-            "visit_list": visit_list,
-            "premises_directory": premises_directory,
-            "verify": lambda: verify_premises_history(app, premises_history),
-        },
+        queries=VisitsReadModels(
+            premises_history=premises_history,
+            subject_contacts=subject_contacts,
+            visit_list=visit_list,
+            premises_directory=premises_directory,
+        ),
+        verify=lambda: verify_premises_history(app, premises_history),
     )
 
 

@@ -104,7 +104,7 @@ async def test_every_visit_contract_is_published_in_order_and_carries_no_persona
         assert link["person_id"] == str(person_id)
 
         # The projection runs in the same process and follows the same log.
-        history = runtime.parts.extras["premises_history"]
+        history = runtime.parts.queries.premises_history
         assert isinstance(history, PremisesHistory)
         page = await eventually(
             lambda: (

@@ -12,18 +12,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from services.cases.api.deps import ReadModels
 from services.cases.projections import K_ANONYMITY, Statistics, StatisticsCell
-from shared.http.deps import get_runtime
 from shared.http.problems import Problem
-from shared.runtime import Runtime
 
 router = APIRouter(tags=["statistics"])
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def get_statistics(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Statistics:
-    return runtime.parts.named("statistics", Statistics)
+async def get_statistics(read_models: ReadModels) -> Statistics:
+    return read_models.statistics
 
 
 StatisticsView = Annotated[Statistics, Depends(get_statistics)]

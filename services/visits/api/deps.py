@@ -8,21 +8,28 @@ from fastapi import Depends
 
 from services.visits.application import VisitsApplication
 from services.visits.projections import PremisesHistory
+from services.visits.read_models import VisitsReadModels
 from shared.http.deps import Actor as Actor
-from shared.http.deps import get_runtime
-from shared.runtime import Runtime
+from shared.http.deps import RuntimeDep
 
 
-async def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsApplication:
+async def get_visits(runtime: RuntimeDep) -> VisitsApplication:
     app = runtime.app
     assert isinstance(app, VisitsApplication)
     return app
 
 
-async def get_premises_history(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> PremisesHistory:
-    return runtime.parts.named("premises_history", PremisesHistory)
+async def get_read_models(runtime: RuntimeDep) -> VisitsReadModels:
+    # The runtime ``build_api`` made from ``services.visits.main.assemble``.
+    read_models: VisitsReadModels = runtime.parts.queries
+    return read_models
+
+
+ReadModels = Annotated[VisitsReadModels, Depends(get_read_models)]
+
+
+async def get_premises_history(read_models: ReadModels) -> PremisesHistory:
+    return read_models.premises_history
 
 
 Visits = Annotated[VisitsApplication, Depends(get_visits)]

@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, Field
 
+from services.visits.api.deps import ReadModels
 from services.visits.lists import (
     PremisesDirectory,
     PremisesEntry,
@@ -24,7 +25,7 @@ from services.visits.lists import (
 )
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
-from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset, get_runtime
+from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset
 from shared.http.paging import (
     NEXT_CURSOR,
     NEXT_LINK,
@@ -34,20 +35,17 @@ from shared.http.paging import (
     decode_cursor,
     next_page,
 )
-from shared.runtime import Runtime
 from shared.security.roles import Role
 
 router = APIRouter()
 
 
-async def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
-    return runtime.parts.named("visit_list", VisitList)
+async def get_visit_list(read_models: ReadModels) -> VisitList:
+    return read_models.visit_list
 
 
-async def get_premises_directory(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> PremisesDirectory:
-    return runtime.parts.named("premises_directory", PremisesDirectory)
+async def get_premises_directory(read_models: ReadModels) -> PremisesDirectory:
+    return read_models.premises_directory
 
 
 def _plausible(value: datetime | None) -> datetime | None:
