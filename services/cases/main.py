@@ -8,22 +8,25 @@ from fastapi import FastAPI
 
 from services.cases.api.access import ACCESS_RULES
 from services.cases.api.break_glass_routes import router as break_glass_router
-from services.cases.api.erasure_routes import admin_router as erasure_admin_router
-from services.cases.api.erasure_routes import journey_router as erasure_journey_router
 from services.cases.api.errors import DOMAIN_ERRORS
-from services.cases.api.intake_routes import router as intake_router
 from services.cases.api.routes import router
 from services.cases.api.subject_access_routes import router as subject_access_router
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound, outbound
-from services.cases.projections import (
-    Caseload,
-    DueItems,
-    ErasureRequests,
-    JourneyTimeline,
-    ReferralsBoard,
-    Statistics,
-)
+from services.cases.queries.caseload.intake_routes import router as intake_router
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.caseload.routes import router as caseload_router
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.due_items.routes import router as due_items_router
+from services.cases.queries.erasure_requests.projection import ErasureRequests
+from services.cases.queries.erasure_requests.routes import admin_router as erasure_admin_router
+from services.cases.queries.erasure_requests.routes import journey_router as erasure_journey_router
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.journey_timeline.routes import router as journey_timeline_router
+from services.cases.queries.referrals_board.projection import ReferralsBoard
+from services.cases.queries.referrals_board.routes import router as referrals_board_router
+from services.cases.queries.statistics.projection import Statistics
+from services.cases.queries.statistics.routes import router as statistics_router
 from services.cases.read_models import CasesReadModels
 from services.cases.verify import verify_caseload
 from shared.http.app import build_api
@@ -82,6 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assemble=assemble,
         routers=[
             intake_router,  # before ``/journeys/{journey_id}``, which "intake" is not
+            caseload_router,
+            journey_timeline_router,
+            referrals_board_router,
+            due_items_router,
+            statistics_router,
             router,
             break_glass_router,
             subject_access_router,

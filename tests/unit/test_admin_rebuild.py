@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from services.cases.application import CasesApplication
 from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
-from services.cases.projections import Caseload
+from services.cases.queries.caseload.projection import Caseload
 from services.cases.read_models import CasesReadModels
 from services.visits.main import assemble as assemble_visits
 from services.visits.projections import PremisesHistory

@@ -24,8 +24,7 @@ from services.cases.commands import (
     Register,
 )
 from services.cases.main import create_app
-from services.cases.projections import K_ANONYMITY, Statistics
-from services.cases.projections.statistics import publish
+from services.cases.queries.statistics.projection import K_ANONYMITY, Statistics, publish
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName

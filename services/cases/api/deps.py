@@ -7,7 +7,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.cases.application import CasesApplication
-from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.read_models import CasesReadModels
 from shared.http.deps import Actor as Actor
 from shared.http.deps import RuntimeDep

@@ -21,7 +21,7 @@ from services.cases.api.journey_access import JourneyAccess
 from services.cases.api.responses import PROBLEMS
 from services.cases.commands import RequestErasure
 from services.cases.domain import Journey
-from services.cases.projections import ErasureRequestEntry, ErasureRequests
+from services.cases.queries.erasure_requests.projection import ErasureRequestEntry, ErasureRequests
 from services.cases.values import ErasureReason
 from shared.http.deps import PageLimit, PageOffset
 

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from services.cases.api.deps import ReadModels
-from services.cases.projections import K_ANONYMITY, Statistics, StatisticsCell
+from services.cases.api.journey_access import JourneyAccess
+from services.cases.queries.statistics.projection import K_ANONYMITY, Statistics, StatisticsCell
 from shared.http.problems import Problem
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], dependencies=[JourneyAccess])
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
