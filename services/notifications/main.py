@@ -13,11 +13,13 @@ from services.notifications.api.subject_access_routes import router as subject_a
 from services.notifications.application import NotificationsApplication
 from services.notifications.channels import Senders
 from services.notifications.config import load_config
+from services.notifications.dispatch_queue import DispatchQueue
 from services.notifications.dispatcher import Clock, Dispatcher
 from services.notifications.domain import RetryPolicy
 from services.notifications.integration import inbound
 from services.notifications.policy import Policy
-from services.notifications.projections import DispatchQueue, Inbox
+from services.notifications.queries.inbox.projection import Inbox
+from services.notifications.queries.inbox.routes import router as inbox_router
 from services.notifications.read_models import NotificationsReadModels
 from services.notifications.subject_items import JourneyItems
 from shared.http.app import build_api
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "reminders and escalation."
         ),
         assemble=assemble,
-        routers=[router, subject_access_router],
+        routers=[inbox_router, router, subject_access_router],
         domain_errors=DOMAIN_ERRORS,
         access_rules=ACCESS_RULES,
     )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.notifications.dispatch_queue import DispatchQueue
 from services.notifications.dispatcher import Dispatcher
-from services.notifications.projections import DispatchQueue, Inbox
+from services.notifications.queries.inbox.projection import Inbox
 from services.notifications.subject_items import JourneyItems
 
 

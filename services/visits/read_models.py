@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.visits.lists import PremisesDirectory, VisitList
-from services.visits.projections import PremisesHistory
+from services.visits.queries.lists.projection import PremisesDirectory, VisitList
+from services.visits.queries.premises_history.projection import PremisesHistory
 from services.visits.subject_contacts import SubjectContacts
 
 

@@ -22,7 +22,7 @@ from services.visits.application import (
     VisitsApplication,
 )
 from services.visits.main import assemble
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
 from tests.integration.harness import (

@@ -21,7 +21,7 @@ from services.cases.main import create_app as create_cases_app
 from services.cases.queries.caseload.projection import Caseload
 from services.cases.read_models import CasesReadModels
 from services.visits.main import assemble as assemble_visits
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
 from shared.runtime import ServiceParts, open_stores
 from shared.security.roles import Role

@@ -425,7 +425,7 @@ def test_notifications_forget_her_inbox_and_send_nothing_more(
 ) -> None:
     from services.notifications.application import NotificationsApplication
     from services.notifications.main import assemble as assemble_notifications
-    from services.notifications.projections import Inbox
+    from services.notifications.queries.inbox.projection import Inbox
 
     stores = stores_for(ServiceName.NOTIFICATIONS)
     parts = assemble_notifications(stores)

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import Depends
 
 from services.notifications.application import NotificationNotFound, NotificationsApplication
-from services.notifications.projections import Inbox
+from services.notifications.queries.inbox.projection import Inbox
 from services.notifications.read_models import NotificationsReadModels
 from shared.http.deps import Actor as Actor
 from shared.http.deps import CurrentPrincipal, RuntimeDep

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.visits.application import VisitsApplication
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from services.visits.read_models import VisitsReadModels
 from shared.http.deps import Actor as Actor
 from shared.http.deps import RuntimeDep
