@@ -2,7 +2,7 @@
 
 Every count below ``K_ANONYMITY`` (11, CTDC practice) is published as ``null`` with
 ``suppressed: true``; a (measure, month) group with exactly one such cell has its next-smallest
-cell suppressed too, and no totals are published (``services/cases/projections/statistics.py``).
+cell suppressed too, and no totals are published (``projection.py`` beside this module).
 """
 
 from __future__ import annotations
