@@ -67,13 +67,15 @@ class PeriodicTask:
     run: Callable[[], object]
 
 
+#: The service's Application (``CasesApplication``…), so its routes need no cast.
+AppT = TypeVar("AppT", bound=WaymarkApplication)
 #: Each service's own frozen dataclass of the read models and query objects its routes use.
 QueriesT = TypeVar("QueriesT")
 
 
 @dataclass
-class ServiceParts(Generic[QueriesT]):
-    application: WaymarkApplication
+class ServiceParts(Generic[AppT, QueriesT]):
+    application: AppT
     #: What the routes read, typed by the service (``CasesReadModels``, ``VisitsReadModels``…).
     queries: QueriesT
     projections: Sequence[Projection] = ()
@@ -84,7 +86,7 @@ class ServiceParts(Generic[QueriesT]):
     verify: Verifier | None = None
 
 
-Assemble = Callable[[Stores], ServiceParts[QueriesT]]
+Assemble = Callable[[Stores], ServiceParts[AppT, QueriesT]]
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -104,10 +106,11 @@ def open_stores(settings: Settings) -> Stores:
     )
 
 
-class Runtime(Generic[QueriesT]):
-    parts: ServiceParts[QueriesT]
+class Runtime(Generic[AppT, QueriesT]):
+    parts: ServiceParts[AppT, QueriesT]
+    app: AppT
 
-    def __init__(self, settings: Settings, assemble: Assemble[QueriesT]) -> None:
+    def __init__(self, settings: Settings, assemble: Assemble[AppT, QueriesT]) -> None:
         self.settings = settings
         self._assemble = assemble
         self._tasks: list[asyncio.Task[None]] = []

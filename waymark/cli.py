@@ -344,7 +344,7 @@ def admin_settings(service: ServiceName, var_dir: Path) -> Settings:
 @contextmanager
 def service_parts(
     service: ServiceName, var_dir: Path
-) -> Iterator[tuple[Stores, ServiceParts[Any]]]:
+) -> Iterator[tuple[Stores, ServiceParts[Any, Any]]]:
     """The service's parts on its stores, from the same settings as the service; nothing
     started."""
     from shared.logging import configure_logging
@@ -355,7 +355,7 @@ def service_parts(
     assemble = service_main(service).assemble
     stores = open_stores(settings)
     try:
-        parts: ServiceParts[Any] = assemble(stores)
+        parts: ServiceParts[Any, Any] = assemble(stores)
         try:
             yield stores, parts
         finally:

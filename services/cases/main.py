@@ -36,8 +36,10 @@ from shared.settings import ServiceName, Settings
 #: How often referrals past their respond-by time are looked for and expired.
 REFERRAL_EXPIRY_INTERVAL_S = 60.0
 
+CasesParts = ServiceParts[CasesApplication, CasesReadModels]
 
-def assemble(stores: Stores) -> ServiceParts[CasesReadModels]:
+
+def assemble(stores: Stores) -> CasesParts:
     settings = stores.settings
     app = CasesApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference

@@ -26,12 +26,14 @@ from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
+NotificationsParts = ServiceParts[NotificationsApplication, NotificationsReadModels]
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts[NotificationsReadModels]:
+def assemble(stores: Stores, clock: Clock = utc_now) -> NotificationsParts:
     settings = stores.settings
     loaded = load_config(settings)  # refuses to start on an invalid configuration
     policy = Policy(loaded.config)

@@ -22,8 +22,10 @@ from shared.http.app import build_api
 from shared.runtime import ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
+VisitsParts = ServiceParts[VisitsApplication, VisitsReadModels]
 
-def assemble(stores: Stores) -> ServiceParts[VisitsReadModels]:
+
+def assemble(stores: Stores) -> VisitsParts:
     app = VisitsApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )

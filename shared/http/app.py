@@ -32,7 +32,7 @@ def build_api(
     *,
     title: str,
     description: str,
-    assemble: Assemble[Any],
+    assemble: Assemble[Any, Any],
     routers: Sequence[APIRouter],
     domain_errors: Mapping[type[Exception], ProblemSpec],
     access_rules: AccessRules,

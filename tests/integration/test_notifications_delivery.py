@@ -27,16 +27,15 @@ from aiosmtpd.controller import Controller
 from nats.aio.client import Client
 from standardwebhooks import Webhook
 
+from services.notifications.api.deps import NotificationsRuntime
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import Notification, Rule
 from services.notifications.main import assemble
-from services.notifications.read_models import NotificationsReadModels
 from shared.contracts import IntegrationEvent
 from shared.contracts.envelope import encode, message_id
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
-from shared.runtime import Runtime
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, start_runtime
 from tests.support import make_settings, new_master_key
@@ -194,12 +193,12 @@ class Rig:
     webhooks: WebhookReceiver
     clock: Clock = field(default_factory=Clock)
     master_key: str = field(default_factory=new_master_key)
-    runtime: Runtime[NotificationsReadModels] | None = None
+    runtime: NotificationsRuntime | None = None
     escalate_after: float = 60
     #: The CloudEvents id of each event published as "<service>:<position>".
     sources: dict[str, str] = field(default_factory=dict)
 
-    async def start(self, **overrides: Any) -> Runtime[NotificationsReadModels]:
+    async def start(self, **overrides: Any) -> NotificationsRuntime:
         config_file = self.tmp_path / "notifications.json"
         config_file.write_text(json.dumps(notifications_config(self.webhooks, self.escalate_after)))
         values: dict[str, Any] = {

@@ -84,7 +84,7 @@ async def test_the_same_store_resumes_and_an_explicit_override_accepts_a_new_one
 ) -> None:
     await fed_by_three_messages(nats_server, nc, tmp_path, database)
     await publish(nc, wire(contact_made(), 4), "visits:4")
-    started: list[Runtime[Any]] = []
+    started: list[Runtime[Any, Any]] = []
     try:
         # The real store resumes where it was…
         started.append(

@@ -14,10 +14,10 @@ from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
+from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
-from services.cases.read_models import CasesReadModels
 from services.visits.main import assemble as assemble_visits
-from shared.runtime import ServiceParts, open_stores
+from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
 from tests.support import make_settings, new_master_key
@@ -35,19 +35,19 @@ def contacts(cases: CasesApplication, n: int) -> None:
         )
 
 
-def projection(parts: ServiceParts[CasesReadModels], name: str) -> Projection:
+def projection(parts: CasesParts, name: str) -> Projection:
     return next(p for p in parts.projections if p.name == name)
 
 
 @pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[ServiceParts[CasesReadModels]]:
+def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
     parts = assemble_cases(stores_for(ServiceName.CASES))
     yield parts
     parts.application.close()
 
 
 def test_the_caseload_agrees_then_a_planted_difference_is_reported(
-    cases_parts: ServiceParts[CasesReadModels],
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)

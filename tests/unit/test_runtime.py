@@ -21,7 +21,7 @@ async def test_a_periodic_job_runs_again_after_failing_and_stops_with_the_servic
         if len(ticks) == 1:
             raise RuntimeError("first tick fails")
 
-    def assemble(stores: Stores) -> ServiceParts[None]:
+    def assemble(stores: Stores) -> ServiceParts[VisitsApplication, None]:
         app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
         return ServiceParts(
             application=app, queries=None, periodic=[PeriodicTask("tick", 0.05, job)]

@@ -14,18 +14,20 @@ from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.read_models import CasesReadModels
 from shared.http.deps import Actor as Actor
 from shared.http.deps import RuntimeDep
+from shared.runtime import Runtime
+
+# The runtime ``build_api`` made from ``services.cases.main.assemble``: its parts are these.
+CasesRuntime = Runtime[CasesApplication, CasesReadModels]
 
 
 async def get_cases(runtime: RuntimeDep) -> CasesApplication:
-    app = runtime.app
-    assert isinstance(app, CasesApplication)
-    return app
+    cases: CasesRuntime = runtime
+    return cases.app
 
 
 async def get_read_models(runtime: RuntimeDep) -> CasesReadModels:
-    # The runtime ``build_api`` made from ``services.cases.main.assemble``, whose parts hold these.
-    read_models: CasesReadModels = runtime.parts.queries
-    return read_models
+    cases: CasesRuntime = runtime
+    return cases.parts.queries
 
 
 ReadModels = Annotated[CasesReadModels, Depends(get_read_models)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends
@@ -16,22 +16,19 @@ from shared.http.deps import CurrentPrincipal, RuntimeDep
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 
-
-def notifications_of(runtime: Runtime[Any]) -> NotificationsApplication:
-    app = runtime.app
-    assert isinstance(app, NotificationsApplication)
-    return app
+# The runtime ``build_api`` made from ``services.notifications.main.assemble``: its parts are these.
+NotificationsRuntime = Runtime[NotificationsApplication, NotificationsReadModels]
 
 
 async def get_notifications(runtime: RuntimeDep) -> NotificationsApplication:
     # ``async``: nothing here blocks, so FastAPI need not hop to a worker thread to run it.
-    return notifications_of(runtime)
+    notifications: NotificationsRuntime = runtime
+    return notifications.app
 
 
 async def get_read_models(runtime: RuntimeDep) -> NotificationsReadModels:
-    # The runtime ``build_api`` made from ``services.notifications.main.assemble``.
-    read_models: NotificationsReadModels = runtime.parts.queries
-    return read_models
+    notifications: NotificationsRuntime = runtime
+    return notifications.parts.queries
 
 
 ReadModels = Annotated[NotificationsReadModels, Depends(get_read_models)]

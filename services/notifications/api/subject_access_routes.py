@@ -7,11 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from services.notifications.api.deps import ReadModels, notifications_of
-from services.notifications.application import NotificationsApplication
+from services.notifications.api.deps import Notifications, ReadModels
 from services.notifications.subject_access import subject_access
 from shared.admin.subject_access import SubjectAccessRead
-from shared.http.deps import CurrentPrincipal, RuntimeDep
+from shared.http.deps import CurrentPrincipal
 
 router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
@@ -22,9 +21,8 @@ router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 )
 def export(
     journey_id: UUID,
-    runtime: RuntimeDep,
+    app: Notifications,
     read_models: ReadModels,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    app: NotificationsApplication = notifications_of(runtime)
     return subject_access(app, read_models.journey_items, journey_id, reader=principal.subject)

@@ -11,18 +11,20 @@ from services.visits.queries.premises_history.projection import PremisesHistory
 from services.visits.read_models import VisitsReadModels
 from shared.http.deps import Actor as Actor
 from shared.http.deps import RuntimeDep
+from shared.runtime import Runtime
+
+# The runtime ``build_api`` made from ``services.visits.main.assemble``: its parts are these.
+VisitsRuntime = Runtime[VisitsApplication, VisitsReadModels]
 
 
 async def get_visits(runtime: RuntimeDep) -> VisitsApplication:
-    app = runtime.app
-    assert isinstance(app, VisitsApplication)
-    return app
+    visits: VisitsRuntime = runtime
+    return visits.app
 
 
 async def get_read_models(runtime: RuntimeDep) -> VisitsReadModels:
-    # The runtime ``build_api`` made from ``services.visits.main.assemble``.
-    read_models: VisitsReadModels = runtime.parts.queries
-    return read_models
+    visits: VisitsRuntime = runtime
+    return visits.parts.queries
 
 
 ReadModels = Annotated[VisitsReadModels, Depends(get_read_models)]
