@@ -30,8 +30,10 @@ from typing import Any
 from uuid import uuid4
 
 from services.cases.application import CasesApplication
-from services.cases.projections import Caseload, DueItems, ReferralsBoard
-from services.cases.projections.tables import contact_order
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.referrals_board.projection import ReferralsBoard
+from services.cases.queries.tables import contact_order
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.sql import to_sql_time

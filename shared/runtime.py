@@ -12,17 +12,17 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
 
-from shared.contracts.streams import StreamSpec
+from shared.admin.verify import Verifier
 from shared.lease import Lease, LeaseBucket, LeaseTimes, Work, replica_id
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.messaging.progress_guard import StoreBehindConsumer, check_store_matches_consumer
-from shared.messaging.relay import Relay, Translator
+from shared.messaging.relay import Outbound, Relay
 from shared.reference import ReferenceData, load_reference_data
 from shared.security.audit import AuditLog
 from shared.settings import Settings
@@ -62,15 +62,6 @@ class Stores:
 
 
 @dataclass(frozen=True)
-class Outbound:
-    """Which domain events a service publishes, and as which contracts."""
-
-    stream: StreamSpec
-    translate: Translator
-    event_classes: Sequence[type[object]]
-
-
-@dataclass(frozen=True)
 class PeriodicTask:
     """A synchronous job run every ``interval_s`` in a worker thread (timers, expiries)."""
 
@@ -79,27 +70,26 @@ class PeriodicTask:
     run: Callable[[], object]
 
 
-_Part = TypeVar("_Part")
+#: The service's Application (``CasesApplication``…), so its routes need no cast.
+AppT = TypeVar("AppT", bound=WaymarkApplication)
+#: Each service's own frozen dataclass of the read models and query objects its routes use.
+QueriesT = TypeVar("QueriesT")
 
 
 @dataclass
-class ServiceParts:
-    application: WaymarkApplication
+class ServiceParts(Generic[AppT, QueriesT]):
+    application: AppT
+    #: What the routes read, typed by the service (``CasesReadModels``, ``VisitsReadModels``…).
+    queries: QueriesT
     projections: Sequence[Projection] = ()
     outbound: Outbound | None = None
     subscriptions: Sequence[Subscription] = ()
     periodic: Sequence[PeriodicTask] = ()
-    #: Anything else the routes need (query objects), reachable as ``runtime.extras[name]``.
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    def named(self, name: str, kind: type[_Part]) -> _Part:
-        """``extras[name]``, checked to be the ``kind`` the routes expect."""
-        part = self.extras[name]
-        assert isinstance(part, kind)
-        return part
+    #: How ``waymark verify`` compares the read models with the events (None: nothing to verify).
+    verify: Verifier | None = None
 
 
-Assemble = Callable[[Stores], ServiceParts]
+Assemble = Callable[[Stores], ServiceParts[AppT, QueriesT]]
 
 
 def open_stores(settings: Settings) -> Stores:
@@ -119,8 +109,11 @@ def open_stores(settings: Settings) -> Stores:
     )
 
 
-class Runtime:
-    def __init__(self, settings: Settings, assemble: Assemble) -> None:
+class Runtime(Generic[AppT, QueriesT]):
+    parts: ServiceParts[AppT, QueriesT]
+    app: AppT
+
+    def __init__(self, settings: Settings, assemble: Assemble[AppT, QueriesT]) -> None:
         self.settings = settings
         self._assemble = assemble
         self._tasks: list[asyncio.Task[None]] = []

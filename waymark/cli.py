@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import typer
@@ -342,7 +342,9 @@ def admin_settings(service: ServiceName, var_dir: Path) -> Settings:
 
 
 @contextmanager
-def service_parts(service: ServiceName, var_dir: Path) -> Iterator[tuple[Stores, ServiceParts]]:
+def service_parts(
+    service: ServiceName, var_dir: Path
+) -> Iterator[tuple[Stores, ServiceParts[Any, Any]]]:
     """The service's parts on its stores, from the same settings as the service; nothing
     started."""
     from shared.logging import configure_logging
@@ -353,7 +355,7 @@ def service_parts(service: ServiceName, var_dir: Path) -> Iterator[tuple[Stores,
     assemble = service_main(service).assemble
     stores = open_stores(settings)
     try:
-        parts: ServiceParts = assemble(stores)
+        parts: ServiceParts[Any, Any] = assemble(stores)
         try:
             yield stores, parts
         finally:
@@ -571,7 +573,7 @@ def verify(service: ServiceName, var_dir: VarDir = Path("var")) -> None:
     from shared.admin.verify import Verifier
 
     with service_parts(service, var_dir) as (_stores, parts):
-        check: Verifier | None = parts.extras.get("verify")
+        check: Verifier | None = parts.verify
         if check is None:
             typer.echo(f"{service.value} has nothing to verify yet.", err=True)
             raise typer.Exit(2)

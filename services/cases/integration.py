@@ -39,8 +39,7 @@ from shared.contracts import (
 )
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
-from shared.messaging.relay import Translator
-from shared.runtime import Outbound
+from shared.messaging.relay import Outbound, Translator
 
 _REFERRAL_STEPS = (
     Journey.ReferralMade,

@@ -8,22 +8,26 @@ from fastapi import FastAPI
 
 from services.cases.api.access import ACCESS_RULES
 from services.cases.api.break_glass_routes import router as break_glass_router
-from services.cases.api.erasure_routes import admin_router as erasure_admin_router
-from services.cases.api.erasure_routes import journey_router as erasure_journey_router
 from services.cases.api.errors import DOMAIN_ERRORS
-from services.cases.api.intake_routes import router as intake_router
 from services.cases.api.routes import router
 from services.cases.api.subject_access_routes import router as subject_access_router
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound, outbound
-from services.cases.projections import (
-    Caseload,
-    DueItems,
-    ErasureRequests,
-    JourneyTimeline,
-    ReferralsBoard,
-    Statistics,
-)
+from services.cases.queries.caseload.intake_routes import router as intake_router
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.caseload.routes import router as caseload_router
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.due_items.routes import router as due_items_router
+from services.cases.queries.erasure_requests.projection import ErasureRequests
+from services.cases.queries.erasure_requests.routes import admin_router as erasure_admin_router
+from services.cases.queries.erasure_requests.routes import journey_router as erasure_journey_router
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.journey_timeline.routes import router as journey_timeline_router
+from services.cases.queries.referrals_board.projection import ReferralsBoard
+from services.cases.queries.referrals_board.routes import router as referrals_board_router
+from services.cases.queries.statistics.projection import Statistics
+from services.cases.queries.statistics.routes import router as statistics_router
+from services.cases.read_models import CasesReadModels
 from services.cases.verify import verify_caseload
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
@@ -32,32 +36,35 @@ from shared.settings import ServiceName, Settings
 #: How often referrals past their respond-by time are looked for and expired.
 REFERRAL_EXPIRY_INTERVAL_S = 60.0
 
+CasesParts = ServiceParts[CasesApplication, CasesReadModels]
 
-def assemble(stores: Stores) -> ServiceParts:
+
+def assemble(stores: Stores) -> CasesParts:
     settings = stores.settings
     app = CasesApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
-    views = [
-        view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
-        for view in (
-            Caseload,
-            JourneyTimeline,
-            ReferralsBoard,
-            DueItems,
-            Statistics,
-            ErasureRequests,
-        )
-    ]
-    by_name = {view.name: view for view in views}
-    board = by_name["referrals_board"]
-    assert isinstance(board, ReferralsBoard)
-    caseload = by_name["caseload"]
-    assert isinstance(caseload, Caseload)
-    app.open_referrals = board
+    poll = settings.log_poll_interval_s
+    queries = CasesReadModels(
+        caseload=Caseload(app, stores.views, stores.positions, poll_interval=poll),
+        journey_timeline=JourneyTimeline(app, stores.views, stores.positions, poll_interval=poll),
+        referrals_board=ReferralsBoard(app, stores.views, stores.positions, poll_interval=poll),
+        due_items=DueItems(app, stores.views, stores.positions, poll_interval=poll),
+        statistics=Statistics(app, stores.views, stores.positions, poll_interval=poll),
+        erasure_requests=ErasureRequests(app, stores.views, stores.positions, poll_interval=poll),
+    )
+    app.open_referrals = queries.referrals_board
     return ServiceParts(
         application=app,
-        projections=views,
+        queries=queries,
+        projections=[
+            queries.caseload,
+            queries.journey_timeline,
+            queries.referrals_board,
+            queries.due_items,
+            queries.statistics,
+            queries.erasure_requests,
+        ],
         outbound=outbound(app),
         subscriptions=[inbound(app)],
         periodic=[
@@ -67,7 +74,7 @@ def assemble(stores: Stores) -> ServiceParts:
                 lambda: app.expire_overdue_referrals(datetime.now(UTC)),
             )
         ],
-        extras={**by_name, "verify": lambda: verify_caseload(app, caseload)},
+        verify=lambda: verify_caseload(app, queries.caseload),
     )
 
 
@@ -80,6 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assemble=assemble,
         routers=[
             intake_router,  # before ``/journeys/{journey_id}``, which "intake" is not
+            caseload_router,
+            journey_timeline_router,
+            referrals_board_router,
+            due_items_router,
+            statistics_router,
             router,
             break_glass_router,
             subject_access_router,

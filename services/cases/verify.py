@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
-from services.cases.projections import Caseload
+from services.cases.queries.caseload.projection import Caseload
 from shared.admin.verify import Difference, compare_rows, fold, versions_at
 
 

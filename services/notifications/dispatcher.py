@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError
 
 from services.notifications.application import NotificationsApplication
 from services.notifications.channels import Job, Outcome, Senders
-from services.notifications.projections import DispatchQueue
+from services.notifications.dispatch_queue import DispatchQueue
 from shared.observability.metrics import observe_delivery_outcome
 
 log = structlog.get_logger(__name__)

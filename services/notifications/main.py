@@ -13,22 +13,27 @@ from services.notifications.api.subject_access_routes import router as subject_a
 from services.notifications.application import NotificationsApplication
 from services.notifications.channels import Senders
 from services.notifications.config import load_config
+from services.notifications.dispatch_queue import DispatchQueue
 from services.notifications.dispatcher import Clock, Dispatcher
 from services.notifications.domain import RetryPolicy
 from services.notifications.integration import inbound
 from services.notifications.policy import Policy
-from services.notifications.projections import DispatchQueue, Inbox
+from services.notifications.queries.inbox.projection import Inbox
+from services.notifications.queries.inbox.routes import router as inbox_router
+from services.notifications.read_models import NotificationsReadModels
 from services.notifications.subject_items import JourneyItems
 from shared.http.app import build_api
 from shared.runtime import PeriodicTask, ServiceParts, Stores
 from shared.settings import ServiceName, Settings
+
+NotificationsParts = ServiceParts[NotificationsApplication, NotificationsReadModels]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
+def assemble(stores: Stores, clock: Clock = utc_now) -> NotificationsParts:
     settings = stores.settings
     loaded = load_config(settings)  # refuses to start on an invalid configuration
     policy = Policy(loaded.config)
@@ -42,12 +47,9 @@ def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
             max_attempts=settings.notifications_max_attempts,
         ),
     )
-    views = [
-        view(app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s)
-        for view in (Inbox, DispatchQueue)
-    ]
-    inbox, queue = views
-    assert isinstance(inbox, Inbox) and isinstance(queue, DispatchQueue)
+    poll = settings.log_poll_interval_s
+    inbox = Inbox(app, stores.views, stores.positions, poll_interval=poll)
+    queue = DispatchQueue(app, stores.views, stores.positions, poll_interval=poll)
     dispatcher = Dispatcher(
         app,
         queue,
@@ -55,24 +57,19 @@ def assemble(stores: Stores, clock: Clock = utc_now) -> ServiceParts:
         clock,
         timeout_s=settings.notifications_delivery_timeout_s,
     )
-    journey_items = JourneyItems(
-        app, stores.views, stores.positions, poll_interval=settings.log_poll_interval_s
-    )
+    journey_items = JourneyItems(app, stores.views, stores.positions, poll_interval=poll)
     return ServiceParts(
         application=app,
-        projections=[*views, journey_items],
+        queries=NotificationsReadModels(
+            inbox=inbox, dispatch_queue=queue, journey_items=journey_items, dispatcher=dispatcher
+        ),
+        projections=[inbox, queue, journey_items],
         subscriptions=inbound(app),
         periodic=[
             PeriodicTask(
                 "dispatcher", settings.notifications_dispatch_interval_s, dispatcher.run_once
             )
         ],
-        extras={
-            "inbox": inbox,
-            "dispatch_queue": queue,
-            "dispatcher": dispatcher,
-            "journey_items": journey_items,
-        },
     )
 
 
@@ -86,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "reminders and escalation."
         ),
         assemble=assemble,
-        routers=[router, subject_access_router],
+        routers=[inbox_router, router, subject_access_router],
         domain_errors=DOMAIN_ERRORS,
         access_rules=ACCESS_RULES,
     )

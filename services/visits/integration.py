@@ -31,8 +31,7 @@ from shared.contracts import (
 from shared.contracts.base import IndicatorSource, Published
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
-from shared.messaging.relay import Translated, Translator
-from shared.runtime import Outbound
+from shared.messaging.relay import Outbound, Translated, Translator
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).
 PUBLISHED: dict[type[object], Published] = {

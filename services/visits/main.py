@@ -6,22 +6,26 @@ from fastapi import FastAPI
 
 from services.visits.api.access import ACCESS_RULES
 from services.visits.api.errors import DOMAIN_ERRORS
-from services.visits.api.list_routes import router as list_router
 from services.visits.api.premises_routes import router as premises_router
 from services.visits.api.routes import router
 from services.visits.api.subject_access_routes import router as subject_access_router
 from services.visits.application import VisitsApplication
 from services.visits.integration import inbound, outbound
-from services.visits.lists import PremisesDirectory, VisitList
-from services.visits.projections import PremisesHistory
+from services.visits.queries.lists.projection import PremisesDirectory, VisitList
+from services.visits.queries.lists.routes import router as list_router
+from services.visits.queries.premises_history.projection import PremisesHistory
+from services.visits.queries.premises_history.routes import router as premises_history_router
+from services.visits.read_models import VisitsReadModels
 from services.visits.subject_contacts import SubjectContacts
 from services.visits.verify import verify_premises_history
 from shared.http.app import build_api
 from shared.runtime import ServiceParts, Stores
 from shared.settings import ServiceName, Settings
 
+VisitsParts = ServiceParts[VisitsApplication, VisitsReadModels]
 
-def assemble(stores: Stores) -> ServiceParts:
+
+def assemble(stores: Stores) -> VisitsParts:
     app = VisitsApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
@@ -42,13 +46,13 @@ def assemble(stores: Stores) -> ServiceParts:
         projections=[premises_history, subject_contacts, visit_list, premises_directory],
         outbound=outbound(app),
         subscriptions=[inbound(app)],
-        extras={
-            "premises_history": premises_history,
-            "subject_contacts": subject_contacts,
-            "visit_list": visit_list,
-            "premises_directory": premises_directory,
-            "verify": lambda: verify_premises_history(app, premises_history),
-        },
+        queries=VisitsReadModels(
+            premises_history=premises_history,
+            subject_contacts=subject_contacts,
+            visit_list=visit_list,
+            premises_directory=premises_directory,
+        ),
+        verify=lambda: verify_premises_history(app, premises_history),
     )
 
 
@@ -59,7 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Waymark visits",
         description="Premises, outreach visits to them, and the contacts made on them.",
         assemble=assemble,
-        routers=[list_router, router, premises_router, subject_access_router],
+        routers=[
+            list_router,
+            router,
+            premises_router,
+            premises_history_router,
+            subject_access_router,
+        ],
         domain_errors=DOMAIN_ERRORS,
         access_rules=ACCESS_RULES,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.admin.verify import Difference, compare_rows, fold, versions_at
 from shared.storage.sql import to_sql_time
 

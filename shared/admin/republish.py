@@ -17,8 +17,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from shared.messaging.connection import NatsConnection
-from shared.messaging.relay import Relay
-from shared.runtime import Outbound
+from shared.messaging.relay import Outbound, Relay
 from shared.settings import Settings
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.positions import LogPositions

@@ -1,7 +1,7 @@
 """Verify read models against the aggregates: re-fold every aggregate from its events and compare
 the fields a projection holds, reporting any difference.
 
-Each service says what to compare with a ``Verifier`` (in ``ServiceParts.extras["verify"]``).
+Each service says what to compare with a ``Verifier`` (``ServiceParts.verify``).
 Aggregates are folded up to the projection's own position, so a projection that is merely
 behind the log is not reported as different.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -33,7 +34,7 @@ def build_api(
     *,
     title: str,
     description: str,
-    assemble: Assemble,
+    assemble: Assemble[Any, Any],
     routers: Sequence[APIRouter],
     domain_errors: Mapping[type[Exception], ProblemSpec],
     access_rules: AccessRules,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
@@ -19,12 +19,12 @@ PageOffset = Annotated[int, Query(ge=0, le=1_000_000)]
 # The dependencies here and in each service's ``api/deps.py`` are ``async def`` wherever nothing
 # blocks: FastAPI runs a plain ``def`` dependency in a worker thread, a hop that costs more than
 # the dependency itself when the relay and projection threads hold the GIL.
-async def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
+async def get_runtime(request: Request) -> Runtime[Any, Any]:
+    runtime: Runtime[Any, Any] = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime[Any, Any], Depends(get_runtime)]
 
 
 async def get_principal(request: Request) -> Principal:

@@ -48,6 +48,15 @@ Translated = IntegrationEvent | Sequence[IntegrationEvent] | None
 Translator = Callable[[DomainEventProtocol[UUID]], Translated]
 
 
+@dataclass(frozen=True)
+class Outbound:
+    """Which domain events a service publishes, and as which contracts."""
+
+    stream: StreamSpec
+    translate: Translator
+    event_classes: Sequence[type[object]]
+
+
 def as_contracts(translated: Translated) -> list[IntegrationEvent]:
     if translated is None:
         return []

@@ -26,7 +26,7 @@ async def start_runtime(
     nats_url: str,
     database: tuple[str | None, str | None],
     **overrides: Any,
-) -> Runtime:
+) -> Runtime[Any, Any]:
     url, prefix = database
     settings = make_settings(
         service, var_dir, nats_url=nats_url, database_url=url, schema_prefix=prefix, **overrides

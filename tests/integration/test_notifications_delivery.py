@@ -27,6 +27,7 @@ from aiosmtpd.controller import Controller
 from nats.aio.client import Client
 from standardwebhooks import Webhook
 
+from services.notifications.api.deps import NotificationsRuntime
 from services.notifications.application import NotificationsApplication
 from services.notifications.domain import Notification, Rule
 from services.notifications.main import assemble
@@ -35,7 +36,6 @@ from shared.contracts.envelope import encode, message_id
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
-from shared.runtime import Runtime
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, start_runtime
 from tests.support import make_settings, new_master_key
@@ -193,12 +193,12 @@ class Rig:
     webhooks: WebhookReceiver
     clock: Clock = field(default_factory=Clock)
     master_key: str = field(default_factory=new_master_key)
-    runtime: Runtime | None = None
+    runtime: NotificationsRuntime | None = None
     escalate_after: float = 60
     #: The CloudEvents id of each event published as "<service>:<position>".
     sources: dict[str, str] = field(default_factory=dict)
 
-    async def start(self, **overrides: Any) -> Runtime:
+    async def start(self, **overrides: Any) -> NotificationsRuntime:
         config_file = self.tmp_path / "notifications.json"
         config_file.write_text(json.dumps(notifications_config(self.webhooks, self.escalate_after)))
         values: dict[str, Any] = {
@@ -270,9 +270,7 @@ class Rig:
 
     def inbox(self, recipient: str) -> list[str]:
         assert self.runtime is not None
-        entries, _ = self.runtime.parts.extras["inbox"].for_recipient(
-            recipient, limit=100, offset=0
-        )
+        entries, _ = self.runtime.parts.queries.inbox.for_recipient(recipient, limit=100, offset=0)
         return sorted(e.rule for e in entries)
 
 
@@ -576,7 +574,7 @@ async def test_rebuilding_the_read_models_sends_nothing_again(sqlite_rig: Rig) -
         view.positions.reset(view.name)
     views = rig.runtime.parts.projections
     await eventually(lambda: all(not v.read_batch(v.position()) for v in views), message="rebuilt")
-    dispatcher = rig.runtime.parts.extras["dispatcher"]
+    dispatcher = rig.runtime.parts.queries.dispatcher
     for _ in range(3):
         await asyncio.to_thread(dispatcher.run_once)
     after = (len(rig.smtp.messages), len(rig.webhooks.received), rig.app.max_notification_id())
@@ -602,7 +600,7 @@ async def test_escalation_reaches_the_deputy_unless_the_lead_acknowledges(
     assert escalated is not None and escalated.escalated_to == "user:sg-2"
     assert rig.inbox("user:sg-2") == ["urgent_concern_escalated"]
     rig.clock.now += timedelta(hours=2)
-    dispatcher = rig.runtime.parts.extras["dispatcher"]  # type: ignore[union-attr]
+    dispatcher = rig.runtime.parts.queries.dispatcher  # type: ignore[union-attr]
     await asyncio.to_thread(dispatcher.run_once)
     assert len(rig.smtp.to("sg2@charity.test")) == 1
 
@@ -640,7 +638,7 @@ async def test_a_reminder_survives_restarts_follows_its_appointment_and_fires_on
     await rig.stop()
     await rig.start()  # the timer lives in the store, not in memory
     rig.clock.now = first  # the old time passes: nothing
-    dispatcher = rig.runtime.parts.extras["dispatcher"]  # type: ignore[union-attr]
+    dispatcher = rig.runtime.parts.queries.dispatcher  # type: ignore[union-attr]
     await asyncio.to_thread(dispatcher.run_once)
     assert rig.smtp.to("intake@charity.test") == []
     rig.clock.now = reminder.fire_at
@@ -648,7 +646,7 @@ async def test_a_reminder_survives_restarts_follows_its_appointment_and_fires_on
     await rig.stop()
     await rig.start()
     rig.clock.now = reminder.fire_at + timedelta(hours=1)
-    await asyncio.to_thread(rig.runtime.parts.extras["dispatcher"].run_once)  # type: ignore[union-attr]
+    await asyncio.to_thread(rig.runtime.parts.queries.dispatcher.run_once)  # type: ignore[union-attr]
     assert len(rig.smtp.to("intake@charity.test")) == 1
     assert rig.inbox("role:caseworker") == ["appointment_due"]
     # Cancelling the appointment withdraws what was sent; nothing else goes out.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from nats.aio.client import Client
@@ -83,7 +84,7 @@ async def test_the_same_store_resumes_and_an_explicit_override_accepts_a_new_one
 ) -> None:
     await fed_by_three_messages(nats_server, nc, tmp_path, database)
     await publish(nc, wire(contact_made(), 4), "visits:4")
-    started: list[Runtime] = []
+    started: list[Runtime[Any, Any]] = []
     try:
         # The real store resumes where it was…
         started.append(

@@ -22,7 +22,7 @@ from services.visits.application import (
     VisitsApplication,
 )
 from services.visits.main import assemble
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
 from tests.integration.harness import (
@@ -104,7 +104,7 @@ async def test_every_visit_contract_is_published_in_order_and_carries_no_persona
         assert link["person_id"] == str(person_id)
 
         # The projection runs in the same process and follows the same log.
-        history = runtime.parts.extras["premises_history"]
+        history = runtime.parts.queries.premises_history
         assert isinstance(history, PremisesHistory)
         page = await eventually(
             lambda: (

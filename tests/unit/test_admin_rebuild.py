@@ -16,13 +16,14 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
+from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
-from services.cases.projections import Caseload
+from services.cases.queries.caseload.projection import Caseload
 from services.visits.main import assemble as assemble_visits
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
-from shared.runtime import ServiceParts, open_stores
+from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
@@ -52,18 +53,18 @@ def rows(projection: Projection, suffix: str = "") -> dict[str, list[dict[str, A
 
 
 @pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[ServiceParts]:
+def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
     parts = assemble_cases(stores_for(ServiceName.CASES))
     yield parts
     parts.application.close()
 
 
-def projection(parts: ServiceParts, name: str) -> Projection:
+def projection(parts: CasesParts, name: str) -> Projection:
     return next(p for p in parts.projections if p.name == name)
 
 
 def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
-    cases_parts: ServiceParts,
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
@@ -104,7 +105,9 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
     assert all(row["contact_count"] == 1 for row in rows(live)["caseload"])
 
 
-def test_a_batch_read_before_the_swap_is_not_applied_twice(cases_parts: ServiceParts) -> None:
+def test_a_batch_read_before_the_swap_is_not_applied_twice(
+    cases_parts: CasesParts,
+) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
     live = projection(cases_parts, "caseload")
@@ -115,7 +118,7 @@ def test_a_batch_read_before_the_swap_is_not_applied_twice(cases_parts: ServiceP
     assert [row["contact_count"] for row in rows(live)["caseload"]] == [1, 1, 1, 1]
 
 
-def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: ServiceParts) -> None:
+def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: CasesParts) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
     live = projection(cases_parts, "caseload")
@@ -137,7 +140,7 @@ def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: ServiceParts) -> No
 
 
 def test_every_cases_and_visits_projection_rebuilds_to_itself(
-    cases_parts: ServiceParts, stores_for: StoresFactory
+    cases_parts: CasesParts, stores_for: StoresFactory
 ) -> None:
     from tests.unit.test_visits_application import premises_command, rich_visit
 

@@ -14,9 +14,10 @@ from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
+from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
 from services.visits.main import assemble as assemble_visits
-from shared.runtime import ServiceParts, open_stores
+from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
 from tests.support import make_settings, new_master_key
@@ -34,26 +35,26 @@ def contacts(cases: CasesApplication, n: int) -> None:
         )
 
 
-def projection(parts: ServiceParts, name: str) -> Projection:
+def projection(parts: CasesParts, name: str) -> Projection:
     return next(p for p in parts.projections if p.name == name)
 
 
 @pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[ServiceParts]:
+def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
     parts = assemble_cases(stores_for(ServiceName.CASES))
     yield parts
     parts.application.close()
 
 
 def test_the_caseload_agrees_then_a_planted_difference_is_reported(
-    cases_parts: ServiceParts,
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
     caseload = projection(cases_parts, "caseload")
     contacts(cases, 4)
     caseload.catch_up()
-    verify = cases_parts.extras["verify"]
+    verify = cases_parts.verify
     assert verify() == []
     contacts(cases, 2)  # the caseload is behind: not a difference
     assert verify() == []
@@ -88,7 +89,7 @@ def test_the_premises_history_is_verified_against_the_visits(
         visits.record_visit(rich_visit(completed=False), "v-1")
         history = projection(parts, "premises_history")
         history.catch_up()
-        verify = parts.extras["verify"]
+        verify = parts.verify
         assert verify() == []
         table = history.store.table("premises_history_visits")
         with history.store.transaction() as cursor:

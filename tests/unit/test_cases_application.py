@@ -37,7 +37,10 @@ from services.cases.errors import (
     NotRegistered,
     ReferralConflict,
 )
-from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import (
     ConsentScope,
     JourneyStatus,

@@ -40,8 +40,11 @@ from services.cases.commands import (
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.main import create_app
-from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
-from services.cases.projections.tables import Visibility
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.referrals_board.projection import ReferralsBoard
+from services.cases.queries.tables import Visibility
 from shared.errors import FieldError
 from shared.runtime import Stores, open_stores
 from shared.security.roles import Role

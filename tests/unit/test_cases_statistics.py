@@ -24,8 +24,7 @@ from services.cases.commands import (
     Register,
 )
 from services.cases.main import create_app
-from services.cases.projections import K_ANONYMITY, Statistics
-from services.cases.projections.statistics import publish
+from services.cases.queries.statistics.projection import K_ANONYMITY, Statistics, publish
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -183,7 +182,7 @@ def test_the_route_refuses_a_bad_month_and_publishes_suppressed_cells(client: Te
         assert client.get(f"/statistics?{query}").status_code == 422, query
     cases = client.app.state.runtime.app  # type: ignore[attr-defined]
     register(cases, NOVEMBER)
-    view = client.app.state.runtime.parts.extras["statistics"]  # type: ignore[attr-defined]
+    view = client.app.state.runtime.parts.queries.statistics  # type: ignore[attr-defined]
     view.catch_up()
     response = client.get("/statistics?from=2026-11&to=2026-11")
     assert response.status_code == 200, response.text

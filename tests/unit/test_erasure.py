@@ -408,15 +408,15 @@ def test_visits_destroys_her_contacts_keys_and_forgets_her_contacts(
     assert visits.keyring.is_erased(her_contact)
     aliases = {c.contact_id: c.alias for c in visits.get_visit(visit_id).contacts}
     assert aliases == {her_contact: ERASED, other_contact: "MKR-other-alias"}
-    history = parts.extras["premises_history"]
+    history = parts.queries.premises_history
     with history.store.transaction(commit=False) as cursor:
         cursor.execute(f"SELECT contact_id FROM {history.store.table('premises_history_contacts')}")
         assert {r["contact_id"] for r in cursor.fetchall()} == {str(other_contact)}
-    contacts = parts.extras["subject_contacts"]
+    contacts = parts.queries.subject_contacts
     with contacts.store.transaction(commit=False) as cursor:
         cursor.execute(f"SELECT contact_id FROM {contacts.store.table('subject_contacts')}")
         assert {r["contact_id"] for r in cursor.fetchall()} == {str(other_contact)}
-    assert parts.extras["verify"]() == []
+    assert parts.verify() == []
     visits.close()
 
 
@@ -425,7 +425,7 @@ def test_notifications_forget_her_inbox_and_send_nothing_more(
 ) -> None:
     from services.notifications.application import NotificationsApplication
     from services.notifications.main import assemble as assemble_notifications
-    from services.notifications.projections import Inbox
+    from services.notifications.queries.inbox.projection import Inbox
 
     stores = stores_for(ServiceName.NOTIFICATIONS)
     parts = assemble_notifications(stores)

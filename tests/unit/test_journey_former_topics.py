@@ -22,7 +22,10 @@ from eventsourcing.utils import get_topic
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.integration import PUBLISHED, translator
-from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import ConsentScope, JourneyStatus, ReferralStatus
 from shared.contracts.base import IntegrationEvent
 from shared.runtime import Stores

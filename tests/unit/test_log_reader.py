@@ -17,9 +17,9 @@ from eventsourcing.utils import get_topic
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
+from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
 from shared.admin.rebuild import Rebuild
-from shared.runtime import ServiceParts
 from shared.settings import ServiceName
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
@@ -34,18 +34,18 @@ _upstream = iter(range(1, 10_000_000))
 
 
 @pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[ServiceParts]:
+def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
     parts = assemble_cases(stores_for(ServiceName.CASES))
     yield parts
     parts.application.close()
 
 
-def cases_of(parts: ServiceParts) -> CasesApplication:
+def cases_of(parts: CasesParts) -> CasesApplication:
     assert isinstance(parts.application, CasesApplication)
     return parts.application
 
 
-def positions_of(parts: ServiceParts) -> LogPositions:
+def positions_of(parts: CasesParts) -> LogPositions:
     return parts.projections[0].positions
 
 
@@ -106,7 +106,10 @@ def count_reads(app: WaymarkApplication, monkeypatch: pytest.MonkeyPatch) -> Log
 
 
 def reads_per_write(
-    parts: ServiceParts, stored: int, monkeypatch: pytest.MonkeyPatch, writes: int = 5
+    parts: CasesParts,
+    stored: int,
+    monkeypatch: pytest.MonkeyPatch,
+    writes: int = 5,
 ) -> tuple[int, int]:
     """(span read, notifications returned) by every projection over ``writes`` writes, each
     followed by a catch-up, once ``stored`` events are in the log and folded."""
@@ -124,7 +127,7 @@ def reads_per_write(
 
 
 def test_every_projection_moves_to_the_head_even_over_events_not_its_own(
-    cases_parts: ServiceParts,
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_of(cases_parts)
     fill_log(cases, 40)
@@ -139,7 +142,7 @@ def test_every_projection_moves_to_the_head_even_over_events_not_its_own(
 
 
 def test_the_log_read_per_write_does_not_grow_with_the_log(
-    cases_parts: ServiceParts, monkeypatch: pytest.MonkeyPatch
+    cases_parts: CasesParts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small = reads_per_write(cases_parts, 100, monkeypatch)
     large = reads_per_write(cases_parts, 2_000, monkeypatch)
@@ -180,7 +183,7 @@ def contact_ids(cases: CasesApplication) -> list[int]:
     return [n.id for n in found]
 
 
-def all_rows(parts: ServiceParts) -> dict[str, Any]:
+def all_rows(parts: CasesParts) -> dict[str, Any]:
     return {p.name: rows(p) for p in parts.projections}
 
 
@@ -195,7 +198,7 @@ async def stop(task: asyncio.Task[None]) -> None:
     await asyncio.wait([task])
 
 
-def heads(parts: ServiceParts, reader: LogReader) -> bool:
+def heads(parts: CasesParts, reader: LogReader) -> bool:
     head = cases_of(parts).max_notification_id()
     return reader.cursor == head and all(
         p.position() == head for p in [*parts.projections, *reader.followers]
@@ -203,7 +206,7 @@ def heads(parts: ServiceParts, reader: LogReader) -> bool:
 
 
 async def test_one_reader_decodes_each_event_once_and_folds_a_batch_in_one_transaction(
-    cases_parts: ServiceParts, monkeypatch: pytest.MonkeyPatch
+    cases_parts: CasesParts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases = cases_of(cases_parts)
     positions = positions_of(cases_parts)
@@ -245,7 +248,7 @@ async def test_one_reader_decodes_each_event_once_and_folds_a_batch_in_one_trans
 
 
 async def test_a_follower_behind_catches_up_alone_and_joins_without_a_gap_or_a_double(
-    cases_parts: ServiceParts,
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_of(cases_parts)
     positions = positions_of(cases_parts)
@@ -293,7 +296,7 @@ async def test_a_follower_behind_catches_up_alone_and_joins_without_a_gap_or_a_d
 
 
 async def test_a_held_relay_does_not_hold_the_projections_up_and_then_catches_up(
-    cases_parts: ServiceParts,
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_of(cases_parts)
     positions = positions_of(cases_parts)
@@ -324,7 +327,7 @@ async def test_a_held_relay_does_not_hold_the_projections_up_and_then_catches_up
 
 
 async def test_the_reader_restarts_from_the_positions_exactly_once(
-    cases_parts: ServiceParts, monkeypatch: pytest.MonkeyPatch
+    cases_parts: CasesParts, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases = cases_of(cases_parts)
     positions = positions_of(cases_parts)
@@ -347,7 +350,7 @@ async def test_the_reader_restarts_from_the_positions_exactly_once(
 
 
 def test_a_batch_read_before_its_projection_was_set_back_leaves_no_gap(
-    cases_parts: ServiceParts,
+    cases_parts: CasesParts,
 ) -> None:
     cases = cases_of(cases_parts)
     caseload = next(p for p in cases_parts.projections if p.name == "caseload")

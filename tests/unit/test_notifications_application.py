@@ -15,11 +15,12 @@ from eventsourcing.persistence import Tracking
 from services.notifications.application import NotificationNotFound, NotificationsApplication
 from services.notifications.channels import DELIVERED, Job, Outcome
 from services.notifications.config import NotificationsConfig
+from services.notifications.dispatch_queue import DispatchQueue
 from services.notifications.dispatcher import Dispatcher
 from services.notifications.domain import DeliveryState, Notification, RetryPolicy, Rule
 from services.notifications.integration import from_visits
 from services.notifications.policy import Policy
-from services.notifications.projections import DispatchQueue, Inbox
+from services.notifications.queries.inbox.projection import Inbox
 from services.notifications.reminders import ReminderState
 from shared.contracts import UrgentConcernRaisedV1
 from shared.contracts.envelope import message_id

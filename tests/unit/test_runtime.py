@@ -21,9 +21,11 @@ async def test_a_periodic_job_runs_again_after_failing_and_stops_with_the_servic
         if len(ticks) == 1:
             raise RuntimeError("first tick fails")
 
-    def assemble(stores: Stores) -> ServiceParts:
+    def assemble(stores: Stores) -> ServiceParts[VisitsApplication, None]:
         app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
-        return ServiceParts(application=app, periodic=[PeriodicTask("tick", 0.05, job)])
+        return ServiceParts(
+            application=app, queries=None, periodic=[PeriodicTask("tick", 0.05, job)]
+        )
 
     runtime = Runtime(make_settings(ServiceName.VISITS, tmp_path), assemble)
     await runtime.start()

@@ -34,7 +34,7 @@ from services.visits.application import (
 from services.visits.domain import Visit
 from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
 from services.visits.integration import PUBLISHED, VisitContracts, translator
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import encode
 from shared.errors import VersionMismatch

@@ -20,8 +20,8 @@ from services.visits.commands import (
     UrgentConcernInput,
 )
 from services.visits.errors import VisitError
-from services.visits.lists import PremisesDirectory, VisitFilter, VisitList
-from services.visits.projections import PremisesHistory
+from services.visits.queries.lists.projection import PremisesDirectory, VisitFilter, VisitList
+from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.errors import FieldError
 from shared.runtime import open_stores
 from shared.settings import ServiceName

@@ -7,32 +7,46 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.cases.application import CasesApplication
-from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
+from services.cases.queries.caseload.projection import Caseload
+from services.cases.queries.due_items.projection import DueItems
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
+from services.cases.queries.referrals_board.projection import ReferralsBoard
+from services.cases.read_models import CasesReadModels
 from shared.http.deps import Actor as Actor
-from shared.http.deps import get_runtime
+from shared.http.deps import RuntimeDep
 from shared.runtime import Runtime
 
-
-async def get_cases(runtime: Annotated[Runtime, Depends(get_runtime)]) -> CasesApplication:
-    app = runtime.app
-    assert isinstance(app, CasesApplication)
-    return app
+# The runtime ``build_api`` made from ``services.cases.main.assemble``: its parts are these.
+CasesRuntime = Runtime[CasesApplication, CasesReadModels]
 
 
-async def get_caseload(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Caseload:
-    return runtime.parts.named("caseload", Caseload)
+async def get_cases(runtime: RuntimeDep) -> CasesApplication:
+    cases: CasesRuntime = runtime
+    return cases.app
 
 
-async def get_timeline(runtime: Annotated[Runtime, Depends(get_runtime)]) -> JourneyTimeline:
-    return runtime.parts.named("journey_timeline", JourneyTimeline)
+async def get_read_models(runtime: RuntimeDep) -> CasesReadModels:
+    cases: CasesRuntime = runtime
+    return cases.parts.queries
 
 
-async def get_referrals_board(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ReferralsBoard:
-    return runtime.parts.named("referrals_board", ReferralsBoard)
+ReadModels = Annotated[CasesReadModels, Depends(get_read_models)]
 
 
-async def get_due_items(runtime: Annotated[Runtime, Depends(get_runtime)]) -> DueItems:
-    return runtime.parts.named("due_items", DueItems)
+async def get_caseload(read_models: ReadModels) -> Caseload:
+    return read_models.caseload
+
+
+async def get_timeline(read_models: ReadModels) -> JourneyTimeline:
+    return read_models.journey_timeline
+
+
+async def get_referrals_board(read_models: ReadModels) -> ReferralsBoard:
+    return read_models.referrals_board
+
+
+async def get_due_items(read_models: ReadModels) -> DueItems:
+    return read_models.due_items
 
 
 Cases = Annotated[CasesApplication, Depends(get_cases)]

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 
 from services.cases.api.deps import Cases
 from services.cases.application import CasesApplication, JourneyNotFound
-from services.cases.projections.tables import Visibility
+from services.cases.queries.tables import Visibility
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
 from shared.security.roles import Principal, Role

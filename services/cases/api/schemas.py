@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from services.cases.domain import Journey
-from services.cases.projections import (
-    CaseloadEntry,
-    DueItem,
-    IntakeEntry,
-    ReferralCard,
-    TimelineRow,
-)
 from services.cases.values import NrmDecision
-from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
 
 
 class JourneyContact(BaseModel):
@@ -365,143 +356,3 @@ class JourneyPublic(BaseModel):
                 for a in journey.attention()
             ],
         )
-
-
-class TimelineEntryPublic(BaseModel):
-    version: int
-    event: str
-    source: str = Field(description="outreach (from a visit) or casework")
-    occurred_at: datetime
-    recorded_at: datetime
-    actor: str
-    details: dict[str, Any] = Field(description="Codes, ids and dates only; no personal text")
-
-    @classmethod
-    def of(cls, row: TimelineRow) -> TimelineEntryPublic:
-        return cls(**{k: v for k, v in row.__dict__.items() if k != "journey_id"})
-
-
-class TimelinePage(BaseModel):
-    journey_id: UUID
-    items: list[TimelineEntryPublic]
-    total: int
-    limit: int
-    offset: int
-
-
-class CaseloadEntryPublic(BaseModel):
-    journey_id: UUID
-    status: str = Field(
-        description="new, assessing, active, closed or merged (an erased journey leaves the "
-        "caseload and every list)"
-    )
-    registered: bool
-    caseworker_id: str | None
-    possible_minor: bool
-    opened_at: datetime
-    last_contact_at: datetime | None
-    contact_count: int
-    open_referrals: int
-    next_due_at: datetime | None
-    version: int
-    contact_ids: list[UUID] = Field(
-        description="Every contact outreach knew her by: the one that opened the journey, "
-        "those recorded on it and those linked to her"
-    )
-
-    @classmethod
-    def of(cls, entry: CaseloadEntry) -> CaseloadEntryPublic:
-        return cls(**{**entry.__dict__, "contact_ids": list(entry.contact_ids)})
-
-
-class IntakeEntryPublic(BaseModel):
-    """An open journey nobody holds: enough to decide whether to take her, nothing more."""
-
-    journey_id: UUID
-    status: str
-    registered: bool = Field(description="Whether she has chosen to be registered")
-    opened_at: datetime = Field(description="When she was first met (or registered)")
-    languages: list[str] = Field(description="Languages spoken at her contacts with outreach")
-    preferred_languages: list[str] = Field(description="Her preferred languages, if registered")
-    interpreter_needed: bool
-    possible_minor: bool
-    urgent_concerns: int = Field(description="Urgent concerns raised about her on visits")
-    contact_count: int = Field(description="Contacts with outreach so far")
-    last_contact_at: datetime | None
-    version: int = Field(description="The journey's version: send it as If-Match to claim her")
-
-    @classmethod
-    def of(cls, entry: IntakeEntry) -> IntakeEntryPublic:
-        return cls(
-            **{
-                **entry.__dict__,
-                "languages": list(entry.languages),
-                "preferred_languages": list(entry.preferred_languages),
-            }
-        )
-
-
-class IntakePage(BaseModel):
-    items: list[IntakeEntryPublic]
-    total: int
-    limit: int
-    offset: int
-
-
-class JourneyPage(BaseModel):
-    items: list[CaseloadEntryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
-
-
-class ReferralCardPublic(BaseModel):
-    referral_id: UUID
-    journey_id: UUID
-    partner: str
-    need: str
-    status: str
-    shares_personal_data: bool
-    made_at: datetime
-    respond_by: datetime
-    updated_at: datetime
-    overdue: bool
-
-    @classmethod
-    def of(cls, card: ReferralCard) -> ReferralCardPublic:
-        return cls(**card.__dict__)
-
-
-class ReferralPage(BaseModel):
-    items: list[ReferralCardPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
-
-
-class DueItemPublic(BaseModel):
-    item_id: UUID
-    journey_id: UUID
-    kind: str = Field(
-        description="appointment, follow_up, goal_target, safety_plan_review, recovery_period_end"
-    )
-    code: str | None
-    due_at: datetime
-    caseworker_id: str | None
-
-    @classmethod
-    def of(cls, item: DueItem) -> DueItemPublic:
-        return cls(**item.__dict__)
-
-
-class DuePage(BaseModel):
-    items: list[DueItemPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK

@@ -9,28 +9,33 @@ from uuid import UUID
 from fastapi import Depends
 
 from services.notifications.application import NotificationNotFound, NotificationsApplication
-from services.notifications.projections import Inbox
+from services.notifications.queries.inbox.projection import Inbox
+from services.notifications.read_models import NotificationsReadModels
 from shared.http.deps import Actor as Actor
-from shared.http.deps import CurrentPrincipal, get_runtime
+from shared.http.deps import CurrentPrincipal, RuntimeDep
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 
-
-def notifications_of(runtime: Runtime) -> NotificationsApplication:
-    app = runtime.app
-    assert isinstance(app, NotificationsApplication)
-    return app
+# The runtime ``build_api`` made from ``services.notifications.main.assemble``: its parts are these.
+NotificationsRuntime = Runtime[NotificationsApplication, NotificationsReadModels]
 
 
-async def get_notifications(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> NotificationsApplication:
+async def get_notifications(runtime: RuntimeDep) -> NotificationsApplication:
     # ``async``: nothing here blocks, so FastAPI need not hop to a worker thread to run it.
-    return notifications_of(runtime)
+    notifications: NotificationsRuntime = runtime
+    return notifications.app
 
 
-async def get_inbox(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Inbox:
-    return runtime.parts.named("inbox", Inbox)
+async def get_read_models(runtime: RuntimeDep) -> NotificationsReadModels:
+    notifications: NotificationsRuntime = runtime
+    return notifications.parts.queries
+
+
+ReadModels = Annotated[NotificationsReadModels, Depends(get_read_models)]
+
+
+async def get_inbox(read_models: ReadModels) -> Inbox:
+    return read_models.inbox
 
 
 def get_own_notification(

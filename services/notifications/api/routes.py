@@ -1,29 +1,25 @@
-"""HTTP routes of the notifications service (plain ``def``: run in the thread pool)."""
+"""HTTP routes of a notification: read it, mark it read, acknowledge it (plain ``def``: run in the
+thread pool). The inbox is a query of its own (``services/notifications/queries/inbox/``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from services.notifications.api.deps import (
     Actor,
-    InboxView,
     Notifications,
     Now,
     OwnNotification,
 )
-from services.notifications.api.schemas import InboxEntryPublic, InboxPage, NotificationPublic
+from services.notifications.api.schemas import NotificationPublic
 from services.notifications.application import NotificationsApplication
-from services.notifications.domain import InboxState
-from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
 from shared.http.etag import Expected, etag_for
-from shared.http.problems import Problem
 
 router = APIRouter(tags=["notifications"])
 
-RECIPIENT = r"^(role|user):[A-Za-z0-9._@-]{1,100}$"
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such notification"},
     412: {"description": "If-Match is not the notification's current version: reload it"},
@@ -36,53 +32,6 @@ def _answer(
     notification = app.get_notification(notification_id)
     response.headers["ETag"] = etag_for(notification.version)
     return NotificationPublic.of(notification, app.history(notification_id))
-
-
-@router.get(
-    "/inbox",
-    response_model=InboxPage,
-    summary="The caller's in-app notifications (hers and her roles'), newest first",
-)
-def list_inbox(
-    inbox: InboxView,
-    principal: CurrentPrincipal,
-    recipient: Annotated[
-        str | None,
-        Query(
-            pattern=RECIPIENT,
-            description="only this one of her addresses: user:<your id> or role:<one of your"
-            " roles> (default: all of them)",
-        ),
-    ] = None,
-    state: Annotated[InboxState | None, Query(description="only entries in this state")] = None,
-    awaiting_acknowledgement: Annotated[
-        bool,
-        Query(
-            description="only entries that ask to be acknowledged (urgent concerns and their"
-            " escalations) and are not yet: what a lead's urgent banner shows"
-        ),
-    ] = False,
-    limit: PageLimit = 50,
-    offset: PageOffset = 0,
-) -> InboxPage:
-    if recipient is not None and recipient not in principal.recipients:
-        raise Problem(403, "forbidden", "You are not allowed to do this")
-    # A lead's on-call alerts come to her by name, the intake ones to her role: one inbox.
-    recipients = [recipient] if recipient is not None else sorted(principal.recipients)
-    entries, total = inbox.for_recipients(
-        recipients,
-        state=None if state is None else state.value,
-        awaiting_acknowledgement=awaiting_acknowledgement,
-        limit=limit,
-        offset=offset,
-    )
-    return InboxPage(
-        recipients=recipients,
-        items=[InboxEntryPublic.of(e) for e in entries],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
 
 
 @router.get(

@@ -7,12 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from services.notifications.api.deps import notifications_of
-from services.notifications.application import NotificationsApplication
+from services.notifications.api.deps import Notifications, ReadModels
 from services.notifications.subject_access import subject_access
-from services.notifications.subject_items import JourneyItems
 from shared.admin.subject_access import SubjectAccessRead
-from shared.http.deps import CurrentPrincipal, RuntimeDep
+from shared.http.deps import CurrentPrincipal
 
 router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
@@ -23,9 +21,8 @@ router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 )
 def export(
     journey_id: UUID,
-    runtime: RuntimeDep,
+    app: Notifications,
+    read_models: ReadModels,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    app: NotificationsApplication = notifications_of(runtime)
-    items = runtime.parts.named("journey_items", JourneyItems)
-    return subject_access(app, items, journey_id, reader=principal.subject)
+    return subject_access(app, read_models.journey_items, journey_id, reader=principal.subject)

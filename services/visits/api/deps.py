@@ -7,22 +7,31 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.visits.application import VisitsApplication
-from services.visits.projections import PremisesHistory
+from services.visits.queries.premises_history.projection import PremisesHistory
+from services.visits.read_models import VisitsReadModels
 from shared.http.deps import Actor as Actor
-from shared.http.deps import get_runtime
+from shared.http.deps import RuntimeDep
 from shared.runtime import Runtime
 
-
-async def get_visits(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitsApplication:
-    app = runtime.app
-    assert isinstance(app, VisitsApplication)
-    return app
+# The runtime ``build_api`` made from ``services.visits.main.assemble``: its parts are these.
+VisitsRuntime = Runtime[VisitsApplication, VisitsReadModels]
 
 
-async def get_premises_history(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> PremisesHistory:
-    return runtime.parts.named("premises_history", PremisesHistory)
+async def get_visits(runtime: RuntimeDep) -> VisitsApplication:
+    visits: VisitsRuntime = runtime
+    return visits.app
+
+
+async def get_read_models(runtime: RuntimeDep) -> VisitsReadModels:
+    visits: VisitsRuntime = runtime
+    return visits.parts.queries
+
+
+ReadModels = Annotated[VisitsReadModels, Depends(get_read_models)]
+
+
+async def get_premises_history(read_models: ReadModels) -> PremisesHistory:
+    return read_models.premises_history
 
 
 Visits = Annotated[VisitsApplication, Depends(get_visits)]

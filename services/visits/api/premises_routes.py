@@ -1,4 +1,5 @@
-"""HTTP routes for premises: register, read, correct the label, and its visit history."""
+"""HTTP routes for premises: register, read, correct the label, and everything recorded about
+it. Its visit history is a query of its own (``services/visits/queries/premises_history/``)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from services.visits.api.deps import Actor, PremisesHistoryView, Visits
+from services.visits.api.deps import Actor, Visits
 from services.visits.api.premises_schemas import (
     LabelCorrection,
     PremisesCreate,
-    PremisesHistoryPublic,
     PremisesPublic,
 )
 from services.visits.api.routes import history
 from services.visits.api.schemas import HistoryPublic
 from services.visits.application import PremisesOutcome
-from shared.http.deps import PageLimit, PageOffset
 from shared.http.etag import ExpectedAnyOf, etag_for
 
 router = APIRouter(tags=["premises"])
@@ -82,24 +81,6 @@ def correct_label(
 ) -> PremisesPublic:
     outcome = visits.correct_premises_label(premises_id, body.label, body.at(), actor, expected)
     return _answer(outcome, response)
-
-
-@router.get(
-    "/premises/{premises_id}/history",
-    response_model=PremisesHistoryPublic,
-    responses=_NOT_FOUND,
-    summary="Visits to a premises, newest first by when they happened (a projection; may lag)",
-)
-def premises_history(
-    premises_id: UUID,
-    visits: Visits,
-    view: PremisesHistoryView,
-    limit: PageLimit = 50,
-    offset: PageOffset = 0,
-) -> PremisesHistoryPublic:
-    visits.get_premises(premises_id)
-    page = view.history(premises_id, limit=limit, offset=offset)
-    return PremisesHistoryPublic.of(page, limit=limit, offset=offset)
 
 
 @router.get(

@@ -7,11 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from services.visits.api.deps import Visits
+from services.visits.api.deps import ReadModels, Visits
 from services.visits.subject_access import subject_access
-from services.visits.subject_contacts import SubjectContacts
 from shared.admin.subject_access import SubjectAccessRead
-from shared.http.deps import CurrentPrincipal, RuntimeDep
+from shared.http.deps import CurrentPrincipal
 
 router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
@@ -23,8 +22,8 @@ router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 def export(
     journey_id: UUID,
     visits: Visits,
-    runtime: RuntimeDep,
+    read_models: ReadModels,
     principal: CurrentPrincipal,
 ) -> dict[str, Any]:
-    contacts = runtime.parts.named("subject_contacts", SubjectContacts)
+    contacts = read_models.subject_contacts
     return subject_access(visits, contacts, journey_id, reader=principal.subject)

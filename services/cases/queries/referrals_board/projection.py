@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from services.cases.projections.tables import Visibility
+from services.cases.queries.tables import Visibility
 from services.cases.values import ReferralStatus
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time

@@ -2,7 +2,7 @@
 
 Every count below ``K_ANONYMITY`` (11, CTDC practice) is published as ``null`` with
 ``suppressed: true``; a (measure, month) group with exactly one such cell has its next-smallest
-cell suppressed too, and no totals are published (``services/cases/projections/statistics.py``).
+cell suppressed too, and no totals are published (``projection.py`` beside this module).
 """
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from services.cases.projections import K_ANONYMITY, Statistics, StatisticsCell
-from shared.http.deps import get_runtime
+from services.cases.api.deps import ReadModels
+from services.cases.api.journey_access import JourneyAccess
+from services.cases.queries.statistics.projection import K_ANONYMITY, Statistics, StatisticsCell
 from shared.http.problems import Problem
-from shared.runtime import Runtime
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], dependencies=[JourneyAccess])
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def get_statistics(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Statistics:
-    return runtime.parts.named("statistics", Statistics)
+async def get_statistics(read_models: ReadModels) -> Statistics:
+    return read_models.statistics
 
 
 StatisticsView = Annotated[Statistics, Depends(get_statistics)]

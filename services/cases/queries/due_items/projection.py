@@ -16,7 +16,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from services.cases.projections.tables import (
+from services.cases.queries.tables import (
     Visibility,
     add_later_columns,
     joined_tables,

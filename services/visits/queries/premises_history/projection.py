@@ -1,4 +1,4 @@
-"""Read models of the visits service, one per query.
+"""The premises history read model: the visits to each premises, with its summary.
 
 ``premises_history`` answers ``GET /premises/{id}/history``: the visits to one premises, newest
 first by when they happened (the device's clock, so a visit an offline app sent hours later

@@ -1,6 +1,6 @@
 """The lists the apps page through: visits newest first, and premises by label.
 
-Both read projections (``services/visits/lists.py``), so they may lag a write by a moment.
+Both read projections (``projection.py`` beside this module), so they may lag a write by a moment.
 A list shows a caller only the visits she may open one by one: her team's, and those she
 started or was on; a safeguarding lead sees them all. Premises belong to no team: every
 reader sees the whole directory (the outreach app keeps it offline).
@@ -13,41 +13,40 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator
 
-from services.visits.lists import (
+from services.visits.api.deps import ReadModels
+from services.visits.queries.lists.projection import (
     PremisesDirectory,
-    PremisesEntry,
-    VisitEntry,
     VisitFilter,
     VisitList,
 )
+from services.visits.queries.lists.schemas import (
+    PremisesPage,
+    PremisesSummaryPublic,
+    VisitListPage,
+    VisitSummaryPublic,
+)
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
-from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset, get_runtime
+from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset
 from shared.http.paging import (
-    NEXT_CURSOR,
-    NEXT_LINK,
-    PAGE_TOTAL,
     PageCursor,
     bad_cursor,
     decode_cursor,
     next_page,
 )
-from shared.runtime import Runtime
 from shared.security.roles import Role
 
 router = APIRouter()
 
 
-async def get_visit_list(runtime: Annotated[Runtime, Depends(get_runtime)]) -> VisitList:
-    return runtime.parts.named("visit_list", VisitList)
+async def get_visit_list(read_models: ReadModels) -> VisitList:
+    return read_models.visit_list
 
 
-async def get_premises_directory(
-    runtime: Annotated[Runtime, Depends(get_runtime)],
-) -> PremisesDirectory:
-    return runtime.parts.named("premises_directory", PremisesDirectory)
+async def get_premises_directory(read_models: ReadModels) -> PremisesDirectory:
+    return read_models.premises_directory
 
 
 def _plausible(value: datetime | None) -> datetime | None:
@@ -57,55 +56,6 @@ def _plausible(value: datetime | None) -> datetime | None:
 
 
 When = Annotated[AwareDatetime | None, AfterValidator(_plausible)]
-
-
-class VisitSummaryPublic(BaseModel):
-    visit_id: UUID
-    premises_id: UUID | None = Field(description="Null for a visit to an unregistered place")
-    premises_label: str | None = Field(description="The team's pseudonymous label for the place")
-    team: str
-    started_at: datetime
-    completed_at: datetime | None = Field(description="Null while the visit is open")
-    outcome: str | None
-    contact_count: int
-    urgent_concerns: int
-    open_urgent_concerns: int
-    recorded_at: datetime
-
-    @classmethod
-    def of(cls, entry: VisitEntry) -> VisitSummaryPublic:
-        return cls(**entry.__dict__)
-
-
-class VisitListPage(BaseModel):
-    items: list[VisitSummaryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
-
-
-class PremisesSummaryPublic(BaseModel):
-    premises_id: UUID
-    label: str = Field(description="The team's pseudonymous label, never an address of record")
-    area: str
-    premises_type: str
-    registered_at: datetime
-    version: int
-
-    @classmethod
-    def of(cls, entry: PremisesEntry) -> PremisesSummaryPublic:
-        return cls(**entry.__dict__)
-
-
-class PremisesPage(BaseModel):
-    items: list[PremisesSummaryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
 
 
 @router.get(

@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
-from services.cases.projections.tables import (
+from services.cases.queries.tables import (
     NO_CONTACT,
     Visibility,
     add_later_columns,

@@ -16,15 +16,14 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
-from services.cases.api.deps import Actor, Cases
+from services.cases.api.deps import Actor, Cases, ReadModels
 from services.cases.api.journey_access import JourneyAccess
 from services.cases.api.responses import PROBLEMS
 from services.cases.commands import RequestErasure
 from services.cases.domain import Journey
-from services.cases.projections import ErasureRequestEntry, ErasureRequests
+from services.cases.queries.erasure_requests.projection import ErasureRequestEntry, ErasureRequests
 from services.cases.values import ErasureReason
-from shared.http.deps import PageLimit, PageOffset, get_runtime
-from shared.runtime import Runtime
+from shared.http.deps import PageLimit, PageOffset
 
 journey_router = APIRouter(tags=["erasure"], dependencies=[JourneyAccess])
 admin_router = APIRouter(tags=["erasure"])
@@ -86,8 +85,8 @@ class ErasureRequestPage(BaseModel):
     total: int
 
 
-def get_erasure_requests(runtime: Annotated[Runtime, Depends(get_runtime)]) -> ErasureRequests:
-    return runtime.parts.named("erasure_requests", ErasureRequests)
+async def get_erasure_requests(read_models: ReadModels) -> ErasureRequests:
+    return read_models.erasure_requests
 
 
 ErasureRequestsView = Annotated[ErasureRequests, Depends(get_erasure_requests)]

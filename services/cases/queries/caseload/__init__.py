@@ -1,0 +1,1 @@
+"""The caseload: ``GET /journeys`` and the intake queue."""

@@ -1,0 +1,73 @@
+"""``GET /journeys``: the caseload, something due first, then by latest contact.
+
+Plain ``def``: FastAPI runs it in its thread pool, so the synchronous store never blocks the
+event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+
+from services.cases.api.deps import CaseloadView
+from services.cases.api.journey_access import JourneyAccess, VisibleTo
+from services.cases.queries.caseload.schemas import CaseloadEntryPublic, JourneyPage
+from services.cases.values import JourneyStatus
+from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
+from shared.http.paging import PageCursor, decode_cursor, next_page
+from shared.http.times import SearchTime
+
+router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
+
+
+Identifier = Annotated[str | None, Query(pattern=IDENTIFIER)]
+
+
+@router.get(
+    "/journeys",
+    response_model=JourneyPage,
+    summary="The caseload: journeys with something due first, then by latest contact",
+    description="My caseload is `?caseworker=<my id>`. A projection: it may lag a write by "
+    "a fraction of a second. Merged journeys are left out unless asked for by status.",
+)
+def list_journeys(
+    request: Request,
+    caseload: CaseloadView,
+    visible_to: VisibleTo,
+    status: JourneyStatus | None = None,
+    caseworker: Identifier = None,
+    unassigned: bool = False,
+    contact_id: Annotated[
+        UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")
+    ] = None,
+    due_before: SearchTime | None = None,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
+    cursor: PageCursor = None,
+) -> JourneyPage:
+    after_key = decode_cursor("journeys", cursor, (str, int, str))
+    items, total = caseload.list(
+        status=status.value if status else None,
+        caseworker_id=caseworker,
+        visible_to=visible_to,
+        unassigned=unassigned,
+        contact_id=contact_id,
+        due_before=due_before,
+        limit=limit,
+        offset=offset,
+        after_key=after_key,
+        with_total=cursor is None,
+    )
+    next_cursor, link = next_page(
+        request, "journeys", items[-1].list_key if items else None, full=len(items) == limit
+    )
+    return JourneyPage(
+        items=[CaseloadEntryPublic.of(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
+    )

@@ -1,0 +1,1 @@
+"""What is due on open journeys: ``GET /due``."""

@@ -1,0 +1,59 @@
+"""``GET /due``: follow-ups, appointments and dates coming up, soonest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.cases.api.deps import DueItemsView
+from services.cases.api.journey_access import JourneyAccess, VisibleTo
+from services.cases.queries.due_items.schemas import DueItemPublic, DuePage
+from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
+from shared.http.paging import PageCursor, decode_cursor, next_page
+from shared.http.times import SearchTime
+
+router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
+
+
+Identifier = Annotated[str | None, Query(pattern=IDENTIFIER)]
+
+
+@router.get(
+    "/due",
+    response_model=DuePage,
+    summary="Follow-ups, appointments and dates coming up on open journeys, soonest first",
+)
+def due_items(
+    request: Request,
+    due: DueItemsView,
+    visible_to: VisibleTo,
+    caseworker: Identifier = None,
+    after: SearchTime | None = None,
+    before: SearchTime | None = None,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
+    cursor: PageCursor = None,
+) -> DuePage:
+    after_key = decode_cursor("due", cursor, (str, str))
+    items, total = due.coming_up(
+        caseworker_id=caseworker,
+        visible_to=visible_to,
+        after=after,
+        before=before,
+        limit=limit,
+        offset=offset,
+        after_key=after_key,
+        with_total=cursor is None,
+    )
+    next_cursor, link = next_page(
+        request, "due", items[-1].list_key if items else None, full=len(items) == limit
+    )
+    return DuePage(
+        items=[DueItemPublic.of(i) for i in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
+    )

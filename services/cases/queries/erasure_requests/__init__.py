@@ -1,0 +1,1 @@
+"""Erasure requests: asked for, approved, listed (``GET /erasure-requests``)."""

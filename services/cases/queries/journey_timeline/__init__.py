@@ -1,0 +1,1 @@
+"""Her journey as a timeline: ``GET /journeys/{journey_id}/timeline``."""

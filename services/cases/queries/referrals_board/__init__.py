@@ -1,0 +1,1 @@
+"""The referrals board: ``GET /referrals``."""

@@ -1,0 +1,57 @@
+"""``GET /referrals``: the referrals board, by partner and status, overdue first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from services.cases.api.deps import ReferralsBoardView
+from services.cases.api.journey_access import JourneyAccess, VisibleTo
+from services.cases.queries.referrals_board.schemas import ReferralCardPublic, ReferralPage
+from services.cases.values import ReferralStatus
+from shared.http.deps import PageLimit, PageOffset
+from shared.http.paging import PageCursor, decode_cursor, next_page
+
+router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
+
+
+@router.get(
+    "/referrals",
+    response_model=ReferralPage,
+    tags=["referrals"],
+    summary="The referrals board: by partner and status, overdue first",
+)
+def referrals_board(
+    request: Request,
+    board: ReferralsBoardView,
+    visible_to: VisibleTo,
+    partner: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = None,
+    status: ReferralStatus | None = None,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
+    cursor: PageCursor = None,
+) -> ReferralPage:
+    after_key = decode_cursor("referrals", cursor, (int, str, str))
+    cards, total = board.board(
+        datetime.now(UTC),
+        partner=partner,
+        status=status.value if status else None,
+        visible_to=visible_to,
+        limit=limit,
+        offset=offset,
+        after_key=after_key,
+        with_total=cursor is None,
+    )
+    next_cursor, link = next_page(
+        request, "referrals", cards[-1].list_key if cards else None, full=len(cards) == limit
+    )
+    return ReferralPage(
+        items=[ReferralCardPublic.of(c) for c in cards],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
+        next=link,
+    )

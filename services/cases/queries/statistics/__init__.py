@@ -1,0 +1,1 @@
+"""Anonymised monthly counts: ``GET /statistics``."""

@@ -1,0 +1,1 @@
+"""The lists the apps page through: ``GET /visits`` and ``GET /premises``."""

@@ -1,0 +1,60 @@
+"""What ``GET /visits`` and ``GET /premises`` answer with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from services.visits.queries.lists.projection import PremisesEntry, VisitEntry
+from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
+
+
+class VisitSummaryPublic(BaseModel):
+    visit_id: UUID
+    premises_id: UUID | None = Field(description="Null for a visit to an unregistered place")
+    premises_label: str | None = Field(description="The team's pseudonymous label for the place")
+    team: str
+    started_at: datetime
+    completed_at: datetime | None = Field(description="Null while the visit is open")
+    outcome: str | None
+    contact_count: int
+    urgent_concerns: int
+    open_urgent_concerns: int
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, entry: VisitEntry) -> VisitSummaryPublic:
+        return cls(**entry.__dict__)
+
+
+class VisitListPage(BaseModel):
+    items: list[VisitSummaryPublic]
+    total: int | None = PAGE_TOTAL
+    limit: int
+    offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
+
+
+class PremisesSummaryPublic(BaseModel):
+    premises_id: UUID
+    label: str = Field(description="The team's pseudonymous label, never an address of record")
+    area: str
+    premises_type: str
+    registered_at: datetime
+    version: int
+
+    @classmethod
+    def of(cls, entry: PremisesEntry) -> PremisesSummaryPublic:
+        return cls(**entry.__dict__)
+
+
+class PremisesPage(BaseModel):
+    items: list[PremisesSummaryPublic]
+    total: int | None = PAGE_TOTAL
+    limit: int
+    offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK

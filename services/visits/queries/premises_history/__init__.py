@@ -1,0 +1,1 @@
+"""The visits to one premises: ``GET /premises/{premises_id}/history``."""
