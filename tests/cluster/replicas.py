@@ -23,12 +23,12 @@ import httpx
 import nats
 import psycopg
 from psycopg.sql import SQL, Identifier
-from shared.cli import ensure_master_key
 
 from shared.nats_server import NatsServer, free_port, port_open
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import TEST_AUTH_KEY, bearer
+from waymark.cli import ensure_master_key
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 #: Short enough for a test to see several failovers, long enough for a loaded 2-core machine.
@@ -214,7 +214,7 @@ class ReplicatedSystem:
         }
         log = (self.logs / f"{replica.name}.log").open("ab")
         replica.process = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", replica.service.value],
+            [sys.executable, "-m", "waymark.cli", "serve", replica.service.value],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
