@@ -20,3 +20,10 @@ def observe_recorded(service: str, recordings: Sequence[Any]) -> None:
             f"{service}:{r.domain_event.originator_id}:{r.domain_event.originator_version}"
             for r in recordings
         )
+
+
+def observe_staged(service: str, events: Sequence[Any]) -> None:
+    """Events a consumer's handler staged for its batch's one commit: when tracing, note the
+    message's span as their origin now, since the commit happens outside it."""
+    if events and tracing.tracer() is not None:
+        tracing.remember(f"{service}:{e.originator_id}:{e.originator_version}" for e in events)

@@ -91,6 +91,7 @@ def remember(event_ids: Iterable[str]) -> None:
     with _lock:
         for event_id in event_ids:
             _remembered[event_id] = context
+            _remembered.move_to_end(event_id)
         while len(_remembered) > REMEMBERED_EVENTS:
             _remembered.popitem(last=False)
 

@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, R
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment, EnvType, get_topic, strtobool
 
-from shared.observability.outbox import observe_recorded
+from shared.observability.outbox import observe_recorded, observe_staged
 from shared.storage.batch_tracking import (
     PostgresBatchTrackingRecorder,
     SQLiteBatchTrackingRecorder,
@@ -257,8 +257,11 @@ class WaymarkApplication(Application[UUID]):
         for aggregate in aggregates:
             if aggregate is not None:
                 mutable: Any = aggregate  # every aggregate here collects its pending events
-                batch.events.extend(mutable.collect_events())
+                staged = mutable.collect_events()
+                batch.events.extend(staged)
                 batch.aggregates[aggregate.id] = aggregate
+                # Noted now, inside this message's consumer span: the batch commits later.
+                observe_staged(self.name, staged)
         return True
 
     def _commit_batch(self, batch: _Batch) -> None:

@@ -25,6 +25,7 @@ from typing import TypeVar
 
 import structlog
 
+from shared.observability import tracing
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import (
     Batch,
@@ -227,7 +228,8 @@ class LogReader:
                 for member in members:
                     position = positions[member.position_key]
                     if isinstance(member, Projection):
-                        if member.fold(cursor, batch, position, last, after):
+                        fold = tracing.projected(member.name, member.app.name, batch, member.fold)
+                        if fold(cursor, batch, position, last, after):
                             took.append(member)
                     elif position >= after:  # nothing of its own here: only its position moves
                         if position < last:

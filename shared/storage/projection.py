@@ -151,7 +151,8 @@ class Projection(LogFollower):
         after: int,
         last_id: int,
     ) -> None:
-        await in_thread(self.apply_batch, batch, last_id, after)
+        apply = tracing.projected(self.name, self.app.name, batch, self.apply_batch)
+        await in_thread(apply, batch, last_id, after)
 
     def catch_up(self) -> None:
         """Synchronously apply everything recorded so far (tests, CLI)."""

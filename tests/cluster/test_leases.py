@@ -188,7 +188,9 @@ async def test_given_two_runtimes_with_leases_then_a_timer_ticks_in_one_and_move
 
         def assemble(stores: Stores) -> ServiceParts:
             app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
-            return ServiceParts(application=app, periodic=[PeriodicTask("tick", 0.05, tick)])
+            return ServiceParts(
+                application=app, queries=None, periodic=[PeriodicTask("tick", 0.05, tick)]
+            )
 
         return assemble
 

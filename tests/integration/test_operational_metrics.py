@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from prometheus_client import REGISTRY
 
 from services.visits.application import VisitsApplication
@@ -13,7 +14,7 @@ from services.visits.main import assemble as assemble_visits
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, journey_exists, start_runtime
-from tests.integration.test_consumer import contact_made, flaky, publish, running_cases, wire
+from tests.integration.test_consumer import contact_made, publish, running_cases, wire
 from tests.integration.test_relay import visit
 
 CONSUMER = {"consumer": "cases-from-visits"}
@@ -70,12 +71,24 @@ async def test_a_redelivered_message_is_counted(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
 ) -> None:
     redelivered = sample("waymark_consumer_redeliveries_total", CONSUMER)
-    async with running_cases(nats_server, nc, tmp_path, database, consumer_inline_attempts=1) as (
+    good = contact_made()
+    # Given a process that applied a message and died before acknowledging it
+    original_ack = Msg.ack
+
+    async def lost(self: Msg) -> None:
+        return None
+
+    monkeypatch.setattr(Msg, "ack", lost)
+    async with running_cases(nats_server, nc, tmp_path, database, consumer_ack_wait_s=1.0) as (
         _,
         app,
     ):
-        flaky(app, monkeypatch, failures=1)
-        good = contact_made()
         await publish(nc, wire(good, 2), "visits:2")
         await eventually(lambda: journey_exists(app, good.contact_id), message="applied")
-    assert sample("waymark_consumer_redeliveries_total", CONSUMER) >= redelivered + 1
+    # When the next process takes the durable over, the message comes again and is counted
+    monkeypatch.setattr(Msg, "ack", original_ack)
+    async with running_cases(nats_server, nc, tmp_path, database, consumer_ack_wait_s=1.0):
+        await eventually(
+            lambda: sample("waymark_consumer_redeliveries_total", CONSUMER) >= redelivered + 1,
+            message="redelivery counted",
+        )
