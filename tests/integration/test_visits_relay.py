@@ -14,9 +14,11 @@ from nats.aio.client import Client
 from services.visits.application import (
     CompletedVisit,
     ContactInput,
+    CorrectAlias,
     FollowUpInput,
     PersonIndicatorInput,
     PremisesIndicatorInput,
+    RaiseUrgentConcern,
     RegisterPremises,
     UrgentConcernInput,
     VisitsApplication,
@@ -79,7 +81,9 @@ async def test_every_visit_contract_is_published_in_order_and_carries_no_persona
             ),
         )
         app.record_visit(command, "v-1")
-        app.correct_alias(command.visit_id, contact_id, "Secret-alias-corrected", at, "v-1")
+        app.do(
+            command.visit_id, CorrectAlias(contact_id, "Secret-alias-corrected", at), actor="v-1"
+        )
         messages = await eventually(
             lambda: _exactly(stream_messages(nc, "VISITS"), 7), message="seven published messages"
         )
@@ -132,7 +136,7 @@ async def test_an_urgent_concern_on_an_open_visit_is_published_before_the_visit_
             CompletedVisit(visit_id, "P-12", "west", ("v-1",), ("ro",), T0, None, ()), "v-1"
         )
         concern = UrgentConcernInput(uuid4(), "held_against_will", None, "Secret-details", T0)
-        app.raise_urgent_concern(visit_id, concern, "v-1")
+        app.do(visit_id, RaiseUrgentConcern(concern), actor="v-1")
         messages = await eventually(
             lambda: _exactly(stream_messages(nc, "VISITS"), 1),
             within=5,

@@ -15,8 +15,12 @@ from hypothesis import strategies as st
 from services.visits.application import ConcernNotFound, VisitsApplication
 from services.visits.commands import (
     CompletedVisit,
+    CompleteVisit,
     ContactInput,
+    CorrectPremises,
+    RaiseUrgentConcern,
     RegisterPremises,
+    ResolveUrgentConcern,
     UrgentConcernInput,
 )
 from services.visits.errors import VisitError
@@ -95,21 +99,27 @@ def apply_command(app: VisitsApplication, state: dict, command: tuple) -> None:
         visit_id, started = visits[which % len(visits)]
         later = started + timedelta(minutes=abs(hours) + 1)  # what happens, after it started
         if kind == "complete":
-            app.complete_visit(visit_id, later + timedelta(hours=2), None, VOLUNTEER)
+            app.do(visit_id, CompleteVisit(later + timedelta(hours=2), None), actor=VOLUNTEER)
         elif kind == "concern":
             concern_id = uuid4()
-            app.raise_urgent_concern(
-                visit_id, UrgentConcernInput(concern_id, "violence", None, None, later), VOLUNTEER
+            app.do(
+                visit_id,
+                RaiseUrgentConcern(UrgentConcernInput(concern_id, "violence", None, None, later)),
+                actor=VOLUNTEER,
             )
             state["concerns"].append((visit_id, concern_id, later))
         elif kind == "resolve" and state["concerns"]:
             raised_on, concern_id, raised_at = state["concerns"][which % len(state["concerns"])]
-            app.resolve_urgent_concern(
-                raised_on, concern_id, raised_at + timedelta(days=1), VOLUNTEER
+            app.do(
+                raised_on,
+                ResolveUrgentConcern(concern_id, raised_at + timedelta(days=1)),
+                actor=VOLUNTEER,
             )
         elif kind == "move":
-            app.correct_premises(
-                visit_id, premises[(which + 1) % len(premises)], None, later, VOLUNTEER
+            app.do(
+                visit_id,
+                CorrectPremises(premises[(which + 1) % len(premises)], None, later),
+                actor=VOLUNTEER,
             )
 
 
