@@ -1,4 +1,4 @@
-"""Helpers the test layers share: settings for a temporary service, and polling."""
+"""Helpers the test layers share: settings for a temporary service, polling, and a visit."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from services.visits.commands import CompletedVisit, ContactInput
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
 from shared.settings import ServiceName, Settings
@@ -90,3 +92,25 @@ def wait_until(
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}; last={last!r}")
+
+
+#: When the visits the tests record began: an evening's outreach.
+VISIT_AT = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+def hour_visit(*aliases: str, contact_ids: Sequence[uuid.UUID] = ()) -> CompletedVisit:
+    """A completed hour-long visit to an unregistered place, one Romanian-speaking contact per
+    alias (with ``contact_ids`` when the test needs to know them)."""
+    ids = list(contact_ids) or [uuid.uuid4() for _ in aliases]
+    return CompletedVisit(
+        visit_id=uuid.uuid4(),
+        premises_label="P",
+        team="t",
+        volunteers=(),
+        languages_offered=("ro",),
+        started_at=VISIT_AT,
+        completed_at=VISIT_AT + timedelta(hours=1),
+        contacts=tuple(
+            ContactInput(i, a, "ro", VISIT_AT) for i, a in zip(ids, aliases, strict=True)
+        ),
+    )

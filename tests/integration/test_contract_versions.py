@@ -4,7 +4,7 @@ reads both versions applies each event once (both carry the same upstream positi
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -14,7 +14,7 @@ from nats.aio.client import Client
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.main import assemble as assemble_cases
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.application import VisitsApplication
 from services.visits.main import assemble as assemble_visits
 from shared.contracts import ContactMadeV1, ContactMadeV2
 from shared.contracts.streams import VISITS_STREAM
@@ -23,7 +23,7 @@ from shared.nats_server import NatsServer
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, journey_exists, start_runtime, stream_messages
-from tests.support import make_settings
+from tests.support import hour_visit, make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -71,19 +71,7 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
         visits, cases = visits_runtime.app, cases_runtime.app
         assert isinstance(visits, VisitsApplication) and isinstance(cases, CasesApplication)
         contacts = [uuid4(), uuid4()]
-        visits.record_visit(
-            CompletedVisit(
-                visit_id=uuid4(),
-                premises_label="P",
-                team="t",
-                volunteers=(),
-                languages_offered=("ro",),
-                started_at=T0,
-                completed_at=T0 + timedelta(hours=1),
-                contacts=tuple(ContactInput(c, "Secret", "ro", T0) for c in contacts),
-            ),
-            actor="v-1",
-        )
+        visits.record_visit(hour_visit("Secret", "Secret", contact_ids=contacts), actor="v-1")
         subjects = {
             m.subject
             for m in await eventually(lambda: stream_messages(nc, "VISITS"), message="published")

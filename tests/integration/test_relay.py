@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 from nats.aio.client import Client
 
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.main import assemble
 from shared.nats_server import NatsServer
 from shared.settings import ServiceName
@@ -19,23 +18,13 @@ from tests.integration.harness import (
     start_runtime,
     stream_messages,
 )
+from tests.support import hour_visit
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 def visit(contacts: int) -> CompletedVisit:
-    return CompletedVisit(
-        visit_id=uuid4(),
-        premises_label="P",
-        team="t",
-        volunteers=(),
-        languages_offered=("ro",),
-        started_at=T0,
-        completed_at=T0 + timedelta(hours=1),
-        contacts=tuple(
-            ContactInput(uuid4(), f"Secret alias {n}", "ro", T0) for n in range(contacts)
-        ),
-    )
+    return hour_visit(*(f"Secret alias {n}" for n in range(contacts)))
 
 
 async def test_committed_events_are_published_in_order_with_their_ids_and_no_alias(
