@@ -32,7 +32,6 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
-from bench.consumer import drop_schemas
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.connection import NatsConnection
@@ -40,7 +39,7 @@ from shared.messaging.relay import Relay
 from shared.nats_server import NatsServer, free_port
 from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
-from tests.support import hour_visit, make_settings, unique_schema_prefix
+from tests.support import drop_schemas, hour_visit, make_settings, unique_schema_prefix
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 Batch = list[tuple[Notification, DomainEventProtocol[UUID]]]

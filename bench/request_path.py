@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
                     del runtime.app.recorder.insert_events
         finally:
             if args.database_url:
-                from bench.visits_e2e import drop_schemas
+                from tests.support import drop_schemas
 
                 drop_schemas(args.database_url, prefix)
 

@@ -45,9 +45,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import psycopg
 from eventsourcing.application import Application
-from psycopg.sql import SQL, Identifier
 
 from services.cases.domain import Journey
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
@@ -56,7 +54,7 @@ from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.backend import ensure_postgres_schema, event_store_env
 from tests.e2e.system import System
-from tests.support import bearer, make_settings, unique_schema_prefix
+from tests.support import bearer, drop_schemas, make_settings, unique_schema_prefix
 
 ACTOR = "bench"
 OUTREACH_TOKEN = bearer(Role.OUTREACH, subject=ACTOR)
@@ -332,16 +330,6 @@ def measure_latency(system: System, args: argparse.Namespace) -> Latency:
 
 
 # --- setup, teardown, report --------------------------------------------------------------
-
-
-def drop_schemas(database_url: str, prefix: str) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
-            (prefix + "%",),
-        ).fetchall()
-        for (schema,) in rows:
-            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
 
 
 @contextmanager

@@ -12,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import psycopg
+from psycopg.sql import SQL, Identifier
+
 from services.visits.commands import CompletedVisit, ContactInput
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
@@ -75,6 +78,17 @@ def bearer(
 
 def unique_schema_prefix() -> str:
     return "t" + uuid.uuid4().hex[:12]
+
+
+def drop_schemas(dsn: str, prefix: str) -> None:
+    """Drop every PostgreSQL schema a test or bench made under ``prefix``."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
+            (prefix + "%",),
+        ).fetchall()
+        for (schema,) in rows:
+            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
 
 
 def wait_until(
