@@ -10,7 +10,12 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client
 
+from services.visits.application import VisitsApplication
+from services.visits.main import assemble as assemble_visits
 from shared.nats_server import NatsServer, free_port
+from shared.runtime import Runtime
+from shared.settings import ServiceName
+from tests.integration.harness import start_runtime
 
 
 @pytest.fixture
@@ -26,3 +31,22 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
     client = await nats.connect(nats_server.url)
     yield client
     await client.close()
+
+
+@pytest_asyncio.fixture
+async def visits_runtime(
+    nats_server: NatsServer, tmp_path: Path, database: tuple[str | None, str | None]
+) -> AsyncIterator[Runtime]:
+    """The visits service running against this test's nats-server, stopped after."""
+    runtime = await start_runtime(
+        ServiceName.VISITS, assemble_visits, tmp_path / "var", nats_server.url, database
+    )
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+def visits(visits_runtime: Runtime) -> VisitsApplication:
+    app = visits_runtime.app
+    assert isinstance(app, VisitsApplication)
+    return app
