@@ -15,6 +15,8 @@ from typing import TypeVar
 import psycopg
 from psycopg.sql import SQL, Identifier
 
+from services.cases.application import CasesApplication
+from services.cases.commands import Register
 from services.visits.commands import CompletedVisit, ContactInput
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
@@ -128,3 +130,26 @@ def hour_visit(*aliases: str, contact_ids: Sequence[uuid.UUID] = ()) -> Complete
             ContactInput(i, a, "ro", VISIT_AT) for i, a in zip(ids, aliases, strict=True)
         ),
     )
+
+
+def register_journey(
+    cases: CasesApplication,
+    pseudonym: str,
+    at: datetime,
+    *,
+    journey_id: uuid.UUID | None = None,
+    actor: str = "cw-1",
+) -> uuid.UUID:
+    """A woman registered at ``at`` without a visit contact: Romanian-speaking, no interpreter."""
+    journey_id = journey_id or uuid.uuid4()
+    cases.register_person(
+        journey_id,
+        Register(
+            pseudonym=pseudonym,
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=at,
+        ),
+        actor=actor,
+    )
+    return journey_id

@@ -17,13 +17,13 @@ from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplicati
 from services.cases.commands import (
     AssessNeeds,
     CorrectPseudonym,
-    Register,
 )
 from services.cases.domain import Journey
 from shared.runtime import Stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.snapshots import decode_tree, encode_tree
+from tests.support import register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
@@ -41,14 +41,7 @@ def cases_and_stores(stores_for: StoresFactory) -> Iterator[tuple[CasesApplicati
 
 
 def long_journey(cases: CasesApplication, corrections: int) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=MARKER, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor="cw-1",
-    )
+    journey_id = register_journey(cases, MARKER, T0)
     cases.do(
         journey_id,
         AssessNeeds(needs=["housing"], notes=MARKER + " notes", occurred_at=T0),

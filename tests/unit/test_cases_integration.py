@@ -48,6 +48,7 @@ from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import decode, encode
 from shared.messaging.relay import as_contracts
 from shared.settings import ServiceName
+from tests.support import register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -90,14 +91,7 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
 
 
 def a_whole_journey(cases: CasesApplication) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=SECRET, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(cases, SECRET, T0, actor=CW)
     cases.do(journey_id, AssignCaseworker(caseworker_id="cw-1", occurred_at=T0), actor=CW)
     cases.do(journey_id, AssessNeeds(needs=["housing"], notes=SECRET, occurred_at=T0), actor=CW)
     referral_id, appointment_id = uuid4(), uuid4()

@@ -47,7 +47,7 @@ from shared.runtime import Stores, open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
-from tests.support import bearer, make_settings, wait_until
+from tests.support import bearer, make_settings, register_journey, wait_until
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -78,14 +78,7 @@ def world(stores_for: StoresFactory):
 
 
 def register(app: CasesApplication, caseworker: str | None = CW) -> UUID:
-    journey_id = uuid4()
-    app.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(app, "R-1", T0, actor=CW)
     if caseworker:
         app.do(journey_id, AssignCaseworker(caseworker_id=caseworker, occurred_at=T0), actor=CW)
     return journey_id

@@ -21,7 +21,6 @@ from services.cases.commands import (
     DeclineReferral,
     MakeReferral,
     RecordExit,
-    Register,
 )
 from services.cases.main import create_app
 from services.cases.projections import K_ANONYMITY, Statistics
@@ -29,7 +28,7 @@ from services.cases.projections.statistics import publish
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings
+from tests.support import bearer, make_settings, register_journey
 from tests.unit.conftest import StoresFactory
 from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command
 
@@ -47,14 +46,7 @@ def world(stores_for: StoresFactory) -> Iterator[tuple[CasesApplication, Statist
 
 
 def register(app: CasesApplication, when: datetime = NOVEMBER) -> UUID:
-    journey_id = uuid4()
-    app.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=when
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(app, "R-1", when, actor=CW)
     return journey_id
 
 

@@ -13,10 +13,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.cases.application import CasesApplication
-from services.cases.commands import CorrectPseudonym, Register
+from services.cases.commands import CorrectPseudonym
 from shared.runtime import Stores
 from shared.settings import ServiceName
 from shared.storage.keyring import Keyring, SubjectErasedError
+from tests.support import register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -33,13 +34,7 @@ def register(app: CasesApplication) -> UUID:
 
 
 def register_as(app: CasesApplication, journey_id: UUID) -> UUID:
-    app.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor="cw-1",
-    )
+    register_journey(app, "R-1", T0, journey_id=journey_id)
     return journey_id
 
 
