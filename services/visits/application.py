@@ -23,22 +23,12 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import EnvType
 
 from services.visits.commands import (
-    AddContact,
     CompletedVisit,
-    CompleteVisit,
     ContactInput,
-    CorrectAlias,
-    CorrectPremises,
     FollowUpInput,
-    LinkContactToPerson,
-    ObservePersonIndicator,
-    ObservePremisesIndicator,
-    OfferFollowUp,
     PersonIndicatorInput,
     PremisesIndicatorInput,
-    RaiseUrgentConcern,
     RegisterPremises,
-    ResolveUrgentConcern,
     UrgentConcernInput,
     VisitStep,
 )
@@ -59,34 +49,24 @@ from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
 
-# The inputs and steps are re-exported: callers build commands from here.
+# The inputs are re-exported: callers build commands from here (the steps: from ``commands``).
 __all__ = [
-    "AddContact",
-    "CompleteVisit",
     "CompletedVisit",
     "ConcernNotFound",
     "Conflict",
     "ContactInput",
     "ContactNotFound",
-    "CorrectAlias",
-    "CorrectPremises",
     "FollowUpInput",
     "HistoryEntry",
     "IdempotencyKeyReused",
-    "LinkContactToPerson",
     "NotFound",
-    "ObservePersonIndicator",
-    "ObservePremisesIndicator",
-    "OfferFollowUp",
     "PersonIndicatorInput",
     "PremisesConflict",
     "PremisesIndicatorInput",
     "PremisesNotFound",
     "PremisesOutcome",
-    "RaiseUrgentConcern",
     "RecordOutcome",
     "RegisterPremises",
-    "ResolveUrgentConcern",
     "StepOutcome",
     "UnknownPremises",
     "UrgentConcernInput",

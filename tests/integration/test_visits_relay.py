@@ -13,14 +13,16 @@ from nats.aio.client import Client
 from services.visits.application import (
     CompletedVisit,
     ContactInput,
-    CorrectAlias,
     FollowUpInput,
     PersonIndicatorInput,
     PremisesIndicatorInput,
-    RaiseUrgentConcern,
     RegisterPremises,
     UrgentConcernInput,
     VisitsApplication,
+)
+from services.visits.commands import (
+    CorrectAlias,
+    RaiseUrgentConcern,
 )
 from services.visits.projections import PremisesHistory
 from shared.runtime import Runtime

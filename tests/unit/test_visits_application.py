@@ -15,31 +15,33 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from services.visits.application import (
-    AddContact,
     CompletedVisit,
-    CompleteVisit,
     ContactInput,
     ContactNotFound,
-    CorrectAlias,
-    CorrectPremises,
     FollowUpInput,
     IdempotencyKeyReused,
-    LinkContactToPerson,
-    ObservePersonIndicator,
-    ObservePremisesIndicator,
-    OfferFollowUp,
     PersonIndicatorInput,
     PremisesConflict,
     PremisesIndicatorInput,
     PremisesNotFound,
-    RaiseUrgentConcern,
     RegisterPremises,
-    ResolveUrgentConcern,
     UnknownPremises,
     UrgentConcernInput,
     VisitConflict,
     VisitNotFound,
     VisitsApplication,
+)
+from services.visits.commands import (
+    AddContact,
+    CompleteVisit,
+    CorrectAlias,
+    CorrectPremises,
+    LinkContactToPerson,
+    ObservePersonIndicator,
+    ObservePremisesIndicator,
+    OfferFollowUp,
+    RaiseUrgentConcern,
+    ResolveUrgentConcern,
 )
 from services.visits.domain import Visit
 from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
