@@ -288,16 +288,7 @@ def link_contact_to_person(
 
 
 def history(entries: list[HistoryEntry]) -> HistoryPublic:
+    # The public entry has the application's fields one for one.
     return HistoryPublic(
-        items=[
-            HistoryEntryPublic(
-                version=e.version,
-                event=e.event,
-                occurred_at=e.occurred_at,
-                recorded_at=e.recorded_at,
-                actor=e.actor,
-                data=e.data,
-            )
-            for e in entries
-        ]
+        items=[HistoryEntryPublic.model_validate(e, from_attributes=True) for e in entries]
     )
