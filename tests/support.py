@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import secrets
 import time
@@ -13,14 +14,17 @@ from pathlib import Path
 from typing import TypeVar
 
 import psycopg
+from eventsourcing.persistence import Tracking
 from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
 from services.cases.commands import Register
 from services.visits.commands import CompletedVisit, ContactInput
+from shared.runtime import ServiceParts
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
 from shared.settings import ServiceName, Settings
+from shared.storage.projection import Projection
 
 POSTGRES_DSN_VARIABLE = "WAYMARK_TEST_POSTGRES_DSN"
 # One development signing key for every test service, so a token works on all three.
@@ -153,3 +157,18 @@ def register_journey(
         actor=actor,
     )
     return journey_id
+
+
+_visits_position = itertools.count(1)
+
+
+def contacts_from_visits(cases: CasesApplication, n: int, at: datetime = VISIT_AT) -> None:
+    """``n`` contacts made on visits, each arriving at cases as from the visits stream."""
+    for _ in range(n):
+        cases.record_contact_from_visit(
+            uuid.uuid4(), uuid.uuid4(), "ro", at, Tracking("visits", next(_visits_position))
+        )
+
+
+def projection_named(parts: ServiceParts, name: str) -> Projection:
+    return next(p for p in parts.projections if p.name == name)

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from shared.runtime import Stores, open_stores
+from services.cases.main import assemble as assemble_cases
+from shared.runtime import ServiceParts, Stores, open_stores
 from shared.settings import ServiceName
-from tests.support import make_settings
+from tests.support import make_settings, new_master_key
 
 StoresFactory = Callable[[ServiceName], Stores]
 
@@ -32,3 +33,24 @@ def stores_for(tmp_path: Path, database: tuple[str | None, str | None]) -> Itera
         app.close()
     for stores in opened:
         stores.close()
+
+
+@pytest.fixture
+def cases_parts(stores_for: StoresFactory) -> Iterator[ServiceParts]:
+    parts = assemble_cases(stores_for(ServiceName.CASES))
+    yield parts
+    parts.application.close()
+
+
+@pytest.fixture
+def cli_cases_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServiceParts]:
+    """The cases service's parts on stores that the ``waymark`` CLI opens too (its environment
+    names their folder and master key)."""
+    key = new_master_key()
+    stores = open_stores(make_settings(ServiceName.CASES, tmp_path / "var", master_key=key))
+    monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("WAYMARK_MASTER_KEY", key)
+    parts = assemble_cases(stores)
+    yield parts
+    parts.application.close()
+    stores.close()
