@@ -10,6 +10,8 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client
 
+from services.cases.application import CasesApplication
+from services.cases.main import assemble as assemble_cases
 from services.visits.application import VisitsApplication
 from services.visits.main import assemble as assemble_visits
 from shared.nats_server import NatsServer, free_port
@@ -49,4 +51,23 @@ async def visits_runtime(
 def visits(visits_runtime: Runtime) -> VisitsApplication:
     app = visits_runtime.app
     assert isinstance(app, VisitsApplication)
+    return app
+
+
+@pytest_asyncio.fixture
+async def cases_runtime(
+    nats_server: NatsServer, tmp_path: Path, database: tuple[str | None, str | None]
+) -> AsyncIterator[Runtime]:
+    """The cases service running against this test's nats-server, stopped after."""
+    runtime = await start_runtime(
+        ServiceName.CASES, assemble_cases, tmp_path / "cases", nats_server.url, database
+    )
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+def cases(cases_runtime: Runtime) -> CasesApplication:
+    app = cases_runtime.app
+    assert isinstance(app, CasesApplication)
     return app
