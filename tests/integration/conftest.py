@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import nats
@@ -35,16 +35,38 @@ async def nc(nats_server: NatsServer) -> AsyncIterator[Client]:
     await client.close()
 
 
+_ASSEMBLE = {ServiceName.VISITS: assemble_visits, ServiceName.CASES: assemble_cases}
+StartService = Callable[[ServiceName], Awaitable[Runtime]]
+
+
 @pytest_asyncio.fixture
-async def visits_runtime(
+async def start_service(
     nats_server: NatsServer, tmp_path: Path, database: tuple[str | None, str | None]
-) -> AsyncIterator[Runtime]:
-    """The visits service running against this test's nats-server, stopped after."""
-    runtime = await start_runtime(
-        ServiceName.VISITS, assemble_visits, tmp_path / "var", nats_server.url, database
-    )
-    yield runtime
-    await runtime.stop()
+) -> AsyncIterator[StartService]:
+    """Starts a service against this test's nats-server; each is stopped after, the last
+    started first."""
+    started: list[Runtime] = []
+
+    async def start(service: ServiceName) -> Runtime:
+        runtime = await start_runtime(
+            service, _ASSEMBLE[service], tmp_path / service.value, nats_server.url, database
+        )
+        started.append(runtime)
+        return runtime
+
+    yield start
+    for runtime in reversed(started):
+        await runtime.stop()
+
+
+@pytest_asyncio.fixture
+async def visits_runtime(start_service: StartService) -> Runtime:
+    return await start_service(ServiceName.VISITS)
+
+
+@pytest_asyncio.fixture
+async def cases_runtime(start_service: StartService) -> Runtime:
+    return await start_service(ServiceName.CASES)
 
 
 @pytest.fixture
@@ -52,18 +74,6 @@ def visits(visits_runtime: Runtime) -> VisitsApplication:
     app = visits_runtime.app
     assert isinstance(app, VisitsApplication)
     return app
-
-
-@pytest_asyncio.fixture
-async def cases_runtime(
-    nats_server: NatsServer, tmp_path: Path, database: tuple[str | None, str | None]
-) -> AsyncIterator[Runtime]:
-    """The cases service running against this test's nats-server, stopped after."""
-    runtime = await start_runtime(
-        ServiceName.CASES, assemble_cases, tmp_path / "cases", nats_server.url, database
-    )
-    yield runtime
-    await runtime.stop()
 
 
 @pytest.fixture
