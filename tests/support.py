@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.persistence import Tracking
@@ -172,3 +172,22 @@ def contacts_from_visits(cases: CasesApplication, n: int, at: datetime = VISIT_A
 
 def projection_named(parts: ServiceParts, name: str) -> Projection:
     return next(p for p in parts.projections if p.name == name)
+
+
+def projection_rows(view: Projection, suffix: str = "") -> dict[str, list[dict[str, Any]]]:
+    """Every row of the projection's tables (or of their copies named with ``suffix``), in an
+    order that does not depend on when each was written."""
+    found = {}
+    with view.store.transaction(commit=False) as cursor:
+        for table in view.owned_tables():
+            cursor.execute(f"SELECT * FROM {view.store.table(table + suffix)}")
+            found[table] = sorted(cursor.fetchall(), key=repr)
+    return found
+
+
+def forget_projection(view: Projection) -> None:
+    """Empty the projection and set its position back to nothing: a rebuild from zero follows."""
+    view.positions.reset(view.name)
+    with view.store.transaction() as cursor:
+        for table in view.owned_tables():
+            cursor.execute(f"DELETE FROM {view.store.table(table)}")

@@ -20,27 +20,18 @@ from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
 from shared.runtime import ServiceParts
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from shared.storage.projection import Projection
 from tests.support import (
     bearer,
     contacts_from_visits,
     make_settings,
     projection_named,
+    projection_rows,
     wait_until,
 )
 from tests.unit.conftest import StoresFactory
 from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
-
-
-def rows(projection: Projection, suffix: str = "") -> dict[str, list[dict[str, Any]]]:
-    found = {}
-    with projection.store.transaction(commit=False) as cursor:
-        for table in projection.owned_tables():
-            cursor.execute(f"SELECT * FROM {projection.store.table(table + suffix)}")
-            found[table] = sorted(cursor.fetchall(), key=lambda r: sorted(map(str, r.values())))
-    return found
 
 
 def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
@@ -66,8 +57,8 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
     builder.join()
     live.catch_up()
     rebuild.build()  # catch the shadow up with what arrived meanwhile
-    assert rows(live, SHADOW_SUFFIX) == rows(live)
-    before = rows(live)
+    assert projection_rows(live, SHADOW_SUFFIX) == projection_rows(live)
+    before = projection_rows(live)
     listed = live.list(limit=100)
 
     rebuild.swap()
@@ -76,13 +67,13 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
     assert progress.position == cases.max_notification_id() == progress.target
     assert seen[0][0] == "building" and seen[-1][0] == "done"
     assert all(position <= target for state, position, target in seen if state == "building")
-    assert rows(live) == before
+    assert projection_rows(live) == before
     assert live.list(limit=100) == listed
     # The live projection carries on from the swapped position: new events once, old never twice.
     contacts_from_visits(cases, 3, T0)
     live.catch_up()
     assert live.list(limit=100)[1] == 43
-    assert all(row["contact_count"] == 1 for row in rows(live)["caseload"])
+    assert all(row["contact_count"] == 1 for row in projection_rows(live)["caseload"])
 
 
 def test_a_batch_read_before_the_swap_is_not_applied_twice(cases_parts: ServiceParts) -> None:
@@ -93,7 +84,7 @@ def test_a_batch_read_before_the_swap_is_not_applied_twice(cases_parts: ServiceP
     stale = live.read_batch(live.position())  # read by the live runner, not yet applied
     Rebuild(live).run()
     live.apply_batch(stale, stale[-1][0].id)  # lands after the swap: skipped
-    assert [row["contact_count"] for row in rows(live)["caseload"]] == [1, 1, 1, 1]
+    assert [row["contact_count"] for row in projection_rows(live)["caseload"]] == [1, 1, 1, 1]
 
 
 def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: ServiceParts) -> None:
@@ -102,19 +93,19 @@ def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: ServiceParts) -> No
     live = projection_named(cases_parts, "caseload")
     contacts_from_visits(cases, 5, T0)
     live.catch_up()
-    good = rows(live)
+    good = projection_rows(live)
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
-    assert rows(live) != good
+    assert projection_rows(live) != good
     # Small batches and transactions: many chunks, each its own transaction.
     outcome = Rebuild(live, batch_size=2, transaction_size=3).run()
-    assert rows(live) == good
+    assert projection_rows(live) == good
     assert outcome.position == cases.max_notification_id()
     assert outcome.events_per_second and outcome.events_per_second > 0
     assert outcome.as_json()["events_per_second"] == round(outcome.events_per_second)
     # A second rebuild works too (the previous shadow names are free again).
     Rebuild(live).run()
-    assert rows(live) == good
+    assert projection_rows(live) == good
 
 
 def test_every_cases_and_visits_projection_rebuilds_to_itself(
@@ -127,9 +118,9 @@ def test_every_cases_and_visits_projection_rebuilds_to_itself(
     contacts_from_visits(cases, 3, T0)
     for live in cases_parts.projections:
         live.catch_up()
-        before = rows(live)
+        before = projection_rows(live)
         Rebuild(live).run()
-        assert rows(live) == before, live.name
+        assert projection_rows(live) == before, live.name
     visits_parts = assemble_visits(stores_for(ServiceName.VISITS))
     try:
         visits: Any = visits_parts.application
@@ -139,10 +130,10 @@ def test_every_cases_and_visits_projection_rebuilds_to_itself(
         history = projection_named(visits_parts, "premises_history")
         assert isinstance(history, PremisesHistory)
         history.catch_up()
-        before = rows(history)
+        before = projection_rows(history)
         assert before["premises_history_visits"]
         Rebuild(history).run()
-        assert rows(history) == before
+        assert projection_rows(history) == before
         assert history.history(premises.premises.id, limit=10, offset=0).visit_count == 1
     finally:
         visits_parts.application.close()
@@ -195,11 +186,11 @@ def test_the_cli_rebuilds_a_projection_of_the_service_stores(
     contacts_from_visits(cases, 3, T0)
     live = projection_named(parts, "caseload")
     live.catch_up()
-    good = rows(live)
+    good = projection_rows(live)
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
     result = CliRunner().invoke(cli, ["rebuild", "cases", "caseload"])
     assert result.exit_code == 0, result.output
     assert "Rebuilt caseload" in result.stdout
-    assert rows(live) == good
+    assert projection_rows(live) == good
     assert CliRunner().invoke(cli, ["rebuild", "cases", "nope"]).exit_code == 2

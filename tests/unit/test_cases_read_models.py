@@ -47,7 +47,14 @@ from shared.runtime import Stores, open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
-from tests.support import bearer, make_settings, register_journey, wait_until
+from tests.support import (
+    bearer,
+    forget_projection,
+    make_settings,
+    projection_rows,
+    register_journey,
+    wait_until,
+)
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -444,15 +451,6 @@ COMMANDS = st.lists(
 )
 
 
-def snapshot(view: Projection) -> dict[str, list[dict[str, object]]]:
-    found = {}
-    for table in view.owned_tables():
-        with view.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {view.store.table(table)}")
-            found[table] = sorted(cursor.fetchall(), key=repr)
-    return found
-
-
 def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
     kind, which, hours = command
     when = T0 + timedelta(hours=hours)
@@ -641,14 +639,11 @@ def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> No
             for command in commands:
                 apply_command(app, state, command)
                 views.catch_up()  # live: folded a little at a time, as the service does
-            live = {view.name: snapshot(view) for view in views.all}
+            live = {view.name: projection_rows(view) for view in views.all}
             for view in views.all:
-                view.positions.reset(view.name)
-                with view.store.transaction() as cursor:
-                    for table in view.owned_tables():
-                        cursor.execute(f"DELETE FROM {view.store.table(table)}")
+                forget_projection(view)
             views.catch_up()  # rebuilt from zero
-            assert {view.name: snapshot(view) for view in views.all} == live
+            assert {view.name: projection_rows(view) for view in views.all} == live
         finally:
             app.close()
             stores.close()

@@ -28,7 +28,13 @@ from services.cases.projections.statistics import publish
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, register_journey
+from tests.support import (
+    bearer,
+    forget_projection,
+    make_settings,
+    projection_rows,
+    register_journey,
+)
 from tests.unit.conftest import StoresFactory
 from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command
 
@@ -190,15 +196,6 @@ def test_the_route_refuses_a_bad_month_and_publishes_suppressed_cells(client: Te
     ]
 
 
-def table_rows(view: Statistics) -> dict[str, list[dict[str, object]]]:
-    rows = {}
-    with view.store.transaction(commit=False) as cursor:
-        for table in view.owned_tables():
-            cursor.execute(f"SELECT * FROM {view.store.table(table)}")
-            rows[table] = sorted(cursor.fetchall(), key=repr)
-    return rows
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_the_statistics_equal_a_rebuild(commands) -> None:
@@ -221,13 +218,10 @@ def test_the_statistics_equal_a_rebuild(commands) -> None:
                 apply_command(app, state, command)
                 views.catch_up()
                 view.catch_up()
-            live = table_rows(view)
-            view.positions.reset(view.name)
-            with view.store.transaction() as cursor:
-                for table in view.owned_tables():
-                    cursor.execute(f"DELETE FROM {view.store.table(table)}")
+            live = projection_rows(view)
+            forget_projection(view)
             view.catch_up()
-            assert table_rows(view) == live
+            assert projection_rows(view) == live
             assert live["statistics"], "something was counted"
         finally:
             app.close()

@@ -55,7 +55,7 @@ from shared.reference import UnknownCode
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
-from tests.support import make_settings
+from tests.support import forget_projection, make_settings
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -647,14 +647,7 @@ def test_given_visits_to_a_premises_then_its_history_is_newest_first_and_rebuild
     live = [
         history.history(p, limit=50, offset=0) for p in (premises.premises_id, other.premises_id)
     ]
-    history.positions.reset(history.name)
-    with history.store.transaction() as cursor:
-        for table in (
-            "premises_history_visits",
-            "premises_history_contacts",
-            "premises_history_concerns",
-        ):
-            cursor.execute(f"DELETE FROM {history.store.table(table)}")
+    forget_projection(history)
     history.catch_up()
     rebuilt = [
         history.history(p, limit=50, offset=0) for p in (premises.premises_id, other.premises_id)

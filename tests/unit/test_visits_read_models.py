@@ -29,8 +29,7 @@ from services.visits.projections import PremisesHistory
 from shared.errors import FieldError
 from shared.runtime import open_stores
 from shared.settings import ServiceName
-from shared.storage.projection import Projection
-from tests.support import make_settings
+from tests.support import forget_projection, make_settings, projection_rows
 
 T0 = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)
 VOLUNTEER = "vol-1"
@@ -45,28 +44,6 @@ COMMANDS = st.lists(
     min_size=3,
     max_size=30,
 )
-
-
-def snapshot(history: PremisesHistory) -> dict[str, list[dict[str, object]]]:
-    tables = {}
-    for name in (
-        "premises_history_visits",
-        "premises_history_contacts",
-        "premises_history_concerns",
-    ):
-        with history.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {history.store.table(name)}")
-            tables[name] = sorted(cursor.fetchall(), key=repr)
-    return tables
-
-
-def tables_of(view: Projection) -> dict[str, list[dict[str, object]]]:
-    found = {}
-    for name in view.owned_tables():
-        with view.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {view.store.table(name)}")
-            found[name] = sorted(cursor.fetchall(), key=repr)
-    return found
 
 
 def apply_command(app: VisitsApplication, state: dict, command: tuple) -> None:
@@ -149,22 +126,15 @@ def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands
                 history.catch_up()  # live: a little at a time, as the service does
                 for view in lists:
                     view.catch_up()
-            live = snapshot(history)
-            live_lists = [tables_of(view) for view in lists]
-            history.positions.reset(history.name)
-            with history.store.transaction() as cursor:
-                for table in live:
-                    cursor.execute(f"DELETE FROM {history.store.table(table)}")
-            for view in lists:
-                view.positions.reset(view.name)
-                with view.store.transaction() as cursor:
-                    for table in view.owned_tables():
-                        cursor.execute(f"DELETE FROM {view.store.table(table)}")
+            live = projection_rows(history)
+            live_lists = [projection_rows(view) for view in lists]
+            for view in (history, *lists):
+                forget_projection(view)
             history.catch_up()  # rebuilt from zero
             for view in lists:
                 view.catch_up()
-            assert snapshot(history) == live
-            assert [tables_of(view) for view in lists] == live_lists
+            assert projection_rows(history) == live
+            assert [projection_rows(view) for view in lists] == live_lists
             # The visit list counts what the premises history shows, visit by visit.
             visit_list = lists[0]
             assert isinstance(visit_list, VisitList)
