@@ -8,13 +8,15 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.persistence import Tracking
+from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
@@ -191,3 +193,25 @@ def forget_projection(view: Projection) -> None:
     with view.store.transaction() as cursor:
         for table in view.owned_tables():
             cursor.execute(f"DELETE FROM {view.store.table(table)}")
+
+
+@contextmanager
+def served(
+    create_app: Callable[[Settings], Any],
+    service: ServiceName,
+    var_dir: Path,
+    headers: dict[str, str] | None = None,
+    **overrides: object,
+) -> Iterator[TestClient]:
+    """A service's ASGI app booted in this process with its lifespan, on fresh stores under
+    ``var_dir`` (NATS points at a closed port: the service starts and serves all the same)."""
+    settings = make_settings(service, var_dir, **overrides)
+    with TestClient(create_app(settings), headers=headers) as client:
+        yield client
+
+
+def app_in(client: TestClient, kind: type[T]) -> T:
+    """The application behind a served service."""
+    app = client.app.state.runtime.app  # type: ignore[attr-defined]
+    assert isinstance(app, kind)
+    return app

@@ -18,7 +18,7 @@ from services.cases.main import create_app
 from shared.contracts.cases import BreakGlassAccessGrantedV1
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, wait_until
+from tests.support import app_in, bearer, served, wait_until
 
 LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="sg-1")
 ANNA = bearer(Role.CASEWORKER, subject="cw-anna", team="west")
@@ -30,14 +30,12 @@ REASON = "She phoned the night line; her caseworker is on leave"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(ServiceName.CASES, tmp_path / "var"))) as client:
-        yield client
+    with served(create_app, ServiceName.CASES, tmp_path / "var") as test_client:
+        yield test_client
 
 
 def cases_in(client: TestClient) -> CasesApplication:
-    app = client.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(app, CasesApplication)
-    return app
+    return app_in(client, CasesApplication)
 
 
 def register(client: TestClient, headers: dict[str, str]) -> str:

@@ -48,6 +48,7 @@ from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
 from tests.support import (
+    app_in,
     bearer,
     forget_projection,
     make_settings,
@@ -234,8 +235,7 @@ def test_given_year_999_dates_in_the_log_when_read_then_the_caseload_due_list_an
     )
     lead = bearer(Role.SAFEGUARDING_LEAD, subject=CW)
     with TestClient(create_app(settings), headers=lead) as client:
-        app = client.app.state.runtime.app  # type: ignore[attr-defined]
-        assert isinstance(app, CasesApplication)
+        app = app_in(client, CasesApplication)
         # Recorded through the application, as events in the log from before the API bounded
         # dates were: a contact on a visit in year 999, an assessment and an appointment too.
         contact = uuid4()

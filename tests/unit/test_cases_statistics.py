@@ -34,6 +34,7 @@ from tests.support import (
     make_settings,
     projection_rows,
     register_journey,
+    served,
 )
 from tests.unit.conftest import StoresFactory
 from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command
@@ -166,8 +167,9 @@ def test_a_group_with_one_small_cell_has_a_second_cell_suppressed() -> None:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings), headers=bearer(Role.MANAGER)) as test_client:
+    with served(
+        create_app, ServiceName.CASES, tmp_path / "var", bearer(Role.MANAGER)
+    ) as test_client:
         yield test_client
 
 
