@@ -25,15 +25,7 @@ from services.visits.lists import (
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
 from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset, get_runtime
-from shared.http.paging import (
-    NEXT_CURSOR,
-    NEXT_LINK,
-    PAGE_TOTAL,
-    PageCursor,
-    bad_cursor,
-    decode_cursor,
-    next_page,
-)
+from shared.http.paging import KeysetPage, PageCursor, bad_cursor, decode_cursor
 from shared.runtime import Runtime
 from shared.security.roles import Role
 
@@ -77,13 +69,8 @@ class VisitSummaryPublic(BaseModel):
         return cls(**entry.__dict__)
 
 
-class VisitListPage(BaseModel):
-    items: list[VisitSummaryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class VisitListPage(KeysetPage[VisitSummaryPublic]):
+    pass
 
 
 class PremisesSummaryPublic(BaseModel):
@@ -99,13 +86,8 @@ class PremisesSummaryPublic(BaseModel):
         return cls(**entry.__dict__)
 
 
-class PremisesPage(BaseModel):
-    items: list[PremisesSummaryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class PremisesPage(KeysetPage[PremisesSummaryPublic]):
+    pass
 
 
 @router.get(
@@ -144,16 +126,14 @@ def list_visits(
     items, total = view.newest_first(
         which, limit=limit, offset=offset, after_key=after_key, with_total=cursor is None
     )
-    next_cursor, link = next_page(
-        request, "visits", items[-1].list_key if items else None, full=len(items) == limit
-    )
-    return VisitListPage(
-        items=[VisitSummaryPublic.of(i) for i in items],
+    return VisitListPage.answer(
+        request,
+        "visits",
+        [VisitSummaryPublic.of(i) for i in items],
+        items[-1].list_key if items else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )
 
 
@@ -189,13 +169,12 @@ def list_premises(
         after_premises=after_premises,
         with_total=cursor is None,
     )
-    last = (str(items[-1].premises_id),) if items else None
-    next_cursor, link = next_page(request, "premises", last, full=len(items) == limit)
-    return PremisesPage(
-        items=[PremisesSummaryPublic.of(i) for i in items],
+    return PremisesPage.answer(
+        request,
+        "premises",
+        [PremisesSummaryPublic.of(i) for i in items],
+        (str(items[-1].premises_id),) if items else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )
