@@ -53,6 +53,7 @@ from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.backend import ensure_postgres_schema, event_store_env
+from tests import support
 from tests.e2e.system import System
 from tests.support import bearer, drop_schemas, make_settings, unique_schema_prefix
 
@@ -81,19 +82,9 @@ def visit_command(contacts: int, completed_at: datetime) -> CompletedVisit:
 
 
 def visit_body(contacts: int, completed_at: datetime) -> dict[str, Any]:
-    return {
-        "visit_id": str(uuid4()),
-        "premises_label": "P-12",
-        "team": "west",
-        "volunteers": ["v-1", "v-2"],
-        "languages_offered": ["ro", "en"],
-        "started_at": (completed_at - timedelta(hours=1)).isoformat(),
-        "completed_at": completed_at.isoformat(),
-        "contacts": [
-            {"contact_id": str(uuid4()), "alias": "Bench-alias", "language": "ro"}
-            for _ in range(contacts)
-        ],
-    }
+    return support.visit_body(
+        completed_at - timedelta(hours=1), ["Bench-alias"] * contacts, volunteers=["v-1", "v-2"]
+    )
 
 
 def save_raw(app: Application[UUID], command: CompletedVisit) -> None:

@@ -215,3 +215,24 @@ def app_in(client: TestClient, kind: type[T]) -> T:
     app = client.app.state.runtime.app  # type: ignore[attr-defined]
     assert isinstance(app, kind)
     return app
+
+
+def visit_body(
+    at: datetime = VISIT_AT, aliases: Sequence[str] = ("Ana",), **changes: Any
+) -> dict[str, Any]:
+    """``POST /visits`` of an hour-long completed visit starting ``at``, by team west, one
+    Romanian-speaking contact per alias; ``changes`` replace fields of the body."""
+    body: dict[str, Any] = {
+        "visit_id": str(uuid.uuid4()),
+        "premises_label": "P-12",
+        "team": "west",
+        "volunteers": ["v-1"],
+        "languages_offered": ["ro", "en"],
+        "started_at": at.isoformat(),
+        "completed_at": (at + timedelta(hours=1)).isoformat(),
+        "contacts": [
+            {"contact_id": str(uuid.uuid4()), "alias": alias, "language": "ro"} for alias in aliases
+        ],
+    }
+    body.update(changes)
+    return body
