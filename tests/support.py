@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
-from services.cases.commands import Register
+from services.cases.commands import MakeReferral, Register
 from services.visits.commands import CompletedVisit, ContactInput
 from shared.runtime import ServiceParts
 from shared.security.roles import Role
@@ -236,3 +236,24 @@ def visit_body(
     }
     body.update(changes)
     return body
+
+
+def housing_referral(
+    *,
+    referral_id: uuid.UUID,
+    respond_by: datetime,
+    occurred_at: datetime,
+    partner: str = "housing_charity",
+    shares_personal_data: bool = False,
+) -> MakeReferral:
+    """A referral for housing, made with no consent or lawful basis named."""
+    return MakeReferral(
+        referral_id=referral_id,
+        partner=partner,
+        need="housing",
+        shares_personal_data=shares_personal_data,
+        consent_id=None,
+        lawful_basis=None,
+        respond_by=respond_by,
+        occurred_at=occurred_at,
+    )

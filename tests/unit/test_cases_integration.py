@@ -15,7 +15,6 @@ from services.cases.commands import (
     AssignCaseworker,
     CloseJourney,
     DeclineReferral,
-    MakeReferral,
     MarkPossibleMinor,
     MoveAppointment,
     RecordConclusiveGrounds,
@@ -48,7 +47,7 @@ from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import decode, encode
 from shared.messaging.relay import as_contracts
 from shared.settings import ServiceName
-from tests.support import register_journey
+from tests.support import housing_referral, register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -97,15 +96,8 @@ def a_whole_journey(cases: CasesApplication) -> UUID:
     referral_id, appointment_id = uuid4(), uuid4()
     cases.do(
         journey_id,
-        MakeReferral(
-            referral_id=referral_id,
-            partner="housing_charity",
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=T0 + timedelta(days=14),
-            occurred_at=T0,
+        housing_referral(
+            referral_id=referral_id, respond_by=T0 + timedelta(days=14), occurred_at=T0
         ),
         actor=CW,
     )

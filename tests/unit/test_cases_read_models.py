@@ -28,7 +28,6 @@ from services.cases.commands import (
     CompleteReferral,
     CorrectPseudonym,
     DeclineReferral,
-    MakeReferral,
     MarkPossibleMinor,
     MoveAppointment,
     RecordAttendance,
@@ -51,6 +50,7 @@ from tests.support import (
     app_in,
     bearer,
     forget_projection,
+    housing_referral,
     make_settings,
     projection_rows,
     register_journey,
@@ -96,15 +96,8 @@ def refer(app: CasesApplication, journey_id: UUID, partner: str, respond_in: tim
     referral_id = uuid4()
     app.do(
         journey_id,
-        MakeReferral(
-            referral_id=referral_id,
-            partner=partner,
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=T0 + respond_in,
-            occurred_at=T0,
+        housing_referral(
+            referral_id=referral_id, respond_by=T0 + respond_in, occurred_at=T0, partner=partner
         ),
         actor=CW,
     )
@@ -525,13 +518,8 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
         ),
         "refer": lambda: app.do(
             journey,
-            MakeReferral(
+            housing_referral(
                 referral_id=_new(state, "referrals", journey),
-                partner="housing_charity",
-                need="housing",
-                shares_personal_data=False,
-                consent_id=None,
-                lawful_basis=None,
                 respond_by=when + timedelta(days=2),
                 occurred_at=when,
             ),

@@ -19,7 +19,6 @@ from services.cases.commands import (
     AssessNeeds,
     CloseJourney,
     DeclineReferral,
-    MakeReferral,
     RecordExit,
 )
 from services.cases.main import create_app
@@ -31,6 +30,7 @@ from shared.settings import ServiceName
 from tests.support import (
     bearer,
     forget_projection,
+    housing_referral,
     make_settings,
     projection_rows,
     register_journey,
@@ -109,15 +109,8 @@ def test_referral_outcomes_exits_and_closures_are_counted_under_their_need(world
     referral_id = uuid4()
     app.do(
         journey_id,
-        MakeReferral(
-            referral_id=referral_id,
-            partner="housing_charity",
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=DECEMBER + timedelta(days=30),
-            occurred_at=NOVEMBER,
+        housing_referral(
+            referral_id=referral_id, respond_by=DECEMBER + timedelta(days=30), occurred_at=NOVEMBER
         ),
         actor=CW,
     )
