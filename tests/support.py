@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
-from services.cases.commands import MakeReferral, Register
+from services.cases.commands import MakeReferral, Register, ScheduleAppointment
 from services.visits.commands import CompletedVisit, ContactInput
 from shared.runtime import ServiceParts
 from shared.security.roles import Role
@@ -255,5 +255,22 @@ def housing_referral(
         consent_id=None,
         lawful_basis=None,
         respond_by=respond_by,
+        occurred_at=occurred_at,
+    )
+
+
+def gp_appointment(
+    *,
+    at: datetime,
+    occurred_at: datetime,
+    appointment_id: uuid.UUID | None = None,
+    accompanied: bool = False,
+) -> ScheduleAppointment:
+    """A GP appointment at ``at``, booked at ``occurred_at``."""
+    return ScheduleAppointment(
+        appointment_id=appointment_id or uuid.uuid4(),
+        kind="gp",
+        at=at,
+        accompanied=accompanied,
         occurred_at=occurred_at,
     )

@@ -22,7 +22,6 @@ from services.cases.commands import (
     RecordReasonableGrounds,
     Register,
     ReopenJourney,
-    ScheduleAppointment,
     StartRecoveryPeriod,
 )
 from services.cases.domain import Journey
@@ -47,7 +46,7 @@ from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import decode, encode
 from shared.messaging.relay import as_contracts
 from shared.settings import ServiceName
-from tests.support import housing_referral, register_journey
+from tests.support import gp_appointment, housing_referral, register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -108,12 +107,11 @@ def a_whole_journey(cases: CasesApplication) -> UUID:
     )
     cases.do(
         journey_id,
-        ScheduleAppointment(
-            appointment_id=appointment_id,
-            kind="gp",
+        gp_appointment(
             at=T0 + timedelta(days=3),
-            accompanied=True,
             occurred_at=T0,
+            appointment_id=appointment_id,
+            accompanied=True,
         ),
         actor=CW,
     )

@@ -33,7 +33,6 @@ from services.cases.commands import (
     RecordAttendance,
     Register,
     ReopenJourney,
-    ScheduleAppointment,
     SetGoal,
 )
 from services.cases.domain import Journey
@@ -50,6 +49,7 @@ from tests.support import (
     app_in,
     bearer,
     forget_projection,
+    gp_appointment,
     housing_referral,
     make_settings,
     projection_rows,
@@ -111,13 +111,7 @@ def test_the_caseload_filters_by_caseworker_and_puts_what_is_due_first(world) ->
     for journey_id, days in ((mine_later, 9), (mine_soon, 2), (theirs, 1)):
         app.do(
             journey_id,
-            ScheduleAppointment(
-                appointment_id=uuid4(),
-                kind="gp",
-                at=T0 + timedelta(days=days),
-                accompanied=True,
-                occurred_at=T0,
-            ),
+            gp_appointment(at=T0 + timedelta(days=days), occurred_at=T0, accompanied=True),
             actor=CW,
         )
     views.catch_up()
@@ -249,13 +243,7 @@ def test_given_year_999_dates_in_the_log_when_read_then_the_caseload_due_list_an
         )
         app.do(
             journey_id,
-            ScheduleAppointment(
-                appointment_id=uuid4(),
-                kind="gp",
-                at=YEAR_999.replace(month=1, day=1),
-                accompanied=False,
-                occurred_at=T0,
-            ),
+            gp_appointment(at=YEAR_999.replace(month=1, day=1), occurred_at=T0),
             actor=CW,
         )
         ordinary = register(app)
@@ -343,13 +331,7 @@ def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world)
     for appointment in (moved, cancelled, attended):
         app.do(
             open_journey,
-            ScheduleAppointment(
-                appointment_id=appointment,
-                kind="gp",
-                at=T0 + timedelta(days=1),
-                accompanied=False,
-                occurred_at=T0,
-            ),
+            gp_appointment(at=T0 + timedelta(days=1), occurred_at=T0, appointment_id=appointment),
             actor=CW,
         )
     app.do(
@@ -373,13 +355,7 @@ def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world)
     )
     app.do(
         closing,
-        ScheduleAppointment(
-            appointment_id=uuid4(),
-            kind="gp",
-            at=T0 + timedelta(days=2),
-            accompanied=False,
-            occurred_at=T0,
-        ),
+        gp_appointment(at=T0 + timedelta(days=2), occurred_at=T0),
         actor=CW,
     )
     app.do(closing, CloseJourney(reason="moved", occurred_at=T0), actor=CW)
@@ -488,12 +464,10 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
         ),
         "appointment": lambda: app.do(
             journey,
-            ScheduleAppointment(
-                appointment_id=_new(state, "appointments", journey),
-                kind="gp",
+            gp_appointment(
                 at=when + timedelta(days=2),
-                accompanied=False,
                 occurred_at=when,
+                appointment_id=_new(state, "appointments", journey),
             ),
             actor=CW,
         ),

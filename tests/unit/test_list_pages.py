@@ -14,12 +14,11 @@ from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
 from services.cases.application import CasesApplication
-from services.cases.commands import ScheduleAppointment
 from services.cases.main import create_app
 from shared.http.paging import encode_cursor
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings
+from tests.support import bearer, gp_appointment, make_settings
 from tests.unit.test_cases_read_models import CW, T0, refer, register
 from tests.unit.test_cases_read_models import world as world  # the fixture
 
@@ -35,13 +34,7 @@ def fill(app: CasesApplication, journeys: int = 13) -> list[UUID]:
         if n % 2:  # every other has an appointment; pairs share a time (a tie)
             app.do(
                 journey_id,
-                ScheduleAppointment(
-                    appointment_id=uuid4(),
-                    kind="gp",
-                    at=T0 + timedelta(days=n // 4),
-                    accompanied=False,
-                    occurred_at=T0,
-                ),
+                gp_appointment(at=T0 + timedelta(days=n // 4), occurred_at=T0),
                 actor=CW,
             )
         if n % 4 == 1:
