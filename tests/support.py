@@ -6,6 +6,7 @@ import base64
 import itertools
 import os
 import secrets
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -22,10 +23,11 @@ from psycopg.sql import SQL, Identifier
 from services.cases.application import CasesApplication
 from services.cases.commands import MakeReferral, Register, ScheduleAppointment
 from services.visits.commands import CompletedVisit, ContactInput
-from shared.runtime import ServiceParts
+from shared.runtime import ServiceParts, Stores, open_stores
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
 from shared.settings import ServiceName, Settings
+from shared.storage.eventstore import WaymarkApplication
 from shared.storage.projection import Projection
 
 POSTGRES_DSN_VARIABLE = "WAYMARK_TEST_POSTGRES_DSN"
@@ -274,3 +276,20 @@ def gp_appointment(
         accompanied=accompanied,
         occurred_at=occurred_at,
     )
+
+
+App = TypeVar("App", bound=WaymarkApplication)
+
+
+@contextmanager
+def on_fresh_stores(service: ServiceName, kind: type[App]) -> Iterator[tuple[App, Stores]]:
+    """An application on stores in a new temporary folder, closed after (a hypothesis example
+    runs many times within one test, so it cannot use ``tmp_path``)."""
+    with tempfile.TemporaryDirectory() as directory:
+        stores = open_stores(make_settings(service, Path(directory)))
+        app = kind(env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference)
+        try:
+            yield app, stores
+        finally:
+            app.close()
+            stores.close()

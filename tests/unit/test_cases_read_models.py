@@ -4,7 +4,6 @@ property that, whatever valid commands happened, each equals a rebuild from the 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -41,7 +40,7 @@ from services.cases.main import create_app
 from services.cases.projections import Caseload, DueItems, JourneyTimeline, ReferralsBoard
 from services.cases.projections.tables import Visibility
 from shared.errors import FieldError
-from shared.runtime import Stores, open_stores
+from shared.runtime import Stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
@@ -52,6 +51,7 @@ from tests.support import (
     gp_appointment,
     housing_referral,
     make_settings,
+    on_fresh_stores,
     projection_rows,
     register_journey,
     wait_until,
@@ -420,6 +420,12 @@ COMMANDS = st.lists(
 )
 
 
+def new_state() -> dict:
+    """What ``apply_command`` remembers between commands: the ids it made, the upstream
+    position."""
+    return {"journeys": [], "goals": {}, "appointments": {}, "referrals": {}, "position": [0]}
+
+
 def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
     kind, which, hours = command
     when = T0 + timedelta(hours=hours)
@@ -584,28 +590,14 @@ def _follow_up(app: CasesApplication, state: dict, journey: UUID, when: datetime
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        stores = open_stores(make_settings(ServiceName.CASES, Path(directory)))
-        app = CasesApplication(
-            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-        )
-        try:
-            views = Views(app, stores)
-            state: dict = {
-                "journeys": [],
-                "goals": {},
-                "appointments": {},
-                "referrals": {},
-                "position": [0],
-            }
-            for command in commands:
-                apply_command(app, state, command)
-                views.catch_up()  # live: folded a little at a time, as the service does
-            live = {view.name: projection_rows(view) for view in views.all}
-            for view in views.all:
-                forget_projection(view)
-            views.catch_up()  # rebuilt from zero
-            assert {view.name: projection_rows(view) for view in views.all} == live
-        finally:
-            app.close()
-            stores.close()
+    with on_fresh_stores(ServiceName.CASES, CasesApplication) as (app, stores):
+        views = Views(app, stores)
+        state = new_state()
+        for command in commands:
+            apply_command(app, state, command)
+            views.catch_up()  # live: folded a little at a time, as the service does
+        live = {view.name: projection_rows(view) for view in views.all}
+        for view in views.all:
+            forget_projection(view)
+        views.catch_up()  # rebuilt from zero
+        assert {view.name: projection_rows(view) for view in views.all} == live

@@ -4,7 +4,6 @@ rebuild from the stored events."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -24,20 +23,19 @@ from services.cases.commands import (
 from services.cases.main import create_app
 from services.cases.projections import K_ANONYMITY, Statistics
 from services.cases.projections.statistics import publish
-from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import (
     bearer,
     forget_projection,
     housing_referral,
-    make_settings,
+    on_fresh_stores,
     projection_rows,
     register_journey,
     served,
 )
 from tests.unit.conftest import StoresFactory
-from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command
+from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command, new_state
 
 NOVEMBER, DECEMBER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC), datetime(2026, 12, 3, 9, tzinfo=UTC)
 
@@ -194,30 +192,16 @@ def test_the_route_refuses_a_bad_month_and_publishes_suppressed_cells(client: Te
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_the_statistics_equal_a_rebuild(commands) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        stores = open_stores(make_settings(ServiceName.CASES, Path(directory)))
-        app = CasesApplication(
-            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-        )
-        try:
-            views = Views(app, stores)
-            view = Statistics(app, stores.views, stores.positions)
-            state: dict = {
-                "journeys": [],
-                "goals": {},
-                "appointments": {},
-                "referrals": {},
-                "position": [0],
-            }
-            for command in commands:
-                apply_command(app, state, command)
-                views.catch_up()
-                view.catch_up()
-            live = projection_rows(view)
-            forget_projection(view)
+    with on_fresh_stores(ServiceName.CASES, CasesApplication) as (app, stores):
+        views = Views(app, stores)
+        view = Statistics(app, stores.views, stores.positions)
+        state = new_state()
+        for command in commands:
+            apply_command(app, state, command)
+            views.catch_up()
             view.catch_up()
-            assert projection_rows(view) == live
-            assert live["statistics"], "something was counted"
-        finally:
-            app.close()
-            stores.close()
+        live = projection_rows(view)
+        forget_projection(view)
+        view.catch_up()
+        assert projection_rows(view) == live
+        assert live["statistics"], "something was counted"

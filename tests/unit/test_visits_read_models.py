@@ -4,9 +4,7 @@ visits arriving late, concerns raised and resolved, visits moved to another prem
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID, uuid4
 
 from hypothesis import HealthCheck, given, settings
@@ -27,9 +25,8 @@ from services.visits.errors import VisitError
 from services.visits.lists import PremisesDirectory, VisitFilter, VisitList
 from services.visits.projections import PremisesHistory
 from shared.errors import FieldError
-from shared.runtime import open_stores
 from shared.settings import ServiceName
-from tests.support import forget_projection, make_settings, projection_rows
+from tests.support import forget_projection, on_fresh_stores, projection_rows
 
 T0 = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)
 VOLUNTEER = "vol-1"
@@ -103,54 +100,46 @@ def apply_command(app: VisitsApplication, state: dict, command: tuple) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        stores = open_stores(make_settings(ServiceName.VISITS, Path(directory)))
-        app = VisitsApplication(
-            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-        )
-        try:
-            history = PremisesHistory(app, stores.views, stores.positions)
-            lists = [
-                VisitList(app, stores.views, stores.positions),
-                PremisesDirectory(app, stores.views, stores.positions),
-            ]
-            state: dict = {"premises": [], "visits": [], "concerns": []}
-            for index in range(3):
-                premises_id = uuid4()
-                app.register_premises(
-                    RegisterPremises(premises_id, f"P-{index}", "soho", "flat", T0), VOLUNTEER
-                )
-                state["premises"].append(premises_id)
-            for command in commands:
-                apply_command(app, state, command)
-                history.catch_up()  # live: a little at a time, as the service does
-                for view in lists:
-                    view.catch_up()
-            live = projection_rows(history)
-            live_lists = [projection_rows(view) for view in lists]
-            for view in (history, *lists):
-                forget_projection(view)
-            history.catch_up()  # rebuilt from zero
+    with on_fresh_stores(ServiceName.VISITS, VisitsApplication) as (app, stores):
+        history = PremisesHistory(app, stores.views, stores.positions)
+        lists = [
+            VisitList(app, stores.views, stores.positions),
+            PremisesDirectory(app, stores.views, stores.positions),
+        ]
+        state: dict = {"premises": [], "visits": [], "concerns": []}
+        for index in range(3):
+            premises_id = uuid4()
+            app.register_premises(
+                RegisterPremises(premises_id, f"P-{index}", "soho", "flat", T0), VOLUNTEER
+            )
+            state["premises"].append(premises_id)
+        for command in commands:
+            apply_command(app, state, command)
+            history.catch_up()  # live: a little at a time, as the service does
             for view in lists:
                 view.catch_up()
-            assert projection_rows(history) == live
-            assert [projection_rows(view) for view in lists] == live_lists
-            # The visit list counts what the premises history shows, visit by visit.
-            visit_list = lists[0]
-            assert isinstance(visit_list, VisitList)
-            listed, total = visit_list.newest_first(VisitFilter(), limit=1000)
-            assert total == len(state["visits"])
-            assert [v.started_at for v in listed] == sorted(
-                (v.started_at for v in listed), reverse=True
-            )
-            # Each visit is listed under the premises it was last corrected to.
-            for premises_id in state["premises"]:
-                page = history.history(premises_id, limit=100, offset=0)
-                times = [item.started_at for item in page.items]
-                assert times == sorted(times, reverse=True)
-        finally:
-            app.close()
-            stores.close()
+        live = projection_rows(history)
+        live_lists = [projection_rows(view) for view in lists]
+        for view in (history, *lists):
+            forget_projection(view)
+        history.catch_up()  # rebuilt from zero
+        for view in lists:
+            view.catch_up()
+        assert projection_rows(history) == live
+        assert [projection_rows(view) for view in lists] == live_lists
+        # The visit list counts what the premises history shows, visit by visit.
+        visit_list = lists[0]
+        assert isinstance(visit_list, VisitList)
+        listed, total = visit_list.newest_first(VisitFilter(), limit=1000)
+        assert total == len(state["visits"])
+        assert [v.started_at for v in listed] == sorted(
+            (v.started_at for v in listed), reverse=True
+        )
+        # Each visit is listed under the premises it was last corrected to.
+        for premises_id in state["premises"]:
+            page = history.history(premises_id, limit=100, offset=0)
+            times = [item.started_at for item in page.items]
+            assert times == sorted(times, reverse=True)
 
 
 def test_the_visit_list_and_premises_directory_answer_on_either_backend(stores_for) -> None:
