@@ -190,11 +190,12 @@ def projection_rows(view: Projection, suffix: str = "") -> dict[str, list[dict[s
 
 
 def forget_projection(view: Projection) -> None:
-    """Empty the projection and set its position back to nothing: a rebuild from zero follows."""
-    view.positions.reset(view.name)
+    """Empty the projection, then set its position back to nothing: a rebuild from zero
+    follows (a follower running meanwhile finds its rows gone before its position is)."""
     with view.store.transaction() as cursor:
         for table in view.owned_tables():
             cursor.execute(f"DELETE FROM {view.store.table(table)}")
+    view.positions.reset(view.name)
 
 
 @contextmanager
