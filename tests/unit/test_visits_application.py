@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -285,36 +286,26 @@ def test_given_a_visit_when_a_later_correction_was_made_then_a_retry_is_still_re
 # -- unknown codes: refused, naming the field, recording nothing ----------------------------
 
 
+def first_contact(command: CompletedVisit, **changes: Any) -> CompletedVisit:
+    """The visit with its (only) contact changed."""
+    return replace(command, contacts=(replace(command.contacts[0], **changes),))
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
         (lambda c: replace(c, languages_offered=("ro", "xx")), "body.languages_offered.1"),
         (lambda c: replace(c, outcome="went_well"), "body.outcome"),
+        (lambda c: first_contact(c, materials=("gift", "cash")), "body.contacts.0.materials.1"),
         (
-            lambda c: replace(c, contacts=(replace(c.contacts[0], materials=("gift", "cash")),)),
-            "body.contacts.0.materials.1",
-        ),
-        (
-            lambda c: replace(
-                c,
-                contacts=(
-                    replace(
-                        c.contacts[0],
-                        indicators=(replace(c.contacts[0].indicators[0], indicator="rich"),),
-                    ),
-                ),
+            lambda c: first_contact(
+                c, indicators=(replace(c.contacts[0].indicators[0], indicator="rich"),)
             ),
             "body.contacts.0.indicators.0.indicator",
         ),
         (
-            lambda c: replace(
-                c,
-                contacts=(
-                    replace(
-                        c.contacts[0],
-                        follow_ups=(replace(c.contacts[0].follow_ups[0], kind="dinner"),),
-                    ),
-                ),
+            lambda c: first_contact(
+                c, follow_ups=(replace(c.contacts[0].follow_ups[0], kind="dinner"),)
             ),
             "body.contacts.0.follow_up.kind",
         ),
