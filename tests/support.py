@@ -294,3 +294,8 @@ def on_fresh_stores(service: ServiceName, kind: type[App]) -> Iterator[tuple[App
         finally:
             app.close()
             stores.close()
+
+
+def cases_in(client: TestClient) -> CasesApplication:
+    """The cases application behind a served cases service."""
+    return app_in(client, CasesApplication)

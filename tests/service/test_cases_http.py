@@ -14,13 +14,12 @@ from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
 from services.cases.api.errors import DOMAIN_ERRORS, JOURNEY_RULES
-from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import app_in, bearer, served, wait_until
+from tests.support import bearer, cases_in, served, wait_until
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
@@ -34,10 +33,6 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         create_app, ServiceName.CASES, tmp_path / "var", ACTOR, max_body_bytes=8192
     ) as test_client:
         yield test_client
-
-
-def cases_in(client: TestClient) -> CasesApplication:
-    return app_in(client, CasesApplication)
 
 
 def ago(days: float = 0) -> str:
