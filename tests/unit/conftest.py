@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
 from services.cases.main import assemble as assemble_cases
 from shared.runtime import ServiceParts, Stores, open_stores
 from shared.settings import ServiceName
+from shared.storage.eventstore import WaymarkApplication
 from tests.support import make_settings, new_master_key
 
 StoresFactory = Callable[[ServiceName], Stores]
+App = TypeVar("App", bound=WaymarkApplication)
+
+
+class AppFactory(Protocol):
+    def __call__(self, kind: type[App]) -> tuple[App, Stores]: ...
 
 
 @pytest.fixture
@@ -54,3 +60,22 @@ def cli_cases_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield parts
     parts.application.close()
     stores.close()
+
+
+@pytest.fixture
+def app_for(stores_for: StoresFactory) -> Iterator[AppFactory]:
+    """An application of a service (its ``name``) on that service's temporary stores, with
+    its reference data; closed after the test, before its stores."""
+    opened: list[WaymarkApplication] = []
+
+    def factory(kind: type[App]) -> tuple[App, Stores]:
+        stores = stores_for(ServiceName(kind.name))
+        app = kind(  # type: ignore[call-arg]
+            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+        )
+        opened.append(app)
+        return app, stores
+
+    yield factory
+    for app in opened:
+        app.close()

@@ -49,7 +49,7 @@ from shared.errors import VersionMismatch
 from shared.reference import UnknownCode
 from shared.settings import ServiceName
 from tests.support import register_journey
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory, StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -136,17 +136,13 @@ CW = "cw-1"
 
 
 @pytest.fixture
-def app_with_views(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def app_with_views(app_for: AppFactory):
+    app, stores = app_for(CasesApplication)
     journey_list = Caseload(app, stores.views, stores.positions)
     open_referrals = ReferralsBoard(app, stores.views, stores.positions)
     DueItems(app, stores.views, stores.positions)  # the caseload joins its table
     app.open_referrals = open_referrals
     yield app, journey_list, open_referrals, stores
-    app.close()
 
 
 @pytest.fixture

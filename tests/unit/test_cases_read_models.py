@@ -56,7 +56,7 @@ from tests.support import (
     register_journey,
     wait_until,
 )
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CW = "cw-1"
@@ -76,13 +76,9 @@ class Views:
 
 
 @pytest.fixture
-def world(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def world(app_for: AppFactory):
+    app, stores = app_for(CasesApplication)
     yield app, Views(app, stores)
-    app.close()
 
 
 def register(app: CasesApplication, caseworker: str | None = CW) -> UUID:

@@ -34,20 +34,16 @@ from tests.support import (
     register_journey,
     served,
 )
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory
 from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command, new_state
 
 NOVEMBER, DECEMBER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC), datetime(2026, 12, 3, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(stores_for: StoresFactory) -> Iterator[tuple[CasesApplication, Statistics]]:
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def world(app_for: AppFactory) -> Iterator[tuple[CasesApplication, Statistics]]:
+    app, stores = app_for(CasesApplication)
     yield app, Statistics(app, stores.views, stores.positions)
-    app.close()
 
 
 def register(app: CasesApplication, when: datetime = NOVEMBER) -> UUID:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +56,7 @@ from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from tests.support import forget_projection, make_settings
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -157,23 +156,15 @@ def premises_command(**changes: object) -> RegisterPremises:
 
 
 @pytest.fixture
-def visits(stores_for: StoresFactory) -> Iterator[VisitsApplication]:
-    stores = stores_for(ServiceName.VISITS)
-    app = VisitsApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
-    yield app
-    app.close()
+def visits(app_for: AppFactory) -> VisitsApplication:
+    app, _ = app_for(VisitsApplication)
+    return app
 
 
 @pytest.fixture
-def visits_and_history(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.VISITS)
-    app = VisitsApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def visits_and_history(app_for: AppFactory):
+    app, stores = app_for(VisitsApplication)
     yield app, PremisesHistory(app, stores.views, stores.positions)
-    app.close()
 
 
 # -- a visit in one go ----------------------------------------------------------------------
