@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
@@ -23,6 +24,8 @@ from psycopg.sql import SQL, Identifier
 from services.cases.application import CasesApplication
 from services.cases.commands import MakeReferral, Register, ScheduleAppointment
 from services.visits.commands import CompletedVisit, ContactInput
+from shared.contracts import IntegrationEvent
+from shared.contracts.envelope import encode
 from shared.runtime import ServiceParts, Stores, open_stores
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
@@ -299,3 +302,17 @@ def on_fresh_stores(service: ServiceName, kind: type[App]) -> Iterator[tuple[App
 def cases_in(client: TestClient) -> CasesApplication:
     """The cases application behind a served cases service."""
     return app_in(client, CasesApplication)
+
+
+def on_the_wire(
+    contract: IntegrationEvent, event: DomainEventProtocol[uuid.UUID], position: int, service: str
+) -> bytes:
+    """What the relay puts on the bus for ``contract``, made from ``event`` at ``position``."""
+    return encode(
+        contract,
+        service=service,
+        origin=event.originator_id,
+        version=event.originator_version,
+        position=position,
+        time=VISIT_AT,
+    )

@@ -43,10 +43,10 @@ from shared.contracts import (
     UrgentConcernRaisedV1,
 )
 from shared.contracts.base import as_contract_types
-from shared.contracts.envelope import decode, encode
+from shared.contracts.envelope import decode
 from shared.messaging.relay import as_contracts
 from shared.settings import ServiceName
-from tests.support import gp_appointment, housing_referral, register_journey
+from tests.support import gp_appointment, housing_referral, on_the_wire, register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -74,14 +74,7 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
         assert tuple(type(c) for c in as_contracts(contract)) == declared, type(event).__name__
         if contract is not None:
             # What the relay would put on the bus, decoded as a consumer would.
-            wire = encode(
-                contract,
-                service="cases",
-                origin=event.originator_id,
-                version=event.originator_version,
-                position=notification.id,
-                time=T0,
-            )
+            wire = on_the_wire(contract, event, notification.id, "cases")
             assert SECRET.encode() not in wire
             assert decode(wire).event == contract
             contracts.append(contract)

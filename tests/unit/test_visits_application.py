@@ -48,14 +48,13 @@ from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
 from services.visits.integration import PUBLISHED, VisitContracts, translator
 from services.visits.projections import PremisesHistory
 from shared.contracts.base import as_contract_types
-from shared.contracts.envelope import encode
 from shared.errors import VersionMismatch
 from shared.messaging.relay import as_contracts
 from shared.reference import UnknownCode
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
-from tests.support import forget_projection, make_settings
+from tests.support import forget_projection, make_settings, on_the_wire
 from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -696,14 +695,7 @@ def test_given_every_published_event_then_no_alias_label_or_details_leave_the_se
         declared = as_contract_types(PUBLISHED.get(type(event)))  # docs/events.md reads it
         assert tuple(type(c) for c in as_contracts(contract)) == declared, type(event).__name__
         for one in as_contracts(contract):
-            payload = encode(
-                one,
-                service="visits",
-                origin=event.originator_id,
-                version=event.originator_version,
-                position=notification.id,
-                time=T0,
-            )
+            payload = on_the_wire(one, event, notification.id, "visits")
             published[one.subject] = json.loads(payload)
             for secret in (b"Secret", b"Flat", b"details", b"alias", b"label"):
                 assert secret not in payload
