@@ -31,10 +31,8 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import psycopg
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
-from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
@@ -47,7 +45,7 @@ from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
 from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
-from tests.support import make_settings, unique_schema_prefix
+from tests.support import drop_schemas, make_settings, unique_schema_prefix
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -129,16 +127,6 @@ async def run_consumer(
     if dsn:
         drop_schemas(dsn, overrides["schema_prefix"])
     return count / seconds
-
-
-def drop_schemas(dsn: str, prefix: str) -> None:
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
-            (prefix + "%",),
-        ).fetchall()
-        for (schema,) in rows:
-            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
                 results[size] = measure(Path(tmp), size, args, prefix)
         finally:
             if args.database_url:
-                from bench.visits_e2e import drop_schemas
+                from tests.support import drop_schemas
 
                 drop_schemas(args.database_url, prefix)
     backend = "PostgreSQL" if args.database_url else "SQLite"

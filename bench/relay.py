@@ -23,40 +23,30 @@ import contextlib
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
-from bench.consumer import drop_schemas
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.connection import NatsConnection
 from shared.messaging.relay import Relay
 from shared.nats_server import NatsServer, free_port
 from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
-from tests.support import make_settings, unique_schema_prefix
+from tests.support import drop_schemas, hour_visit, make_settings, unique_schema_prefix
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 Batch = list[tuple[Notification, DomainEventProtocol[UUID]]]
 
 
 def visit(contacts: int) -> CompletedVisit:
-    return CompletedVisit(
-        visit_id=uuid4(),
-        premises_label="P",
-        team="t",
-        volunteers=(),
-        languages_offered=("ro",),
-        started_at=T0,
-        completed_at=T0 + timedelta(hours=1),
-        contacts=tuple(ContactInput(uuid4(), f"alias {n}", "ro", T0) for n in range(contacts)),
-    )
+    return hour_visit(*(f"alias {n}" for n in range(contacts)))
 
 
 def make_relay(

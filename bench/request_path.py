@@ -29,10 +29,9 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import anyio.to_thread
 from fastapi.testclient import TestClient
@@ -41,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, unique_schema_prefix
+from tests.support import bearer, make_settings, unique_schema_prefix, visit_body
 
 IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 OUTREACH = bearer(Role.OUTREACH, subject="v-1", team="west")
@@ -63,19 +62,7 @@ class Marked:
 
 
 def body(contacts: int) -> dict[str, Any]:
-    return {
-        "visit_id": str(uuid4()),
-        "premises_label": "P-12",
-        "team": "west",
-        "volunteers": ["v-1"],
-        "languages_offered": ["ro", "en"],
-        "started_at": T0.isoformat(),
-        "completed_at": (T0 + timedelta(hours=1)).isoformat(),
-        "contacts": [
-            {"contact_id": str(uuid4()), "alias": "Bench-alias", "language": "ro"}
-            for _ in range(contacts)
-        ],
-    }
+    return visit_body(T0, ["Bench-alias"] * contacts)
 
 
 def hop_name(function: Callable[..., Any]) -> str:
@@ -196,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
                     del runtime.app.recorder.insert_events
         finally:
             if args.database_url:
-                from bench.visits_e2e import drop_schemas
+                from tests.support import drop_schemas
 
                 drop_schemas(args.database_url, prefix)
 

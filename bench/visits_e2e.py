@@ -45,9 +45,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import psycopg
 from eventsourcing.application import Application
-from psycopg.sql import SQL, Identifier
 
 from services.cases.domain import Journey
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
@@ -55,8 +53,9 @@ from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.backend import ensure_postgres_schema, event_store_env
+from tests import support
 from tests.e2e.system import System
-from tests.support import bearer, make_settings, unique_schema_prefix
+from tests.support import bearer, drop_schemas, make_settings, unique_schema_prefix
 
 ACTOR = "bench"
 OUTREACH_TOKEN = bearer(Role.OUTREACH, subject=ACTOR)
@@ -83,19 +82,9 @@ def visit_command(contacts: int, completed_at: datetime) -> CompletedVisit:
 
 
 def visit_body(contacts: int, completed_at: datetime) -> dict[str, Any]:
-    return {
-        "visit_id": str(uuid4()),
-        "premises_label": "P-12",
-        "team": "west",
-        "volunteers": ["v-1", "v-2"],
-        "languages_offered": ["ro", "en"],
-        "started_at": (completed_at - timedelta(hours=1)).isoformat(),
-        "completed_at": completed_at.isoformat(),
-        "contacts": [
-            {"contact_id": str(uuid4()), "alias": "Bench-alias", "language": "ro"}
-            for _ in range(contacts)
-        ],
-    }
+    return support.visit_body(
+        completed_at - timedelta(hours=1), ["Bench-alias"] * contacts, volunteers=["v-1", "v-2"]
+    )
 
 
 def save_raw(app: Application[UUID], command: CompletedVisit) -> None:
@@ -332,16 +321,6 @@ def measure_latency(system: System, args: argparse.Namespace) -> Latency:
 
 
 # --- setup, teardown, report --------------------------------------------------------------
-
-
-def drop_schemas(database_url: str, prefix: str) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
-            (prefix + "%",),
-        ).fetchall()
-        for (schema,) in rows:
-            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
 
 
 @contextmanager

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg.sql import SQL, Identifier
 
 from shared.nats_server import NatsServer, free_port
-from tests.support import postgres_dsn, unique_schema_prefix
+from tests.support import drop_schemas, postgres_dsn, unique_schema_prefix
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,13 +37,7 @@ def database(backend: str) -> Iterator[tuple[str | None, str | None]]:
     assert dsn is not None
     prefix = unique_schema_prefix()
     yield dsn, prefix
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
-            (prefix + "%",),
-        ).fetchall()
-        for (schema,) in rows:
-            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
+    drop_schemas(dsn, prefix)
 
 
 @pytest.fixture(scope="session")

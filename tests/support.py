@@ -1,19 +1,37 @@
-"""Helpers the test layers share: settings for a temporary service, and polling."""
+"""Helpers the test layers share: settings for a temporary service, polling, and a visit."""
 
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import secrets
+import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Tracking
+from fastapi.testclient import TestClient
+from psycopg.sql import SQL, Identifier
+
+from services.cases.application import CasesApplication
+from services.cases.commands import MakeReferral, Register, ScheduleAppointment
+from services.visits.commands import CompletedVisit, ContactInput
+from shared.contracts import IntegrationEvent
+from shared.contracts.envelope import encode
+from shared.runtime import ServiceParts, Stores, open_stores
 from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
 from shared.settings import ServiceName, Settings
+from shared.storage.eventstore import WaymarkApplication
+from shared.storage.projection import Projection
 
 POSTGRES_DSN_VARIABLE = "WAYMARK_TEST_POSTGRES_DSN"
 # One development signing key for every test service, so a token works on all three.
@@ -75,6 +93,17 @@ def unique_schema_prefix() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
 
+def drop_schemas(dsn: str, prefix: str) -> None:
+    """Drop every PostgreSQL schema a test or bench made under ``prefix``."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
+            (prefix + "%",),
+        ).fetchall()
+        for (schema,) in rows:
+            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
+
+
 def wait_until(
     probe: Callable[[], T | None],
     timeout: float = 15.0,
@@ -99,3 +128,200 @@ def answer_text(response: Any) -> str:
     request_id = response.headers.get("x-request-id")
     text: str = response.text
     return text.replace(request_id, "") if request_id else text
+
+
+#: When the visits the tests record began: an evening's outreach.
+VISIT_AT = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+
+
+def hour_visit(*aliases: str, contact_ids: Sequence[uuid.UUID] = ()) -> CompletedVisit:
+    """A completed hour-long visit to an unregistered place, one Romanian-speaking contact per
+    alias (with ``contact_ids`` when the test needs to know them)."""
+    ids = list(contact_ids) or [uuid.uuid4() for _ in aliases]
+    return CompletedVisit(
+        visit_id=uuid.uuid4(),
+        premises_label="P",
+        team="t",
+        volunteers=(),
+        languages_offered=("ro",),
+        started_at=VISIT_AT,
+        completed_at=VISIT_AT + timedelta(hours=1),
+        contacts=tuple(
+            ContactInput(i, a, "ro", VISIT_AT) for i, a in zip(ids, aliases, strict=True)
+        ),
+    )
+
+
+def register_journey(
+    cases: CasesApplication,
+    pseudonym: str,
+    at: datetime,
+    *,
+    journey_id: uuid.UUID | None = None,
+    actor: str = "cw-1",
+) -> uuid.UUID:
+    """A woman registered at ``at`` without a visit contact: Romanian-speaking, no interpreter."""
+    journey_id = journey_id or uuid.uuid4()
+    cases.register_person(
+        journey_id,
+        Register(
+            pseudonym=pseudonym,
+            preferred_languages=["ro"],
+            interpreter_needed=False,
+            occurred_at=at,
+        ),
+        actor=actor,
+    )
+    return journey_id
+
+
+_visits_position = itertools.count(1)
+
+
+def contacts_from_visits(cases: CasesApplication, n: int, at: datetime = VISIT_AT) -> None:
+    """``n`` contacts made on visits, each arriving at cases as from the visits stream."""
+    for _ in range(n):
+        cases.record_contact_from_visit(
+            uuid.uuid4(), uuid.uuid4(), "ro", at, Tracking("visits", next(_visits_position))
+        )
+
+
+def projection_named(parts: ServiceParts, name: str) -> Projection:
+    return next(p for p in parts.projections if p.name == name)
+
+
+def projection_rows(view: Projection, suffix: str = "") -> dict[str, list[dict[str, Any]]]:
+    """Every row of the projection's tables (or of their copies named with ``suffix``), in an
+    order that does not depend on when each was written."""
+    found = {}
+    with view.store.transaction(commit=False) as cursor:
+        for table in view.owned_tables():
+            cursor.execute(f"SELECT * FROM {view.store.table(table + suffix)}")
+            found[table] = sorted(cursor.fetchall(), key=repr)
+    return found
+
+
+def forget_projection(view: Projection) -> None:
+    """Empty the projection, then set its position back to nothing: a rebuild from zero
+    follows (a follower running meanwhile finds its rows gone before its position is)."""
+    with view.store.transaction() as cursor:
+        for table in view.owned_tables():
+            cursor.execute(f"DELETE FROM {view.store.table(table)}")
+    view.positions.reset(view.name)
+
+
+@contextmanager
+def served(
+    create_app: Callable[[Settings], Any],
+    service: ServiceName,
+    var_dir: Path,
+    headers: dict[str, str] | None = None,
+    **overrides: object,
+) -> Iterator[TestClient]:
+    """A service's ASGI app booted in this process with its lifespan, on fresh stores under
+    ``var_dir`` (NATS points at a closed port: the service starts and serves all the same)."""
+    settings = make_settings(service, var_dir, **overrides)
+    with TestClient(create_app(settings), headers=headers) as client:
+        yield client
+
+
+def app_in(client: TestClient, kind: type[T]) -> T:
+    """The application behind a served service."""
+    app = client.app.state.runtime.app  # type: ignore[attr-defined]
+    assert isinstance(app, kind)
+    return app
+
+
+def visit_body(
+    at: datetime = VISIT_AT, aliases: Sequence[str] = ("Ana",), **changes: Any
+) -> dict[str, Any]:
+    """``POST /visits`` of an hour-long completed visit starting ``at``, by team west, one
+    Romanian-speaking contact per alias; ``changes`` replace fields of the body."""
+    body: dict[str, Any] = {
+        "visit_id": str(uuid.uuid4()),
+        "premises_label": "P-12",
+        "team": "west",
+        "volunteers": ["v-1"],
+        "languages_offered": ["ro", "en"],
+        "started_at": at.isoformat(),
+        "completed_at": (at + timedelta(hours=1)).isoformat(),
+        "contacts": [
+            {"contact_id": str(uuid.uuid4()), "alias": alias, "language": "ro"} for alias in aliases
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+def housing_referral(
+    *,
+    referral_id: uuid.UUID,
+    respond_by: datetime,
+    occurred_at: datetime,
+    partner: str = "housing_charity",
+    shares_personal_data: bool = False,
+) -> MakeReferral:
+    """A referral for housing, made with no consent or lawful basis named."""
+    return MakeReferral(
+        referral_id=referral_id,
+        partner=partner,
+        need="housing",
+        shares_personal_data=shares_personal_data,
+        consent_id=None,
+        lawful_basis=None,
+        respond_by=respond_by,
+        occurred_at=occurred_at,
+    )
+
+
+def gp_appointment(
+    *,
+    at: datetime,
+    occurred_at: datetime,
+    appointment_id: uuid.UUID | None = None,
+    accompanied: bool = False,
+) -> ScheduleAppointment:
+    """A GP appointment at ``at``, booked at ``occurred_at``."""
+    return ScheduleAppointment(
+        appointment_id=appointment_id or uuid.uuid4(),
+        kind="gp",
+        at=at,
+        accompanied=accompanied,
+        occurred_at=occurred_at,
+    )
+
+
+App = TypeVar("App", bound=WaymarkApplication)
+
+
+@contextmanager
+def on_fresh_stores(service: ServiceName, kind: type[App]) -> Iterator[tuple[App, Stores]]:
+    """An application on stores in a new temporary folder, closed after (a hypothesis example
+    runs many times within one test, so it cannot use ``tmp_path``)."""
+    with tempfile.TemporaryDirectory() as directory:
+        stores = open_stores(make_settings(service, Path(directory)))
+        app = kind(env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference)
+        try:
+            yield app, stores
+        finally:
+            app.close()
+            stores.close()
+
+
+def cases_in(client: TestClient) -> CasesApplication:
+    """The cases application behind a served cases service."""
+    return app_in(client, CasesApplication)
+
+
+def on_the_wire(
+    contract: IntegrationEvent, event: DomainEventProtocol[uuid.UUID], position: int, service: str
+) -> bytes:
+    """What the relay puts on the bus for ``contract``, made from ``event`` at ``position``."""
+    return encode(
+        contract,
+        service=service,
+        origin=event.originator_id,
+        version=event.originator_version,
+        position=position,
+        time=VISIT_AT,
+    )

@@ -1,12 +1,12 @@
 """The visits application: its methods are the command handlers and queries.
 
 Every command checks its codes against the reference data first, so a refused command records
-nothing. Step commands (``add_contact``, ``complete_visit``…) follow one pattern, ``_step``: get
-the visit, ask it to change, save. A step whose fact is already recorded (a retry from a phone on
-a bad connection) changes nothing and says so; the versions the client expects (the HTTP
-``If-Match``) are compared with the version the change was based on, so a stale client never
-overwrites what it has not seen — unless the change it asked for is already there, which
-RFC 9110 §13.1.1 allows to succeed.
+nothing. Steps on an open visit (``AddContact``, ``CompleteVisit``… in ``commands``) run through
+one handler, ``do``: get the visit, ask it to change, save. A step whose fact is already
+recorded (a retry from a phone on a bad connection) changes nothing and says so; the versions
+the client expects (the HTTP ``If-Match``) are compared with the version the change was based
+on, so a stale client never overwrites what it has not seen — unless the change it asked for is
+already there, which RFC 9110 §13.1.1 allows to succeed.
 """
 
 from __future__ import annotations
@@ -30,10 +30,18 @@ from services.visits.commands import (
     PremisesIndicatorInput,
     RegisterPremises,
     UrgentConcernInput,
+    VisitStep,
 )
 from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.errors import VisitError
+from services.visits.not_found import (
+    ConcernNotFound,
+    ContactNotFound,
+    NotFound,
+    PremisesNotFound,
+    VisitNotFound,
+)
 from services.visits.premises import Premises, PremisesError
 from shared.errors import ExpectedVersions, FieldError, VersionMismatch, is_stale
 from shared.idempotency import IdempotencyClaim
@@ -41,7 +49,7 @@ from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
 
-# The inputs are re-exported: callers build commands from here.
+# The inputs are re-exported: callers build commands from here (the steps: from ``commands``).
 __all__ = [
     "CompletedVisit",
     "ConcernNotFound",
@@ -64,14 +72,11 @@ __all__ = [
     "UrgentConcernInput",
     "VisitConflict",
     "VisitNotFound",
+    "VisitStep",
     "VisitsApplication",
 ]
 
 A = TypeVar("A", bound=Aggregate)
-
-
-class NotFound(Exception):
-    """What the path names does not exist (404)."""
 
 
 class Conflict(Exception):
@@ -88,22 +93,6 @@ class PremisesConflict(Conflict):
 
 class IdempotencyKeyReused(Exception):
     """This Idempotency-Key was used for a different request."""
-
-
-class VisitNotFound(NotFound):
-    """No such visit."""
-
-
-class ContactNotFound(NotFound):
-    """No such contact on this visit."""
-
-
-class ConcernNotFound(NotFound):
-    """No such concern on this visit."""
-
-
-class PremisesNotFound(NotFound):
-    """No such premises."""
 
 
 class UnknownPremises(FieldError):
@@ -244,131 +233,23 @@ class VisitsApplication(WaymarkApplication):
 
     # -- visits: step by step ------------------------------------------------------------
 
-    def add_contact(
-        self,
-        visit_id: UUID,
-        contact: ContactInput,
-        actor: str,
-        expected: ExpectedVersions = None,
+    def do(
+        self, visit_id: UUID, step: VisitStep, *, actor: str, expected: ExpectedVersions = None
     ) -> StepOutcome:
-        contact.check(self.reference, "body")
-        return self._step(visit_id, expected, lambda v: contact.apply_to(v, actor))
-
-    def observe_premises_indicator(
-        self,
-        visit_id: UUID,
-        observation: PremisesIndicatorInput,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        observation.check(self.reference, "body")
-        return self._step(visit_id, expected, lambda v: observation.apply_to(v, actor))
-
-    def observe_person_indicator(
-        self,
-        visit_id: UUID,
-        contact_id: UUID,
-        observation: PersonIndicatorInput,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        observation.check(self.reference, "body")
-        return self._step(visit_id, expected, lambda v: observation.apply_to(v, contact_id, actor))
-
-    def offer_follow_up(
-        self,
-        visit_id: UUID,
-        contact_id: UUID,
-        follow_up: FollowUpInput,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        follow_up.check(self.reference, "body")
-        return self._step(visit_id, expected, lambda v: follow_up.apply_to(v, contact_id, actor))
-
-    def raise_urgent_concern(
-        self,
-        visit_id: UUID,
-        concern: UrgentConcernInput,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        concern.check(self.reference, "body")
-        return self._step(visit_id, expected, lambda v: concern.apply_to(v, actor))
-
-    def resolve_urgent_concern(
-        self,
-        visit_id: UUID,
-        concern_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        def change(visit: Visit) -> None:
-            if visit.concern(concern_id) is None:
-                raise ConcernNotFound(f"concern {concern_id} is not recorded on visit {visit_id}")
-            visit.resolve_urgent_concern(concern_id, occurred_at, actor)
-
-        return self._step(visit_id, expected, change)
-
-    def complete_visit(
-        self,
-        visit_id: UUID,
-        completed_at: datetime,
-        outcome: str | None,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        if outcome is not None:
-            self.reference.require("visit_outcomes", outcome, "body.outcome")
-        return self._step(visit_id, expected, lambda v: v.complete(completed_at, actor, outcome))
-
-    def correct_alias(
-        self,
-        visit_id: UUID,
-        contact_id: UUID,
-        alias: str,
-        occurred_at: datetime,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        def change(visit: Visit) -> None:
-            _require_contact(visit, contact_id)
-            visit.correct_alias(contact_id, alias, occurred_at, actor)
-
-        return self._step(visit_id, expected, change)
-
-    def correct_premises(
-        self,
-        visit_id: UUID,
-        premises_id: UUID | None,
-        premises_label: str | None,
-        occurred_at: datetime,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
+        """Run one step on a visit: its codes checked, the premises it names found, the visit
+        read, the version the client expects compared, the step applied, the visit saved."""
+        step.check(self.reference)
+        premises_id = step.premises_named()
         if premises_id is not None:
             self._require_premises(premises_id)
-
-        def change(visit: Visit) -> None:
-            visit.correct_premises(premises_id, premises_label, occurred_at, actor)
-
-        return self._step(visit_id, expected, change)
-
-    def link_contact_to_person(
-        self,
-        visit_id: UUID,
-        contact_id: UUID,
-        person_id: UUID,
-        occurred_at: datetime,
-        actor: str,
-        expected: ExpectedVersions = None,
-    ) -> StepOutcome:
-        def change(visit: Visit) -> None:
-            _require_contact(visit, contact_id)
-            visit.link_contact_to_person(contact_id, person_id, occurred_at, actor)
-
-        return self._step(visit_id, expected, change)
+        visit, changed = self._change(
+            self.get_visit(visit_id),
+            expected,
+            lambda v: step.apply_to(v, actor),
+            self.get_visit,
+            VisitError,
+        )
+        return StepOutcome(visit, changed)
 
     # -- erasure (from cases) ------------------------------------------------------------
 
@@ -400,14 +281,6 @@ class VisitsApplication(WaymarkApplication):
         return self._history(premises_id)
 
     # -- internals -----------------------------------------------------------------------
-
-    def _step(
-        self, visit_id: UUID, expected: ExpectedVersions, change: Callable[[Visit], None]
-    ) -> StepOutcome:
-        visit, changed = self._change(
-            self.get_visit(visit_id), expected, change, self.get_visit, VisitError
-        )
-        return StepOutcome(visit, changed)
 
     def _change(
         self,
@@ -514,8 +387,3 @@ class VisitsApplication(WaymarkApplication):
 
 def _registration(premises: Premises) -> tuple[str, str, str, datetime]:
     return (premises.label, premises.area, premises.premises_type, premises.registered_at)
-
-
-def _require_contact(visit: Visit, contact_id: UUID) -> None:
-    if visit.contact(contact_id) is None:
-        raise ContactNotFound(f"contact {contact_id} is not recorded on visit {visit.id}")

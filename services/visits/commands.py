@@ -7,11 +7,13 @@ bodies the outreach app sends. The application runs these checks before anything
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 from services.visits.domain import Visit, default_outcome
+from services.visits.not_found import ConcernNotFound, ContactNotFound
 from services.visits.values import UrgentConcern
 from shared.reference import ReferenceData
 
@@ -240,6 +242,138 @@ class CompletedVisit:
         )
 
 
+class VisitStep(ABC):
+    """One step on a recorded visit: its codes checked first, then applied to the visit."""
+
+    def check(self, reference: ReferenceData) -> None:
+        """Refuse a code the reference data does not know (most steps carry none)."""
+        return None
+
+    def premises_named(self) -> UUID | None:
+        """A registered premises the step names, which must exist before it is applied."""
+        return None
+
+    @abstractmethod
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        """Record the step on the visit (its rules may refuse it)."""
+
+
+@dataclass(frozen=True)
+class AddContact(VisitStep):
+    contact: ContactInput
+
+    def check(self, reference: ReferenceData) -> None:
+        self.contact.check(reference, "body")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        self.contact.apply_to(visit, actor)
+
+
+@dataclass(frozen=True)
+class ObservePremisesIndicator(VisitStep):
+    observation: PremisesIndicatorInput
+
+    def check(self, reference: ReferenceData) -> None:
+        self.observation.check(reference, "body")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        self.observation.apply_to(visit, actor)
+
+
+@dataclass(frozen=True)
+class ObservePersonIndicator(VisitStep):
+    contact_id: UUID
+    observation: PersonIndicatorInput
+
+    def check(self, reference: ReferenceData) -> None:
+        self.observation.check(reference, "body")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        self.observation.apply_to(visit, self.contact_id, actor)
+
+
+@dataclass(frozen=True)
+class OfferFollowUp(VisitStep):
+    contact_id: UUID
+    follow_up: FollowUpInput
+
+    def check(self, reference: ReferenceData) -> None:
+        self.follow_up.check(reference, "body")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        self.follow_up.apply_to(visit, self.contact_id, actor)
+
+
+@dataclass(frozen=True)
+class RaiseUrgentConcern(VisitStep):
+    concern: UrgentConcernInput
+
+    def check(self, reference: ReferenceData) -> None:
+        self.concern.check(reference, "body")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        self.concern.apply_to(visit, actor)
+
+
+@dataclass(frozen=True)
+class ResolveUrgentConcern(VisitStep):
+    concern_id: UUID
+    occurred_at: datetime
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        if visit.concern(self.concern_id) is None:
+            raise ConcernNotFound(f"concern {self.concern_id} is not recorded on visit {visit.id}")
+        visit.resolve_urgent_concern(self.concern_id, self.occurred_at, actor)
+
+
+@dataclass(frozen=True)
+class CompleteVisit(VisitStep):
+    completed_at: datetime
+    outcome: str | None = None
+
+    def check(self, reference: ReferenceData) -> None:
+        if self.outcome is not None:
+            reference.require("visit_outcomes", self.outcome, "body.outcome")
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        visit.complete(self.completed_at, actor, self.outcome)
+
+
+@dataclass(frozen=True)
+class CorrectAlias(VisitStep):
+    contact_id: UUID
+    alias: str
+    occurred_at: datetime
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        _require_contact(visit, self.contact_id)
+        visit.correct_alias(self.contact_id, self.alias, self.occurred_at, actor)
+
+
+@dataclass(frozen=True)
+class CorrectPremises(VisitStep):
+    premises_id: UUID | None
+    premises_label: str | None
+    occurred_at: datetime
+
+    def premises_named(self) -> UUID | None:
+        return self.premises_id
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        visit.correct_premises(self.premises_id, self.premises_label, self.occurred_at, actor)
+
+
+@dataclass(frozen=True)
+class LinkContactToPerson(VisitStep):
+    contact_id: UUID
+    person_id: UUID
+    occurred_at: datetime
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        _require_contact(visit, self.contact_id)
+        visit.link_contact_to_person(self.contact_id, self.person_id, self.occurred_at, actor)
+
+
 @dataclass(frozen=True)
 class RegisterPremises:
     premises_id: UUID
@@ -261,3 +395,8 @@ def _concern_input(concern: UrgentConcern) -> UrgentConcernInput:
         concern.details,
         concern.occurred_at,
     )
+
+
+def _require_contact(visit: Visit, contact_id: UUID) -> None:
+    if visit.contact(contact_id) is None:
+        raise ContactNotFound(f"contact {contact_id} is not recorded on visit {visit.id}")

@@ -13,6 +13,18 @@ from services.visits.domain import Visit, default_outcome
 from services.visits.erasure import ContactErasure
 from shared.storage.sql import Row, SqlCursor
 
+#: What both visit read models follow: a visit, its contacts and concerns, where and how it
+#: ended, and an erasure that takes her contacts out.
+FOLLOWED = (
+    Visit.Started,
+    Visit.ContactMade,
+    Visit.UrgentConcernRaised,
+    Visit.UrgentConcernResolved,
+    Visit.PremisesCorrected,
+    Visit.Completed,
+    ContactErasure.Recorded,
+)
+
 
 def table(table: str) -> str:
     return (

@@ -14,11 +14,11 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Self, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.errors import FieldError
 
@@ -105,3 +105,42 @@ def next_page(
         return None, None
     cursor = encode_cursor(list_name, last_key)
     return cursor, next_link(request, cursor)
+
+
+Item = TypeVar("Item")
+
+
+class KeysetPage(BaseModel, Generic[Item]):
+    """One page of a list. Each list names its page by subclassing it with its item type
+    (``class VisitListPage(KeysetPage[VisitSummaryPublic])``), so the OpenAPI document keeps
+    one schema per list."""
+
+    items: list[Item]
+    total: int | None = PAGE_TOTAL
+    limit: int
+    offset: int
+    next_cursor: str | None = NEXT_CURSOR
+    next: str | None = NEXT_LINK
+
+    @classmethod
+    def answer(
+        cls,
+        request: Request,
+        list_name: str,
+        items: list[Item],
+        last_key: SortKey | None,
+        *,
+        total: int | None,
+        limit: int,
+        offset: int,
+    ) -> Self:
+        """The page of ``items``, with the cursor and link to the next when it is full."""
+        next_cursor, link = next_page(request, list_name, last_key, full=len(items) == limit)
+        return cls(
+            items=items,
+            total=total,
+            limit=limit,
+            offset=offset,
+            next_cursor=next_cursor,
+            next=link,
+        )

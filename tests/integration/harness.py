@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,3 +108,11 @@ def journey_exists(cases: Any, contact_id: Any) -> bool:
     except Exception:  # noqa: BLE001 - not (yet) there
         return False
     return True
+
+
+async def exactly(messages: Awaitable[list[Any]], count: int) -> list[Any] | None:
+    """The messages once there are ``count`` of them; more fails at once (one was doubled)."""
+    found = await messages
+    if len(found) > count:
+        raise AssertionError(f"{len(found)} messages, expected {count}")
+    return found if len(found) == count else None

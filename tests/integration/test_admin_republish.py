@@ -10,93 +10,83 @@ from typing import Any
 from nats.aio.client import Client
 
 from services.cases.application import CasesApplication
-from services.cases.main import assemble as assemble_cases
 from services.visits.application import VisitsApplication
 from services.visits.main import assemble as assemble_visits
 from shared.admin.republish import republish
 from shared.nats_server import NatsServer
+from shared.runtime import Runtime
 from shared.settings import ServiceName
 from tests.integration.harness import (
     consumers_settled,
     event_ids_name_their_domain_events,
     eventually,
-    start_runtime,
     stream_messages,
 )
 from tests.integration.test_relay import visit
 
 
 async def test_a_republished_range_changes_nothing_downstream(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+    visits_runtime: Runtime,
+    cases_runtime: Runtime,
+    visits: VisitsApplication,
+    cases: CasesApplication,
+    nc: Client,
 ) -> None:
-    visits_runtime = await start_runtime(
-        ServiceName.VISITS, assemble_visits, tmp_path / "visits", nats_server.url, database
+    for contacts in (2, 1):
+        visits.record_visit(visit(contacts), actor="v-1")
+    originals = await eventually(
+        lambda: _count(stream_messages(nc, "VISITS"), 8), message="8 published messages"
     )
-    cases_runtime = await start_runtime(
-        ServiceName.CASES, assemble_cases, tmp_path / "cases", nats_server.url, database
-    )
-    try:
-        visits, cases = visits_runtime.app, cases_runtime.app
-        assert isinstance(visits, VisitsApplication)
-        assert isinstance(cases, CasesApplication)
-        for contacts in (2, 1):
-            visits.record_visit(visit(contacts), actor="v-1")
-        originals = await eventually(
-            lambda: _count(stream_messages(nc, "VISITS"), 8), message="8 published messages"
-        )
-        consumer = cases_runtime.consumers[0]
-        contacts = sum(m.subject == "visits.contact_made.v1" for m in originals)
-        await eventually(lambda: consumer.applied >= contacts, message="cases applied them")
-        applied = consumer.applied
-        cases_head = cases.max_notification_id()
+    consumer = cases_runtime.consumers[0]
+    contacts = sum(m.subject == "visits.contact_made.v1" for m in originals)
+    await eventually(lambda: consumer.applied >= contacts, message="cases applied them")
+    applied = consumer.applied
+    cases_head = cases.max_notification_id()
 
-        seen: list[Any] = []
-        subscription = await nc.subscribe("visits.>", cb=_collect(seen))
-        progress: list[tuple[int, int]] = []
-        published = await republish(
+    seen: list[Any] = []
+    subscription = await nc.subscribe("visits.>", cb=_collect(seen))
+    progress: list[tuple[int, int]] = []
+    published = await republish(
+        visits,
+        outbound=visits_runtime.parts.outbound,  # type: ignore[arg-type]
+        positions=visits_runtime.stores.positions,
+        connection=visits_runtime.connection,
+        settings=visits_runtime.settings,
+        start=1,
+        on_progress=lambda at, last: progress.append((at, last)),
+    )
+    await eventually(lambda: len(seen) >= 8, message="the copies seen on the wire")
+    await subscription.unsubscribe()
+    assert published == 8
+    assert progress[-1][0] <= progress[-1][1] == visits.max_notification_id()
+    # The same message ids and the same bytes as the relay published.
+    assert [(m.headers["Nats-Msg-Id"], m.data) for m in seen] == [
+        (m.headers["Nats-Msg-Id"], m.data) for m in originals
+    ]
+    # JetStream dropped them as duplicates; the consumer was handed nothing new.
+    assert len(await stream_messages(nc, "VISITS")) == 8
+    await eventually(
+        lambda: consumers_settled(nc, "VISITS", {consumer.name: 0}),
+        message="the cases consumer done with the stream",
+    )
+    assert consumer.applied == applied
+    assert cases.max_notification_id() == cases_head
+    # A sub-range re-publishes only that range.
+    first_contact = _position(originals[0])
+    assert (
+        await republish(
             visits,
             outbound=visits_runtime.parts.outbound,  # type: ignore[arg-type]
             positions=visits_runtime.stores.positions,
             connection=visits_runtime.connection,
             settings=visits_runtime.settings,
-            start=1,
-            on_progress=lambda at, last: progress.append((at, last)),
+            start=first_contact,
+            stop=first_contact,
         )
-        await eventually(lambda: len(seen) >= 8, message="the copies seen on the wire")
-        await subscription.unsubscribe()
-        assert published == 8
-        assert progress[-1][0] <= progress[-1][1] == visits.max_notification_id()
-        # The same message ids and the same bytes as the relay published.
-        assert [(m.headers["Nats-Msg-Id"], m.data) for m in seen] == [
-            (m.headers["Nats-Msg-Id"], m.data) for m in originals
-        ]
-        # JetStream dropped them as duplicates; the consumer was handed nothing new.
-        assert len(await stream_messages(nc, "VISITS")) == 8
-        await eventually(
-            lambda: consumers_settled(nc, "VISITS", {consumer.name: 0}),
-            message="the cases consumer done with the stream",
-        )
-        assert consumer.applied == applied
-        assert cases.max_notification_id() == cases_head
-        # A sub-range re-publishes only that range.
-        first_contact = _position(originals[0])
-        assert (
-            await republish(
-                visits,
-                outbound=visits_runtime.parts.outbound,  # type: ignore[arg-type]
-                positions=visits_runtime.stores.positions,
-                connection=visits_runtime.connection,
-                settings=visits_runtime.settings,
-                start=first_contact,
-                stop=first_contact,
-            )
-            == 2  # that one contact, as v1 and v2
-        )
-        # The relay's own position was not touched.
-        assert visits_runtime.stores.positions.get("relay") == visits.max_notification_id()
-    finally:
-        await cases_runtime.stop()
-        await visits_runtime.stop()
+        == 2  # that one contact, as v1 and v2
+    )
+    # The relay's own position was not touched.
+    assert visits_runtime.stores.positions.get("relay") == visits.max_notification_id()
 
 
 def _position(message: Any) -> int:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+import pytest
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
@@ -135,35 +136,32 @@ async def publish_contacts(nc: Client, count: int) -> list[ContactMadeV1]:
     return events
 
 
-async def test_a_transient_failure_is_retried_in_place_and_order_is_kept(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
+@pytest.mark.parametrize(
+    ("failures", "contacts", "within"),
+    [(2, 3, 20), (6, 4, 30)],
+    ids=["transient", "lasting until it heals"],
+)
+async def test_a_failure_is_retried_in_place_in_order_and_each_event_applied_once(
+    nats_server: NatsServer,
+    nc: Client,
+    tmp_path: Path,
+    database,
+    monkeypatch,
+    failures: int,
+    contacts: int,
+    within: float,
 ) -> None:
     async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
-        left = flaky(app, monkeypatch, failures=2)
-        events = await publish_contacts(nc, 3)
+        left = flaky(app, monkeypatch, failures=failures)
+        events = await publish_contacts(nc, contacts)
         await eventually(
             lambda: all(journey_exists(app, e.contact_id) for e in events),
-            within=20,
+            within=within,
             message="all applied after retries",
         )
         assert left["failures"] == 0
         opened = [app.get_journey(Journey.create_id(e.contact_id)).created_on for e in events]
         assert opened == sorted(opened)
-        assert runtime.consumers[0].dead_lettered == 0
-
-
-async def test_a_failure_that_lasts_is_retried_in_place_until_it_heals_and_applied_once(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database, monkeypatch
-) -> None:
-    async with running_cases(nats_server, nc, tmp_path, database) as (runtime, app):
-        left = flaky(app, monkeypatch, failures=6)
-        events = await publish_contacts(nc, 4)
-        await eventually(
-            lambda: all(journey_exists(app, e.contact_id) for e in events),
-            within=30,
-            message="all applied after retries",
-        )
-        assert left["failures"] == 0
         assert app.max_notification_id() == 2 * len(events)  # opened + contact, once each
         assert runtime.consumers[0].dead_lettered == 0
 

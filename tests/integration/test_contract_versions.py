@@ -4,7 +4,7 @@ reads both versions applies each event once (both carry the same upstream positi
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -13,30 +13,28 @@ from nats.aio.client import Client
 
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
-from services.cases.main import assemble as assemble_cases
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
-from services.visits.main import assemble as assemble_visits
+from services.visits.application import VisitsApplication
 from shared.contracts import ContactMadeV1, ContactMadeV2
 from shared.contracts.streams import VISITS_STREAM
 from shared.messaging.consumer import DurableConsumer, Subscription
 from shared.nats_server import NatsServer
-from shared.runtime import open_stores
+from shared.runtime import Runtime, open_stores
 from shared.settings import ServiceName
-from tests.integration.harness import eventually, journey_exists, start_runtime, stream_messages
-from tests.support import make_settings
+from tests.integration.harness import eventually, journey_exists, stream_messages
+from tests.support import hour_visit, make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event_once(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+    visits_runtime: Runtime,
+    cases_runtime: Runtime,
+    visits: VisitsApplication,
+    cases: CasesApplication,
+    nats_server: NatsServer,
+    nc: Client,
+    tmp_path: Path,
 ) -> None:
-    visits_runtime = await start_runtime(
-        ServiceName.VISITS, assemble_visits, tmp_path / "visits", nats_server.url, database
-    )
-    cases_runtime = await start_runtime(
-        ServiceName.CASES, assemble_cases, tmp_path / "cases", nats_server.url, database
-    )
     # A second cases store whose consumer reads v1 and v2 of contact_made.
     settings = make_settings(ServiceName.CASES, tmp_path / "both", nats_servers=[nats_server.url])
     stores = open_stores(settings)
@@ -68,22 +66,8 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
     )
     task = asyncio.create_task(reader.run())
     try:
-        visits, cases = visits_runtime.app, cases_runtime.app
-        assert isinstance(visits, VisitsApplication) and isinstance(cases, CasesApplication)
         contacts = [uuid4(), uuid4()]
-        visits.record_visit(
-            CompletedVisit(
-                visit_id=uuid4(),
-                premises_label="P",
-                team="t",
-                volunteers=(),
-                languages_offered=("ro",),
-                started_at=T0,
-                completed_at=T0 + timedelta(hours=1),
-                contacts=tuple(ContactInput(c, "Secret", "ro", T0) for c in contacts),
-            ),
-            actor="v-1",
-        )
+        visits.record_visit(hour_visit("Secret", "Secret", contact_ids=contacts), actor="v-1")
         subjects = {
             m.subject
             for m in await eventually(lambda: stream_messages(nc, "VISITS"), message="published")
@@ -105,7 +89,5 @@ async def test_v1_consumers_keep_working_and_a_reader_of_both_applies_each_event
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await cases_runtime.stop()
-        await visits_runtime.stop()
         both.close()
         stores.close()

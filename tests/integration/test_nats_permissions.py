@@ -4,7 +4,7 @@ only on its own subjects, and has every right it needs to run."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
@@ -14,14 +14,14 @@ from nats.errors import Error as NatsError
 
 from services.cases.application import CasesApplication
 from services.cases.main import assemble as assemble_cases
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.application import VisitsApplication
 from services.visits.main import assemble as assemble_visits
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, journey_exists, start_runtime
-from tests.support import make_settings
+from tests.support import hour_visit, make_settings
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nats" / "nats.conf"
 PASSWORDS = {
@@ -133,19 +133,7 @@ async def test_the_services_run_end_to_end_with_only_their_own_rights(
         visits, cases = visits_runtime.app, cases_runtime.app
         assert isinstance(visits, VisitsApplication) and isinstance(cases, CasesApplication)
         contact = uuid4()
-        visits.record_visit(
-            CompletedVisit(
-                visit_id=uuid4(),
-                premises_label="P",
-                team="t",
-                volunteers=(),
-                languages_offered=("ro",),
-                started_at=T0,
-                completed_at=T0 + timedelta(hours=1),
-                contacts=(ContactInput(contact, "Alias", "ro", T0),),
-            ),
-            actor="v-1",
-        )
+        visits.record_visit(hour_visit("Alias", contact_ids=[contact]), actor="v-1")
 
         await eventually(
             lambda: journey_exists(cases, contact),

@@ -38,7 +38,7 @@ from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer, free_port
 from shared.settings import ServiceName
 from tests.integration.harness import eventually, start_runtime
-from tests.support import make_settings, new_master_key
+from tests.support import forget_projection, make_settings, new_master_key
 
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 MARKER = "Marker-notifications-alias"  # personal text that must never appear in a message
@@ -569,9 +569,7 @@ async def test_rebuilding_the_read_models_sends_nothing_again(sqlite_rig: Rig) -
     assert rig.runtime is not None
     before = (len(rig.smtp.messages), len(rig.webhooks.received), rig.app.max_notification_id())
     for view in rig.runtime.parts.projections:
-        with view.store.transaction() as cursor:
-            cursor.execute(f"DELETE FROM {view.store.table(view.name)}")
-        view.positions.reset(view.name)
+        forget_projection(view)
     views = rig.runtime.parts.projections
     await eventually(lambda: all(not v.read_batch(v.position()) for v in views), message="rebuilt")
     dispatcher = rig.runtime.parts.queries.dispatcher

@@ -3,109 +3,84 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 from nats.aio.client import Client
 
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.main import assemble
 from shared.nats_server import NatsServer
+from shared.runtime import Runtime
 from shared.settings import ServiceName
 from tests.integration.harness import (
     event_ids_name_their_domain_events,
     eventually,
+    exactly,
     start_runtime,
     stream_messages,
 )
+from tests.support import hour_visit
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 def visit(contacts: int) -> CompletedVisit:
-    return CompletedVisit(
-        visit_id=uuid4(),
-        premises_label="P",
-        team="t",
-        volunteers=(),
-        languages_offered=("ro",),
-        started_at=T0,
-        completed_at=T0 + timedelta(hours=1),
-        contacts=tuple(
-            ContactInput(uuid4(), f"Secret alias {n}", "ro", T0) for n in range(contacts)
-        ),
-    )
+    return hour_visit(*(f"Secret alias {n}" for n in range(contacts)))
 
 
 async def test_committed_events_are_published_in_order_with_their_ids_and_no_alias(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+    visits: VisitsApplication, nc: Client
 ) -> None:
-    runtime = await start_runtime(
-        ServiceName.VISITS, assemble, tmp_path / "var", nats_server.url, database
+    for contacts in (2, 1):
+        visits.record_visit(visit(contacts), actor="v-1")
+    # Each contact goes out as v1 and, beside it, v2 (same position, its own message id).
+    messages = await eventually(
+        lambda: exactly(stream_messages(nc, "VISITS"), 8), message="8 published messages"
     )
-    try:
-        app = runtime.app
-        assert isinstance(app, VisitsApplication)
-        for contacts in (2, 1):
-            app.record_visit(visit(contacts), actor="v-1")
-        # Each contact goes out as v1 and, beside it, v2 (same position, its own message id).
-        messages = await eventually(
-            lambda: _has(stream_messages(nc, "VISITS"), 8), message="8 published messages"
-        )
-        ids = [m.headers["Nats-Msg-Id"] for m in messages]
-        positions = [json.loads(m.data)["position"] for m in messages]
-        assert positions == sorted(positions) and len(set(ids)) == 8
-        assert event_ids_name_their_domain_events(messages)
-        made, made_v2, completed = (
-            "visits.contact_made.v1",
-            "visits.contact_made.v2",
-            "visits.visit_completed.v1",
-        )
-        assert [m.subject for m in messages] == [
-            made,
-            made_v2,
-            made,
-            made_v2,
-            completed,
-            made,
-            made_v2,
-            completed,
-        ]
-        assert all(b"Secret alias" not in m.data for m in messages)
-    finally:
-        await runtime.stop()
+    ids = [m.headers["Nats-Msg-Id"] for m in messages]
+    positions = [json.loads(m.data)["position"] for m in messages]
+    assert positions == sorted(positions) and len(set(ids)) == 8
+    assert event_ids_name_their_domain_events(messages)
+    made, made_v2, completed = (
+        "visits.contact_made.v1",
+        "visits.contact_made.v2",
+        "visits.visit_completed.v1",
+    )
+    assert [m.subject for m in messages] == [
+        made,
+        made_v2,
+        made,
+        made_v2,
+        completed,
+        made,
+        made_v2,
+        completed,
+    ]
+    assert all(b"Secret alias" not in m.data for m in messages)
 
 
 async def test_a_relay_that_restarts_from_an_old_position_publishes_nothing_twice(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+    visits_runtime: Runtime, visits: VisitsApplication, nc: Client
 ) -> None:
-    runtime = await start_runtime(
-        ServiceName.VISITS, assemble, tmp_path / "var", nats_server.url, database
+    visits.record_visit(visit(3), actor="v-1")
+    await eventually(lambda: exactly(stream_messages(nc, "VISITS"), 7), message="7 messages")
+    relay = visits_runtime.relay
+    assert relay is not None
+    await eventually(
+        lambda: (
+            relay.in_flight == 0 and relay.acknowledged_position() == visits.max_notification_id()
+        ),
+        message="the position recorded",
     )
-    try:
-        app = runtime.app
-        assert isinstance(app, VisitsApplication)
-        app.record_visit(visit(3), actor="v-1")
-        await eventually(lambda: _has(stream_messages(nc, "VISITS"), 7), message="7 messages")
-        relay = runtime.relay
-        assert relay is not None
-        await eventually(
-            lambda: (
-                relay.in_flight == 0 and relay.acknowledged_position() == app.max_notification_id()
-            ),
-            message="the position recorded",
-        )
-        # As if the relay crashed after publishing but before saving its position.
-        runtime.stores.positions.reset("relay")
-        published_before = runtime.relay.published
-        await eventually(
-            lambda: runtime.relay.published >= published_before + 7,
-            message="the batch published again",
-        )
-        assert len(await stream_messages(nc, "VISITS")) == 7
-    finally:
-        await runtime.stop()
+    # As if the relay crashed after publishing but before saving its position.
+    visits_runtime.stores.positions.reset("relay")
+    published_before = visits_runtime.relay.published
+    await eventually(
+        lambda: visits_runtime.relay.published >= published_before + 7,
+        message="the batch published again",
+    )
+    assert len(await stream_messages(nc, "VISITS")) == 7
 
 
 async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
@@ -129,7 +104,7 @@ async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
         client = await nats.connect(server.url)
         try:
             messages = await eventually(
-                lambda: _has(stream_messages(client, "VISITS"), 15),
+                lambda: exactly(stream_messages(client, "VISITS"), 15),
                 within=30,
                 message="15 messages (5 visits: v1, v2, completed) after NATS came up",
             )
@@ -139,10 +114,3 @@ async def test_writes_succeed_while_nats_is_down_and_are_all_published_after(
     finally:
         await runtime.stop()
         server.stop()
-
-
-async def _has(messages_coroutine, count: int):
-    messages = await messages_coroutine
-    if len(messages) > count:
-        raise AssertionError(f"{len(messages)} messages, expected {count}")
-    return messages if len(messages) == count else None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import uuid4
 
 from nats.aio.client import Client
@@ -21,14 +20,16 @@ from services.visits.application import (
     UrgentConcernInput,
     VisitsApplication,
 )
-from services.visits.main import assemble
+from services.visits.commands import (
+    CorrectAlias,
+    RaiseUrgentConcern,
+)
 from services.visits.queries.premises_history.projection import PremisesHistory
-from shared.nats_server import NatsServer
-from shared.settings import ServiceName
+from shared.runtime import Runtime
 from tests.integration.harness import (
     event_ids_name_their_domain_events,
     eventually,
-    start_runtime,
+    exactly,
     stream_messages,
 )
 
@@ -37,116 +38,91 @@ SECRETS = (b"Secret", b"alias", b"details", b"label")
 
 
 async def test_every_visit_contract_is_published_in_order_and_carries_no_personal_text(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+    visits_runtime: Runtime, visits: VisitsApplication, nc: Client
 ) -> None:
-    runtime = await start_runtime(
-        ServiceName.VISITS, assemble, tmp_path / "var", nats_server.url, database
+    premises_id, contact_id, person_id = uuid4(), uuid4(), uuid4()
+    visits.register_premises(
+        RegisterPremises(premises_id, "Secret-label", "soho", "flat", T0), "v-1"
     )
-    try:
-        app = runtime.app
-        assert isinstance(app, VisitsApplication)
-        premises_id, contact_id, person_id = uuid4(), uuid4(), uuid4()
-        app.register_premises(
-            RegisterPremises(premises_id, "Secret-label", "soho", "flat", T0), "v-1"
-        )
-        at = T0 + timedelta(minutes=10)
-        command = CompletedVisit(
-            visit_id=uuid4(),
-            premises_id=premises_id,
-            premises_label=None,
-            team="west",
-            volunteers=("v-1",),
-            languages_offered=("ro",),
-            started_at=T0,
-            completed_at=T0 + timedelta(hours=1),
-            contacts=(
-                ContactInput(
-                    contact_id,
-                    "Secret-alias",
-                    "ro",
-                    at,
-                    materials=("gift",),
-                    indicators=(PersonIndicatorInput(uuid4(), "debt_bondage", "disclosed", at),),
-                    follow_ups=(FollowUpInput(uuid4(), "coffee", T0 + timedelta(days=2), at),),
-                    linked_person_id=person_id,
-                ),
+    at = T0 + timedelta(minutes=10)
+    command = CompletedVisit(
+        visit_id=uuid4(),
+        premises_id=premises_id,
+        premises_label=None,
+        team="west",
+        volunteers=("v-1",),
+        languages_offered=("ro",),
+        started_at=T0,
+        completed_at=T0 + timedelta(hours=1),
+        contacts=(
+            ContactInput(
+                contact_id,
+                "Secret-alias",
+                "ro",
+                at,
+                materials=("gift",),
+                indicators=(PersonIndicatorInput(uuid4(), "debt_bondage", "disclosed", at),),
+                follow_ups=(FollowUpInput(uuid4(), "coffee", T0 + timedelta(days=2), at),),
+                linked_person_id=person_id,
             ),
-            premises_indicators=(
-                PremisesIndicatorInput(uuid4(), "living_on_site", "observed", at),
-            ),
-            urgent_concerns=(
-                UrgentConcernInput(uuid4(), "possible_minor", contact_id, "Secret-details", at),
-            ),
-        )
-        app.record_visit(command, "v-1")
-        app.correct_alias(command.visit_id, contact_id, "Secret-alias-corrected", at, "v-1")
-        messages = await eventually(
-            lambda: _exactly(stream_messages(nc, "VISITS"), 7), message="seven published messages"
-        )
-        assert [m.subject for m in messages] == [
-            "visits.contact_made.v1",
-            "visits.contact_made.v2",
-            "visits.person_indicator_observed.v1",
-            "visits.follow_up_offered.v1",
-            "visits.contact_linked_to_person.v1",
-            "visits.urgent_concern_raised.v1",
-            "visits.visit_completed.v1",
-        ]
-        positions = [json.loads(m.data)["position"] for m in messages]
-        assert positions == sorted(positions)
-        assert event_ids_name_their_domain_events(messages)
-        for message in messages:
-            assert not any(secret in message.data for secret in SECRETS), message.subject
-        concern = json.loads(messages[5].data)["data"]
-        assert concern["premises_id"] == str(premises_id)
-        assert concern["contact_id"] == str(contact_id) and concern["concern"] == "possible_minor"
-        link = json.loads(messages[4].data)["data"]
-        assert link["person_id"] == str(person_id)
+        ),
+        premises_indicators=(PremisesIndicatorInput(uuid4(), "living_on_site", "observed", at),),
+        urgent_concerns=(
+            UrgentConcernInput(uuid4(), "possible_minor", contact_id, "Secret-details", at),
+        ),
+    )
+    visits.record_visit(command, "v-1")
+    visits.do(command.visit_id, CorrectAlias(contact_id, "Secret-alias-corrected", at), actor="v-1")
+    messages = await eventually(
+        lambda: exactly(stream_messages(nc, "VISITS"), 7), message="seven published messages"
+    )
+    assert [m.subject for m in messages] == [
+        "visits.contact_made.v1",
+        "visits.contact_made.v2",
+        "visits.person_indicator_observed.v1",
+        "visits.follow_up_offered.v1",
+        "visits.contact_linked_to_person.v1",
+        "visits.urgent_concern_raised.v1",
+        "visits.visit_completed.v1",
+    ]
+    positions = [json.loads(m.data)["position"] for m in messages]
+    assert positions == sorted(positions)
+    assert event_ids_name_their_domain_events(messages)
+    for message in messages:
+        assert not any(secret in message.data for secret in SECRETS), message.subject
+    concern = json.loads(messages[5].data)["data"]
+    assert concern["premises_id"] == str(premises_id)
+    assert concern["contact_id"] == str(contact_id) and concern["concern"] == "possible_minor"
+    link = json.loads(messages[4].data)["data"]
+    assert link["person_id"] == str(person_id)
 
-        # The projection runs in the same process and follows the same log.
-        history = runtime.parts.queries.premises_history
-        assert isinstance(history, PremisesHistory)
-        page = await eventually(
-            lambda: (
-                history.history(premises_id, limit=10, offset=0).visit_count == 1
-                and history.history(premises_id, limit=10, offset=0)
-            ),
-            message="the visit in the premises history",
-        )
-        assert page.open_concern_count == 1 and page.items[0].contact_count == 1
-    finally:
-        await runtime.stop()
+    # The projection runs in the same process and follows the same log.
+    history = visits_runtime.parts.queries.premises_history
+    assert isinstance(history, PremisesHistory)
+    page = await eventually(
+        lambda: (
+            history.history(premises_id, limit=10, offset=0).visit_count == 1
+            and history.history(premises_id, limit=10, offset=0)
+        ),
+        message="the visit in the premises history",
+    )
+    assert page.open_concern_count == 1 and page.items[0].contact_count == 1
 
 
 async def test_an_urgent_concern_on_an_open_visit_is_published_before_the_visit_ends(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
+    visits: VisitsApplication, nc: Client
 ) -> None:
-    runtime = await start_runtime(
-        ServiceName.VISITS, assemble, tmp_path / "var", nats_server.url, database
+    visit_id = uuid4()
+    visits.record_visit(
+        CompletedVisit(visit_id, "P-12", "west", ("v-1",), ("ro",), T0, None, ()), "v-1"
     )
-    try:
-        app = runtime.app
-        assert isinstance(app, VisitsApplication)
-        visit_id = uuid4()
-        app.record_visit(
-            CompletedVisit(visit_id, "P-12", "west", ("v-1",), ("ro",), T0, None, ()), "v-1"
-        )
-        concern = UrgentConcernInput(uuid4(), "held_against_will", None, "Secret-details", T0)
-        app.raise_urgent_concern(visit_id, concern, "v-1")
-        messages = await eventually(
-            lambda: _exactly(stream_messages(nc, "VISITS"), 1),
-            within=5,
-            message="the concern published at once",
-        )
-        assert messages[0].subject == "visits.urgent_concern_raised.v1"
-        assert b"Secret" not in messages[0].data
-        assert app.get_visit(visit_id).completed_at is None
-    finally:
-        await runtime.stop()
-
-
-async def _exactly(messages_coroutine, count: int):
-    messages = await messages_coroutine
-    if len(messages) > count:
-        raise AssertionError(f"{len(messages)} messages, expected {count}")
-    return messages if len(messages) == count else None
+    concern = UrgentConcernInput(uuid4(), "held_against_will", None, "Secret-details", T0)
+    visits.do(visit_id, RaiseUrgentConcern(concern), actor="v-1")
+    messages = await eventually(
+        lambda: exactly(stream_messages(nc, "VISITS"), 1),
+        within=5,
+        message="the concern published at once",
+    )
+    assert messages[0].subject == "visits.urgent_concern_raised.v1"
+    assert b"Secret" not in messages[0].data
+    assert visits.get_visit(visit_id).completed_at is None

@@ -14,13 +14,12 @@ from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
 from services.cases.api.errors import DOMAIN_ERRORS, JOURNEY_RULES
-from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import answer_text, bearer, make_settings, wait_until
+from tests.support import answer_text, bearer, cases_in, served, wait_until
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
@@ -30,15 +29,10 @@ ACTOR = bearer(Role.SAFEGUARDING_LEAD, subject="cw-1")
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     # NATS points at a closed port: the service must still start and serve.
-    settings = make_settings(ServiceName.CASES, tmp_path / "var", max_body_bytes=8192)
-    with TestClient(create_app(settings), headers=ACTOR) as test_client:
+    with served(
+        create_app, ServiceName.CASES, tmp_path / "var", ACTOR, max_body_bytes=8192
+    ) as test_client:
         yield test_client
-
-
-def cases_in(client: TestClient) -> CasesApplication:
-    cases = client.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(cases, CasesApplication)
-    return cases
 
 
 def ago(days: float = 0) -> str:

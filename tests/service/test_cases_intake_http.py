@@ -14,7 +14,6 @@ import pytest
 from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
-from services.cases.application import CasesApplication
 from services.cases.commands import (
     AssignCaseworker,
     Register,
@@ -26,7 +25,7 @@ from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.sql import to_sql_time
-from tests.support import bearer, make_settings, wait_until
+from tests.support import bearer, cases_in, served, wait_until
 
 
 def _in_a_month() -> str:
@@ -44,15 +43,8 @@ _positions = iter(range(1, 1_000_000))
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings)) as test_client:
+    with served(create_app, ServiceName.CASES, tmp_path / "var") as test_client:
         yield test_client
-
-
-def cases_in(client: TestClient) -> CasesApplication:
-    cases = client.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(cases, CasesApplication)
-    return cases
 
 
 def met_on_a_visit(

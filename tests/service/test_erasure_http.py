@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from services.cases.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, wait_until
+from tests.support import bearer, served, wait_until
 
 LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="lead-1")
 CW = bearer(Role.CASEWORKER, subject="cw-1")
@@ -24,8 +24,7 @@ ADMIN_2 = bearer(Role.ADMIN, subject="admin-2")
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings)) as test_client:
+    with served(create_app, ServiceName.CASES, tmp_path / "var") as test_client:
         yield test_client
 
 

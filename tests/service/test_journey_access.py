@@ -11,14 +11,13 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.integration import translator
 from services.cases.main import create_app
 from shared.contracts.cases import BreakGlassAccessGrantedV1
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, wait_until
+from tests.support import bearer, cases_in, served, wait_until
 
 LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="sg-1")
 ANNA = bearer(Role.CASEWORKER, subject="cw-anna", team="west")
@@ -30,14 +29,8 @@ REASON = "She phoned the night line; her caseworker is on leave"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(ServiceName.CASES, tmp_path / "var"))) as client:
-        yield client
-
-
-def cases_in(client: TestClient) -> CasesApplication:
-    app = client.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(app, CasesApplication)
-    return app
+    with served(create_app, ServiceName.CASES, tmp_path / "var") as test_client:
+        yield test_client
 
 
 def register(client: TestClient, headers: dict[str, str]) -> str:

@@ -19,22 +19,19 @@ from services.notifications.domain import Notification, Rule
 from services.notifications.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, wait_until
+from tests.support import app_in, bearer, make_settings, served, wait_until
 
 SG = bearer(Role.SAFEGUARDING_LEAD, subject="sg-1")
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(ServiceName.NOTIFICATIONS, tmp_path / "var")
-    with TestClient(create_app(settings), headers=SG) as test_client:
+    with served(create_app, ServiceName.NOTIFICATIONS, tmp_path / "var", SG) as test_client:
         yield test_client
 
 
 def app_of(client: TestClient) -> NotificationsApplication:
-    app = client.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(app, NotificationsApplication)
-    return app
+    return app_in(client, NotificationsApplication)
 
 
 def urgent(client: TestClient, position: int = 1) -> str:

@@ -36,7 +36,7 @@ from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_visits_http import visit_body
-from tests.support import bearer, make_settings, wait_until
+from tests.support import bearer, make_settings, register_journey, wait_until
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
@@ -198,17 +198,7 @@ def test_given_no_contact_of_hers_when_visits_exports_then_it_is_empty_not_an_er
 
 
 def a_registered_journey(cases: CasesApplication) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=PSEUDONYM,
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
-        ),
-        actor="cw-1",
-    )
+    journey_id = register_journey(cases, PSEUDONYM, T0)
     cases.do(
         journey_id,
         AssessNeeds(needs=["housing"], notes=NOTES, occurred_at=T0 + timedelta(hours=1)),

@@ -24,6 +24,7 @@ from services.visits.domain import (
 from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests import support
 from tests.support import answer_text, bearer, make_settings, wait_until
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -44,18 +45,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def visit_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "visit_id": str(uuid4()),
-        "premises_label": "P-12",
-        "team": "west",
-        "volunteers": ["v-1"],
-        "languages_offered": ["ro", "en"],
-        "started_at": T0.isoformat(),
-        "completed_at": (T0 + timedelta(hours=1)).isoformat(),
-        "contacts": [{"contact_id": str(uuid4()), "alias": "Ana", "language": "ro"}],
-    }
-    body.update(changes)
-    return body
+    return support.visit_body(T0, **changes)
 
 
 def test_a_completed_visit_is_created_with_its_version_as_etag(client: TestClient) -> None:

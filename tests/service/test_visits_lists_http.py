@@ -15,7 +15,7 @@ from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_visits_http import T0, premises_body, rich_body, visit_body
-from tests.support import answer_text, bearer, make_settings, wait_until
+from tests.support import answer_text, bearer, served, wait_until
 
 LEAD = bearer(Role.SAFEGUARDING_LEAD, subject="lead-1")
 WEST = bearer(Role.OUTREACH, subject="v-1", team="west")
@@ -25,8 +25,7 @@ CASEWORKER_WEST = bearer(Role.CASEWORKER, subject="cw-1", team="west")
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(ServiceName.VISITS, tmp_path / "var")
-    with TestClient(create_app(settings)) as test_client:
+    with served(create_app, ServiceName.VISITS, tmp_path / "var") as test_client:
         yield test_client
 
 

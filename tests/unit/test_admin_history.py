@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 from services.cases.application import CasesApplication
 from services.cases.commands import (
     CorrectPseudonym,
-    Register,
 )
 from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
@@ -27,7 +26,7 @@ from shared.admin.history import WITHHELD, AggregateUnknown, as_of, history
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import answer_text, bearer, make_settings, new_master_key
+from tests.support import answer_text, bearer, make_settings, new_master_key, register_journey
 from tests.unit.conftest import StoresFactory
 from waymark.cli import cli
 
@@ -37,14 +36,7 @@ MARKER = "Pseudo-Marker-7f3a"
 
 
 def a_journey(cases: CasesApplication) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=MARKER, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(cases, MARKER, T0, actor=CW)
     cases.do(
         journey_id,
         CorrectPseudonym(pseudonym=MARKER + "-2", occurred_at=T0 + timedelta(hours=1)),

@@ -4,63 +4,35 @@ rebuilt read model equals the live one, nothing is applied twice, a planted erro
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
-import pytest
-from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
-from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
 from services.cases.queries.caseload.projection import Caseload
 from services.visits.main import assemble as assemble_visits
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
-from shared.runtime import open_stores
+from shared.runtime import ServiceParts
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from shared.storage.projection import Projection
-from tests.support import bearer, make_settings, new_master_key, wait_until
+from tests.support import (
+    bearer,
+    contacts_from_visits,
+    make_settings,
+    projection_named,
+    projection_rows,
+    wait_until,
+)
 from tests.unit.conftest import StoresFactory
 from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
-_position = iter(range(1, 1_000_000))
-
-
-def contacts(cases: CasesApplication, n: int) -> None:
-    for _ in range(n):
-        contact_id = uuid4()
-        cases.record_contact_from_visit(
-            contact_id, uuid4(), "ro", T0, Tracking("visits", next(_position))
-        )
-
-
-def rows(projection: Projection, suffix: str = "") -> dict[str, list[dict[str, Any]]]:
-    found = {}
-    with projection.store.transaction(commit=False) as cursor:
-        for table in projection.owned_tables():
-            cursor.execute(f"SELECT * FROM {projection.store.table(table + suffix)}")
-            found[table] = sorted(cursor.fetchall(), key=lambda r: sorted(map(str, r.values())))
-    return found
-
-
-@pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
-    parts = assemble_cases(stores_for(ServiceName.CASES))
-    yield parts
-    parts.application.close()
-
-
-def projection(parts: CasesParts, name: str) -> Projection:
-    return next(p for p in parts.projections if p.name == name)
 
 
 def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
@@ -68,9 +40,9 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
 ) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
-    live = projection(cases_parts, "caseload")
+    live = projection_named(cases_parts, "caseload")
     assert isinstance(live, Caseload)
-    contacts(cases, 30)
+    contacts_from_visits(cases, 30, T0)
     live.catch_up()
     seen: list[tuple[str, int, int]] = []
     rebuild = Rebuild(
@@ -80,14 +52,14 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
     builder = threading.Thread(target=rebuild.build)
     builder.start()
     for _ in range(5):
-        contacts(cases, 2)
+        contacts_from_visits(cases, 2, T0)
         live.catch_up()
         assert live.list(limit=100)[1] >= 30
     builder.join()
     live.catch_up()
     rebuild.build()  # catch the shadow up with what arrived meanwhile
-    assert rows(live, SHADOW_SUFFIX) == rows(live)
-    before = rows(live)
+    assert projection_rows(live, SHADOW_SUFFIX) == projection_rows(live)
+    before = projection_rows(live)
     listed = live.list(limit=100)
 
     rebuild.swap()
@@ -96,13 +68,13 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
     assert progress.position == cases.max_notification_id() == progress.target
     assert seen[0][0] == "building" and seen[-1][0] == "done"
     assert all(position <= target for state, position, target in seen if state == "building")
-    assert rows(live) == before
+    assert projection_rows(live) == before
     assert live.list(limit=100) == listed
     # The live projection carries on from the swapped position: new events once, old never twice.
-    contacts(cases, 3)
+    contacts_from_visits(cases, 3, T0)
     live.catch_up()
     assert live.list(limit=100)[1] == 43
-    assert all(row["contact_count"] == 1 for row in rows(live)["caseload"])
+    assert all(row["contact_count"] == 1 for row in projection_rows(live)["caseload"])
 
 
 def test_a_batch_read_before_the_swap_is_not_applied_twice(
@@ -110,33 +82,33 @@ def test_a_batch_read_before_the_swap_is_not_applied_twice(
 ) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
-    live = projection(cases_parts, "caseload")
-    contacts(cases, 4)
+    live = projection_named(cases_parts, "caseload")
+    contacts_from_visits(cases, 4, T0)
     stale = live.read_batch(live.position())  # read by the live runner, not yet applied
     Rebuild(live).run()
     live.apply_batch(stale, stale[-1][0].id)  # lands after the swap: skipped
-    assert [row["contact_count"] for row in rows(live)["caseload"]] == [1, 1, 1, 1]
+    assert [row["contact_count"] for row in projection_rows(live)["caseload"]] == [1, 1, 1, 1]
 
 
 def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: CasesParts) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
-    live = projection(cases_parts, "caseload")
-    contacts(cases, 5)
+    live = projection_named(cases_parts, "caseload")
+    contacts_from_visits(cases, 5, T0)
     live.catch_up()
-    good = rows(live)
+    good = projection_rows(live)
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
-    assert rows(live) != good
+    assert projection_rows(live) != good
     # Small batches and transactions: many chunks, each its own transaction.
     outcome = Rebuild(live, batch_size=2, transaction_size=3).run()
-    assert rows(live) == good
+    assert projection_rows(live) == good
     assert outcome.position == cases.max_notification_id()
     assert outcome.events_per_second and outcome.events_per_second > 0
     assert outcome.as_json()["events_per_second"] == round(outcome.events_per_second)
     # A second rebuild works too (the previous shadow names are free again).
     Rebuild(live).run()
-    assert rows(live) == good
+    assert projection_rows(live) == good
 
 
 def test_every_cases_and_visits_projection_rebuilds_to_itself(
@@ -146,25 +118,25 @@ def test_every_cases_and_visits_projection_rebuilds_to_itself(
 
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
-    contacts(cases, 3)
+    contacts_from_visits(cases, 3, T0)
     for live in cases_parts.projections:
         live.catch_up()
-        before = rows(live)
+        before = projection_rows(live)
         Rebuild(live).run()
-        assert rows(live) == before, live.name
+        assert projection_rows(live) == before, live.name
     visits_parts = assemble_visits(stores_for(ServiceName.VISITS))
     try:
         visits: Any = visits_parts.application
         premises = visits.register_premises(premises_command(), "v-1")
         visits.record_visit(rich_visit(premises.premises.id), "v-1")
         visits.record_visit(rich_visit(), "v-1")
-        history = projection(visits_parts, "premises_history")
+        history = projection_named(visits_parts, "premises_history")
         assert isinstance(history, PremisesHistory)
         history.catch_up()
-        before = rows(history)
+        before = projection_rows(history)
         assert before["premises_history_visits"]
         Rebuild(history).run()
-        assert rows(history) == before
+        assert projection_rows(history) == before
         assert history.history(premises.premises.id, limit=10, offset=0).visit_count == 1
     finally:
         visits_parts.application.close()
@@ -178,7 +150,7 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
         create_cases_app(settings), headers=bearer(roles=(Role.ADMIN, Role.SAFEGUARDING_LEAD))
     ) as client:
         cases = client.app.state.runtime.app  # type: ignore[attr-defined]
-        contacts(cases, 6)
+        contacts_from_visits(cases, 6, T0)
 
         def listed() -> int | None:
             total = client.get("/journeys").json()["total"]
@@ -209,25 +181,19 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
 
 
 def test_the_cli_rebuilds_a_projection_of_the_service_stores(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli_cases_parts: ServiceParts,
 ) -> None:
-    key = new_master_key()
-    stores = open_stores(make_settings(ServiceName.CASES, tmp_path / "var", master_key=key))
-    parts = assemble_cases(stores)
+    parts = cli_cases_parts
     cases = parts.application
     assert isinstance(cases, CasesApplication)
-    contacts(cases, 3)
-    live = projection(parts, "caseload")
+    contacts_from_visits(cases, 3, T0)
+    live = projection_named(parts, "caseload")
     live.catch_up()
-    good = rows(live)
+    good = projection_rows(live)
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
-    monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("WAYMARK_MASTER_KEY", key)
     result = CliRunner().invoke(cli, ["rebuild", "cases", "caseload"])
     assert result.exit_code == 0, result.output
     assert "Rebuilt caseload" in result.stdout
-    assert rows(live) == good
+    assert projection_rows(live) == good
     assert CliRunner().invoke(cli, ["rebuild", "cases", "nope"]).exit_code == 2
-    cases.close()
-    stores.close()

@@ -17,38 +17,26 @@ from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplicati
 from services.cases.commands import (
     AssessNeeds,
     CorrectPseudonym,
-    Register,
 )
 from services.cases.domain import Journey
 from shared.runtime import Stores
-from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.snapshots import decode_tree, encode_tree
-from tests.unit.conftest import StoresFactory
+from tests.support import register_journey
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 MARKER = "Snap-Marker-91c"
 
 
 @pytest.fixture
-def cases_and_stores(stores_for: StoresFactory) -> Iterator[tuple[CasesApplication, Stores]]:
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def cases_and_stores(app_for: AppFactory) -> Iterator[tuple[CasesApplication, Stores]]:
+    app, stores = app_for(CasesApplication)
     yield app, stores
-    app.close()
 
 
 def long_journey(cases: CasesApplication, corrections: int) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=MARKER, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor="cw-1",
-    )
+    journey_id = register_journey(cases, MARKER, T0)
     cases.do(
         journey_id,
         AssessNeeds(needs=["housing"], notes=MARKER + " notes", occurred_at=T0),

@@ -3,47 +3,21 @@ difference is reported (exit code 1), a projection merely behind is not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
-import pytest
-from eventsourcing.persistence import Tracking
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
-from services.cases.main import assemble as assemble_cases
 from services.visits.main import assemble as assemble_visits
-from shared.runtime import open_stores
+from shared.runtime import ServiceParts
 from shared.settings import ServiceName
-from shared.storage.projection import Projection
-from tests.support import make_settings, new_master_key
+from tests.support import contacts_from_visits, projection_named
 from tests.unit.conftest import StoresFactory
 from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
-_position = iter(range(1, 1_000_000))
-
-
-def contacts(cases: CasesApplication, n: int) -> None:
-    for _ in range(n):
-        cases.record_contact_from_visit(
-            uuid4(), uuid4(), "ro", T0, Tracking("visits", next(_position))
-        )
-
-
-def projection(parts: CasesParts, name: str) -> Projection:
-    return next(p for p in parts.projections if p.name == name)
-
-
-@pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
-    parts = assemble_cases(stores_for(ServiceName.CASES))
-    yield parts
-    parts.application.close()
 
 
 def test_the_caseload_agrees_then_a_planted_difference_is_reported(
@@ -51,12 +25,12 @@ def test_the_caseload_agrees_then_a_planted_difference_is_reported(
 ) -> None:
     cases = cases_parts.application
     assert isinstance(cases, CasesApplication)
-    caseload = projection(cases_parts, "caseload")
-    contacts(cases, 4)
+    caseload = projection_named(cases_parts, "caseload")
+    contacts_from_visits(cases, 4, T0)
     caseload.catch_up()
     verify = cases_parts.verify
     assert verify() == []
-    contacts(cases, 2)  # the caseload is behind: not a difference
+    contacts_from_visits(cases, 2, T0)  # the caseload is behind: not a difference
     assert verify() == []
     with caseload.store.transaction() as cursor:
         cursor.execute(
@@ -87,7 +61,7 @@ def test_the_premises_history_is_verified_against_the_visits(
         premises = visits.register_premises(premises_command(), "v-1")
         visits.record_visit(rich_visit(premises.premises.id), "v-1")
         visits.record_visit(rich_visit(completed=False), "v-1")
-        history = projection(parts, "premises_history")
+        history = projection_named(parts, "premises_history")
         history.catch_up()
         verify = parts.verify
         assert verify() == []
@@ -101,18 +75,14 @@ def test_the_premises_history_is_verified_against_the_visits(
 
 
 def test_the_cli_prints_differences_and_exits_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli_cases_parts: ServiceParts,
 ) -> None:
-    key = new_master_key()
-    stores = open_stores(make_settings(ServiceName.CASES, tmp_path / "var", master_key=key))
-    parts = assemble_cases(stores)
+    parts = cli_cases_parts
     cases = parts.application
     assert isinstance(cases, CasesApplication)
-    contacts(cases, 2)
-    caseload = projection(parts, "caseload")
+    contacts_from_visits(cases, 2, T0)
+    caseload = projection_named(parts, "caseload")
     caseload.catch_up()
-    monkeypatch.setenv("WAYMARK_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("WAYMARK_MASTER_KEY", key)
     ok = CliRunner().invoke(cli, ["verify", "cases"])
     assert ok.exit_code == 0, ok.output
     with caseload.store.transaction() as cursor:
@@ -121,5 +91,3 @@ def test_the_cli_prints_differences_and_exits_1(
     assert bad.exit_code == 1, bad.output
     assert bad.stdout.count("caseworker_id") == 2
     assert "cw-x" in bad.stdout
-    cases.close()
-    stores.close()

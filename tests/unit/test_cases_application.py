@@ -51,7 +51,8 @@ from services.cases.values import (
 from shared.errors import VersionMismatch
 from shared.reference import UnknownCode
 from shared.settings import ServiceName
-from tests.unit.conftest import StoresFactory
+from tests.support import register_journey
+from tests.unit.conftest import AppFactory, StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -138,17 +139,13 @@ CW = "cw-1"
 
 
 @pytest.fixture
-def app_with_views(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def app_with_views(app_for: AppFactory):
+    app, stores = app_for(CasesApplication)
     journey_list = Caseload(app, stores.views, stores.positions)
     open_referrals = ReferralsBoard(app, stores.views, stores.positions)
     DueItems(app, stores.views, stores.positions)  # the caseload joins its table
     app.open_referrals = open_referrals
     yield app, journey_list, open_referrals, stores
-    app.close()
 
 
 @pytest.fixture
@@ -157,17 +154,7 @@ def cases(app_with_views) -> CasesApplication:
 
 
 def register(cases: CasesApplication, journey_id=None, pseudonym: str = "R-17") -> UUID:
-    journey_id = journey_id or uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=pseudonym,
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(cases, pseudonym, T0, actor=CW, journey_id=journey_id)
     return journey_id
 
 
@@ -218,16 +205,7 @@ def test_a_registration_is_created_once_and_a_retry_returns_it(cases: CasesAppli
     assert first.created and not again.created
     assert again.journey.version == 2 and cases.max_notification_id() == before
     with pytest.raises(AlreadyRegistered):
-        cases.register_person(
-            journey_id,
-            Register(
-                pseudonym="R-99",
-                preferred_languages=["ro"],
-                interpreter_needed=False,
-                occurred_at=T0,
-            ),
-            actor=CW,
-        )
+        register_journey(cases, "R-99", T0, actor=CW, journey_id=journey_id)
 
 
 def test_a_registration_cannot_take_the_id_of_a_contact_journey(cases: CasesApplication) -> None:

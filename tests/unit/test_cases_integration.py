@@ -15,7 +15,6 @@ from services.cases.commands import (
     AssignCaseworker,
     CloseJourney,
     DeclineReferral,
-    MakeReferral,
     MarkPossibleMinor,
     MoveAppointment,
     RecordConclusiveGrounds,
@@ -23,7 +22,6 @@ from services.cases.commands import (
     RecordReasonableGrounds,
     Register,
     ReopenJourney,
-    ScheduleAppointment,
     StartRecoveryPeriod,
 )
 from services.cases.domain import Journey
@@ -45,9 +43,10 @@ from shared.contracts import (
     UrgentConcernRaisedV1,
 )
 from shared.contracts.base import as_contract_types
-from shared.contracts.envelope import decode, encode
+from shared.contracts.envelope import decode
 from shared.messaging.relay import as_contracts
 from shared.settings import ServiceName
+from tests.support import gp_appointment, housing_referral, on_the_wire, register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -75,14 +74,7 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
         assert tuple(type(c) for c in as_contracts(contract)) == declared, type(event).__name__
         if contract is not None:
             # What the relay would put on the bus, decoded as a consumer would.
-            wire = encode(
-                contract,
-                service="cases",
-                origin=event.originator_id,
-                version=event.originator_version,
-                position=notification.id,
-                time=T0,
-            )
+            wire = on_the_wire(contract, event, notification.id, "cases")
             assert SECRET.encode() not in wire
             assert decode(wire).event == contract
             contracts.append(contract)
@@ -90,28 +82,14 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
 
 
 def a_whole_journey(cases: CasesApplication) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=SECRET, preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(cases, SECRET, T0, actor=CW)
     cases.do(journey_id, AssignCaseworker(caseworker_id="cw-1", occurred_at=T0), actor=CW)
     cases.do(journey_id, AssessNeeds(needs=["housing"], notes=SECRET, occurred_at=T0), actor=CW)
     referral_id, appointment_id = uuid4(), uuid4()
     cases.do(
         journey_id,
-        MakeReferral(
-            referral_id=referral_id,
-            partner="housing_charity",
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=T0 + timedelta(days=14),
-            occurred_at=T0,
+        housing_referral(
+            referral_id=referral_id, respond_by=T0 + timedelta(days=14), occurred_at=T0
         ),
         actor=CW,
     )
@@ -122,12 +100,11 @@ def a_whole_journey(cases: CasesApplication) -> UUID:
     )
     cases.do(
         journey_id,
-        ScheduleAppointment(
-            appointment_id=appointment_id,
-            kind="gp",
+        gp_appointment(
             at=T0 + timedelta(days=3),
-            accompanied=True,
             occurred_at=T0,
+            appointment_id=appointment_id,
+            accompanied=True,
         ),
         actor=CW,
     )

@@ -4,7 +4,6 @@ property that, whatever valid commands happened, each equals a rebuild from the 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -28,13 +27,11 @@ from services.cases.commands import (
     CompleteReferral,
     CorrectPseudonym,
     DeclineReferral,
-    MakeReferral,
     MarkPossibleMinor,
     MoveAppointment,
     RecordAttendance,
     Register,
     ReopenJourney,
-    ScheduleAppointment,
     SetGoal,
 )
 from services.cases.domain import Journey
@@ -46,12 +43,23 @@ from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.queries.tables import Visibility
 from shared.errors import FieldError
-from shared.runtime import Stores, open_stores
+from shared.runtime import Stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.projection import Projection
-from tests.support import bearer, make_settings, wait_until
-from tests.unit.conftest import StoresFactory
+from tests.support import (
+    app_in,
+    bearer,
+    forget_projection,
+    gp_appointment,
+    housing_referral,
+    make_settings,
+    on_fresh_stores,
+    projection_rows,
+    register_journey,
+    wait_until,
+)
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CW = "cw-1"
@@ -71,24 +79,13 @@ class Views:
 
 
 @pytest.fixture
-def world(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def world(app_for: AppFactory):
+    app, stores = app_for(CasesApplication)
     yield app, Views(app, stores)
-    app.close()
 
 
 def register(app: CasesApplication, caseworker: str | None = CW) -> UUID:
-    journey_id = uuid4()
-    app.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(app, "R-1", T0, actor=CW)
     if caseworker:
         app.do(journey_id, AssignCaseworker(caseworker_id=caseworker, occurred_at=T0), actor=CW)
     return journey_id
@@ -98,15 +95,8 @@ def refer(app: CasesApplication, journey_id: UUID, partner: str, respond_in: tim
     referral_id = uuid4()
     app.do(
         journey_id,
-        MakeReferral(
-            referral_id=referral_id,
-            partner=partner,
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=T0 + respond_in,
-            occurred_at=T0,
+        housing_referral(
+            referral_id=referral_id, respond_by=T0 + respond_in, occurred_at=T0, partner=partner
         ),
         actor=CW,
     )
@@ -120,13 +110,7 @@ def test_the_caseload_filters_by_caseworker_and_puts_what_is_due_first(world) ->
     for journey_id, days in ((mine_later, 9), (mine_soon, 2), (theirs, 1)):
         app.do(
             journey_id,
-            ScheduleAppointment(
-                appointment_id=uuid4(),
-                kind="gp",
-                at=T0 + timedelta(days=days),
-                accompanied=True,
-                occurred_at=T0,
-            ),
+            gp_appointment(at=T0 + timedelta(days=days), occurred_at=T0, accompanied=True),
             actor=CW,
         )
     views.catch_up()
@@ -237,8 +221,7 @@ def test_given_year_999_dates_in_the_log_when_read_then_the_caseload_due_list_an
     )
     lead = bearer(Role.SAFEGUARDING_LEAD, subject=CW)
     with TestClient(create_app(settings), headers=lead) as client:
-        app = client.app.state.runtime.app  # type: ignore[attr-defined]
-        assert isinstance(app, CasesApplication)
+        app = app_in(client, CasesApplication)
         # Recorded through the application, as events in the log from before the API bounded
         # dates were: a contact on a visit in year 999, an assessment and an appointment too.
         contact = uuid4()
@@ -259,13 +242,7 @@ def test_given_year_999_dates_in_the_log_when_read_then_the_caseload_due_list_an
         )
         app.do(
             journey_id,
-            ScheduleAppointment(
-                appointment_id=uuid4(),
-                kind="gp",
-                at=YEAR_999.replace(month=1, day=1),
-                accompanied=False,
-                occurred_at=T0,
-            ),
+            gp_appointment(at=YEAR_999.replace(month=1, day=1), occurred_at=T0),
             actor=CW,
         )
         ordinary = register(app)
@@ -353,13 +330,7 @@ def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world)
     for appointment in (moved, cancelled, attended):
         app.do(
             open_journey,
-            ScheduleAppointment(
-                appointment_id=appointment,
-                kind="gp",
-                at=T0 + timedelta(days=1),
-                accompanied=False,
-                occurred_at=T0,
-            ),
+            gp_appointment(at=T0 + timedelta(days=1), occurred_at=T0, appointment_id=appointment),
             actor=CW,
         )
     app.do(
@@ -383,13 +354,7 @@ def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world)
     )
     app.do(
         closing,
-        ScheduleAppointment(
-            appointment_id=uuid4(),
-            kind="gp",
-            at=T0 + timedelta(days=2),
-            accompanied=False,
-            occurred_at=T0,
-        ),
+        gp_appointment(at=T0 + timedelta(days=2), occurred_at=T0),
         actor=CW,
     )
     app.do(closing, CloseJourney(reason="moved", occurred_at=T0), actor=CW)
@@ -454,13 +419,10 @@ COMMANDS = st.lists(
 )
 
 
-def snapshot(view: Projection) -> dict[str, list[dict[str, object]]]:
-    found = {}
-    for table in view.owned_tables():
-        with view.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {view.store.table(table)}")
-            found[table] = sorted(cursor.fetchall(), key=repr)
-    return found
+def new_state() -> dict:
+    """What ``apply_command`` remembers between commands: the ids it made, the upstream
+    position."""
+    return {"journeys": [], "goals": {}, "appointments": {}, "referrals": {}, "position": [0]}
 
 
 def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
@@ -507,12 +469,10 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
         ),
         "appointment": lambda: app.do(
             journey,
-            ScheduleAppointment(
-                appointment_id=_new(state, "appointments", journey),
-                kind="gp",
+            gp_appointment(
                 at=when + timedelta(days=2),
-                accompanied=False,
                 occurred_at=when,
+                appointment_id=_new(state, "appointments", journey),
             ),
             actor=CW,
         ),
@@ -537,13 +497,8 @@ def apply_command(app: CasesApplication, state: dict, command: tuple) -> None:
         ),
         "refer": lambda: app.do(
             journey,
-            MakeReferral(
+            housing_referral(
                 referral_id=_new(state, "referrals", journey),
-                partner="housing_charity",
-                need="housing",
-                shares_personal_data=False,
-                consent_id=None,
-                lawful_basis=None,
                 respond_by=when + timedelta(days=2),
                 occurred_at=when,
             ),
@@ -634,31 +589,14 @@ def _follow_up(app: CasesApplication, state: dict, journey: UUID, when: datetime
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        stores = open_stores(make_settings(ServiceName.CASES, Path(directory)))
-        app = CasesApplication(
-            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-        )
-        try:
-            views = Views(app, stores)
-            state: dict = {
-                "journeys": [],
-                "goals": {},
-                "appointments": {},
-                "referrals": {},
-                "position": [0],
-            }
-            for command in commands:
-                apply_command(app, state, command)
-                views.catch_up()  # live: folded a little at a time, as the service does
-            live = {view.name: snapshot(view) for view in views.all}
-            for view in views.all:
-                view.positions.reset(view.name)
-                with view.store.transaction() as cursor:
-                    for table in view.owned_tables():
-                        cursor.execute(f"DELETE FROM {view.store.table(table)}")
-            views.catch_up()  # rebuilt from zero
-            assert {view.name: snapshot(view) for view in views.all} == live
-        finally:
-            app.close()
-            stores.close()
+    with on_fresh_stores(ServiceName.CASES, CasesApplication) as (app, stores):
+        views = Views(app, stores)
+        state = new_state()
+        for command in commands:
+            apply_command(app, state, command)
+            views.catch_up()  # live: folded a little at a time, as the service does
+        live = {view.name: projection_rows(view) for view in views.all}
+        for view in views.all:
+            forget_projection(view)
+        views.catch_up()  # rebuilt from zero
+        assert {view.name: projection_rows(view) for view in views.all} == live

@@ -4,7 +4,6 @@ rebuild from the stored events."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -19,41 +18,35 @@ from services.cases.commands import (
     AssessNeeds,
     CloseJourney,
     DeclineReferral,
-    MakeReferral,
     RecordExit,
-    Register,
 )
 from services.cases.main import create_app
 from services.cases.queries.statistics.projection import K_ANONYMITY, Statistics, publish
-from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings
-from tests.unit.conftest import StoresFactory
-from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command
+from tests.support import (
+    bearer,
+    forget_projection,
+    housing_referral,
+    on_fresh_stores,
+    projection_rows,
+    register_journey,
+    served,
+)
+from tests.unit.conftest import AppFactory
+from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command, new_state
 
 NOVEMBER, DECEMBER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC), datetime(2026, 12, 3, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(stores_for: StoresFactory) -> Iterator[tuple[CasesApplication, Statistics]]:
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def world(app_for: AppFactory) -> Iterator[tuple[CasesApplication, Statistics]]:
+    app, stores = app_for(CasesApplication)
     yield app, Statistics(app, stores.views, stores.positions)
-    app.close()
 
 
 def register(app: CasesApplication, when: datetime = NOVEMBER) -> UUID:
-    journey_id = uuid4()
-    app.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=when
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(app, "R-1", when, actor=CW)
     return journey_id
 
 
@@ -109,15 +102,8 @@ def test_referral_outcomes_exits_and_closures_are_counted_under_their_need(world
     referral_id = uuid4()
     app.do(
         journey_id,
-        MakeReferral(
-            referral_id=referral_id,
-            partner="housing_charity",
-            need="housing",
-            shares_personal_data=False,
-            consent_id=None,
-            lawful_basis=None,
-            respond_by=DECEMBER + timedelta(days=30),
-            occurred_at=NOVEMBER,
+        housing_referral(
+            referral_id=referral_id, respond_by=DECEMBER + timedelta(days=30), occurred_at=NOVEMBER
         ),
         actor=CW,
     )
@@ -167,8 +153,9 @@ def test_a_group_with_one_small_cell_has_a_second_cell_suppressed() -> None:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings), headers=bearer(Role.MANAGER)) as test_client:
+    with served(
+        create_app, ServiceName.CASES, tmp_path / "var", bearer(Role.MANAGER)
+    ) as test_client:
         yield test_client
 
 
@@ -197,45 +184,19 @@ def test_the_route_refuses_a_bad_month_and_publishes_suppressed_cells(client: Te
     ]
 
 
-def table_rows(view: Statistics) -> dict[str, list[dict[str, object]]]:
-    rows = {}
-    with view.store.transaction(commit=False) as cursor:
-        for table in view.owned_tables():
-            cursor.execute(f"SELECT * FROM {view.store.table(table)}")
-            rows[table] = sorted(cursor.fetchall(), key=repr)
-    return rows
-
-
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_the_statistics_equal_a_rebuild(commands) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        stores = open_stores(make_settings(ServiceName.CASES, Path(directory)))
-        app = CasesApplication(
-            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-        )
-        try:
-            views = Views(app, stores)
-            view = Statistics(app, stores.views, stores.positions)
-            state: dict = {
-                "journeys": [],
-                "goals": {},
-                "appointments": {},
-                "referrals": {},
-                "position": [0],
-            }
-            for command in commands:
-                apply_command(app, state, command)
-                views.catch_up()
-                view.catch_up()
-            live = table_rows(view)
-            view.positions.reset(view.name)
-            with view.store.transaction() as cursor:
-                for table in view.owned_tables():
-                    cursor.execute(f"DELETE FROM {view.store.table(table)}")
+    with on_fresh_stores(ServiceName.CASES, CasesApplication) as (app, stores):
+        views = Views(app, stores)
+        view = Statistics(app, stores.views, stores.positions)
+        state = new_state()
+        for command in commands:
+            apply_command(app, state, command)
+            views.catch_up()
             view.catch_up()
-            assert table_rows(view) == live
-            assert live["statistics"], "something was counted"
-        finally:
-            app.close()
-            stores.close()
+        live = projection_rows(view)
+        forget_projection(view)
+        view.catch_up()
+        assert projection_rows(view) == live
+        assert live["statistics"], "something was counted"

@@ -21,7 +21,6 @@ from services.cases.commands import (
     AssignCaseworker,
     CorrectPseudonym,
     GiveConsent,
-    MakeReferral,
     RecordMeeting,
     Register,
     RequestErasure,
@@ -44,7 +43,7 @@ from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.projection import Projection
 from shared.storage.shredding import drop_snapshots
-from tests.support import make_settings
+from tests.support import housing_referral, make_settings, register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -74,17 +73,7 @@ def world(stores_for: StoresFactory) -> Iterator[World]:
 
 def a_woman(cases: CasesApplication, marker: str) -> UUID:
     """Registered, assessed, met, referred (with consent): her marker in every free text."""
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=f"{marker}-pseudonym",
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    journey_id = register_journey(cases, f"{marker}-pseudonym", T0, actor=CW)
     cases.do(journey_id, AssignCaseworker(caseworker_id=CW, occurred_at=T0), actor=LEAD)
     cases.do(
         journey_id,
@@ -114,15 +103,11 @@ def a_woman(cases: CasesApplication, marker: str) -> UUID:
     )
     cases.do(
         journey_id,
-        MakeReferral(
+        housing_referral(
             referral_id=uuid4(),
-            partner="housing_charity",
-            need="housing",
-            shares_personal_data=True,
-            consent_id=None,
-            lawful_basis=None,
             respond_by=T0 + timedelta(days=5),
             occurred_at=T0 + timedelta(hours=2),
+            shares_personal_data=True,
         ),
         actor=CW,
     )

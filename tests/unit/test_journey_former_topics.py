@@ -29,10 +29,9 @@ from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import ConsentScope, JourneyStatus, ReferralStatus
 from shared.contracts.base import IntegrationEvent
 from shared.runtime import Stores
-from shared.settings import ServiceName
 from shared.storage.log_follower import LogFollower
 from shared.storage.snapshots import SealedSnapshot
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CW = "cw-1"
@@ -56,13 +55,9 @@ class Collected(LogFollower):
 
 
 @pytest.fixture
-def world(stores_for: StoresFactory) -> Iterator[tuple[CasesApplication, Stores]]:
-    stores = stores_for(ServiceName.CASES)
-    cases = CasesApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def world(app_for: AppFactory) -> Iterator[tuple[CasesApplication, Stores]]:
+    cases, stores = app_for(CasesApplication)
     yield cases, stores
-    cases.close()
 
 
 def a_journey(journey_id: UUID, referral_id: UUID, goal_id: UUID) -> Journey:

@@ -13,19 +13,28 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.cases.application import CasesApplication
-from services.cases.commands import CorrectPseudonym, Register
+from services.cases.commands import CorrectPseudonym
 from shared.runtime import Stores
 from shared.settings import ServiceName
 from shared.storage.keyring import Keyring, SubjectErasedError
+from tests.support import register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def cases_app(stores: Stores) -> CasesApplication:
-    return CasesApplication(
+@pytest.fixture
+def stores(stores_for: StoresFactory) -> Stores:
+    return stores_for(ServiceName.CASES)
+
+
+@pytest.fixture
+def app(stores: Stores) -> Iterator[CasesApplication]:
+    app = CasesApplication(
         env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
     )
+    yield app
+    app.close()
 
 
 def register(app: CasesApplication) -> UUID:
@@ -33,13 +42,7 @@ def register(app: CasesApplication) -> UUID:
 
 
 def register_as(app: CasesApplication, journey_id: UUID) -> UUID:
-    app.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-1", preferred_languages=["ro"], interpreter_needed=False, occurred_at=T0
-        ),
-        actor="cw-1",
-    )
+    register_journey(app, "R-1", T0, journey_id=journey_id)
     return journey_id
 
 
@@ -72,91 +75,73 @@ def key_store_commits(stores: Stores) -> Iterator[list[bool]]:
 
 
 def test_a_first_key_is_committed_with_the_events_that_need_it(
-    stores_for: StoresFactory, backend: str
+    stores: Stores, app: CasesApplication, backend: str
 ) -> None:
-    stores = stores_for(ServiceName.CASES)
-    app = cases_app(stores)
-    try:
-        with key_store_commits(stores) as commits:
-            journey_id = register(app)
-        assert str(journey_id) in stored_keys(stores)
-        # PostgreSQL: the key went in with the events; SQLite: its own commit just before.
-        assert commits == ([] if backend == "postgres" else [True])
-        assert app.get_journey(journey_id).pseudonym == "R-1"
-    finally:
-        app.close()
+    with key_store_commits(stores) as commits:
+        journey_id = register(app)
+    assert str(journey_id) in stored_keys(stores)
+    # PostgreSQL: the key went in with the events; SQLite: its own commit just before.
+    assert commits == ([] if backend == "postgres" else [True])
+    assert app.get_journey(journey_id).pseudonym == "R-1"
 
 
 def test_a_save_that_fails_stores_no_key_on_postgresql(
-    stores_for: StoresFactory, backend: str, monkeypatch: pytest.MonkeyPatch
+    stores: Stores, app: CasesApplication, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if backend != "postgres":
         pytest.skip("on SQLite the key file commits on its own, before the events")
-    stores = stores_for(ServiceName.CASES)
-    app = cases_app(stores)
-    try:
-        recorder: Any = app.recorder
+    recorder: Any = app.recorder
 
-        def broken(curs: Any, *args: Any, **kwargs: Any) -> None:
-            curs.execute("SELECT 1 / 0")  # the database refuses the events' insert
+    def broken(curs: Any, *args: Any, **kwargs: Any) -> None:
+        curs.execute("SELECT 1 / 0")  # the database refuses the events' insert
 
-        monkeypatch.setattr(recorder, "_insert_stored_events", broken)
-        with pytest.raises(Exception, match="division by zero"):
-            register(app)
-        assert stored_keys(stores) == set()
-        monkeypatch.undo()
-        journey_id = register(app)  # nothing unsaved lingers: a fresh key, stored this time
-        assert stored_keys(stores) == {str(journey_id)}
-        assert app.get_journey(journey_id).pseudonym == "R-1"
-    finally:
-        app.close()
+    monkeypatch.setattr(recorder, "_insert_stored_events", broken)
+    with pytest.raises(Exception, match="division by zero"):
+        register(app)
+    assert stored_keys(stores) == set()
+    monkeypatch.undo()
+    journey_id = register(app)  # nothing unsaved lingers: a fresh key, stored this time
+    assert stored_keys(stores) == {str(journey_id)}
+    assert app.get_journey(journey_id).pseudonym == "R-1"
 
 
 def test_a_key_another_writer_stored_first_is_the_one_used(
-    stores_for: StoresFactory, backend: str, monkeypatch: pytest.MonkeyPatch
+    stores: Stores, app: CasesApplication, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stores = stores_for(ServiceName.CASES)
-    app = cases_app(stores)
-    try:
-        journey_id = uuid4()
-        # Another replica (same key table and master key, its own cache) stores her first key
-        # just after this one read the table and found none.
-        other = Keyring(stores.keyring._store, stores.settings.master_key_bytes())
-        keyring: Any = app.keyring
-        read_many = keyring._read_many
+    journey_id = uuid4()
+    # Another replica (same key table and master key, its own cache) stores her first key
+    # just after this one read the table and found none.
+    other = Keyring(stores.keyring._store, stores.settings.master_key_bytes())
+    keyring: Any = app.keyring
+    read_many = keyring._read_many
 
-        def stale_read(subjects: Any) -> Any:
-            found = read_many(subjects) if other.key_for(journey_id, create=False) else {}
-            other.ensure({journey_id})
-            return found
+    def stale_read(subjects: Any) -> Any:
+        found = read_many(subjects) if other.key_for(journey_id, create=False) else {}
+        other.ensure({journey_id})
+        return found
 
-        monkeypatch.setattr(keyring, "_read_many", stale_read)
-        attempts: list[int] = []
-        record = app._record_with_new_keys
+    monkeypatch.setattr(keyring, "_read_many", stale_read)
+    attempts: list[int] = []
+    record = app._record_with_new_keys
 
-        def counted(*args: Any) -> Any:
-            attempts.append(1)
-            return record(*args)
+    def counted(*args: Any) -> Any:
+        attempts.append(1)
+        return record(*args)
 
-        monkeypatch.setattr(app, "_record_with_new_keys", counted)
-        register_as(app, journey_id)
-        # PostgreSQL: its own key lost on insert, and the save went again under the stored one.
-        assert len(attempts) == (2 if backend == "postgres" else 0)
-        assert stored_keys(stores) == {str(journey_id)}
-        keyring._cache.clear()
-        app.repository.cache = None
-        assert app.get_journey(journey_id).pseudonym == "R-1"  # opened with the stored key
-    finally:
-        app.close()
+    monkeypatch.setattr(app, "_record_with_new_keys", counted)
+    register_as(app, journey_id)
+    # PostgreSQL: its own key lost on insert, and the save went again under the stored one.
+    assert len(attempts) == (2 if backend == "postgres" else 0)
+    assert stored_keys(stores) == {str(journey_id)}
+    keyring._cache.clear()
+    app.repository.cache = None
+    assert app.get_journey(journey_id).pseudonym == "R-1"  # opened with the stored key
 
 
-def test_an_erased_person_gets_no_new_key_and_no_events(stores_for: StoresFactory) -> None:
-    stores = stores_for(ServiceName.CASES)
-    app = cases_app(stores)
-    try:
-        journey_id = register(app)
-        stores.keyring.forget(journey_id)
-        with pytest.raises(SubjectErasedError):
-            app.do(journey_id, CorrectPseudonym(pseudonym="R-2", occurred_at=T0), actor="cw-1")
-    finally:
-        app.close()
+def test_an_erased_person_gets_no_new_key_and_no_events(
+    stores: Stores, app: CasesApplication
+) -> None:
+    journey_id = register(app)
+    stores.keyring.forget(journey_id)
+    with pytest.raises(SubjectErasedError):
+        app.do(journey_id, CorrectPseudonym(pseudonym="R-2", occurred_at=T0), actor="cw-1")

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from eventsourcing.persistence import Tracking
 from fastapi.testclient import TestClient
 
 from services.cases.application import CasesApplication
-from services.cases.commands import ScheduleAppointment
 from services.cases.main import create_app
 from shared.http.paging import encode_cursor
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings
+from tests.support import app_in, bearer, gp_appointment, served
 from tests.unit.test_cases_read_models import CW, T0, refer, register
 from tests.unit.test_cases_read_models import world as world  # the fixture
 
@@ -35,13 +36,7 @@ def fill(app: CasesApplication, journeys: int = 13) -> list[UUID]:
         if n % 2:  # every other has an appointment; pairs share a time (a tie)
             app.do(
                 journey_id,
-                ScheduleAppointment(
-                    appointment_id=uuid4(),
-                    kind="gp",
-                    at=T0 + timedelta(days=n // 4),
-                    accompanied=False,
-                    occurred_at=T0,
-                ),
+                gp_appointment(at=T0 + timedelta(days=n // 4), occurred_at=T0),
                 actor=CW,
             )
         if n % 4 == 1:
@@ -113,66 +108,66 @@ def test_rows_made_before_the_list_order_existed_get_their_place_at_start_up(wor
     assert [e.list_key for e in after] == [e.list_key for e in before]
 
 
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with served(create_app, ServiceName.CASES, tmp_path / "var", LEAD) as test_client:
+        yield test_client
+
+
 def test_a_client_follows_next_links_through_the_caseload_and_a_bad_cursor_is_a_422(
-    tmp_path: Path,
+    client: TestClient,
 ) -> None:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings), headers=LEAD) as client:
-        app = client.app.state.runtime.app  # type: ignore[attr-defined]
-        fill(app, journeys=7)
-        caught_up(client)
-        everything = client.get("/journeys", params={"limit": 200}).json()
-        assert everything["next_cursor"] is None and everything["next"] is None
-        listed = [i["journey_id"] for i in everything["items"]]
+    app = app_in(client, CasesApplication)
+    fill(app, journeys=7)
+    caught_up(client)
+    everything = client.get("/journeys", params={"limit": 200}).json()
+    assert everything["next_cursor"] is None and everything["next"] is None
+    listed = [i["journey_id"] for i in everything["items"]]
 
-        walked: list[str] = []
-        page = client.get("/journeys", params={"limit": 3}).json()
-        while True:
-            walked += [i["journey_id"] for i in page["items"]]
-            if page["next"] is None:
-                break
-            assert "limit=3" in page["next"] and "offset" not in page["next"]
-            page = client.get(page["next"]).json()
-            assert page["total"] is None  # not counted on a page asked for by cursor
-        assert walked == listed
-        # offset still works, and combines with a cursor (applied after it)
-        second = client.get("/journeys", params={"limit": 3, "offset": 3}).json()
-        assert [i["journey_id"] for i in second["items"]] == listed[3:6]
+    walked: list[str] = []
+    page = client.get("/journeys", params={"limit": 3}).json()
+    while True:
+        walked += [i["journey_id"] for i in page["items"]]
+        if page["next"] is None:
+            break
+        assert "limit=3" in page["next"] and "offset" not in page["next"]
+        page = client.get(page["next"]).json()
+        assert page["total"] is None  # not counted on a page asked for by cursor
+    assert walked == listed
+    # offset still works, and combines with a cursor (applied after it)
+    second = client.get("/journeys", params={"limit": 3, "offset": 3}).json()
+    assert [i["journey_id"] for i in second["items"]] == listed[3:6]
 
-        for bad in (
-            "not-a-cursor",
-            encode_cursor("due", ("0x", "y")),  # another list's
-            encode_cursor("journeys", ("1", "not a number", str(uuid4()))),
-            "a" * 401,
-            "!!",
-        ):
-            answer = client.get("/journeys", params={"cursor": bad})
-            assert answer.status_code == 422, bad
-            assert answer.headers["content-type"].startswith("application/problem+json")
-            assert [e["field"] for e in answer.json()["errors"]] == ["query.cursor"]
-        for path in ("/due", "/referrals"):
-            answer = client.get(path, params={"cursor": encode_cursor("journeys", ("1", 2, "x"))})
-            assert answer.status_code == 422, path
-            assert [e["field"] for e in answer.json()["errors"]] == ["query.cursor"]
+    for bad in (
+        "not-a-cursor",
+        encode_cursor("due", ("0x", "y")),  # another list's
+        encode_cursor("journeys", ("1", "not a number", str(uuid4()))),
+        "a" * 401,
+        "!!",
+    ):
+        answer = client.get("/journeys", params={"cursor": bad})
+        assert answer.status_code == 422, bad
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert [e["field"] for e in answer.json()["errors"]] == ["query.cursor"]
+    for path in ("/due", "/referrals"):
+        answer = client.get(path, params={"cursor": encode_cursor("journeys", ("1", 2, "x"))})
+        assert answer.status_code == 422, path
+        assert [e["field"] for e in answer.json()["errors"]] == ["query.cursor"]
 
 
-def test_a_cursor_holds_no_personal_data_only_times_and_ids(tmp_path: Path) -> None:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings), headers=LEAD) as client:
-        app = client.app.state.runtime.app  # type: ignore[attr-defined]
-        fill(app, journeys=4)
-        caught_up(client)
-        page = client.get("/journeys", params={"limit": 1}).json()
-        cursor = page["next_cursor"]
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        assert decoded[0] == "journeys" and decoded[-1] == page["items"][0]["journey_id"]
-        assert "R-1" not in json.dumps(decoded)  # the pseudonym every test journey has
+def test_a_cursor_holds_no_personal_data_only_times_and_ids(client: TestClient) -> None:
+    app = app_in(client, CasesApplication)
+    fill(app, journeys=4)
+    caught_up(client)
+    page = client.get("/journeys", params={"limit": 1}).json()
+    cursor = page["next_cursor"]
+    decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    assert decoded[0] == "journeys" and decoded[-1] == page["items"][0]["journey_id"]
+    assert "R-1" not in json.dumps(decoded)  # the pseudonym every test journey has
 
 
-def test_the_cursor_and_the_next_page_are_in_the_openapi_document(tmp_path: Path) -> None:
-    settings = make_settings(ServiceName.CASES, tmp_path / "var")
-    with TestClient(create_app(settings), headers=LEAD) as client:
-        document = client.get("/openapi.json").json()
+def test_the_cursor_and_the_next_page_are_in_the_openapi_document(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
     for path, page in (("/journeys", "JourneyPage"), ("/due", "DuePage")):
         parameters = {p["name"]: p for p in document["paths"][path]["get"]["parameters"]}
         assert "opaque" in parameters["cursor"]["description"]

@@ -5,7 +5,7 @@ behind catches up on its own and joins; nothing is applied twice or passed over.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -18,26 +18,17 @@ from eventsourcing.utils import get_topic
 from services.cases.application import CasesApplication
 from services.cases.domain import Journey
 from services.cases.main import CasesParts
-from services.cases.main import assemble as assemble_cases
 from shared.admin.rebuild import Rebuild
-from shared.settings import ServiceName
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
 from shared.storage.log_reader import LogReader
 from shared.storage.personal_data import PersonalDataMapper
 from shared.storage.positions import LogPositions
 from tests.integration.harness import eventually
-from tests.unit.conftest import StoresFactory
-from tests.unit.test_admin_rebuild import T0, rows
+from tests.support import projection_rows
+from tests.unit.test_admin_rebuild import T0
 
 _upstream = iter(range(1, 10_000_000))
-
-
-@pytest.fixture
-def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
-    parts = assemble_cases(stores_for(ServiceName.CASES))
-    yield parts
-    parts.application.close()
 
 
 def cases_of(parts: CasesParts) -> CasesApplication:
@@ -184,7 +175,7 @@ def contact_ids(cases: CasesApplication) -> list[int]:
 
 
 def all_rows(parts: CasesParts) -> dict[str, Any]:
-    return {p.name: rows(p) for p in parts.projections}
+    return {p.name: projection_rows(p) for p in parts.projections}
 
 
 async def run_reader(reader: LogReader) -> asyncio.Task[None]:
@@ -276,7 +267,7 @@ async def test_a_follower_behind_catches_up_alone_and_joins_without_a_gap_or_a_d
             lambda: heads(cases_parts, reader), message="all at the head after the swap"
         )
         # Set back (a gap the shared batch cannot fill): it catches up alone and joins again.
-        live = rows(caseload)
+        live = projection_rows(caseload)
         positions.set(caseload.position_key, 0)
         with caseload.store.transaction() as cursor:
             for table in caseload.owned_tables():
@@ -289,10 +280,10 @@ async def test_a_follower_behind_catches_up_alone_and_joins_without_a_gap_or_a_d
     finally:
         await stop(task)
     assert relay.seen == contact_ids(cases), "each contact handed to the relay once, in order"
-    journeys = {str(r["journey_id"]) for r in rows(caseload)["caseload"]}
+    journeys = {str(r["journey_id"]) for r in projection_rows(caseload)["caseload"]}
     assert len(journeys) == len(contact_ids(cases)) == 46
-    assert len(rows(caseload)["caseload"]) == 46, "no journey folded twice"
-    assert all(row in rows(caseload)["caseload"] for row in live["caseload"])
+    assert len(projection_rows(caseload)["caseload"]) == 46, "no journey folded twice"
+    assert all(row in projection_rows(caseload)["caseload"] for row in live["caseload"])
 
 
 async def test_a_held_relay_does_not_hold_the_projections_up_and_then_catches_up(
@@ -357,7 +348,7 @@ def test_a_batch_read_before_its_projection_was_set_back_leaves_no_gap(
     for _ in range(3):
         contact(cases)
     caseload.catch_up()
-    folded = rows(caseload)
+    folded = projection_rows(caseload)
     after = caseload.position()
     contact(cases)
     batch, last = caseload.read_upto(after)  # read, not yet applied, when…
@@ -366,7 +357,7 @@ def test_a_batch_read_before_its_projection_was_set_back_leaves_no_gap(
         for table in caseload.owned_tables():
             cursor.execute(f"DELETE FROM {caseload.store.table(table)}")
     assert caseload.apply_batch(batch, last, after) is False, "a gap: nothing applied"
-    assert caseload.position() == 0 and not rows(caseload)["caseload"]
+    assert caseload.position() == 0 and not projection_rows(caseload)["caseload"]
     caseload.catch_up()
-    assert len(rows(caseload)["caseload"]) == 4
-    assert all(row in rows(caseload)["caseload"] for row in folded["caseload"])
+    assert len(projection_rows(caseload)["caseload"]) == 4
+    assert all(row in projection_rows(caseload)["caseload"] for row in folded["caseload"])

@@ -27,7 +27,6 @@ from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplicati
 from services.cases.commands import (
     AssessNeeds,
     CorrectPseudonym,
-    Register,
 )
 from services.cases.domain import Journey
 from shared.runtime import Stores, open_stores
@@ -42,7 +41,7 @@ from shared.storage.keyring import (
 )
 from shared.storage.personal_data import ERASED
 from shared.storage.sql import SqlStore
-from tests.support import make_settings
+from tests.support import make_settings, register_journey
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -86,17 +85,7 @@ def cases_under(
 
 
 def register(cases: CasesApplication, pseudonym: str, corrections: int = 0) -> UUID:
-    journey_id = uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=pseudonym,
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
-        ),
-        actor="cw-1",
-    )
+    journey_id = register_journey(cases, pseudonym, T0)
     cases.do(
         journey_id,
         AssessNeeds(needs=["housing"], notes=f"{pseudonym} notes", occurred_at=T0),

@@ -33,6 +33,19 @@ def requested(channels: tuple[str, ...] = ("email",), escalate: bool = False) ->
     )
 
 
+def fail_attempt(
+    notification: Notification,
+    channel: str,
+    reason: str,
+    at: datetime,
+    *,
+    permanent: bool = False,
+) -> None:
+    """An attempt on ``channel`` begun and failed at ``at``."""
+    attempt = notification.begin_attempt(channel, at)
+    notification.record_failure(channel, attempt, reason, permanent=permanent, policy=POLICY, at=at)
+
+
 def names(notification: Notification) -> list[str]:
     return [type(e).__name__ for e in notification.collect_events()]
 
@@ -65,28 +78,14 @@ def test_given_a_pending_channel_when_an_attempt_succeeds_then_it_is_delivered()
 
 def test_given_a_failure_then_a_retry_is_scheduled_with_exponential_backoff() -> None:
     notification = requested()
-    notification.record_failure(
-        "email",
-        notification.begin_attempt("email", T0),
-        "smtp_451",
-        permanent=False,
-        policy=POLICY,
-        at=T0,
-    )
+    fail_attempt(notification, "email", "smtp_451", T0)
     first = notification.deliveries["email"]
     assert first.state is DeliveryState.RETRY_SCHEDULED
     assert first.next_attempt_at == T0 + timedelta(seconds=30)
     with pytest.raises(DeliveryNotDue):  # not before its time
         notification.begin_attempt("email", T0 + timedelta(seconds=29))
     at = T0 + timedelta(seconds=30)
-    notification.record_failure(
-        "email",
-        notification.begin_attempt("email", at),
-        "smtp_451",
-        permanent=False,
-        policy=POLICY,
-        at=at,
-    )
+    fail_attempt(notification, "email", "smtp_451", at)
     assert notification.deliveries["email"].next_attempt_at == at + timedelta(seconds=60)
     assert names(notification)[-3:] == ["DeliveryAttempted", "DeliveryFailed", "RetryScheduled"]
 
@@ -100,10 +99,7 @@ def test_given_attempts_spent_then_it_gives_up_on_that_channel_only() -> None:
     notification = requested(("email", "webhook"))
     at = T0
     for _ in range(POLICY.max_attempts):
-        attempt = notification.begin_attempt("email", at)
-        notification.record_failure(
-            "email", attempt, "smtp_unreachable", permanent=False, policy=POLICY, at=at
-        )
+        fail_attempt(notification, "email", "smtp_unreachable", at)
         at += timedelta(hours=1)
     assert notification.deliveries["email"].state is DeliveryState.GAVE_UP
     assert notification.deliveries["email"].attempts == POLICY.max_attempts
@@ -113,10 +109,7 @@ def test_given_attempts_spent_then_it_gives_up_on_that_channel_only() -> None:
 
 def test_given_a_permanent_refusal_then_it_gives_up_at_once() -> None:
     notification = requested(("webhook",))
-    attempt = notification.begin_attempt("webhook", T0)
-    notification.record_failure(
-        "webhook", attempt, "http_410", permanent=True, policy=POLICY, at=T0
-    )
+    fail_attempt(notification, "webhook", "http_410", T0, permanent=True)
     assert notification.deliveries["webhook"].state is DeliveryState.GAVE_UP
     assert notification.deliveries["webhook"].last_reason == "http_410"
 

@@ -5,19 +5,18 @@ same message id. JetStream is replaced by a stand-in whose acks the test hands o
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import pytest
 
-from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from services.visits.application import VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.relay import Relay
 from shared.runtime import open_stores
 from shared.settings import ServiceName
-from tests.support import make_settings
+from tests.support import hour_visit, make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -55,19 +54,7 @@ def relay_over(tmp_path: Path, visits: int, publish_timeout: float = 10.0):
     stores = open_stores(settings)
     app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
     for _ in range(visits):
-        app.record_visit(
-            CompletedVisit(
-                visit_id=uuid4(),
-                premises_label="P",
-                team="t",
-                volunteers=(),
-                languages_offered=("ro",),
-                started_at=T0,
-                completed_at=T0 + timedelta(hours=1),
-                contacts=(ContactInput(uuid4(), "alias", "ro", T0),),
-            ),
-            actor="v-1",
-        )
+        app.record_visit(hour_visit("alias"), actor="v-1")
     js = StandInJetStream()
     out = outbound(app)
     relay = Relay(

@@ -24,7 +24,7 @@ from shared.nats_server import free_port
 from shared.security.roles import Role
 from shared.security.tokens import InvalidToken, TokenVerifier, issue_dev_token
 from shared.settings import ServiceName, Settings
-from tests.support import TEST_AUTH_KEY, make_settings
+from tests.support import TEST_AUTH_KEY, served
 
 NOW = datetime.now(UTC)
 
@@ -175,8 +175,8 @@ def test_a_service_will_not_start_without_a_way_to_verify_tokens_or_with_both() 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(ServiceName.VISITS, tmp_path / "var"))) as client:
-        yield client
+    with served(create_app, ServiceName.VISITS, tmp_path / "var") as test_client:
+        yield test_client
 
 
 def test_every_kind_of_bad_token_gets_the_same_bare_401(client: TestClient) -> None:

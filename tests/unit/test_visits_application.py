@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -31,20 +31,31 @@ from services.visits.application import (
     VisitNotFound,
     VisitsApplication,
 )
+from services.visits.commands import (
+    AddContact,
+    CompleteVisit,
+    CorrectAlias,
+    CorrectPremises,
+    LinkContactToPerson,
+    ObservePersonIndicator,
+    ObservePremisesIndicator,
+    OfferFollowUp,
+    RaiseUrgentConcern,
+    ResolveUrgentConcern,
+)
 from services.visits.domain import Visit
 from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
 from services.visits.integration import PUBLISHED, VisitContracts, translator
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.contracts.base import as_contract_types
-from shared.contracts.envelope import encode
 from shared.errors import VersionMismatch
 from shared.messaging.relay import as_contracts
 from shared.reference import UnknownCode
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
-from tests.support import make_settings
-from tests.unit.conftest import StoresFactory
+from tests.support import forget_projection, make_settings, on_the_wire
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -144,23 +155,15 @@ def premises_command(**changes: object) -> RegisterPremises:
 
 
 @pytest.fixture
-def visits(stores_for: StoresFactory) -> Iterator[VisitsApplication]:
-    stores = stores_for(ServiceName.VISITS)
-    app = VisitsApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
-    yield app
-    app.close()
+def visits(app_for: AppFactory) -> VisitsApplication:
+    app, _ = app_for(VisitsApplication)
+    return app
 
 
 @pytest.fixture
-def visits_and_history(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.VISITS)
-    app = VisitsApplication(
-        env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-    )
+def visits_and_history(app_for: AppFactory):
+    app, stores = app_for(VisitsApplication)
     yield app, PremisesHistory(app, stores.views, stores.positions)
-    app.close()
 
 
 # -- a visit in one go ----------------------------------------------------------------------
@@ -261,7 +264,9 @@ def test_given_a_visit_when_a_later_correction_was_made_then_a_retry_is_still_re
     command = rich_visit()
     visits.record_visit(command, actor="v-1")
     contact_id = command.contacts[0].contact_id
-    visits.correct_alias(command.visit_id, contact_id, "Corrected", T0 + timedelta(hours=2), "v")
+    visits.do(
+        command.visit_id, CorrectAlias(contact_id, "Corrected", T0 + timedelta(hours=2)), actor="v"
+    )
     before = visits.max_notification_id()
     again = visits.record_visit(command, actor="v-1")
     assert not again.created and again.visit.contacts[0].alias == "Corrected"
@@ -271,36 +276,26 @@ def test_given_a_visit_when_a_later_correction_was_made_then_a_retry_is_still_re
 # -- unknown codes: refused, naming the field, recording nothing ----------------------------
 
 
+def first_contact(command: CompletedVisit, **changes: Any) -> CompletedVisit:
+    """The visit with its (only) contact changed."""
+    return replace(command, contacts=(replace(command.contacts[0], **changes),))
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
         (lambda c: replace(c, languages_offered=("ro", "xx")), "body.languages_offered.1"),
         (lambda c: replace(c, outcome="went_well"), "body.outcome"),
+        (lambda c: first_contact(c, materials=("gift", "cash")), "body.contacts.0.materials.1"),
         (
-            lambda c: replace(c, contacts=(replace(c.contacts[0], materials=("gift", "cash")),)),
-            "body.contacts.0.materials.1",
-        ),
-        (
-            lambda c: replace(
-                c,
-                contacts=(
-                    replace(
-                        c.contacts[0],
-                        indicators=(replace(c.contacts[0].indicators[0], indicator="rich"),),
-                    ),
-                ),
+            lambda c: first_contact(
+                c, indicators=(replace(c.contacts[0].indicators[0], indicator="rich"),)
             ),
             "body.contacts.0.indicators.0.indicator",
         ),
         (
-            lambda c: replace(
-                c,
-                contacts=(
-                    replace(
-                        c.contacts[0],
-                        follow_ups=(replace(c.contacts[0].follow_ups[0], kind="dinner"),),
-                    ),
-                ),
+            lambda c: first_contact(
+                c, follow_ups=(replace(c.contacts[0].follow_ups[0], kind="dinner"),)
             ),
             "body.contacts.0.follow_up.kind",
         ),
@@ -341,10 +336,10 @@ def test_given_an_open_visit_when_a_step_has_an_unknown_code_then_refused_naming
     contact_id = command.contacts[0].contact_id
     observation = PersonIndicatorInput(uuid4(), "possible_minor", "observed", T0)
     with pytest.raises(UnknownCode) as refused:
-        visits.observe_person_indicator(command.visit_id, contact_id, observation, "v")
+        visits.do(command.visit_id, ObservePersonIndicator(contact_id, observation), actor="v")
     assert refused.value.field == "body.indicator"
     with pytest.raises(UnknownCode) as refused:
-        visits.complete_visit(command.visit_id, T0 + timedelta(hours=1), "lovely", "v")
+        visits.do(command.visit_id, CompleteVisit(T0 + timedelta(hours=1), "lovely"), actor="v")
     assert refused.value.field == "body.outcome"
     assert visits.max_notification_id() == before
 
@@ -433,15 +428,17 @@ def test_given_an_open_visit_when_steps_are_recorded_then_each_is_an_event(visit
     follow_up = FollowUpInput(uuid4(), "coffee", at + timedelta(days=1), at)
     concern = UrgentConcernInput(uuid4(), "medical_emergency", contact_id, None, at)
     steps = [
-        lambda: visits.add_contact(visit_id, contact, "v-1"),
-        lambda: visits.observe_premises_indicator(visit_id, premises_observation, "v-1"),
-        lambda: visits.observe_person_indicator(visit_id, contact_id, person_observation, "v"),
-        lambda: visits.offer_follow_up(visit_id, contact_id, follow_up, "v-1"),
-        lambda: visits.raise_urgent_concern(visit_id, concern, "v-1"),
-        lambda: visits.resolve_urgent_concern(visit_id, concern.concern_id, at, "lead-1"),
-        lambda: visits.complete_visit(visit_id, T0 + timedelta(hours=1), None, "v-1"),
-        lambda: visits.correct_alias(visit_id, contact_id, "Anna", at, "v-2"),
-        lambda: visits.link_contact_to_person(visit_id, contact_id, person_id, at, "cw-1"),
+        lambda: visits.do(visit_id, AddContact(contact), actor="v-1"),
+        lambda: visits.do(visit_id, ObservePremisesIndicator(premises_observation), actor="v-1"),
+        lambda: visits.do(
+            visit_id, ObservePersonIndicator(contact_id, person_observation), actor="v"
+        ),
+        lambda: visits.do(visit_id, OfferFollowUp(contact_id, follow_up), actor="v-1"),
+        lambda: visits.do(visit_id, RaiseUrgentConcern(concern), actor="v-1"),
+        lambda: visits.do(visit_id, ResolveUrgentConcern(concern.concern_id, at), actor="lead-1"),
+        lambda: visits.do(visit_id, CompleteVisit(T0 + timedelta(hours=1), None), actor="v-1"),
+        lambda: visits.do(visit_id, CorrectAlias(contact_id, "Anna", at), actor="v-2"),
+        lambda: visits.do(visit_id, LinkContactToPerson(contact_id, person_id, at), actor="cw-1"),
     ]
     for version, step in enumerate(steps, start=2):
         outcome = step()
@@ -459,7 +456,7 @@ def test_given_an_open_visit_when_its_start_is_retried_after_steps_then_recognis
 ) -> None:
     command = replace(completed_visit(contacts=1), completed_at=None)
     visits.record_visit(command, actor="v-1")
-    visits.complete_visit(command.visit_id, T0 + timedelta(hours=1), None, "v-1")
+    visits.do(command.visit_id, CompleteVisit(T0 + timedelta(hours=1), None), actor="v-1")
     again = visits.record_visit(command, actor="v-1")
     assert not again.created and again.visit.completed_at is not None
     # Posted in one go, the same visit would have recorded exactly these events: recognised.
@@ -476,9 +473,11 @@ def test_given_a_completed_visit_when_a_contact_is_added_then_refused_and_nothin
     visits.record_visit(command, "v-1")
     before = visits.max_notification_id()
     with pytest.raises(VisitAlreadyCompleted):
-        visits.add_contact(command.visit_id, ContactInput(uuid4(), "Bea", "ro", T0), "v-1")
+        visits.do(command.visit_id, AddContact(ContactInput(uuid4(), "Bea", "ro", T0)), actor="v-1")
     with pytest.raises(DuplicateContact):
-        visits.add_contact(command.visit_id, replace(command.contacts[0], alias="Bea"), "v-1")
+        visits.do(
+            command.visit_id, AddContact(replace(command.contacts[0], alias="Bea")), actor="v-1"
+        )
     assert visits.max_notification_id() == before
 
 
@@ -486,11 +485,11 @@ def test_given_a_path_contact_that_is_not_on_the_visit_then_not_found(visits) ->
     command = completed_visit(contacts=1)
     visits.record_visit(command, "v-1")
     with pytest.raises(ContactNotFound):
-        visits.correct_alias(command.visit_id, uuid4(), "X", T0, "v-1")
+        visits.do(command.visit_id, CorrectAlias(uuid4(), "X", T0), actor="v-1")
     with pytest.raises(ContactNotFound):
-        visits.link_contact_to_person(command.visit_id, uuid4(), uuid4(), T0, "v-1")
+        visits.do(command.visit_id, LinkContactToPerson(uuid4(), uuid4(), T0), actor="v-1")
     with pytest.raises(VisitNotFound):
-        visits.correct_alias(uuid4(), uuid4(), "X", T0, "v-1")
+        visits.do(uuid4(), CorrectAlias(uuid4(), "X", T0), actor="v-1")
 
 
 def test_given_a_stale_version_when_a_step_changes_the_visit_then_refused(visits) -> None:
@@ -498,18 +497,24 @@ def test_given_a_stale_version_when_a_step_changes_the_visit_then_refused(visits
     visits.record_visit(command, "v-1")  # version 2
     contact_id = command.contacts[0].contact_id
     with pytest.raises(VersionMismatch):
-        visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", {1})
+        visits.do(command.visit_id, CorrectAlias(contact_id, "Anna", T0), actor="v-2", expected={1})
     # A rule broken by a stale client: it hears that it is stale first.
     with pytest.raises(VersionMismatch):
-        visits.complete_visit(command.visit_id, T0 - timedelta(days=1), None, "v", {1})
+        visits.do(
+            command.visit_id, CompleteVisit(T0 - timedelta(days=1), None), actor="v", expected={1}
+        )
     # But what does not exist is not found, whatever the precondition (RFC 9110 §13.2.1).
     with pytest.raises(ContactNotFound):
-        visits.correct_alias(command.visit_id, uuid4(), "Anna", T0, "v-2", {1})
+        visits.do(command.visit_id, CorrectAlias(uuid4(), "Anna", T0), actor="v-2", expected={1})
     assert visits.get_visit(command.visit_id).version == 2
-    outcome = visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", {2})
+    outcome = visits.do(
+        command.visit_id, CorrectAlias(contact_id, "Anna", T0), actor="v-2", expected={2}
+    )
     assert outcome.changed and outcome.visit.version == 3
     # Its retry with the same (now old) version succeeds: the change is already there.
-    again = visits.correct_alias(command.visit_id, contact_id, "Anna", T0, "v-2", {2})
+    again = visits.do(
+        command.visit_id, CorrectAlias(contact_id, "Anna", T0), actor="v-2", expected={2}
+    )
     assert not again.changed and again.visit.version == 3
 
 
@@ -521,11 +526,11 @@ def test_given_a_wrong_premises_when_corrected_then_the_history_shows_the_correc
     command = completed_visit(contacts=1)
     visits.record_visit(command, "v-1")
     with pytest.raises(UnknownPremises):
-        visits.correct_premises(command.visit_id, uuid4(), None, T0, "v-1")
+        visits.do(command.visit_id, CorrectPremises(uuid4(), None, T0), actor="v-1")
     contact_id = command.contacts[0].contact_id
     late = T0 + timedelta(hours=3)
-    visits.correct_alias(command.visit_id, contact_id, "Alias zero", late, "v-2")
-    visits.correct_premises(command.visit_id, premises.premises_id, None, late, "v-2")
+    visits.do(command.visit_id, CorrectAlias(contact_id, "Alias zero", late), actor="v-2")
+    visits.do(command.visit_id, CorrectPremises(premises.premises_id, None, late), actor="v-2")
     visit = visits.get_visit(command.visit_id)
     assert (visit.premises_id, visit.premises_label) == (premises.premises_id, None)
     history = visits.visit_events(command.visit_id)
@@ -548,9 +553,9 @@ def test_given_late_entries_then_the_visit_history_is_ordered_by_when_they_happe
     command = replace(completed_visit(contacts=1), completed_at=None)
     visits.record_visit(command, "v-1")
     contact_id = command.contacts[0].contact_id
-    visits.complete_visit(command.visit_id, T0 + timedelta(hours=1), None, "v-1")
+    visits.do(command.visit_id, CompleteVisit(T0 + timedelta(hours=1), None), actor="v-1")
     remembered = PersonIndicatorInput(uuid4(), "escorted", "observed", T0 + timedelta(minutes=2))
-    visits.observe_person_indicator(command.visit_id, contact_id, remembered, "v-1")
+    visits.do(command.visit_id, ObservePersonIndicator(contact_id, remembered), actor="v-1")
     history = visits.visit_events(command.visit_id)
     assert [e.event for e in history] == [
         "Visit.Started",
@@ -581,7 +586,7 @@ def test_given_visits_to_a_premises_then_its_history_is_newest_first_and_rebuild
     late = shifted(rich_visit(premises_id=premises.premises_id), -timedelta(hours=2))
     visits.record_visit(late, "v-1")
     first_concern = late.urgent_concerns[0].concern_id
-    visits.resolve_urgent_concern(late.visit_id, first_concern, T0, "lead-1")
+    visits.do(late.visit_id, ResolveUrgentConcern(first_concern, T0), actor="lead-1")
     visits.record_visit(
         replace(completed_visit(), premises_id=other.premises_id, premises_label=None), "v"
     )
@@ -610,8 +615,10 @@ def test_given_visits_to_a_premises_then_its_history_is_newest_first_and_rebuild
     assert [v.visit_id for v in second.items] == [recorded[0].visit_id, late.visit_id]
 
     # A visit recorded against the wrong premises is moved by its correction.
-    visits.correct_premises(
-        recorded[2].visit_id, other.premises_id, None, T0 + timedelta(days=40), "v"
+    visits.do(
+        recorded[2].visit_id,
+        CorrectPremises(other.premises_id, None, T0 + timedelta(days=40)),
+        actor="v",
     )
     history.catch_up()
     moved = history.history(premises.premises_id, limit=50, offset=0)
@@ -621,14 +628,7 @@ def test_given_visits_to_a_premises_then_its_history_is_newest_first_and_rebuild
     live = [
         history.history(p, limit=50, offset=0) for p in (premises.premises_id, other.premises_id)
     ]
-    history.positions.reset(history.name)
-    with history.store.transaction() as cursor:
-        for table in (
-            "premises_history_visits",
-            "premises_history_contacts",
-            "premises_history_concerns",
-        ):
-            cursor.execute(f"DELETE FROM {history.store.table(table)}")
+    forget_projection(history)
     history.catch_up()
     rebuilt = [
         history.history(p, limit=50, offset=0) for p in (premises.premises_id, other.premises_id)
@@ -669,7 +669,7 @@ def test_given_a_contacts_key_is_forgotten_then_her_alias_and_concern_details_ar
     command = rich_visit()
     visits.record_visit(command, "v-1")
     contact_id = command.contacts[0].contact_id
-    visits.correct_alias(command.visit_id, contact_id, "Corrected-alias", T0, "v-1")
+    visits.do(command.visit_id, CorrectAlias(contact_id, "Corrected-alias", T0), actor="v-1")
     visits.keyring.forget(contact_id)
     visit = visits.get_visit(command.visit_id)
     assert visit.contacts[0].alias == ERASED
@@ -685,8 +685,8 @@ def test_given_every_published_event_then_no_alias_label_or_details_leave_the_se
     command = rich_visit(premises_id=premises.premises_id)
     visits.record_visit(command, "v-1")
     contact_id = command.contacts[0].contact_id
-    visits.correct_alias(command.visit_id, contact_id, "Secret-corrected-1d2e", T0, "v-1")
-    visits.correct_premises(command.visit_id, None, "Secret-label-other", T0, "v-1")
+    visits.do(command.visit_id, CorrectAlias(contact_id, "Secret-corrected-1d2e", T0), actor="v-1")
+    visits.do(command.visit_id, CorrectPremises(None, "Secret-label-other", T0), actor="v-1")
     translate = translator(visits)
     published = {}
     for notification in visits.recorder.select_notifications(start=1, limit=100):
@@ -695,14 +695,7 @@ def test_given_every_published_event_then_no_alias_label_or_details_leave_the_se
         declared = as_contract_types(PUBLISHED.get(type(event)))  # docs/events.md reads it
         assert tuple(type(c) for c in as_contracts(contract)) == declared, type(event).__name__
         for one in as_contracts(contract):
-            payload = encode(
-                one,
-                service="visits",
-                origin=event.originator_id,
-                version=event.originator_version,
-                position=notification.id,
-                time=T0,
-            )
+            payload = on_the_wire(one, event, notification.id, "visits")
             published[one.subject] = json.loads(payload)
             for secret in (b"Secret", b"Flat", b"details", b"alias", b"label"):
                 assert secret not in payload
@@ -730,7 +723,7 @@ def test_given_personal_data_then_no_byte_of_it_is_in_the_sqlite_files(tmp_path:
         command = rich_visit(premises_id=premises.premises_id)
         app.record_visit(command, "v-1")
         contact_id = command.contacts[0].contact_id
-        app.correct_alias(command.visit_id, contact_id, "Secret-corrected-1d2e", T0, "v-1")
+        app.do(command.visit_id, CorrectAlias(contact_id, "Secret-corrected-1d2e", T0), actor="v-1")
         history.catch_up()
         assert app.get_visit(command.visit_id).contacts[0].alias == "Secret-corrected-1d2e"
     finally:

@@ -4,9 +4,7 @@ visits arriving late, concerns raised and resolved, visits moved to another prem
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID, uuid4
 
 from hypothesis import HealthCheck, given, settings
@@ -15,18 +13,20 @@ from hypothesis import strategies as st
 from services.visits.application import ConcernNotFound, VisitsApplication
 from services.visits.commands import (
     CompletedVisit,
+    CompleteVisit,
     ContactInput,
+    CorrectPremises,
+    RaiseUrgentConcern,
     RegisterPremises,
+    ResolveUrgentConcern,
     UrgentConcernInput,
 )
 from services.visits.errors import VisitError
 from services.visits.queries.lists.projection import PremisesDirectory, VisitFilter, VisitList
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.errors import FieldError
-from shared.runtime import open_stores
 from shared.settings import ServiceName
-from shared.storage.projection import Projection
-from tests.support import make_settings
+from tests.support import forget_projection, on_fresh_stores, projection_rows
 
 T0 = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)
 VOLUNTEER = "vol-1"
@@ -41,28 +41,6 @@ COMMANDS = st.lists(
     min_size=3,
     max_size=30,
 )
-
-
-def snapshot(history: PremisesHistory) -> dict[str, list[dict[str, object]]]:
-    tables = {}
-    for name in (
-        "premises_history_visits",
-        "premises_history_contacts",
-        "premises_history_concerns",
-    ):
-        with history.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {history.store.table(name)}")
-            tables[name] = sorted(cursor.fetchall(), key=repr)
-    return tables
-
-
-def tables_of(view: Projection) -> dict[str, list[dict[str, object]]]:
-    found = {}
-    for name in view.owned_tables():
-        with view.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT * FROM {view.store.table(name)}")
-            found[name] = sorted(cursor.fetchall(), key=repr)
-    return found
 
 
 def apply_command(app: VisitsApplication, state: dict, command: tuple) -> None:
@@ -95,82 +73,73 @@ def apply_command(app: VisitsApplication, state: dict, command: tuple) -> None:
         visit_id, started = visits[which % len(visits)]
         later = started + timedelta(minutes=abs(hours) + 1)  # what happens, after it started
         if kind == "complete":
-            app.complete_visit(visit_id, later + timedelta(hours=2), None, VOLUNTEER)
+            app.do(visit_id, CompleteVisit(later + timedelta(hours=2), None), actor=VOLUNTEER)
         elif kind == "concern":
             concern_id = uuid4()
-            app.raise_urgent_concern(
-                visit_id, UrgentConcernInput(concern_id, "violence", None, None, later), VOLUNTEER
+            app.do(
+                visit_id,
+                RaiseUrgentConcern(UrgentConcernInput(concern_id, "violence", None, None, later)),
+                actor=VOLUNTEER,
             )
             state["concerns"].append((visit_id, concern_id, later))
         elif kind == "resolve" and state["concerns"]:
             raised_on, concern_id, raised_at = state["concerns"][which % len(state["concerns"])]
-            app.resolve_urgent_concern(
-                raised_on, concern_id, raised_at + timedelta(days=1), VOLUNTEER
+            app.do(
+                raised_on,
+                ResolveUrgentConcern(concern_id, raised_at + timedelta(days=1)),
+                actor=VOLUNTEER,
             )
         elif kind == "move":
-            app.correct_premises(
-                visit_id, premises[(which + 1) % len(premises)], None, later, VOLUNTEER
+            app.do(
+                visit_id,
+                CorrectPremises(premises[(which + 1) % len(premises)], None, later),
+                actor=VOLUNTEER,
             )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(commands=COMMANDS)
 def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        stores = open_stores(make_settings(ServiceName.VISITS, Path(directory)))
-        app = VisitsApplication(
-            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
-        )
-        try:
-            history = PremisesHistory(app, stores.views, stores.positions)
-            lists = [
-                VisitList(app, stores.views, stores.positions),
-                PremisesDirectory(app, stores.views, stores.positions),
-            ]
-            state: dict = {"premises": [], "visits": [], "concerns": []}
-            for index in range(3):
-                premises_id = uuid4()
-                app.register_premises(
-                    RegisterPremises(premises_id, f"P-{index}", "soho", "flat", T0), VOLUNTEER
-                )
-                state["premises"].append(premises_id)
-            for command in commands:
-                apply_command(app, state, command)
-                history.catch_up()  # live: a little at a time, as the service does
-                for view in lists:
-                    view.catch_up()
-            live = snapshot(history)
-            live_lists = [tables_of(view) for view in lists]
-            history.positions.reset(history.name)
-            with history.store.transaction() as cursor:
-                for table in live:
-                    cursor.execute(f"DELETE FROM {history.store.table(table)}")
-            for view in lists:
-                view.positions.reset(view.name)
-                with view.store.transaction() as cursor:
-                    for table in view.owned_tables():
-                        cursor.execute(f"DELETE FROM {view.store.table(table)}")
-            history.catch_up()  # rebuilt from zero
+    with on_fresh_stores(ServiceName.VISITS, VisitsApplication) as (app, stores):
+        history = PremisesHistory(app, stores.views, stores.positions)
+        lists = [
+            VisitList(app, stores.views, stores.positions),
+            PremisesDirectory(app, stores.views, stores.positions),
+        ]
+        state: dict = {"premises": [], "visits": [], "concerns": []}
+        for index in range(3):
+            premises_id = uuid4()
+            app.register_premises(
+                RegisterPremises(premises_id, f"P-{index}", "soho", "flat", T0), VOLUNTEER
+            )
+            state["premises"].append(premises_id)
+        for command in commands:
+            apply_command(app, state, command)
+            history.catch_up()  # live: a little at a time, as the service does
             for view in lists:
                 view.catch_up()
-            assert snapshot(history) == live
-            assert [tables_of(view) for view in lists] == live_lists
-            # The visit list counts what the premises history shows, visit by visit.
-            visit_list = lists[0]
-            assert isinstance(visit_list, VisitList)
-            listed, total = visit_list.newest_first(VisitFilter(), limit=1000)
-            assert total == len(state["visits"])
-            assert [v.started_at for v in listed] == sorted(
-                (v.started_at for v in listed), reverse=True
-            )
-            # Each visit is listed under the premises it was last corrected to.
-            for premises_id in state["premises"]:
-                page = history.history(premises_id, limit=100, offset=0)
-                times = [item.started_at for item in page.items]
-                assert times == sorted(times, reverse=True)
-        finally:
-            app.close()
-            stores.close()
+        live = projection_rows(history)
+        live_lists = [projection_rows(view) for view in lists]
+        for view in (history, *lists):
+            forget_projection(view)
+        history.catch_up()  # rebuilt from zero
+        for view in lists:
+            view.catch_up()
+        assert projection_rows(history) == live
+        assert [projection_rows(view) for view in lists] == live_lists
+        # The visit list counts what the premises history shows, visit by visit.
+        visit_list = lists[0]
+        assert isinstance(visit_list, VisitList)
+        listed, total = visit_list.newest_first(VisitFilter(), limit=1000)
+        assert total == len(state["visits"])
+        assert [v.started_at for v in listed] == sorted(
+            (v.started_at for v in listed), reverse=True
+        )
+        # Each visit is listed under the premises it was last corrected to.
+        for premises_id in state["premises"]:
+            page = history.history(premises_id, limit=100, offset=0)
+            times = [item.started_at for item in page.items]
+            assert times == sorted(times, reverse=True)
 
 
 def test_the_visit_list_and_premises_directory_answer_on_either_backend(stores_for) -> None:

@@ -33,7 +33,8 @@ from services.visits.api.step_schemas import (
     UrgentConcernStep,
 )
 from services.visits.api.visit_access import VisitAccess
-from services.visits.application import HistoryEntry, StepOutcome
+from services.visits.application import HistoryEntry, VisitsApplication, VisitStep
+from shared.errors import ExpectedVersions
 from shared.http.deps import IdempotencyKey
 from shared.http.etag import ExpectedAnyOf, etag_for
 
@@ -53,7 +54,16 @@ _STEP_PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _answer(outcome: StepOutcome, response: Response) -> VisitPublic:
+def _step(
+    visits: VisitsApplication,
+    visit_id: UUID,
+    step: VisitStep,
+    actor: str,
+    expected: ExpectedVersions,
+    response: Response,
+) -> VisitPublic:
+    """Run the step; answer with the visit, its version as ETag, and whether it was a replay."""
+    outcome = visits.do(visit_id, step, actor=actor, expected=expected)
     response.headers["ETag"] = etag_for(outcome.visit.version)
     if not outcome.changed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -118,8 +128,7 @@ def add_contact(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    contact = body.to_input(visit_id, body.occurred_at)
-    return _answer(visits.add_contact(visit_id, contact, actor, expected), response)
+    return _step(visits, visit_id, body.to_command(visit_id), actor, expected, response)
 
 
 @router.post(
@@ -136,8 +145,7 @@ def observe_premises_indicator(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.observe_premises_indicator(visit_id, body.to_input(), actor, expected)
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(), actor, expected, response)
 
 
 @router.post(
@@ -154,10 +162,7 @@ def observe_person_indicator(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.observe_person_indicator(
-        visit_id, body.contact_id, body.to_input(), actor, expected
-    )
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(), actor, expected, response)
 
 
 @router.post(
@@ -174,8 +179,7 @@ def offer_follow_up(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.offer_follow_up(visit_id, body.contact_id, body.to_input(), actor, expected)
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(), actor, expected, response)
 
 
 @router.post(
@@ -192,8 +196,7 @@ def raise_urgent_concern(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.raise_urgent_concern(visit_id, body.to_input(), actor, expected)
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(), actor, expected, response)
 
 
 @router.post(
@@ -211,8 +214,7 @@ def resolve_urgent_concern(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.resolve_urgent_concern(visit_id, concern_id, body.at(), actor, expected)
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(concern_id), actor, expected, response)
 
 
 @router.post(
@@ -229,8 +231,7 @@ def complete_visit(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.complete_visit(visit_id, body.at(), body.outcome, actor, expected)
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(), actor, expected, response)
 
 
 @router.post(
@@ -248,8 +249,7 @@ def correct_alias(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.correct_alias(visit_id, contact_id, body.alias, body.at(), actor, expected)
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(contact_id), actor, expected, response)
 
 
 @router.post(
@@ -266,10 +266,7 @@ def correct_premises(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.correct_premises(
-        visit_id, body.premises_id, body.premises_label, body.at(), actor, expected
-    )
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(), actor, expected, response)
 
 
 @router.post(
@@ -287,23 +284,11 @@ def link_contact_to_person(
     expected: ExpectedAnyOf,
     response: Response,
 ) -> VisitPublic:
-    outcome = visits.link_contact_to_person(
-        visit_id, contact_id, body.person_id, body.at(), actor, expected
-    )
-    return _answer(outcome, response)
+    return _step(visits, visit_id, body.to_command(contact_id), actor, expected, response)
 
 
 def history(entries: list[HistoryEntry]) -> HistoryPublic:
+    # The public entry has the application's fields one for one.
     return HistoryPublic(
-        items=[
-            HistoryEntryPublic(
-                version=e.version,
-                event=e.event,
-                occurred_at=e.occurred_at,
-                recorded_at=e.recorded_at,
-                actor=e.actor,
-                data=e.data,
-            )
-            for e in entries
-        ]
+        items=[HistoryEntryPublic.model_validate(e, from_attributes=True) for e in entries]
     )

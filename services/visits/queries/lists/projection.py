@@ -152,15 +152,7 @@ class PremisesDirectory(Projection):
 class VisitList(Projection):
     name = "visit_list"
     tables = ("visit_list", "visit_list_people", "visit_list_contacts", "visit_list_concerns")
-    event_classes = (
-        Visit.Started,
-        Visit.ContactMade,
-        Visit.UrgentConcernRaised,
-        Visit.UrgentConcernResolved,
-        Visit.PremisesCorrected,
-        Visit.Completed,
-        ContactErasure.Recorded,
-    )
+    event_classes = visit_contacts.FOLLOWED
 
     def _t(self, name: str) -> str:
         return self.store.table(name)

@@ -30,12 +30,7 @@ from services.visits.queries.lists.schemas import (
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
 from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset
-from shared.http.paging import (
-    PageCursor,
-    bad_cursor,
-    decode_cursor,
-    next_page,
-)
+from shared.http.paging import PageCursor, bad_cursor, decode_cursor
 from shared.security.roles import Role
 
 router = APIRouter()
@@ -94,16 +89,14 @@ def list_visits(
     items, total = view.newest_first(
         which, limit=limit, offset=offset, after_key=after_key, with_total=cursor is None
     )
-    next_cursor, link = next_page(
-        request, "visits", items[-1].list_key if items else None, full=len(items) == limit
-    )
-    return VisitListPage(
-        items=[VisitSummaryPublic.of(i) for i in items],
+    return VisitListPage.answer(
+        request,
+        "visits",
+        [VisitSummaryPublic.of(i) for i in items],
+        items[-1].list_key if items else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )
 
 
@@ -139,13 +132,12 @@ def list_premises(
         after_premises=after_premises,
         with_total=cursor is None,
     )
-    last = (str(items[-1].premises_id),) if items else None
-    next_cursor, link = next_page(request, "premises", last, full=len(items) == limit)
-    return PremisesPage(
-        items=[PremisesSummaryPublic.of(i) for i in items],
+    return PremisesPage.answer(
+        request,
+        "premises",
+        [PremisesSummaryPublic.of(i) for i in items],
+        (str(items[-1].premises_id),) if items else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )

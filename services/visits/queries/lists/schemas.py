@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.visits.queries.lists.projection import PremisesEntry, VisitEntry
-from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
+from shared.http.paging import KeysetPage
 
 
 class VisitSummaryPublic(BaseModel):
@@ -29,13 +29,8 @@ class VisitSummaryPublic(BaseModel):
         return cls(**entry.__dict__)
 
 
-class VisitListPage(BaseModel):
-    items: list[VisitSummaryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class VisitListPage(KeysetPage[VisitSummaryPublic]):
+    pass
 
 
 class PremisesSummaryPublic(BaseModel):
@@ -51,10 +46,5 @@ class PremisesSummaryPublic(BaseModel):
         return cls(**entry.__dict__)
 
 
-class PremisesPage(BaseModel):
-    items: list[PremisesSummaryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class PremisesPage(KeysetPage[PremisesSummaryPublic]):
+    pass

@@ -63,15 +63,7 @@ class PremisesHistory(Projection):
         "premises_history_contacts",
         "premises_history_concerns",
     )
-    event_classes = (
-        Visit.Started,
-        Visit.ContactMade,
-        Visit.UrgentConcernRaised,
-        Visit.UrgentConcernResolved,
-        Visit.PremisesCorrected,
-        Visit.Completed,
-        ContactErasure.Recorded,
-    )
+    event_classes = visit_contacts.FOLLOWED
 
     @property
     def _visits(self) -> str:
