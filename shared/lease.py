@@ -248,7 +248,8 @@ class Lease:
         if revision <= 0:
             return
         with contextlib.suppress(Exception):
-            kv = await self._bucket.kv()
+            # Bounded: a stop must never wait on NATS (the lease then expires on its TTL).
             async with asyncio.timeout(2.0):
+                kv = await self._bucket.kv()
                 await kv.delete(self.key, last=revision)
             log.info("lease.released", work=self.work)

@@ -58,8 +58,12 @@ def kill_the_stream_leader(system: ReplicatedSystem, report: dict[str, float]) -
 
 def kill_each_lease_holder(system: ReplicatedSystem, report: dict[str, float]) -> None:
     for service in SERVICES:
-        holders = system.holders(service)
-        assert holders, f"{service}: no replica holds any lease"
+        # Leases that lapsed while the NATS node above was away are taken back once its
+        # bucket has a leader again: wait for a holder rather than catch that moment.
+        deadline = time.monotonic() + 60
+        while not (holders := system.holders(service)):
+            assert time.monotonic() < deadline, f"{service}: no replica holds any lease"
+            time.sleep(0.1)
         # The replica holding most of the service's work (all of it, usually).
         victim = Counter(holders.values()).most_common(1)[0][0]
         works = {work for work, replica in holders.items() if replica is victim}
