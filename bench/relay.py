@@ -129,7 +129,7 @@ async def main(args: argparse.Namespace) -> None:
             stores = open_stores(settings)
             app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
             for _ in range(args.visits):
-                app.record_completed_visit(visit(args.contacts), actor="bench")
+                app.record_visit(visit(args.contacts), actor="bench")
             nats = NatsConnection(settings, "bench-relay")
             await nats.start()
             await nats.jetstream()

@@ -55,7 +55,7 @@ def relay_over(tmp_path: Path, visits: int, publish_timeout: float = 10.0):
     stores = open_stores(settings)
     app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
     for _ in range(visits):
-        app.record_completed_visit(
+        app.record_visit(
             CompletedVisit(
                 visit_id=uuid4(),
                 premises_label="P",
