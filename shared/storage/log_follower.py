@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 from uuid import UUID
 
 import structlog
@@ -38,12 +39,14 @@ Batch = Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
 
 
 def decode_batch(
-    app: WaymarkApplication, notifications: Sequence[Notification]
+    app: WaymarkApplication, notifications: Sequence[Notification], *, open_personal: bool = True
 ) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
-    """Decode a batch at once: the mapper reads every person's key for it in one query."""
+    """Decode a batch at once: the mapper reads every person's key for it in one query (none
+    at all without ``open_personal``: personal fields then read as ``NOT_OPENED``)."""
     mapper = app.mapper
     if isinstance(mapper, PersonalDataMapper):
-        return list(zip(notifications, mapper.to_domain_events(notifications), strict=True))
+        events = mapper.to_domain_events(notifications, open_personal=open_personal)
+        return list(zip(notifications, events, strict=True))
     return [(n, mapper.to_domain_event(n)) for n in notifications]
 
 
@@ -61,6 +64,9 @@ class LogFollower(ABC):
     name: str
     #: Only these event classes are read (and decrypted) from the log.
     event_classes: Sequence[type[object]]
+    #: False for a follower that never reads an event's personal fields: its batches are
+    #: decoded without opening them (no key read, no decryption).
+    reads_personal_fields: ClassVar[bool] = True
 
     def __init__(
         self, app: WaymarkApplication, *, batch_size: int = 256, poll_interval: float = 0.5
@@ -108,7 +114,7 @@ class LogFollower(ABC):
             topics=self._topics,
             inclusive_of_start=False,
         )
-        return decode_batch(self.app, notifications)
+        return decode_batch(self.app, notifications, open_personal=self.reads_personal_fields)
 
     def read_upto(
         self, after: int, stop: int | None = None
