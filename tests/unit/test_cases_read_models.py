@@ -659,3 +659,48 @@ def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> No
         finally:
             app.close()
             stores.close()
+
+
+def _caseload_journey(n: int, at: datetime) -> Journey:
+    """Events of every kind the caseload folds, several of them about one row in a row."""
+    j = Journey.register_new(uuid4(), f"R-{n}", ["ro"], n % 2 == 0, at, CW)
+    j.record_contact(uuid4(), uuid4(), "ro", at, "outreach")
+    j.assign_caseworker(f"cw-{n % 3}", at, "cw-lead")
+    j.change_language_preferences(["en", "ro"], True, at, CW)
+    j.mark_possible_minor(at, CW)
+    j.note_concern(uuid4(), "possible_minor", uuid4(), at, "outreach")
+    j.clear_possible_minor(at, CW)
+    referral = uuid4()
+    j.make_referral(referral, "p-1", "housing", False, None, None, at + timedelta(days=9), at, CW)
+    j.assign_caseworker(f"cw-{(n + 1) % 3}", at, "cw-lead")
+    j.record_contact(uuid4(), uuid4(), "uk", at + timedelta(days=n), "outreach")
+    j.decline_referral(referral, None, at, CW)
+    if n % 3 == 0:
+        j.close("other", at + timedelta(days=20), CW)
+    return j
+
+
+def test_the_caseload_folds_a_large_batch_to_the_same_rows_as_event_by_event(
+    stores_for: StoresFactory,
+) -> None:
+    stores = stores_for(ServiceName.CASES)
+    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
+    try:
+        app.save(*(_caseload_journey(n, T0) for n in range(6)))
+        one_by_one = Caseload(app, stores.views, stores.positions, batch_size=1)
+        together = Caseload(
+            app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__together"
+        )
+        one_by_one.catch_up()
+        together.catch_up()
+
+        def rows(projection: Caseload, table: str) -> list[dict[str, object]]:
+            with projection.store.transaction(commit=False) as cursor:
+                cursor.execute(f"SELECT * FROM {projection.store.table(table)} ORDER BY 1, 2")
+                return [dict(row) for row in cursor.fetchall()]
+
+        for table in Caseload.tables:
+            assert rows(together, table) == rows(one_by_one, table), table
+        assert len(rows(one_by_one, "caseload")) == 6
+    finally:
+        app.close()

@@ -116,6 +116,8 @@ class Caseload(Projection):
     name = "caseload"
     tables = ("caseload", "caseload_contacts")
     event_classes = JOURNEY_EVENTS
+    #: Codes, counts and times only: its batches are decoded without opening personal fields.
+    reads_personal_fields = False
 
     def __init__(self, app: Any, store: SqlStore, *args: Any, **kwargs: Any) -> None:
         add_later_columns(store)
@@ -129,13 +131,35 @@ class Caseload(Projection):
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         changes = self.changes(event, cursor)
-        if changes is None:
-            return
-        changes["version"] = event.originator_version
+        if changes is not None:
+            changes["version"] = event.originator_version
+            self._set(cursor, event.originator_id, changes)
+
+    def apply_all(self, cursor: SqlCursor, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        """Consecutive events that only set columns on her row are merged into one UPDATE
+        (later values win, as they would one by one); any other event of hers writes them
+        first, so every statement sees the row as it would have event by event."""
+        pending: dict[UUID, dict[str, object]] = {}
+        for event in events:
+            journey = event.originator_id
+            if type(event) in _SETS_COLUMNS_ONLY:
+                changes = self.changes(event, cursor)
+                assert changes is not None
+                row = pending.setdefault(journey, {})
+                row.update(changes)
+                row["version"] = event.originator_version
+                continue
+            if journey in pending:
+                self._set(cursor, journey, pending.pop(journey))
+            self.apply(cursor, event)
+        for journey, changes in pending.items():
+            self._set(cursor, journey, changes)
+
+    def _set(self, cursor: SqlCursor, journey: UUID, changes: dict[str, object]) -> None:
         assignments = ", ".join(f"{column} = %s" for column in changes)
         cursor.execute(
             f"UPDATE {self.store.table(self.name)} SET {assignments} WHERE journey_id = %s",
-            (*changes.values(), str(event.originator_id)),
+            (*changes.values(), str(journey)),
         )
 
     @singledispatchmethod
@@ -376,6 +400,24 @@ class Caseload(Projection):
             journey = str(row["journey_id"])
             found[journey] = (*found.get(journey, ()), UUID(str(row["contact_id"])))
         return found
+
+
+#: The events whose ``changes`` run no statement (plain column values, or only the version).
+_DISPATCH = Caseload.__dict__["changes"].dispatcher
+_SETS_COLUMNS_ONLY: frozenset[type[object]] = frozenset(
+    cls
+    for cls in JOURNEY_EVENTS
+    if _DISPATCH.dispatch(cls)
+    in {
+        _DISPATCH.dispatch(object),
+        Caseload._registered,
+        Caseload._preferences_changed,
+        Caseload._caseworker,
+        Caseload._minor_marked,
+        Caseload._minor_cleared,
+        Caseload._status,
+    }
+)
 
 
 def _time(value: object, row: object) -> datetime | None:
