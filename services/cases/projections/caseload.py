@@ -136,22 +136,21 @@ class Caseload(Projection):
             self._set(cursor, event.originator_id, changes)
 
     def apply_all(self, cursor: SqlCursor, events: Sequence[DomainEventProtocol[UUID]]) -> None:
-        """Consecutive events that only set columns on her row are merged into one UPDATE
-        (later values win, as they would one by one); any other event of hers writes them
-        first, so every statement sees the row as it would have event by event."""
+        """The columns a batch's events set on her row are written once per run of her events
+        (later values win, as they would one by one). An event that runs statements of its
+        own writes what is pending for her row first, so every statement sees the row as it
+        would have event by event."""
         pending: dict[UUID, dict[str, object]] = {}
         for event in events:
             journey = event.originator_id
-            if type(event) in _SETS_COLUMNS_ONLY:
-                changes = self.changes(event, cursor)
-                assert changes is not None
-                row = pending.setdefault(journey, {})
-                row.update(changes)
-                row["version"] = event.originator_version
-                continue
-            if journey in pending:
+            if type(event) not in _SETS_COLUMNS_ONLY and journey in pending:
                 self._set(cursor, journey, pending.pop(journey))
-            self.apply(cursor, event)
+            changes = self.changes(event, cursor)
+            if changes is None:  # the row itself was added or removed
+                continue
+            row = pending.setdefault(journey, {})
+            row.update(changes)
+            row["version"] = event.originator_version
         for journey, changes in pending.items():
             self._set(cursor, journey, changes)
 
@@ -211,15 +210,21 @@ class Caseload(Projection):
         cursor.execute(
             f"UPDATE {self.store.table(self.name)} SET contact_count = contact_count + 1,"
             " last_contact_at = CASE WHEN last_contact_at IS NULL OR last_contact_at < %s"
-            " THEN %s ELSE last_contact_at END WHERE journey_id = %s",
+            " THEN %s ELSE last_contact_at END WHERE journey_id = %s"
+            " RETURNING last_contact_at, languages",
             (occurred_at, occurred_at, journey),
         )
-        self._order_by_contact(cursor, journey)
+        row = cursor.fetchone()
         self._add_contact(cursor, journey, event.contact_id)
-        spoken = self._languages(cursor, journey)
-        if event.language in spoken:
+        if row is None:
             return {}
-        return {"languages": json.dumps([*spoken, event.language])}
+        changes: dict[str, object] = {
+            "contact_order": contact_order(_time(row["last_contact_at"], journey))
+        }
+        spoken = _codes(row["languages"])
+        if event.language not in spoken:
+            changes["languages"] = json.dumps([*spoken, event.language])
+        return changes
 
     @changes.register
     def _linked(self, event: Journey.ContactLinked, cursor: SqlCursor) -> Changes:
@@ -285,26 +290,6 @@ class Caseload(Projection):
             " VALUES (%s, %s) ON CONFLICT (contact_id, journey_id) DO NOTHING",
             (str(contact_id), journey),
         )
-
-    def _order_by_contact(self, cursor: SqlCursor, journey: str) -> None:
-        table = self.store.table(self.name)
-        cursor.execute(f"SELECT last_contact_at FROM {table} WHERE journey_id = %s", (journey,))
-        row = cursor.fetchone()
-        if row is None:
-            return
-        last = _time(row["last_contact_at"], journey)
-        cursor.execute(
-            f"UPDATE {table} SET contact_order = %s WHERE journey_id = %s",
-            (contact_order(last), journey),
-        )
-
-    def _languages(self, cursor: SqlCursor, journey: str) -> list[str]:
-        cursor.execute(
-            f"SELECT languages FROM {self.store.table(self.name)} WHERE journey_id = %s",
-            (journey,),
-        )
-        row = cursor.fetchone()
-        return _codes(row["languages"]) if row else []
 
     def intake(self, *, limit: int = 50, offset: int = 0) -> tuple[list[IntakeEntry], int]:
         """The open journeys nobody holds yet, oldest first: whoever takes one next."""
