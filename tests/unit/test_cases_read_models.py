@@ -46,6 +46,7 @@ from shared.errors import FieldError
 from shared.runtime import Stores, open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from shared.storage.log_follower import decode_batch
 from shared.storage.projection import Projection
 from tests.support import bearer, make_settings, wait_until
 from tests.unit.conftest import StoresFactory
@@ -702,5 +703,30 @@ def test_the_caseload_folds_a_large_batch_to_the_same_rows_as_event_by_event(
         for table in Caseload.tables:
             assert rows(together, table) == rows(one_by_one, table), table
         assert len(rows(one_by_one, "caseload")) == 6
+    finally:
+        app.close()
+
+
+def test_the_caseload_reading_only_versions_of_some_events_folds_as_from_whole_events(
+    stores_for: StoresFactory,
+) -> None:
+    stores = stores_for(ServiceName.CASES)
+    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
+    try:
+        journey = _caseload_journey(1, T0)
+        journey.assess_needs(["housing"], "Secret notes", T0, CW)
+        app.save(journey)
+        own = Caseload(app, stores.views, stores.positions, batch_size=1000)
+        batch = own.read_batch(0)
+        skipped = [e for _, e in batch if type(e) in Caseload.reads_only_position]
+        assert skipped and not hasattr(skipped[0], "notes")  # never decoded, never opened
+        assert [e.originator_version for _, e in batch] == list(range(1, len(batch) + 1))
+        whole = Caseload(
+            app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__whole"
+        )
+        notifications = app.recorder.select_notifications(start=1, limit=1000)
+        whole.apply_batch(decode_batch(app, notifications), notifications[-1].id, 0)
+        own.catch_up()
+        assert own.list()[0] == whole.list()[0] != []
     finally:
         app.close()

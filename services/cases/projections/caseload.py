@@ -145,7 +145,9 @@ class Caseload(Projection):
             journey = event.originator_id
             if type(event) not in _SETS_COLUMNS_ONLY and journey in pending:
                 self._set(cursor, journey, pending.pop(journey))
-            changes = self.changes(event, cursor)
+            # The handler straight from the dispatch table: ``self.changes`` builds a new
+            # bound wrapper on every access, which cost as much as many a handler.
+            changes = _handler(type(event))(self, event, cursor)
             if changes is None:  # the row itself was added or removed
                 continue
             row = pending.setdefault(journey, {})
@@ -403,6 +405,21 @@ _SETS_COLUMNS_ONLY: frozenset[type[object]] = frozenset(
         Caseload._status,
     }
 )
+
+
+#: The events of which the caseload reads only the version (e.g. a meeting, an assessment).
+Caseload.reads_only_position = frozenset(
+    cls for cls in JOURNEY_EVENTS if _DISPATCH.dispatch(cls) is _DISPATCH.dispatch(object)
+)
+
+_handlers: dict[type[object], Any] = {}
+
+
+def _handler(event_class: type[object]) -> Any:
+    handler = _handlers.get(event_class)
+    if handler is None:
+        handler = _handlers[event_class] = _DISPATCH.dispatch(event_class)
+    return handler
 
 
 def _time(value: object, row: object) -> datetime | None:
