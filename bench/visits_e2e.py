@@ -15,7 +15,8 @@ One run measures, on the same machine and for the same duration:
   timed from its send until its journeys are listed; a watcher polls a small page of the newest
   journeys and their total. It prints the p50/p99 of POST and of POST → listed, by thirds of
   the run (a backlog that grows shows as later thirds getting slower), and how long after the
-  last send the last visit was listed. The saturation rate is the API phase's visits/s (closed loop, every client busy).
+  last send the last visit was listed. The saturation rate is the API phase's visits/s
+  (closed loop, every client busy).
 
 Run from the repository root::
 
@@ -400,7 +401,14 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
         async def watch() -> None:
             seen: set[str] = set()
             while not (all_sent.is_set() and not pending):
-                page = (await cases.get("/journeys", params={"limit": window})).json()
+                try:
+                    response = await cases.get("/journeys", params={"limit": window})
+                    response.raise_for_status()
+                except httpx.HTTPError as error:  # an overloaded server drops a connection
+                    result.problems[f"watcher: {type(error).__name__}"] += 1
+                    await asyncio.sleep(args.open_loop_poll_ms / 1000)
+                    continue
+                page = response.json()
                 now = time.perf_counter()
                 seen.update(item["journey_id"] for item in page["items"])
                 done = [w for w in pending if w <= seen]
