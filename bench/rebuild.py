@@ -32,8 +32,9 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, Notification
 
 from services.cases.application import CasesApplication
-from services.cases.domain import Journey, RiskLevel
+from services.cases.domain import Journey
 from services.cases.main import assemble
+from services.cases.values import RiskLevel
 from shared.admin.rebuild import Rebuild
 from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName, Settings

@@ -9,11 +9,19 @@ One run measures, on the same machine and for the same duration:
 * **API**: ``POST /visits`` against the whole running system (NATS and three service
   processes, as ``tests/e2e/system.py`` starts them), from ``--concurrency`` clients;
 * **latency**: visits posted one at a time, from sending the POST until every journey of its
-  contacts is listed by the cases projection (``GET /journeys``, newest contact first).
+  contacts is listed by the cases projection (``GET /journeys``, newest contact first);
+* **open loop** (``--open-loop RATE``): visits POSTed on a fixed schedule, RATE a second for
+  ``--open-loop-seconds``, whether or not earlier ones were answered (as phones would), each
+  timed from its send until its journeys are listed; a watcher polls a small page of the newest
+  journeys and their total. It prints the p50/p99 of POST and of POST → listed, by thirds of
+  the run (a backlog that grows shows as later thirds getting slower), and how long after the
+  last send the last visit was listed. The saturation rate is the API phase's visits/s
+  (closed loop, every client busy).
 
 Run from the repository root::
 
     python -m bench.visits_e2e --seconds 20
+    python -m bench.visits_e2e --contacts 1 --open-loop 100 --open-loop-seconds 60
     python -m bench.visits_e2e --database-url postgresql://postgres@127.0.0.1:5432/test
 
 It prints a table and, last, one JSON line. Nothing here asserts anything about timing.
@@ -320,6 +328,148 @@ def measure_latency(system: System, args: argparse.Namespace) -> Latency:
     return result
 
 
+@dataclass
+class OpenLoop:
+    rate: float
+    seconds: float
+    sent: int = 0
+    post_s: list[float] = field(default_factory=list)
+    #: (seconds since the first send, POST sent → every journey of the visit listed)
+    listed: list[tuple[float, float]] = field(default_factory=list)
+    problems: Counter[str] = field(default_factory=Counter)
+    send_lag_s: float = 0.0  # how late the client itself sent the last POST
+    last_listed_after_s: float | None = None  # after the last send
+
+
+async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
+    """POST visits on a fixed schedule; a watcher marks each listed as its journeys appear."""
+    result = OpenLoop(args.open_loop, args.open_loop_seconds)
+    total = int(args.open_loop * args.open_loop_seconds)
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    pending: dict[frozenset[str], float] = {}
+    # A small page of the newest journeys, and the total: a visit is listed when its journeys
+    # are on the page, or, when more were listed since the last poll than the page shows, the
+    # oldest visits still waiting are counted listed (the projection applies in commit order).
+    # A large page every few ms would cost cases more CPU than the visits themselves.
+    window = 4 * args.contacts + 16
+    all_sent = asyncio.Event()
+    async with (
+        httpx.AsyncClient(
+            base_url=system.url(ServiceName.VISITS), limits=limits, timeout=60
+        ) as visits,
+        httpx.AsyncClient(
+            base_url=system.url(ServiceName.CASES),
+            headers=bearer(Role.SAFEGUARDING_LEAD),
+            timeout=60,
+        ) as cases,
+    ):
+        start = time.perf_counter()
+
+        async def send(n: int) -> None:
+            body = visit_body(args.contacts, datetime.now(UTC))
+            wanted = frozenset(
+                str(Journey.create_id(UUID(c["contact_id"]))) for c in body["contacts"]
+            )
+            sent = time.perf_counter()
+            pending[wanted] = sent
+            try:
+                response = await visits.post("/visits", json=body, headers=headers(args))
+            except httpx.HTTPError as error:
+                result.problems[type(error).__name__] += 1
+                pending.pop(wanted, None)
+                return
+            if response.status_code != 201:
+                result.problems[f"POST {response.status_code}"] += 1
+                pending.pop(wanted, None)
+                return
+            result.post_s.append(time.perf_counter() - sent)
+
+        first = (await cases.get("/journeys", params={"limit": 1})).json()
+        base = int(first["total"])
+
+        async def watch() -> None:
+            seen: set[str] = set()
+            while not (all_sent.is_set() and not pending):
+                try:
+                    response = await cases.get("/journeys", params={"limit": window})
+                    response.raise_for_status()
+                except httpx.HTTPError as error:  # an overloaded server drops a connection
+                    result.problems[f"watcher: {type(error).__name__}"] += 1
+                    await asyncio.sleep(args.open_loop_poll_ms / 1000)
+                    continue
+                page = response.json()
+                now = time.perf_counter()
+                seen.update(item["journey_id"] for item in page["items"])
+                done = [w for w in pending if w <= seen]
+                beyond = (int(page["total"]) - base) // args.contacts - len(result.listed)
+                identified = set(done)
+                for w in pending:
+                    if len(done) >= beyond:
+                        break
+                    if w not in identified:
+                        done.append(w)
+                for wanted in done:
+                    sent = pending.pop(wanted)
+                    result.listed.append((sent - start, now - sent))
+                    result.last_listed_after_s = now - start - args.open_loop_seconds
+                if all_sent.is_set() and time.perf_counter() - start > args.open_loop_seconds + 60:
+                    result.problems["not listed within 60 s of the end"] += len(pending)
+                    return
+                await asyncio.sleep(args.open_loop_poll_ms / 1000)
+
+        watcher = asyncio.create_task(watch())
+        tasks = []
+        for n in range(total):
+            delay = start + n / args.open_loop - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(send(n)))
+        result.send_lag_s = time.perf_counter() - (start + (total - 1) / args.open_loop)
+        result.sent = total
+        await asyncio.gather(*tasks)
+        all_sent.set()
+        await watcher
+    return result
+
+
+def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[str, Any]:
+    print(
+        f"\nopen loop: {result.rate:g} visits/s for {result.seconds:g} s ({result.sent} sent;"
+        f" the client sent the last one {result.send_lag_s * 1000:.0f} ms late)"
+    )
+    print(f"  POST answered (ms):              {fmt(percentiles(result.post_s))}")
+    print(f"  POST sent → journeys listed (ms): {fmt(percentiles([s for _, s in result.listed]))}")
+    thirds = []
+    for k in range(3):
+        low, high = k * result.seconds / 3, (k + 1) * result.seconds / 3
+        part = [s for at, s in result.listed if low <= at < high]
+        thirds.append(percentiles(part))
+        print(f"    sent in {low:4.0f} to {high:3.0f} s (ms):        {fmt(thirds[-1])}")
+    after = result.last_listed_after_s
+    print(
+        "  last visit listed "
+        + (f"{after:.2f} s after the last send" if after is not None else "never")
+        + f"; problems: {dict(result.problems) or 'none'}"
+    )
+    print(f"  saturation (the API phase, closed loop): {saturation_visits_per_s:.0f} visits/s")
+    return {
+        "open_loop_rate": result.rate,
+        "open_loop_seconds": result.seconds,
+        "open_loop_sent": result.sent,
+        "open_loop_listed": len(result.listed),
+        "open_loop_post_ms": {k: round(v, 1) for k, v in percentiles(result.post_s).items()},
+        "open_loop_listed_ms": {
+            k: round(v, 1) for k, v in percentiles([s for _, s in result.listed]).items()
+        },
+        "open_loop_listed_ms_by_third": [
+            {k: round(v, 1) for k, v in third.items()} for third in thirds
+        ],
+        "open_loop_last_listed_after_s": None if after is None else round(after, 2),
+        "open_loop_problems": dict(result.problems),
+        "saturation_visits_per_s": round(saturation_visits_per_s, 1),
+    }
+
+
 # --- setup, teardown, report --------------------------------------------------------------
 
 
@@ -505,13 +655,21 @@ def run(args: argparse.Namespace, root: Path, prefix: str) -> None:
             drain_s = wait_for_projection(cases, expected, timeout=max(120.0, 10 * args.seconds))
         print(f"latency, {args.latency_samples} visits one at a time …", flush=True)
         latency = measure_latency(system, args)
+        opened: OpenLoop | None = None
+        if args.open_loop:
+            print(f"open loop, {args.open_loop:g} visits/s for {args.open_loop_seconds:g} s …")
+            opened = asyncio.run(open_loop(system, args))
         logged = log_problems(system.root)  # before stopping: shutdown noise is not measured
     except Exception:
         show_logs(system.root)
         raise
     finally:
         system.stop()
-    report(args, raw, app, api, drain_s, cpu, latency, logged)
+    summary = report(args, raw, app, api, drain_s, cpu, latency, logged)
+    if opened is not None:
+        summary |= report_open_loop(opened, api.rate.visits / api.rate.seconds)
+        summary["load_at_end"] = round(os.getloadavg()[0], 2)
+        print(json.dumps(summary))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -533,6 +691,16 @@ def main(argv: list[str] | None = None) -> None:
         "--idempotency-key",
         action="store_true",
         help="send an Idempotency-Key with every visit (API and application)",
+    )
+    parser.add_argument(
+        "--open-loop",
+        type=float,
+        default=0,
+        help="after the other phases, POST this many visits a second on a fixed schedule",
+    )
+    parser.add_argument("--open-loop-seconds", type=float, default=60)
+    parser.add_argument(
+        "--open-loop-poll-ms", type=float, default=20, help="how often the watcher lists"
     )
     parser.add_argument(
         "--database-url",

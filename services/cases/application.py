@@ -11,7 +11,7 @@ so a retry after a lost response is safe. Handlers of upstream messages end in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
@@ -199,6 +199,16 @@ class CasesApplication(WaymarkApplication):
         return sorted({journey.id, *merged}, key=str)
 
     # === from visits (each once per upstream position) ====================================
+
+    def expect_from_outreach(self, messages: Sequence[object]) -> None:
+        """Before a batch from visits is applied: which of its contacts' journeys are not
+        opened yet, with one query for the batch instead of two reads per message."""
+        ids = {
+            Journey.create_id(contact_id)
+            for contact_id in (getattr(m, "contact_id", None) for m in messages)
+            if isinstance(contact_id, UUID)
+        }
+        self.expect_in_batch(ids)
 
     def record_contact_from_visit(
         self,

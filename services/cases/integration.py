@@ -386,4 +386,5 @@ def inbound(app: CasesApplication) -> Subscription:
         # A rule of the journey (e.g. a link to an unregistered or unknown person) can never be
         # applied by retrying: such a message is dead-lettered with the error's name.
         permanent_errors=(JourneyError, JourneyNotFound),
+        prepare=app.expect_from_outreach,
     )

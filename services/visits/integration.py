@@ -9,6 +9,9 @@ committed log, as soon as it is stored: the relay is woken by every save, so not
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import singledispatchmethod
 from typing import cast
 from uuid import UUID
@@ -44,19 +47,49 @@ PUBLISHED: dict[type[object], Published] = {
 }
 
 
+#: Read by the relay but never published: what ``VisitCompletedV1`` needs is folded from them
+#: as they pass (the service's log reader decodes them for its projections anyway).
+FOLDED: tuple[type[object], ...] = (Visit.Started,)
+
+
 def outbound(app: VisitsApplication) -> Outbound:
-    return Outbound(VISITS_STREAM, translator(app), tuple(PUBLISHED))
+    return Outbound(VISITS_STREAM, translator(app), (*PUBLISHED, *FOLDED))
 
 
 def translator(app: VisitsApplication) -> Translator:
     return VisitContracts(app).translate
 
 
-class VisitContracts:
-    """Each published visit event as its contract(s); None for an event that stays inside."""
+@dataclass
+class _OpenVisit:
+    """What ``VisitCompletedV1`` says about a visit, folded from its events as the relay reads
+    them: set once when it starts, and the versions of its contacts (a set, so an event read
+    again after the relay starts over from its durable position is not counted twice)."""
 
-    def __init__(self, app: VisitsApplication) -> None:
+    languages_offered: list[str]
+    started_at: datetime
+    contact_versions: set[int] = field(default_factory=set)
+
+
+#: Visits started but not yet completed that the translator keeps in memory; beyond this the
+#: oldest are forgotten and their completion is read from the store instead.
+OPEN_VISITS_KEPT = 10_000
+
+
+class VisitContracts:
+    """Each published visit event as its contract(s); None for an event that stays inside.
+
+    Called with the relay's events in log order. A visit whose start it has seen is completed
+    from what it folded since (the contract's content is the same as from the store: nothing
+    after the start changes its languages or start, and every contact is an earlier event in
+    the log). One whose start came before this process started reading is read from the store
+    as it stood at the completion.
+    """
+
+    def __init__(self, app: VisitsApplication, keep: int = OPEN_VISITS_KEPT) -> None:
         self.app = app
+        self._keep = keep
+        self._open: OrderedDict[UUID, _OpenVisit] = OrderedDict()
 
     def as_it_was(self, event: DomainEventProtocol[UUID]) -> Visit:
         """The visit as it stood when the event was recorded: the same answer on every replay."""
@@ -70,7 +103,21 @@ class VisitContracts:
         return None
 
     @translate.register
+    def _started(self, event: Visit.Started) -> Translated:
+        # Read again after the relay starts over: the same values, so simply set again.
+        self._open[event.originator_id] = _OpenVisit(
+            languages_offered=list(event.languages_offered), started_at=event.occurred_at
+        )
+        self._open.move_to_end(event.originator_id)
+        while len(self._open) > self._keep:
+            self._open.popitem(last=False)
+        return None
+
+    @translate.register
     def _contact_made(self, event: Visit.ContactMade) -> Translated:
+        folded = self._open.get(event.originator_id)
+        if folded is not None:
+            folded.contact_versions.add(event.originator_version)
         # v1 for the consumers that read it, v2 beside it; both carry the same position.
         return (
             ContactMadeV1(
@@ -138,6 +185,20 @@ class VisitContracts:
 
     @translate.register
     def _completed(self, event: Visit.Completed) -> Translated:
+        # Forgotten once completed: read again later (the relay starting over), the completion
+        # is made from the store, with the same content.
+        folded = self._open.pop(event.originator_id, None)
+        if folded is not None:
+            return VisitCompletedV1(
+                visit_id=event.originator_id,
+                languages_offered=list(folded.languages_offered),
+                contact_count=sum(
+                    1 for v in folded.contact_versions if v < event.originator_version
+                ),
+                started_at=folded.started_at,
+                completed_at=event.occurred_at,
+                recorded_at=event.timestamp,
+            )
         visit = self.as_it_was(event)
         return VisitCompletedV1(
             visit_id=visit.id,

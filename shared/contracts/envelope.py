@@ -150,6 +150,8 @@ def _check_bounds(payload: bytes) -> None:
     standard parser recurses once per level, so depth is counted here without recursion."""
     if len(payload) > MAX_ENVELOPE_BYTES:
         raise ContractViolation(f"envelope: larger than {MAX_ENVELOPE_BYTES} bytes")
+    if payload.count(b"[") + payload.count(b"{") <= MAX_JSON_DEPTH:
+        return  # too few openings to nest that deep, wherever they are (every real envelope)
     depth = 0
     for bracket in _BRACKET.finditer(_JSON_STRING.sub(b'""', payload)):
         if bracket.group() in (b"[", b"{"):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +107,9 @@ class Subscription:
     #: The application every handler saves into with ``save_once``: given, a batch is applied
     #: in one transaction; without it, one transaction per message.
     application: WaymarkApplication | None = None
+    #: Called with a batch's events inside its transaction, before the handlers: to read what
+    #: the whole batch needs at once (``WaymarkApplication.expect_in_batch``).
+    prepare: Callable[[Sequence[IntegrationEvent]], None] | None = None
 
 
 @dataclass
@@ -323,6 +326,8 @@ class DurableConsumer:
         """In a worker thread: every handler, then one commit; nothing stored if one fails."""
         upstream = self._subscription.stream.owner
         with app.applying_together(upstream, [item.upstream.notification_id for item in work]):
+            if self._subscription.prepare is not None:
+                self._subscription.prepare([item.event for item in work])
             for index, item in enumerate(work):
                 try:
                     item.handler(item.event, item.upstream)

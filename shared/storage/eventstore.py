@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent, Repository, project_aggregate
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+    project_aggregate,
+)
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, Recording, Tracking
 from eventsourcing.postgres import PostgresDatastore
@@ -45,6 +51,8 @@ class _Batch:
     #: The aggregates saved in this batch, as saved: a later handler reads them from here, so
     #: two messages about one journey build on each other instead of conflicting.
     aggregates: dict[UUID, Any] = field(default_factory=dict)
+    #: Aggregates found by ``expect_in_batch`` to have no events: read without a query.
+    absent: set[UUID] = field(default_factory=set)
 
 
 #: The batch being applied in this thread (each worker thread has its own context).
@@ -63,8 +71,11 @@ def _project(aggregate: Any, events: Iterable[Any]) -> Any:
 class _BatchAwareRepository(TolerantRepository):
     def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
         batch = _batch.get()
-        if batch is not None and version is None and aggregate_id in batch.aggregates:
-            return batch.aggregates[aggregate_id]
+        if batch is not None and version is None:
+            if aggregate_id in batch.aggregates:
+                return batch.aggregates[aggregate_id]
+            if aggregate_id in batch.absent:
+                raise AggregateNotFoundError(aggregate_id)
         kwargs.setdefault("projector_func", _project)
         return super().get(aggregate_id, version=version, **kwargs)
 
@@ -281,6 +292,38 @@ class WaymarkApplication(Application[UUID]):
         with recorder.datastore.transaction(commit=True) as cursor:
             for tracking in batch.trackings:
                 recorder._insert_tracking(cursor, tracking)
+
+    def expect_in_batch(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Inside ``applying_together``: which of these aggregates have no events yet, found
+        with one query for the batch, so a handler that opens one reads nothing. (One stored by
+        another writer meanwhile makes the batch's commit conflict, as a read just before it
+        would.) Outside a batch it does nothing."""
+        batch = _batch.get()
+        if batch is None:
+            return
+        wanted = {i for i in aggregate_ids if i not in batch.aggregates}
+        if wanted:
+            batch.absent |= wanted - self._stored_among(wanted)
+
+    def _stored_among(self, aggregate_ids: set[UUID]) -> set[UUID]:
+        recorder: Any = self.recorder
+        datastore = recorder.datastore
+        if hasattr(recorder, "tracking_table_name"):  # PostgreSQL
+            table = f'"{datastore.schema}"."{recorder.events_table_name}"'
+            sql = f"SELECT DISTINCT originator_id FROM {table} WHERE originator_id = ANY(%s)"
+            params: tuple[Any, ...] = (list(aggregate_ids),)
+        else:  # SQLite keeps ids as hex text
+            marks = ", ".join("?" * len(aggregate_ids))
+            sql = (
+                f"SELECT DISTINCT originator_id FROM {recorder.events_table_name} "
+                f"WHERE originator_id IN ({marks})"
+            )
+            params = tuple(i.hex for i in aggregate_ids)
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        found = [row["originator_id"] if isinstance(row, dict) else row[0] for row in rows]
+        return {i if isinstance(i, UUID) else UUID(str(i)) for i in found}
 
     def _applied_among(self, upstream: str, positions: Sequence[int]) -> set[int]:
         if not positions:

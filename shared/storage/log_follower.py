@@ -20,12 +20,13 @@ import asyncio
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 import structlog
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import strtobool
+from eventsourcing.utils import resolve_topic, strtobool
 
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.personal_data import PersonalDataMapper
@@ -38,13 +39,26 @@ Batch = Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
 
 
 def decode_batch(
-    app: WaymarkApplication, notifications: Sequence[Notification]
+    app: WaymarkApplication, notifications: Sequence[Notification], *, open_personal: bool = True
 ) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
-    """Decode a batch at once: the mapper reads every person's key for it in one query."""
+    """Decode a batch at once: the mapper reads every person's key for it in one query (none
+    at all without ``open_personal``: personal fields then read as ``NOT_OPENED``)."""
     mapper = app.mapper
     if isinstance(mapper, PersonalDataMapper):
-        return list(zip(notifications, mapper.to_domain_events(notifications), strict=True))
+        events = mapper.to_domain_events(notifications, open_personal=open_personal)
+        return list(zip(notifications, events, strict=True))
     return [(n, mapper.to_domain_event(n)) for n in notifications]
+
+
+def position_only(notification: Notification) -> DomainEventProtocol[UUID]:
+    """The event as its class with only its aggregate id and version: for a follower that
+    reads nothing else of it (any other attribute is missing, so a mistake fails loudly)."""
+    event: Any = object.__new__(resolve_topic(notification.topic))
+    event.__dict__.update(
+        originator_id=notification.originator_id,
+        originator_version=notification.originator_version,
+    )
+    return cast(DomainEventProtocol[UUID], event)
 
 
 def require_ordered_commits(app: WaymarkApplication) -> None:
@@ -61,6 +75,12 @@ class LogFollower(ABC):
     name: str
     #: Only these event classes are read (and decrypted) from the log.
     event_classes: Sequence[type[object]]
+    #: False for a follower that never reads an event's personal fields: its batches are
+    #: decoded without opening them (no key read, no decryption).
+    reads_personal_fields: ClassVar[bool] = True
+    #: Event classes of which this follower reads nothing but the aggregate id and version:
+    #: when it reads the log itself (a rebuild, a catch-up) they are not decoded at all.
+    reads_only_position: ClassVar[frozenset[type[object]]] = frozenset()
 
     def __init__(
         self, app: WaymarkApplication, *, batch_size: int = 256, poll_interval: float = 0.5
@@ -108,7 +128,18 @@ class LogFollower(ABC):
             topics=self._topics,
             inclusive_of_start=False,
         )
-        return decode_batch(self.app, notifications)
+        if self.reads_only_position:
+            skipped = self._position_only_topics()
+            read = [n for n in notifications if n.topic not in skipped]
+            decoded = iter(decode_batch(self.app, read, open_personal=self.reads_personal_fields))
+            return [
+                (n, position_only(n)) if n.topic in skipped else next(decoded)
+                for n in notifications
+            ]
+        return decode_batch(self.app, notifications, open_personal=self.reads_personal_fields)
+
+    def _position_only_topics(self) -> frozenset[str]:
+        return frozenset(all_topics(tuple(self.reads_only_position)))
 
     def read_upto(
         self, after: int, stop: int | None = None

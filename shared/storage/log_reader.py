@@ -196,7 +196,8 @@ class LogReader:
             topics=self._topics,
             inclusive_of_start=False,
         )
-        batch = decode_batch(self.app, notifications)
+        opening = any(f.reads_personal_fields for f in self.followers)
+        batch = decode_batch(self.app, notifications, open_personal=opening)
         last = batch[-1][0].id if len(batch) >= self.batch_size else head
         return batch, last
 

@@ -24,6 +24,9 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from shared.storage.keyring import NONCE_BYTES, Keyring
 
 ERASED = "<erased>"
+#: A personal field decoded for a reader that never reads personal fields: left unopened, so
+#: neither its plaintext nor its key is fetched (erasure is untouched: nothing is opened).
+NOT_OPENED = "<not opened>"
 SEALED_PREFIX = "wm1:"
 
 
@@ -61,11 +64,14 @@ class PersonalDataMapper(Mapper[UUID]):
         return self._opened(super().to_domain_event(stored_event))
 
     def to_domain_events(
-        self, stored_events: Sequence[StoredEvent]
+        self, stored_events: Sequence[StoredEvent], *, open_personal: bool = True
     ) -> list[DomainEventProtocol[UUID]]:
         """Many at once (a batch of the log): every person's key read in one query, not one
-        query per person."""
+        query per person. Without ``open_personal`` no key is read and every sealed personal
+        field reads as ``NOT_OPENED`` (for readers that never look at them)."""
         events = [super(PersonalDataMapper, self).to_domain_event(s) for s in stored_events]
+        if not open_personal:
+            return [_unopened(event) for event in events]
         self.keyring.preload({subject_of(e) for e in events if personal_fields_of(type(e))})
         return [self._opened(event) for event in events]
 
@@ -81,6 +87,14 @@ class PersonalDataMapper(Mapper[UUID]):
                         ERASED if key is None else _open(key, subject, field, value)
                     )
         return event
+
+
+def _unopened(event: DomainEventProtocol[UUID]) -> DomainEventProtocol[UUID]:
+    for field in personal_fields_of(type(event)):
+        value = event.__dict__.get(field)
+        if isinstance(value, str) and value.startswith(SEALED_PREFIX):
+            event.__dict__[field] = NOT_OPENED
+    return event
 
 
 def _aad(subject: UUID, field: str) -> bytes:

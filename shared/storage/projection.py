@@ -133,11 +133,15 @@ class Projection(LogFollower):
             return False
         if position >= last_id:
             return True
-        for notification, event in batch:
-            if notification.id > position and notification.topic in self._topic_set:
-                self.apply(cursor, event)
+        topics = self._topic_set
+        self.apply_all(cursor, [e for n, e in batch if n.id > position and n.topic in topics])
         self.positions.set(self.position_key, last_id, cursor)
         return True
+
+    def apply_all(self, cursor: SqlCursor, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        """Fold a batch's events in order; a projection may fold several per row at once."""
+        for event in events:
+            self.apply(cursor, event)
 
     async def handle(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int

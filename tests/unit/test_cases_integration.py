@@ -288,3 +288,52 @@ def test_every_published_event_has_its_own_translation() -> None:
     dispatcher = JourneyContracts.__dict__["translate"].dispatcher
     fallback = dispatcher.registry[object]
     assert [e.__qualname__ for e in PUBLISHED if dispatcher.dispatch(e) is fallback] == []
+
+
+def test_a_batch_from_visits_finds_its_unopened_journeys_at_once_and_applies_once(
+    cases: CasesApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = inbound(cases)
+    assert subscription.prepare is not None
+    known = uuid4()  # a contact whose journey an earlier batch opened
+    subscription.handlers[ContactMadeV1](
+        ContactMadeV1(contact_id=known, visit_id=uuid4(), language="ro", **message_kwargs()),
+        Tracking("visits", 1),
+    )
+    new = [uuid4(), uuid4()]
+    messages: list[IntegrationEvent] = [
+        ContactMadeV1(contact_id=c, visit_id=uuid4(), language="ro", **message_kwargs())
+        for c in (*new, known)
+    ]
+    messages.append(
+        FollowUpOfferedV1(
+            follow_up_id=uuid4(),
+            visit_id=uuid4(),
+            contact_id=new[0],
+            kind="coffee",
+            due_at=T0 + timedelta(days=2),
+            **message_kwargs(),
+        )
+    )
+    reads: list[UUID] = []
+    read = cases.events.get
+
+    def counted(originator_id: UUID, *args: object, **kwargs: object) -> object:
+        reads.append(originator_id)
+        return read(originator_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cases.events, "get", counted)
+
+    def apply_batch() -> None:
+        with cases.applying_together("visits", [2, 3, 4, 5]):
+            subscription.prepare([*messages])  # type: ignore[misc]
+            for position, message in enumerate(messages, start=2):
+                subscription.handlers[type(message)](message, Tracking("visits", position))
+
+    apply_batch()
+    # Only the journey that was already open is read; the new ones are known to be new.
+    assert reads == [Journey.create_id(known)]
+    apply_batch()  # redelivered: nothing more is stored
+    assert cases.max_notification_id() == 2 + 2 * 2 + 1 + 1
+    assert cases.get_journey(Journey.create_id(new[0])).follow_ups
+    assert len(cases.get_journey(Journey.create_id(known)).contacts) == 2

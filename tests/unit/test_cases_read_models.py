@@ -46,6 +46,7 @@ from shared.errors import FieldError
 from shared.runtime import Stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from shared.storage.log_follower import decode_batch
 from shared.storage.projection import Projection
 from tests.support import (
     app_in,
@@ -59,7 +60,7 @@ from tests.support import (
     register_journey,
     wait_until,
 )
-from tests.unit.conftest import AppFactory
+from tests.unit.conftest import AppFactory, StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CW = "cw-1"
@@ -600,3 +601,73 @@ def test_any_valid_sequence_gives_read_models_equal_to_a_rebuild(commands) -> No
             forget_projection(view)
         views.catch_up()  # rebuilt from zero
         assert {view.name: projection_rows(view) for view in views.all} == live
+
+
+def _caseload_journey(n: int, at: datetime) -> Journey:
+    """Events of every kind the caseload folds, several of them about one row in a row."""
+    j = Journey.register_new(uuid4(), f"R-{n}", ["ro"], n % 2 == 0, at, CW)
+    j.record_contact(uuid4(), uuid4(), "ro", at, "outreach")
+    j.assign_caseworker(f"cw-{n % 3}", at, "cw-lead")
+    j.change_language_preferences(["en", "ro"], True, at, CW)
+    j.mark_possible_minor(at, CW)
+    j.note_concern(uuid4(), "possible_minor", uuid4(), at, "outreach")
+    j.clear_possible_minor(at, CW)
+    referral = uuid4()
+    j.make_referral(referral, "p-1", "housing", False, None, None, at + timedelta(days=9), at, CW)
+    j.assign_caseworker(f"cw-{(n + 1) % 3}", at, "cw-lead")
+    j.record_contact(uuid4(), uuid4(), "uk", at + timedelta(days=n), "outreach")
+    j.decline_referral(referral, None, at, CW)
+    if n % 3 == 0:
+        j.close("other", at + timedelta(days=20), CW)
+    return j
+
+
+def test_the_caseload_folds_a_large_batch_to_the_same_rows_as_event_by_event(
+    stores_for: StoresFactory,
+) -> None:
+    stores = stores_for(ServiceName.CASES)
+    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
+    try:
+        app.save(*(_caseload_journey(n, T0) for n in range(6)))
+        one_by_one = Caseload(app, stores.views, stores.positions, batch_size=1)
+        together = Caseload(
+            app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__together"
+        )
+        one_by_one.catch_up()
+        together.catch_up()
+
+        def rows(projection: Caseload, table: str) -> list[dict[str, object]]:
+            with projection.store.transaction(commit=False) as cursor:
+                cursor.execute(f"SELECT * FROM {projection.store.table(table)} ORDER BY 1, 2")
+                return [dict(row) for row in cursor.fetchall()]
+
+        for table in Caseload.tables:
+            assert rows(together, table) == rows(one_by_one, table), table
+        assert len(rows(one_by_one, "caseload")) == 6
+    finally:
+        app.close()
+
+
+def test_the_caseload_reading_only_versions_of_some_events_folds_as_from_whole_events(
+    stores_for: StoresFactory,
+) -> None:
+    stores = stores_for(ServiceName.CASES)
+    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
+    try:
+        journey = _caseload_journey(1, T0)
+        journey.assess_needs(["housing"], "Secret notes", T0, CW)
+        app.save(journey)
+        own = Caseload(app, stores.views, stores.positions, batch_size=1000)
+        batch = own.read_batch(0)
+        skipped = [e for _, e in batch if type(e) in Caseload.reads_only_position]
+        assert skipped and not hasattr(skipped[0], "notes")  # never decoded, never opened
+        assert [e.originator_version for _, e in batch] == list(range(1, len(batch) + 1))
+        whole = Caseload(
+            app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__whole"
+        )
+        notifications = app.recorder.select_notifications(start=1, limit=1000)
+        whole.apply_batch(decode_batch(app, notifications), notifications[-1].id, 0)
+        own.catch_up()
+        assert own.list()[0] == whole.list()[0] != []
+    finally:
+        app.close()

@@ -83,10 +83,10 @@ def count_reads(app: WaymarkApplication, monkeypatch: pytest.MonkeyPatch) -> Log
         return decode(notification)
 
     def counted_decode_batch(
-        notifications: Sequence[Notification],
+        notifications: Sequence[Notification], *, open_personal: bool = True
     ) -> list[DomainEventProtocol[UUID]]:
         reads.decoded += len(notifications)
-        return decode_batch(notifications)
+        return decode_batch(notifications, open_personal=open_personal)
 
     assert isinstance(mapper, PersonalDataMapper)
     decode_batch = mapper.to_domain_events

@@ -15,7 +15,7 @@ from eventsourcing.utils import get_topic
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
 from shared.storage.keyring import Keyring, SubjectErasedError
-from shared.storage.personal_data import ERASED, PersonalDataMapper
+from shared.storage.personal_data import ERASED, NOT_OPENED, PersonalDataMapper
 from shared.storage.sql import SqlStore
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -149,3 +149,24 @@ def test_a_batch_is_opened_with_every_key_read_at_once_and_the_erased_stay_erase
     assert aliases == [ERASED if n == 7 else f"Ana {n}" for n in range(30)]
     one_by_one = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
     assert [one_by_one.to_domain_event(s).alias for s in stored] == aliases  # type: ignore[attr-defined]
+
+
+def test_a_batch_for_a_reader_of_no_personal_field_reads_no_key_and_opens_nothing(
+    tmp_path: Path,
+) -> None:
+    master = secrets.token_bytes(32)
+    transcoder = JSONTranscoder()
+    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
+    writing = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
+    events = [contact_event(alias=f"Ana {n}") for n in range(5)]
+    stored = [writing.to_stored_event(event) for event in events]
+    store = SqlStore.sqlite(tmp_path / "k")
+    reading = PersonalDataMapper(transcoder, Keyring(store, master))
+
+    def no_query(**kwargs: object) -> object:
+        raise AssertionError("a key was read")
+
+    store.transaction = no_query  # type: ignore[method-assign,assignment]
+    decoded = reading.to_domain_events(stored, open_personal=False)
+    assert [e.alias for e in decoded] == [NOT_OPENED] * 5  # type: ignore[attr-defined]
+    assert [e.contact_id for e in decoded] == [e.contact_id for e in events]  # type: ignore[attr-defined]

@@ -47,6 +47,7 @@ from services.visits.domain import Visit
 from services.visits.errors import DuplicateContact, VisitAlreadyCompleted
 from services.visits.integration import PUBLISHED, VisitContracts, translator
 from services.visits.queries.premises_history.projection import PremisesHistory
+from shared.contracts import VisitCompletedV1
 from shared.contracts.base import as_contract_types
 from shared.errors import VersionMismatch
 from shared.messaging.relay import as_contracts
@@ -795,3 +796,63 @@ def test_every_published_event_has_its_own_translation() -> None:
     dispatcher = VisitContracts.__dict__["translate"].dispatcher
     fallback = dispatcher.registry[object]
     assert [e.__qualname__ for e in PUBLISHED if dispatcher.dispatch(e) is fallback] == []
+
+
+def test_given_visits_read_in_log_order_then_completion_is_folded_not_read_and_the_same(
+    visits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_one = replace(completed_visit(contacts=1), completed_at=None)
+    visits.record_visit(open_one, "v-1")
+    visits.record_visit(completed_visit(contacts=3), "v-1")
+    visits.record_visit(completed_visit(contacts=0), "v-1")
+    late = ContactInput(uuid4(), "Ana", "ro", T0 + timedelta(minutes=30))
+    visits.add_contact(open_one.visit_id, late, "v-1")
+    visits.complete_visit(open_one.visit_id, T0 + timedelta(hours=1), None, "v-1")
+    events = [
+        visits.mapper.to_domain_event(n)
+        for n in visits.recorder.select_notifications(start=1, limit=100)
+    ]
+    completions = [e for e in events if isinstance(e, Visit.Completed)]
+    from_the_store = [translator(visits)(e) for e in completions]  # never saw a start
+    assert [c.contact_count for c in from_the_store] == [3, 0, 2]  # type: ignore[union-attr]
+
+    def no_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the store was read for a folded visit")
+
+    monkeypatch.setattr(visits.repository, "get", no_read)
+    contracts = VisitContracts(visits)
+    # Read twice, as a relay starting over from its durable position reads its log again.
+    first = [contracts.translate(e) for e in events]
+    again = [contracts.translate(e) for e in events]
+    folded = [c for c in first if isinstance(c, VisitCompletedV1)]
+    assert folded == from_the_store
+    assert [c for c in again if isinstance(c, VisitCompletedV1)] == from_the_store
+
+
+def test_given_more_open_visits_than_kept_then_the_oldest_is_completed_from_the_store(
+    visits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands = [replace(completed_visit(contacts=1), completed_at=None) for _ in range(3)]
+    for command in commands:
+        visits.record_visit(command, "v-1")
+    for command in commands:
+        visits.complete_visit(command.visit_id, T0 + timedelta(hours=1), None, "v-1")
+    events = [
+        visits.mapper.to_domain_event(n)
+        for n in visits.recorder.select_notifications(start=1, limit=100)
+    ]
+    read = visits.repository.get
+    reads: list[UUID] = []
+
+    def counted(aggregate_id: UUID, **kwargs: object) -> Visit:
+        reads.append(aggregate_id)
+        visit: Visit = read(aggregate_id, **kwargs)
+        return visit
+
+    monkeypatch.setattr(visits.repository, "get", counted)
+    contracts = VisitContracts(visits, keep=2)
+    translated = [contracts.translate(e) for e in events]
+    completed = [c for c in translated if isinstance(c, VisitCompletedV1)]
+    assert [c.visit_id for c in completed] == [c.visit_id for c in commands]
+    assert [c.contact_count for c in completed] == [1, 1, 1]
+    assert reads == [commands[0].visit_id]

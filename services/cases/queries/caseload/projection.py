@@ -116,6 +116,8 @@ class Caseload(Projection):
     name = "caseload"
     tables = ("caseload", "caseload_contacts")
     event_classes = JOURNEY_EVENTS
+    #: Codes, counts and times only: its batches are decoded without opening personal fields.
+    reads_personal_fields = False
 
     def __init__(self, app: Any, store: SqlStore, *args: Any, **kwargs: Any) -> None:
         add_later_columns(store)
@@ -129,13 +131,36 @@ class Caseload(Projection):
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         changes = self.changes(event, cursor)
-        if changes is None:
-            return
-        changes["version"] = event.originator_version
+        if changes is not None:
+            changes["version"] = event.originator_version
+            self._set(cursor, event.originator_id, changes)
+
+    def apply_all(self, cursor: SqlCursor, events: Sequence[DomainEventProtocol[UUID]]) -> None:
+        """The columns a batch's events set on her row are written once per run of her events
+        (later values win, as they would one by one). An event that runs statements of its
+        own writes what is pending for her row first, so every statement sees the row as it
+        would have event by event."""
+        pending: dict[UUID, dict[str, object]] = {}
+        for event in events:
+            journey = event.originator_id
+            if type(event) not in _SETS_COLUMNS_ONLY and journey in pending:
+                self._set(cursor, journey, pending.pop(journey))
+            # The handler straight from the dispatch table: ``self.changes`` builds a new
+            # bound wrapper on every access, which cost as much as many a handler.
+            changes = _handler(type(event))(self, event, cursor)
+            if changes is None:  # the row itself was added or removed
+                continue
+            row = pending.setdefault(journey, {})
+            row.update(changes)
+            row["version"] = event.originator_version
+        for journey, changes in pending.items():
+            self._set(cursor, journey, changes)
+
+    def _set(self, cursor: SqlCursor, journey: UUID, changes: dict[str, object]) -> None:
         assignments = ", ".join(f"{column} = %s" for column in changes)
         cursor.execute(
             f"UPDATE {self.store.table(self.name)} SET {assignments} WHERE journey_id = %s",
-            (*changes.values(), str(event.originator_id)),
+            (*changes.values(), str(journey)),
         )
 
     @singledispatchmethod
@@ -187,15 +212,21 @@ class Caseload(Projection):
         cursor.execute(
             f"UPDATE {self.store.table(self.name)} SET contact_count = contact_count + 1,"
             " last_contact_at = CASE WHEN last_contact_at IS NULL OR last_contact_at < %s"
-            " THEN %s ELSE last_contact_at END WHERE journey_id = %s",
+            " THEN %s ELSE last_contact_at END WHERE journey_id = %s"
+            " RETURNING last_contact_at, languages",
             (occurred_at, occurred_at, journey),
         )
-        self._order_by_contact(cursor, journey)
+        row = cursor.fetchone()
         self._add_contact(cursor, journey, event.contact_id)
-        spoken = self._languages(cursor, journey)
-        if event.language in spoken:
+        if row is None:
             return {}
-        return {"languages": json.dumps([*spoken, event.language])}
+        changes: dict[str, object] = {
+            "contact_order": contact_order(_time(row["last_contact_at"], journey))
+        }
+        spoken = _codes(row["languages"])
+        if event.language not in spoken:
+            changes["languages"] = json.dumps([*spoken, event.language])
+        return changes
 
     @changes.register
     def _linked(self, event: Journey.ContactLinked, cursor: SqlCursor) -> Changes:
@@ -261,26 +292,6 @@ class Caseload(Projection):
             " VALUES (%s, %s) ON CONFLICT (contact_id, journey_id) DO NOTHING",
             (str(contact_id), journey),
         )
-
-    def _order_by_contact(self, cursor: SqlCursor, journey: str) -> None:
-        table = self.store.table(self.name)
-        cursor.execute(f"SELECT last_contact_at FROM {table} WHERE journey_id = %s", (journey,))
-        row = cursor.fetchone()
-        if row is None:
-            return
-        last = _time(row["last_contact_at"], journey)
-        cursor.execute(
-            f"UPDATE {table} SET contact_order = %s WHERE journey_id = %s",
-            (contact_order(last), journey),
-        )
-
-    def _languages(self, cursor: SqlCursor, journey: str) -> list[str]:
-        cursor.execute(
-            f"SELECT languages FROM {self.store.table(self.name)} WHERE journey_id = %s",
-            (journey,),
-        )
-        row = cursor.fetchone()
-        return _codes(row["languages"]) if row else []
 
     def intake(self, *, limit: int = 50, offset: int = 0) -> tuple[list[IntakeEntry], int]:
         """The open journeys nobody holds yet, oldest first: whoever takes one next."""
@@ -376,6 +387,39 @@ class Caseload(Projection):
             journey = str(row["journey_id"])
             found[journey] = (*found.get(journey, ()), UUID(str(row["contact_id"])))
         return found
+
+
+#: The events whose ``changes`` run no statement (plain column values, or only the version).
+_DISPATCH = Caseload.__dict__["changes"].dispatcher
+_SETS_COLUMNS_ONLY: frozenset[type[object]] = frozenset(
+    cls
+    for cls in JOURNEY_EVENTS
+    if _DISPATCH.dispatch(cls)
+    in {
+        _DISPATCH.dispatch(object),
+        Caseload._registered,
+        Caseload._preferences_changed,
+        Caseload._caseworker,
+        Caseload._minor_marked,
+        Caseload._minor_cleared,
+        Caseload._status,
+    }
+)
+
+
+#: The events of which the caseload reads only the version (e.g. a meeting, an assessment).
+Caseload.reads_only_position = frozenset(
+    cls for cls in JOURNEY_EVENTS if _DISPATCH.dispatch(cls) is _DISPATCH.dispatch(object)
+)
+
+_handlers: dict[type[object], Any] = {}
+
+
+def _handler(event_class: type[object]) -> Any:
+    handler = _handlers.get(event_class)
+    if handler is None:
+        handler = _handlers[event_class] = _DISPATCH.dispatch(event_class)
+    return handler
 
 
 def _time(value: object, row: object) -> datetime | None:
