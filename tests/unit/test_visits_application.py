@@ -806,8 +806,8 @@ def test_given_visits_read_in_log_order_then_completion_is_folded_not_read_and_t
     visits.record_visit(completed_visit(contacts=3), "v-1")
     visits.record_visit(completed_visit(contacts=0), "v-1")
     late = ContactInput(uuid4(), "Ana", "ro", T0 + timedelta(minutes=30))
-    visits.add_contact(open_one.visit_id, late, "v-1")
-    visits.complete_visit(open_one.visit_id, T0 + timedelta(hours=1), None, "v-1")
+    visits.do(open_one.visit_id, AddContact(late), actor="v-1")
+    visits.do(open_one.visit_id, CompleteVisit(T0 + timedelta(hours=1)), actor="v-1")
     events = [
         visits.mapper.to_domain_event(n)
         for n in visits.recorder.select_notifications(start=1, limit=100)
@@ -836,7 +836,7 @@ def test_given_more_open_visits_than_kept_then_the_oldest_is_completed_from_the_
     for command in commands:
         visits.record_visit(command, "v-1")
     for command in commands:
-        visits.complete_visit(command.visit_id, T0 + timedelta(hours=1), None, "v-1")
+        visits.do(command.visit_id, CompleteVisit(T0 + timedelta(hours=1)), actor="v-1")
     events = [
         visits.mapper.to_domain_event(n)
         for n in visits.recorder.select_notifications(start=1, limit=100)
