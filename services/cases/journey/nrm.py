@@ -181,6 +181,24 @@ class Nrm(Consents):
         )
         self._start_support(occurred_at, actor)
 
+    def _is_new_decision(
+        self,
+        recorded: NrmDecision | None,
+        decision: NrmDecision,
+        which: str,
+        occurred_at: datetime,
+    ) -> bool:
+        """False when this very decision is already recorded (a retry changes nothing); raises
+        for a different one, for dates out of order, or for a journey not registered."""
+        if recorded is not None:
+            if recorded == decision:
+                return False
+            raise NrmDecisionAlreadyRecorded(f"a {which} decision is already recorded")
+        if not decision.decided_on <= decision.learned_on <= occurred_at.date():
+            raise DatesOutOfOrder("decided_on ≤ learned_on ≤ the day it is recorded")
+        self._require_registered()
+        return True
+
     def record_reasonable_grounds(
         self,
         outcome: NrmOutcome,
@@ -191,13 +209,10 @@ class Nrm(Consents):
         actor: str,
     ) -> None:
         decision = NrmDecision(outcome, decided_on, learned_on, source)
-        if self.nrm.reasonable_grounds is not None:
-            if self.nrm.reasonable_grounds == decision:
-                return
-            raise NrmDecisionAlreadyRecorded("a Reasonable Grounds decision is already recorded")
-        if not decided_on <= learned_on <= occurred_at.date():
-            raise DatesOutOfOrder("decided_on ≤ learned_on ≤ the day it is recorded")
-        self._require_registered()
+        if not self._is_new_decision(
+            self.nrm.reasonable_grounds, decision, "Reasonable Grounds", occurred_at
+        ):
+            return
         if self.nrm.submitted_on is None:
             raise NrmNotSubmitted(f"journey {self.id} has no NRM referral")
         if decided_on < self.nrm.submitted_on:
@@ -237,13 +252,10 @@ class Nrm(Consents):
         actor: str,
     ) -> None:
         decision = NrmDecision(outcome, decided_on, learned_on, source)
-        if self.nrm.conclusive_grounds is not None:
-            if self.nrm.conclusive_grounds == decision:
-                return
-            raise NrmDecisionAlreadyRecorded("a Conclusive Grounds decision is already recorded")
-        if not decided_on <= learned_on <= occurred_at.date():
-            raise DatesOutOfOrder("decided_on ≤ learned_on ≤ the day it is recorded")
-        self._require_registered()
+        if not self._is_new_decision(
+            self.nrm.conclusive_grounds, decision, "Conclusive Grounds", occurred_at
+        ):
+            return
         reasonable = self._require_positive_reasonable_grounds()
         if decided_on < reasonable.decided_on:
             raise DatesOutOfOrder("the decision is dated before the Reasonable Grounds decision")

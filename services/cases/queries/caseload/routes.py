@@ -16,7 +16,7 @@ from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.caseload.schemas import CaseloadEntryPublic, JourneyPage
 from services.cases.values import JourneyStatus
 from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
-from shared.http.paging import PageCursor, decode_cursor, next_page
+from shared.http.paging import PageCursor, decode_cursor
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
@@ -60,14 +60,12 @@ def list_journeys(
         after_key=after_key,
         with_total=cursor is None,
     )
-    next_cursor, link = next_page(
-        request, "journeys", items[-1].list_key if items else None, full=len(items) == limit
-    )
-    return JourneyPage(
-        items=[CaseloadEntryPublic.of(i) for i in items],
+    return JourneyPage.answer(
+        request,
+        "journeys",
+        [CaseloadEntryPublic.of(i) for i in items],
+        items[-1].list_key if items else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.cases.queries.caseload.projection import CaseloadEntry, IntakeEntry
-from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
+from shared.http.paging import KeysetPage
 
 
 class CaseloadEntryPublic(BaseModel):
@@ -70,10 +70,5 @@ class IntakePage(BaseModel):
     offset: int
 
 
-class JourneyPage(BaseModel):
-    items: list[CaseloadEntryPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class JourneyPage(KeysetPage[CaseloadEntryPublic]):
+    pass

@@ -10,7 +10,7 @@ from services.cases.api.deps import DueItemsView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.due_items.schemas import DueItemPublic, DuePage
 from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
-from shared.http.paging import PageCursor, decode_cursor, next_page
+from shared.http.paging import PageCursor, decode_cursor
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
@@ -46,14 +46,12 @@ def due_items(
         after_key=after_key,
         with_total=cursor is None,
     )
-    next_cursor, link = next_page(
-        request, "due", items[-1].list_key if items else None, full=len(items) == limit
-    )
-    return DuePage(
-        items=[DueItemPublic.of(i) for i in items],
+    return DuePage.answer(
+        request,
+        "due",
+        [DueItemPublic.of(i) for i in items],
+        items[-1].list_key if items else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from services.cases.queries.due_items.projection import DueItem
-from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
+from shared.http.paging import KeysetPage
 
 
 class DueItemPublic(BaseModel):
@@ -26,10 +26,5 @@ class DueItemPublic(BaseModel):
         return cls(**item.__dict__)
 
 
-class DuePage(BaseModel):
-    items: list[DueItemPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class DuePage(KeysetPage[DueItemPublic]):
+    pass

@@ -12,7 +12,7 @@ from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.referrals_board.schemas import ReferralCardPublic, ReferralPage
 from services.cases.values import ReferralStatus
 from shared.http.deps import PageLimit, PageOffset
-from shared.http.paging import PageCursor, decode_cursor, next_page
+from shared.http.paging import PageCursor, decode_cursor
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
@@ -44,14 +44,12 @@ def referrals_board(
         after_key=after_key,
         with_total=cursor is None,
     )
-    next_cursor, link = next_page(
-        request, "referrals", cards[-1].list_key if cards else None, full=len(cards) == limit
-    )
-    return ReferralPage(
-        items=[ReferralCardPublic.of(c) for c in cards],
+    return ReferralPage.answer(
+        request,
+        "referrals",
+        [ReferralCardPublic.of(c) for c in cards],
+        cards[-1].list_key if cards else None,
         total=total,
         limit=limit,
         offset=offset,
-        next_cursor=next_cursor,
-        next=link,
     )

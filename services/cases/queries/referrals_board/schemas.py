@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.cases.queries.referrals_board.projection import ReferralCard
-from shared.http.paging import NEXT_CURSOR, NEXT_LINK, PAGE_TOTAL
+from shared.http.paging import KeysetPage
 
 
 class ReferralCardPublic(BaseModel):
@@ -28,10 +28,5 @@ class ReferralCardPublic(BaseModel):
         return cls(**card.__dict__)
 
 
-class ReferralPage(BaseModel):
-    items: list[ReferralCardPublic]
-    total: int | None = PAGE_TOTAL
-    limit: int
-    offset: int
-    next_cursor: str | None = NEXT_CURSOR
-    next: str | None = NEXT_LINK
+class ReferralPage(KeysetPage[ReferralCardPublic]):
+    pass
