@@ -63,13 +63,23 @@ def fields_of(event: type[Any]) -> list[tuple[str, str]]:
     ]
 
 
+class _NoApplication:
+    """Stands in for a service's application where only its subscriptions' shape is read."""
+
+    def __getattr__(self, name: str) -> Any:
+        def not_here(*args: object, **kwargs: object) -> None:
+            raise RuntimeError(f"{name}: no application behind the event catalogue")
+
+        return not_here
+
+
 def consumed_contracts(integration: ModuleType) -> set[type[IntegrationEvent]]:
     inbound = getattr(integration, "inbound", None)
     if inbound is None:
         return set()
-    # The factory only closes over the application; building it needs none to list handlers.
-    # It gives one subscription, or one per upstream stream.
-    built = inbound(cast(Any, None))
+    # The factory only closes over the application (its bound methods are taken, never called,
+    # here): a stand-in lists the handlers. It gives one subscription, or one per stream.
+    built = inbound(cast(Any, _NoApplication()))
     subscriptions = built if isinstance(built, list | tuple) else [built]
     return {contract for subscription in subscriptions for contract in subscription.handlers}
 
