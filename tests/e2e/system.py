@@ -78,6 +78,9 @@ class System:
 
     def wait_ready(self, service: ServiceName, timeout: float = 30) -> None:
         def ready() -> bool:
+            process = self.processes.get(service)
+            # A service that exited (its port taken, say) must not pass on another's answer.
+            assert process is None or process.poll() is None, f"{service} exited: see its log"
             try:
                 return httpx.get(self.url(service) + "/readyz", timeout=2).status_code == 200
             except httpx.HTTPError:
