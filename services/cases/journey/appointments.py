@@ -6,12 +6,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from services.cases.journey.base import JourneyError, JourneyItemNotFound, JourneyPart
 from services.cases.values import Appointment, AppointmentStatus
+
+
+def _change(journey: JourneyPart, appointment_id: UUID, **changes: Any) -> None:
+    """An event's change to one of her appointments (the appointment as it now stands)."""
+    appointments = journey.appointments
+    appointments[appointment_id] = replace(appointments[appointment_id], **changes)
 
 
 class AppointmentNotFound(JourneyItemNotFound):
@@ -51,10 +58,7 @@ class Appointments(JourneyPart):
         actor: str
 
         def apply(self, journey: JourneyPart) -> None:
-            appointments = journey.appointments
-            appointments[self.appointment_id] = replace(
-                appointments[self.appointment_id], at=self.at
-            )
+            _change(journey, self.appointment_id, at=self.at)
 
     class AppointmentCancelled(Aggregate.Event):
         """An appointment cancelled."""
@@ -64,10 +68,7 @@ class Appointments(JourneyPart):
         actor: str
 
         def apply(self, journey: JourneyPart) -> None:
-            appointments = journey.appointments
-            appointments[self.appointment_id] = replace(
-                appointments[self.appointment_id], status=AppointmentStatus.CANCELLED
-            )
+            _change(journey, self.appointment_id, status=AppointmentStatus.CANCELLED)
 
     class AppointmentAttended(Aggregate.Event):
         """She attended an appointment (accompanied or not)."""
@@ -78,9 +79,9 @@ class Appointments(JourneyPart):
         actor: str
 
         def apply(self, journey: JourneyPart) -> None:
-            appointments = journey.appointments
-            appointments[self.appointment_id] = replace(
-                appointments[self.appointment_id],
+            _change(
+                journey,
+                self.appointment_id,
                 status=AppointmentStatus.ATTENDED,
                 accompanied=self.accompanied,
             )
