@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
 
 from shared.contracts import (
     AppointmentScheduledV1,
@@ -318,3 +320,72 @@ def test_the_same_position_in_two_installs_is_two_different_events() -> None:
     there = encode(event, service="visits", origin=uuid4(), version=1, position=1, time=NOW)
     assert decode(here).position == decode(there).position
     assert decode(here).id != decode(there).id
+
+
+# The cloudevents SDK judges the envelope: the same bytes out, and what it refuses refused.
+SDK = JSONFormat()
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("time", [NOW, NOW.replace(microsecond=123456)], ids=["s", "µs"])
+def test_the_envelope_is_byte_for_byte_what_the_cloudevents_sdk_writes(
+    event: IntegrationEvent, time: datetime
+) -> None:
+    ours = encode(event, service="cases", origin=ORIGIN, version=3, position=9, time=time)
+    attributes = json.loads(ours)
+    del attributes["data"]
+    attributes["time"] = time
+    assert SDK.write(CloudEvent(attributes, event.model_dump(mode="json"))) == ours
+    assert decode(ours).time == time
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(id=""),
+        lambda d: d.update(id=5),
+        lambda d: d.pop("source"),
+        lambda d: d.update(source=None),
+        lambda d: d.update(type=""),
+        lambda d: d.update(specversion="2.0"),
+        lambda d: d.update(subject=""),
+        lambda d: d.update(subject=["a"]),
+        lambda d: d.update(datacontenttype=7),
+        lambda d: d.update(dataschema=""),
+        lambda d: d.update(Bad_Name="x"),
+        lambda d: d.update(time="yesterday"),
+        lambda d: d.update(time="2026-11-28T12:00:00"),
+        lambda d: d.update(time=1764331200),
+    ],
+)
+def test_an_envelope_the_cloudevents_sdk_refuses_is_refused(mutate) -> None:
+    document = json.loads(wire(EXAMPLES[0]))
+    mutate(document)
+    payload = json.dumps(document).encode()
+    with pytest.raises(Exception):  # noqa: B017 - the SDK raises several kinds
+        SDK.read(None, payload)
+    with pytest.raises(ContractViolation):
+        decode(payload)
+
+
+def test_an_extension_attribute_the_sdk_accepts_is_accepted() -> None:
+    document = json.loads(wire(EXAMPLES[0]))
+    document["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    payload = json.dumps(document).encode()
+    sdk = SDK.read(None, payload)
+    envelope = decode(payload)
+    assert (envelope.id, envelope.time) == (sdk.get_id(), sdk.get_time())
+    assert envelope.event == EXAMPLES[0]
+
+
+@pytest.mark.parametrize("attribute", ["id", "specversion"])
+def test_an_envelope_without_id_or_specversion_is_refused_where_the_sdk_would_invent_one(
+    attribute: str,
+) -> None:
+    # The SDK fills in a random id and version 1.0; a consumer that invented an id could not
+    # tell a redelivery from a new event.
+    document = json.loads(wire(EXAMPLES[0]))
+    del document[attribute]
+    with pytest.raises(ContractViolation) as caught:
+        decode(json.dumps(document).encode())
+    assert attribute in str(caught.value)
