@@ -47,6 +47,8 @@ class _Batch:
     applied: set[int] = field(default_factory=set)
     checked: set[int] = field(default_factory=set)
     trackings: list[Tracking] = field(default_factory=list)
+    #: (application name, position) of every tracking above: a lookup, not a scan per message.
+    tracked: set[tuple[str, int]] = field(default_factory=set)
     events: list[Any] = field(default_factory=list)
     #: The aggregates saved in this batch, as saved: a later handler reads them from here, so
     #: two messages about one journey build on each other instead of conflicting.
@@ -252,12 +254,7 @@ class WaymarkApplication(Application[UUID]):
         aggregates: Sequence[MutableOrImmutableAggregate[UUID] | None],
     ) -> bool:
         position = tracking.notification_id
-        seen = {
-            t.notification_id
-            for t in batch.trackings
-            if t.application_name == tracking.application_name
-        }
-        if position in seen:
+        if (tracking.application_name, position) in batch.tracked:
             return False
         if tracking.application_name == batch.upstream and position in batch.checked:
             if position in batch.applied:
@@ -265,6 +262,7 @@ class WaymarkApplication(Application[UUID]):
         elif self.has_applied(tracking):
             return False
         batch.trackings.append(tracking)
+        batch.tracked.add((tracking.application_name, position))
         for aggregate in aggregates:
             if aggregate is not None:
                 mutable: Any = aggregate  # every aggregate here collects its pending events
