@@ -14,6 +14,8 @@ import pytest
 from services.visits.application import VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.relay import Relay
+from shared.storage.log_follower import decode_batch
+from shared.storage.personal_data import NOT_OPENED
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from tests.support import hour_visit, make_settings
@@ -120,3 +122,16 @@ async def test_a_message_not_acknowledged_in_time_is_sent_again_with_the_same_id
     js.ack(len(first_round), len(js.published))
     await relay.flush()
     assert relay.acknowledged_position() == app.max_notification_id()
+
+
+def test_the_relay_reads_the_log_without_opening_anyone_s_personal_data(tmp_path: Path) -> None:
+    relay, _, app = relay_over(tmp_path, visits=2)
+    # When the relay reads the log itself (a catch-up after a restart)
+    sealed = relay.read_batch(0)
+    # Then no alias was decrypted, and what it publishes is what the opened events give
+    aliases = [e.alias for _, e in sealed if hasattr(e, "alias")]
+    assert aliases and set(aliases) == {NOT_OPENED}
+    opened = decode_batch(app, [n for n, _ in sealed])
+    assert [p for _, p, _ in relay._translate_batch(sealed)] == [
+        p for _, p, _ in relay._translate_batch(opened)
+    ]
