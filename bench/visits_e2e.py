@@ -55,6 +55,7 @@ from uuid import UUID, uuid4
 import httpx
 from eventsourcing.application import Application
 
+from bench.sender import Sender, SenderError
 from services.cases.domain import Journey
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
 from shared.runtime import open_stores
@@ -339,13 +340,13 @@ class OpenLoop:
     problems: Counter[str] = field(default_factory=Counter)
     send_lag_s: float = 0.0  # how late the client itself sent the last POST
     last_listed_after_s: float | None = None  # after the last send
+    most_open: int = 0  # the most POSTs in flight at once (each on its own connection)
 
 
 async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
     """POST visits on a fixed schedule; a watcher marks each listed as its journeys appear."""
     result = OpenLoop(args.open_loop, args.open_loop_seconds)
     total = int(args.open_loop * args.open_loop_seconds)
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     pending: dict[frozenset[str], float] = {}
     # A small page of the newest journeys, and the total: a visit is listed when its journeys
     # are on the page, or, when more were listed since the last poll than the page shows, the
@@ -353,16 +354,14 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
     # A large page every few ms would cost cases more CPU than the visits themselves.
     window = 4 * args.contacts + 16
     all_sent = asyncio.Event()
-    async with (
-        httpx.AsyncClient(
-            base_url=system.url(ServiceName.VISITS), limits=limits, timeout=60
-        ) as visits,
-        httpx.AsyncClient(
-            base_url=system.url(ServiceName.CASES),
-            headers=bearer(Role.SAFEGUARDING_LEAD),
-            timeout=60,
-        ) as cases,
-    ):
+    # The visits are sent by the lean sender (bench/sender.py): httpx queueing past saturation
+    # cost the bench a core. The watcher's few requests stay on httpx.
+    visits = Sender(system.url(ServiceName.VISITS), OUTREACH_TOKEN)
+    async with httpx.AsyncClient(
+        base_url=system.url(ServiceName.CASES),
+        headers=bearer(Role.SAFEGUARDING_LEAD),
+        timeout=60,
+    ) as cases:
         start = time.perf_counter()
 
         async def send(n: int) -> None:
@@ -372,14 +371,15 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
             )
             sent = time.perf_counter()
             pending[wanted] = sent
+            extra = {k: v for k, v in headers(args).items() if k not in OUTREACH_TOKEN}
             try:
-                response = await visits.post("/visits", json=body, headers=headers(args))
-            except httpx.HTTPError as error:
-                result.problems[type(error).__name__] += 1
+                status = await visits.post("/visits", body, extra)
+            except SenderError as error:
+                result.problems[f"POST {error}"] += 1
                 pending.pop(wanted, None)
                 return
-            if response.status_code != 201:
-                result.problems[f"POST {response.status_code}"] += 1
+            if status != 201:
+                result.problems[f"POST {status}"] += 1
                 pending.pop(wanted, None)
                 return
             result.post_s.append(time.perf_counter() - sent)
@@ -429,13 +429,16 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
         await asyncio.gather(*tasks)
         all_sent.set()
         await watcher
+        await visits.close()
+    result.most_open = visits.most_open
     return result
 
 
 def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[str, Any]:
     print(
         f"\nopen loop: {result.rate:g} visits/s for {result.seconds:g} s ({result.sent} sent;"
-        f" the client sent the last one {result.send_lag_s * 1000:.0f} ms late)"
+        f" the client sent the last one {result.send_lag_s * 1000:.0f} ms late;"
+        f" at most {result.most_open} POSTs in flight)"
     )
     print(f"  POST answered (ms):              {fmt(percentiles(result.post_s))}")
     print(f"  POST sent → journeys listed (ms): {fmt(percentiles([s for _, s in result.listed]))}")
@@ -466,6 +469,7 @@ def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[s
         ],
         "open_loop_last_listed_after_s": None if after is None else round(after, 2),
         "open_loop_problems": dict(result.problems),
+        "open_loop_most_in_flight": result.most_open,
         "saturation_visits_per_s": round(saturation_visits_per_s, 1),
     }
 
