@@ -140,6 +140,7 @@ class DurableConsumer:
         self.running = False
         self.applied = 0
         self.dead_lettered = 0
+        self._deliveries = metrics.Deliveries(subscription.durable)
 
     @property
     def name(self) -> str:
@@ -299,7 +300,7 @@ class DurableConsumer:
     def _decode(self, message: Msg) -> _Work | str:
         """The message's event, position and handler; or why it can never be applied."""
         sub = self._subscription
-        metrics.observe_delivery(self.name, message.metadata)
+        self._deliveries.observe(message.metadata)
         try:
             envelope = decode(message.data)
             if envelope.source_service != sub.stream.owner:

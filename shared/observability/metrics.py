@@ -90,14 +90,21 @@ AUDIT_APPEND_SECONDS = Histogram(
 )
 
 
-def observe_delivery(consumer: str, metadata: Any) -> None:
-    """One message fetched by a durable consumer (its JetStream ``metadata``): the backlog
-    behind it, and whether it came again."""
-    num_pending, num_delivered = metadata.num_pending, metadata.num_delivered
-    if num_pending is not None:
-        CONSUMER_PENDING.labels(consumer=consumer).set(num_pending)
-    if num_delivered is not None and num_delivered > 1:
-        CONSUMER_REDELIVERIES.labels(consumer=consumer).inc()
+class Deliveries:
+    """What one durable consumer's fetched messages say (their JetStream ``metadata``): the
+    backlog behind each, and whether it came again. The labelled series are looked up once,
+    not for every message."""
+
+    def __init__(self, consumer: str) -> None:
+        self._pending = CONSUMER_PENDING.labels(consumer=consumer)
+        self._redeliveries = CONSUMER_REDELIVERIES.labels(consumer=consumer)
+
+    def observe(self, metadata: Any) -> None:
+        num_pending, num_delivered = metadata.num_pending, metadata.num_delivered
+        if num_pending is not None:
+            self._pending.set(num_pending)
+        if num_delivered is not None and num_delivered > 1:
+            self._redeliveries.inc()
 
 
 def observe_delivery_outcome(channel: str, delivered: bool, gave_up: bool) -> None:
