@@ -12,6 +12,12 @@ keys have their own file (so backups and erasure can treat it apart), and a file
 a transaction with another one atomically: new keys are committed just before the events
 (``ensure``).
 
+Keys are cached in each process. An erasure made by another process (another replica, or the
+HTTP process beside the one running the background work) is seen through the table: at most
+every ``erasure_check_s`` a process asks which keys were destroyed lately and drops them from
+its cache before it hands out a key, so no process can open her data for longer than that after
+the erasure has committed.
+
 Master-key rotation never touches events or snapshots: they are sealed under the data keys,
 which do not change. Only the wrapping does. The *current* master key wraps every new key and
 re-wraps old ones (``rewrap``); *previous* master keys only unwrap, until every row has been
@@ -29,7 +35,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -46,6 +52,10 @@ _RECLAIM_ATTEMPTS = 5
 # Subjects per query when preloading keys (well under any database's parameter limit).
 _PRELOAD_CHUNK = 500
 _KEY_ID_LABEL = b"waymark master key id"
+#: How far back each look for other processes' erasures reaches before the last one it saw:
+#: two erasures committing at once may commit in the other order than their times, and the
+#: processes' clocks may differ a little.
+_ERASURE_OVERLAP = timedelta(minutes=5)
 
 
 class SubjectErasedError(Exception):
@@ -83,6 +93,7 @@ class Keyring:
         master_key: bytes,
         previous_master_keys: Sequence[bytes] = (),
         cache_size: int = 10_000,
+        erasure_check_s: float = 0.5,
     ) -> None:
         for key in (master_key, *previous_master_keys):
             if len(key) != 32:
@@ -101,6 +112,10 @@ class Keyring:
         self._lock = threading.Lock()
         # Keys made for a save under way in this thread, not stored yet (``new_keys``).
         self._unsaved = threading.local()
+        self._erasure_check_s = erasure_check_s
+        # Erasures before this process started cannot be in its cache.
+        self._next_erasure_check = time.monotonic() + erasure_check_s
+        self._erasures_seen_to = datetime.now(UTC).isoformat()
         store.execute_script(
             [
                 f"CREATE TABLE IF NOT EXISTS {self._table} ("
@@ -112,6 +127,9 @@ class Keyring:
             ]
         )
         self._add_master_key_id_column()
+        store.execute_script(
+            [f"CREATE INDEX IF NOT EXISTS subject_keys_erased ON {self._table} (erased_at)"]
+        )
 
     @property
     def master_key_ids(self) -> tuple[str, ...]:
@@ -120,6 +138,7 @@ class Keyring:
 
     def key_for(self, subject: UUID, *, create: bool) -> bytes | None:
         """The subject's data key; ``None`` when erased (or unknown and not created)."""
+        self._forget_erased_elsewhere()
         with self._lock:
             cached = self._cache.get(subject)
             if cached is not None:
@@ -147,6 +166,27 @@ class Keyring:
             self._cache[subject] = key
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+
+    def _forget_erased_elsewhere(self) -> None:
+        """Drop from the cache the keys another process destroyed lately (at most one query
+        every ``erasure_check_s``, whichever thread comes first; none while nothing is cached)."""
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next_erasure_check or not self._cache:
+                return
+            self._next_erasure_check = now + self._erasure_check_s
+            seen_to = self._erasures_seen_to
+        since = (datetime.fromisoformat(seen_to) - _ERASURE_OVERLAP).isoformat()
+        with self._store.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT subject_id, erased_at FROM {self._table} WHERE erased_at > %s",
+                (since,),
+            )
+            rows = cursor.fetchall()
+        with self._lock:
+            for row in rows:
+                self._cache.pop(UUID(row["subject_id"]), None)
+                self._erasures_seen_to = max(self._erasures_seen_to, row["erased_at"])
 
     def shares_database(self, events: PostgresDatastore) -> bool:
         """Whether this key table is in the events' PostgreSQL database and schema, so that
@@ -234,6 +274,7 @@ class Keyring:
         """Read many subjects' keys in one query per few hundred into the cache, for a batch of
         the log whose personal fields are about to be opened; erased and unknown subjects are
         left to ``key_for``."""
+        self._forget_erased_elsewhere()
         with self._lock:
             wanted = sorted({s for s in subjects if s not in self._cache}, key=str)
         wanted = wanted[: self._cache_size]
