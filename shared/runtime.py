@@ -128,6 +128,7 @@ class Runtime(Generic[AppT, QueriesT]):
         #: Background work that runs only where its lease is held (``WAYMARK_LEASES``).
         self.leases: dict[str, Lease] = {}
         self._lease_bucket = LeaseBucket(self.connection, settings)
+        self._periodic_running: dict[str, bool] = {}
 
     async def start(self) -> None:
         settings = self.settings
@@ -138,6 +139,9 @@ class Runtime(Generic[AppT, QueriesT]):
         self.app = self.parts.application
         await self._wake_on_commits_from_every_replica()
         await self.connection.start()
+        if not settings.background:
+            log.info("service.started", service=settings.service.value, background=False)
+            return
         await self._refuse_a_store_behind_its_consumers()
         followers: list[LogFollower] = list(self.parts.projections)
         if self.parts.outbound is not None:
@@ -174,7 +178,6 @@ class Runtime(Generic[AppT, QueriesT]):
                 functools.partial(self._consume_once_the_store_matches, consumer, subscription),
                 f"consumer:{subscription.durable}",
             )
-        self._periodic_running: dict[str, bool] = {}
         for job in self.parts.periodic:
             self._spawn_background(functools.partial(self._every, job), f"periodic:{job.name}")
         log.info("service.started", service=settings.service.value)
@@ -303,8 +306,9 @@ class Runtime(Generic[AppT, QueriesT]):
             # Work leased to another replica is not this one's to run.
             if lease is None or lease.held:
                 checks[name] = running
-        for projection in self.parts.projections:
-            checks[f"projection:{projection.name}"] = projection.running
+        if self.settings.background:  # an HTTP-only process leaves the projections to another
+            for projection in self.parts.projections:
+                checks[f"projection:{projection.name}"] = projection.running
         return checks
 
     def _spawn(self, coroutine: Any, name: str) -> None:

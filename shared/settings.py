@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     #: How soon a dead process's batch is delivered again; a live one renews its claim every
     #: third of it however long its handlers take.
     consumer_ack_wait_s: float = Field(default=5.0, ge=1.0)
+    background: bool = Field(
+        default=True,
+        description="Run this service's background work (relay, consumers, projections, "
+        "timers) in this process; false for a process that only answers HTTP beside one that "
+        "runs it (same store): requests then no longer share a core and the GIL with it",
+    )
     leases: bool = Field(
         default=False,
         description="Run background work (relay, consumers, timers) only while this replica "

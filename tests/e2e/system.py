@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
@@ -25,7 +26,12 @@ SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
 class System:
     def __init__(
-        self, root: Path, database_url: str | None = None, schema_prefix: str | None = None
+        self,
+        root: Path,
+        database_url: str | None = None,
+        schema_prefix: str | None = None,
+        *,
+        http_apart: bool = False,
     ) -> None:
         self.root = root
         self.var_dir = root / "var"
@@ -34,32 +40,48 @@ class System:
         self.nats = NatsServer(self.var_dir / "nats", free_port(), log_file=self.logs / "nats.log")
         self.ports = {service: free_port() for service in SERVICES}
         self.processes: dict[ServiceName, subprocess.Popen[bytes]] = {}
+        # With ``http_apart``, each service also runs an HTTP-only process (WAYMARK_BACKGROUND
+        # false) on the same store, and ``url`` names it: requests and background work then
+        # run in two processes.
+        self.http_ports = {service: free_port() for service in SERVICES} if http_apart else {}
+        self.http_processes: dict[ServiceName, subprocess.Popen[bytes]] = {}
         self.master_key_file = ensure_master_key(self.var_dir / "secrets" / "master.key")
         self.database_url = database_url
         self.schema_prefix = schema_prefix
         # How the services verify tokens: the tests' development key unless a test says.
         self.auth_env = {"WAYMARK_AUTH_DEV_KEY": TEST_AUTH_KEY}
+        #: Further WAYMARK_* settings for every process.
+        self.extra_env: dict[str, str] = {}
 
     def url(self, service: ServiceName) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+        return f"http://127.0.0.1:{self.http_ports.get(service, self.ports[service])}"
 
     def start(self) -> System:
-        self.nats.start()
-        for service in SERVICES:
-            self.start_service(service)
-        for service in SERVICES:
-            self.wait_ready(service)
+        try:
+            self.nats.start()
+            for service in SERVICES:
+                self.start_service(service)
+                if self.http_ports:
+                    self.start_service(service, http_only=True)
+            for service in SERVICES:
+                self.wait_ready(service)
+        except BaseException:
+            self.stop()  # what did start must not outlive a failed start
+            raise
         return self
 
-    def start_service(self, service: ServiceName) -> None:
+    def start_service(self, service: ServiceName, *, http_only: bool = False) -> None:
+        port = self.http_ports[service] if http_only else self.ports[service]
         env = {
             **os.environ,
             "WAYMARK_SERVICE": service.value,
-            "WAYMARK_PORT": str(self.ports[service]),
+            "WAYMARK_PORT": str(port),
+            "WAYMARK_BACKGROUND": "false" if http_only else "true",
             "WAYMARK_VAR_DIR": str(self.var_dir),
             "WAYMARK_NATS_SERVERS": self.nats.url,
             "WAYMARK_MASTER_KEY_FILE": str(self.master_key_file),
             **self.auth_env,
+            **self.extra_env,
             "WAYMARK_LOG_POLL_INTERVAL_S": "0.1",
             "WAYMARK_RETRY_BASE_DELAY_S": "0.2",
             "WAYMARK_RETRY_MAX_DELAY_S": "2",
@@ -67,26 +89,38 @@ class System:
         if self.database_url:
             env["WAYMARK_DATABASE_URL"] = self.database_url
             env["WAYMARK_POSTGRES_SCHEMA"] = f"{self.schema_prefix}_{service.value}"
-        log = (self.logs / f"{service.value}.log").open("ab")
-        self.processes[service] = subprocess.Popen(
+        log = (self.logs / f"{service.value}{'-http' if http_only else ''}.log").open("ab")
+        processes = self.http_processes if http_only else self.processes
+        processes[service] = subprocess.Popen(
             [sys.executable, "-m", "waymark.cli", "serve", service.value],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", self.ports[service], timeout=90)
+        wait_for_port("127.0.0.1", port, timeout=90)
 
     def wait_ready(self, service: ServiceName, timeout: float = 30) -> None:
-        def ready() -> bool:
-            process = self.processes.get(service)
-            # A service that exited (its port taken, say) must not pass on another's answer.
-            assert process is None or process.poll() is None, f"{service} exited: see its log"
-            try:
-                return httpx.get(self.url(service) + "/readyz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
+        places = [(self.processes, self.ports)]
+        if self.http_ports:
+            places.append((self.http_processes, self.http_ports))
+        for processes, ports in places:
+            ready = functools.partial(self._ready, service, processes, ports)
+            wait_until(ready, timeout=timeout, message=f"{service} ready")
 
-        wait_until(ready, timeout=timeout, message=f"{service} ready")
+    @staticmethod
+    def _ready(
+        service: ServiceName,
+        processes: dict[ServiceName, subprocess.Popen[bytes]],
+        ports: dict[ServiceName, int],
+    ) -> bool:
+        process = processes.get(service)
+        # A service that exited (its port taken, say) must not pass on another's answer.
+        assert process is None or process.poll() is None, f"{service} exited: see its log"
+        try:
+            url = f"http://127.0.0.1:{ports[service]}/readyz"
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def kill(self, service: ServiceName) -> None:
         """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
@@ -95,14 +129,16 @@ class System:
         process.wait()
 
     def stop(self) -> None:
-        for process in self.processes.values():
+        processes = [*self.http_processes.values(), *self.processes.values()]
+        for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
+        for process in processes:
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        self.http_processes.clear()
         self.processes.clear()
         self.nats.stop()
 
