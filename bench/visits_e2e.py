@@ -607,6 +607,7 @@ def report(
         "contacts": args.contacts,
         "direct_threads": args.direct_threads,
         "idempotency_key": args.idempotency_key,
+        "http_apart": args.http_apart,
         "raw_events_per_s": round(raw.events_per_s),
         "application_events_per_s": round(app.events_per_s),
         "api_events_per_s": round(api.rate.events_per_s),
@@ -640,10 +641,12 @@ def run(args: argparse.Namespace, root: Path, prefix: str) -> None:
         root / "system",
         database_url=args.database_url,
         schema_prefix=f"{prefix}sys" if args.database_url else None,
+        http_apart=args.http_apart,
     )
     try:
         system.start()
         pids = {s.value: p.pid for s, p in system.processes.items()}
+        pids |= {f"{s.value} http": p.pid for s, p in system.http_processes.items()}
         assert system.nats.process is not None
         pids["nats"] = system.nats.process.pid
         print(f"API throughput for {args.seconds:g} s …", flush=True)
@@ -703,6 +706,11 @@ def main(argv: list[str] | None = None) -> None:
         help="after the other phases, POST this many visits a second on a fixed schedule",
     )
     parser.add_argument("--open-loop-seconds", type=float, default=60)
+    parser.add_argument(
+        "--http-apart",
+        action="store_true",
+        help="run each service as an HTTP-only process beside one running its background work",
+    )
     parser.add_argument(
         "--open-loop-poll-ms", type=float, default=20, help="how often the watcher lists"
     )
