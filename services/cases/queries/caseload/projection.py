@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -31,7 +31,16 @@ from services.cases.queries.tables import (
 )
 from services.cases.values import JourneyStatus
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, from_sql_time, to_sql_time
+from shared.storage.sql import (
+    PageWindow,
+    SqlCursor,
+    SqlStore,
+    count_rows,
+    from_sql_time,
+    later_than,
+    read_page,
+    to_sql_time,
+)
 
 #: The events that move a journey to a new status, and the status they move it to.
 STATUS_AFTER: dict[type[object], JourneyStatus] = {
@@ -69,6 +78,7 @@ def _preferences(
 
 #: A journey's place in the caseload's list: (due order, contact order, journey id).
 ListKey = tuple[str, int, str]
+_LIST_ORDER = "c.due_order, c.contact_order, c.journey_id"
 
 
 @dataclass(frozen=True)
@@ -298,9 +308,7 @@ class Caseload(Projection):
         table = self.store.table(self.name)
         source = f"FROM {table} WHERE caseworker_id IS NULL AND status NOT IN (%s, %s)"
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n {source}", _SETTLED)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total = count_rows(cursor, source, _SETTLED)
             cursor.execute(
                 f"SELECT * {source} ORDER BY opened_at, journey_id LIMIT %s OFFSET %s",
                 (*_SETTLED, limit, offset),
@@ -317,10 +325,7 @@ class Caseload(Projection):
         unassigned: bool = False,
         contact_id: UUID | None = None,
         due_before: datetime | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        after_key: ListKey | None = None,
-        with_total: bool = True,
+        **window: Unpack[PageWindow],
     ) -> tuple[list[CaseloadEntry], int | None]:
         """Journeys that match, those with something due first (soonest first), then by most
         recent contact; from just after ``after_key`` (an entry's ``list_key``) when given."""
@@ -351,23 +356,16 @@ class Caseload(Projection):
         if due_before is not None:
             conditions.append("c.next_due_at IS NOT NULL AND c.next_due_at < %s")
             params.append(to_sql_time(due_before))
-        where = " AND ".join(conditions)
-        page, page_params = where, list(params)
-        if after_key is not None:
-            page += " AND (c.due_order, c.contact_order, c.journey_id) > (%s, %s, %s)"
-            page_params.extend(after_key)
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} c WHERE {where}", params)
-                row = cursor.fetchone()
-                total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT c.* FROM {table} c WHERE {page}"
-                " ORDER BY c.due_order, c.contact_order, c.journey_id LIMIT %s OFFSET %s",
-                [*page_params, limit, offset],
+            rows, total = read_page(
+                cursor,
+                window,
+                select="SELECT c.*",
+                source=f"FROM {table} c WHERE {' AND '.join(conditions)}",
+                params=params,
+                order=_LIST_ORDER,
+                after=later_than(_LIST_ORDER),
             )
-            rows = cursor.fetchall()
             known_by = self._contacts_of(cursor, [str(row["journey_id"]) for row in rows])
         return [_entry(row, known_by.get(str(row["journey_id"]), ())) for row in rows], total
 

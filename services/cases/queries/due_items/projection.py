@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import singledispatchmethod
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
@@ -24,11 +24,20 @@ from services.cases.queries.tables import (
 )
 from services.cases.values import JourneyStatus
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, from_sql_time, to_sql_time
+from shared.storage.sql import (
+    PageWindow,
+    SqlCursor,
+    SqlStore,
+    from_sql_time,
+    later_than,
+    read_page,
+    to_sql_time,
+)
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 #: An item's place in the due list: (due time as stored, item id).
 DueKey = tuple[str, str]
+_LIST_ORDER = "d.due_at, d.item_id"
 _RECOVERY_NAMESPACE = UUID("a8c3f1e2-5d7b-4c1a-9e6f-3b2d1c0e9f8a")
 
 
@@ -160,10 +169,7 @@ class DueItems(Projection):
         visible_to: Visibility | None = None,
         after: datetime | None = None,
         before: datetime | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        after_key: DueKey | None = None,
-        with_total: bool = True,
+        **window: Unpack[PageWindow],
     ) -> tuple[list[DueItem], int | None]:
         """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
         table, caseload = self.store.table(self.name), self.store.table("caseload")
@@ -182,26 +188,17 @@ class DueItems(Projection):
         if before is not None:
             conditions.append("d.due_at < %s")
             params.append(to_sql_time(before))
-        source = (
-            f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
-            " WHERE " + " AND ".join(conditions)
-        )
-        page, page_params = source, list(params)
-        if after_key is not None:
-            page += " AND (d.due_at, d.item_id) > (%s, %s)"
-            page_params.extend(after_key)
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
-                row = cursor.fetchone()
-                total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT d.*, c.caseworker_id {page} ORDER BY d.due_at, d.item_id"
-                " LIMIT %s OFFSET %s",
-                [*page_params, limit, offset],
+            rows, total = read_page(
+                cursor,
+                window,
+                select="SELECT d.*, c.caseworker_id",
+                source=f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
+                f" WHERE {' AND '.join(conditions)}",
+                params=params,
+                order=_LIST_ORDER,
+                after=later_than(_LIST_ORDER),
             )
-            rows = cursor.fetchall()
         return [
             DueItem(
                 item_id=UUID(str(r["item_id"])),
