@@ -27,6 +27,16 @@ async def get_runtime(request: Request) -> Runtime[Any, Any]:
 RuntimeDep = Annotated[Runtime[Any, Any], Depends(get_runtime)]
 
 
+# Each service's ``api/deps.py`` names what these return by type (``Annotated[CasesApplication,
+# Depends(get_application)]``): the runtime holds one service's application and read models.
+async def get_application(runtime: RuntimeDep) -> Any:
+    return runtime.app
+
+
+async def get_queries(runtime: RuntimeDep) -> Any:
+    return runtime.parts.queries
+
+
 async def get_principal(request: Request) -> Principal:
     """The caller as her verified token says (``shared/http/access.py`` put it there)."""
     principal: Principal = request.state.principal
