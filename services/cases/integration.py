@@ -14,7 +14,6 @@ from typing import Literal, TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
 
 from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.domain import Journey
@@ -39,6 +38,7 @@ from shared.contracts import (
 )
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
+from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
 
 _REFERRAL_STEPS = (
@@ -322,67 +322,19 @@ def _status(event: StatusStep, status: str, reason: str | None = None) -> Journe
 
 
 def inbound(app: CasesApplication) -> Subscription:
-    def on_contact_made(message: ContactMadeV1, upstream: Tracking) -> None:
-        app.record_contact_from_visit(
-            contact_id=message.contact_id,
-            visit_id=message.visit_id,
-            language=message.language,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_person_indicator(message: PersonIndicatorObservedV1, upstream: Tracking) -> None:
-        app.note_person_indicator(
-            observation_id=message.observation_id,
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            indicator=message.indicator,
-            source=message.source,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_urgent_concern(message: UrgentConcernRaisedV1, upstream: Tracking) -> None:
-        app.note_urgent_concern(
-            concern_id=message.concern_id,
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            concern=message.concern,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_follow_up_offered(message: FollowUpOfferedV1, upstream: Tracking) -> None:
-        app.note_follow_up_offered(
-            follow_up_id=message.follow_up_id,
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            kind=message.kind,
-            due_at=message.due_at,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_contact_linked_to_person(message: ContactLinkedToPersonV1, upstream: Tracking) -> None:
-        app.link_contact_to_person(
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            person_id=message.person_id,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
     return Subscription(
         application=app,
         durable="cases-from-visits",
         stream=VISITS_STREAM,
-        handlers={
-            ContactMadeV1: on_contact_made,
-            PersonIndicatorObservedV1: on_person_indicator,
-            UrgentConcernRaisedV1: on_urgent_concern,
-            FollowUpOfferedV1: on_follow_up_offered,
-            ContactLinkedToPersonV1: on_contact_linked_to_person,
-        },
+        handlers=handlers_calling(
+            {
+                ContactMadeV1: app.record_contact_from_visit,
+                PersonIndicatorObservedV1: app.note_person_indicator,
+                UrgentConcernRaisedV1: app.note_urgent_concern,
+                FollowUpOfferedV1: app.note_follow_up_offered,
+                ContactLinkedToPersonV1: app.link_contact_to_person,
+            }
+        ),
         # A rule of the journey (e.g. a link to an unregistered or unknown person) can never be
         # applied by retrying: such a message is dead-lettered with the error's name.
         permanent_errors=(JourneyError, JourneyNotFound),

@@ -17,7 +17,6 @@ from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
 
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
@@ -34,6 +33,7 @@ from shared.contracts import (
 from shared.contracts.base import IndicatorSource, Published
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
+from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translated, Translator
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).
@@ -212,13 +212,9 @@ class VisitContracts:
 
 def inbound(app: VisitsApplication) -> Subscription:
     """From cases: a woman's erasure. Her contacts' keys are destroyed here too."""
-
-    def on_person_erased(message: PersonErasedV1, upstream: Tracking) -> None:
-        app.erase_contacts(message.journey_id, message.contact_ids, upstream)
-
     return Subscription(
         application=app,
         durable="visits-from-cases",
         stream=CASES_STREAM,
-        handlers={PersonErasedV1: on_person_erased},
+        handlers=handlers_calling({PersonErasedV1: app.erase_contacts}),
     )
