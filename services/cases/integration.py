@@ -40,6 +40,7 @@ from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
 from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
+from shared.messaging.translation import contract_from
 
 _REFERRAL_STEPS = (
     Journey.ReferralMade,
@@ -162,80 +163,51 @@ class JourneyContracts:
 
     @translate.register
     def _opened(self, event: Journey.Opened | Journey.OpenedAtRegistration) -> JourneyOpenedV1:
-        return JourneyOpenedV1(
-            journey_id=event.originator_id,
-            contact_id=getattr(event, "contact_id", None),
-            opened_at=event.occurred_at,
-            recorded_at=event.timestamp,
+        # Opened at registration, the journey has no contact: the contract's is then null.
+        return contract_from(
+            JourneyOpenedV1, event, journey_id=event.originator_id, opened_at=event.occurred_at
         )
 
     @translate.register
     def _caseworker_assigned(self, event: Journey.CaseworkerAssigned) -> CaseworkerAssignedV1:
-        return CaseworkerAssignedV1(
-            journey_id=event.originator_id,
-            caseworker_id=event.caseworker_id,
-            previous_caseworker_id=event.previous_caseworker_id,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(CaseworkerAssignedV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _break_glass(self, event: Journey.BreakGlassAccessGranted) -> BreakGlassAccessGrantedV1:
-        return BreakGlassAccessGrantedV1(
-            journey_id=event.originator_id,
-            grant_id=event.grant_id,
-            caseworker_id=event.caseworker_id,
-            expires_at=event.expires_at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(BreakGlassAccessGrantedV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _follow_up(self, event: Journey.FollowUpNoted) -> FollowUpScheduledV1:
-        return FollowUpScheduledV1(
-            follow_up_id=event.follow_up_id,
-            journey_id=event.originator_id,
-            kind=event.kind,
-            due_at=event.due_at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(FollowUpScheduledV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _erased(self, event: Journey.PersonErased) -> PersonErasedV1:
-        return PersonErasedV1(
-            journey_id=event.originator_id,
-            contact_ids=event.contact_ids,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(PersonErasedV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _referral_status(self, event: ReferralStep) -> ReferralStatusChangedV1:
         journey = self.journey_at(event)
         referral = journey.referrals[event.referral_id]
-        return ReferralStatusChangedV1(
-            referral_id=referral.referral_id,
+        return contract_from(
+            ReferralStatusChangedV1,
+            event,
             journey_id=journey.id,
             partner=referral.partner,
             status=_REFERRAL_STATUS[type(event)],
             respond_by=referral.respond_by,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
     @translate.register
     def _appointment(self, event: AppointmentStep) -> AppointmentScheduledV1:
         journey = self.journey_at(event)
         appointment = journey.appointments[event.appointment_id]
-        return AppointmentScheduledV1(
-            appointment_id=appointment.appointment_id,
+        return contract_from(
+            AppointmentScheduledV1,
+            event,
             journey_id=journey.id,
             kind=appointment.kind,
             status=_APPOINTMENT_STATUS[type(event)],
             at=appointment.at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
     @translate.register
@@ -301,23 +273,19 @@ NrmMilestoneName = Literal[
 def _milestone(
     event: NrmStep, milestone: NrmMilestoneName, on: date, until: date | None = None
 ) -> NrmMilestoneV1:
-    return NrmMilestoneV1(
+    return contract_from(
+        NrmMilestoneV1,
+        event,
         journey_id=event.originator_id,
         milestone=milestone,
         on=on,
         until=until,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
     )
 
 
 def _status(event: StatusStep, status: str, reason: str | None = None) -> JourneyStatusChangedV1:
-    return JourneyStatusChangedV1(
-        journey_id=event.originator_id,
-        status=status,
-        reason=reason,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
+    return contract_from(
+        JourneyStatusChangedV1, event, journey_id=event.originator_id, status=status, reason=reason
     )
 
 
