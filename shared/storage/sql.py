@@ -190,6 +190,22 @@ def add_missing_columns(store: SqlStore, table: str, columns: dict[str, str]) ->
 Condition = tuple[str, Sequence[Any]]
 
 
+class Where:
+    """A WHERE clause gathered filter by filter: its conditions (all must hold) and the values
+    of their placeholders, in order."""
+
+    def __init__(self, *conditions: str, params: Sequence[Any] = ()) -> None:
+        self.conditions = list(conditions) or ["1 = 1"]
+        self.params = list(params)
+
+    def add(self, condition: str, *params: Any) -> None:
+        self.conditions.append(condition)
+        self.params.extend(params)
+
+    def __str__(self) -> str:
+        return " AND ".join(self.conditions)
+
+
 class PageWindow(TypedDict, total=False):
     """Which rows of a list one page holds: at most ``limit`` (50), from just after
     ``after_key`` (the sort key of the last row of the page before) when walking by cursor,

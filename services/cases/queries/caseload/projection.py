@@ -35,6 +35,7 @@ from shared.storage.sql import (
     PageWindow,
     SqlCursor,
     SqlStore,
+    Where,
     count_rows,
     from_sql_time,
     later_than,
@@ -331,38 +332,32 @@ class Caseload(Projection):
         recent contact; from just after ``after_key`` (an entry's ``list_key``) when given."""
         table = self.store.table(self.name)
         contacts = self.store.table("caseload_contacts")
-        conditions: list[str] = ["1 = 1"]
-        params: list[object] = []
+        where = Where()
         if status:
-            conditions.append("c.status = %s")
-            params.append(status)
+            where.add("c.status = %s", status)
         else:  # a merged journey lives on in the one it was merged into
-            conditions.append("c.status <> %s")
-            params.append(JourneyStatus.MERGED.value)
+            where.add("c.status <> %s", JourneyStatus.MERGED.value)
         if caseworker_id:
-            conditions.append("c.caseworker_id = %s")
-            params.append(caseworker_id)
+            where.add("c.caseworker_id = %s", caseworker_id)
         if unassigned:
-            conditions.append("c.caseworker_id IS NULL")
+            where.add("c.caseworker_id IS NULL")
         if contact_id is not None:
-            conditions.append(
-                f"c.journey_id IN (SELECT k.journey_id FROM {contacts} k WHERE k.contact_id = %s)"
+            where.add(
+                f"c.journey_id IN (SELECT k.journey_id FROM {contacts} k WHERE k.contact_id = %s)",
+                str(contact_id),
             )
-            params.append(str(contact_id))
         if visible_to is not None:
             condition, more = visible_to.condition("c")
-            conditions.append(condition)
-            params.extend(more)
+            where.add(condition, *more)
         if due_before is not None:
-            conditions.append("c.next_due_at IS NOT NULL AND c.next_due_at < %s")
-            params.append(to_sql_time(due_before))
+            where.add("c.next_due_at IS NOT NULL AND c.next_due_at < %s", to_sql_time(due_before))
         with self.store.transaction(commit=False) as cursor:
             rows, total = read_page(
                 cursor,
                 window,
                 select="SELECT c.*",
-                source=f"FROM {table} c WHERE {' AND '.join(conditions)}",
-                params=params,
+                source=f"FROM {table} c WHERE {where}",
+                params=where.params,
                 order=_LIST_ORDER,
                 after=later_than(_LIST_ORDER),
             )

@@ -28,6 +28,7 @@ from shared.storage.sql import (
     PageWindow,
     SqlCursor,
     SqlStore,
+    Where,
     from_sql_time,
     later_than,
     read_page,
@@ -173,29 +174,28 @@ class DueItems(Projection):
     ) -> tuple[list[DueItem], int | None]:
         """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
         table, caseload = self.store.table(self.name), self.store.table("caseload")
-        conditions = ["d.state = %s", "c.status NOT IN (%s, %s)"]
-        params: list[object] = [OPEN, JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value]
+        where = Where(
+            "d.state = %s",
+            "c.status NOT IN (%s, %s)",
+            params=[OPEN, JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value],
+        )
         if caseworker_id:
-            conditions.append("c.caseworker_id = %s")
-            params.append(caseworker_id)
+            where.add("c.caseworker_id = %s", caseworker_id)
         if visible_to is not None:
             condition, more = visible_to.condition("c")
-            conditions.append(condition)
-            params.extend(more)
+            where.add(condition, *more)
         if after is not None:
-            conditions.append("d.due_at >= %s")
-            params.append(to_sql_time(after))
+            where.add("d.due_at >= %s", to_sql_time(after))
         if before is not None:
-            conditions.append("d.due_at < %s")
-            params.append(to_sql_time(before))
+            where.add("d.due_at < %s", to_sql_time(before))
         with self.store.transaction(commit=False) as cursor:
             rows, total = read_page(
                 cursor,
                 window,
                 select="SELECT d.*, c.caseworker_id",
                 source=f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
-                f" WHERE {' AND '.join(conditions)}",
-                params=params,
+                f" WHERE {where}",
+                params=where.params,
                 order=_LIST_ORDER,
                 after=later_than(_LIST_ORDER),
             )

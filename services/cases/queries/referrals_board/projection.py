@@ -23,6 +23,7 @@ from shared.storage.sql import (
     Condition,
     PageWindow,
     SqlCursor,
+    Where,
     from_sql_time,
     read_page,
     to_sql_time,
@@ -151,17 +152,14 @@ class ReferralsBoard(Projection):
     ) -> tuple[list[ReferralCard], int | None]:
         """Overdue first, then by the date a response is due; from just after ``after_key``."""
         table = self.store.table(self.name)
-        conditions, params = ["1 = 1"], []
+        where = Where()
         if visible_to is not None:
             condition, more = visible_to.journeys(self.store.table("caseload"))
-            conditions.append(condition)
-            params.extend(more)
+            where.add(condition, *more)
         if partner:
-            conditions.append("partner = %s")
-            params.append(partner)
+            where.add("partner = %s", partner)
         if status:
-            conditions.append("status = %s")
-            params.append(status)
+            where.add("status = %s", status)
         overdue = "(status IN (%s, %s) AND respond_by < %s)"
         overdue_params = [*AWAITING_RESPONSE, to_sql_time(now)]
 
@@ -182,8 +180,8 @@ class ReferralsBoard(Projection):
                 cursor,
                 window,
                 select=f"SELECT *, {overdue} AS overdue",
-                source=f"FROM {table} WHERE {' AND '.join(conditions)}",
-                params=params,
+                source=f"FROM {table} WHERE {where}",
+                params=where.params,
                 order=f"{overdue} DESC, respond_by, referral_id",
                 after=after,
                 select_params=overdue_params,
