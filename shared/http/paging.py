@@ -22,7 +22,7 @@ from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
 from shared.errors import FieldError
-from shared.storage.sql import PageWindow
+from shared.storage.pages import PageWindow
 
 CursorValue = str | int | None
 SortKey = tuple[CursorValue, ...]

@@ -30,18 +30,9 @@ from services.cases.queries.tables import (
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import (
-    PageWindow,
-    SqlCursor,
-    SqlStore,
-    Where,
-    count_rows,
-    from_sql_time,
-    later_than,
-    read_page,
-    to_sql_time,
-)
+from shared.storage.sql import SqlCursor, SqlStore, Where, count_rows, from_sql_time, to_sql_time
 
 #: The events that move a journey to a new status, and the status they move it to.
 STATUS_AFTER: dict[type[object], JourneyStatus] = {

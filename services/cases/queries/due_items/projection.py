@@ -23,17 +23,9 @@ from services.cases.queries.tables import (
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import (
-    PageWindow,
-    SqlCursor,
-    SqlStore,
-    Where,
-    from_sql_time,
-    later_than,
-    read_page,
-    to_sql_time,
-)
+from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 #: An item's place in the due list: (due time as stored, item id).

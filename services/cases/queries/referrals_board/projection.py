@@ -18,16 +18,9 @@ from eventsourcing.domain import DomainEventProtocol
 from services.cases.domain import Journey
 from services.cases.queries.tables import Visibility
 from services.cases.values import ReferralStatus
+from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import (
-    Condition,
-    PageWindow,
-    SqlCursor,
-    Where,
-    from_sql_time,
-    read_page,
-    to_sql_time,
-)
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 _STATUS_AFTER: dict[type[object], ReferralStatus] = {
     Journey.ReferralAcknowledged: ReferralStatus.ACKNOWLEDGED,
