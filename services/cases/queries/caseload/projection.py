@@ -26,6 +26,7 @@ from services.cases.queries.tables import (
     add_later_columns,
     contact_order,
     fill_caseload_order,
+    forget_journey,
     joined_tables,
     refresh_due_order,
 )
@@ -200,12 +201,8 @@ class Caseload(Projection):
 
     @changes.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> Changes:
-        # Her erasure: the caseload forgets her (a rebuild deletes at the same point).
         for table in self.tables:
-            cursor.execute(
-                f"DELETE FROM {self.store.table(table)} WHERE journey_id = %s",
-                (str(event.originator_id),),
-            )
+            forget_journey(self.store, cursor, table, event.originator_id)
         return None
 
     @changes.register

@@ -19,6 +19,7 @@ from services.cases.domain import Journey
 from services.cases.queries.tables import (
     Visibility,
     add_later_columns,
+    forget_journey,
     joined_tables,
     refresh_due_order,
 )
@@ -84,10 +85,7 @@ class DueItems(Projection):
 
     @record.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
-        cursor.execute(
-            f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-            (str(event.originator_id),),
-        )
+        forget_journey(self.store, cursor, self.name, event.originator_id)
 
     @record.register
     def _scheduled(self, event: Journey.AppointmentScheduled, cursor: SqlCursor) -> None:

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from services.cases.queries.tables import Visibility
+from services.cases.queries.tables import Visibility, forget_journey
 from services.cases.values import ReferralStatus
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection
@@ -108,10 +108,7 @@ class ReferralsBoard(Projection):
 
     @record.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
-        cursor.execute(
-            f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-            (str(event.originator_id),),
-        )
+        forget_journey(self.store, cursor, self.name, event.originator_id)
 
     @record.register
     def _merged(self, event: Journey.MergedInto, cursor: SqlCursor) -> None:
