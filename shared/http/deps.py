@@ -10,6 +10,8 @@ from shared.runtime import Runtime
 from shared.security.roles import Principal
 
 IDENTIFIER = r"^[A-Za-z0-9._:@-]{1,100}$"
+#: A query parameter naming a member of staff or a team by an opaque id, if at all.
+IdentifierQuery = Annotated[str | None, Query(pattern=IDENTIFIER)]
 
 # A page of a list: at most 200 rows, from an offset no caller can make the store scan past.
 PageLimit = Annotated[int, Query(ge=1, le=200)]

@@ -15,14 +15,11 @@ from services.cases.api.deps import CaseloadView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.caseload.schemas import CaseloadEntryPublic, JourneyPage
 from services.cases.values import JourneyStatus
-from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
+from shared.http.deps import IdentifierQuery, PageLimit, PageOffset
 from shared.http.paging import PageAsked, PageCursor
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
-
-
-Identifier = Annotated[str | None, Query(pattern=IDENTIFIER)]
 
 
 @router.get(
@@ -37,7 +34,7 @@ def list_journeys(
     caseload: CaseloadView,
     visible_to: VisibleTo,
     status: JourneyStatus | None = None,
-    caseworker: Identifier = None,
+    caseworker: IdentifierQuery = None,
     unassigned: bool = False,
     contact_id: Annotated[
         UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")

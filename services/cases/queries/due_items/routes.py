@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from services.cases.api.deps import DueItemsView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.due_items.schemas import DueItemPublic, DuePage
-from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
+from shared.http.deps import IdentifierQuery, PageLimit, PageOffset
 from shared.http.paging import PageAsked, PageCursor
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
-
-
-Identifier = Annotated[str | None, Query(pattern=IDENTIFIER)]
 
 
 @router.get(
@@ -28,7 +23,7 @@ def due_items(
     request: Request,
     due: DueItemsView,
     visible_to: VisibleTo,
-    caseworker: Identifier = None,
+    caseworker: IdentifierQuery = None,
     after: SearchTime | None = None,
     before: SearchTime | None = None,
     limit: PageLimit = 50,

@@ -29,7 +29,7 @@ from services.visits.queries.lists.schemas import (
 )
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
-from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset
+from shared.http.deps import CurrentPrincipal, IdentifierQuery, PageLimit, PageOffset
 from shared.http.paging import PageAsked, PageCursor, bad_cursor, decode_cursor
 from shared.security.roles import Role
 
@@ -67,7 +67,7 @@ def list_visits(
     view: Annotated[VisitList, Depends(get_visit_list)],
     principal: CurrentPrincipal,
     premises_id: UUID | None = None,
-    team: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
+    team: IdentifierQuery = None,
     started_from: Annotated[When, Query(alias="from")] = None,
     started_to: Annotated[When, Query(alias="to")] = None,
     limit: PageLimit = 50,
