@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import singledispatchmethod
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -36,6 +36,7 @@ from shared.contracts import (
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
 )
+from shared.contracts.cases import AppointmentStatusName, NrmMilestoneName, ReferralStatusName
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
 from shared.messaging.handlers import handlers_calling
@@ -122,10 +123,6 @@ StatusStep: TypeAlias = (
     | Journey.CaseReopened
     | Journey.MergedInto
 )
-ReferralStatusName = Literal[
-    "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
-]
-AppointmentStatusName = Literal["scheduled", "moved", "cancelled", "attended"]
 
 _REFERRAL_STATUS: dict[type[object], ReferralStatusName] = {
     Journey.ReferralMade: "made",
@@ -258,16 +255,6 @@ class JourneyContracts:
     @translate.register
     def _merged(self, event: Journey.MergedInto) -> JourneyStatusChangedV1:
         return _status(event, JourneyStatus.MERGED.value)
-
-
-NrmMilestoneName = Literal[
-    "referral_submitted",
-    "reasonable_grounds_positive",
-    "reasonable_grounds_negative",
-    "recovery_period_started",
-    "conclusive_grounds_positive",
-    "conclusive_grounds_negative",
-]
 
 
 def _milestone(
