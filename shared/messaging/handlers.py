@@ -16,6 +16,8 @@ from shared.contracts.base import IntegrationEvent
 from shared.messaging.consumer import Handler, Upstream
 
 Command = Callable[..., object]
+#: The parameters a message's field can be passed to by name (not ``*args`` or ``**kwargs``).
+_BY_NAME = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
 
 def handlers_calling(
@@ -30,7 +32,9 @@ def calling(kind: type[IntegrationEvent], command: Command) -> Handler:
     names = [
         name
         for name, parameter in inspect.signature(command).parameters.items()
-        if name != "upstream" and parameter.default is inspect.Parameter.empty
+        if name != "upstream"
+        and parameter.default is inspect.Parameter.empty
+        and parameter.kind in _BY_NAME
     ]
     missing = [name for name in names if name not in kind.model_fields]
     if missing:
