@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import singledispatchmethod
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
 
 from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.domain import Journey
@@ -37,9 +36,12 @@ from shared.contracts import (
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
 )
+from shared.contracts.cases import AppointmentStatusName, NrmMilestoneName, ReferralStatusName
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
+from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
+from shared.messaging.translation import contract_from
 
 _REFERRAL_STEPS = (
     Journey.ReferralMade,
@@ -121,10 +123,6 @@ StatusStep: TypeAlias = (
     | Journey.CaseReopened
     | Journey.MergedInto
 )
-ReferralStatusName = Literal[
-    "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
-]
-AppointmentStatusName = Literal["scheduled", "moved", "cancelled", "attended"]
 
 _REFERRAL_STATUS: dict[type[object], ReferralStatusName] = {
     Journey.ReferralMade: "made",
@@ -162,80 +160,51 @@ class JourneyContracts:
 
     @translate.register
     def _opened(self, event: Journey.Opened | Journey.OpenedAtRegistration) -> JourneyOpenedV1:
-        return JourneyOpenedV1(
-            journey_id=event.originator_id,
-            contact_id=getattr(event, "contact_id", None),
-            opened_at=event.occurred_at,
-            recorded_at=event.timestamp,
+        # Opened at registration, the journey has no contact: the contract's is then null.
+        return contract_from(
+            JourneyOpenedV1, event, journey_id=event.originator_id, opened_at=event.occurred_at
         )
 
     @translate.register
     def _caseworker_assigned(self, event: Journey.CaseworkerAssigned) -> CaseworkerAssignedV1:
-        return CaseworkerAssignedV1(
-            journey_id=event.originator_id,
-            caseworker_id=event.caseworker_id,
-            previous_caseworker_id=event.previous_caseworker_id,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(CaseworkerAssignedV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _break_glass(self, event: Journey.BreakGlassAccessGranted) -> BreakGlassAccessGrantedV1:
-        return BreakGlassAccessGrantedV1(
-            journey_id=event.originator_id,
-            grant_id=event.grant_id,
-            caseworker_id=event.caseworker_id,
-            expires_at=event.expires_at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(BreakGlassAccessGrantedV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _follow_up(self, event: Journey.FollowUpNoted) -> FollowUpScheduledV1:
-        return FollowUpScheduledV1(
-            follow_up_id=event.follow_up_id,
-            journey_id=event.originator_id,
-            kind=event.kind,
-            due_at=event.due_at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(FollowUpScheduledV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _erased(self, event: Journey.PersonErased) -> PersonErasedV1:
-        return PersonErasedV1(
-            journey_id=event.originator_id,
-            contact_ids=event.contact_ids,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(PersonErasedV1, event, journey_id=event.originator_id)
 
     @translate.register
     def _referral_status(self, event: ReferralStep) -> ReferralStatusChangedV1:
         journey = self.journey_at(event)
         referral = journey.referrals[event.referral_id]
-        return ReferralStatusChangedV1(
-            referral_id=referral.referral_id,
+        return contract_from(
+            ReferralStatusChangedV1,
+            event,
             journey_id=journey.id,
             partner=referral.partner,
             status=_REFERRAL_STATUS[type(event)],
             respond_by=referral.respond_by,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
     @translate.register
     def _appointment(self, event: AppointmentStep) -> AppointmentScheduledV1:
         journey = self.journey_at(event)
         appointment = journey.appointments[event.appointment_id]
-        return AppointmentScheduledV1(
-            appointment_id=appointment.appointment_id,
+        return contract_from(
+            AppointmentScheduledV1,
+            event,
             journey_id=journey.id,
             kind=appointment.kind,
             status=_APPOINTMENT_STATUS[type(event)],
             at=appointment.at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
     @translate.register
@@ -288,101 +257,39 @@ class JourneyContracts:
         return _status(event, JourneyStatus.MERGED.value)
 
 
-NrmMilestoneName = Literal[
-    "referral_submitted",
-    "reasonable_grounds_positive",
-    "reasonable_grounds_negative",
-    "recovery_period_started",
-    "conclusive_grounds_positive",
-    "conclusive_grounds_negative",
-]
-
-
 def _milestone(
     event: NrmStep, milestone: NrmMilestoneName, on: date, until: date | None = None
 ) -> NrmMilestoneV1:
-    return NrmMilestoneV1(
+    return contract_from(
+        NrmMilestoneV1,
+        event,
         journey_id=event.originator_id,
         milestone=milestone,
         on=on,
         until=until,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
     )
 
 
 def _status(event: StatusStep, status: str, reason: str | None = None) -> JourneyStatusChangedV1:
-    return JourneyStatusChangedV1(
-        journey_id=event.originator_id,
-        status=status,
-        reason=reason,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
+    return contract_from(
+        JourneyStatusChangedV1, event, journey_id=event.originator_id, status=status, reason=reason
     )
 
 
 def inbound(app: CasesApplication) -> Subscription:
-    def on_contact_made(message: ContactMadeV1, upstream: Tracking) -> None:
-        app.record_contact_from_visit(
-            contact_id=message.contact_id,
-            visit_id=message.visit_id,
-            language=message.language,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_person_indicator(message: PersonIndicatorObservedV1, upstream: Tracking) -> None:
-        app.note_person_indicator(
-            observation_id=message.observation_id,
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            indicator=message.indicator,
-            source=message.source,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_urgent_concern(message: UrgentConcernRaisedV1, upstream: Tracking) -> None:
-        app.note_urgent_concern(
-            concern_id=message.concern_id,
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            concern=message.concern,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_follow_up_offered(message: FollowUpOfferedV1, upstream: Tracking) -> None:
-        app.note_follow_up_offered(
-            follow_up_id=message.follow_up_id,
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            kind=message.kind,
-            due_at=message.due_at,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
-    def on_contact_linked_to_person(message: ContactLinkedToPersonV1, upstream: Tracking) -> None:
-        app.link_contact_to_person(
-            visit_id=message.visit_id,
-            contact_id=message.contact_id,
-            person_id=message.person_id,
-            occurred_at=message.occurred_at,
-            upstream=upstream,
-        )
-
     return Subscription(
         application=app,
         durable="cases-from-visits",
         stream=VISITS_STREAM,
-        handlers={
-            ContactMadeV1: on_contact_made,
-            PersonIndicatorObservedV1: on_person_indicator,
-            UrgentConcernRaisedV1: on_urgent_concern,
-            FollowUpOfferedV1: on_follow_up_offered,
-            ContactLinkedToPersonV1: on_contact_linked_to_person,
-        },
+        handlers=handlers_calling(
+            {
+                ContactMadeV1: app.record_contact_from_visit,
+                PersonIndicatorObservedV1: app.note_person_indicator,
+                UrgentConcernRaisedV1: app.note_urgent_concern,
+                FollowUpOfferedV1: app.note_follow_up_offered,
+                ContactLinkedToPersonV1: app.link_contact_to_person,
+            }
+        ),
         # A rule of the journey (e.g. a link to an unregistered or unknown person) can never be
         # applied by retrying: such a message is dead-lettered with the error's name.
         permanent_errors=(JourneyError, JourneyNotFound),

@@ -13,11 +13,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
 
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
@@ -31,10 +29,12 @@ from shared.contracts import (
     UrgentConcernRaisedV1,
     VisitCompletedV1,
 )
-from shared.contracts.base import IndicatorSource, Published
+from shared.contracts.base import Published
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
+from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translated, Translator
+from shared.messaging.translation import contract_from
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).
 PUBLISHED: dict[type[object], Published] = {
@@ -120,13 +120,7 @@ class VisitContracts:
             folded.contact_versions.add(event.originator_version)
         # v1 for the consumers that read it, v2 beside it; both carry the same position.
         return (
-            ContactMadeV1(
-                contact_id=event.contact_id,
-                visit_id=event.originator_id,
-                language=event.language,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            ),
+            contract_from(ContactMadeV1, event, visit_id=event.originator_id),
             ContactMadeV2(
                 contact_id=event.contact_id,
                 visit_id=event.originator_id,
@@ -139,49 +133,25 @@ class VisitContracts:
 
     @translate.register
     def _person_indicator(self, event: Visit.PersonIndicatorObserved) -> Translated:
-        return PersonIndicatorObservedV1(
-            observation_id=event.observation_id,
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            indicator=event.indicator,
-            source=cast(IndicatorSource, event.source),  # one of SOURCES: a domain guard
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        # Its source is one of SOURCES (a domain guard): the contract's literal holds it.
+        return contract_from(PersonIndicatorObservedV1, event, visit_id=event.originator_id)
 
     @translate.register
     def _follow_up(self, event: Visit.FollowUpOffered) -> Translated:
-        return FollowUpOfferedV1(
-            follow_up_id=event.follow_up_id,
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            kind=event.kind,
-            due_at=event.due_at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(FollowUpOfferedV1, event, visit_id=event.originator_id)
 
     @translate.register
     def _urgent_concern(self, event: Visit.UrgentConcernRaised) -> Translated:
-        return UrgentConcernRaisedV1(
-            concern_id=event.concern_id,
+        return contract_from(
+            UrgentConcernRaisedV1,
+            event,
             visit_id=event.originator_id,
-            contact_id=event.contact_id,
             premises_id=self.as_it_was(event).premises_id,
-            concern=event.concern,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
     @translate.register
     def _contact_linked(self, event: Visit.ContactLinkedToPerson) -> Translated:
-        return ContactLinkedToPersonV1(
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            person_id=event.person_id,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return contract_from(ContactLinkedToPersonV1, event, visit_id=event.originator_id)
 
     @translate.register
     def _completed(self, event: Visit.Completed) -> Translated:
@@ -212,13 +182,9 @@ class VisitContracts:
 
 def inbound(app: VisitsApplication) -> Subscription:
     """From cases: a woman's erasure. Her contacts' keys are destroyed here too."""
-
-    def on_person_erased(message: PersonErasedV1, upstream: Tracking) -> None:
-        app.erase_contacts(message.journey_id, message.contact_ids, upstream)
-
     return Subscription(
         application=app,
         durable="visits-from-cases",
         stream=CASES_STREAM,
-        handlers={PersonErasedV1: on_person_erased},
+        handlers=handlers_calling({PersonErasedV1: app.erase_contacts}),
     )

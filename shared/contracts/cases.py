@@ -8,6 +8,21 @@ from uuid import UUID
 
 from shared.contracts.base import AwareDatetime, Code, Identifier, IntegrationEvent
 
+# The steps each contract can report, named so that the translators in the cases service
+# check theirs against the contract's.
+ReferralStatusName = Literal[
+    "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
+]
+AppointmentStatusName = Literal["scheduled", "moved", "cancelled", "attended"]
+NrmMilestoneName = Literal[
+    "referral_submitted",
+    "reasonable_grounds_positive",
+    "reasonable_grounds_negative",
+    "recovery_period_started",
+    "conclusive_grounds_positive",
+    "conclusive_grounds_negative",
+]
+
 
 class JourneyOpenedV1(IntegrationEvent):
     """A support journey was opened (for a contact met on a visit, or a registration)."""
@@ -62,9 +77,7 @@ class ReferralStatusChangedV1(IntegrationEvent):
     referral_id: UUID
     journey_id: UUID
     partner: Code
-    status: Literal[
-        "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
-    ]
+    status: ReferralStatusName
     respond_by: AwareDatetime | None = None
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime
@@ -80,7 +93,7 @@ class AppointmentScheduledV1(IntegrationEvent):
     appointment_id: UUID
     journey_id: UUID
     kind: Code
-    status: Literal["scheduled", "moved", "cancelled", "attended"]
+    status: AppointmentStatusName
     at: AwareDatetime
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime
@@ -110,14 +123,7 @@ class NrmMilestoneV1(IntegrationEvent):
     aggregate_field: ClassVar[str] = "journey_id"
 
     journey_id: UUID
-    milestone: Literal[
-        "referral_submitted",
-        "reasonable_grounds_positive",
-        "reasonable_grounds_negative",
-        "recovery_period_started",
-        "conclusive_grounds_positive",
-        "conclusive_grounds_negative",
-    ]
+    milestone: NrmMilestoneName
     on: date
     #: For a recovery period: its last day (at least 30 days after it starts).
     until: date | None = None

@@ -10,6 +10,8 @@ from shared.runtime import Runtime
 from shared.security.roles import Principal
 
 IDENTIFIER = r"^[A-Za-z0-9._:@-]{1,100}$"
+#: A query parameter naming a member of staff or a team by an opaque id, if at all.
+IdentifierQuery = Annotated[str | None, Query(pattern=IDENTIFIER)]
 
 # A page of a list: at most 200 rows, from an offset no caller can make the store scan past.
 PageLimit = Annotated[int, Query(ge=1, le=200)]
@@ -25,6 +27,16 @@ async def get_runtime(request: Request) -> Runtime[Any, Any]:
 
 
 RuntimeDep = Annotated[Runtime[Any, Any], Depends(get_runtime)]
+
+
+# Each service's ``api/deps.py`` names what these return by type (``Annotated[CasesApplication,
+# Depends(get_application)]``): the runtime holds one service's application and read models.
+async def get_application(runtime: RuntimeDep) -> Any:
+    return runtime.app
+
+
+async def get_queries(runtime: RuntimeDep) -> Any:
+    return runtime.parts.queries
 
 
 async def get_principal(request: Request) -> Principal:

@@ -13,14 +13,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
-from typing import Annotated, Any, Generic, Self, TypeVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
 from shared.errors import FieldError
+from shared.storage.pages import PageWindow
 
 CursorValue = str | int | None
 SortKey = tuple[CursorValue, ...]
@@ -107,7 +109,43 @@ def next_page(
     return cursor, next_link(request, cursor)
 
 
+@dataclass(frozen=True)
+class PageAsked:
+    """The page a request asks of a list: how many rows, and where they start."""
+
+    list_name: str
+    limit: int
+    offset: int
+    after_key: tuple[Any, ...] | None
+
+    @classmethod
+    def of(
+        cls, list_name: str, cursor: str | None, shape: Sequence[type], *, limit: int, offset: int
+    ) -> PageAsked:
+        """The page asked by the query's ``cursor`` (a sort key of the parts in ``shape``),
+        ``limit`` and ``offset``; a cursor of another list is a 422."""
+        return cls(list_name, limit, offset, decode_cursor(list_name, cursor, shape))
+
+    @property
+    def window(self) -> PageWindow:
+        """The rows the store reads; a walk by cursor goes without the count."""
+        return PageWindow(
+            limit=self.limit,
+            offset=self.offset,
+            after_key=self.after_key,
+            with_total=self.after_key is None,
+        )
+
+
+class Listed(Protocol):
+    """A row of a list that knows its place in it (its sort key), for the next page's cursor."""
+
+    @property
+    def list_key(self) -> SortKey | None: ...
+
+
 Item = TypeVar("Item")
+Row = TypeVar("Row", bound=Listed)
 
 
 class KeysetPage(BaseModel, Generic[Item]):
@@ -143,4 +181,24 @@ class KeysetPage(BaseModel, Generic[Item]):
             offset=offset,
             next_cursor=next_cursor,
             next=link,
+        )
+
+    @classmethod
+    def listing(
+        cls,
+        request: Request,
+        asked: PageAsked,
+        rows: Sequence[Row],
+        public: Callable[[Row], Item],
+        total: int | None,
+    ) -> Self:
+        """The page of ``rows`` read for ``asked``, each shown as ``public`` shows it."""
+        return cls.answer(
+            request,
+            asked.list_name,
+            [public(row) for row in rows],
+            rows[-1].list_key if rows else None,
+            total=total,
+            limit=asked.limit,
+            offset=asked.offset,
         )

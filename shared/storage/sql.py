@@ -184,3 +184,26 @@ def add_missing_columns(store: SqlStore, table: str, columns: dict[str, str]) ->
         except PersistenceError:  # no such column (as eventsourcing wraps each driver's error)
             with store.transaction() as cursor:
                 cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+class Where:
+    """A WHERE clause gathered filter by filter: its conditions (all must hold) and the values
+    of their placeholders, in order."""
+
+    def __init__(self, *conditions: str, params: Sequence[Any] = ()) -> None:
+        self.conditions = list(conditions) or ["1 = 1"]
+        self.params = list(params)
+
+    def add(self, condition: str, *params: Any) -> None:
+        self.conditions.append(condition)
+        self.params.extend(params)
+
+    def __str__(self) -> str:
+        return " AND ".join(self.conditions)
+
+
+def count_rows(cursor: SqlCursor, source: str, params: Params = ()) -> int:
+    """How many rows ``source`` (``FROM … WHERE …``) holds."""
+    cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
+    row = cursor.fetchone()
+    return int(row["n"]) if row else 0

@@ -13,24 +13,15 @@ from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.read_models import CasesReadModels
 from shared.http.deps import Actor as Actor
-from shared.http.deps import RuntimeDep
+from shared.http.deps import get_application, get_queries
 from shared.runtime import Runtime
 
 # The runtime ``build_api`` made from ``services.cases.main.assemble``: its parts are these.
 CasesRuntime = Runtime[CasesApplication, CasesReadModels]
 
 
-async def get_cases(runtime: RuntimeDep) -> CasesApplication:
-    cases: CasesRuntime = runtime
-    return cases.app
-
-
-async def get_read_models(runtime: RuntimeDep) -> CasesReadModels:
-    cases: CasesRuntime = runtime
-    return cases.parts.queries
-
-
-ReadModels = Annotated[CasesReadModels, Depends(get_read_models)]
+Cases = Annotated[CasesApplication, Depends(get_application)]
+ReadModels = Annotated[CasesReadModels, Depends(get_queries)]
 
 
 async def get_caseload(read_models: ReadModels) -> Caseload:
@@ -49,7 +40,6 @@ async def get_due_items(read_models: ReadModels) -> DueItems:
     return read_models.due_items
 
 
-Cases = Annotated[CasesApplication, Depends(get_cases)]
 CaseloadView = Annotated[Caseload, Depends(get_caseload)]
 TimelineView = Annotated[JourneyTimeline, Depends(get_timeline)]
 ReferralsBoardView = Annotated[ReferralsBoard, Depends(get_referrals_board)]

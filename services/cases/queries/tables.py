@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from shared.storage.sql import SqlCursor, SqlStore, add_missing_columns, from_sql_time
 
@@ -158,3 +159,9 @@ class Visibility:
             f"journey_id IN (SELECT v.journey_id FROM {caseload_table} v WHERE {condition})",
             params,
         )
+
+
+def forget_journey(store: SqlStore, cursor: SqlCursor, table: str, journey_id: UUID) -> None:
+    """Her erasure: a read model's rows about her journey go (a rebuild deletes them at the
+    same point of the log); her history stays in the event store, sealed."""
+    cursor.execute(f"DELETE FROM {store.table(table)} WHERE journey_id = %s", (str(journey_id),))

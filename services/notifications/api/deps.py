@@ -12,7 +12,7 @@ from services.notifications.application import NotificationNotFound, Notificatio
 from services.notifications.queries.inbox.projection import Inbox
 from services.notifications.read_models import NotificationsReadModels
 from shared.http.deps import Actor as Actor
-from shared.http.deps import CurrentPrincipal, RuntimeDep
+from shared.http.deps import CurrentPrincipal, get_application, get_queries
 from shared.http.problems import Problem
 from shared.runtime import Runtime
 
@@ -20,18 +20,8 @@ from shared.runtime import Runtime
 NotificationsRuntime = Runtime[NotificationsApplication, NotificationsReadModels]
 
 
-async def get_notifications(runtime: RuntimeDep) -> NotificationsApplication:
-    # ``async``: nothing here blocks, so FastAPI need not hop to a worker thread to run it.
-    notifications: NotificationsRuntime = runtime
-    return notifications.app
-
-
-async def get_read_models(runtime: RuntimeDep) -> NotificationsReadModels:
-    notifications: NotificationsRuntime = runtime
-    return notifications.parts.queries
-
-
-ReadModels = Annotated[NotificationsReadModels, Depends(get_read_models)]
+Notifications = Annotated[NotificationsApplication, Depends(get_application)]
+ReadModels = Annotated[NotificationsReadModels, Depends(get_queries)]
 
 
 async def get_inbox(read_models: ReadModels) -> Inbox:
@@ -40,7 +30,7 @@ async def get_inbox(read_models: ReadModels) -> Inbox:
 
 def get_own_notification(
     notification_id: UUID,
-    app: Annotated[NotificationsApplication, Depends(get_notifications)],
+    app: Notifications,
     principal: CurrentPrincipal,
 ) -> UUID:
     """The id of a notification addressed to the caller (or escalated to her); anyone else's
@@ -61,7 +51,6 @@ async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
-Notifications = Annotated[NotificationsApplication, Depends(get_notifications)]
 InboxView = Annotated[Inbox, Depends(get_inbox)]
 Now = Annotated[datetime, Depends(get_now)]
 OwnNotification = Annotated[UUID, Depends(get_own_notification)]

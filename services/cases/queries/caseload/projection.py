@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -26,12 +26,14 @@ from services.cases.queries.tables import (
     add_later_columns,
     contact_order,
     fill_caseload_order,
+    forget_journey,
     joined_tables,
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, SqlStore, Where, count_rows, from_sql_time, to_sql_time
 
 #: The events that move a journey to a new status, and the status they move it to.
 STATUS_AFTER: dict[type[object], JourneyStatus] = {
@@ -69,6 +71,7 @@ def _preferences(
 
 #: A journey's place in the caseload's list: (due order, contact order, journey id).
 ListKey = tuple[str, int, str]
+_LIST_ORDER = "c.due_order, c.contact_order, c.journey_id"
 
 
 @dataclass(frozen=True)
@@ -198,12 +201,8 @@ class Caseload(Projection):
 
     @changes.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> Changes:
-        # Her erasure: the caseload forgets her (a rebuild deletes at the same point).
         for table in self.tables:
-            cursor.execute(
-                f"DELETE FROM {self.store.table(table)} WHERE journey_id = %s",
-                (str(event.originator_id),),
-            )
+            forget_journey(self.store, cursor, table, event.originator_id)
         return None
 
     @changes.register
@@ -298,9 +297,7 @@ class Caseload(Projection):
         table = self.store.table(self.name)
         source = f"FROM {table} WHERE caseworker_id IS NULL AND status NOT IN (%s, %s)"
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n {source}", _SETTLED)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
+            total = count_rows(cursor, source, _SETTLED)
             cursor.execute(
                 f"SELECT * {source} ORDER BY opened_at, journey_id LIMIT %s OFFSET %s",
                 (*_SETTLED, limit, offset),
@@ -317,57 +314,41 @@ class Caseload(Projection):
         unassigned: bool = False,
         contact_id: UUID | None = None,
         due_before: datetime | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        after_key: ListKey | None = None,
-        with_total: bool = True,
+        **window: Unpack[PageWindow],
     ) -> tuple[list[CaseloadEntry], int | None]:
         """Journeys that match, those with something due first (soonest first), then by most
         recent contact; from just after ``after_key`` (an entry's ``list_key``) when given."""
         table = self.store.table(self.name)
         contacts = self.store.table("caseload_contacts")
-        conditions: list[str] = ["1 = 1"]
-        params: list[object] = []
+        where = Where()
         if status:
-            conditions.append("c.status = %s")
-            params.append(status)
+            where.add("c.status = %s", status)
         else:  # a merged journey lives on in the one it was merged into
-            conditions.append("c.status <> %s")
-            params.append(JourneyStatus.MERGED.value)
+            where.add("c.status <> %s", JourneyStatus.MERGED.value)
         if caseworker_id:
-            conditions.append("c.caseworker_id = %s")
-            params.append(caseworker_id)
+            where.add("c.caseworker_id = %s", caseworker_id)
         if unassigned:
-            conditions.append("c.caseworker_id IS NULL")
+            where.add("c.caseworker_id IS NULL")
         if contact_id is not None:
-            conditions.append(
-                f"c.journey_id IN (SELECT k.journey_id FROM {contacts} k WHERE k.contact_id = %s)"
+            where.add(
+                f"c.journey_id IN (SELECT k.journey_id FROM {contacts} k WHERE k.contact_id = %s)",
+                str(contact_id),
             )
-            params.append(str(contact_id))
         if visible_to is not None:
             condition, more = visible_to.condition("c")
-            conditions.append(condition)
-            params.extend(more)
+            where.add(condition, *more)
         if due_before is not None:
-            conditions.append("c.next_due_at IS NOT NULL AND c.next_due_at < %s")
-            params.append(to_sql_time(due_before))
-        where = " AND ".join(conditions)
-        page, page_params = where, list(params)
-        if after_key is not None:
-            page += " AND (c.due_order, c.contact_order, c.journey_id) > (%s, %s, %s)"
-            page_params.extend(after_key)
+            where.add("c.next_due_at IS NOT NULL AND c.next_due_at < %s", to_sql_time(due_before))
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} c WHERE {where}", params)
-                row = cursor.fetchone()
-                total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT c.* FROM {table} c WHERE {page}"
-                " ORDER BY c.due_order, c.contact_order, c.journey_id LIMIT %s OFFSET %s",
-                [*page_params, limit, offset],
+            rows, total = read_page(
+                cursor,
+                window,
+                select="SELECT c.*",
+                source=f"FROM {table} c WHERE {where}",
+                params=where.params,
+                order=_LIST_ORDER,
+                after=later_than(_LIST_ORDER),
             )
-            rows = cursor.fetchall()
             known_by = self._contacts_of(cursor, [str(row["journey_id"]) for row in rows])
         return [_entry(row, known_by.get(str(row["journey_id"]), ())) for row in rows], total
 

@@ -15,14 +15,11 @@ from services.cases.api.deps import CaseloadView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.caseload.schemas import CaseloadEntryPublic, JourneyPage
 from services.cases.values import JourneyStatus
-from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
-from shared.http.paging import PageCursor, decode_cursor
+from shared.http.deps import IdentifierQuery, PageLimit, PageOffset
+from shared.http.paging import PageAsked, PageCursor
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
-
-
-Identifier = Annotated[str | None, Query(pattern=IDENTIFIER)]
 
 
 @router.get(
@@ -37,7 +34,7 @@ def list_journeys(
     caseload: CaseloadView,
     visible_to: VisibleTo,
     status: JourneyStatus | None = None,
-    caseworker: Identifier = None,
+    caseworker: IdentifierQuery = None,
     unassigned: bool = False,
     contact_id: Annotated[
         UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")
@@ -47,7 +44,7 @@ def list_journeys(
     offset: PageOffset = 0,
     cursor: PageCursor = None,
 ) -> JourneyPage:
-    after_key = decode_cursor("journeys", cursor, (str, int, str))
+    asked = PageAsked.of("journeys", cursor, (str, int, str), limit=limit, offset=offset)
     items, total = caseload.list(
         status=status.value if status else None,
         caseworker_id=caseworker,
@@ -55,17 +52,6 @@ def list_journeys(
         unassigned=unassigned,
         contact_id=contact_id,
         due_before=due_before,
-        limit=limit,
-        offset=offset,
-        after_key=after_key,
-        with_total=cursor is None,
+        **asked.window,
     )
-    return JourneyPage.answer(
-        request,
-        "journeys",
-        [CaseloadEntryPublic.of(i) for i in items],
-        items[-1].list_key if items else None,
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return JourneyPage.listing(request, asked, items, CaseloadEntryPublic.of, total)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import singledispatchmethod
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import DomainEventProtocol
@@ -19,16 +19,19 @@ from services.cases.domain import Journey
 from services.cases.queries.tables import (
     Visibility,
     add_later_columns,
+    forget_journey,
     joined_tables,
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 #: An item's place in the due list: (due time as stored, item id).
 DueKey = tuple[str, str]
+_LIST_ORDER = "d.due_at, d.item_id"
 _RECOVERY_NAMESPACE = UUID("a8c3f1e2-5d7b-4c1a-9e6f-3b2d1c0e9f8a")
 
 
@@ -82,10 +85,7 @@ class DueItems(Projection):
 
     @record.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
-        cursor.execute(
-            f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-            (str(event.originator_id),),
-        )
+        forget_journey(self.store, cursor, self.name, event.originator_id)
 
     @record.register
     def _scheduled(self, event: Journey.AppointmentScheduled, cursor: SqlCursor) -> None:
@@ -160,48 +160,35 @@ class DueItems(Projection):
         visible_to: Visibility | None = None,
         after: datetime | None = None,
         before: datetime | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        after_key: DueKey | None = None,
-        with_total: bool = True,
+        **window: Unpack[PageWindow],
     ) -> tuple[list[DueItem], int | None]:
         """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
         table, caseload = self.store.table(self.name), self.store.table("caseload")
-        conditions = ["d.state = %s", "c.status NOT IN (%s, %s)"]
-        params: list[object] = [OPEN, JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value]
+        where = Where(
+            "d.state = %s",
+            "c.status NOT IN (%s, %s)",
+            params=[OPEN, JourneyStatus.CLOSED.value, JourneyStatus.MERGED.value],
+        )
         if caseworker_id:
-            conditions.append("c.caseworker_id = %s")
-            params.append(caseworker_id)
+            where.add("c.caseworker_id = %s", caseworker_id)
         if visible_to is not None:
             condition, more = visible_to.condition("c")
-            conditions.append(condition)
-            params.extend(more)
+            where.add(condition, *more)
         if after is not None:
-            conditions.append("d.due_at >= %s")
-            params.append(to_sql_time(after))
+            where.add("d.due_at >= %s", to_sql_time(after))
         if before is not None:
-            conditions.append("d.due_at < %s")
-            params.append(to_sql_time(before))
-        source = (
-            f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
-            " WHERE " + " AND ".join(conditions)
-        )
-        page, page_params = source, list(params)
-        if after_key is not None:
-            page += " AND (d.due_at, d.item_id) > (%s, %s)"
-            page_params.extend(after_key)
+            where.add("d.due_at < %s", to_sql_time(before))
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
-                row = cursor.fetchone()
-                total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT d.*, c.caseworker_id {page} ORDER BY d.due_at, d.item_id"
-                " LIMIT %s OFFSET %s",
-                [*page_params, limit, offset],
+            rows, total = read_page(
+                cursor,
+                window,
+                select="SELECT d.*, c.caseworker_id",
+                source=f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
+                f" WHERE {where}",
+                params=where.params,
+                order=_LIST_ORDER,
+                after=later_than(_LIST_ORDER),
             )
-            rows = cursor.fetchall()
         return [
             DueItem(
                 item_id=UUID(str(r["item_id"])),

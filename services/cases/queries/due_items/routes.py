@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from services.cases.api.deps import DueItemsView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.due_items.schemas import DueItemPublic, DuePage
-from shared.http.deps import IDENTIFIER, PageLimit, PageOffset
-from shared.http.paging import PageCursor, decode_cursor
+from shared.http.deps import IdentifierQuery, PageLimit, PageOffset
+from shared.http.paging import PageAsked, PageCursor
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
-
-
-Identifier = Annotated[str | None, Query(pattern=IDENTIFIER)]
 
 
 @router.get(
@@ -28,30 +23,19 @@ def due_items(
     request: Request,
     due: DueItemsView,
     visible_to: VisibleTo,
-    caseworker: Identifier = None,
+    caseworker: IdentifierQuery = None,
     after: SearchTime | None = None,
     before: SearchTime | None = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
     cursor: PageCursor = None,
 ) -> DuePage:
-    after_key = decode_cursor("due", cursor, (str, str))
+    asked = PageAsked.of("due", cursor, (str, str), limit=limit, offset=offset)
     items, total = due.coming_up(
         caseworker_id=caseworker,
         visible_to=visible_to,
         after=after,
         before=before,
-        limit=limit,
-        offset=offset,
-        after_key=after_key,
-        with_total=cursor is None,
+        **asked.window,
     )
-    return DuePage.answer(
-        request,
-        "due",
-        [DueItemPublic.of(i) for i in items],
-        items[-1].list_key if items else None,
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return DuePage.listing(request, asked, items, DueItemPublic.of, total)

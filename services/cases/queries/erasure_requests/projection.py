@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, count_rows, from_sql_time, to_sql_time
 
 PENDING, ERASED = "pending", "erased"
 
@@ -86,15 +86,14 @@ class ErasureRequests(Projection):
         table = self.store.table(self.name)
         where, params = ("state = %s", [state]) if state else ("1 = 1", [])
         with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            row = cursor.fetchone()
+            total = count_rows(cursor, f"FROM {table} WHERE {where}", params)
             cursor.execute(
                 f"SELECT * FROM {table} WHERE {where}"
                 " ORDER BY requested_at, journey_id LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
             rows = cursor.fetchall()
-        return [_entry(r) for r in rows], int(row["n"]) if row else 0
+        return [_entry(r) for r in rows], total
 
 
 def _entry(r: dict[str, object]) -> ErasureRequestEntry:

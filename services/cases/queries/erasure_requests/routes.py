@@ -69,14 +69,7 @@ class ErasureRequestPublic(BaseModel):
     @classmethod
     def of_entry(cls, entry: ErasureRequestEntry) -> ErasureRequestPublic:
         return cls(
-            journey_id=entry.journey_id,
-            request_id=entry.request_id,
-            reason=entry.reason,
-            requested_by=entry.requested_by,
-            requested_at=entry.requested_at,
-            state="erased" if entry.state == "erased" else "pending",
-            approved_by=entry.approved_by,
-            erased_at=entry.erased_at,
+            **{**entry.__dict__, "state": "erased" if entry.state == "erased" else "pending"}
         )
 
 

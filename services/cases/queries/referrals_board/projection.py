@@ -6,19 +6,21 @@ whose respond-by time has passed. The journey itself decides; this read model ma
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import TypeAlias
+from typing import Any, TypeAlias, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from services.cases.queries.tables import Visibility
+from services.cases.queries.tables import Visibility, forget_journey
 from services.cases.values import ReferralStatus
+from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 _STATUS_AFTER: dict[type[object], ReferralStatus] = {
     Journey.ReferralAcknowledged: ReferralStatus.ACKNOWLEDGED,
@@ -106,10 +108,7 @@ class ReferralsBoard(Projection):
 
     @record.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
-        cursor.execute(
-            f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-            (str(event.originator_id),),
-        )
+        forget_journey(self.store, cursor, self.name, event.originator_id)
 
     @record.register
     def _merged(self, event: Journey.MergedInto, cursor: SqlCursor) -> None:
@@ -139,49 +138,45 @@ class ReferralsBoard(Projection):
         partner: str | None = None,
         status: str | None = None,
         visible_to: Visibility | None = None,
-        limit: int = 50,
-        offset: int = 0,
-        after_key: BoardKey | None = None,
-        with_total: bool = True,
+        **window: Unpack[PageWindow],
     ) -> tuple[list[ReferralCard], int | None]:
         """Overdue first, then by the date a response is due; from just after ``after_key``."""
         table = self.store.table(self.name)
-        conditions, params = ["1 = 1"], []
+        where = Where()
         if visible_to is not None:
             condition, more = visible_to.journeys(self.store.table("caseload"))
-            conditions.append(condition)
-            params.extend(more)
+            where.add(condition, *more)
         if partner:
-            conditions.append("partner = %s")
-            params.append(partner)
+            where.add("partner = %s", partner)
         if status:
-            conditions.append("status = %s")
-            params.append(status)
-        where = " AND ".join(conditions)
+            where.add("status = %s", status)
         overdue = "(status IN (%s, %s) AND respond_by < %s)"
         overdue_params = [*AWAITING_RESPONSE, to_sql_time(now)]
-        page, page_params = where, list(params)
-        if after_key is not None:
-            was_overdue, respond_by, referral_id = after_key
+
+        def after(key: Sequence[Any]) -> Condition:
+            was_overdue, respond_by, referral_id = key
             later = "(respond_by, referral_id) > (%s, %s)"
             if was_overdue:
-                page += f" AND (({overdue} AND {later}) OR NOT {overdue})"
-                page_params += [*overdue_params, respond_by, referral_id, *overdue_params]
-            else:
-                page += f" AND NOT {overdue} AND {later}"
-                page_params += [*overdue_params, respond_by, referral_id]
+                return f"(({overdue} AND {later}) OR NOT {overdue})", [
+                    *overdue_params,
+                    respond_by,
+                    referral_id,
+                    *overdue_params,
+                ]
+            return f"NOT {overdue} AND {later}", [*overdue_params, respond_by, referral_id]
+
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-                row = cursor.fetchone()
-                total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT *, {overdue} AS overdue FROM {table} WHERE {page}"
-                f" ORDER BY {overdue} DESC, respond_by, referral_id LIMIT %s OFFSET %s",
-                [*overdue_params, *page_params, *overdue_params, limit, offset],
+            rows, total = read_page(
+                cursor,
+                window,
+                select=f"SELECT *, {overdue} AS overdue",
+                source=f"FROM {table} WHERE {where}",
+                params=where.params,
+                order=f"{overdue} DESC, respond_by, referral_id",
+                after=after,
+                select_params=overdue_params,
+                order_params=overdue_params,
             )
-            rows = cursor.fetchall()
         return [_card(row) for row in rows], total
 
     def overdue(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:

@@ -12,7 +12,7 @@ from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.referrals_board.schemas import ReferralCardPublic, ReferralPage
 from services.cases.values import ReferralStatus
 from shared.http.deps import PageLimit, PageOffset
-from shared.http.paging import PageCursor, decode_cursor
+from shared.http.paging import PageAsked, PageCursor
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
@@ -33,23 +33,12 @@ def referrals_board(
     offset: PageOffset = 0,
     cursor: PageCursor = None,
 ) -> ReferralPage:
-    after_key = decode_cursor("referrals", cursor, (int, str, str))
+    asked = PageAsked.of("referrals", cursor, (int, str, str), limit=limit, offset=offset)
     cards, total = board.board(
         datetime.now(UTC),
         partner=partner,
         status=status.value if status else None,
         visible_to=visible_to,
-        limit=limit,
-        offset=offset,
-        after_key=after_key,
-        with_total=cursor is None,
+        **asked.window,
     )
-    return ReferralPage.answer(
-        request,
-        "referrals",
-        [ReferralCardPublic.of(c) for c in cards],
-        cards[-1].list_key if cards else None,
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return ReferralPage.listing(request, asked, cards, ReferralCardPublic.of, total)

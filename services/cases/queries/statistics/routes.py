@@ -38,13 +38,7 @@ class StatisticsCellPublic(BaseModel):
 
     @classmethod
     def of(cls, cell: StatisticsCell) -> StatisticsCellPublic:
-        return cls(
-            measure=cell.measure,
-            month=cell.month,
-            code=cell.code,
-            count=cell.count,
-            suppressed=cell.suppressed,
-        )
+        return cls(**cell.__dict__)
 
 
 class StatisticsPage(BaseModel):

@@ -29,8 +29,8 @@ from services.visits.queries.lists.schemas import (
 )
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
-from shared.http.deps import IDENTIFIER, CurrentPrincipal, PageLimit, PageOffset
-from shared.http.paging import PageCursor, bad_cursor, decode_cursor
+from shared.http.deps import CurrentPrincipal, IdentifierQuery, PageLimit, PageOffset
+from shared.http.paging import PageAsked, PageCursor, bad_cursor, decode_cursor
 from shared.security.roles import Role
 
 router = APIRouter()
@@ -67,14 +67,14 @@ def list_visits(
     view: Annotated[VisitList, Depends(get_visit_list)],
     principal: CurrentPrincipal,
     premises_id: UUID | None = None,
-    team: Annotated[str | None, Query(pattern=IDENTIFIER)] = None,
+    team: IdentifierQuery = None,
     started_from: Annotated[When, Query(alias="from")] = None,
     started_to: Annotated[When, Query(alias="to")] = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
     cursor: PageCursor = None,
 ) -> VisitListPage:
-    after_key = decode_cursor("visits", cursor, (str, str))
+    asked = PageAsked.of("visits", cursor, (str, str), limit=limit, offset=offset)
     if started_from and started_to and started_to < started_from:
         raise FieldError("query.to", "must not be before from")
     everything = principal.has(Role.SAFEGUARDING_LEAD)
@@ -86,18 +86,8 @@ def list_visits(
         visible_team=None if everything else principal.team,
         visible_person=None if everything else principal.subject,
     )
-    items, total = view.newest_first(
-        which, limit=limit, offset=offset, after_key=after_key, with_total=cursor is None
-    )
-    return VisitListPage.answer(
-        request,
-        "visits",
-        [VisitSummaryPublic.of(i) for i in items],
-        items[-1].list_key if items else None,
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    items, total = view.newest_first(which, **asked.window)
+    return VisitListPage.listing(request, asked, items, VisitSummaryPublic.of, total)
 
 
 @router.get(
