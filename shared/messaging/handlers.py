@@ -40,7 +40,12 @@ def calling(kind: type[IntegrationEvent], command: Command) -> Handler:
     if missing:
         raise TypeError(f"{kind.__name__} has no {', '.join(missing)} for {command.__name__}")
 
+    # A bound method is looked up on its object at each call, as a hand-written handler's
+    # ``app.command(...)`` would be: what the object holds then (a stand-in, say) is called.
+    owner, attribute = getattr(command, "__self__", None), command.__name__
+
     def handle(message: Any, upstream: Upstream) -> None:
-        command(**{name: getattr(message, name) for name in names}, upstream=upstream)
+        current = command if owner is None else getattr(owner, attribute)
+        current(**{name: getattr(message, name) for name in names}, upstream=upstream)
 
     return handle

@@ -14,10 +14,10 @@ import pytest
 from services.visits.application import VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.relay import Relay
-from shared.storage.log_follower import decode_batch
-from shared.storage.personal_data import NOT_OPENED
 from shared.runtime import open_stores
 from shared.settings import ServiceName
+from shared.storage.log_follower import decode_batch
+from shared.storage.personal_data import NOT_OPENED
 from tests.support import hour_visit, make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
