@@ -29,7 +29,8 @@ from services.visits.commands import (
     PremisesIndicatorInput,
     UrgentConcernInput,
 )
-from services.visits.domain import (
+from services.visits.domain import Visit
+from services.visits.visit.limits import (
     MAX_CONTACTS,
     MAX_INDICATORS_PER_CONTACT,
     MAX_LANGUAGES,
@@ -38,7 +39,6 @@ from services.visits.domain import (
     MAX_PREMISES_INDICATORS,
     MAX_URGENT_CONCERNS,
     MAX_VOLUNTEERS,
-    Visit,
 )
 from shared.contracts.base import Code, IndicatorSource, LanguageTag
 from shared.http.times import HappenedAt, PlannedAt
