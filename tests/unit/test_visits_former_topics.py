@@ -7,17 +7,10 @@ folded, projected and translated for the bus, as the running service would."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
-import subprocess
-import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from services.visits.application import VisitsApplication
@@ -27,33 +20,13 @@ from services.visits.queries.lists.projection import VisitFilter, VisitList
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.messaging.relay import as_contracts
 from shared.runtime import Stores
-from shared.storage.log_follower import LogFollower
-from shared.storage.personal_data import personal_fields_of, subject_of
+from tests.support import followed_events, store_under_former_topics, topics_once_loaded
 from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 VOLUNTEER = "v-1"
 FORMER = "services.visits.domain:Visit"
 CURRENT = "services.visits.visit:Visit"
-
-
-class RelayFollower(LogFollower):
-    """Reads what the relay reads (published and folded classes) from the start of the log."""
-
-    name = "relay-like"
-
-    def __init__(self, app: VisitsApplication) -> None:
-        self.event_classes = tuple(outbound(app).event_classes)
-        super().__init__(app)
-        self.events: list[DomainEventProtocol[UUID]] = []
-
-    def position(self) -> int:
-        return 0
-
-    async def handle(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
-    ) -> None:
-        self.events.extend(event for _, event in batch)
 
 
 @pytest.fixture
@@ -80,30 +53,15 @@ def a_visit(premises_id: UUID) -> tuple[Visit, UUID, UUID]:
     return visit, contact_id, concern_id
 
 
-def store_under_former_topics(app: VisitsApplication, visit: Visit) -> list[str]:
-    events = visit.collect_events()
-    # As a save does: the keys of everyone named in a personal field, before sealing them.
-    app.keyring.ensure({subject_of(e) for e in events if personal_fields_of(type(e))})
-    former = [
-        dataclasses.replace(
-            stored,
-            topic=stored.topic.replace(CURRENT, FORMER),
-            state=stored.state.replace(CURRENT.encode(), FORMER.encode()),  # originator_topic
-        )
-        for stored in map(app.mapper.to_stored_event, events)
-    ]
-    assert FORMER.encode() in former[0].state
-    app.recorder.insert_events(former)
-    return [stored.topic for stored in former]
-
-
 def test_a_visit_stored_under_the_former_topics_folds_projects_and_translates(
     world: tuple[VisitsApplication, Stores],
 ) -> None:
     app, stores = world
     premises_id = uuid4()
     visit, contact_id, concern_id = a_visit(premises_id)
-    topics = store_under_former_topics(app, visit)
+    stored = store_under_former_topics(app, visit.collect_events(), CURRENT, FORMER)
+    assert FORMER.encode() in stored[0].state  # the visit's first names its aggregate
+    topics = [s.topic for s in stored]
     assert topics[0] == f"{FORMER}.Started"
     assert len(set(topics)) == 11  # every kind of visit event
     assert all(topic.startswith(f"{FORMER}.") for topic in topics)
@@ -136,10 +94,9 @@ def test_a_visit_stored_under_the_former_topics_folds_projects_and_translates(
     page = history.history(premises_id, limit=10, offset=0)
     assert (page.visit_count, page.open_concern_count) == (1, 1)
 
-    follower = RelayFollower(app)
-    asyncio.run(follower.catch_up_once())  # reads and hands over as the relay's follower does
-    translate = outbound(app).translate
-    published = [c for event in follower.events for c in as_contracts(translate(event))]
+    relay = outbound(app)
+    followed = followed_events(app, relay.event_classes)
+    published = [c for event in followed for c in as_contracts(relay.translate(event))]
     assert [type(c).__name__ for c in published] == [
         "ContactMadeV1",
         "ContactMadeV2",
@@ -153,13 +110,8 @@ def test_a_visit_stored_under_the_former_topics_folds_projects_and_translates(
 
 
 def test_the_visits_service_registers_the_former_topics_when_it_is_loaded() -> None:
-    # A fresh interpreter: nothing imported by other tests can stand in for the service's own.
-    code = (
-        "import services.visits.main\n"
-        "from services.visits.visit import Visit\n"
-        "from shared.storage.topics import topics_of\n"
-        "print(topics_of(Visit.ContactMade), topics_of(Visit))\n"
+    contact_made, visit = topics_once_loaded(
+        "visits", "services.visits.visit", ["Visit.ContactMade", "Visit"]
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert f"{FORMER}.ContactMade" in run.stdout
-    assert f"'{FORMER}'" in run.stdout
+    assert f"{FORMER}.ContactMade" in contact_made
+    assert FORMER in visit

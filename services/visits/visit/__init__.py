@@ -127,7 +127,7 @@ class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, A
             raise ContradictoryOutcome(
                 f"visit {self.id} has contacts, so its outcome cannot be '{NO_ANSWER}'"
             )
-        self.trigger_event(self.Completed, outcome=resolved, occurred_at=occurred_at, actor=actor)
+        self._record(self.Completed, occurred_at, actor, outcome=resolved)
 
 
 #: Every event a visit can record (for followers that read them all).

@@ -58,6 +58,12 @@ class VisitPart(_Part):
     follow_ups: list[FollowUp]
     urgent_concerns: list[UrgentConcern]
 
+    def _record(
+        self, event_class: type[Aggregate.Event], occurred_at: datetime, actor: str, **facts: Any
+    ) -> None:
+        """The event, with when it happened and who recorded it, as every visit event has."""
+        self.trigger_event(event_class, occurred_at=occurred_at, actor=actor, **facts)
+
     def contact(self, contact_id: UUID) -> Contact | None:
         return next((c for c in self.contacts if c.contact_id == contact_id), None)
 

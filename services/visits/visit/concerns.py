@@ -82,14 +82,14 @@ class UrgentConcerns(VisitPart):
             self._require_contact(contact_id)
         self._require_room(len(self.urgent_concerns), MAX_URGENT_CONCERNS, "urgent concerns")
         self._require_after_start(occurred_at)
-        self.trigger_event(
+        self._record(
             self.UrgentConcernRaised,
+            occurred_at,
+            actor,
             concern_id=concern_id,
             concern=concern,
             contact_id=contact_id,
             details=details,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def resolve_urgent_concern(self, concern_id: UUID, occurred_at: datetime, actor: str) -> None:
@@ -100,6 +100,4 @@ class UrgentConcerns(VisitPart):
             return  # resolved is resolved: a retry, or a colleague who got there first
         if occurred_at < concern.occurred_at:
             raise ResolvedBeforeRaised("a concern cannot be resolved before it was raised")
-        self.trigger_event(
-            self.UrgentConcernResolved, concern_id=concern_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.UrgentConcernResolved, occurred_at, actor, concern_id=concern_id)

@@ -92,17 +92,19 @@ class Contacts(VisitPart):
         bridging_volunteer: str | None = None,
         materials: Sequence[str] = (),
     ) -> None:
+        made = Contact(
+            contact_id,
+            alias,
+            language,
+            occurred_at,
+            tuple(other_languages),
+            bridging_volunteer,
+            tuple(materials),
+            alias_as_made=alias,
+        )
         existing = self.contact(contact_id)
         if existing is not None:
-            given = (
-                alias,
-                language,
-                occurred_at,
-                tuple(other_languages),
-                bridging_volunteer,
-                tuple(materials),
-            )
-            if existing.made_as() == given:
+            if existing.made_as() == made.made_as():
                 return
             raise DuplicateContact(
                 f"contact {contact_id} is already recorded on visit {self.id} with other content"
@@ -114,16 +116,16 @@ class Contacts(VisitPart):
             raise VolunteerNotOnVisit(
                 f"volunteer {bridging_volunteer} is not one of the volunteers on visit {self.id}"
             )
-        self.trigger_event(
+        self._record(
             self.ContactMade,
+            occurred_at,
+            actor,
             contact_id=contact_id,
             alias=alias,
             language=language,
             other_languages=list(other_languages),
             bridging_volunteer=bridging_volunteer,
             materials=list(materials),
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def correct_alias(
@@ -133,13 +135,7 @@ class Contacts(VisitPart):
         if contact.alias == alias:
             return
         self._require_after_start(occurred_at)
-        self.trigger_event(
-            self.AliasCorrected,
-            contact_id=contact_id,
-            alias=alias,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
+        self._record(self.AliasCorrected, occurred_at, actor, contact_id=contact_id, alias=alias)
 
     def link_contact_to_person(
         self, contact_id: UUID, person_id: UUID, occurred_at: datetime, actor: str
@@ -150,10 +146,10 @@ class Contacts(VisitPart):
         if contact.person_id is not None:
             raise ContactAlreadyLinked(f"contact {contact_id} is already linked to a person")
         self._require_after_start(occurred_at)
-        self.trigger_event(
+        self._record(
             self.ContactLinkedToPerson,
+            occurred_at,
+            actor,
             contact_id=contact_id,
             person_id=person_id,
-            occurred_at=occurred_at,
-            actor=actor,
         )

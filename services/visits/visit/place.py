@@ -36,12 +36,12 @@ class Place(VisitPart):
         if (self.premises_id, self.premises_label) == (premises_id, premises_label):
             return
         self._require_after_start(occurred_at)
-        self.trigger_event(
+        self._record(
             self.PremisesCorrected,
+            occurred_at,
+            actor,
             premises_id=premises_id,
             premises_label=premises_label,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
 
