@@ -13,10 +13,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import cast
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Tracking
 
 from services.visits.application import VisitsApplication
@@ -31,10 +31,13 @@ from shared.contracts import (
     UrgentConcernRaisedV1,
     VisitCompletedV1,
 )
-from shared.contracts.base import IndicatorSource, Published
+from shared.contracts.base import IntegrationEvent, Published
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
 from shared.messaging.relay import Outbound, Translated, Translator
+from shared.storage.personal_data import personal_fields_of
+
+C = TypeVar("C", bound=IntegrationEvent)
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).
 PUBLISHED: dict[type[object], Published] = {
@@ -54,6 +57,20 @@ FOLDED: tuple[type[object], ...] = (Visit.Started,)
 
 def outbound(app: VisitsApplication) -> Outbound:
     return Outbound(VISITS_STREAM, translator(app), (*PUBLISHED, *FOLDED))
+
+
+def facts_of(event: Aggregate.Event, contract: type[C], **given: Any) -> C:
+    """The contract of a visit event: each of its fields the event's field of that name (never
+    a personal one: contracts carry ids, codes and times only) unless given, the visit the
+    event's aggregate, and the time it was recorded the event's timestamp."""
+    personal = personal_fields_of(type(event))
+    facts = {
+        name: getattr(event, name)
+        for name in contract.model_fields
+        if name not in personal and hasattr(event, name)
+    }
+    recorded = {"visit_id": event.originator_id, "recorded_at": event.timestamp}
+    return contract(**{**facts, **recorded, **given})
 
 
 def translator(app: VisitsApplication) -> Translator:
@@ -120,68 +137,26 @@ class VisitContracts:
             folded.contact_versions.add(event.originator_version)
         # v1 for the consumers that read it, v2 beside it; both carry the same position.
         return (
-            ContactMadeV1(
-                contact_id=event.contact_id,
-                visit_id=event.originator_id,
-                language=event.language,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            ),
-            ContactMadeV2(
-                contact_id=event.contact_id,
-                visit_id=event.originator_id,
-                languages=[event.language, *event.other_languages],
-                materials=event.materials,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            ),
+            facts_of(event, ContactMadeV1),
+            facts_of(event, ContactMadeV2, languages=[event.language, *event.other_languages]),
         )
 
     @translate.register
     def _person_indicator(self, event: Visit.PersonIndicatorObserved) -> Translated:
-        return PersonIndicatorObservedV1(
-            observation_id=event.observation_id,
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            indicator=event.indicator,
-            source=cast(IndicatorSource, event.source),  # one of SOURCES: a domain guard
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return facts_of(event, PersonIndicatorObservedV1)  # its source: one of SOURCES
 
     @translate.register
     def _follow_up(self, event: Visit.FollowUpOffered) -> Translated:
-        return FollowUpOfferedV1(
-            follow_up_id=event.follow_up_id,
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            kind=event.kind,
-            due_at=event.due_at,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return facts_of(event, FollowUpOfferedV1)
 
     @translate.register
     def _urgent_concern(self, event: Visit.UrgentConcernRaised) -> Translated:
-        return UrgentConcernRaisedV1(
-            concern_id=event.concern_id,
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            premises_id=self.as_it_was(event).premises_id,
-            concern=event.concern,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        premises_id = self.as_it_was(event).premises_id
+        return facts_of(event, UrgentConcernRaisedV1, premises_id=premises_id)
 
     @translate.register
     def _contact_linked(self, event: Visit.ContactLinkedToPerson) -> Translated:
-        return ContactLinkedToPersonV1(
-            visit_id=event.originator_id,
-            contact_id=event.contact_id,
-            person_id=event.person_id,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-        )
+        return facts_of(event, ContactLinkedToPersonV1)
 
     @translate.register
     def _completed(self, event: Visit.Completed) -> Translated:
@@ -189,24 +164,19 @@ class VisitContracts:
         # is made from the store, with the same content.
         folded = self._open.pop(event.originator_id, None)
         if folded is not None:
-            return VisitCompletedV1(
-                visit_id=event.originator_id,
-                languages_offered=list(folded.languages_offered),
-                contact_count=sum(
-                    1 for v in folded.contact_versions if v < event.originator_version
-                ),
-                started_at=folded.started_at,
-                completed_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        visit = self.as_it_was(event)
-        return VisitCompletedV1(
-            visit_id=visit.id,
-            languages_offered=visit.languages_offered,
-            contact_count=len(visit.contacts),
-            started_at=visit.started_at,
+            languages_offered, started_at = list(folded.languages_offered), folded.started_at
+            contact_count = sum(1 for v in folded.contact_versions if v < event.originator_version)
+        else:
+            visit = self.as_it_was(event)
+            languages_offered, started_at = visit.languages_offered, visit.started_at
+            contact_count = len(visit.contacts)
+        return facts_of(
+            event,
+            VisitCompletedV1,
+            languages_offered=languages_offered,
+            contact_count=contact_count,
+            started_at=started_at,
             completed_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
 
