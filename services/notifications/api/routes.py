@@ -75,6 +75,8 @@ def notification_changes(
 
 #: A route parameter: ``change(method)`` makes it to the notification in the path and answers.
 Change = Annotated[NotificationChanges, Depends(notification_changes)]
+#: Decorator arguments every change route shares.
+CHANGE: dict[str, Any] = {"response_model": NotificationPublic, "responses": PROBLEMS}
 
 
 @router.get(
@@ -91,8 +93,7 @@ def get_notification(
 
 @router.post(
     "/notifications/{notification_id}/read",
-    response_model=NotificationPublic,
-    responses=PROBLEMS,
+    **CHANGE,
     summary="The recipient opened it (again: no change)",
 )
 def mark_read(change: Change) -> NotificationPublic:
@@ -101,8 +102,7 @@ def mark_read(change: Change) -> NotificationPublic:
 
 @router.post(
     "/notifications/{notification_id}/acknowledgement",
-    response_model=NotificationPublic,
-    responses=PROBLEMS,
+    **CHANGE,
     summary="Someone takes it on: escalation stops (again: no change)",
 )
 def acknowledge(change: Change) -> NotificationPublic:
