@@ -25,7 +25,7 @@ from uuid import UUID, uuid4
 import httpx
 
 from services.cases.domain import Journey
-from services.visits.domain import (
+from services.visits.visit.limits import (
     MAX_CONTACTS,
     MAX_PERSON_INDICATORS,
     MAX_PREMISES_INDICATORS,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import itertools
+import json
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -17,7 +22,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, StoredEvent, Tracking
 from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
 
@@ -31,6 +36,8 @@ from shared.security.roles import Role
 from shared.security.tokens import issue_dev_token
 from shared.settings import ServiceName, Settings
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.log_follower import LogFollower
+from shared.storage.personal_data import personal_fields_of, subject_of
 from shared.storage.projection import Projection
 
 POSTGRES_DSN_VARIABLE = "WAYMARK_TEST_POSTGRES_DSN"
@@ -325,3 +332,69 @@ def on_the_wire(
         position=position,
         time=VISIT_AT,
     )
+
+
+class _Collecting(LogFollower):
+    """A follower like the relay's, from the start of the log, keeping what it is handed."""
+
+    name = "collecting"
+
+    def __init__(self, app: WaymarkApplication, event_classes: Sequence[type[object]]) -> None:
+        self.event_classes = tuple(event_classes)
+        super().__init__(app)
+        self.events: list[DomainEventProtocol[uuid.UUID]] = []
+
+    def position(self) -> int:
+        return 0
+
+    async def handle(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[uuid.UUID]]], last_id: int
+    ) -> None:
+        self.events.extend(event for _, event in batch)
+
+
+def followed_events(
+    app: WaymarkApplication, event_classes: Sequence[type[object]]
+) -> list[DomainEventProtocol[uuid.UUID]]:
+    """The events of these classes a log follower reads and hands over, as the relay's does."""
+    follower = _Collecting(app, event_classes)
+    asyncio.run(follower.catch_up_once())
+    return follower.events
+
+
+def store_under_former_topics(
+    app: WaymarkApplication,
+    events: Sequence[DomainEventProtocol[uuid.UUID]],
+    current: str,
+    former: str,
+) -> list[StoredEvent]:
+    """The events written through the recorder exactly as they were stored before their
+    classes moved from ``former`` to ``current`` (both ``module:Aggregate``): their topics, and
+    the aggregate's topic a created event names, under the former name."""
+    # As a save does: the keys of everyone named in a personal field, before sealing them.
+    app.keyring.ensure({subject_of(e) for e in events if personal_fields_of(type(e))})
+    stored = [
+        dataclasses.replace(
+            s,
+            topic=s.topic.replace(current, former),
+            state=s.state.replace(current.encode(), former.encode()),
+        )
+        for s in map(app.mapper.to_stored_event, events)
+    ]
+    app.recorder.insert_events(stored)
+    return stored
+
+
+def topics_once_loaded(service: str, module: str, classes: Sequence[str]) -> list[list[str]]:
+    """Each class's topics (``topics_of``) once only the service's ``main`` is imported, in a
+    fresh interpreter: nothing imported by other tests can stand in for the service's own."""
+    code = "\n".join(
+        [
+            f"import json, services.{service}.main, {module}",
+            "from shared.storage.topics import topics_of",
+            f"print(json.dumps([{', '.join(f'topics_of({module}.{c})' for c in classes)}]))",
+        ]
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    topics: list[list[str]] = json.loads(run.stdout)
+    return topics

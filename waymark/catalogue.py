@@ -20,15 +20,15 @@ from services.cases import journey as cases_journey
 from services.notifications import domain as notifications_domain
 from services.notifications import integration as notifications_integration
 from services.notifications import reminders as notifications_reminders
-from services.visits import domain as visits_domain
 from services.visits import erasure as visits_erasure
 from services.visits import integration as visits_integration
 from services.visits import premises as visits_premises
+from services.visits import visit as visits_visit
 from shared.contracts.base import IntegrationEvent, as_contract_types, registered_contracts
 from shared.storage.personal_data import personal_fields_of
 
 SERVICES: list[tuple[str, list[ModuleType], ModuleType]] = [
-    ("visits", [visits_domain, visits_premises, visits_erasure], visits_integration),
+    ("visits", [visits_visit, visits_premises, visits_erasure], visits_integration),
     ("cases", [cases_journey], cases_integration),
     ("notifications", [notifications_domain, notifications_reminders], notifications_integration),
 ]

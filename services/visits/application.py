@@ -292,18 +292,8 @@ class VisitsApplication(WaymarkApplication):
     ) -> tuple[A, bool]:
         """Apply ``change`` and save. Returns the aggregate as it now stands, and whether
         anything was recorded (False: the change was already there; nothing saved)."""
-        version = aggregate.version
-        try:
-            change(aggregate)
-        except rule_error:
-            # A stale client hears that first: its view of the record is out of date.
-            if is_stale(expected, version):
-                raise VersionMismatch(version) from None
-            raise
-        if aggregate.version == version:
+        if not _applied(aggregate, expected, change, rule_error):
             return aggregate, False
-        if is_stale(expected, version):
-            raise VersionMismatch(version)
         try:
             self.save(aggregate)
         except IntegrityError:
@@ -311,17 +301,8 @@ class VisitsApplication(WaymarkApplication):
             # Otherwise an If-Match is now stale (412, as if the client had come a moment
             # later); without one it is a lost race, answered as such — never merged silently.
             fresh = reload(aggregate.id)
-            before = fresh.version
-            try:
-                change(fresh)
-            except rule_error:
-                if is_stale(expected, before):
-                    raise VersionMismatch(before) from None
-                raise
-            if fresh.version == before:
+            if not _applied(fresh, expected, change, rule_error):
                 return fresh, False
-            if is_stale(expected, before):
-                raise VersionMismatch(before) from None
             raise
         return aggregate, True
 
@@ -387,3 +368,25 @@ class VisitsApplication(WaymarkApplication):
 
 def _registration(premises: Premises) -> tuple[str, str, str, datetime]:
     return (premises.label, premises.area, premises.premises_type, premises.registered_at)
+
+
+def _applied(
+    aggregate: A,
+    expected: ExpectedVersions,
+    change: Callable[[A], None],
+    rule_error: type[Exception],
+) -> bool:
+    """Whether ``change`` recorded anything on the aggregate (False: it was already there).
+    A stale client hears that first, before any rule the change broke: its view of the record
+    is out of date."""
+    version = aggregate.version
+    try:
+        change(aggregate)
+    except rule_error:
+        if is_stale(expected, version):
+            raise VersionMismatch(version) from None
+        raise
+    changed = aggregate.version != version
+    if changed and is_stale(expected, version):
+        raise VersionMismatch(version)
+    return changed

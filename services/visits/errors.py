@@ -30,7 +30,7 @@ class VisitAlreadyCompleted(VisitError):
 class VisitFull(VisitError):
     """The visit already holds as many of these as one visit can.
 
-    The limits are ``domain.LIMITS``."""
+    The limits are in ``services/visits/visit/limits.py``."""
 
 
 class DuplicateContact(VisitError):

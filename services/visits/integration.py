@@ -13,9 +13,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import singledispatchmethod
+from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 
 from services.visits.application import VisitsApplication
 from services.visits.domain import Visit
@@ -29,12 +30,14 @@ from shared.contracts import (
     UrgentConcernRaisedV1,
     VisitCompletedV1,
 )
-from shared.contracts.base import Published
+from shared.contracts.base import IntegrationEvent, Published
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription
 from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translated, Translator
 from shared.messaging.translation import contract_from
+
+C = TypeVar("C", bound=IntegrationEvent)
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).
 PUBLISHED: dict[type[object], Published] = {
@@ -54,6 +57,11 @@ FOLDED: tuple[type[object], ...] = (Visit.Started,)
 
 def outbound(app: VisitsApplication) -> Outbound:
     return Outbound(VISITS_STREAM, translator(app), (*PUBLISHED, *FOLDED))
+
+
+def facts_of(event: Aggregate.Event, contract: type[C], **given: Any) -> C:
+    """The contract of a visit event (``contract_from``), about the event's visit."""
+    return contract_from(contract, event, visit_id=event.originator_id, **given)
 
 
 def translator(app: VisitsApplication) -> Translator:
@@ -120,38 +128,26 @@ class VisitContracts:
             folded.contact_versions.add(event.originator_version)
         # v1 for the consumers that read it, v2 beside it; both carry the same position.
         return (
-            contract_from(ContactMadeV1, event, visit_id=event.originator_id),
-            ContactMadeV2(
-                contact_id=event.contact_id,
-                visit_id=event.originator_id,
-                languages=[event.language, *event.other_languages],
-                materials=event.materials,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            ),
+            facts_of(event, ContactMadeV1),
+            facts_of(event, ContactMadeV2, languages=[event.language, *event.other_languages]),
         )
 
     @translate.register
     def _person_indicator(self, event: Visit.PersonIndicatorObserved) -> Translated:
-        # Its source is one of SOURCES (a domain guard): the contract's literal holds it.
-        return contract_from(PersonIndicatorObservedV1, event, visit_id=event.originator_id)
+        return facts_of(event, PersonIndicatorObservedV1)  # its source: one of SOURCES
 
     @translate.register
     def _follow_up(self, event: Visit.FollowUpOffered) -> Translated:
-        return contract_from(FollowUpOfferedV1, event, visit_id=event.originator_id)
+        return facts_of(event, FollowUpOfferedV1)
 
     @translate.register
     def _urgent_concern(self, event: Visit.UrgentConcernRaised) -> Translated:
-        return contract_from(
-            UrgentConcernRaisedV1,
-            event,
-            visit_id=event.originator_id,
-            premises_id=self.as_it_was(event).premises_id,
-        )
+        premises_id = self.as_it_was(event).premises_id
+        return facts_of(event, UrgentConcernRaisedV1, premises_id=premises_id)
 
     @translate.register
     def _contact_linked(self, event: Visit.ContactLinkedToPerson) -> Translated:
-        return contract_from(ContactLinkedToPersonV1, event, visit_id=event.originator_id)
+        return facts_of(event, ContactLinkedToPersonV1)
 
     @translate.register
     def _completed(self, event: Visit.Completed) -> Translated:
@@ -159,24 +155,19 @@ class VisitContracts:
         # is made from the store, with the same content.
         folded = self._open.pop(event.originator_id, None)
         if folded is not None:
-            return VisitCompletedV1(
-                visit_id=event.originator_id,
-                languages_offered=list(folded.languages_offered),
-                contact_count=sum(
-                    1 for v in folded.contact_versions if v < event.originator_version
-                ),
-                started_at=folded.started_at,
-                completed_at=event.occurred_at,
-                recorded_at=event.timestamp,
-            )
-        visit = self.as_it_was(event)
-        return VisitCompletedV1(
-            visit_id=visit.id,
-            languages_offered=visit.languages_offered,
-            contact_count=len(visit.contacts),
-            started_at=visit.started_at,
+            languages_offered, started_at = list(folded.languages_offered), folded.started_at
+            contact_count = sum(1 for v in folded.contact_versions if v < event.originator_version)
+        else:
+            visit = self.as_it_was(event)
+            languages_offered, started_at = visit.languages_offered, visit.started_at
+            contact_count = len(visit.contacts)
+        return facts_of(
+            event,
+            VisitCompletedV1,
+            languages_offered=languages_offered,
+            contact_count=contact_count,
+            started_at=started_at,
             completed_at=event.occurred_at,
-            recorded_at=event.timestamp,
         )
 
 

@@ -3,7 +3,8 @@
 Most contracts carry some of their event's attributes under the same names: those are copied,
 so each translator names only what differs (the aggregate's id under the contract's name for
 it, a value read from the aggregate as it stood). What crosses is still only what the contract
-declares; ``recorded_at`` is always when the event was stored.
+declares, and never one of the event's personal fields, whatever the contract names: contracts
+carry ids, codes and times. ``recorded_at`` is always when the event was stored.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from shared.contracts.base import IntegrationEvent
+from shared.storage.personal_data import personal_fields_of
 
 Contract = TypeVar("Contract", bound=IntegrationEvent)
 
@@ -24,9 +26,13 @@ class StoredEvent(Protocol):
 def contract_from(contract: type[Contract], event: StoredEvent, **given: Any) -> Contract:
     """``contract`` with the fields ``given``, the rest from the event's attributes of the same
     names (a field the event lacks keeps its default, or fails validation without one)."""
+    personal = personal_fields_of(type(event))
     copied = {
         name: getattr(event, name)
         for name in contract.model_fields
-        if name not in given and name != "recorded_at" and hasattr(event, name)
+        if name not in given
+        and name != "recorded_at"
+        and name not in personal
+        and hasattr(event, name)
     }
     return contract(**copied, **given, recorded_at=event.timestamp)

@@ -12,7 +12,8 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from services.visits.domain import (
+from services.visits.main import create_app
+from services.visits.visit.limits import (
     MAX_CONTACTS,
     MAX_INDICATORS_PER_CONTACT,
     MAX_LANGUAGES,
@@ -21,7 +22,6 @@ from services.visits.domain import (
     MAX_URGENT_CONCERNS,
     MAX_VOLUNTEERS,
 )
-from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests import support

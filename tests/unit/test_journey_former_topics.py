@@ -7,17 +7,12 @@ for the bus, as the running service would."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import subprocess
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import get_topic
 
 from services.cases.application import CasesApplication
@@ -30,33 +25,14 @@ from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import ConsentScope, JourneyStatus, ReferralStatus
 from shared.contracts.base import IntegrationEvent
 from shared.runtime import Stores
-from shared.storage.log_follower import LogFollower
 from shared.storage.snapshots import SealedSnapshot
+from tests.support import followed_events, store_under_former_topics, topics_once_loaded
 from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CW = "cw-1"
 FORMER = "services.cases.domain:Journey"
 CURRENT = "services.cases.journey:Journey"
-
-
-class Collected(LogFollower):
-    """A follower like the relay: reads the published classes from the log, from the start."""
-
-    name = "collected"
-    event_classes = tuple(PUBLISHED)
-
-    def __init__(self, app: CasesApplication) -> None:
-        super().__init__(app)
-        self.events: list[DomainEventProtocol[UUID]] = []
-
-    def position(self) -> int:
-        return 0
-
-    async def handle(
-        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]], last_id: int
-    ) -> None:
-        self.events.extend(event for _, event in batch)
 
 
 @pytest.fixture
@@ -78,20 +54,9 @@ def a_journey(journey_id: UUID, referral_id: UUID, goal_id: UUID) -> Journey:
     return journey
 
 
-def store_under_former_topics(app: CasesApplication, journey: Journey) -> list[str]:
-    app.keyring.ensure({journey.id})  # as a save does, before sealing her fields
-    stored = [app.mapper.to_stored_event(event) for event in journey.collect_events()]
-    former = [
-        StoredEvent(
-            originator_id=s.originator_id,
-            originator_version=s.originator_version,
-            topic=s.topic.replace(CURRENT, FORMER),
-            state=s.state,
-        )
-        for s in stored
-    ]
-    app.recorder.insert_events(former)
-    return [s.topic for s in former]
+def stored_under_former_topics(app: CasesApplication, journey: Journey) -> list[str]:
+    stored = store_under_former_topics(app, journey.collect_events(), CURRENT, FORMER)
+    return [s.topic for s in stored]
 
 
 def test_a_journey_stored_under_the_former_topics_folds_projects_and_translates(
@@ -99,7 +64,7 @@ def test_a_journey_stored_under_the_former_topics_folds_projects_and_translates(
 ) -> None:
     app, stores = world
     journey_id, referral_id, goal_id = uuid4(), uuid4(), uuid4()
-    topics = store_under_former_topics(app, a_journey(journey_id, referral_id, goal_id))
+    topics = stored_under_former_topics(app, a_journey(journey_id, referral_id, goal_id))
     assert topics[0] == f"{FORMER}.OpenedAtRegistration"
     assert all(topic.startswith(f"{FORMER}.") for topic in topics)
     # Followers asking only for today's topics would skip all of it.
@@ -131,9 +96,7 @@ def test_a_journey_stored_under_the_former_topics_folds_projects_and_translates(
 
     translate = translator(app)
     published: list[IntegrationEvent] = []
-    follower = Collected(app)
-    asyncio.run(follower.catch_up_once())  # reads and hands over as the relay's follower does
-    for event in follower.events:
+    for event in followed_events(app, tuple(PUBLISHED)):  # as the relay's follower hands them
         contract = translate(event)
         if contract is not None:
             published.append(contract)
@@ -149,7 +112,7 @@ def test_a_snapshot_of_the_former_aggregate_topic_loads(
 ) -> None:
     app, _ = world
     journey_id = uuid4()
-    store_under_former_topics(app, a_journey(journey_id, uuid4(), uuid4()))
+    stored_under_former_topics(app, a_journey(journey_id, uuid4(), uuid4()))
     journey = app.repository.get(journey_id)
     # A value only the snapshot holds shows the journey came from it, not from the events.
     journey.pseudonym = "from the snapshot"
@@ -167,12 +130,5 @@ def test_a_snapshot_of_the_former_aggregate_topic_loads(
 
 
 def test_the_cases_service_registers_the_former_topics_when_it_is_loaded() -> None:
-    # A fresh interpreter: nothing imported by other tests can stand in for the service's own.
-    code = (
-        "import services.cases.main\n"
-        "from services.cases.journey import Journey\n"
-        "from shared.storage.topics import topics_of\n"
-        "print(topics_of(Journey.Opened))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert f"{FORMER}.Opened" in run.stdout
+    [opened] = topics_once_loaded("cases", "services.cases.journey", ["Journey.Opened"])
+    assert f"{FORMER}.Opened" in opened

@@ -8,12 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.visits.domain import (
-    MAX_CONTACTS,
-    MAX_INDICATORS_PER_CONTACT,
-    MAX_PERSON_INDICATORS,
-    Visit,
-)
+from services.visits.domain import Visit
 from services.visits.errors import (
     AmbiguousPremises,
     CompletedBeforeStarted,
@@ -35,6 +30,11 @@ from services.visits.errors import (
     VolunteerNotOnVisit,
 )
 from services.visits.premises import CorrectedBeforeRegistered, Premises
+from services.visits.visit.limits import (
+    MAX_CONTACTS,
+    MAX_INDICATORS_PER_CONTACT,
+    MAX_PERSON_INDICATORS,
+)
 
 START = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 LATER = START + timedelta(minutes=20)

@@ -3,10 +3,13 @@ thread pool). The inbox is a query of its own (``services/notifications/queries/
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from services.notifications.api.deps import (
     Actor,
@@ -16,6 +19,8 @@ from services.notifications.api.deps import (
 )
 from services.notifications.api.schemas import NotificationPublic
 from services.notifications.application import NotificationsApplication
+from services.notifications.domain import Notification
+from shared.errors import ExpectedVersions
 from shared.http.etag import Expected, etag_for
 
 router = APIRouter(tags=["notifications"])
@@ -34,6 +39,46 @@ def _answer(
     return NotificationPublic.of(notification, app.history(notification_id))
 
 
+#: A change the recipient makes: ``(notification id, actor, now, expected versions)``.
+ChangeMethod = Callable[
+    [NotificationsApplication, UUID, str, datetime, ExpectedVersions], Notification
+]
+
+
+@dataclass(frozen=True)
+class NotificationChanges:
+    """Makes a change to the caller's notification in the path, as her, against the version
+    her ``If-Match`` names, and answers with the notification (its version as the ETag)."""
+
+    app: NotificationsApplication
+    notification_id: UUID
+    actor: str
+    expected: frozenset[int] | None
+    now: datetime
+    response: Response
+
+    def __call__(self, change: ChangeMethod) -> NotificationPublic:
+        change(self.app, self.notification_id, self.actor, self.now, self.expected)
+        return _answer(self.app, self.notification_id, self.response)
+
+
+def notification_changes(
+    notification_id: OwnNotification,
+    app: Notifications,
+    actor: Actor,
+    expected: Expected,
+    now: Now,
+    response: Response,
+) -> NotificationChanges:
+    return NotificationChanges(app, notification_id, actor, expected, now, response)
+
+
+#: A route parameter: ``change(method)`` makes it to the notification in the path and answers.
+Change = Annotated[NotificationChanges, Depends(notification_changes)]
+#: Decorator arguments every change route shares.
+CHANGE: dict[str, Any] = {"response_model": NotificationPublic, "responses": PROBLEMS}
+
+
 @router.get(
     "/notifications/{notification_id}",
     response_model=NotificationPublic,
@@ -48,35 +93,17 @@ def get_notification(
 
 @router.post(
     "/notifications/{notification_id}/read",
-    response_model=NotificationPublic,
-    responses=PROBLEMS,
+    **CHANGE,
     summary="The recipient opened it (again: no change)",
 )
-def mark_read(
-    notification_id: OwnNotification,
-    app: Notifications,
-    actor: Actor,
-    expected: Expected,
-    now: Now,
-    response: Response,
-) -> NotificationPublic:
-    app.mark_read(notification_id, actor, now, expected)
-    return _answer(app, notification_id, response)
+def mark_read(change: Change) -> NotificationPublic:
+    return change(NotificationsApplication.mark_read)
 
 
 @router.post(
     "/notifications/{notification_id}/acknowledgement",
-    response_model=NotificationPublic,
-    responses=PROBLEMS,
+    **CHANGE,
     summary="Someone takes it on: escalation stops (again: no change)",
 )
-def acknowledge(
-    notification_id: OwnNotification,
-    app: Notifications,
-    actor: Actor,
-    expected: Expected,
-    now: Now,
-    response: Response,
-) -> NotificationPublic:
-    app.acknowledge(notification_id, actor, now, expected)
-    return _answer(app, notification_id, response)
+def acknowledge(change: Change) -> NotificationPublic:
+    return change(NotificationsApplication.acknowledge)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from services.visits.api.answers import mark
 from services.visits.api.deps import Actor, Visits
 from services.visits.api.premises_schemas import (
     LabelCorrection,
@@ -17,7 +18,7 @@ from services.visits.api.premises_schemas import (
 from services.visits.api.routes import history
 from services.visits.api.schemas import HistoryPublic
 from services.visits.application import PremisesOutcome
-from shared.http.etag import ExpectedAnyOf, etag_for
+from shared.http.etag import ExpectedAnyOf
 
 router = APIRouter(tags=["premises"])
 
@@ -25,9 +26,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such pre
 
 
 def _answer(outcome: PremisesOutcome, response: Response) -> PremisesPublic:
-    response.headers["ETag"] = etag_for(outcome.premises.version)
-    if not outcome.changed:
-        response.headers["Idempotent-Replayed"] = "true"
+    mark(response, outcome.premises.version, replayed=not outcome.changed)
     return PremisesPublic.of(outcome.premises)
 
 
@@ -57,7 +56,7 @@ def register_premises(
 )
 def get_premises(premises_id: UUID, visits: Visits, response: Response) -> PremisesPublic:
     premises = visits.get_premises(premises_id)
-    response.headers["ETag"] = etag_for(premises.version)
+    mark(response, premises.version)
     return PremisesPublic.of(premises)
 
 

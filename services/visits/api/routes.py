@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from services.visits.api.answers import mark
 from services.visits.api.deps import Actor, Visits
 from services.visits.api.schemas import (
     HistoryEntryPublic,
@@ -32,11 +33,10 @@ from services.visits.api.step_schemas import (
     PremisesIndicatorStep,
     UrgentConcernStep,
 )
+from services.visits.api.steps import STEP, Do
 from services.visits.api.visit_access import VisitAccess
-from services.visits.application import HistoryEntry, VisitsApplication, VisitStep
-from shared.errors import ExpectedVersions
+from services.visits.application import HistoryEntry
 from shared.http.deps import IdempotencyKey
-from shared.http.etag import ExpectedAnyOf, etag_for
 
 router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
 
@@ -45,29 +45,6 @@ _CREATE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The body is too large"},
     422: {"description": "A field or code is invalid, or the Idempotency-Key was reused"},
 }
-_STEP_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such visit (or contact, concern on it)"},
-    409: {"description": "The step contradicts what is recorded (an id reused, visit completed)"},
-    412: {"description": "If-Match names a version that is no longer current"},
-    413: {"description": "The body is too large"},
-    422: {"description": "A field or code is invalid, or the step is impossible as given"},
-}
-
-
-def _step(
-    visits: VisitsApplication,
-    visit_id: UUID,
-    step: VisitStep,
-    actor: str,
-    expected: ExpectedVersions,
-    response: Response,
-) -> VisitPublic:
-    """Run the step; answer with the visit, its version as ETag, and whether it was a replay."""
-    outcome = visits.do(visit_id, step, actor=actor, expected=expected)
-    response.headers["ETag"] = etag_for(outcome.visit.version)
-    if not outcome.changed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return VisitPublic.of(outcome.visit)
 
 
 @router.post(
@@ -85,10 +62,8 @@ def record_visit(
     idempotency_key: IdempotencyKey = None,
 ) -> VisitPublic:
     outcome = visits.record_visit(body.to_command(), actor, idempotency_key)
-    response.headers["ETag"] = etag_for(outcome.visit.version)
+    mark(response, outcome.visit.version, replayed=not outcome.created)
     response.headers["Location"] = f"/visits/{outcome.visit.id}"
-    if not outcome.created:
-        response.headers["Idempotent-Replayed"] = "true"
     return VisitPublic.of(outcome.visit)
 
 
@@ -100,7 +75,7 @@ def record_visit(
 )
 def get_visit(visit_id: UUID, visits: Visits, response: Response) -> VisitPublic:
     visit = visits.get_visit(visit_id)
-    response.headers["ETag"] = etag_for(visit.version)
+    mark(response, visit.version)
     return VisitPublic.of(visit)
 
 
@@ -116,175 +91,94 @@ def visit_events(visit_id: UUID, visits: Visits) -> HistoryPublic:
 
 @router.post(
     "/visits/{visit_id}/contacts",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="A contact made on an open visit (with her indicators, follow-up, link)",
 )
-def add_contact(
-    visit_id: UUID,
-    body: ContactStep,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(visit_id), actor, expected, response)
+def add_contact(visit_id: UUID, body: ContactStep, do: Do) -> VisitPublic:
+    return do(body.to_command(visit_id))
 
 
 @router.post(
     "/visits/{visit_id}/premises-indicators",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="An indicator observed about the premises (also after the visit ended)",
 )
-def observe_premises_indicator(
-    visit_id: UUID,
-    body: PremisesIndicatorStep,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(), actor, expected, response)
+def observe_premises_indicator(body: PremisesIndicatorStep, do: Do) -> VisitPublic:
+    return do(body.to_command())
 
 
 @router.post(
     "/visits/{visit_id}/person-indicators",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="An indicator about a woman met on the visit (also after the visit ended)",
 )
-def observe_person_indicator(
-    visit_id: UUID,
-    body: PersonIndicatorStep,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(), actor, expected, response)
+def observe_person_indicator(body: PersonIndicatorStep, do: Do) -> VisitPublic:
+    return do(body.to_command())
 
 
 @router.post(
     "/visits/{visit_id}/follow-ups",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="A follow-up offered to a woman met on the visit, e.g. a coffee on a date",
 )
-def offer_follow_up(
-    visit_id: UUID,
-    body: FollowUpStep,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(), actor, expected, response)
+def offer_follow_up(body: FollowUpStep, do: Do) -> VisitPublic:
+    return do(body.to_command())
 
 
 @router.post(
     "/visits/{visit_id}/urgent-concerns",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="An urgent concern, published at once for the safeguarding lead",
 )
-def raise_urgent_concern(
-    visit_id: UUID,
-    body: UrgentConcernStep,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(), actor, expected, response)
+def raise_urgent_concern(body: UrgentConcernStep, do: Do) -> VisitPublic:
+    return do(body.to_command())
 
 
 @router.post(
     "/visits/{visit_id}/urgent-concerns/{concern_id}/resolution",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="An urgent concern has been dealt with (it stays in the history)",
 )
 def resolve_urgent_concern(
-    visit_id: UUID,
-    concern_id: UUID,
-    body: ConcernResolution,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
+    visit_id: UUID, concern_id: UUID, body: ConcernResolution, do: Do
 ) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(concern_id), actor, expected, response)
+    return do(body.to_command(concern_id))
 
 
 @router.post(
-    "/visits/{visit_id}/completion",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
-    summary="The visit has ended, with its outcome",
+    "/visits/{visit_id}/completion", **STEP, summary="The visit has ended, with its outcome"
 )
-def complete_visit(
-    visit_id: UUID,
-    body: Completion,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(), actor, expected, response)
+def complete_visit(body: Completion, do: Do) -> VisitPublic:
+    return do(body.to_command())
 
 
 @router.post(
     "/visits/{visit_id}/contacts/{contact_id}/alias-correction",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="Correct a mistyped alias (a new event; the history keeps both)",
 )
-def correct_alias(
-    visit_id: UUID,
-    contact_id: UUID,
-    body: AliasCorrection,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(contact_id), actor, expected, response)
+def correct_alias(visit_id: UUID, contact_id: UUID, body: AliasCorrection, do: Do) -> VisitPublic:
+    return do(body.to_command(contact_id))
 
 
 @router.post(
     "/visits/{visit_id}/premises-correction",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="Correct the premises a visit was recorded against",
 )
-def correct_premises(
-    visit_id: UUID,
-    body: PremisesCorrection,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
-) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(), actor, expected, response)
+def correct_premises(body: PremisesCorrection, do: Do) -> VisitPublic:
+    return do(body.to_command())
 
 
 @router.post(
     "/visits/{visit_id}/contacts/{contact_id}/person-link",
-    response_model=VisitPublic,
-    responses=_STEP_PROBLEMS,
+    **STEP,
     summary="Link a contact to the registered woman she is (her journey id in cases)",
 )
 def link_contact_to_person(
-    visit_id: UUID,
-    contact_id: UUID,
-    body: PersonLink,
-    visits: Visits,
-    actor: Actor,
-    expected: ExpectedAnyOf,
-    response: Response,
+    visit_id: UUID, contact_id: UUID, body: PersonLink, do: Do
 ) -> VisitPublic:
-    return _step(visits, visit_id, body.to_command(contact_id), actor, expected, response)
+    return do(body.to_command(contact_id))
 
 
 def history(entries: list[HistoryEntry]) -> HistoryPublic:

@@ -8,8 +8,9 @@ and their place in the body, so a retry of the same body derives the same ids.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 from uuid import UUID, uuid5
 
 from pydantic import (
@@ -29,7 +30,8 @@ from services.visits.commands import (
     PremisesIndicatorInput,
     UrgentConcernInput,
 )
-from services.visits.domain import (
+from services.visits.domain import Visit
+from services.visits.visit.limits import (
     MAX_CONTACTS,
     MAX_INDICATORS_PER_CONTACT,
     MAX_LANGUAGES,
@@ -38,7 +40,6 @@ from services.visits.domain import (
     MAX_PREMISES_INDICATORS,
     MAX_URGENT_CONCERNS,
     MAX_VOLUNTEERS,
-    Visit,
 )
 from shared.contracts.base import Code, IndicatorSource, LanguageTag
 from shared.http.times import HappenedAt, PlannedAt
@@ -316,6 +317,13 @@ class UrgentConcernPublic(BaseModel):
     resolved_at: datetime | None
 
 
+_Item = TypeVar("_Item", bound=BaseModel)
+
+
+def _public(model: type[_Item], values: Iterable[object]) -> list[_Item]:
+    return [model.model_validate(value, from_attributes=True) for value in values]
+
+
 class VisitPublic(BaseModel):
     visit_id: UUID
     version: int
@@ -350,59 +358,12 @@ class VisitPublic(BaseModel):
             outcome=visit.outcome,
             recorded_at=visit.created_on,
             recorded_by=visit.started_by,
-            contacts=[
-                ContactPublic(
-                    contact_id=c.contact_id,
-                    alias=c.alias,
-                    language=c.language,
-                    other_languages=list(c.other_languages),
-                    bridging_volunteer=c.bridging_volunteer,
-                    materials=list(c.materials),
-                    person_id=c.person_id,
-                    occurred_at=c.occurred_at,
-                )
-                for c in visit.contacts
-            ],
-            premises_indicators=[
-                PremisesIndicatorPublic(
-                    observation_id=o.observation_id,
-                    indicator=o.indicator,
-                    source=o.source,
-                    occurred_at=o.occurred_at,
-                )
-                for o in visit.premises_indicators
-            ],
-            person_indicators=[
-                PersonIndicatorPublic(
-                    observation_id=o.observation_id,
-                    contact_id=o.contact_id,
-                    indicator=o.indicator,
-                    source=o.source,
-                    occurred_at=o.occurred_at,
-                )
-                for o in visit.person_indicators
-            ],
-            follow_ups=[
-                FollowUpPublic(
-                    follow_up_id=f.follow_up_id,
-                    contact_id=f.contact_id,
-                    kind=f.kind,
-                    due_at=f.due_at,
-                    occurred_at=f.occurred_at,
-                )
-                for f in visit.follow_ups
-            ],
-            urgent_concerns=[
-                UrgentConcernPublic(
-                    concern_id=c.concern_id,
-                    concern=c.concern,
-                    contact_id=c.contact_id,
-                    details=c.details,
-                    occurred_at=c.occurred_at,
-                    resolved_at=c.resolved_at,
-                )
-                for c in visit.urgent_concerns
-            ],
+            # The public items have their values' fields one for one.
+            contacts=_public(ContactPublic, visit.contacts),
+            premises_indicators=_public(PremisesIndicatorPublic, visit.premises_indicators),
+            person_indicators=_public(PersonIndicatorPublic, visit.person_indicators),
+            follow_ups=_public(FollowUpPublic, visit.follow_ups),
+            urgent_concerns=_public(UrgentConcernPublic, visit.urgent_concerns),
         )
 
 
