@@ -176,7 +176,12 @@ def rich_journey(cases: CasesApplication) -> UUID:
         ReopenJourney(reason=ReopenReason.NEW_NEED, occurred_at=at(70)),
         AssessNeeds(needs=["housing"], notes=None, occurred_at=at(71)),
     ]  # fmt: skip
-    for command in commands:
+    reopening = commands.index(ReopenJourney(reason=ReopenReason.NEW_NEED, occurred_at=at(70)))
+    for command in commands[:reopening]:
+        cases.do(journey_id, command, actor=CW)
+    # Seen on a visit while her case is closed: the caseworker's attention is drawn.
+    cases.record_contact_from_visit(contact, uid("visit-3"), "ro", at(65), Tracking("visits", 6))
+    for command in commands[reopening:]:
         cases.do(journey_id, command, actor=CW)
     return journey_id
 
@@ -191,13 +196,29 @@ def shown(cases: CasesApplication, journey_id: UUID, version: int | None = None)
     return {k: v for k, v in body.items() if k not in CLOCKS}
 
 
+#: Read just after these events, besides a few plain versions (attention shows at the first two).
+AFTER = (
+    "ConsentWithdrawn",
+    "PossibleMinorMarked",
+    "ContactLost",
+    "ExitedSexIndustry",
+    "CaseClosed",
+)
+
+
 def readings(cases: CasesApplication) -> dict[str, dict[str, Any]]:
     journey_id = rich_journey(cases)
-    now = cases.get_journey(journey_id).version
-    found = {
-        f"version {version}": shown(cases, journey_id, version)
-        for version in (1, 2, 6, 10, 20, 30, 40, now - 2, now - 1)
-    }
+    events = list(cases.repository.event_store.get(journey_id))
+    versions = {f"version {v}": v for v in (1, 2, 6, 10, 20, 30, 40)}
+    for event in events:
+        name = type(event).__name__
+        if name in AFTER:
+            versions.setdefault(f"after {name}", event.originator_version)
+    found = {name: shown(cases, journey_id, version) for name, version in versions.items()}
+    reopened = next(e for e in events if type(e).__name__ == "CaseReopened")
+    found["closed, then seen on a visit"] = shown(
+        cases, journey_id, reopened.originator_version - 1
+    )
     found["now"] = shown(cases, journey_id)
     cases.do(
         journey_id,
