@@ -136,17 +136,17 @@ def test_the_snapshot_codec_gives_back_enums_as_enums_not_equal_strings() -> Non
     assert type(decoded["goals"][0]) is GoalStatus
 
 
-def test_a_journey_loaded_from_its_snapshot_answers_like_one_folded_from_its_events(
+def test_a_snapshotted_journey_reads_in_detail_as_one_folded_from_its_events(
     cases_and_stores: tuple[CasesApplication, Stores],
 ) -> None:
-    from services.cases.api.schemas import JourneyPublic
-
     cases, _ = cases_and_stores
     journey_id = long_journey(cases, JOURNEY_SNAPSHOT_INTERVAL + 5)
     assert cases.snapshots is not None and list(cases.snapshots.get(journey_id))
     cases.repository.cache = None
     from_snapshot = cases.get_journey(journey_id)
-    assert JourneyPublic.of(from_snapshot).status == from_snapshot.status.value
+    detail = cases.journey_detail(journey_id)  # every event, never the snapshot
+    assert state(detail.journey) == state(from_snapshot)
+    assert detail.needs_notes == MARKER + " notes"  # only the events still hold it
 
 
 def test_a_snapshot_sealed_by_the_older_encoding_is_passed_over_for_the_events() -> None:

@@ -18,7 +18,6 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import pytest
 from eventsourcing.persistence import Tracking
 
-from services.cases.api.schemas import JourneyPublic
 from services.cases.application import CasesApplication
 from services.cases.commands import (
     AcceptReferral,
@@ -57,6 +56,7 @@ from services.cases.commands import (
     WithdrawConsent,
 )
 from services.cases.domain import Journey
+from services.cases.queries.journey_detail.schemas import JourneyPublic
 from services.cases.values import (
     ConsentScope,
     DecisionSource,
@@ -188,8 +188,8 @@ def rich_journey(cases: CasesApplication) -> UUID:
 
 def shown(cases: CasesApplication, journey_id: UUID, version: int | None = None) -> dict[str, Any]:
     """The journey's JSON as the API answers it, at a version (default: now)."""
-    journey = cases.repository.get(journey_id, version=version)
-    body: dict[str, Any] = JourneyPublic.of(journey).model_dump(mode="json")
+    detail = cases.journey_detail(journey_id, version=version)
+    body: dict[str, Any] = JourneyPublic.of(detail).model_dump(mode="json")
     events = list(cases.repository.event_store.get(journey_id, lte=body["version"]))
     assert body["recorded_at"] == events[0].timestamp.isoformat().replace("+00:00", "Z")
     assert body["updated_at"] == events[-1].timestamp.isoformat().replace("+00:00", "Z")

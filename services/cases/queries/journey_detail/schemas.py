@@ -1,4 +1,5 @@
-"""What the caseworker UI reads about journeys (kept apart from the domain on purpose)."""
+"""``JourneyPublic``: one journey as the caseworker UI reads it (kept apart from the domain on
+purpose), built from its detail."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.cases.domain import Journey
+from services.cases.queries.journey_detail.detail import JourneyDetail
 from services.cases.values import NrmDecision
 
 
@@ -190,9 +191,10 @@ class JourneyPublic(BaseModel):
     attention: list[AttentionPublic]
 
     @classmethod
-    def of(cls, journey: Journey) -> JourneyPublic:
-        plan = journey.safety_plan
-        risk = journey.risk
+    def of(cls, detail: JourneyDetail) -> JourneyPublic:
+        journey = detail.journey
+        plan = detail.safety_plan
+        risk = detail.risk
         nrm = journey.nrm
         # After erasure her sealed fields can no longer be opened: shown as absent, not as a
         # marker string a client would have to recognise.
@@ -207,11 +209,11 @@ class JourneyPublic(BaseModel):
             status=ERASED_STATUS if erased else journey.status.value,
             erased_at=journey.erased_at,
             contact_id=journey.contact_id,
-            opened_at=journey.opened_at,
-            recorded_at=journey.created_on,
-            updated_at=journey.modified_on,
-            last_contact_at=journey.last_contact_at,
-            languages=journey.languages,
+            opened_at=detail.opened_at,
+            recorded_at=detail.recorded_at,
+            updated_at=detail.updated_at,
+            last_contact_at=detail.last_contact_at,
+            languages=detail.languages,
             contacts=[JourneyContact(visit_id=v, contact_id=c) for v, c in journey.contacts],
             registered=journey.registered,
             registered_at=journey.registered_at,
@@ -231,9 +233,9 @@ class JourneyPublic(BaseModel):
                 )
                 for c in journey.consents.values()
             ],
-            needs=journey.needs,
-            needs_notes=personal(journey.needs_notes),
-            needs_assessed_at=journey.needs_assessed_at,
+            needs=detail.needs,
+            needs_notes=personal(detail.needs_notes),
+            needs_assessed_at=detail.needs_assessed_at,
             risk=None
             if risk is None
             else RiskPublic(
@@ -313,11 +315,11 @@ class JourneyPublic(BaseModel):
             exited=journey.exited,
             exited_at=journey.exited_at,
             returned_home_at=journey.returned_home_at,
-            returned_home_assisted=journey.returned_home_assisted,
+            returned_home_assisted=detail.returned_home_assisted,
             contact_lost_at=journey.contact_lost_at,
             closed_at=journey.closed_at,
-            closure_reason=journey.closure_reason,
-            reopened_at=journey.reopened_at,
+            closure_reason=detail.closure_reason,
+            reopened_at=detail.reopened_at,
             indicators=[
                 IndicatorPublic(
                     observation_id=i.observation_id,

@@ -1,0 +1,104 @@
+"""``journey_detail``: her journey as the caseworker reads it, folded from its events.
+
+The journey itself keeps only what its rules need; what is only shown — when it was opened, the
+languages she was met in, her needs and their notes, her latest risk and safety plan, how she
+returned home, why her case closed and when it reopened — is folded here from the same events,
+in the same pass that folds the journey. Every event is read, never a snapshot: a snapshot holds
+the journey's state alone, not what is only shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import singledispatch
+from typing import Any
+
+from services.cases.domain import Journey
+from services.cases.values import Risk, RiskLevel, SafetyPlan
+
+
+@dataclass
+class JourneyDetail:
+    """What the caseworker reads about one journey at one version."""
+
+    #: The journey's own state (status, consents, referrals…), folded from the same events.
+    journey: Journey
+    #: When its first event and its latest were stored (the store's clock).
+    recorded_at: datetime
+    updated_at: datetime
+    opened_at: datetime
+    languages: list[str] = field(default_factory=list)
+    last_contact_at: datetime | None = None
+    needs: list[str] = field(default_factory=list)
+    needs_notes: str | None = None
+    needs_assessed_at: datetime | None = None
+    risk: Risk | None = None
+    safety_plan: SafetyPlan | None = None  # the one agreed last
+    returned_home_assisted: bool | None = None
+    closure_reason: str | None = None
+    reopened_at: datetime | None = None
+
+
+def journey_detail(events: Iterable[Any]) -> JourneyDetail | None:
+    """The detail after these events of one journey, oldest first; None when there are none."""
+    detail: JourneyDetail | None = None
+    for event in events:
+        if detail is None:
+            opened = event.timestamp
+            detail = JourneyDetail(event.mutate(None), opened, opened, event.occurred_at)
+        else:
+            detail.journey = event.mutate(detail.journey)
+            detail.updated_at = event.timestamp
+        shown(event, detail)
+    return detail
+
+
+@singledispatch
+def shown(event: object, detail: JourneyDetail) -> None:
+    """What an event adds to the detail beyond the journey's own state (for most: nothing)."""
+
+
+@shown.register
+def _contact_recorded(event: Journey.ContactRecorded, detail: JourneyDetail) -> None:
+    if event.language not in detail.languages:
+        detail.languages.append(event.language)
+    # Offline apps deliver late: the latest contact is the latest by the device clock.
+    if detail.last_contact_at is None or event.occurred_at > detail.last_contact_at:
+        detail.last_contact_at = event.occurred_at
+
+
+@shown.register
+def _needs_assessed(event: Journey.NeedsAssessed, detail: JourneyDetail) -> None:
+    detail.needs = list(event.needs)
+    detail.needs_notes = event.notes
+    detail.needs_assessed_at = event.occurred_at
+
+
+@shown.register
+def _risk_assessed(event: Journey.RiskAssessed, detail: JourneyDetail) -> None:
+    level = RiskLevel(event.level)
+    detail.risk = Risk(level, tuple(event.indicators), event.notes, event.occurred_at)
+
+
+@shown.register
+def _safety_plan_agreed(event: Journey.SafetyPlanAgreed, detail: JourneyDetail) -> None:
+    detail.safety_plan = SafetyPlan(
+        event.plan_id, event.summary, event.review_on, event.occurred_at
+    )
+
+
+@shown.register
+def _returned_home(event: Journey.ReturnedHome, detail: JourneyDetail) -> None:
+    detail.returned_home_assisted = event.assisted
+
+
+@shown.register
+def _case_closed(event: Journey.CaseClosed, detail: JourneyDetail) -> None:
+    detail.closure_reason = event.reason
+
+
+@shown.register
+def _case_reopened(event: Journey.CaseReopened, detail: JourneyDetail) -> None:
+    detail.reopened_at = event.occurred_at
