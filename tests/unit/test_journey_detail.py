@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import pytest
 from eventsourcing.persistence import Tracking
 
-from services.cases.application import CasesApplication
+from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.commands import (
     AcceptReferral,
     AchieveGoal,
@@ -56,6 +56,7 @@ from services.cases.commands import (
     WithdrawConsent,
 )
 from services.cases.domain import Journey
+from services.cases.queries.journey_detail.detail import JourneyDetail, journey_detail
 from services.cases.queries.journey_detail.schemas import JourneyPublic
 from services.cases.values import (
     ConsentScope,
@@ -247,3 +248,56 @@ def test_the_journey_reads_as_it_did_when_read_from_the_aggregate(
 def test_an_erased_journey_shows_no_personal_text(cases: CasesApplication) -> None:
     text = json.dumps(readings(cases)["erased"])
     assert "Golden" not in text and "<erased>" not in text
+
+
+# --- the fold itself, from a journey's events -------------------------------------------------
+
+
+def detail_of(journey: Journey) -> JourneyDetail:
+    """The detail folded from every event the journey recorded (none collected before)."""
+    detail = journey_detail(journey.collect_events())
+    assert detail is not None
+    return detail
+
+
+def test_given_contacts_then_her_languages_and_last_contact_follow() -> None:
+    journey = Journey(contact_id=uid("c"), occurred_at=T0, actor="system")
+    assert journey.contact_id is not None
+    journey.record_contact(journey.contact_id, uid("v1"), "ro", T0, "system")
+    journey.record_contact(journey.contact_id, uid("v2"), "en", at(7), "system")
+    detail = detail_of(journey)
+    assert detail.languages == ["ro", "en"] and detail.last_contact_at == at(7)
+    assert detail.opened_at == T0 and detail.journey.version == journey.version
+
+
+def test_given_a_late_arriving_older_contact_then_last_contact_stays_the_newest() -> None:
+    journey = Journey(contact_id=uid("c"), occurred_at=T0, actor="system")
+    assert journey.contact_id is not None
+    journey.record_contact(journey.contact_id, uid("v1"), "ro", at(7), "system")
+    journey.record_contact(journey.contact_id, uid("v2"), "ro", T0, "system")  # offline, late
+    assert detail_of(journey).last_contact_at == at(7)
+
+
+def test_the_detail_shows_what_the_journey_no_longer_keeps() -> None:
+    journey = Journey.register_new(uid("j"), "R-17", ["ro"], False, T0, CW)
+    journey.assess_needs(["housing", "ni_number", "housing"], "lives at work", at(1), CW)
+    journey.assess_risk(RiskLevel.HIGH, ["debt_bondage"], "owes 5000", at(1), CW)
+    journey.agree_safety_plan(uid("p1"), "plan A", date(2026, 4, 1), at(2), CW)
+    journey.agree_safety_plan(uid("p2"), "plan B", date(2026, 5, 1), at(3), CW)
+    journey.agree_safety_plan(uid("p1"), "plan A", date(2026, 4, 1), at(4), CW)  # a retry
+    journey.record_return_home(True, at(5), CW)
+    journey.close("goals_met", at(6), CW)
+    journey.reopen(ReopenReason.SHE_RETURNED, at(7), CW)
+    detail = detail_of(journey)
+    assert (detail.needs, detail.needs_notes) == (["housing", "ni_number"], "lives at work")
+    assert detail.needs_assessed_at == at(1)
+    assert detail.risk is not None and detail.risk.level is RiskLevel.HIGH
+    assert detail.safety_plan is not None and detail.safety_plan.plan_id == uid("p2")
+    assert detail.returned_home_assisted is True
+    assert (detail.closure_reason, detail.reopened_at) == ("goals_met", at(7))
+    assert not hasattr(journey, "needs") and not hasattr(journey, "closure_reason")
+
+
+def test_an_unknown_journey_has_no_detail(cases: CasesApplication) -> None:
+    with pytest.raises(JourneyNotFound):
+        cases.journey_detail(uid("nobody"))

@@ -10,7 +10,7 @@ the journey's state alone, not what is only shown.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import singledispatch
 from typing import Any
@@ -39,6 +39,15 @@ class JourneyDetail:
     returned_home_assisted: bool | None = None
     closure_reason: str | None = None
     reopened_at: datetime | None = None
+
+
+def shown_only(detail: JourneyDetail) -> dict[str, Any]:
+    """What the detail adds to the journey's own state, by name (the journey's clocks aside)."""
+    return {
+        f.name: getattr(detail, f.name)
+        for f in fields(detail)
+        if f.name not in ("journey", "recorded_at", "updated_at")
+    }
 
 
 def journey_detail(events: Iterable[Any]) -> JourneyDetail | None:
