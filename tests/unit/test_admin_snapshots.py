@@ -171,6 +171,7 @@ def test_a_snapshot_taken_while_the_journey_kept_what_is_only_shown_still_loads(
         "returned_home_assisted": None,
         "closure_reason": None,
         "reopened_at": None,
+        "subject_access_fulfilled_at": None,
     }
     for name, value in shown.items():
         setattr(journey, name, value)

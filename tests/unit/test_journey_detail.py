@@ -288,6 +288,7 @@ def test_the_detail_shows_what_the_journey_no_longer_keeps() -> None:
     journey.record_return_home(True, at(5), CW)
     journey.close("goals_met", at(6), CW)
     journey.reopen(ReopenReason.SHE_RETURNED, at(7), CW)
+    journey.record_subject_access(uid("export"), at(8), CW)
     detail = detail_of(journey)
     assert (detail.needs, detail.needs_notes) == (["housing", "ni_number"], "lives at work")
     assert detail.needs_assessed_at == at(1)
@@ -295,6 +296,7 @@ def test_the_detail_shows_what_the_journey_no_longer_keeps() -> None:
     assert detail.safety_plan is not None and detail.safety_plan.plan_id == uid("p2")
     assert detail.returned_home_assisted is True
     assert (detail.closure_reason, detail.reopened_at) == ("goals_met", at(7))
+    assert detail.subject_access_fulfilled_at == at(8)
     assert not hasattr(journey, "needs") and not hasattr(journey, "closure_reason")
 
 

@@ -64,6 +64,7 @@ _SHOWN_ONLY = (
     "returned_home_assisted",
     "closure_reason",
     "reopened_at",
+    "subject_access_fulfilled_at",
 )
 
 

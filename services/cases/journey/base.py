@@ -118,7 +118,6 @@ class JourneyPart(_Part):
     erasure_request: ErasureRequest | None = None
     erased_at: datetime | None = None
     erased_by: str | None = None
-    subject_access_fulfilled_at: datetime | None = None
 
     # --- the journey's status as support begins -------------------------------------------
 

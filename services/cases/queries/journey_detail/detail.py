@@ -1,11 +1,10 @@
 """``journey_detail``: her journey as the caseworker reads it, folded from its events.
 
-The journey itself keeps only what its rules need; what is only shown — when it was opened, the
+The journey itself keeps only what its rules need. What is only shown — when it was opened, the
 languages she was met in, her needs and their notes, her latest risk and safety plan, how she
-returned home, why her case closed and when it reopened — is folded here from the same events,
-in the same pass that folds the journey. Every event is read, never a snapshot: a snapshot holds
-the journey's state alone, not what is only shown.
-"""
+returned home, why her case closed and when it reopened, when her records were last given to
+her — is folded here from the same events, in the same pass that folds the journey. Every event
+is read, never a snapshot: a snapshot holds the journey's own state alone."""
 
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ class JourneyDetail:
     returned_home_assisted: bool | None = None
     closure_reason: str | None = None
     reopened_at: datetime | None = None
+    subject_access_fulfilled_at: datetime | None = None  # her latest export
 
 
 def shown_only(detail: JourneyDetail) -> dict[str, Any]:
@@ -111,3 +111,8 @@ def _case_closed(event: Journey.CaseClosed, detail: JourneyDetail) -> None:
 @shown.register
 def _case_reopened(event: Journey.CaseReopened, detail: JourneyDetail) -> None:
     detail.reopened_at = event.occurred_at
+
+
+@shown.register
+def _subject_access_fulfilled(event: Journey.SubjectAccessFulfilled, detail: JourneyDetail) -> None:
+    detail.subject_access_fulfilled_at = event.occurred_at
