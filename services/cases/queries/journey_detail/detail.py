@@ -98,21 +98,19 @@ def _safety_plan_agreed(event: Journey.SafetyPlanAgreed, detail: JourneyDetail) 
     )
 
 
-@shown.register
-def _returned_home(event: Journey.ReturnedHome, detail: JourneyDetail) -> None:
-    detail.returned_home_assisted = event.assisted
+#: Events that add one value to the detail: the detail's field, and the event's field it takes.
+COPIED: dict[type[Any], tuple[str, str]] = {
+    Journey.ReturnedHome: ("returned_home_assisted", "assisted"),
+    Journey.CaseClosed: ("closure_reason", "reason"),
+    Journey.CaseReopened: ("reopened_at", "occurred_at"),
+    Journey.SubjectAccessFulfilled: ("subject_access_fulfilled_at", "occurred_at"),
+}
 
 
-@shown.register
-def _case_closed(event: Journey.CaseClosed, detail: JourneyDetail) -> None:
-    detail.closure_reason = event.reason
+def _copied(event: Any, detail: JourneyDetail) -> None:
+    into, source = COPIED[type(event)]
+    setattr(detail, into, getattr(event, source))
 
 
-@shown.register
-def _case_reopened(event: Journey.CaseReopened, detail: JourneyDetail) -> None:
-    detail.reopened_at = event.occurred_at
-
-
-@shown.register
-def _subject_access_fulfilled(event: Journey.SubjectAccessFulfilled, detail: JourneyDetail) -> None:
-    detail.subject_access_fulfilled_at = event.occurred_at
+for _event_class in COPIED:
+    shown.register(_event_class, _copied)
