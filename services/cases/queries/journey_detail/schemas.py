@@ -3,13 +3,31 @@ purpose), built from its detail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import ClassVar, Self, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.cases.queries.journey_detail.detail import JourneyDetail
-from services.cases.values import NrmDecision
+
+
+class FromValue(BaseModel):
+    """A part of the journey read from the value object whose fields it shares by name (codes
+    read as their strings)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    #: Fields sealed under her key: absent once her data is erased.
+    personal: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def of(cls, value: object, *, erased: bool = False) -> Self:
+        part = cls.model_validate(value)
+        return part.model_copy(update=dict.fromkeys(cls.personal)) if erased else part
+
+
+P = TypeVar("P", bound=FromValue)
 
 
 class JourneyContact(BaseModel):
@@ -17,7 +35,7 @@ class JourneyContact(BaseModel):
     contact_id: UUID
 
 
-class ConsentPublic(BaseModel):
+class ConsentPublic(FromValue):
     consent_id: UUID
     scope: str
     partner: str | None
@@ -27,21 +45,25 @@ class ConsentPublic(BaseModel):
     active: bool
 
 
-class RiskPublic(BaseModel):
+class RiskPublic(FromValue):
+    personal: ClassVar[tuple[str, ...]] = ("notes",)
+
     level: str
     indicators: list[str]
     notes: str | None
     assessed_at: datetime
 
 
-class SafetyPlanPublic(BaseModel):
+class SafetyPlanPublic(FromValue):
+    personal: ClassVar[tuple[str, ...]] = ("summary",)
+
     plan_id: UUID
     summary: str | None = Field(description="Null once her personal data has been erased")
     review_on: date
     agreed_at: datetime
 
 
-class GoalPublic(BaseModel):
+class GoalPublic(FromValue):
     goal_id: UUID
     goal: str
     target_on: date | None
@@ -51,14 +73,16 @@ class GoalPublic(BaseModel):
     drop_reason: str | None
 
 
-class MeetingPublic(BaseModel):
+class MeetingPublic(FromValue):
+    personal: ClassVar[tuple[str, ...]] = ("notes",)
+
     meeting_id: UUID
     meeting_type: str
     notes: str | None = Field(description="Null when none, or once her data has been erased")
     held_at: datetime
 
 
-class AppointmentPublic(BaseModel):
+class AppointmentPublic(FromValue):
     appointment_id: UUID
     kind: str
     at: datetime
@@ -66,7 +90,7 @@ class AppointmentPublic(BaseModel):
     status: str
 
 
-class ReferralPublic(BaseModel):
+class ReferralPublic(FromValue):
     referral_id: UUID
     partner: str
     need: str
@@ -81,25 +105,14 @@ class ReferralPublic(BaseModel):
     consent_withdrawn: bool
 
 
-class NrmDecisionPublic(BaseModel):
+class NrmDecisionPublic(FromValue):
     outcome: str
     decided_on: date
     learned_on: date
     source: str
 
-    @classmethod
-    def of(cls, decision: NrmDecision | None) -> NrmDecisionPublic | None:
-        if decision is None:
-            return None
-        return cls(
-            outcome=decision.outcome.value,
-            decided_on=decision.decided_on,
-            learned_on=decision.learned_on,
-            source=decision.source.value,
-        )
 
-
-class NrmPublic(BaseModel):
+class NrmPublic(FromValue):
     first_responders_contacted: list[str]
     submitted_by: str | None
     submitted_on: date | None
@@ -111,7 +124,7 @@ class NrmPublic(BaseModel):
     conclusive_grounds: NrmDecisionPublic | None
 
 
-class IndicatorPublic(BaseModel):
+class IndicatorPublic(FromValue):
     observation_id: UUID
     indicator: str
     source: str
@@ -119,14 +132,14 @@ class IndicatorPublic(BaseModel):
     observed_at: datetime
 
 
-class ConcernPublic(BaseModel):
+class ConcernPublic(FromValue):
     concern_id: UUID
     concern: str
     visit_id: UUID
     raised_at: datetime
 
 
-class FollowUpPublic(BaseModel):
+class FollowUpPublic(FromValue):
     follow_up_id: UUID
     kind: str
     due_at: datetime
@@ -134,7 +147,7 @@ class FollowUpPublic(BaseModel):
     offered_at: datetime
 
 
-class AttentionPublic(BaseModel):
+class AttentionPublic(FromValue):
     kind: str
     referral_id: UUID | None
 
@@ -193,15 +206,13 @@ class JourneyPublic(BaseModel):
     @classmethod
     def of(cls, detail: JourneyDetail) -> JourneyPublic:
         journey = detail.journey
-        plan = detail.safety_plan
-        risk = detail.risk
-        nrm = journey.nrm
         # After erasure her sealed fields can no longer be opened: shown as absent, not as a
         # marker string a client would have to recognise.
         erased = journey.erased
+        risk, plan = detail.risk, detail.safety_plan
 
-        def personal(value: str | None) -> str | None:
-            return None if erased else value
+        def parts(part: type[P], values: Iterable[object]) -> list[P]:
+            return [part.of(value, erased=erased) for value in values]
 
         return cls(
             journey_id=journey.id,
@@ -217,100 +228,21 @@ class JourneyPublic(BaseModel):
             contacts=[JourneyContact(visit_id=v, contact_id=c) for v, c in journey.contacts],
             registered=journey.registered,
             registered_at=journey.registered_at,
-            pseudonym=personal(journey.pseudonym),
+            pseudonym=None if erased else journey.pseudonym,
             preferred_languages=journey.preferred_languages,
             interpreter_needed=journey.interpreter_needed,
             caseworker_id=journey.caseworker_id,
-            consents=[
-                ConsentPublic(
-                    consent_id=c.consent_id,
-                    scope=c.scope.value,
-                    partner=c.partner,
-                    wording_version=c.wording_version,
-                    given_at=c.given_at,
-                    withdrawn_at=c.withdrawn_at,
-                    active=c.active,
-                )
-                for c in journey.consents.values()
-            ],
+            consents=parts(ConsentPublic, journey.consents.values()),
             needs=detail.needs,
-            needs_notes=personal(detail.needs_notes),
+            needs_notes=None if erased else detail.needs_notes,
             needs_assessed_at=detail.needs_assessed_at,
-            risk=None
-            if risk is None
-            else RiskPublic(
-                level=risk.level.value,
-                indicators=list(risk.indicators),
-                notes=personal(risk.notes),
-                assessed_at=risk.assessed_at,
-            ),
-            safety_plan=None
-            if plan is None
-            else SafetyPlanPublic(
-                plan_id=plan.plan_id,
-                summary=personal(plan.summary),
-                review_on=plan.review_on,
-                agreed_at=plan.agreed_at,
-            ),
-            goals=[
-                GoalPublic(
-                    goal_id=g.goal_id,
-                    goal=g.goal,
-                    target_on=g.target_on,
-                    status=g.status.value,
-                    set_at=g.set_at,
-                    closed_at=g.closed_at,
-                    drop_reason=g.drop_reason.value if g.drop_reason else None,
-                )
-                for g in journey.goals.values()
-            ],
-            meetings=[
-                MeetingPublic(
-                    meeting_id=m.meeting_id,
-                    meeting_type=m.meeting_type,
-                    notes=personal(m.notes),
-                    held_at=m.held_at,
-                )
-                for m in journey.meetings.values()
-            ],
-            appointments=[
-                AppointmentPublic(
-                    appointment_id=a.appointment_id,
-                    kind=a.kind,
-                    at=a.at,
-                    accompanied=a.accompanied,
-                    status=a.status.value,
-                )
-                for a in journey.appointments.values()
-            ],
-            referrals=[
-                ReferralPublic(
-                    referral_id=r.referral_id,
-                    partner=r.partner,
-                    need=r.need,
-                    shares_personal_data=r.shares_personal_data,
-                    consent_id=r.consent_id,
-                    lawful_basis=r.lawful_basis,
-                    respond_by=r.respond_by,
-                    made_at=r.made_at,
-                    status=r.status.value,
-                    status_at=r.status_at,
-                    reason=r.reason,
-                    consent_withdrawn=r.consent_withdrawn,
-                )
-                for r in journey.referrals.values()
-            ],
-            nrm=NrmPublic(
-                first_responders_contacted=list(nrm.first_responders_contacted),
-                submitted_by=nrm.submitted_by,
-                submitted_on=nrm.submitted_on,
-                consent_id=nrm.consent_id,
-                submitted_as_possible_minor=nrm.submitted_as_possible_minor,
-                reasonable_grounds=NrmDecisionPublic.of(nrm.reasonable_grounds),
-                recovery_starts_on=nrm.recovery_starts_on,
-                recovery_ends_on=nrm.recovery_ends_on,
-                conclusive_grounds=NrmDecisionPublic.of(nrm.conclusive_grounds),
-            ),
+            risk=None if risk is None else RiskPublic.of(risk, erased=erased),
+            safety_plan=None if plan is None else SafetyPlanPublic.of(plan, erased=erased),
+            goals=parts(GoalPublic, journey.goals.values()),
+            meetings=parts(MeetingPublic, journey.meetings.values()),
+            appointments=parts(AppointmentPublic, journey.appointments.values()),
+            referrals=parts(ReferralPublic, journey.referrals.values()),
+            nrm=NrmPublic.of(journey.nrm),
             possible_minor=journey.possible_minor,
             exited=journey.exited,
             exited_at=journey.exited_at,
@@ -320,41 +252,12 @@ class JourneyPublic(BaseModel):
             closed_at=journey.closed_at,
             closure_reason=detail.closure_reason,
             reopened_at=detail.reopened_at,
-            indicators=[
-                IndicatorPublic(
-                    observation_id=i.observation_id,
-                    indicator=i.indicator,
-                    source=i.source.value,
-                    visit_id=i.visit_id,
-                    observed_at=i.observed_at,
-                )
-                for i in journey.indicators.values()
-            ],
-            concerns=[
-                ConcernPublic(
-                    concern_id=c.concern_id,
-                    concern=c.concern,
-                    visit_id=c.visit_id,
-                    raised_at=c.raised_at,
-                )
-                for c in journey.concerns.values()
-            ],
-            follow_ups=[
-                FollowUpPublic(
-                    follow_up_id=f.follow_up_id,
-                    kind=f.kind,
-                    due_at=f.due_at,
-                    visit_id=f.visit_id,
-                    offered_at=f.offered_at,
-                )
-                for f in journey.follow_ups.values()
-            ],
+            indicators=parts(IndicatorPublic, journey.indicators.values()),
+            concerns=parts(ConcernPublic, journey.concerns.values()),
+            follow_ups=parts(FollowUpPublic, journey.follow_ups.values()),
             linked_contacts=[
                 JourneyContact(visit_id=v, contact_id=c) for v, c in journey.linked_contacts
             ],
             merged_into=journey.merged_into,
-            attention=[
-                AttentionPublic(kind=a.kind.value, referral_id=a.referral_id)
-                for a in journey.attention()
-            ],
+            attention=parts(AttentionPublic, journey.attention()),
         )
