@@ -30,6 +30,7 @@ from services.cases.errors import (
     JourneyError,
     JourneyMerged,
 )
+from services.cases.queries.journey_detail.detail import JourneyDetail, journey_detail
 from services.cases.values import IndicatorSource
 from shared.errors import ExpectedVersions, VersionMismatch, is_stale
 from shared.reference import ReferenceData, load_reference_data
@@ -103,6 +104,14 @@ class CasesApplication(WaymarkApplication):
         except AggregateNotFoundError:
             raise JourneyNotFound(str(journey_id)) from None
         return journey
+
+    def journey_detail(self, journey_id: UUID, *, version: int | None = None) -> JourneyDetail:
+        """Her journey as the caseworker reads it, now or at a version: every event read once
+        (no snapshot: what is only shown is not in one) and folded."""
+        detail = journey_detail(self.repository.event_store.get(journey_id, lte=version))
+        if detail is None:
+            raise JourneyNotFound(str(journey_id))
+        return detail
 
     # === commands ========================================================================
 

@@ -1,6 +1,7 @@
 """Subject access (UK GDPR Art. 15): everything cases holds about one woman, by journey id.
 
-- her journey as it stands now, personal fields decrypted (pseudonym, notes, plan summaries);
+- her journey as it stands now — its own state and what is only shown of it (the journey
+  detail) — personal fields decrypted (pseudonym, notes, plan summaries);
 - every event of her journey, oldest first, with both clocks, the actor and the data;
 - the journeys merged into hers (a contact met on a visit that turned out to be her) and
   their events;
@@ -24,6 +25,7 @@ from eventsourcing.persistence import IntegrityError
 from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.domain import Journey
 from services.cases.errors import JourneyErased
+from services.cases.queries.journey_detail.detail import shown_only
 from shared.admin.history import as_of, plain
 from shared.admin.subject_access import event_records, export, record
 from shared.storage.sql import SqlStore
@@ -48,6 +50,7 @@ def subject_access(
         raise JourneyErased(f"journey {journey_id} was erased")
     merged = _merged_into_hers(app, journey)
     current = as_of(app, journey_id, include_personal=True, reader=reader)
+    detail = app.journey_detail(journey_id, version=current.version)
     modified = current.modified_on.isoformat() if current.modified_on else None
     records = [
         record(
@@ -56,7 +59,7 @@ def subject_access(
             journey_id,
             occurred_at=modified,
             recorded_at=modified,
-            fields=current.state,
+            fields={**current.state, **plain(shown_only(detail))},
         ),
         *event_records(app, journey_id, "journey", reader),
         *(r for other in merged for r in event_records(app, other, "merged journey", reader)),

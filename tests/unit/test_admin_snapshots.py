@@ -136,17 +136,58 @@ def test_the_snapshot_codec_gives_back_enums_as_enums_not_equal_strings() -> Non
     assert type(decoded["goals"][0]) is GoalStatus
 
 
-def test_a_journey_loaded_from_its_snapshot_answers_like_one_folded_from_its_events(
+def test_a_snapshotted_journey_reads_in_detail_as_one_folded_from_its_events(
     cases_and_stores: tuple[CasesApplication, Stores],
 ) -> None:
-    from services.cases.api.schemas import JourneyPublic
-
     cases, _ = cases_and_stores
     journey_id = long_journey(cases, JOURNEY_SNAPSHOT_INTERVAL + 5)
     assert cases.snapshots is not None and list(cases.snapshots.get(journey_id))
     cases.repository.cache = None
     from_snapshot = cases.get_journey(journey_id)
-    assert JourneyPublic.of(from_snapshot).status == from_snapshot.status.value
+    detail = cases.journey_detail(journey_id)  # every event, never the snapshot
+    assert state(detail.journey) == state(from_snapshot)
+    assert detail.needs_notes == MARKER + " notes"  # only the events still hold it
+
+
+def test_a_snapshot_taken_while_the_journey_kept_what_is_only_shown_still_loads(
+    cases_and_stores: tuple[CasesApplication, Stores], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.cases.values import Risk, RiskLevel
+    from shared.storage.snapshots import SealedSnapshot
+
+    cases, _ = cases_and_stores
+    journey_id = long_journey(cases, 3)
+    journey = cases.get_journey(journey_id)
+    # As the journey kept them before class version 2, in a snapshot of that version.
+    shown = {
+        "opened_at": T0,
+        "languages": ["ro"],
+        "last_contact_at": None,
+        "needs": ["housing"],
+        "needs_notes": MARKER + " notes",
+        "needs_assessed_at": T0,
+        "risk": Risk(RiskLevel.HIGH, ("debt_bondage",), None, T0),
+        "safety_plan": None,
+        "returned_home_assisted": None,
+        "closure_reason": None,
+        "reopened_at": None,
+        "subject_access_fulfilled_at": None,
+    }
+    for name, value in shown.items():
+        setattr(journey, name, value)
+    with monkeypatch.context() as before:
+        before.setattr(Journey, "class_version", 1)
+        snapshot = SealedSnapshot.take(journey)
+    assert cases.snapshots is not None
+    cases.snapshots.put([snapshot])
+    cases.repository.cache = None
+
+    loaded = cases.get_journey(journey_id)
+    assert loaded.version == journey.version
+    assert not any(hasattr(loaded, name) for name in shown)
+    assert state(loaded) == state(folded_from_events(cases, journey_id))
+    cases.do(journey_id, CorrectPseudonym(pseudonym="after", occurred_at=T0), actor="cw-1")
+    assert cases.journey_detail(journey_id).needs_notes == MARKER + " notes"
 
 
 def test_a_snapshot_sealed_by_the_older_encoding_is_passed_over_for_the_events() -> None:

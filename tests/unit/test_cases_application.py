@@ -605,9 +605,9 @@ def test_personal_fields_are_sealed_in_stored_events_and_open_on_read(
     for record in stored:
         assert not any(marker.encode() in record.state for marker in MARKERS)
     assert any(b"wm1:" in record.state for record in stored)
-    journey = cases.get_journey(journey_id)
-    assert journey.pseudonym == MARKERS[3] and journey.needs_notes == MARKERS[1]
-    assert journey.safety_plan is not None and journey.safety_plan.summary == MARKERS[2]
+    detail = cases.journey_detail(journey_id)
+    assert detail.journey.pseudonym == MARKERS[3] and detail.needs_notes == MARKERS[1]
+    assert detail.safety_plan is not None and detail.safety_plan.summary == MARKERS[2]
 
 
 def test_no_personal_text_is_anywhere_in_the_sqlite_files(app_with_views, backend: str) -> None:

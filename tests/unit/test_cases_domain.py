@@ -181,24 +181,6 @@ def test_journey_id_is_derived_from_the_contact_id() -> None:
     assert journey.status is JourneyStatus.NEW and not journey.registered
 
 
-def test_given_a_journey_when_a_contact_is_recorded_then_languages_and_last_contact_follow() -> (
-    None
-):
-    journey = Journey(contact_id=uuid4(), occurred_at=T0, actor="system")
-    journey.record_contact(journey.contact_id, uuid4(), "ro", T0, "system")
-    journey.record_contact(journey.contact_id, uuid4(), "en", T0 + timedelta(days=7), "system")
-    assert journey.languages == ["ro", "en"]
-    assert journey.last_contact_at == T0 + timedelta(days=7)
-
-
-def test_given_a_late_arriving_older_contact_then_last_contact_stays_the_newest() -> None:
-    journey = Journey(contact_id=uuid4(), occurred_at=T0, actor="system")
-    journey.record_contact(journey.contact_id, uuid4(), "ro", T0 + timedelta(days=7), "system")
-    journey.record_contact(journey.contact_id, uuid4(), "ro", T0, "system")  # offline app, late
-    assert journey.last_contact_at == T0 + timedelta(days=7)
-    assert len(journey.contacts) == 2
-
-
 def test_given_a_recorded_contact_when_recorded_again_then_refused() -> None:
     journey = Journey(contact_id=uuid4(), occurred_at=T0, actor="system")
     visit_id = uuid4()
@@ -373,10 +355,8 @@ def test_when_needs_are_assessed_then_the_journey_moves_to_assessing_once(
     journey.assess_needs(["housing", "ni_number", "housing"], "lives at work", T0, CW)
     assert recorded(journey) == ["NeedsAssessed", "AssessmentStarted"]
     assert journey.status is JourneyStatus.ASSESSING
-    assert journey.needs == ["housing", "ni_number"] and journey.needs_notes == "lives at work"
     journey.assess_risk(RiskLevel.HIGH, ["debt_bondage"], "owes 5000", at(1), CW)
     assert recorded(journey) == ["RiskAssessed"]
-    assert journey.risk is not None and journey.risk.level is RiskLevel.HIGH
 
 
 @pytest.mark.parametrize(
@@ -406,7 +386,7 @@ def test_when_the_first_support_is_recorded_then_the_journey_becomes_active(
 # --- safety plan, goals, meetings, appointments ---------------------------------------------
 
 
-def test_safety_plans_are_idempotent_per_id_and_the_last_agreed_is_current(
+def test_safety_plans_are_idempotent_per_id(
     journey: Journey,
 ) -> None:
     first, second = uuid4(), uuid4()
@@ -414,7 +394,7 @@ def test_safety_plans_are_idempotent_per_id_and_the_last_agreed_is_current(
     journey.agree_safety_plan(first, "plan A", D0 + timedelta(days=14), at(1), CW)
     journey.agree_safety_plan(second, "plan B", D0 + timedelta(days=28), at(2), CW)
     assert recorded(journey) == ["SafetyPlanAgreed", "SupportStarted", "SafetyPlanAgreed"]
-    assert journey.safety_plan is not None and journey.safety_plan.plan_id == second
+    assert list(journey.safety_plans) == [first, second]
     with pytest.raises(SafetyPlanConflict):
         journey.agree_safety_plan(first, "plan C", D0 + timedelta(days=14), at(3), CW)
     with pytest.raises(DatesOutOfOrder):
@@ -877,7 +857,7 @@ def test_exit_from_the_sex_industry_is_reversible(journey: Journey) -> None:
 
 def test_her_return_home_is_recorded_once(journey: Journey) -> None:
     journey.record_return_home(True, at(5), CW)
-    assert journey.returned_home_at == at(5) and journey.returned_home_assisted
+    assert journey.returned_home_at == at(5)
     with pytest.raises(AlreadyReturnedHome):
         journey.record_return_home(False, at(6), CW)
 
@@ -903,7 +883,7 @@ def test_a_journey_with_open_referrals_cannot_be_closed(journey_with_open_referr
     assert str(referral_id) in str(refused.value)
     journey.withdraw_referral(referral_id, WithdrawalReason.NO_LONGER_NEEDED, at(1), CW)
     journey.close("goals_met", at(2), CW)
-    assert journey.status is JourneyStatus.CLOSED and journey.closure_reason == "goals_met"
+    assert journey.status is JourneyStatus.CLOSED and journey.closed_at == at(2)
 
 
 @pytest.mark.parametrize(
@@ -934,7 +914,7 @@ def test_given_a_closed_journey_when_reopened_then_it_is_active_again(
 ) -> None:
     closed_journey.reopen(ReopenReason.SHE_RETURNED, at(40), CW)
     assert recorded(closed_journey) == ["CaseReopened"]
-    assert closed_journey.status is JourneyStatus.ACTIVE and closed_journey.reopened_at == at(40)
+    assert closed_journey.status is JourneyStatus.ACTIVE
     closed_journey.set_goal(uuid4(), "gp_registered", None, at(41), CW)
     with pytest.raises(JourneyNotClosed):
         closed_journey.reopen(None, at(42), CW)

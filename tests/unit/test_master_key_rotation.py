@@ -28,7 +28,6 @@ from services.cases.commands import (
     AssessNeeds,
     CorrectPseudonym,
 )
-from services.cases.domain import Journey
 from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName, Settings
 from shared.storage.backend import ensure_postgres_schema, open_sql_store
@@ -108,8 +107,10 @@ def stored_states(cases: CasesApplication, journey_id: UUID) -> list[bytes]:
     return [record.state for record in cases.recorder.select_events(journey_id)]
 
 
-def personal(journey: Journey) -> tuple[str, str | None]:
-    return journey.pseudonym, journey.needs_notes
+def personal(cases: CasesApplication, journey_id: UUID) -> tuple[str, str | None]:
+    """Her pseudonym as the journey holds it (a snapshot, once long enough) and her needs
+    notes as its detail shows them (from the events)."""
+    return cases.get_journey(journey_id).pseudonym, cases.journey_detail(journey_id).needs_notes
 
 
 def key_rows(stores: Stores) -> list[dict[str, Any]]:
@@ -136,7 +137,7 @@ def journeys_under_a(tmp_path: Path, database: Database) -> dict[str, Any]:
             "long": long,
             "short": short,
             "erased": erased,
-            "personal": {j: personal(cases.get_journey(j)) for j in ids},
+            "personal": {j: personal(cases, j) for j in ids},
             "events": {j: events_of(cases, j) for j in ids},
             "stored": {j: stored_states(cases, j) for j in ids},
             "keys": len(key_rows(stores)),
@@ -160,7 +161,7 @@ def test_given_events_under_a_when_rewrapped_to_b_then_b_alone_opens_events_and_
             # Not one stored byte changed: only the wrapping of the data keys did.
             assert stored_states(cases, journey_id) == given["stored"][journey_id]
             assert events_of(cases, journey_id) == given["events"][journey_id]
-            assert personal(cases.get_journey(journey_id)) == (pseudonym, notes)
+            assert personal(cases, journey_id) == (pseudonym, notes)
         assert given["personal"][given["long"]][0] == f"Rot-Long-{JOURNEY_SNAPSHOT_INTERVAL + 1}"
         assert given["personal"][given["short"]] == ("Rot-Short", "Rot-Short notes")
         assert given["personal"][given["erased"]] == (ERASED, ERASED)

@@ -20,7 +20,6 @@ from services.cases.api.commands import (
 )
 from services.cases.api.journey_access import JourneyAccess
 from services.cases.api.responses import COMMAND, Do
-from services.cases.api.schemas import JourneyPublic
 from services.cases.commands import (
     AcceptReferral,
     AcknowledgeReferral,
@@ -34,6 +33,7 @@ from services.cases.commands import (
     StartRecoveryPeriod,
     WithdrawReferral,
 )
+from services.cases.queries.journey_detail.schemas import JourneyPublic
 
 router = APIRouter(tags=["referrals"], dependencies=[JourneyAccess])
 

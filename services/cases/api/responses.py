@@ -9,10 +9,11 @@ from uuid import UUID
 from fastapi import Depends, Response
 
 from services.cases.api.deps import Actor, Cases
-from services.cases.api.schemas import JourneyPublic
 from services.cases.application import CasesApplication
 from services.cases.commands import JourneyCommand
 from services.cases.domain import Journey
+from services.cases.queries.journey_detail.detail import JourneyDetail
+from services.cases.queries.journey_detail.schemas import JourneyPublic
 from shared.http.etag import Expected, etag_for
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -27,9 +28,16 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 COMMAND: dict[str, Any] = {"response_model": JourneyPublic, "responses": PROBLEMS}
 
 
-def answer(journey: Journey, response: Response) -> JourneyPublic:
-    response.headers["ETag"] = etag_for(journey.version)
-    return JourneyPublic.of(journey)
+def answer(detail: JourneyDetail, response: Response) -> JourneyPublic:
+    response.headers["ETag"] = etag_for(detail.journey.version)
+    return JourneyPublic.of(detail)
+
+
+def answer_after(cases: CasesApplication, journey: Journey, response: Response) -> JourneyPublic:
+    """The journey as a command left it. The command may have read it from a snapshot, which
+    holds only what its rules need: the detail is read from the events, up to the journey's own
+    version, so the body and the ETag agree even when another writer has saved since."""
+    return answer(cases.journey_detail(journey.id, version=journey.version), response)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class JourneyCommands:
 
     def __call__(self, command: JourneyCommand) -> JourneyPublic:
         journey = self.cases.do(self.journey_id, command, actor=self.actor, expected=self.expected)
-        return answer(journey, self.response)
+        return answer_after(self.cases, journey, self.response)
 
 
 def journey_commands(

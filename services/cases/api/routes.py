@@ -27,8 +27,7 @@ from services.cases.api.commands import (
 )
 from services.cases.api.deps import Actor, Cases
 from services.cases.api.journey_access import JourneyAccess
-from services.cases.api.responses import COMMAND, Do, answer
-from services.cases.api.schemas import JourneyPublic
+from services.cases.api.responses import COMMAND, Do, answer, answer_after
 from services.cases.commands import (
     AssignCaseworker,
     ChangeLanguagePreferences,
@@ -45,6 +44,7 @@ from services.cases.commands import (
     ReopenJourney,
     WithdrawConsent,
 )
+from services.cases.queries.journey_detail.schemas import JourneyPublic
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
@@ -62,7 +62,7 @@ def register_person(
     response.headers["Location"] = f"/journeys/{outcome.journey.id}"
     if not outcome.created:
         response.headers["Idempotent-Replayed"] = "true"
-    return answer(outcome.journey, response)
+    return answer_after(cases, outcome.journey, response)
 
 
 @router.get(
@@ -72,7 +72,7 @@ def register_person(
     summary="One journey, current state (ETag = version)",
 )
 def get_journey(journey_id: UUID, cases: Cases, response: Response) -> JourneyPublic:
-    return answer(cases.get_journey(journey_id), response)
+    return answer(cases.journey_detail(journey_id), response)
 
 
 @router.post(

@@ -22,7 +22,6 @@ from services.cases.api.commands import (
 )
 from services.cases.api.journey_access import JourneyAccess
 from services.cases.api.responses import COMMAND, Do
-from services.cases.api.schemas import JourneyPublic
 from services.cases.commands import (
     AchieveGoal,
     AgreeSafetyPlan,
@@ -36,6 +35,7 @@ from services.cases.commands import (
     ScheduleAppointment,
     SetGoal,
 )
+from services.cases.queries.journey_detail.schemas import JourneyPublic
 
 router = APIRouter(tags=["support"], dependencies=[JourneyAccess])
 

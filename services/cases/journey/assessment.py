@@ -1,5 +1,8 @@
 """Assessing her: her needs, her risk, and a safety plan agreed with her. The first assessment
-moves the journey from new to assessing; a safety plan is support, so it makes it active."""
+moves the journey from new to assessing; a safety plan is support, so it makes it active.
+
+No rule reads her needs or her risk once assessed, so the journey keeps neither: both are shown
+from the journey-detail read model (``services/cases/queries/journey_detail``)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from services.cases.journey.base import DatesOutOfOrder, JourneyError, JourneyPart, unique
-from services.cases.values import Risk, RiskLevel, SafetyPlan
+from services.cases.values import RiskLevel, SafetyPlan
 
 
 class SafetyPlanConflict(JourneyError):
@@ -29,11 +32,6 @@ class Assessment(JourneyPart):
         occurred_at: datetime
         actor: str
 
-        def apply(self, journey: JourneyPart) -> None:
-            journey.needs = list(self.needs)
-            journey.needs_notes = self.notes
-            journey.needs_assessed_at = self.occurred_at
-
     class RiskAssessed(Aggregate.Event):
         """A risk level with the indicators behind it."""
 
@@ -44,11 +42,6 @@ class Assessment(JourneyPart):
         notes: str | None
         occurred_at: datetime
         actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            journey.risk = Risk(
-                RiskLevel(self.level), tuple(self.indicators), self.notes, self.occurred_at
-            )
 
     class SafetyPlanAgreed(Aggregate.Event):
         """A safety plan agreed with her, with a review date."""
@@ -64,7 +57,6 @@ class Assessment(JourneyPart):
         def apply(self, journey: JourneyPart) -> None:
             plan = SafetyPlan(self.plan_id, self.summary, self.review_on, self.occurred_at)
             journey.safety_plans[self.plan_id] = plan
-            journey.safety_plan = plan
 
     def assess_needs(
         self, needs: Sequence[str], notes: str | None, occurred_at: datetime, actor: str

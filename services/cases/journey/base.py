@@ -29,7 +29,6 @@ from services.cases.values import (
     Meeting,
     NrmPathway,
     Referral,
-    Risk,
     SafetyPlan,
 )
 
@@ -83,25 +82,17 @@ class JourneyPart(_Part):
     """A part of a support journey: the state and guards every concept's commands share."""
 
     contact_id: UUID | None
-    opened_at: datetime
     opened_by: str
     status: JourneyStatus
     contacts: list[tuple[UUID, UUID]]  # (visit id, contact id)
     contact_details: dict[tuple[UUID, UUID], tuple[str, datetime]]  # language, when
-    languages: list[str]
-    last_contact_at: datetime | None
     registered_at: datetime | None
     pseudonym: str | None
     preferred_languages: list[str]
     interpreter_needed: bool
     caseworker_id: str | None
     consents: dict[UUID, Consent]
-    needs: list[str]
-    needs_notes: str | None
-    needs_assessed_at: datetime | None
-    risk: Risk | None
     safety_plans: dict[UUID, SafetyPlan]
-    safety_plan: SafetyPlan | None  # the one agreed last
     goals: dict[UUID, Goal]
     meetings: dict[UUID, Meeting]
     appointments: dict[UUID, Appointment]
@@ -110,11 +101,8 @@ class JourneyPart(_Part):
     possible_minor: bool
     exited_at: datetime | None
     returned_home_at: datetime | None
-    returned_home_assisted: bool | None
     contact_lost_at: datetime | None
     closed_at: datetime | None
-    closure_reason: str | None
-    reopened_at: datetime | None
     indicators: dict[UUID, Indicator]
     concerns: dict[UUID, Concern]
     follow_ups: dict[UUID, FollowUp]
@@ -130,7 +118,6 @@ class JourneyPart(_Part):
     erasure_request: ErasureRequest | None = None
     erased_at: datetime | None = None
     erased_by: str | None = None
-    subject_access_fulfilled_at: datetime | None = None
 
     # --- the journey's status as support begins -------------------------------------------
 

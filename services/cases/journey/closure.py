@@ -63,7 +63,6 @@ class Closure(JourneyPart):
 
         def apply(self, journey: JourneyPart) -> None:
             journey.returned_home_at = self.occurred_at
-            journey.returned_home_assisted = self.assisted
 
     class ContactLost(Aggregate.Event):
         """The charity lost contact with her."""
@@ -84,7 +83,6 @@ class Closure(JourneyPart):
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.CLOSED
             journey.closed_at = self.occurred_at
-            journey.closure_reason = self.reason
 
     class CaseReopened(Aggregate.Event):
         """Her case reopened."""
@@ -95,7 +93,6 @@ class Closure(JourneyPart):
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ACTIVE
-            journey.reopened_at = self.occurred_at
 
     @property
     def exited(self) -> bool:

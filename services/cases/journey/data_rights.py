@@ -33,9 +33,6 @@ class DataRights(JourneyPart):
         occurred_at: datetime
         actor: str
 
-        def apply(self, journey: JourneyPart) -> None:
-            journey.subject_access_fulfilled_at = self.occurred_at
-
     class ErasureRequested(Aggregate.Event):
         """Someone asked for her personal data to be erased (a reason code, no free text)."""
 

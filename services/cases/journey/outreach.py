@@ -47,11 +47,6 @@ class Outreach(JourneyPart):
             key = (self.visit_id, self.contact_id)
             journey.contacts.append(key)
             journey.contact_details[key] = (self.language, self.occurred_at)
-            if self.language not in journey.languages:
-                journey.languages.append(self.language)
-            # Offline apps deliver late: the latest contact is the latest by the device clock.
-            if journey.last_contact_at is None or self.occurred_at > journey.last_contact_at:
-                journey.last_contact_at = self.occurred_at
             journey._heard_from_outreach(self.occurred_at)
             journey.contact_lost_at = None
 

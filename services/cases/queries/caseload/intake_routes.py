@@ -14,9 +14,9 @@ from fastapi import APIRouter
 
 from services.cases.api.deps import CaseloadView
 from services.cases.api.responses import COMMAND, Do
-from services.cases.api.schemas import JourneyPublic
 from services.cases.commands import ClaimJourney
 from services.cases.queries.caseload.schemas import IntakeEntryPublic, IntakePage
+from services.cases.queries.journey_detail.schemas import JourneyPublic
 from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
 
 router = APIRouter(tags=["intake"])
