@@ -30,7 +30,8 @@ from services.cases.errors import (
     JourneyError,
     JourneyMerged,
 )
-from services.cases.queries.journey_detail.detail import JourneyDetail, journey_detail
+from services.cases.queries.journey_detail.detail import JourneyDetail
+from services.cases.queries.journey_detail.kept import KeptDetails
 from services.cases.values import IndicatorSource
 from shared.errors import ExpectedVersions, VersionMismatch, is_stale
 from shared.reference import ReferenceData, load_reference_data
@@ -91,6 +92,7 @@ class CasesApplication(WaymarkApplication):
         #: Attached by the composition root; ``expire_overdue_referrals`` reads it.
         self.open_referrals: OverdueReferrals | None = None
         super().__init__(env=env, keyring=keyring)
+        self.kept_details = KeptDetails(keyring)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -108,7 +110,11 @@ class CasesApplication(WaymarkApplication):
     def journey_detail(self, journey_id: UUID, *, version: int | None = None) -> JourneyDetail:
         """Her journey as the caseworker reads it, now or at a version: every event read once
         (no snapshot: what is only shown is not in one) and folded."""
-        detail = journey_detail(self.repository.event_store.get(journey_id, lte=version))
+
+        def read(after: int | None, upto: int | None) -> list[Any]:
+            return list(self.repository.event_store.get(journey_id, gt=after, lte=upto))
+
+        detail = self.kept_details.detail(journey_id, read, version)
         if detail is None:
             raise JourneyNotFound(str(journey_id))
         return detail

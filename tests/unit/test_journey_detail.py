@@ -303,3 +303,52 @@ def test_the_detail_shows_what_the_journey_no_longer_keeps() -> None:
 def test_an_unknown_journey_has_no_detail(cases: CasesApplication) -> None:
     with pytest.raises(JourneyNotFound):
         cases.journey_detail(uid("nobody"))
+
+
+# --- details kept between reads ---------------------------------------------------------------
+
+
+def events_read(cases: CasesApplication, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every event the store hands out from now on."""
+    handed: list[object] = []
+    store = cases.repository.event_store
+    original = store.get
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for event in original(*args, **kwargs):
+            handed.append(event)
+            yield event
+
+    monkeypatch.setattr(store, "get", counted)
+    return handed
+
+
+def test_a_detail_read_again_reads_only_the_events_stored_since(
+    cases: CasesApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journey_id = rich_journey(cases)
+    shown(cases, journey_id)
+    handed = events_read(cases, monkeypatch)
+    # When one more fact is recorded and the detail is read again
+    cases.do(journey_id, AssessNeeds(needs=["money"], notes="Golden later notes",
+                                     occurred_at=at(75)), actor=CW)  # fmt: skip
+    handed.clear()
+    again = JourneyPublic.of(cases.journey_detail(journey_id)).model_dump(mode="json")
+    # Then only that event was read, and the answer is what folding every event gives
+    assert [type(e).__name__ for e in handed] == ["NeedsAssessed"]
+    every = journey_detail(cases.repository.event_store.get(journey_id))
+    assert every is not None
+    assert again == JourneyPublic.of(every).model_dump(mode="json")
+    assert again["needs"] == ["money"] and again["needs_notes"] == "Golden later notes"
+
+
+def test_a_kept_detail_is_not_handed_out_once_a_key_that_sealed_it_is_destroyed(
+    cases: CasesApplication,
+) -> None:
+    journey_id = rich_journey(cases)
+    assert "Golden" in json.dumps(shown(cases, journey_id))
+    # When her key is destroyed without this process folding anything new (another process's
+    # erasure, seen through the key table)
+    cases.keyring.shred([journey_id])
+    # Then her detail is folded again from events that can no longer be opened
+    assert "Golden" not in json.dumps(shown(cases, journey_id))

@@ -50,9 +50,12 @@ def shown_only(detail: JourneyDetail) -> dict[str, Any]:
     }
 
 
-def journey_detail(events: Iterable[Any]) -> JourneyDetail | None:
-    """The detail after these events of one journey, oldest first; None when there are none."""
-    detail: JourneyDetail | None = None
+def journey_detail(
+    events: Iterable[Any], onto: JourneyDetail | None = None
+) -> JourneyDetail | None:
+    """The detail after these events of one journey, oldest first, folded onto ``onto`` (the
+    detail before them, changed in place) or from nothing; None when there is nothing."""
+    detail = onto
     for event in events:
         if detail is None:
             opened = event.timestamp
