@@ -19,6 +19,7 @@ from shared.settings import ServiceName
 from tests.integration.harness import consumers_settled
 from tests.support import TEST_AUTH_KEY, bearer, wait_until
 from waymark.cli import ensure_master_key
+from waymark.cli.running import stop_processes
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
@@ -95,14 +96,7 @@ class System:
         process.wait()
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(self.processes.values())
         self.processes.clear()
         self.nats.stop()
 
