@@ -117,6 +117,18 @@ def _command(
     assert response.status_code == 200, response.text
 
 
+def _assigned(system: WebSystem, journey_id: str, caseworker_id: str, team_id: str) -> None:
+    """The lead assigns her journey to a caseworker of a team."""
+    _command(
+        system,
+        journey_id,
+        "/caseworker",
+        {"caseworker_id": caseworker_id, "team_id": team_id},
+        LEAD["role"],
+        LEAD["subject"],
+    )
+
+
 def _shows(page: Any, path: str, selector: str) -> bool:
     page.goto(path)
     return bool(page.locator(selector).count())
@@ -180,14 +192,7 @@ def test_given_a_registered_journey_then_her_whole_journey_reads_on_a_phone(
 ) -> None:
     journey_id = _met_on_a_visit(waymark)
     cw = ("cw-cara", "north")
-    _command(
-        waymark,
-        journey_id,
-        "/caseworker",
-        {"caseworker_id": cw[0], "team_id": cw[1]},
-        LEAD["role"],
-        LEAD["subject"],
-    )
+    _assigned(waymark, journey_id, *cw)
     _command(
         waymark,
         journey_id,
@@ -250,14 +255,7 @@ def test_given_a_journey_of_another_team_when_she_breaks_the_glass_then_it_opens
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     journey_id = _met_on_a_visit(waymark, follow_up=False)
-    _command(
-        waymark,
-        journey_id,
-        "/caseworker",
-        {"caseworker_id": "cw-east", "team_id": "east"},
-        LEAD["role"],
-        LEAD["subject"],
-    )
+    _assigned(waymark, journey_id, "cw-east", "east")
     person = visitor()
     page = person.sign_in(Role.CASEWORKER, subject="cw-dana", team="north")
     page.goto(f"/journeys/{journey_id}")
@@ -286,14 +284,7 @@ def test_the_caseload_opens_a_journey_by_keyboard_and_due_and_referrals_render(
 ) -> None:
     journey_id = _met_on_a_visit(waymark)
     cw = ("cw-eva", "north")
-    _command(
-        waymark,
-        journey_id,
-        "/caseworker",
-        {"caseworker_id": cw[0], "team_id": cw[1]},
-        LEAD["role"],
-        LEAD["subject"],
-    )
+    _assigned(waymark, journey_id, *cw)
     _command(waymark, journey_id, "/registration", {"pseudonym": "Mira"}, Role.CASEWORKER, *cw)
     _command(waymark, journey_id, "/possible-minor", {}, Role.CASEWORKER, *cw)
     _command(

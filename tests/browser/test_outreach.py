@@ -20,6 +20,7 @@ from services.cases.domain import Journey
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.browser.conftest import LAPTOP, PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.journeys import register_premises
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -261,30 +262,12 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
     assert lead_inbox_links(waymark).count(f"/visits/{first['visit_id']}") == 1
 
 
-def register_premises(system: WebSystem, label: str) -> str:
-    premises_id = str(uuid4())
-    response = httpx.post(
-        system.url(ServiceName.VISITS) + "/premises",
-        json={
-            "premises_id": premises_id,
-            "label": label,
-            "area": "soho",
-            "premises_type": "flat",
-            "occurred_at": datetime.now(UTC).isoformat(),
-        },
-        headers=bearer(Role.OUTREACH, subject="vol-registers"),
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return premises_id
-
-
 def test_given_signal_when_she_records_a_visit_then_each_step_is_saved_as_it_is_made(
     phone: Visitor, waymark: WebSystem
 ) -> None:
     team = "t-" + uuid4().hex[:8]
     place = "Basement " + team
-    premises_id = register_premises(waymark, place)
+    premises_id = register_premises(waymark, place, registered_at=datetime.now(UTC))
     # The directory is a projection: wait until it lists the new premises.
     wait_until(
         lambda: any(
