@@ -8,12 +8,14 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 
+from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
+from services.cases.queries.caseload.projection import Caseload
 from shared.runtime import ServiceParts, Stores, open_stores
 from shared.settings import ServiceName
 from shared.storage.eventstore import WaymarkApplication
-from tests.support import make_settings, new_master_key
+from tests.support import make_settings, new_master_key, projection_named
 
 StoresFactory = Callable[[ServiceName], Stores]
 App = TypeVar("App", bound=WaymarkApplication)
@@ -47,6 +49,22 @@ def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
     parts = assemble_cases(stores_for(ServiceName.CASES))
     yield parts
     parts.application.close()
+
+
+@pytest.fixture
+def cases(cases_parts: CasesParts) -> CasesApplication:
+    """The application of ``cases_parts``, typed as such."""
+    app = cases_parts.application
+    assert isinstance(app, CasesApplication)
+    return app
+
+
+@pytest.fixture
+def caseload(cases_parts: CasesParts) -> Caseload:
+    """The caseload read model of ``cases_parts``, as the running service keeps it."""
+    caseload = projection_named(cases_parts, "caseload")
+    assert isinstance(caseload, Caseload)
+    return caseload
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
+from services.cases.queries.caseload.projection import Caseload
 from services.visits.main import assemble as assemble_visits
 from shared.runtime import ServiceParts
 from shared.settings import ServiceName
@@ -21,11 +22,8 @@ T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 
 
 def test_the_caseload_agrees_then_a_planted_difference_is_reported(
-    cases_parts: CasesParts,
+    cases_parts: CasesParts, cases: CasesApplication, caseload: Caseload
 ) -> None:
-    cases = cases_parts.application
-    assert isinstance(cases, CasesApplication)
-    caseload = projection_named(cases_parts, "caseload")
     contacts_from_visits(cases, 4, T0)
     caseload.catch_up()
     verify = cases_parts.verify
