@@ -22,12 +22,10 @@ from services.cases.application import CasesApplication
 from services.cases.commands import (
     AssessNeeds,
     Register,
-    RequestErasure,
 )
 from services.cases.domain import Journey
 from services.cases.errors import JourneyErased
 from services.cases.main import create_app as create_cases
-from services.cases.values import ErasureReason
 from services.notifications.application import NotificationsApplication
 from services.notifications.main import create_app as create_notifications
 from services.visits.main import create_app as create_visits
@@ -36,7 +34,7 @@ from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_visits_http import visit_body
-from tests.support import bearer, make_settings, register_journey, wait_until
+from tests.support import bearer, erase_her, make_settings, register_journey, wait_until
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
@@ -245,12 +243,7 @@ def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_no
     cases_client = system["cases"]
     cases: CasesApplication = runtime_app(cases_client)
     journey_id = a_registered_journey(cases)
-    cases.do(
-        journey_id,
-        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
-        actor="cw-1",
-    )
-    cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
+    erase_her(cases, journey_id, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     timeline = f"/journeys/{journey_id}/timeline"
     wait_until(lambda: cases_client.get(timeline).status_code == 404, message="timeline gone")
     stored = len(list(cases.repository.event_store.get(journey_id)))
@@ -420,12 +413,7 @@ def test_given_she_was_erased_the_cli_still_writes_a_document_that_says_so(
     urls = serve_through(system, monkeypatch)
     cases: CasesApplication = runtime_app(system["cases"])
     journey_id = a_registered_journey(cases)
-    cases.do(
-        journey_id,
-        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
-        actor="cw-1",
-    )
-    cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
+    erase_her(cases, journey_id, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     token = ADMIN["Authorization"].split(" ", 1)[1]
     out = tmp_path / "export"
 
