@@ -16,8 +16,9 @@ from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
 
-def register_premises(system: WebSystem, label: str, *, registered_at: datetime) -> str:
-    """Premises an outreach team registers (in Soho, a flat): their id."""
+def register_premises(system: WebSystem, label: str) -> str:
+    """Premises an outreach team registered two hours ago, before any visit a test records
+    there (in Soho, a flat): their id."""
     premises_id = str(uuid4())
     response = httpx.post(
         system.url(ServiceName.VISITS) + "/premises",
@@ -26,7 +27,7 @@ def register_premises(system: WebSystem, label: str, *, registered_at: datetime)
             "label": label,
             "area": "soho",
             "premises_type": "flat",
-            "occurred_at": registered_at.isoformat(),
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
         },
         headers=bearer(Role.OUTREACH, subject="vol-registers", team="west"),
         timeout=10,

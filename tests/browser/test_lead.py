@@ -297,14 +297,8 @@ def test_the_lead_finds_premises_by_label_and_opens_their_history_and_a_visit(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     label = f"Flat-{uuid4().hex[:6]}"
-    premises_id = register_premises(
-        waymark, label, registered_at=datetime.now(UTC) - timedelta(minutes=120)
-    )
-    register_premises(
-        waymark,
-        f"Other-{uuid4().hex[:6]}",
-        registered_at=datetime.now(UTC) - timedelta(minutes=120),
-    )
+    premises_id = register_premises(waymark, label)
+    register_premises(waymark, f"Other-{uuid4().hex[:6]}")
     visit_id = post_visit(
         waymark, premises_id=premises_id, concern="held_against_will", alias="Elena"
     )
@@ -373,9 +367,7 @@ def test_an_outreach_volunteer_sees_premises_and_her_teams_visits(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     label = f"Walkup-{uuid4().hex[:6]}"
-    premises_id = register_premises(
-        waymark, label, registered_at=datetime.now(UTC) - timedelta(minutes=120)
-    )
+    premises_id = register_premises(waymark, label)
     visit_id = post_visit(waymark, premises_id=premises_id, alias="Lina")
     person = visitor(PHONE)
     page = person.sign_in(Role.OUTREACH, subject="vol-premises", team="west")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -267,7 +266,7 @@ def test_given_signal_when_she_records_a_visit_then_each_step_is_saved_as_it_is_
 ) -> None:
     team = "t-" + uuid4().hex[:8]
     place = "Basement " + team
-    premises_id = register_premises(waymark, place, registered_at=datetime.now(UTC))
+    premises_id = register_premises(waymark, place)
     # The directory is a projection: wait until it lists the new premises.
     wait_until(
         lambda: any(

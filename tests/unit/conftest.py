@@ -12,10 +12,10 @@ from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
 from services.cases.queries.caseload.projection import Caseload
-from shared.runtime import ServiceParts, Stores, open_stores
+from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName
 from shared.storage.eventstore import WaymarkApplication
-from tests.support import make_settings, new_master_key, projection_named
+from tests.support import make_settings, new_master_key
 
 StoresFactory = Callable[[ServiceName], Stores]
 App = TypeVar("App", bound=WaymarkApplication)
@@ -53,22 +53,17 @@ def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
 
 @pytest.fixture
 def cases(cases_parts: CasesParts) -> CasesApplication:
-    """The application of ``cases_parts``, typed as such."""
-    app = cases_parts.application
-    assert isinstance(app, CasesApplication)
-    return app
+    return cases_parts.application
 
 
 @pytest.fixture
 def caseload(cases_parts: CasesParts) -> Caseload:
     """The caseload read model of ``cases_parts``, as the running service keeps it."""
-    caseload = projection_named(cases_parts, "caseload")
-    assert isinstance(caseload, Caseload)
-    return caseload
+    return cases_parts.queries.caseload
 
 
 @pytest.fixture
-def cli_cases_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServiceParts]:
+def cli_cases_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CasesParts]:
     """The cases service's parts on stores that the ``waymark`` CLI opens too (its environment
     names their folder and master key)."""
     key = new_master_key()

@@ -18,7 +18,6 @@ from services.cases.queries.caseload.projection import Caseload
 from services.visits.main import assemble as assemble_visits
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
-from shared.runtime import ServiceParts
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import (
@@ -171,13 +170,10 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
 
 
 def test_the_cli_rebuilds_a_projection_of_the_service_stores(
-    cli_cases_parts: ServiceParts,
+    cli_cases_parts: CasesParts,
 ) -> None:
-    parts = cli_cases_parts
-    cases = parts.application
-    assert isinstance(cases, CasesApplication)
-    contacts_from_visits(cases, 3, T0)
-    live = projection_named(parts, "caseload")
+    contacts_from_visits(cli_cases_parts.application, 3, T0)
+    live = cli_cases_parts.queries.caseload
     live.catch_up()
     good = projection_rows(live)
     with live.store.transaction() as cursor:
