@@ -28,13 +28,21 @@ from services.cases.errors import JourneyErased
 from services.cases.main import create_app as create_cases
 from services.notifications.application import NotificationsApplication
 from services.notifications.main import create_app as create_notifications
+from services.visits.application import VisitsApplication
 from services.visits.main import create_app as create_visits
 from shared.admin import subject_access_document
 from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_visits_http import visit_body
-from tests.support import bearer, erase_her, make_settings, register_journey, wait_until
+from tests.support import (
+    app_in,
+    bearer,
+    erase_her,
+    make_settings,
+    register_journey,
+    wait_until,
+)
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
@@ -89,8 +97,9 @@ def in_the_documented_format(
     return export
 
 
-def runtime_app(client: TestClient) -> Any:
-    return client.app.state.runtime.app  # type: ignore[attr-defined]
+@pytest.fixture
+def cases(system: dict[str, TestClient]) -> CasesApplication:
+    return app_in(system["cases"], CasesApplication)
 
 
 def her_visit(visits: TestClient, her: UUID, other: UUID) -> str:
@@ -207,9 +216,9 @@ def a_registered_journey(cases: CasesApplication) -> UUID:
 
 def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_it_is_recorded(
     system: dict[str, TestClient],
+    cases: CasesApplication,
 ) -> None:
     cases_client = system["cases"]
-    cases: CasesApplication = runtime_app(cases_client)
     journey_id = a_registered_journey(cases)
     contact, visit = uuid4(), uuid4()
     cases.record_contact_from_visit(contact, visit, "ro", T0, Tracking("visits", 1))
@@ -239,9 +248,9 @@ def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_i
 
 def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_nothing(
     system: dict[str, TestClient],
+    cases: CasesApplication,
 ) -> None:
     cases_client = system["cases"]
-    cases: CasesApplication = runtime_app(cases_client)
     journey_id = a_registered_journey(cases)
     erase_her(cases, journey_id, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     timeline = f"/journeys/{journey_id}/timeline"
@@ -264,7 +273,9 @@ def test_given_she_was_erased_when_visits_exports_then_it_says_so_and_shows_noth
     her = uuid4()
     journey_id = journey_id_for_contact(her)
     her_visit(system["visits"], her, uuid4())
-    runtime_app(system["visits"]).erase_contacts(journey_id, [her], Tracking("cases", 9))
+    app_in(system["visits"], VisitsApplication).erase_contacts(
+        journey_id, [her], Tracking("cases", 9)
+    )
 
     response = system["visits"].get(f"/subject-access/{journey_id}", headers=ADMIN)
 
@@ -283,7 +294,7 @@ def test_given_no_such_journey_when_cases_exports_then_404(system: dict[str, Tes
 def test_given_notifications_about_her_when_exported_then_staff_are_redacted_to_roles(
     system: dict[str, TestClient],
 ) -> None:
-    notifications: NotificationsApplication = runtime_app(system["notifications"])
+    notifications = app_in(system["notifications"], NotificationsApplication)
     journey_id, someone_else = uuid4(), uuid4()
     notifications.note_journey_opened(journey_id, "cases:1", Tracking("cases", 1))
     notifications.assign_caseworker(journey_id, "cw-secret-9", "cases:2", Tracking("cases", 2))
@@ -357,13 +368,15 @@ def cli_args(journey_id: UUID, out: Path, urls: dict[str, str]) -> list[str]:
 
 
 def test_the_cli_writes_her_export_as_json_and_html_readable_by_the_owner_only(
-    system: dict[str, TestClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    system: dict[str, TestClient],
+    cases: CasesApplication,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     urls = serve_through(system, monkeypatch)
     her = uuid4()
     journey_id = journey_id_for_contact(her)
     her_visit(system["visits"], her, uuid4())
-    cases: CasesApplication = runtime_app(system["cases"])
     cases.record_contact_from_visit(her, uuid4(), "ro", T0, Tracking("visits", 1))
     cases.do(
         journey_id,
@@ -408,10 +421,12 @@ def test_given_a_token_without_admin_when_the_cli_runs_then_it_fails_and_writes_
 
 
 def test_given_she_was_erased_the_cli_still_writes_a_document_that_says_so(
-    system: dict[str, TestClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    system: dict[str, TestClient],
+    cases: CasesApplication,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     urls = serve_through(system, monkeypatch)
-    cases: CasesApplication = runtime_app(system["cases"])
     journey_id = a_registered_journey(cases)
     erase_her(cases, journey_id, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     token = ADMIN["Authorization"].split(" ", 1)[1]
