@@ -392,35 +392,25 @@ async def test_each_caseworker_rule_end_to_end(rig: Rig) -> None:
     await rig.start()
     now, journey, referral = rig.clock(), uuid4(), uuid4()
     today = now.date()
+
+    def referral_became(referral_id: UUID, status: str) -> ReferralStatusChangedV1:
+        return ReferralStatusChangedV1(
+            referral_id=referral_id,
+            journey_id=journey,
+            partner="p",
+            status=status,
+            occurred_at=now,
+            recorded_at=now,
+        )
+
     events: list[IntegrationEvent] = [
         JourneyOpenedV1(journey_id=journey, opened_at=now, recorded_at=now),
         CaseworkerAssignedV1(
             journey_id=journey, caseworker_id="cw-1", occurred_at=now, recorded_at=now
         ),
-        ReferralStatusChangedV1(
-            referral_id=referral,
-            journey_id=journey,
-            partner="p",
-            status="accepted",
-            occurred_at=now,
-            recorded_at=now,
-        ),
-        ReferralStatusChangedV1(
-            referral_id=referral,
-            journey_id=journey,
-            partner="p",
-            status="declined",
-            occurred_at=now,
-            recorded_at=now,
-        ),
-        ReferralStatusChangedV1(
-            referral_id=uuid4(),
-            journey_id=journey,
-            partner="p",
-            status="expired",
-            occurred_at=now,
-            recorded_at=now,
-        ),
+        referral_became(referral, "accepted"),
+        referral_became(referral, "declined"),
+        referral_became(uuid4(), "expired"),
         # Due within the day: the day-before reminder time has passed, so it fires at once.
         AppointmentScheduledV1(
             appointment_id=uuid4(),
