@@ -204,7 +204,9 @@ def test_given_no_contact_of_hers_when_visits_exports_then_it_is_empty_not_an_er
     assert export["records"] == [] and export["erased"] is False
 
 
-def a_registered_journey(cases: CasesApplication) -> UUID:
+@pytest.fixture
+def registered_journey(cases: CasesApplication) -> UUID:
+    """Her journey in cases: registered, her needs assessed with notes."""
     journey_id = register_journey(cases, PSEUDONYM, T0)
     cases.do(
         journey_id,
@@ -217,17 +219,17 @@ def a_registered_journey(cases: CasesApplication) -> UUID:
 def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_it_is_recorded(
     system: dict[str, TestClient],
     cases: CasesApplication,
+    registered_journey: UUID,
 ) -> None:
     cases_client = system["cases"]
-    journey_id = a_registered_journey(cases)
     contact, visit = uuid4(), uuid4()
     cases.record_contact_from_visit(contact, visit, "ro", T0, Tracking("visits", 1))
-    cases.link_contact_to_person(visit, contact, journey_id, T0, Tracking("visits", 2))
+    cases.link_contact_to_person(visit, contact, registered_journey, T0, Tracking("visits", 2))
 
-    response = cases_client.get(f"/subject-access/{journey_id}", headers=ADMIN)
+    response = cases_client.get(f"/subject-access/{registered_journey}", headers=ADMIN)
 
     assert response.status_code == 200, response.text
-    export = in_the_documented_format(response.json(), "cases", journey_id)
+    export = in_the_documented_format(response.json(), "cases", registered_journey)
     records = export["records"]
     now = next(r for r in records if r["type"] == "Journey (as it is now)")
     assert now["fields"]["pseudonym"] == PSEUDONYM and now["fields"]["needs_notes"] == NOTES
@@ -249,22 +251,22 @@ def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_i
 def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_nothing(
     system: dict[str, TestClient],
     cases: CasesApplication,
+    registered_journey: UUID,
 ) -> None:
     cases_client = system["cases"]
-    journey_id = a_registered_journey(cases)
-    erase_her(cases, journey_id, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
-    timeline = f"/journeys/{journey_id}/timeline"
+    erase_her(cases, registered_journey, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
+    timeline = f"/journeys/{registered_journey}/timeline"
     wait_until(lambda: cases_client.get(timeline).status_code == 404, message="timeline gone")
-    stored = len(list(cases.repository.event_store.get(journey_id)))
+    stored = len(list(cases.repository.event_store.get(registered_journey)))
 
-    response = cases_client.get(f"/subject-access/{journey_id}", headers=ADMIN)
+    response = cases_client.get(f"/subject-access/{registered_journey}", headers=ADMIN)
 
     assert response.status_code == 410, response.text
     assert response.json()["type"] == "urn:waymark:problem:subject-erased"
-    assert len(list(cases.repository.event_store.get(journey_id))) == stored
+    assert len(list(cases.repository.event_store.get(registered_journey))) == stored
     assert cases_client.get(timeline).status_code == 404
     with pytest.raises(JourneyErased):  # nor can anything else record an export on her
-        cases.get_journey(journey_id).record_subject_access(uuid4(), T0, "dpo-1")
+        cases.get_journey(registered_journey).record_subject_access(uuid4(), T0, "dpo-1")
 
 
 def test_given_she_was_erased_when_visits_exports_then_it_says_so_and_shows_nothing_of_her(
@@ -423,20 +425,22 @@ def test_given_a_token_without_admin_when_the_cli_runs_then_it_fails_and_writes_
 def test_given_she_was_erased_the_cli_still_writes_a_document_that_says_so(
     system: dict[str, TestClient],
     cases: CasesApplication,
+    registered_journey: UUID,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     urls = serve_through(system, monkeypatch)
-    journey_id = a_registered_journey(cases)
-    erase_her(cases, journey_id, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
+    erase_her(cases, registered_journey, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     token = ADMIN["Authorization"].split(" ", 1)[1]
     out = tmp_path / "export"
 
-    result = CliRunner().invoke(cli, cli_args(journey_id, out, urls), env={"WAYMARK_TOKEN": token})
+    result = CliRunner().invoke(
+        cli, cli_args(registered_journey, out, urls), env={"WAYMARK_TOKEN": token}
+    )
 
     assert result.exit_code == 0, result.output
-    data = json.loads((out / f"subject-access-{journey_id}.json").read_text())
+    data = json.loads((out / f"subject-access-{registered_journey}.json").read_text())
     assert data["services"]["cases"]["erased"] is True
-    in_the_documented_format(data["services"]["cases"], "cases", journey_id)
-    page = (out / f"subject-access-{journey_id}.html").read_text()
+    in_the_documented_format(data["services"]["cases"], "cases", registered_journey)
+    page = (out / f"subject-access-{registered_journey}.html").read_text()
     assert "was erased" in page and PSEUDONYM not in page
