@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from uuid import uuid4
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
+from bench.report import print_against_raw
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
 from shared.contracts import ContactMadeV1
@@ -148,14 +148,16 @@ async def main(args: argparse.Namespace) -> None:
             await nats.close()
         finally:
             server.stop()
-    raw = statistics.median(rates["raw"])
-    batch = statistics.median(rates["batch"])
-    single = statistics.median(rates["single"])
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{args.messages} ContactMade messages per run, {args.runs} runs, {store}")
-    print(f"raw fetch + ack                      {raw:8,.0f} msg/s")
-    print(f"consumer, one transaction per batch  {batch:8,.0f} msg/s  ratio {batch / raw:.2f}")
-    print(f"consumer, one per message            {single:8,.0f} msg/s  ratio {single / raw:.2f}")
+    print_against_raw(
+        rates,
+        {
+            "raw": "raw fetch + ack",
+            "batch": "consumer, one transaction per batch",
+            "single": "consumer, one per message",
+        },
+    )
 
 
 if __name__ == "__main__":

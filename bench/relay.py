@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
+from bench.report import print_against_raw
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
 from shared.messaging.connection import NatsConnection
@@ -149,15 +149,15 @@ async def main(args: argparse.Namespace) -> None:
                 drop_schemas(args.postgres, overrides["schema_prefix"])
         finally:
             server.stop()
-    raw = statistics.median(rates["raw"])
-    relay_rate = statistics.median(rates["relay"])
-    handle_rate = statistics.median(rates["handle"])
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{count} messages per run, {args.runs} runs, {store}, window {settings.relay_window}")
-    print(f"raw publish_async              {raw:8,.0f} msg/s")
-    print(f"relay (reads the log)          {relay_rate:8,.0f} msg/s  ratio {relay_rate / raw:.2f}")
-    print(
-        f"relay (given decoded batches)  {handle_rate:8,.0f} msg/s  ratio {handle_rate / raw:.2f}"
+    print_against_raw(
+        rates,
+        {
+            "raw": "raw publish_async",
+            "relay": "relay (reads the log)",
+            "handle": "relay (given decoded batches)",
+        },
     )
 
 

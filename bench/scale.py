@@ -32,13 +32,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg.sql import SQL, Identifier
-
 from shared.settings import ServiceName
 from tests.cluster.replicas import SERVICES, ReplicatedSystem
 from tests.e2e.test_first_slice import visit_body
-from tests.support import unique_schema_prefix
+from tests.support import drop_schemas, unique_schema_prefix
 
 
 def caught_up(system: ReplicatedSystem, expected: int) -> bool:
@@ -98,16 +95,6 @@ def run(replicas: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
     finally:
         system.stop()
         drop_schemas(args.database_url, prefix)
-
-
-def drop_schemas(database_url: str, prefix: str) -> None:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
-            (prefix + "%",),
-        ).fetchall()
-        for (schema,) in rows:
-            conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
 
 
 def main() -> None:

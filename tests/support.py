@@ -27,7 +27,16 @@ from fastapi.testclient import TestClient
 from psycopg.sql import SQL, Identifier
 
 from services.cases.application import CasesApplication
-from services.cases.commands import MakeReferral, Register, ScheduleAppointment
+from services.cases.commands import (
+    AssessNeeds,
+    CorrectPseudonym,
+    MakeReferral,
+    Register,
+    RequestErasure,
+    ScheduleAppointment,
+)
+from services.cases.domain import Journey
+from services.cases.values import ErasureReason
 from services.visits.commands import CompletedVisit, ContactInput
 from shared.contracts import IntegrationEvent
 from shared.contracts.envelope import encode
@@ -180,6 +189,47 @@ def register_journey(
         actor=actor,
     )
     return journey_id
+
+
+def assessed_journey(
+    cases: CasesApplication, pseudonym: str, at: datetime, corrections: int = 0
+) -> uuid.UUID:
+    """A woman registered and her needs assessed (notes that name her pseudonym), then her
+    pseudonym corrected ``corrections`` times a minute apart: a journey as long as a test
+    needs (past a snapshot interval, say), with personal data in several events."""
+    journey_id = register_journey(cases, pseudonym, at)
+    cases.do(
+        journey_id,
+        AssessNeeds(needs=["housing"], notes=f"{pseudonym} notes", occurred_at=at),
+        actor="cw-1",
+    )
+    for n in range(corrections):
+        cases.do(
+            journey_id,
+            CorrectPseudonym(pseudonym=f"{pseudonym}-{n}", occurred_at=at + timedelta(minutes=n)),
+            actor="cw-1",
+        )
+    return journey_id
+
+
+def erase_her(
+    cases: CasesApplication,
+    journey_id: uuid.UUID,
+    requested_at: datetime,
+    approved_at: datetime,
+    *,
+    requested_by: str = "cw-1",
+    approved_by: str,
+) -> Journey:
+    """Her erasure, requested at her wish by a caseworker and approved later by an admin."""
+    cases.do(
+        journey_id,
+        RequestErasure(
+            request_id=uuid.uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=requested_at
+        ),
+        actor=requested_by,
+    )
+    return cases.approve_erasure(journey_id, occurred_at=approved_at, actor=approved_by)
 
 
 _visits_position = itertools.count(1)

@@ -133,36 +133,46 @@ class Services:
     ) -> Answer:
         """The service's answer as it is, 4xx included, for a JSON endpoint that passes it on
         (the outreach app). Only a service that is down, or answers 5xx, raises."""
+        response = await self._request(
+            service, method, path, token, headers=headers, json=body, params=params
+        )
+        return Answer(
+            response.status_code, _json(response), response.headers.get("etag"), response.headers
+        )
+
+    async def _request(
+        self,
+        service: Service,
+        method: str,
+        path: str,
+        token: str,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """The service's response, on her token; a service that is down, or answers 5xx,
+        raises ServiceDown."""
         try:
             response = await self._clients[service].request(
                 method,
                 path,
                 headers={"Authorization": f"Bearer {token}", **(headers or {})},
-                json=body,
-                params=params,
+                **kwargs,
             )
         except httpx.HTTPError as error:
             raise ServiceDown(service) from error
         if response.status_code >= 500:
             raise ServiceDown(service)
-        return Answer(
-            response.status_code, _json(response), response.headers.get("etag"), response.headers
-        )
+        return response
 
     async def _call(
         self, service: Service, method: str, path: str, token: str, **kwargs: Any
     ) -> Answer:
-        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         started = time.perf_counter()
         try:
-            response = await self._clients[service].request(method, path, headers=headers, **kwargs)
-        except httpx.HTTPError as error:
-            raise ServiceDown(service) from error
+            response = await self._request(service, method, path, token, **kwargs)
         finally:
             count_api_call(started, time.perf_counter())
         status = response.status_code
-        if status >= 500:
-            raise ServiceDown(service)
         if status == 401:
             raise TokenRefused
         if status == 403:

@@ -12,7 +12,9 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from shared.http.middleware import HttpMiddleware
 
 
 @dataclass
@@ -43,14 +45,8 @@ def count_api_call(started: float, ended: float) -> None:
         spent.intervals.append((started, ended))
 
 
-class ServerTiming:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class ServerTiming(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         spent = _Spent()
         token = _spent.set(spent)
         started = time.perf_counter()

@@ -1,5 +1,5 @@
-"""A woman's journey made through the services' APIs, as outreach and casework would make it,
-for the admin's and auditor's screens to find."""
+"""Data made through the services' APIs, as outreach and casework would make it, for the
+screens to find: premises, and a woman's journey."""
 
 from __future__ import annotations
 
@@ -7,11 +7,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+import httpx
+
 from services.cases.domain import Journey
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.browser.system import WebSystem
-from tests.support import wait_until
+from tests.support import bearer, wait_until
+
+
+def register_premises(system: WebSystem, label: str) -> str:
+    """Premises an outreach team registered two hours ago, before any visit a test records
+    there (in Soho, a flat): their id."""
+    premises_id = str(uuid4())
+    response = httpx.post(
+        system.url(ServiceName.VISITS) + "/premises",
+        json={
+            "premises_id": premises_id,
+            "label": label,
+            "area": "soho",
+            "premises_type": "flat",
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        },
+        headers=bearer(Role.OUTREACH, subject="vol-registers", team="west"),
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return premises_id
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,45 @@ def _command(
     assert response.status_code == 200, response.text
 
 
+def _assigned(system: WebSystem, journey_id: str, caseworker_id: str, team_id: str) -> None:
+    """The lead assigns her journey to a caseworker of a team."""
+    _command(
+        system,
+        journey_id,
+        "/caseworker",
+        {"caseworker_id": caseworker_id, "team_id": team_id},
+        LEAD["role"],
+        LEAD["subject"],
+    )
+
+
+def _referred_for_housing(
+    system: WebSystem,
+    journey_id: str,
+    caseworker: tuple[str, str],
+    partner: str,
+    *,
+    shares_personal_data: bool,
+    days: int,
+) -> None:
+    """Her caseworker (id, team) refers her to ``partner`` for housing, to answer within
+    ``days``."""
+    _command(
+        system,
+        journey_id,
+        "/referrals",
+        {
+            "referral_id": str(uuid.uuid4()),
+            "partner": partner,
+            "need": "housing",
+            "shares_personal_data": shares_personal_data,
+            "respond_by": (datetime.now(UTC) + timedelta(days=days)).isoformat(),
+        },
+        Role.CASEWORKER,
+        *caseworker,
+    )
+
+
 def _shows(page: Any, path: str, selector: str) -> bool:
     page.goto(path)
     return bool(page.locator(selector).count())
@@ -180,14 +219,7 @@ def test_given_a_registered_journey_then_her_whole_journey_reads_on_a_phone(
 ) -> None:
     journey_id = _met_on_a_visit(waymark)
     cw = ("cw-cara", "north")
-    _command(
-        waymark,
-        journey_id,
-        "/caseworker",
-        {"caseworker_id": cw[0], "team_id": cw[1]},
-        LEAD["role"],
-        LEAD["subject"],
-    )
+    _assigned(waymark, journey_id, *cw)
     _command(
         waymark,
         journey_id,
@@ -210,19 +242,8 @@ def test_given_a_registered_journey_then_her_whole_journey_reads_on_a_phone(
         Role.CASEWORKER,
         *cw,
     )
-    _command(
-        waymark,
-        journey_id,
-        "/referrals",
-        {
-            "referral_id": str(uuid.uuid4()),
-            "partner": "migrant_help",
-            "need": "housing",
-            "shares_personal_data": True,
-            "respond_by": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
-        },
-        Role.CASEWORKER,
-        *cw,
+    _referred_for_housing(
+        waymark, journey_id, cw, "migrant_help", shares_personal_data=True, days=5
     )
     phone = visitor(PHONE)
     page = phone.sign_in(Role.CASEWORKER, subject=cw[0], team=cw[1])
@@ -250,14 +271,7 @@ def test_given_a_journey_of_another_team_when_she_breaks_the_glass_then_it_opens
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     journey_id = _met_on_a_visit(waymark, follow_up=False)
-    _command(
-        waymark,
-        journey_id,
-        "/caseworker",
-        {"caseworker_id": "cw-east", "team_id": "east"},
-        LEAD["role"],
-        LEAD["subject"],
-    )
+    _assigned(waymark, journey_id, "cw-east", "east")
     person = visitor()
     page = person.sign_in(Role.CASEWORKER, subject="cw-dana", team="north")
     page.goto(f"/journeys/{journey_id}")
@@ -286,30 +300,10 @@ def test_the_caseload_opens_a_journey_by_keyboard_and_due_and_referrals_render(
 ) -> None:
     journey_id = _met_on_a_visit(waymark)
     cw = ("cw-eva", "north")
-    _command(
-        waymark,
-        journey_id,
-        "/caseworker",
-        {"caseworker_id": cw[0], "team_id": cw[1]},
-        LEAD["role"],
-        LEAD["subject"],
-    )
+    _assigned(waymark, journey_id, *cw)
     _command(waymark, journey_id, "/registration", {"pseudonym": "Mira"}, Role.CASEWORKER, *cw)
     _command(waymark, journey_id, "/possible-minor", {}, Role.CASEWORKER, *cw)
-    _command(
-        waymark,
-        journey_id,
-        "/referrals",
-        {
-            "referral_id": str(uuid.uuid4()),
-            "partner": "unseen",
-            "need": "housing",
-            "shares_personal_data": False,
-            "respond_by": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
-        },
-        Role.CASEWORKER,
-        *cw,
-    )
+    _referred_for_housing(waymark, journey_id, cw, "unseen", shares_personal_data=False, days=3)
     person = visitor()
     page = person.sign_in(Role.CASEWORKER, subject=cw[0], team=cw[1])
     link = f'a[href="/journeys/{journey_id}"]'

@@ -22,6 +22,7 @@ import services.notifications
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.journeys import register_premises
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -66,24 +67,6 @@ def waymark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSystem]:
 
 def _at(minutes_ago: int) -> str:
     return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
-
-
-def register_premises(system: WebSystem, label: str) -> str:
-    premises_id = str(uuid4())
-    response = httpx.post(
-        system.url(ServiceName.VISITS) + "/premises",
-        json={
-            "premises_id": premises_id,
-            "label": label,
-            "area": "soho",
-            "premises_type": "flat",
-            "occurred_at": _at(120),
-        },
-        headers=bearer(Role.OUTREACH, subject="v-1", team="west"),
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return premises_id
 
 
 def post_visit(

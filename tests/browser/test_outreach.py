@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -20,6 +19,7 @@ from services.cases.domain import Journey
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.browser.conftest import LAPTOP, PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.journeys import register_premises
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -90,6 +90,15 @@ def raise_concern(page: Any, details: str) -> None:
 def complete(page: Any) -> None:
     page.get_by_role("button", name="Complete the visit").click()
     page.get_by_role("heading", name="Outreach").wait_for()
+
+
+def recorded_offline(phone: Visitor, page: Any, place: str, alias: str, **woman: str) -> None:
+    """With no signal: a visit started, a woman she met added, the visit completed; it waits
+    in the outbox."""
+    phone.context.set_offline(True)
+    start_visit(page, place)
+    add_woman(page, alias, **woman)
+    complete(page)
 
 
 def outbox_states(page: Any) -> list[str]:
@@ -261,24 +270,6 @@ def test_given_no_signal_when_two_visits_are_recorded_then_each_is_sent_exactly_
     assert lead_inbox_links(waymark).count(f"/visits/{first['visit_id']}") == 1
 
 
-def register_premises(system: WebSystem, label: str) -> str:
-    premises_id = str(uuid4())
-    response = httpx.post(
-        system.url(ServiceName.VISITS) + "/premises",
-        json={
-            "premises_id": premises_id,
-            "label": label,
-            "area": "soho",
-            "premises_type": "flat",
-            "occurred_at": datetime.now(UTC).isoformat(),
-        },
-        headers=bearer(Role.OUTREACH, subject="vol-registers"),
-        timeout=10,
-    )
-    assert response.status_code == 201, response.text
-    return premises_id
-
-
 def test_given_signal_when_she_records_a_visit_then_each_step_is_saved_as_it_is_made(
     phone: Visitor, waymark: WebSystem
 ) -> None:
@@ -334,10 +325,7 @@ def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recor
 ) -> None:
     team = "t-" + uuid4().hex[:8]
     page = open_app(phone, "vol-flaky", team)
-    phone.context.set_offline(True)
-    start_visit(page, "Parlour " + team)
-    add_woman(page, "Marker-alias-flaky")
-    complete(page)
+    recorded_offline(phone, page, "Parlour " + team, "Marker-alias-flaky")
 
     keys: list[str] = []
 
@@ -385,10 +373,14 @@ def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent
     # The context's routes see the service worker's requests too (Chromium).
     phone.context.route("**/outreach/api/reference", stale_reference)
     page = open_app(phone, "vol-refused", team)
-    phone.context.set_offline(True)
-    start_visit(page, "Sauna " + team)
-    add_woman(page, "Marker-alias-refused", indicator="A withdrawn sign", source="Observed")
-    complete(page)
+    recorded_offline(
+        phone,
+        page,
+        "Sauna " + team,
+        "Marker-alias-refused",
+        indicator="A withdrawn sign",
+        source="Observed",
+    )
     phone.context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
     wait_until(lambda: outbox_states(page) == ["refused"], message="refused, kept on the phone")
@@ -416,10 +408,7 @@ def test_given_her_session_ended_offline_then_the_queue_waits_for_sign_in_and_si
 ) -> None:
     team = "t-" + uuid4().hex[:8]
     page = open_app(phone, "vol-expired", team)
-    phone.context.set_offline(True)
-    start_visit(page, "Street " + team)
-    add_woman(page, "Marker-alias-expired")
-    complete(page)
+    recorded_offline(phone, page, "Street " + team, "Marker-alias-expired")
     # Her session ends on the server while the phone has no signal.
     phone.context.clear_cookies()
     phone.context.set_offline(False)
@@ -437,10 +426,7 @@ def test_given_her_session_ended_offline_then_the_queue_waits_for_sign_in_and_si
     exactly_one_each(waymark, team, ["Street " + team])
 
     # Another visit kept, then sign-out: nothing of the app is left in the browser.
-    phone.context.set_offline(True)
-    start_visit(page, "Second " + team)
-    add_woman(page, "Marker-alias-wiped")
-    complete(page)
+    recorded_offline(phone, page, "Second " + team, "Marker-alias-wiped")
     phone.context.set_offline(False)
     page.unroute_all()
     page.get_by_role("button", name="Sign out").click()

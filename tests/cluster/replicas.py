@@ -29,6 +29,7 @@ from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import TEST_AUTH_KEY, bearer
 from waymark.cli import ensure_master_key
+from waymark.cli.running import stop_processes
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 #: Short enough for a test to see several failovers, long enough for a loaded 2-core machine.
@@ -247,14 +248,7 @@ class ReplicatedSystem:
         replica.process = None
 
     def stop(self) -> None:
-        running = [r.process for rs in self.replicas.values() for r in rs if r.process]
-        for process in running:
-            process.send_signal(signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(r.process for rs in self.replicas.values() for r in rs if r.process)
         self.nats.stop()
 
     # --- leases, as each replica reports them on /readyz ----------------------------------

@@ -31,11 +31,6 @@ CLIENTS = 4
 
 
 @pytest.fixture
-def backend() -> str:
-    return "postgres"
-
-
-@pytest.fixture
 def system(tmp_path: Path, database: tuple[str | None, str | None]) -> Any:
     url, prefix = database
     assert url is not None and prefix is not None

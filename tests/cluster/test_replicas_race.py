@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from services.visits.main import create_app
 from shared.security.roles import Role
-from shared.settings import ServiceName
+from tests.cluster.conftest import one_deployment
 from tests.service.test_visits_http import register, visit_body
-from tests.support import bearer, make_settings, new_master_key
+from tests.support import bearer
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 10
@@ -30,29 +30,13 @@ MATCH = {"If-Match": '"1"'}
 def two_replicas(
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> Iterator[tuple[TestClient, TestClient]]:
-    url, prefix = database
     headers = bearer(roles=(Role.OUTREACH, Role.SAFEGUARDING_LEAD), subject="v-1")
-    key = new_master_key()  # one deployment: every replica unwraps with the same master key
-    settings = [
-        make_settings(
-            ServiceName.VISITS,
-            tmp_path / name,
-            database_url=url,
-            schema_prefix=prefix,
-            master_key=key,
-        )
-        for name in ("a", "b")
-    ]
+    settings = one_deployment(tmp_path, database)
     with (
         TestClient(create_app(settings[0]), headers=headers) as a,
         TestClient(create_app(settings[1]), headers=headers) as b,
     ):
         yield a, b
-
-
-@pytest.fixture
-def backend() -> str:
-    return "postgres"
 
 
 def race(*requests: Callable[[], httpx.Response]) -> list[httpx.Response]:

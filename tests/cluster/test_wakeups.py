@@ -11,39 +11,19 @@ import pytest_asyncio
 
 from services.visits.main import assemble
 from shared.runtime import Runtime
-from shared.settings import ServiceName
-from tests.support import make_settings, new_master_key
+from tests.cluster.conftest import one_deployment
 from tests.unit.test_visits_application import premises_command
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def backend() -> str:
-    return "postgres"
 
 
 @pytest_asyncio.fixture
 async def two_runtimes(
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> AsyncIterator[tuple[Runtime, Runtime]]:
-    url, prefix = database
-    key = new_master_key()
-    runtimes = [
-        Runtime(
-            make_settings(
-                ServiceName.VISITS,
-                tmp_path / name,
-                database_url=url,
-                schema_prefix=prefix,
-                master_key=key,
-                # Polling alone would take minutes: only a NOTIFY can wake a follower in time.
-                log_poll_interval_s=600,
-            ),
-            assemble,
-        )
-        for name in ("a", "b")
-    ]
+    # Polling alone would take minutes: only a NOTIFY can wake a follower in time.
+    settings = one_deployment(tmp_path, database, log_poll_interval_s=600)
+    runtimes = [Runtime(replica, assemble) for replica in settings]
     for runtime in runtimes:
         await runtime.start()
     yield runtimes[0], runtimes[1]

@@ -20,6 +20,7 @@ from shared.settings import ServiceName
 from tests.integration.harness import consumers_settled
 from tests.support import TEST_AUTH_KEY, bearer, wait_until
 from waymark.cli import ensure_master_key
+from waymark.cli.running import stop_processes
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
 
@@ -129,15 +130,7 @@ class System:
         process.wait()
 
     def stop(self) -> None:
-        processes = [*self.http_processes.values(), *self.processes.values()]
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes([*self.http_processes.values(), *self.processes.values()])
         self.http_processes.clear()
         self.processes.clear()
         self.nats.stop()

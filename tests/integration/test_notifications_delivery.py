@@ -305,25 +305,8 @@ async def rig(
     await made.stop()
 
 
-@pytest.fixture
-def sqlite() -> tuple[None, None]:
-    return None, None
-
-
-@pytest_asyncio.fixture
-async def sqlite_rig(
-    nats_server: NatsServer,
-    nc: Client,
-    tmp_path: Path,
-    sqlite: tuple[None, None],
-    smtp: SmtpSink,
-    webhooks: WebhookReceiver,
-) -> AsyncIterator[Rig]:
-    settings = make_settings(ServiceName.NOTIFICATIONS, tmp_path)
-    await ensure_streams(nc.jetstream(), (VISITS_STREAM, CASES_STREAM), settings)
-    made = Rig(nats_server, nc, tmp_path, sqlite, smtp, webhooks)
-    yield made
-    await made.stop()
+#: The rig on SQLite only, for a test (giving the `backend` fixture one value).
+on_sqlite = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def message_ids(messages: list[Message]) -> list[str]:
@@ -392,35 +375,25 @@ async def test_each_caseworker_rule_end_to_end(rig: Rig) -> None:
     await rig.start()
     now, journey, referral = rig.clock(), uuid4(), uuid4()
     today = now.date()
+
+    def referral_became(referral_id: UUID, status: str) -> ReferralStatusChangedV1:
+        return ReferralStatusChangedV1(
+            referral_id=referral_id,
+            journey_id=journey,
+            partner="p",
+            status=status,
+            occurred_at=now,
+            recorded_at=now,
+        )
+
     events: list[IntegrationEvent] = [
         JourneyOpenedV1(journey_id=journey, opened_at=now, recorded_at=now),
         CaseworkerAssignedV1(
             journey_id=journey, caseworker_id="cw-1", occurred_at=now, recorded_at=now
         ),
-        ReferralStatusChangedV1(
-            referral_id=referral,
-            journey_id=journey,
-            partner="p",
-            status="accepted",
-            occurred_at=now,
-            recorded_at=now,
-        ),
-        ReferralStatusChangedV1(
-            referral_id=referral,
-            journey_id=journey,
-            partner="p",
-            status="declined",
-            occurred_at=now,
-            recorded_at=now,
-        ),
-        ReferralStatusChangedV1(
-            referral_id=uuid4(),
-            journey_id=journey,
-            partner="p",
-            status="expired",
-            occurred_at=now,
-            recorded_at=now,
-        ),
+        referral_became(referral, "accepted"),
+        referral_became(referral, "declined"),
+        referral_became(uuid4(), "expired"),
         # Due within the day: the day-before reminder time has passed, so it fires at once.
         AppointmentScheduledV1(
             appointment_id=uuid4(),
@@ -486,10 +459,10 @@ async def test_each_caseworker_rule_end_to_end(rig: Rig) -> None:
     assert rig.inbox("role:caseworker") == ["journey_opened"]
 
 
+@on_sqlite
 async def test_an_smtp_server_that_refuses_then_accepts_gets_the_message_once(
-    sqlite_rig: Rig,
+    rig: Rig,
 ) -> None:
-    rig = sqlite_rig
     rig.smtp.refuse = 2
     await rig.start()
     await rig.publish(concern(uuid4(), rig.clock()), "visits", 1)
@@ -503,10 +476,10 @@ async def test_an_smtp_server_that_refuses_then_accepts_gets_the_message_once(
     assert (email.state.value, email.attempts, email.last_reason) == ("delivered", 3, "smtp_451")
 
 
+@on_sqlite
 async def test_a_webhook_answering_500_then_200_acts_once_on_the_same_webhook_id(
-    sqlite_rig: Rig,
+    rig: Rig,
 ) -> None:
-    rig = sqlite_rig
     rig.webhooks.statuses = [500, 503]
     await rig.start()
     await rig.publish(concern(uuid4(), rig.clock()), "visits", 1)
@@ -540,8 +513,8 @@ async def test_a_restart_in_the_middle_of_a_retry_schedule_resumes_it(rig: Rig) 
     assert steps.count("Delivered") == 2  # email and webhook, once each
 
 
-async def test_a_source_event_delivered_twice_raises_one_notification(sqlite_rig: Rig) -> None:
-    rig = sqlite_rig
+@on_sqlite
+async def test_a_source_event_delivered_twice_raises_one_notification(rig: Rig) -> None:
     await rig.start()
     event = concern(uuid4(), rig.clock())
     await rig.publish(event, "visits", 1)
@@ -555,8 +528,8 @@ async def test_a_source_event_delivered_twice_raises_one_notification(sqlite_rig
     assert len(rig.smtp.to("sg1@charity.test")) == 1
 
 
-async def test_rebuilding_the_read_models_sends_nothing_again(sqlite_rig: Rig) -> None:
-    rig = sqlite_rig
+@on_sqlite
+async def test_rebuilding_the_read_models_sends_nothing_again(rig: Rig) -> None:
     await rig.start()
     await rig.publish(concern(uuid4(), rig.clock()), "visits", 1)
     await eventually(
@@ -580,10 +553,10 @@ async def test_rebuilding_the_read_models_sends_nothing_again(sqlite_rig: Rig) -
     assert rig.inbox("user:sg-1") == ["urgent_concern"]
 
 
+@on_sqlite
 async def test_escalation_reaches_the_deputy_unless_the_lead_acknowledges(
-    sqlite_rig: Rig,
+    rig: Rig,
 ) -> None:
-    rig = sqlite_rig
     await rig.start()
     now = rig.clock()
     await rig.publish(concern(uuid4(), now), "visits", 1)
@@ -659,8 +632,8 @@ async def test_a_reminder_survives_restarts_follows_its_appointment_and_fires_on
     assert len(rig.smtp.to("intake@charity.test")) == 1
 
 
-async def test_a_refusal_that_retrying_cannot_mend_gives_up_at_once(sqlite_rig: Rig) -> None:
-    rig = sqlite_rig
+@on_sqlite
+async def test_a_refusal_that_retrying_cannot_mend_gives_up_at_once(rig: Rig) -> None:
     rig.smtp.refuse, rig.smtp.refusal = 10, "550 5.1.1 No such mailbox"
     rig.webhooks.statuses = [410] * 10
     await rig.start()

@@ -22,21 +22,27 @@ from services.cases.application import CasesApplication
 from services.cases.commands import (
     AssessNeeds,
     Register,
-    RequestErasure,
 )
 from services.cases.domain import Journey
 from services.cases.errors import JourneyErased
 from services.cases.main import create_app as create_cases
-from services.cases.values import ErasureReason
 from services.notifications.application import NotificationsApplication
 from services.notifications.main import create_app as create_notifications
+from services.visits.application import VisitsApplication
 from services.visits.main import create_app as create_visits
 from shared.admin import subject_access_document
 from shared.contracts.identity import journey_id_for_contact
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_visits_http import visit_body
-from tests.support import bearer, make_settings, register_journey, wait_until
+from tests.support import (
+    app_in,
+    bearer,
+    erase_her,
+    make_settings,
+    register_journey,
+    wait_until,
+)
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
@@ -91,8 +97,9 @@ def in_the_documented_format(
     return export
 
 
-def runtime_app(client: TestClient) -> Any:
-    return client.app.state.runtime.app  # type: ignore[attr-defined]
+@pytest.fixture
+def cases(system: dict[str, TestClient]) -> CasesApplication:
+    return app_in(system["cases"], CasesApplication)
 
 
 def her_visit(visits: TestClient, her: UUID, other: UUID) -> str:
@@ -197,7 +204,9 @@ def test_given_no_contact_of_hers_when_visits_exports_then_it_is_empty_not_an_er
     assert export["records"] == [] and export["erased"] is False
 
 
-def a_registered_journey(cases: CasesApplication) -> UUID:
+@pytest.fixture
+def registered_journey(cases: CasesApplication) -> UUID:
+    """Her journey in cases: registered, her needs assessed with notes."""
     journey_id = register_journey(cases, PSEUDONYM, T0)
     cases.do(
         journey_id,
@@ -209,18 +218,18 @@ def a_registered_journey(cases: CasesApplication) -> UUID:
 
 def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_it_is_recorded(
     system: dict[str, TestClient],
+    cases: CasesApplication,
+    registered_journey: UUID,
 ) -> None:
     cases_client = system["cases"]
-    cases: CasesApplication = runtime_app(cases_client)
-    journey_id = a_registered_journey(cases)
     contact, visit = uuid4(), uuid4()
     cases.record_contact_from_visit(contact, visit, "ro", T0, Tracking("visits", 1))
-    cases.link_contact_to_person(visit, contact, journey_id, T0, Tracking("visits", 2))
+    cases.link_contact_to_person(visit, contact, registered_journey, T0, Tracking("visits", 2))
 
-    response = cases_client.get(f"/subject-access/{journey_id}", headers=ADMIN)
+    response = cases_client.get(f"/subject-access/{registered_journey}", headers=ADMIN)
 
     assert response.status_code == 200, response.text
-    export = in_the_documented_format(response.json(), "cases", journey_id)
+    export = in_the_documented_format(response.json(), "cases", registered_journey)
     records = export["records"]
     now = next(r for r in records if r["type"] == "Journey (as it is now)")
     assert now["fields"]["pseudonym"] == PSEUDONYM and now["fields"]["needs_notes"] == NOTES
@@ -241,28 +250,23 @@ def test_given_her_journey_when_cases_exports_it_then_her_data_is_readable_and_i
 
 def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_nothing(
     system: dict[str, TestClient],
+    cases: CasesApplication,
+    registered_journey: UUID,
 ) -> None:
     cases_client = system["cases"]
-    cases: CasesApplication = runtime_app(cases_client)
-    journey_id = a_registered_journey(cases)
-    cases.do(
-        journey_id,
-        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
-        actor="cw-1",
-    )
-    cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
-    timeline = f"/journeys/{journey_id}/timeline"
+    erase_her(cases, registered_journey, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
+    timeline = f"/journeys/{registered_journey}/timeline"
     wait_until(lambda: cases_client.get(timeline).status_code == 404, message="timeline gone")
-    stored = len(list(cases.repository.event_store.get(journey_id)))
+    stored = len(list(cases.repository.event_store.get(registered_journey)))
 
-    response = cases_client.get(f"/subject-access/{journey_id}", headers=ADMIN)
+    response = cases_client.get(f"/subject-access/{registered_journey}", headers=ADMIN)
 
     assert response.status_code == 410, response.text
     assert response.json()["type"] == "urn:waymark:problem:subject-erased"
-    assert len(list(cases.repository.event_store.get(journey_id))) == stored
+    assert len(list(cases.repository.event_store.get(registered_journey))) == stored
     assert cases_client.get(timeline).status_code == 404
     with pytest.raises(JourneyErased):  # nor can anything else record an export on her
-        cases.get_journey(journey_id).record_subject_access(uuid4(), T0, "dpo-1")
+        cases.get_journey(registered_journey).record_subject_access(uuid4(), T0, "dpo-1")
 
 
 def test_given_she_was_erased_when_visits_exports_then_it_says_so_and_shows_nothing_of_her(
@@ -271,7 +275,9 @@ def test_given_she_was_erased_when_visits_exports_then_it_says_so_and_shows_noth
     her = uuid4()
     journey_id = journey_id_for_contact(her)
     her_visit(system["visits"], her, uuid4())
-    runtime_app(system["visits"]).erase_contacts(journey_id, [her], Tracking("cases", 9))
+    app_in(system["visits"], VisitsApplication).erase_contacts(
+        journey_id, [her], Tracking("cases", 9)
+    )
 
     response = system["visits"].get(f"/subject-access/{journey_id}", headers=ADMIN)
 
@@ -290,7 +296,7 @@ def test_given_no_such_journey_when_cases_exports_then_404(system: dict[str, Tes
 def test_given_notifications_about_her_when_exported_then_staff_are_redacted_to_roles(
     system: dict[str, TestClient],
 ) -> None:
-    notifications: NotificationsApplication = runtime_app(system["notifications"])
+    notifications = app_in(system["notifications"], NotificationsApplication)
     journey_id, someone_else = uuid4(), uuid4()
     notifications.note_journey_opened(journey_id, "cases:1", Tracking("cases", 1))
     notifications.assign_caseworker(journey_id, "cw-secret-9", "cases:2", Tracking("cases", 2))
@@ -364,13 +370,15 @@ def cli_args(journey_id: UUID, out: Path, urls: dict[str, str]) -> list[str]:
 
 
 def test_the_cli_writes_her_export_as_json_and_html_readable_by_the_owner_only(
-    system: dict[str, TestClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    system: dict[str, TestClient],
+    cases: CasesApplication,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     urls = serve_through(system, monkeypatch)
     her = uuid4()
     journey_id = journey_id_for_contact(her)
     her_visit(system["visits"], her, uuid4())
-    cases: CasesApplication = runtime_app(system["cases"])
     cases.record_contact_from_visit(her, uuid4(), "ro", T0, Tracking("visits", 1))
     cases.do(
         journey_id,
@@ -415,25 +423,24 @@ def test_given_a_token_without_admin_when_the_cli_runs_then_it_fails_and_writes_
 
 
 def test_given_she_was_erased_the_cli_still_writes_a_document_that_says_so(
-    system: dict[str, TestClient], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    system: dict[str, TestClient],
+    cases: CasesApplication,
+    registered_journey: UUID,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     urls = serve_through(system, monkeypatch)
-    cases: CasesApplication = runtime_app(system["cases"])
-    journey_id = a_registered_journey(cases)
-    cases.do(
-        journey_id,
-        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
-        actor="cw-1",
-    )
-    cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(hours=2), actor="dpo-2")
+    erase_her(cases, registered_journey, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     token = ADMIN["Authorization"].split(" ", 1)[1]
     out = tmp_path / "export"
 
-    result = CliRunner().invoke(cli, cli_args(journey_id, out, urls), env={"WAYMARK_TOKEN": token})
+    result = CliRunner().invoke(
+        cli, cli_args(registered_journey, out, urls), env={"WAYMARK_TOKEN": token}
+    )
 
     assert result.exit_code == 0, result.output
-    data = json.loads((out / f"subject-access-{journey_id}.json").read_text())
+    data = json.loads((out / f"subject-access-{registered_journey}.json").read_text())
     assert data["services"]["cases"]["erased"] is True
-    in_the_documented_format(data["services"]["cases"], "cases", journey_id)
-    page = (out / f"subject-access-{journey_id}.html").read_text()
+    in_the_documented_format(data["services"]["cases"], "cases", registered_journey)
+    page = (out / f"subject-access-{registered_journey}.html").read_text()
     assert "was erased" in page and PSEUDONYM not in page

@@ -8,9 +8,11 @@ from typing import Any, Protocol, TypeVar
 
 import pytest
 
+from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
 from services.cases.main import assemble as assemble_cases
-from shared.runtime import ServiceParts, Stores, open_stores
+from services.cases.queries.caseload.projection import Caseload
+from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName
 from shared.storage.eventstore import WaymarkApplication
 from tests.support import make_settings, new_master_key
@@ -50,7 +52,18 @@ def cases_parts(stores_for: StoresFactory) -> Iterator[CasesParts]:
 
 
 @pytest.fixture
-def cli_cases_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServiceParts]:
+def cases(cases_parts: CasesParts) -> CasesApplication:
+    return cases_parts.application
+
+
+@pytest.fixture
+def caseload(cases_parts: CasesParts) -> Caseload:
+    """The caseload read model of ``cases_parts``, as the running service keeps it."""
+    return cases_parts.queries.caseload
+
+
+@pytest.fixture
+def cli_cases_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CasesParts]:
     """The cases service's parts on stores that the ``waymark`` CLI opens too (its environment
     names their folder and master key)."""
     key = new_master_key()

@@ -18,7 +18,6 @@ from services.cases.queries.caseload.projection import Caseload
 from services.visits.main import assemble as assemble_visits
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
-from shared.runtime import ServiceParts
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.support import (
@@ -36,31 +35,27 @@ T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 
 
 def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
-    cases_parts: CasesParts,
+    cases: CasesApplication, caseload: Caseload
 ) -> None:
-    cases = cases_parts.application
-    assert isinstance(cases, CasesApplication)
-    live = projection_named(cases_parts, "caseload")
-    assert isinstance(live, Caseload)
     contacts_from_visits(cases, 30, T0)
-    live.catch_up()
+    caseload.catch_up()
     seen: list[tuple[str, int, int]] = []
     rebuild = Rebuild(
-        live, batch_size=7, on_progress=lambda p: seen.append((p.state, p.position, p.target))
+        caseload, batch_size=7, on_progress=lambda p: seen.append((p.state, p.position, p.target))
     )
     # The live read model keeps following the log and answering while the shadow is built.
     builder = threading.Thread(target=rebuild.build)
     builder.start()
     for _ in range(5):
         contacts_from_visits(cases, 2, T0)
-        live.catch_up()
-        assert live.list(limit=100)[1] >= 30
+        caseload.catch_up()
+        assert caseload.list(limit=100)[1] >= 30
     builder.join()
-    live.catch_up()
+    caseload.catch_up()
     rebuild.build()  # catch the shadow up with what arrived meanwhile
-    assert projection_rows(live, SHADOW_SUFFIX) == projection_rows(live)
-    before = projection_rows(live)
-    listed = live.list(limit=100)
+    assert projection_rows(caseload, SHADOW_SUFFIX) == projection_rows(caseload)
+    before = projection_rows(caseload)
+    listed = caseload.list(limit=100)
 
     rebuild.swap()
     progress = rebuild.progress
@@ -68,56 +63,50 @@ def test_the_rebuilt_caseload_equals_the_live_one_that_kept_serving(
     assert progress.position == cases.max_notification_id() == progress.target
     assert seen[0][0] == "building" and seen[-1][0] == "done"
     assert all(position <= target for state, position, target in seen if state == "building")
-    assert projection_rows(live) == before
-    assert live.list(limit=100) == listed
+    assert projection_rows(caseload) == before
+    assert caseload.list(limit=100) == listed
     # The live projection carries on from the swapped position: new events once, old never twice.
     contacts_from_visits(cases, 3, T0)
-    live.catch_up()
-    assert live.list(limit=100)[1] == 43
-    assert all(row["contact_count"] == 1 for row in projection_rows(live)["caseload"])
+    caseload.catch_up()
+    assert caseload.list(limit=100)[1] == 43
+    assert all(row["contact_count"] == 1 for row in projection_rows(caseload)["caseload"])
 
 
 def test_a_batch_read_before_the_swap_is_not_applied_twice(
-    cases_parts: CasesParts,
+    cases: CasesApplication, caseload: Caseload
 ) -> None:
-    cases = cases_parts.application
-    assert isinstance(cases, CasesApplication)
-    live = projection_named(cases_parts, "caseload")
     contacts_from_visits(cases, 4, T0)
-    stale = live.read_batch(live.position())  # read by the live runner, not yet applied
-    Rebuild(live).run()
-    live.apply_batch(stale, stale[-1][0].id)  # lands after the swap: skipped
-    assert [row["contact_count"] for row in projection_rows(live)["caseload"]] == [1, 1, 1, 1]
+    stale = caseload.read_batch(caseload.position())  # read by the live runner, not yet applied
+    Rebuild(caseload).run()
+    caseload.apply_batch(stale, stale[-1][0].id)  # lands after the swap: skipped
+    assert [row["contact_count"] for row in projection_rows(caseload)["caseload"]] == [1, 1, 1, 1]
 
 
-def test_a_rebuild_repairs_a_damaged_read_model(cases_parts: CasesParts) -> None:
-    cases = cases_parts.application
-    assert isinstance(cases, CasesApplication)
-    live = projection_named(cases_parts, "caseload")
+def test_a_rebuild_repairs_a_damaged_read_model(
+    cases: CasesApplication, caseload: Caseload
+) -> None:
     contacts_from_visits(cases, 5, T0)
-    live.catch_up()
-    good = projection_rows(live)
-    with live.store.transaction() as cursor:
-        cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")
-    assert projection_rows(live) != good
+    caseload.catch_up()
+    good = projection_rows(caseload)
+    with caseload.store.transaction() as cursor:
+        cursor.execute(f"UPDATE {caseload.store.table('caseload')} SET contact_count = 99")
+    assert projection_rows(caseload) != good
     # Small batches and transactions: many chunks, each its own transaction.
-    outcome = Rebuild(live, batch_size=2, transaction_size=3).run()
-    assert projection_rows(live) == good
+    outcome = Rebuild(caseload, batch_size=2, transaction_size=3).run()
+    assert projection_rows(caseload) == good
     assert outcome.position == cases.max_notification_id()
     assert outcome.events_per_second and outcome.events_per_second > 0
     assert outcome.as_json()["events_per_second"] == round(outcome.events_per_second)
     # A second rebuild works too (the previous shadow names are free again).
-    Rebuild(live).run()
-    assert projection_rows(live) == good
+    Rebuild(caseload).run()
+    assert projection_rows(caseload) == good
 
 
 def test_every_cases_and_visits_projection_rebuilds_to_itself(
-    cases_parts: CasesParts, stores_for: StoresFactory
+    cases_parts: CasesParts, cases: CasesApplication, stores_for: StoresFactory
 ) -> None:
     from tests.unit.test_visits_application import premises_command, rich_visit
 
-    cases = cases_parts.application
-    assert isinstance(cases, CasesApplication)
     contacts_from_visits(cases, 3, T0)
     for live in cases_parts.projections:
         live.catch_up()
@@ -181,13 +170,10 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
 
 
 def test_the_cli_rebuilds_a_projection_of_the_service_stores(
-    cli_cases_parts: ServiceParts,
+    cli_cases_parts: CasesParts,
 ) -> None:
-    parts = cli_cases_parts
-    cases = parts.application
-    assert isinstance(cases, CasesApplication)
-    contacts_from_visits(cases, 3, T0)
-    live = projection_named(parts, "caseload")
+    contacts_from_visits(cli_cases_parts.application, 3, T0)
+    live = cli_cases_parts.queries.caseload
     live.catch_up()
     good = projection_rows(live)
     with live.store.transaction() as cursor:

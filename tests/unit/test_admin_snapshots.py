@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,15 +14,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplication
-from services.cases.commands import (
-    AssessNeeds,
-    CorrectPseudonym,
-)
+from services.cases.commands import CorrectPseudonym
 from services.cases.domain import Journey
 from shared.runtime import Stores
 from shared.storage.personal_data import ERASED
 from shared.storage.snapshots import decode_tree, encode_tree
-from tests.support import register_journey
+from tests.support import assessed_journey
 from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
@@ -33,22 +30,6 @@ MARKER = "Snap-Marker-91c"
 def cases_and_stores(app_for: AppFactory) -> Iterator[tuple[CasesApplication, Stores]]:
     app, stores = app_for(CasesApplication)
     yield app, stores
-
-
-def long_journey(cases: CasesApplication, corrections: int) -> UUID:
-    journey_id = register_journey(cases, MARKER, T0)
-    cases.do(
-        journey_id,
-        AssessNeeds(needs=["housing"], notes=MARKER + " notes", occurred_at=T0),
-        actor="cw-1",
-    )
-    for n in range(corrections):
-        cases.do(
-            journey_id,
-            CorrectPseudonym(pseudonym=f"{MARKER}-{n}", occurred_at=T0 + timedelta(minutes=n)),
-            actor="cw-1",
-        )
-    return journey_id
 
 
 def folded_from_events(cases: CasesApplication, journey_id: UUID) -> Journey:
@@ -65,7 +46,7 @@ def state(journey: Journey) -> dict[str, Any]:
 
 def test_a_long_journey_is_snapshotted_and_loads_the_same(cases_and_stores) -> None:
     cases, _ = cases_and_stores
-    journey_id = long_journey(cases, JOURNEY_SNAPSHOT_INTERVAL + 5)
+    journey_id = assessed_journey(cases, MARKER, T0, JOURNEY_SNAPSHOT_INTERVAL + 5)
     assert cases.snapshots is not None
     snapshots = list(cases.snapshots.get(journey_id))
     assert [s.originator_version for s in snapshots] == [JOURNEY_SNAPSHOT_INTERVAL]
@@ -84,7 +65,7 @@ def test_a_long_journey_is_snapshotted_and_loads_the_same(cases_and_stores) -> N
 
 def test_snapshots_never_store_personal_values_in_plaintext(cases_and_stores, backend: str) -> None:
     cases, stores = cases_and_stores
-    long_journey(cases, JOURNEY_SNAPSHOT_INTERVAL + 1)
+    assessed_journey(cases, MARKER, T0, JOURNEY_SNAPSHOT_INTERVAL + 1)
     if backend == "sqlite":
         database = Path(stores.event_store_env["SQLITE_DBNAME"])
         files = [p for p in database.parent.iterdir() if p.name.startswith(database.name)]
@@ -103,7 +84,7 @@ def test_snapshots_never_store_personal_values_in_plaintext(cases_and_stores, ba
 
 def test_after_erasure_the_journey_still_loads_from_its_events(cases_and_stores) -> None:
     cases, stores = cases_and_stores
-    journey_id = long_journey(cases, JOURNEY_SNAPSHOT_INTERVAL + 2)
+    journey_id = assessed_journey(cases, MARKER, T0, JOURNEY_SNAPSHOT_INTERVAL + 2)
     assert cases.snapshots is not None and list(cases.snapshots.get(journey_id))
     stores.keyring.forget(journey_id)
     cases.repository.cache = None  # no cached copy from before the erasure
@@ -140,7 +121,7 @@ def test_a_snapshotted_journey_reads_in_detail_as_one_folded_from_its_events(
     cases_and_stores: tuple[CasesApplication, Stores],
 ) -> None:
     cases, _ = cases_and_stores
-    journey_id = long_journey(cases, JOURNEY_SNAPSHOT_INTERVAL + 5)
+    journey_id = assessed_journey(cases, MARKER, T0, JOURNEY_SNAPSHOT_INTERVAL + 5)
     assert cases.snapshots is not None and list(cases.snapshots.get(journey_id))
     cases.repository.cache = None
     from_snapshot = cases.get_journey(journey_id)
@@ -156,7 +137,7 @@ def test_a_snapshot_taken_while_the_journey_kept_what_is_only_shown_still_loads(
     from shared.storage.snapshots import SealedSnapshot
 
     cases, _ = cases_and_stores
-    journey_id = long_journey(cases, 3)
+    journey_id = assessed_journey(cases, MARKER, T0, 3)
     journey = cases.get_journey(journey_id)
     # As the journey kept them before class version 2, in a snapshot of that version.
     shown = {

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
+from services.cases.queries.caseload.projection import Caseload
 from services.visits.main import assemble as assemble_visits
-from shared.runtime import ServiceParts
 from shared.settings import ServiceName
 from tests.support import contacts_from_visits, projection_named
 from tests.unit.conftest import StoresFactory
@@ -21,11 +21,8 @@ T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
 
 
 def test_the_caseload_agrees_then_a_planted_difference_is_reported(
-    cases_parts: CasesParts,
+    cases_parts: CasesParts, cases: CasesApplication, caseload: Caseload
 ) -> None:
-    cases = cases_parts.application
-    assert isinstance(cases, CasesApplication)
-    caseload = projection_named(cases_parts, "caseload")
     contacts_from_visits(cases, 4, T0)
     caseload.catch_up()
     verify = cases_parts.verify
@@ -75,13 +72,10 @@ def test_the_premises_history_is_verified_against_the_visits(
 
 
 def test_the_cli_prints_differences_and_exits_1(
-    cli_cases_parts: ServiceParts,
+    cli_cases_parts: CasesParts,
 ) -> None:
-    parts = cli_cases_parts
-    cases = parts.application
-    assert isinstance(cases, CasesApplication)
-    contacts_from_visits(cases, 2, T0)
-    caseload = projection_named(parts, "caseload")
+    contacts_from_visits(cli_cases_parts.application, 2, T0)
+    caseload = cli_cases_parts.queries.caseload
     caseload.catch_up()
     ok = CliRunner().invoke(cli, ["verify", "cases"])
     assert ok.exit_code == 0, ok.output

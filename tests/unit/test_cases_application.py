@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -181,27 +182,13 @@ def referral(cases: CasesApplication, journey_id: UUID, referral_id=None, **chan
 
 def test_a_registration_is_created_once_and_a_retry_returns_it(cases: CasesApplication) -> None:
     journey_id = uuid4()
-    first = cases.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-17",
-            preferred_languages=["ro", "en"],
-            interpreter_needed=True,
-            occurred_at=T0,
-        ),
-        actor=CW,
+    registration = Register(
+        pseudonym="R-17", preferred_languages=["ro", "en"], interpreter_needed=True, occurred_at=T0
     )
+    first = cases.register_person(journey_id, registration, actor=CW)
     before = cases.max_notification_id()
-    again = cases.register_person(
-        journey_id,
-        Register(
-            pseudonym="R-17",
-            preferred_languages=["ro", "en"],
-            interpreter_needed=True,
-            occurred_at=T0 + timedelta(minutes=3),
-        ),
-        actor=CW,
-    )
+    retried = replace(registration, occurred_at=T0 + timedelta(minutes=3))
+    again = cases.register_person(journey_id, retried, actor=CW)
     assert first.created and not again.created
     assert again.journey.version == 2 and cases.max_notification_id() == before
     with pytest.raises(AlreadyRegistered):

@@ -220,6 +220,22 @@ def clear_waymark_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+def set_as_kubernetes_would(
+    monkeypatch: pytest.MonkeyPatch,
+    variable: dict[str, Any],
+    secrets: dict[str, dict[str, str]],
+    secret_stand_in: str,
+) -> None:
+    """One of a container's ``env`` entries, set as the pod would see it: its value, or, when
+    it refers to a secret (which must be a key of one of our Secret manifests), a stand-in."""
+    if "value" in variable:
+        monkeypatch.setenv(variable["name"], variable["value"])
+    else:
+        reference = variable["valueFrom"]["secretKeyRef"]
+        assert reference["key"] in secrets[reference["name"]], reference
+        monkeypatch.setenv(variable["name"], secret_stand_in)
+
+
 def dockerfile_instructions() -> list[tuple[str, str]]:
     joined = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
     instructions = []
@@ -454,12 +470,7 @@ def test_k8s_deployments_configure_real_settings(monkeypatch: pytest.MonkeyPatch
         for variable in container["env"]:
             if variable["name"].startswith("WAYMARK_"):
                 assert variable["name"] in SETTINGS_VARIABLES, variable["name"]
-            if "value" in variable:
-                monkeypatch.setenv(variable["name"], variable["value"])
-            else:
-                reference = variable["valueFrom"]["secretKeyRef"]
-                assert reference["key"] in secrets[reference["name"]], reference
-                monkeypatch.setenv(variable["name"], "postgresql://u:p@db/waymark")
+            set_as_kubernetes_would(monkeypatch, variable, secrets, "postgresql://u:p@db/waymark")
         for volume in pod["volumes"]:
             if "secret" in volume:
                 for item in volume["secret"]["items"]:
@@ -639,17 +650,10 @@ def test_k8s_web_app_configures_real_settings(monkeypatch: pytest.MonkeyPatch) -
     assert container["args"] == ["web"]
     secrets = {secret["metadata"]["name"]: secret["stringData"] for secret in k8s_kind("Secret")}
     web_fields = {f"WAYMARK_WEB_{name.upper()}" for name in WebSettings.model_fields}
-    for key in list(os.environ):
-        if key.startswith("WAYMARK_"):
-            monkeypatch.delenv(key)
+    clear_waymark_env(monkeypatch)
     for variable in container["env"]:
         assert variable["name"] in web_fields, variable["name"]
-        if "value" in variable:
-            monkeypatch.setenv(variable["name"], variable["value"])
-        else:
-            reference = variable["valueFrom"]["secretKeyRef"]
-            assert reference["key"] in secrets[reference["name"]], reference
-            monkeypatch.setenv(variable["name"], "a-client-secret")
+        set_as_kubernetes_would(monkeypatch, variable, secrets, "a-client-secret")
     settings = WebSettings()
     assert settings.port == DEFAULT_WEB_PORT == container["ports"][0]["containerPort"]
     assert settings.oidc_issuer and settings.dev_key_file is None and settings.cookie_secure

@@ -43,7 +43,7 @@ from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.projection import Projection
 from shared.storage.shredding import drop_snapshots
-from tests.support import housing_referral, make_settings, register_journey
+from tests.support import erase_her, housing_referral, make_settings, register_journey
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -115,12 +115,9 @@ def a_woman(cases: CasesApplication, marker: str) -> UUID:
 
 
 def erase(cases: CasesApplication, journey_id: UUID) -> Journey:
-    cases.do(
-        journey_id,
-        RequestErasure(request_id=uuid4(), reason=ErasureReason.SUBJECT_REQUEST, occurred_at=T0),
-        actor=CW,
+    return erase_her(
+        cases, journey_id, T0, T0 + timedelta(days=1), requested_by=CW, approved_by=ADMIN
     )
-    return cases.approve_erasure(journey_id, occurred_at=T0 + timedelta(days=1), actor=ADMIN)
 
 
 def rows_about(world: World, journey_id: UUID) -> dict[str, int]:

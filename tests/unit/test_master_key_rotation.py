@@ -13,7 +13,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -25,7 +25,6 @@ from typer.testing import CliRunner
 
 from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplication
 from services.cases.commands import (
-    AssessNeeds,
     CorrectPseudonym,
 )
 from shared.runtime import Stores, open_stores
@@ -40,7 +39,7 @@ from shared.storage.keyring import (
 )
 from shared.storage.personal_data import ERASED
 from shared.storage.sql import SqlStore
-from tests.support import make_settings, register_journey
+from tests.support import assessed_journey, make_settings
 from waymark.cli import cli
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -83,22 +82,6 @@ def cases_under(
         stores.close()
 
 
-def register(cases: CasesApplication, pseudonym: str, corrections: int = 0) -> UUID:
-    journey_id = register_journey(cases, pseudonym, T0)
-    cases.do(
-        journey_id,
-        AssessNeeds(needs=["housing"], notes=f"{pseudonym} notes", occurred_at=T0),
-        actor="cw-1",
-    )
-    for n in range(corrections):
-        cases.do(
-            journey_id,
-            CorrectPseudonym(pseudonym=f"{pseudonym}-{n}", occurred_at=T0 + timedelta(minutes=n)),
-            actor="cw-1",
-        )
-    return journey_id
-
-
 def events_of(cases: CasesApplication, journey_id: UUID) -> list[dict[str, Any]]:
     return [dict(vars(event)) for event in cases.events.get(journey_id)]
 
@@ -127,9 +110,9 @@ def key_rows(stores: Stores) -> list[dict[str, Any]]:
 def journeys_under_a(tmp_path: Path, database: Database) -> dict[str, Any]:
     """Three women under master key A (one long enough to be snapshotted), one erased."""
     with cases_under(tmp_path, database, KEY_A) as (cases, stores):
-        long = register(cases, "Rot-Long", corrections=JOURNEY_SNAPSHOT_INTERVAL + 2)
-        short = register(cases, "Rot-Short")
-        erased = register(cases, "Rot-Erased")
+        long = assessed_journey(cases, "Rot-Long", T0, JOURNEY_SNAPSHOT_INTERVAL + 2)
+        short = assessed_journey(cases, "Rot-Short", T0)
+        erased = assessed_journey(cases, "Rot-Erased", T0)
         stores.keyring.forget(erased)
         assert cases.snapshots is not None and list(cases.snapshots.get(long))
         ids = (long, short, erased)
@@ -168,7 +151,7 @@ def test_given_events_under_a_when_rewrapped_to_b_then_b_alone_opens_events_and_
         assert cases.snapshots is not None
         (snapshot,) = cases.snapshots.get(given["long"])
         assert isinstance(snapshot.state, dict)  # opened, not the ERASED marker
-        new = register(cases, "Rot-New")  # new keys under B
+        new = assessed_journey(cases, "Rot-New", T0)  # new keys under B
         assert cases.get_journey(new).pseudonym == "Rot-New"
 
 
@@ -211,7 +194,7 @@ def test_an_interrupted_rewrap_resumes_and_completes_and_repeats_idempotently(
     tmp_path: Path, database: Database
 ) -> None:
     with cases_under(tmp_path, database, KEY_A) as (cases, stores):
-        people = {register(cases, f"Rot-{n}"): f"Rot-{n}" for n in range(5)}
+        people = {assessed_journey(cases, f"Rot-{n}", T0): f"Rot-{n}" for n in range(5)}
         total = len(key_rows(stores))
 
     class Interrupted(Exception):

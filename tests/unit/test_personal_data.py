@@ -21,16 +21,28 @@ from shared.storage.sql import SqlStore
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
+KEYS = "keys.sqlite"
+
+
 @pytest.fixture
-def keyring(tmp_path: Path) -> Keyring:
-    return Keyring(SqlStore.sqlite(tmp_path / "keys.sqlite"), secrets.token_bytes(32))
+def master_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+@pytest.fixture
+def keyring(tmp_path: Path, master_key: bytes) -> Keyring:
+    return Keyring(SqlStore.sqlite(tmp_path / KEYS), master_key)
+
+
+def visits_mapper(keyring: Keyring) -> PersonalDataMapper:
+    transcoder = JSONTranscoder()
+    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
+    return PersonalDataMapper(transcoder, keyring)
 
 
 @pytest.fixture
 def mapper(keyring: Keyring) -> PersonalDataMapper:
-    transcoder = JSONTranscoder()
-    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
-    return PersonalDataMapper(transcoder, keyring)
+    return visits_mapper(keyring)
 
 
 def contact_event(contact_id=None, alias="Ana Marker-7f3a") -> Visit.ContactMade:
@@ -98,7 +110,7 @@ def test_a_ciphertext_moved_onto_another_subject_is_rejected(mapper: PersonalDat
 
 
 def test_the_keyring_refuses_a_wrong_master_key(tmp_path: Path) -> None:
-    store = SqlStore.sqlite(tmp_path / "keys.sqlite")
+    store = SqlStore.sqlite(tmp_path / KEYS)
     subject = uuid4()
     Keyring(store, secrets.token_bytes(32)).key_for(subject, create=True)
     with pytest.raises(Exception):  # noqa: B017 - InvalidTag from cryptography
@@ -122,19 +134,15 @@ def test_keys_for_everyone_in_a_save_are_made_together(keyring: Keyring) -> None
 
 
 def test_a_batch_is_opened_with_every_key_read_at_once_and_the_erased_stay_erased(
-    tmp_path: Path,
+    mapper: PersonalDataMapper, tmp_path: Path, master_key: bytes
 ) -> None:
-    master = secrets.token_bytes(32)
-    transcoder = JSONTranscoder()
-    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
-    writing = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
     events = [contact_event(alias=f"Ana {n}") for n in range(30)]
-    stored = [writing.to_stored_event(event) for event in events]
-    writing.keyring.forget(events[7].contact_id)
+    stored = [mapper.to_stored_event(event) for event in events]
+    mapper.keyring.forget(events[7].contact_id)
     # A fresh keyring (cold cache, as a rebuild in a new process).
-    store = SqlStore.sqlite(tmp_path / "k")
+    store = SqlStore.sqlite(tmp_path / KEYS)
     # (Not counted here: the hourly look for other processes' erasures.)
-    reading = PersonalDataMapper(transcoder, Keyring(store, master, erasure_check_s=3600))
+    reading = visits_mapper(Keyring(store, master_key, erasure_check_s=3600))
     queries = 0
     opened = store.transaction
 
@@ -148,21 +156,17 @@ def test_a_batch_is_opened_with_every_key_read_at_once_and_the_erased_stay_erase
     assert queries == 2, "one query for every key, one for the erased woman's tombstone"
     aliases = [event.alias for event in decoded]  # type: ignore[attr-defined]
     assert aliases == [ERASED if n == 7 else f"Ana {n}" for n in range(30)]
-    one_by_one = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
+    one_by_one = visits_mapper(Keyring(SqlStore.sqlite(tmp_path / KEYS), master_key))
     assert [one_by_one.to_domain_event(s).alias for s in stored] == aliases  # type: ignore[attr-defined]
 
 
 def test_a_batch_for_a_reader_of_no_personal_field_reads_no_key_and_opens_nothing(
-    tmp_path: Path,
+    mapper: PersonalDataMapper, tmp_path: Path, master_key: bytes
 ) -> None:
-    master = secrets.token_bytes(32)
-    transcoder = JSONTranscoder()
-    VisitsApplication.register_transcodings(None, transcoder)  # type: ignore[arg-type]
-    writing = PersonalDataMapper(transcoder, Keyring(SqlStore.sqlite(tmp_path / "k"), master))
     events = [contact_event(alias=f"Ana {n}") for n in range(5)]
-    stored = [writing.to_stored_event(event) for event in events]
-    store = SqlStore.sqlite(tmp_path / "k")
-    reading = PersonalDataMapper(transcoder, Keyring(store, master))
+    stored = [mapper.to_stored_event(event) for event in events]
+    store = SqlStore.sqlite(tmp_path / KEYS)
+    reading = visits_mapper(Keyring(store, master_key))
 
     def no_query(**kwargs: object) -> object:
         raise AssertionError("a key was read")

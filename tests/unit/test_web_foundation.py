@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from services.web.main import create_app
 from services.web.people import local_path
-from services.web.sessions import SessionStore
+from services.web.sessions import Session, SessionStore
 from services.web.settings import WebSettings
 from shared.security.roles import Role
 
@@ -136,15 +136,20 @@ def test_only_local_paths_are_followed_after_sign_in() -> None:
         assert local_path(outside) == "/"
 
 
-def test_a_session_ends_when_idle_and_its_form_is_kept_only_for_the_same_person() -> None:
-    store = SessionStore(idle_seconds=0.05, absolute_seconds=3600)
-    session = store.create(
+def caseworker_signed_in(store: SessionStore, token_expires_in_s: float) -> Session:
+    """Caseworker cw-1's session, her access token expiring ``token_expires_in_s`` from now."""
+    return store.create(
         subject="cw-1",
         roles=frozenset({Role.CASEWORKER}),
         team=None,
         access_token="t",
-        token_expires_at=time.time() + 3600,
+        token_expires_at=time.time() + token_expires_in_s,
     )
+
+
+def test_a_session_ends_when_idle_and_its_form_is_kept_only_for_the_same_person() -> None:
+    store = SessionStore(idle_seconds=0.05, absolute_seconds=3600)
+    session = caseworker_signed_in(store, token_expires_in_s=3600)
     assert store.get(session.id) is session
     time.sleep(0.1)
     assert store.get(session.id) is None
@@ -158,13 +163,7 @@ def test_a_session_ends_when_idle_and_its_form_is_kept_only_for_the_same_person(
 
 def test_a_session_ends_when_its_token_expires() -> None:
     store = SessionStore(idle_seconds=3600, absolute_seconds=3600)
-    session = store.create(
-        subject="cw-1",
-        roles=frozenset({Role.CASEWORKER}),
-        team=None,
-        access_token="t",
-        token_expires_at=time.time() - 1,
-    )
+    session = caseworker_signed_in(store, token_expires_in_s=-1)
     assert store.get(session.id) is None
 
 
