@@ -163,7 +163,11 @@ def test_a_journey_from_assessment_through_support_to_closure_and_reopening(
     goal_id = str(uuid4())
     data = ok(post(client, journey_id, "goals", {"goal_id": goal_id, "goal": "ni_number_issued"}))
     assert data["status"] == "active"
-    plan = {"plan_id": str(uuid4()), "summary": "code word", "review_on": str(TODAY + timedelta(days=7))}
+    plan = {
+        "plan_id": str(uuid4()),
+        "summary": "code word",
+        "review_on": str(TODAY + timedelta(days=7)),
+    }
     ok(post(client, journey_id, "safety-plans", plan))
     ok(post(client, journey_id, "meetings", {"meeting_id": str(uuid4()), "meeting_type": "coffee"}))
     appointment_id = str(uuid4())
