@@ -1,11 +1,15 @@
-"""How long a journey takes to load, by length, with and without snapshots.
+"""How long a journey takes to load, by length, with and without snapshots; and her detail.
 
     python -m bench.journey_load
 
-Builds journeys of 10, 1,000 and 10,000 events on a throw-away SQLite store (the events written
-in one save per journey, so building is quick) and times ``get_journey`` (best of several loads,
-no aggregate cache). With snapshots every ``JOURNEY_SNAPSHOT_INTERVAL`` events a load reads the
-latest snapshot (opened with her key) and at most that many events after it.
+Builds journeys of 10, 100, 1,000 and 10,000 events on a throw-away SQLite store (the events
+written in one save per journey, so building is quick) and times ``get_journey`` (best of several
+loads, no aggregate cache). With snapshots every ``JOURNEY_SNAPSHOT_INTERVAL`` events a load reads
+the latest snapshot (opened with her key) and at most that many events after it.
+
+Then the journey detail (``GET /journeys/{id}``): folded from every event (what the first read
+costs), kept and read again with nothing new (``KeptDetails``), and kept with one new event
+stored since; each against the library's own load of the journey from its snapshot.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from uuid import UUID, uuid4
 
 from services.cases.application import JOURNEY_SNAPSHOT_INTERVAL, CasesApplication
 from services.cases.domain import Journey
+from services.cases.queries.journey_detail.detail import journey_detail
 from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName, Settings
 
-LENGTHS = (10, 1_000, 10_000)
+LENGTHS = (10, 100, 1_000, 10_000)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -55,6 +60,45 @@ def load_time(app: CasesApplication, journey_id: UUID, repeats: int) -> float:
         app.get_journey(journey_id)
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def best_of(repeats: int, read: Any) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        read()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def detail_times(app: CasesApplication, journey_id: UUID, repeats: int) -> dict[str, float]:
+    events = app.repository.event_store
+    folded = best_of(repeats, lambda: journey_detail(events.get(journey_id)))
+    app.journey_detail(journey_id)  # kept from here on
+    kept = best_of(repeats, lambda: app.journey_detail(journey_id))
+    one_more = float("inf")
+    for n in range(repeats):
+        journey = app.get_journey(journey_id)
+        journey.correct_pseudonym(f"R-new-{n}", T0 + timedelta(days=30, minutes=n), "cw-1")
+        app.save(journey)
+        one_more = min(one_more, best_of(1, lambda: app.journey_detail(journey_id)))
+    return {"folded": folded, "kept": kept, "kept + 1 new": one_more}
+
+
+def detail_report(app: CasesApplication) -> None:
+    print("\nJourney detail (GET /journeys/{id}), ms, best of several, against the library's load")
+    print(f"{'events':>8} {'library load':>13} {'folded':>8} {'kept':>7} {'kept + 1 new':>13}")
+    for length in LENGTHS:
+        journey_id = journey_of(app, length)
+        repeats = 5 if length < 10_000 else 3
+        load = load_time(app, journey_id, repeats)
+        times = detail_times(app, journey_id, repeats)
+        cells = " ".join(
+            f"{times[k] * 1000:>{w}.2f} ({load / times[k]:.2f})"
+            for k, w in (("folded", 7), ("kept", 6), ("kept + 1 new", 7))
+        )
+        print(f"{length:>8} {load * 1000:>12.2f} {cells}")
+    print("(in brackets: the library's load ÷ that read; 1.0 is as fast as the library)")
 
 
 def main() -> None:
@@ -89,6 +133,16 @@ def main() -> None:
         f"10,000-event journey ÷ 10-event journey, with snapshots: {longest / short:.1f}x;"
         f" without: {plain:.1f}x"
     )
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = stores_in(Path(tmp))
+        app = CasesApplication(
+            env=stores.event_store_env, keyring=stores.keyring, reference=stores.reference
+        )
+        try:
+            detail_report(app)
+        finally:
+            app.close()
+            stores.close()
 
 
 if __name__ == "__main__":
