@@ -1,6 +1,6 @@
 """The cases application: command handlers and queries on support journeys.
 
-Every command of a caseworker is a ``JourneyCommand`` (``services/cases/commands.py``) run by
+Every command of a caseworker is a ``JourneyCommand`` (``services/cases/commands/``) run by
 one method, ``do``: get → the command's aggregate method → save. Codes are checked against the
 reference data first (422 naming the field); the versions the client expects (``If-Match``)
 are compared with the journey as read: a stale client gets ``VersionMismatch`` (412) — unless

@@ -1,0 +1,50 @@
+"""Assessing her: her needs, her risk, and a safety plan agreed with her."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from services.cases.commands.base import JourneyCommand
+from services.cases.domain import Journey
+from services.cases.values import RiskLevel
+from shared.reference import ReferenceData
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssessNeeds(JourneyCommand):
+    needs: Sequence[str]
+    notes: str | None = None
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require_all("needs", self.needs, "body.needs")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.assess_needs(self.needs, self.notes, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssessRisk(JourneyCommand):
+    level: RiskLevel
+    indicators: Sequence[str] = ()
+    notes: str | None = None
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require_all("person_indicators", self.indicators, "body.indicators")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.assess_risk(self.level, self.indicators, self.notes, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreeSafetyPlan(JourneyCommand):
+    plan_id: UUID
+    summary: str
+    review_on: date
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.agree_safety_plan(
+            self.plan_id, self.summary, self.review_on, self.occurred_at, actor
+        )

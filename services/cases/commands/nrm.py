@@ -1,0 +1,81 @@
+"""The National Referral Mechanism: a First Responder contacted, her NRM referral submitted, the
+Reasonable and Conclusive Grounds decisions as learnt, and her recovery period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from services.cases.commands.base import JourneyCommand
+from services.cases.domain import Journey
+from services.cases.values import DecisionSource, NrmOutcome
+from shared.reference import ReferenceData
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordFirstResponderContact(JourneyCommand):
+    partner: str
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require("partners", self.partner, "body.partner")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        first_responder = reference.is_first_responder(self.partner)
+        journey.record_first_responder_contact(
+            self.partner, first_responder, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordNrmReferral(JourneyCommand):
+    partner: str
+    submitted_on: date
+    consent_id: UUID | None = None
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require("partners", self.partner, "body.partner")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        first_responder = reference.is_first_responder(self.partner)
+        journey.record_nrm_referral(
+            self.partner,
+            first_responder,
+            self.submitted_on,
+            self.consent_id,
+            self.occurred_at,
+            actor,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NrmDecision(JourneyCommand):
+    outcome: NrmOutcome
+    decided_on: date
+    learned_on: date
+    source: DecisionSource
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordReasonableGrounds(NrmDecision):
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.record_reasonable_grounds(
+            self.outcome, self.decided_on, self.learned_on, self.source, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordConclusiveGrounds(NrmDecision):
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.record_conclusive_grounds(
+            self.outcome, self.decided_on, self.learned_on, self.source, self.occurred_at, actor
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartRecoveryPeriod(JourneyCommand):
+    starts_on: date
+    ends_on: date
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.start_recovery_period(self.starts_on, self.ends_on, self.occurred_at, actor)

@@ -1,0 +1,94 @@
+"""Referrals to partners for a need, and each step the partner answers with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from services.cases.commands.base import JourneyCommand
+from services.cases.domain import Journey
+from services.cases.values import DeclineReason, WithdrawalReason
+from shared.reference import ReferenceData
+
+
+@dataclass(frozen=True, kw_only=True)
+class MakeReferral(JourneyCommand):
+    referral_id: UUID
+    partner: str
+    need: str
+    shares_personal_data: bool
+    consent_id: UUID | None = None
+    lawful_basis: str | None = None
+    respond_by: datetime
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require("partners", self.partner, "body.partner")
+        reference.require("needs", self.need, "body.need")
+        if self.lawful_basis is not None:
+            reference.require("lawful_bases", self.lawful_basis, "body.lawful_basis")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.make_referral(
+            self.referral_id,
+            self.partner,
+            self.need,
+            self.shares_personal_data,
+            self.consent_id,
+            self.lawful_basis,
+            self.respond_by,
+            self.occurred_at,
+            actor,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeReferral(JourneyCommand):
+    referral_id: UUID
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.acknowledge_referral(self.referral_id, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptReferral(JourneyCommand):
+    referral_id: UUID
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.accept_referral(self.referral_id, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclineReferral(JourneyCommand):
+    referral_id: UUID
+    reason: DeclineReason | None = None
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.decline_referral(self.referral_id, self.reason, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteReferral(JourneyCommand):
+    referral_id: UUID
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.complete_referral(self.referral_id, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawReferral(JourneyCommand):
+    referral_id: UUID
+    reason: WithdrawalReason
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.withdraw_referral(self.referral_id, self.reason, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpireReferral(JourneyCommand):
+    """Nothing was heard about a referral by its due date (``occurred_at``: now)."""
+
+    referral_id: UUID
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.expire_referral(self.referral_id, self.occurred_at, actor)

@@ -1,0 +1,53 @@
+"""Registering her under a pseudonym with her languages, and correcting either later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from services.cases.commands.base import JourneyCommand
+from services.cases.domain import Journey
+from shared.reference import ReferenceData
+
+
+@dataclass(frozen=True, kw_only=True)
+class Register(JourneyCommand):
+    """Register the woman whose journey began with a contact on a visit."""
+
+    pseudonym: str
+    preferred_languages: Sequence[str] = ()
+    interpreter_needed: bool = False
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.register(
+            self.pseudonym,
+            self.preferred_languages,
+            self.interpreter_needed,
+            self.occurred_at,
+            actor,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrectPseudonym(JourneyCommand):
+    pseudonym: str
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.correct_pseudonym(self.pseudonym, self.occurred_at, actor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeLanguagePreferences(JourneyCommand):
+    preferred_languages: Sequence[str]
+    interpreter_needed: bool
+
+    def check(self, reference: ReferenceData) -> None:
+        reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        journey.change_language_preferences(
+            self.preferred_languages, self.interpreter_needed, self.occurred_at, actor
+        )
