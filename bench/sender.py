@@ -58,8 +58,13 @@ class Sender:
         self._idle.clear()
 
     async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            reader, writer = self._idle.pop()
+            if not reader.at_eof():
+                return reader, writer
+            # The server closed it while idle (uvicorn does after 5 s): never send on it.
+            writer.close()
+            self._open -= 1
         if self._open >= self._max_open:
             raise SenderError(f"more than {self._max_open} requests open at once")
         self._open += 1

@@ -643,6 +643,10 @@ def run(args: argparse.Namespace, root: Path, prefix: str) -> None:
         schema_prefix=f"{prefix}sys" if args.database_url else None,
         http_apart=args.http_apart,
     )
+    if args.http_apart and args.database_url:
+        # Six processes' pools (each opens its pool size at start) must fit in PostgreSQL's
+        # 100 connections.
+        system.extra_env = {"WAYMARK_POSTGRES_POOL_SIZE": "3", "WAYMARK_POSTGRES_MAX_OVERFLOW": "3"}
     try:
         system.start()
         pids = {s.value: p.pid for s, p in system.processes.items()}
