@@ -15,9 +15,10 @@ from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Answer, Refused, Service
+from services.web.pages.commands import Command, send_command
 from services.web.pages.ids import record_id
 from services.web.pages.listing import page_count
 from services.web.people import Person, local_path
@@ -224,17 +225,10 @@ async def _act(
         return await _notification_page(
             request, session, notification_id, problem=_RELOAD, status_code=412
         )
-    try:
-        await request.app.state.services.send(
-            Service.NOTIFICATIONS,
-            "POST",
-            f"/notifications/{notification_id}/{action}",
-            session.access_token,
-            if_match=version,
-        )
-    except Refused as refused:
-        # 412: it changed since her page was drawn (read elsewhere, escalated): show it as it
-        # is now, with what changed, and let her act on that.
+
+    # 412: it changed since her page was drawn (read elsewhere, escalated): show it as it
+    # is now, with what changed, and let her act on that.
+    async def as_it_is_now(refused: Refused) -> Response:
         return await _notification_page(
             request,
             session,
@@ -243,7 +237,12 @@ async def _act(
             status_code=refused.status,
             seen_version=int(version),
         )
-    return RedirectResponse(local_path(back, f"/inbox/{notification_id}"), status_code=303)
+
+    command = Command(
+        Service.NOTIFICATIONS, f"/notifications/{notification_id}/{action}", if_match=version
+    )
+    done = local_path(back, f"/inbox/{notification_id}")
+    return await send_command(request, session, command, done=done, refused=as_it_is_now)
 
 
 def _action_route(action: str) -> Callable[..., Awaitable[Response]]:

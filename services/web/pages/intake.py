@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api import Refused, Service
 from services.web.pages.caseload import Casework
+from services.web.pages.commands import Command, form_version, send_command
 from services.web.pages.listing import PAGE_SIZE, Paging, page_number
 from services.web.people import needs
 from services.web.rendering import render
@@ -64,8 +65,12 @@ def _back_to_queue(notice: str) -> Response:
     return RedirectResponse(f"/intake?notice={notice}", status_code=303)
 
 
-def _version(raw: str) -> str | None:
-    return raw if raw.isdigit() and len(raw) <= 12 else None
+async def _not_hers(refused: Refused) -> Response:
+    # 412: claimed since the queue was read; 409: held by someone else, or both claims
+    # met at the same moment. Either way she is not hers: back to a fresh queue.
+    if refused.status in (409, 412):
+        return _back_to_queue("taken")
+    return _back_to_queue("gone")
 
 
 @router.post("/intake/{journey_id}/claim")
@@ -75,22 +80,15 @@ async def claim(
     session: Annotated[Session, needs(Role.CASEWORKER)],
     version: Annotated[str, Form()] = "",
 ) -> Response:
-    expected = _version(version)
+    expected = form_version(version)
     if expected is None:
         return _back_to_queue("changed")
-    try:
-        await request.app.state.services.send(
-            Service.CASES,
-            "POST",
-            f"/journeys/{journey_id}/claim",
-            session.access_token,
-            if_match=expected,
-            idempotency_key=str(uuid.uuid4()),
-        )
-    except Refused as refused:
-        # 412: claimed since the queue was read; 409: held by someone else, or both claims
-        # met at the same moment. Either way she is not hers: back to a fresh queue.
-        if refused.status in (409, 412):
-            return _back_to_queue("taken")
-        return _back_to_queue("gone")
-    return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
+    command = Command(
+        Service.CASES,
+        f"/journeys/{journey_id}/claim",
+        if_match=expected,
+        idempotency_key=str(uuid.uuid4()),
+    )
+    return await send_command(
+        request, session, command, done=f"/journeys/{journey_id}", refused=_not_hers
+    )

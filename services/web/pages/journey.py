@@ -15,10 +15,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import NotAllowed, Refused, Service
 from services.web.pages.caseload import Casework, open_concern
+from services.web.pages.commands import Command, form_version, kept_answers, send_command
 from services.web.pages.conflicts import changes_since, loaded_now
 from services.web.pages.listing import Paging, page_number, staff_id
 from services.web.pages.timeline import entry_view
@@ -295,20 +296,21 @@ async def break_glass(
     if len(reason.strip()) < 10:
         errors = {"reason": "Write why you must open her journey now, in at least 10 characters."}
         return await _break_glass_page(request, journey_id, values, errors, status_code=422)
-    try:
-        await request.app.state.services.send(
-            Service.CASES,
-            "POST",
-            f"/journeys/{journey_id}/break-glass",
-            session.access_token,
-            {"reason": reason.strip()},
-            idempotency_key=str(uuid.uuid4()),
-        )
-    except Refused as refused:
+    command = Command(
+        Service.CASES,
+        f"/journeys/{journey_id}/break-glass",
+        {"reason": reason.strip()},
+        idempotency_key=str(uuid.uuid4()),
+    )
+
+    async def again(refused: Refused) -> Response:
         return await _break_glass_page(
             request, journey_id, values, refused.fields, refused.message, status_code=422
         )
-    return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
+
+    return await send_command(
+        request, session, command, done=f"/journeys/{journey_id}", refused=again
+    )
 
 
 async def _assign_page(
@@ -345,9 +347,7 @@ async def assign_form(request: Request, journey_id: UUID, session: Lead) -> Resp
         "version": str(journey["version"]),
         "loaded_at": loaded_now(),
     }
-    kept = request.app.state.sessions.take_form(
-        request.query_params.get("kept"), session.subject, request.url.path
-    )
+    kept = kept_answers(request, session)
     if kept:
         values.update({k: v for k, v in kept.items() if k in values and isinstance(v, str)})
     return await _assign_page(request, journey, values, {})
@@ -371,20 +371,18 @@ async def assign(
     values = {"caseworker_id": caseworker, "team_id": team, "version": version}
     values["loaded_at"] = loaded_now()
     journey = await _journey(request, session, journey_id)
-    if errors or not (version.isdigit() and len(version) <= 12):
+    if errors or form_version(version) is None:
         values["version"] = str(journey["version"])
         return await _assign_page(request, journey, values, errors, status_code=422)
-    try:
-        await request.app.state.services.send(
-            Service.CASES,
-            "POST",
-            f"/journeys/{journey_id}/caseworker",
-            session.access_token,
-            {"caseworker_id": caseworker, "team_id": team or None},
-            if_match=version,
-            idempotency_key=str(uuid.uuid4()),
-        )
-    except Refused as refused:
+    command = Command(
+        Service.CASES,
+        f"/journeys/{journey_id}/caseworker",
+        {"caseworker_id": caseworker, "team_id": team or None},
+        if_match=version,
+        idempotency_key=str(uuid.uuid4()),
+    )
+
+    async def again(refused: Refused) -> Response:
         fresh = await _journey(request, session, journey_id)
         # On a stale version she sees who holds her now and what changed since she loaded the
         # form; her answers stay for another try against the fresh version.
@@ -401,4 +399,7 @@ async def assign(
             status_code=409 if refused.stale else 422,
             changes=changes,
         )
-    return RedirectResponse(f"/journeys/{journey_id}#about-her", status_code=303)
+
+    return await send_command(
+        request, session, command, done=f"/journeys/{journey_id}#about-her", refused=again
+    )

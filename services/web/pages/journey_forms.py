@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Refused, Service
 from services.web.messages import problem_message
@@ -29,6 +29,7 @@ from services.web.pages import (
     journey_referrals,
     journey_support,
 )
+from services.web.pages.commands import Command, kept_answers, send_command
 from services.web.pages.conflicts import changes_since, loaded_now
 from services.web.pages.ids import record_id
 from services.web.pages.journey_form_fields import (
@@ -210,9 +211,7 @@ def _show(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
     async def show(request: Request, session: Session = _roles(form)) -> Response:  # noqa: B008
         asked = _Asked.of(request, session, form)
         journey, version = await _journey(request, session, asked.journey_id)
-        kept = request.app.state.sessions.take_form(
-            request.query_params.get("kept"), session.subject, request.url.path
-        )
+        kept = kept_answers(request, session)
         if kept:
             # Her version stays: if the journey changed meanwhile, saving shows what changed.
             values = _kept(kept, form.fields)
@@ -248,18 +247,14 @@ def _send(form: JourneyForm) -> Callable[[Request, Session], Awaitable[Response]
                 message=LOCAL_MESSAGE,
                 status_code=422,
             )
-        try:
-            await request.app.state.services.send(
-                Service.CASES,
-                "POST",
-                request.url.path,
-                session.access_token,
-                body,
-                if_match=version or None,
-            )
-        except Refused as refused:
-            return await _refused(asked, values, version, refused)
-        return RedirectResponse(f"/journeys/{asked.journey_id}#{form.section}", status_code=303)
+        command = Command(Service.CASES, request.url.path, body, if_match=version or None)
+        return await send_command(
+            request,
+            session,
+            command,
+            done=f"/journeys/{asked.journey_id}#{form.section}",
+            refused=lambda refused: _refused(asked, values, version, refused),
+        )
 
     return send
 
