@@ -18,6 +18,11 @@ from services.web.headers import WebHeaders
 from services.web.identity import DevelopmentSignIn, OpenIdConnect
 from services.web.pages import (
     admin,
+    admin_as_of,
+    admin_erasure,
+    admin_history,
+    admin_read_models,
+    admin_subject_access,
     audit,
     casework,
     inbox,
@@ -96,6 +101,11 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     app.include_router(premises.router)
     app.include_router(statistics.router)
     app.include_router(admin.router)
+    app.include_router(admin_history.router)
+    app.include_router(admin_as_of.router)
+    app.include_router(admin_erasure.router)
+    app.include_router(admin_subject_access.router)
+    app.include_router(admin_read_models.router)
     app.include_router(audit.router)
     app.include_router(outreach.router)
     return app

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.web.pages.admin import erasure_of, journey_id_of, known_at, recorded_by, shown
+from services.web.pages.admin import journey_id_of, shown
+from services.web.pages.admin_as_of import known_at, recorded_by
+from services.web.pages.admin_erasure import erasure_of
 from services.web.pages.audit import Search, check, merged
 from services.web.rendering import templates
 
