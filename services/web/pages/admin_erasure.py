@@ -134,18 +134,18 @@ async def request_erasure(
 
 
 async def _approval_page(
-    request: Request,
-    session: Session,
-    journey_id: UUID,
-    message: str | None = None,
-    status_code: int = 200,
+    request: Request, session: Session, journey_id: UUID, refused: Refused | None = None
 ) -> Response:
     events = await journey_events(request, session, journey_id)
     return await render(
         request,
         "admin/erasure_approve.html",
-        {"journey_id": journey_id, "erasure": erasure_of(events), "message": message},
-        status_code=status_code,
+        {
+            "journey_id": journey_id,
+            "erasure": erasure_of(events),
+            "message": refused.message if refused else None,
+        },
+        status_code=refused.status if refused else 200,
         title="Approve erasure",
     )
 
@@ -161,7 +161,7 @@ async def approve(request: Request, session: Admin, journey_id: UUID) -> Respons
 
     async def again(refused: Refused) -> Response:
         # The service decides who may approve (never the admin who asked): shown as it says.
-        return await _approval_page(request, session, journey_id, refused.message, refused.status)
+        return await _approval_page(request, session, journey_id, refused)
 
     return await send_command(
         request, session, command, done=f"/admin/journeys/{journey_id}", refused=again

@@ -21,7 +21,6 @@ router = APIRouter(prefix="/admin")
 
 READ_MODEL_SERVICES = (Service.VISITS, Service.CASES, Service.NOTIFICATIONS)
 RUNNING = frozenset({"pending", "building", "swapping"})
-_PAGE = "admin/read_model.html"
 
 
 async def _read_models(request: Request, session: Session) -> list[dict[str, Any]]:
@@ -53,30 +52,30 @@ def _service_named(name: str) -> Service:
 
 
 async def _read_model_page(
-    request: Request,
-    session: Session,
-    service: str,
-    name: str,
-    template: str = _PAGE,
-    message: str | None = None,
-    status_code: int = 200,
+    request: Request, session: Session, service: str, name: str, refused: Refused | None = None
 ) -> Response:
+    """The read model as its service has it now; after a refused rebuild, the refusal too."""
     answer = await request.app.state.services.get(
         _service_named(service), f"/admin/projections/{name}", session.access_token
     )
+    # htmx asking for the progress gets only that part; a refusal is always a whole page.
+    progress = refused is None and request.headers.get("hx-request")
     return await render(
         request,
-        template,
-        {"model": {"service": service, **answer.body}, "running": RUNNING, "message": message},
-        status_code=status_code,
+        "admin/_rebuild_progress.html" if progress else "admin/read_model.html",
+        {
+            "model": {"service": service, **answer.body},
+            "running": RUNNING,
+            "message": refused.message if refused else None,
+        },
+        status_code=refused.status if refused else 200,
         title="Read model",
     )
 
 
 @router.get("/read-models/{service}/{name}", response_class=HTMLResponse)
 async def read_model(request: Request, session: Admin, service: str, name: str) -> Response:
-    progress = "admin/_rebuild_progress.html" if request.headers.get("hx-request") else _PAGE
-    return await _read_model_page(request, session, service, name, progress)
+    return await _read_model_page(request, session, service, name)
 
 
 @router.post("/read-models/{service}/{name}/rebuild", response_class=HTMLResponse)
@@ -84,9 +83,7 @@ async def start_rebuild(request: Request, session: Admin, service: str, name: st
     command = Command(_service_named(service), f"/admin/projections/{name}/rebuild")
 
     async def again(refused: Refused) -> Response:
-        return await _read_model_page(
-            request, session, service, name, message=refused.message, status_code=refused.status
-        )
+        return await _read_model_page(request, session, service, name, refused)
 
     return await send_command(
         request, session, command, done=f"/admin/read-models/{service}/{name}", refused=again
