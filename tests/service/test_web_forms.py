@@ -238,7 +238,7 @@ def test_given_a_journey_rule_refused_then_its_own_words_are_shown(
 
 
 def test_given_any_journey_then_every_action_on_its_page_opens_one_of_these_forms() -> None:
-    from services.web.pages.journey import journey_actions
+    from services.web.pages.journey_actions import journey_actions
 
     patterns = [re.compile("^" + re.sub(r"\{\w+\}", "[0-9a-f-]{36}", f.path) + "$") for f in FORMS]
     ids = {"consent_id": str(uuid4()), "goal_id": str(uuid4())}

@@ -10,7 +10,8 @@ from uuid import uuid4
 
 from services.web.api import Answer, NotFound, Service
 from services.web.pages.conflicts import changes_since
-from services.web.pages.journey import JourneyActions, journey_actions, recovery_countdown
+from services.web.pages.journey import recovery_countdown
+from services.web.pages.journey_actions import JourneyActions, journey_actions
 from services.web.pages.listing import Paging, code, page_number, staff_id
 from services.web.pages.timeline import detail_words, entry_view, what, who
 
