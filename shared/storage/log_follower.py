@@ -16,8 +16,6 @@ insert function (``POSTGRES_ENABLE_DB_FUNCTIONS``) takes no such lock, so it is 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
@@ -29,6 +27,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic, strtobool
 
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.log_signal import poll_until_cancelled
 from shared.storage.personal_data import PersonalDataMapper
 from shared.storage.topics import all_topics
 from shared.threads import in_thread
@@ -177,22 +176,15 @@ class LogFollower(ABC):
         wake = self.app.log_signal.subscribe()
         self.running = True
         try:
-            while True:
-                wake.clear()
-                try:
-                    handled = await self.catch_up_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # noqa: BLE001 - a follower must outlive any one failure
-                    log.warning(
-                        "log_follower.retry", follower=self.name, error=type(error).__name__
-                    )
-                    await asyncio.sleep(self.poll_interval * 4)
-                    continue
-                if handled < self.batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
-                            await wake.wait()
+            await poll_until_cancelled(
+                self.catch_up_once,
+                wake,
+                batch_size=self.batch_size,
+                poll_interval=self.poll_interval,
+                on_error=lambda error: log.warning(
+                    "log_follower.retry", follower=self.name, error=type(error).__name__
+                ),
+            )
         finally:
             self.running = False
             self.app.log_signal.unsubscribe(wake)
