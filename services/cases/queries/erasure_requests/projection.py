@@ -14,8 +14,9 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
+from shared.storage.pages import read_numbered_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, count_rows, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 PENDING, ERASED = "pending", "erased"
 
@@ -83,16 +84,18 @@ class ErasureRequests(Projection):
     def list(
         self, *, state: str | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[ErasureRequestEntry], int]:
-        table = self.store.table(self.name)
-        where, params = ("state = %s", [state]) if state else ("1 = 1", [])
+        where = Where()
+        if state:
+            where.add("state = %s", state)
         with self.store.transaction(commit=False) as cursor:
-            total = count_rows(cursor, f"FROM {table} WHERE {where}", params)
-            cursor.execute(
-                f"SELECT * FROM {table} WHERE {where}"
-                " ORDER BY requested_at, journey_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+            rows, total = read_numbered_page(
+                cursor,
+                source=f"FROM {self.store.table(self.name)} WHERE {where}",
+                params=where.params,
+                order="requested_at, journey_id",
+                limit=limit,
+                offset=offset,
             )
-            rows = cursor.fetchall()
         return [_entry(r) for r in rows], total
 
 
