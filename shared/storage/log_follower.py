@@ -49,6 +49,22 @@ def decode_batch(
     return [(n, mapper.to_domain_event(n)) for n in notifications]
 
 
+def notifications_after(
+    app: WaymarkApplication, after: int, *, limit: int, stop: int | None, topics: Sequence[str]
+) -> Sequence[Notification]:
+    """At most ``limit`` notifications of ``topics`` after ``after``, up to ``stop``, in order."""
+    return app.recorder.select_notifications(
+        start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+    )
+
+
+def position_after(batch: Batch, batch_size: int, head: int) -> int:
+    """Where reading a batch brings its reader: the last event's id when the batch is full (more
+    may follow), otherwise the head read *before* the batch, since every event up to there has
+    now been seen."""
+    return batch[-1][0].id if len(batch) >= batch_size else head
+
+
 def position_only(notification: Notification) -> DomainEventProtocol[UUID]:
     """The event as its class with only its aggregate id and version: for a follower that
     reads nothing else of it (any other attribute is missing, so a mistake fails loudly)."""
@@ -120,12 +136,8 @@ class LogFollower(ABC):
     def read_batch(
         self, after: int, stop: int | None = None
     ) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
-        notifications = self.app.recorder.select_notifications(
-            start=after,
-            limit=self.batch_size,
-            stop=stop,
-            topics=self._topics,
-            inclusive_of_start=False,
+        notifications = notifications_after(
+            self.app, after, limit=self.batch_size, stop=stop, topics=self._topics
         )
         if self.reads_only_position:
             skipped = self._position_only_topics()
@@ -144,14 +156,12 @@ class LogFollower(ABC):
         self, after: int, stop: int | None = None
     ) -> tuple[list[tuple[Notification, DomainEventProtocol[UUID]]], int]:
         """The next batch of this follower's events after ``after``, and the position it brings
-        the follower to: the last event's id when the batch is full, otherwise the head (or
-        ``stop``), read *before* the batch, because every event up to there has now been seen."""
+        the follower to (``position_after``: the head is ``stop`` when given)."""
         head = self.app.max_notification_id() if stop is None else stop
         if head <= after:
             return [], after
         batch = self.read_batch(after, head)
-        last = batch[-1][0].id if len(batch) >= self.batch_size else head
-        return batch, last
+        return batch, position_after(batch, self.batch_size, head)
 
     async def catch_up_once(self) -> int:
         """Handle one batch; return how many notifications it held."""

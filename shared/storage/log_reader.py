@@ -30,6 +30,8 @@ from shared.storage.log_follower import (
     Batch,
     LogFollower,
     decode_batch,
+    notifications_after,
+    position_after,
     require_ordered_commits,
 )
 from shared.storage.log_signal import poll_until_cancelled
@@ -182,17 +184,12 @@ class LogReader:
         head = self.app.max_notification_id()
         if head <= after:
             return [], after
-        notifications = self.app.recorder.select_notifications(
-            start=after,
-            limit=self.batch_size,
-            stop=head,
-            topics=self._topics,
-            inclusive_of_start=False,
+        notifications = notifications_after(
+            self.app, after, limit=self.batch_size, stop=head, topics=self._topics
         )
         opening = any(f.reads_personal_fields for f in self.followers)
         batch = decode_batch(self.app, notifications, open_personal=opening)
-        last = batch[-1][0].id if len(batch) >= self.batch_size else head
-        return batch, last
+        return batch, position_after(batch, self.batch_size, head)
 
     def _share(self, follower: LogFollower, batch: Batch) -> Batch:
         at, topics = self._at[follower.name], set(follower.topics)
