@@ -31,7 +31,7 @@ from services.cases.queries.tables import (
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
-from shared.storage.pages import PageWindow, later_than, read_numbered_page, read_page
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
@@ -294,16 +294,10 @@ class Caseload(Projection):
 
     def intake(self, *, limit: int = 50, offset: int = 0) -> tuple[list[IntakeEntry], int]:
         """The open journeys nobody holds yet, oldest first: whoever takes one next."""
-        table = self.store.table(self.name)
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_numbered_page(
-                cursor,
-                source=f"FROM {table} WHERE caseworker_id IS NULL AND status NOT IN (%s, %s)",
-                params=_SETTLED,
-                order="opened_at, journey_id",
-                limit=limit,
-                offset=offset,
-            )
+        nobodys = Where("caseworker_id IS NULL", "status NOT IN (%s, %s)", params=_SETTLED)
+        rows, total = self.numbered_page(
+            nobodys, order="opened_at, journey_id", limit=limit, offset=offset
+        )
         return [_intake_entry(r) for r in rows], total
 
     def list(

@@ -14,7 +14,6 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
-from shared.storage.pages import read_numbered_page
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
@@ -87,15 +86,9 @@ class ErasureRequests(Projection):
         where = Where()
         if state:
             where.add("state = %s", state)
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_numbered_page(
-                cursor,
-                source=f"FROM {self.store.table(self.name)} WHERE {where}",
-                params=where.params,
-                order="requested_at, journey_id",
-                limit=limit,
-                offset=offset,
-            )
+        rows, total = self.numbered_page(
+            where, order="requested_at, journey_id", limit=limit, offset=offset
+        )
         return [_entry(r) for r in rows], total
 
 

@@ -17,7 +17,6 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
-from shared.storage.pages import read_numbered_page
 from shared.storage.personal_data import personal_fields_of
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
@@ -123,15 +122,9 @@ class JourneyTimeline(Projection):
         where = Where("journey_id = %s", params=[str(journey_id)])
         if as_of is not None:
             where.add("recorded_at <= %s", to_sql_time(as_of))
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_numbered_page(
-                cursor,
-                source=f"FROM {self.store.table(self.name)} WHERE {where}",
-                params=where.params,
-                order="occurred_at DESC, version DESC",
-                limit=limit,
-                offset=offset,
-            )
+        rows, total = self.numbered_page(
+            where, order="occurred_at DESC, version DESC", limit=limit, offset=offset
+        )
         return [
             TimelineRow(
                 journey_id=UUID(str(r["journey_id"])),
