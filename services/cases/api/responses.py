@@ -1,4 +1,5 @@
-"""How every journey command answers: the journey as it now is, its version as the ETag."""
+"""How every journey command answers (the journey as it now is, its version as the ETag),
+and how a command route is declared (``journey_command``)."""
 
 from __future__ import annotations
 
@@ -85,16 +86,18 @@ def journey_command(
     Every journey command route is this and nothing more, so it is said once; the signature
     FastAPI reads (and documents) is the one each route would have had written out by hand."""
     model = next(kind for kind in get_args(body) or (body,) if kind is not NoneType)
-    ids = [name for name in re.findall(r"{(\w+)}", path) if name != "journey_id"]
+    id_names = [name for name in re.findall(r"{(\w+)}", path) if name != "journey_id"]
 
-    def route(do: JourneyCommands, body: CommandBody | None = None, **ids: UUID) -> JourneyPublic:
-        return do((body or model()).command(command, **ids))
+    def route(
+        do: JourneyCommands, body: CommandBody | None = None, **path_ids: UUID
+    ) -> JourneyPublic:
+        return do((body or model()).command(command, **path_ids))
 
     by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
     optional = NoneType in get_args(body)
     route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
-            *(inspect.Parameter(name, by_name, annotation=UUID) for name in ids),
+            *(inspect.Parameter(name, by_name, annotation=UUID) for name in id_names),
             inspect.Parameter("do", by_name, annotation=Do),
             inspect.Parameter(
                 "body",
