@@ -3,32 +3,18 @@ quote a value (what a person typed), which must never leave the service in a tra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 from uuid import uuid4
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.observability import tracing
+from tests.integration.test_tracing import spans as spans  # the fixture
 
 SECRET = "her name is in this message"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.install(provider)
-    try:
-        yield exporter
-    finally:
-        tracing.install(None)
 
 
 def fail() -> None:
