@@ -12,6 +12,8 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -61,29 +63,20 @@ def wait_for_port(host: str, port: int, timeout: float = 15.0) -> None:
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
 
 
+@dataclass(eq=False)
 class NatsServer:
     """A nats-server process with a file-backed JetStream store under ``store_dir``."""
 
-    def __init__(
-        self,
-        store_dir: Path,
-        port: int,
-        host: str = "127.0.0.1",
-        log_file: Path | None = None,
-        config_file: Path | None = None,
-        extra_args: list[str] | None = None,
-        new_session: bool = False,
-    ) -> None:
-        self.store_dir = store_dir
-        self.port = port
-        self.host = host
-        self.log_file = log_file
-        self.config_file = config_file
-        self.extra_args = list(extra_args or [])
-        # Out of the terminal's process group: Ctrl-C then reaches the services but not NATS,
-        # which its owner stops after them, so none of them loses its connection mid-shutdown.
-        self.new_session = new_session
-        self.process: subprocess.Popen[bytes] | None = None
+    store_dir: Path
+    port: int
+    host: str = "127.0.0.1"
+    log_file: Path | None = None
+    config_file: Path | None = None
+    extra_args: Sequence[str] = ()
+    #: Out of the terminal's process group: Ctrl-C then reaches the services but not NATS,
+    #: which its owner stops after them, so none of them loses its connection mid-shutdown.
+    new_session: bool = False
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:

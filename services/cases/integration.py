@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import singledispatchmethod
-from typing import TypeAlias
+from typing import TypeAlias, get_args
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -43,58 +43,6 @@ from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
 from shared.messaging.translation import contract_from
 
-_REFERRAL_STEPS = (
-    Journey.ReferralMade,
-    Journey.ReferralAcknowledged,
-    Journey.ReferralAccepted,
-    Journey.ReferralDeclined,
-    Journey.ReferralCompleted,
-    Journey.ReferralWithdrawn,
-    Journey.ReferralExpired,
-)
-_APPOINTMENT_STEPS = (
-    Journey.AppointmentScheduled,
-    Journey.AppointmentMoved,
-    Journey.AppointmentCancelled,
-    Journey.AppointmentAttended,
-)
-_NRM_STEPS = (
-    Journey.NrmReferralSubmitted,
-    Journey.ReasonableGroundsDecisionReceived,
-    Journey.RecoveryPeriodStarted,
-    Journey.ConclusiveGroundsDecisionReceived,
-)
-_STATUS_STEPS = (
-    Journey.AssessmentStarted,
-    Journey.SupportStarted,
-    Journey.CaseClosed,
-    Journey.CaseReopened,
-    Journey.MergedInto,
-)
-
-#: Which domain events leave the service, as which contract (also read by docs/events.md).
-PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
-    Journey.Opened: JourneyOpenedV1,
-    Journey.OpenedAtRegistration: JourneyOpenedV1,
-    Journey.CaseworkerAssigned: CaseworkerAssignedV1,
-    Journey.BreakGlassAccessGranted: BreakGlassAccessGrantedV1,
-    Journey.FollowUpNoted: FollowUpScheduledV1,
-    **dict.fromkeys(_REFERRAL_STEPS, ReferralStatusChangedV1),
-    **dict.fromkeys(_APPOINTMENT_STEPS, AppointmentScheduledV1),
-    **dict.fromkeys(_NRM_STEPS, NrmMilestoneV1),
-    **dict.fromkeys(_STATUS_STEPS, JourneyStatusChangedV1),
-    Journey.PersonErased: PersonErasedV1,
-}
-
-
-def outbound(app: CasesApplication) -> Outbound:
-    return Outbound(CASES_STREAM, translator(app), tuple(PUBLISHED))
-
-
-def translator(app: CasesApplication) -> Translator:
-    return JourneyContracts(app).translate
-
-
 ReferralStep: TypeAlias = (
     Journey.ReferralMade
     | Journey.ReferralAcknowledged
@@ -123,6 +71,29 @@ StatusStep: TypeAlias = (
     | Journey.CaseReopened
     | Journey.MergedInto
 )
+
+#: Which domain events leave the service, as which contract (also read by docs/events.md).
+PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
+    Journey.Opened: JourneyOpenedV1,
+    Journey.OpenedAtRegistration: JourneyOpenedV1,
+    Journey.CaseworkerAssigned: CaseworkerAssignedV1,
+    Journey.BreakGlassAccessGranted: BreakGlassAccessGrantedV1,
+    Journey.FollowUpNoted: FollowUpScheduledV1,
+    **dict.fromkeys(get_args(ReferralStep), ReferralStatusChangedV1),
+    **dict.fromkeys(get_args(AppointmentStep), AppointmentScheduledV1),
+    **dict.fromkeys(get_args(NrmStep), NrmMilestoneV1),
+    **dict.fromkeys(get_args(StatusStep), JourneyStatusChangedV1),
+    Journey.PersonErased: PersonErasedV1,
+}
+
+
+def outbound(app: CasesApplication) -> Outbound:
+    return Outbound(CASES_STREAM, translator(app), tuple(PUBLISHED))
+
+
+def translator(app: CasesApplication) -> Translator:
+    return JourneyContracts(app).translate
+
 
 _REFERRAL_STATUS: dict[type[object], ReferralStatusName] = {
     Journey.ReferralMade: "made",

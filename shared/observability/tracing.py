@@ -126,24 +126,14 @@ def consumed(
         return handler
     parent = _PROPAGATOR.extract({"traceparent": headers["traceparent"]})
 
-    def traced(*args: Any) -> T:
-        with tracer_.start_as_current_span(
-            f"consume {consumer}",
-            context=parent,
-            kind=SpanKind.CONSUMER,
-            # An exception's text may quote a value: only its type is recorded.
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            span.set_attribute("messaging.system", "nats")
-            span.set_attribute("messaging.consumer.group.name", consumer)
-            try:
-                return handler(*args)
-            except Exception as error:
-                span.set_status(StatusCode.ERROR, type(error).__name__)
-                raise
-
-    return traced
+    return _in_span(
+        tracer_,
+        f"consume {consumer}",
+        handler,
+        context=parent,
+        kind=SpanKind.CONSUMER,
+        attributes={"messaging.system": "nats", "messaging.consumer.group.name": consumer},
+    )
 
 
 def projected(
@@ -171,19 +161,28 @@ def projected(
     parent = trace.set_span_in_context(NonRecordingSpan(known[0]))
     links = [Link(context) for context in dict.fromkeys(known[1:]) if context != known[0]]
 
+    return _in_span(
+        tracer_,
+        f"project {projection}",
+        apply,
+        context=parent,
+        links=links,
+        attributes={"waymark.events": len(batch)},
+    )
+
+
+def _in_span(tracer_: Tracer, name: str, work: Callable[..., T], **span: Any) -> Callable[..., T]:
+    """``work``, run inside a span started with ``span`` (context, kind, links, attributes).
+    An exception's text may quote a value: only its type is recorded."""
+
     def traced(*args: Any) -> T:
         with tracer_.start_as_current_span(
-            f"project {projection}",
-            context=parent,
-            links=links,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            span.set_attribute("waymark.events", len(batch))
+            name, record_exception=False, set_status_on_exception=False, **span
+        ) as current:
             try:
-                return apply(*args)
+                return work(*args)
             except Exception as error:
-                span.set_status(StatusCode.ERROR, type(error).__name__)
+                current.set_status(StatusCode.ERROR, type(error).__name__)
                 raise
 
     return traced

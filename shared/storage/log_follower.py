@@ -16,8 +16,6 @@ insert function (``POSTGRES_ENABLE_DB_FUNCTIONS``) takes no such lock, so it is 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, cast
@@ -29,6 +27,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic, strtobool
 
 from shared.storage.eventstore import WaymarkApplication
+from shared.storage.log_signal import poll_until_cancelled
 from shared.storage.personal_data import PersonalDataMapper
 from shared.storage.topics import all_topics
 from shared.threads import in_thread
@@ -48,6 +47,22 @@ def decode_batch(
         events = mapper.to_domain_events(notifications, open_personal=open_personal)
         return list(zip(notifications, events, strict=True))
     return [(n, mapper.to_domain_event(n)) for n in notifications]
+
+
+def notifications_after(
+    app: WaymarkApplication, after: int, *, limit: int, stop: int | None, topics: Sequence[str]
+) -> Sequence[Notification]:
+    """At most ``limit`` notifications of ``topics`` after ``after``, up to ``stop``, in order."""
+    return app.recorder.select_notifications(
+        start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+    )
+
+
+def position_after(batch: Batch, batch_size: int, head: int) -> int:
+    """Where reading a batch brings its reader: the last event's id when the batch is full (more
+    may follow), otherwise the head read *before* the batch, since every event up to there has
+    now been seen."""
+    return batch[-1][0].id if len(batch) >= batch_size else head
 
 
 def position_only(notification: Notification) -> DomainEventProtocol[UUID]:
@@ -121,12 +136,8 @@ class LogFollower(ABC):
     def read_batch(
         self, after: int, stop: int | None = None
     ) -> list[tuple[Notification, DomainEventProtocol[UUID]]]:
-        notifications = self.app.recorder.select_notifications(
-            start=after,
-            limit=self.batch_size,
-            stop=stop,
-            topics=self._topics,
-            inclusive_of_start=False,
+        notifications = notifications_after(
+            self.app, after, limit=self.batch_size, stop=stop, topics=self._topics
         )
         if self.reads_only_position:
             skipped = self._position_only_topics()
@@ -145,14 +156,12 @@ class LogFollower(ABC):
         self, after: int, stop: int | None = None
     ) -> tuple[list[tuple[Notification, DomainEventProtocol[UUID]]], int]:
         """The next batch of this follower's events after ``after``, and the position it brings
-        the follower to: the last event's id when the batch is full, otherwise the head (or
-        ``stop``), read *before* the batch, because every event up to there has now been seen."""
+        the follower to (``position_after``: the head is ``stop`` when given)."""
         head = self.app.max_notification_id() if stop is None else stop
         if head <= after:
             return [], after
         batch = self.read_batch(after, head)
-        last = batch[-1][0].id if len(batch) >= self.batch_size else head
-        return batch, last
+        return batch, position_after(batch, self.batch_size, head)
 
     async def catch_up_once(self) -> int:
         """Handle one batch; return how many notifications it held."""
@@ -177,22 +186,15 @@ class LogFollower(ABC):
         wake = self.app.log_signal.subscribe()
         self.running = True
         try:
-            while True:
-                wake.clear()
-                try:
-                    handled = await self.catch_up_once()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # noqa: BLE001 - a follower must outlive any one failure
-                    log.warning(
-                        "log_follower.retry", follower=self.name, error=type(error).__name__
-                    )
-                    await asyncio.sleep(self.poll_interval * 4)
-                    continue
-                if handled < self.batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
-                            await wake.wait()
+            await poll_until_cancelled(
+                self.catch_up_once,
+                wake,
+                batch_size=self.batch_size,
+                poll_interval=self.poll_interval,
+                on_error=lambda error: log.warning(
+                    "log_follower.retry", follower=self.name, error=type(error).__name__
+                ),
+            )
         finally:
             self.running = False
             self.app.log_signal.unsubscribe(wake)

@@ -19,7 +19,6 @@ gap (its position set back) applies nothing and catches up on its own — see ``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
@@ -31,8 +30,11 @@ from shared.storage.log_follower import (
     Batch,
     LogFollower,
     decode_batch,
+    notifications_after,
+    position_after,
     require_ordered_commits,
 )
+from shared.storage.log_signal import poll_until_cancelled
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
@@ -81,20 +83,13 @@ class LogReader:
         self._set_running(True)
         try:
             await self._start()
-            while True:
-                wake.clear()
-                try:
-                    read = await self.step()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # noqa: BLE001 - the reader must outlive any failure
-                    log.warning("log_reader.retry", error=type(error).__name__)
-                    await asyncio.sleep(self.poll_interval * 4)
-                    continue
-                if read < self.batch_size:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
-                            await wake.wait()
+            await poll_until_cancelled(
+                self.step,
+                wake,
+                batch_size=self.batch_size,
+                poll_interval=self.poll_interval,
+                on_error=lambda error: log.warning("log_reader.retry", error=type(error).__name__),
+            )
         finally:
             for task in self._catching_up.values():
                 task.cancel()
@@ -189,17 +184,12 @@ class LogReader:
         head = self.app.max_notification_id()
         if head <= after:
             return [], after
-        notifications = self.app.recorder.select_notifications(
-            start=after,
-            limit=self.batch_size,
-            stop=head,
-            topics=self._topics,
-            inclusive_of_start=False,
+        notifications = notifications_after(
+            self.app, after, limit=self.batch_size, stop=head, topics=self._topics
         )
         opening = any(f.reads_personal_fields for f in self.followers)
         batch = decode_batch(self.app, notifications, open_personal=opening)
-        last = batch[-1][0].id if len(batch) >= self.batch_size else head
-        return batch, last
+        return batch, position_after(batch, self.batch_size, head)
 
     def _share(self, follower: LogFollower, batch: Batch) -> Batch:
         at, topics = self._at[follower.name], set(follower.topics)

@@ -9,7 +9,9 @@ milliseconds too. SQLite is single-process: there the poll interval is all anoth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import Awaitable, Callable
 
 import structlog
 
@@ -39,6 +41,34 @@ class LogSignal:
         for loop, event in waiters:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
+
+
+async def poll_until_cancelled(
+    step: Callable[[], Awaitable[int]],
+    wake: asyncio.Event,
+    *,
+    batch_size: int,
+    poll_interval: float,
+    on_error: Callable[[Exception], None],
+) -> None:
+    """Run ``step`` (one batch read from the log; how many notifications it held) until
+    cancelled: again at once after a full batch, else when ``wake`` is set or ``poll_interval``
+    has passed. A failure is reported to ``on_error`` and retried after four intervals, so
+    that whoever follows the log outlives any one failure."""
+    while True:
+        wake.clear()
+        try:
+            read = await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - see the docstring
+            on_error(error)
+            await asyncio.sleep(poll_interval * 4)
+            continue
+        if read < batch_size:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(poll_interval):
+                    await wake.wait()
 
 
 def commit_channel(schema: str) -> str:

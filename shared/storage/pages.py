@@ -45,18 +45,21 @@ def read_page(
     source: str,
     params: Sequence[Any],
     order: str,
-    after: Callable[[Sequence[Any]], Condition],
+    after: Callable[[Sequence[Any]], Condition] | None = None,
     select_params: Sequence[Any] = (),
     order_params: Sequence[Any] = (),
 ) -> tuple[list[Row], int | None]:
     """One page of the rows ``source`` (``FROM … WHERE …``) holds, in ``order``, and how many
     it holds in all (None unless the window asks: a count grows with the list, and a walk by
     cursor does without). ``after`` turns the window's ``after_key`` into the condition that
-    seeks past it through the list's index, so a late page costs what the first costs."""
+    seeks past it through the list's index, so a late page costs what the first costs; a list
+    without one is paged by offset alone."""
     total = count_rows(cursor, source, params) if window.get("with_total", True) else None
     page, page_params = source, [*params]
     after_key = window.get("after_key")
     if after_key is not None:
+        if after is None:
+            raise ValueError("this list is paged by offset, not walked by cursor")
         condition, more = after(after_key)
         page, page_params = f"{page} AND {condition}", [*page_params, *more]
     cursor.execute(
@@ -70,3 +73,16 @@ def read_page(
         ],
     )
     return cursor.fetchall(), total
+
+
+def read_numbered_page(
+    cursor: SqlCursor, *, source: str, params: Sequence[Any], order: str, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """One page of the rows ``source`` holds, by ``offset``, and how many it holds in all: for
+    the lists that are short enough to be paged by number, every page with its total."""
+    total = count_rows(cursor, source, params)
+    window: PageWindow = {"limit": limit, "offset": offset, "with_total": False}
+    rows, _ = read_page(
+        cursor, window, select="SELECT *", source=source, params=params, order=order
+    )
+    return rows, total

@@ -22,8 +22,9 @@ from eventsourcing.persistence import Notification
 from shared.observability import tracing
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
+from shared.storage.pages import read_numbered_page
 from shared.storage.positions import LogPositions
-from shared.storage.sql import SqlCursor, SqlStore
+from shared.storage.sql import Row, SqlCursor, SqlStore, Where
 from shared.threads import in_thread
 
 
@@ -98,6 +99,21 @@ class Projection(LogFollower):
 
     def position(self) -> int:
         return self.positions.get(self.position_key)
+
+    def numbered_page(
+        self, where: Where, *, order: str, limit: int, offset: int
+    ) -> tuple[list[Row], int]:
+        """The rows of this read model's own table that ``where`` keeps, one page of them by
+        number (``read_numbered_page``), and how many there are in all."""
+        with self.store.transaction(commit=False) as cursor:
+            return read_numbered_page(
+                cursor,
+                source=f"FROM {self.store.table(self.name)} WHERE {where}",
+                params=where.params,
+                order=order,
+                limit=limit,
+                offset=offset,
+            )
 
     def apply_batch(
         self,

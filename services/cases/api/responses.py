@@ -1,13 +1,18 @@
-"""How every journey command answers: the journey as it now is, its version as the ETag."""
+"""How every journey command answers (the journey as it now is, its version as the ETag),
+and how a command route is declared (``journey_command``)."""
 
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from types import NoneType, UnionType
+from typing import Annotated, Any, get_args
 from uuid import UUID
 
-from fastapi import Depends, Response
+from fastapi import APIRouter, Depends, Response
 
+from services.cases.api.commands import CommandBody
 from services.cases.api.deps import Actor, Cases
 from services.cases.application import CasesApplication
 from services.cases.commands import JourneyCommand
@@ -64,3 +69,44 @@ def journey_commands(
 
 #: A route parameter: ``do(command)`` runs it on the journey in the path and answers.
 Do = Annotated[JourneyCommands, Depends(journey_commands)]
+
+
+def journey_command(
+    router: APIRouter,
+    path: str,
+    command: type[JourneyCommand],
+    body: type[CommandBody] | UnionType = CommandBody | None,
+    *,
+    summary: str,
+) -> None:
+    """Declare ``POST path``: the ``body`` (``X | None`` when it may be left out) becomes the
+    ``command``, with the ids the path names besides the journey's, and ``do`` runs it on the
+    journey in the path. The route is named after its command (``SetGoal``: ``set_goal``).
+
+    Every journey command route is this and nothing more, so it is said once; the signature
+    FastAPI reads (and documents) is the one each route would have had written out by hand."""
+    model = next(kind for kind in get_args(body) or (body,) if kind is not NoneType)
+    id_names = [name for name in re.findall(r"{(\w+)}", path) if name != "journey_id"]
+
+    def route(
+        do: JourneyCommands, body: CommandBody | None = None, **path_ids: UUID
+    ) -> JourneyPublic:
+        return do((body or model()).command(command, **path_ids))
+
+    by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    optional = NoneType in get_args(body)
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            *(inspect.Parameter(name, by_name, annotation=UUID) for name in id_names),
+            inspect.Parameter("do", by_name, annotation=Do),
+            inspect.Parameter(
+                "body",
+                by_name,
+                annotation=body,
+                default=None if optional else inspect.Parameter.empty,
+            ),
+        ],
+        return_annotation=JourneyPublic,
+    )
+    route.__name__ = route.__qualname__ = re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()
+    router.post(path, **COMMAND, summary=summary)(route)

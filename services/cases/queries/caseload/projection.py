@@ -33,7 +33,7 @@ from services.cases.queries.tables import (
 from services.cases.values import JourneyStatus
 from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, Where, count_rows, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
 #: The events that move a journey to a new status, and the status they move it to.
 STATUS_AFTER: dict[type[object], JourneyStatus] = {
@@ -294,15 +294,10 @@ class Caseload(Projection):
 
     def intake(self, *, limit: int = 50, offset: int = 0) -> tuple[list[IntakeEntry], int]:
         """The open journeys nobody holds yet, oldest first: whoever takes one next."""
-        table = self.store.table(self.name)
-        source = f"FROM {table} WHERE caseworker_id IS NULL AND status NOT IN (%s, %s)"
-        with self.store.transaction(commit=False) as cursor:
-            total = count_rows(cursor, source, _SETTLED)
-            cursor.execute(
-                f"SELECT * {source} ORDER BY opened_at, journey_id LIMIT %s OFFSET %s",
-                (*_SETTLED, limit, offset),
-            )
-            rows = cursor.fetchall()
+        nobodys = Where("caseworker_id IS NULL", "status NOT IN (%s, %s)", params=_SETTLED)
+        rows, total = self.numbered_page(
+            nobodys, order="opened_at, journey_id", limit=limit, offset=offset
+        )
         return [_intake_entry(r) for r in rows], total
 
     def list(

@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, count_rows, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 PENDING, ERASED = "pending", "erased"
 
@@ -83,16 +83,12 @@ class ErasureRequests(Projection):
     def list(
         self, *, state: str | None = None, limit: int = 50, offset: int = 0
     ) -> tuple[list[ErasureRequestEntry], int]:
-        table = self.store.table(self.name)
-        where, params = ("state = %s", [state]) if state else ("1 = 1", [])
-        with self.store.transaction(commit=False) as cursor:
-            total = count_rows(cursor, f"FROM {table} WHERE {where}", params)
-            cursor.execute(
-                f"SELECT * FROM {table} WHERE {where}"
-                " ORDER BY requested_at, journey_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
-            )
-            rows = cursor.fetchall()
+        where = Where()
+        if state:
+            where.add("state = %s", state)
+        rows, total = self.numbered_page(
+            where, order="requested_at, journey_id", limit=limit, offset=offset
+        )
         return [_entry(r) for r in rows], total
 
 

@@ -19,7 +19,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.cases.domain import JOURNEY_EVENTS, Journey
 from shared.storage.personal_data import personal_fields_of
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 #: Facts that reached the journey from outreach rather than from casework.
 FROM_OUTREACH = (
@@ -119,21 +119,12 @@ class JourneyTimeline(Projection):
     ) -> tuple[list[TimelineRow], int]:
         """Her timeline; with ``as_of``, only what had been recorded by then (the server's
         clock: a fact an offline app delivered later was not yet known)."""
-        table = self.store.table(self.name)
-        where, params = "journey_id = %s", [str(journey_id)]
+        where = Where("journey_id = %s", params=[str(journey_id)])
         if as_of is not None:
-            where += " AND recorded_at <= %s"
-            params.append(to_sql_time(as_of))
-        with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT * FROM {table} WHERE {where}"
-                " ORDER BY occurred_at DESC, version DESC LIMIT %s OFFSET %s",
-                (*params, limit, offset),
-            )
-            rows = cursor.fetchall()
+            where.add("recorded_at <= %s", to_sql_time(as_of))
+        rows, total = self.numbered_page(
+            where, order="occurred_at DESC, version DESC", limit=limit, offset=offset
+        )
         return [
             TimelineRow(
                 journey_id=UUID(str(r["journey_id"])),
