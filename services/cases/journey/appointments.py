@@ -9,9 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyItemNotFound, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyItemNotFound, JourneyPart
 from services.cases.values import Appointment, AppointmentStatus
 
 
@@ -34,49 +32,41 @@ class AppointmentNotScheduled(JourneyError):
 
 
 class Appointments(JourneyPart):
-    class AppointmentScheduled(Aggregate.Event):
+    class AppointmentScheduled(JourneyFact):
         """An appointment (GP, Jobcentre, solicitor) booked, accompanied or not."""
 
         appointment_id: UUID
         kind: str
         at: datetime
         accompanied: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.appointments[self.appointment_id] = Appointment(
                 self.appointment_id, self.kind, self.at, self.accompanied
             )
 
-    class AppointmentMoved(Aggregate.Event):
+    class AppointmentMoved(JourneyFact):
         """An appointment moved to another time."""
 
         appointment_id: UUID
         at: datetime
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _change(journey, self.appointment_id, at=self.at)
 
-    class AppointmentCancelled(Aggregate.Event):
+    class AppointmentCancelled(JourneyFact):
         """An appointment cancelled."""
 
         appointment_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _change(journey, self.appointment_id, status=AppointmentStatus.CANCELLED)
 
-    class AppointmentAttended(Aggregate.Event):
+    class AppointmentAttended(JourneyFact):
         """She attended an appointment (accompanied or not)."""
 
         appointment_id: UUID
         accompanied: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _change(

@@ -11,9 +11,13 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import DatesOutOfOrder, JourneyError, JourneyPart, unique
+from services.cases.journey.base import (
+    DatesOutOfOrder,
+    JourneyError,
+    JourneyFact,
+    JourneyPart,
+    unique,
+)
 from services.cases.values import RiskLevel, SafetyPlan
 
 
@@ -22,17 +26,15 @@ class SafetyPlanConflict(JourneyError):
 
 
 class Assessment(JourneyPart):
-    class NeedsAssessed(Aggregate.Event):
+    class NeedsAssessed(JourneyFact):
         """Her needs, as coded areas (housing, health, NI number and so on)."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
 
         needs: list[str]
         notes: str | None
-        occurred_at: datetime
-        actor: str
 
-    class RiskAssessed(Aggregate.Event):
+    class RiskAssessed(JourneyFact):
         """A risk level with the indicators behind it."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
@@ -40,10 +42,8 @@ class Assessment(JourneyPart):
         level: str
         indicators: list[str]
         notes: str | None
-        occurred_at: datetime
-        actor: str
 
-    class SafetyPlanAgreed(Aggregate.Event):
+    class SafetyPlanAgreed(JourneyFact):
         """A safety plan agreed with her, with a review date."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
@@ -51,8 +51,6 @@ class Assessment(JourneyPart):
         plan_id: UUID
         summary: str
         review_on: date
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             plan = SafetyPlan(self.plan_id, self.summary, self.review_on, self.occurred_at)

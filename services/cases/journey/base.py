@@ -69,6 +69,15 @@ class JourneyErased(JourneyError):
     """Her personal data was erased: the journey can be read but not changed."""
 
 
+class JourneyFact(Aggregate.Event):
+    """A fact on her journey. Each keeps when it happened by the device's clock (an app that
+    was offline may send it hours later) and who caused it; the server's time is the event's
+    ``timestamp``."""
+
+    occurred_at: datetime
+    actor: str
+
+
 if TYPE_CHECKING:
     # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run
     # time the parts are plain classes, so the library defines their events on ``Journey``
@@ -121,20 +130,14 @@ class JourneyPart(_Part):
 
     # --- the journey's status as support begins -------------------------------------------
 
-    class AssessmentStarted(Aggregate.Event):
+    class AssessmentStarted(JourneyFact):
         """The journey moved from new to assessing (recorded with the first assessment)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ASSESSING
 
-    class SupportStarted(Aggregate.Event):
+    class SupportStarted(JourneyFact):
         """The journey became active (recorded with the first piece of support)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ACTIVE

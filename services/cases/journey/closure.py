@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart
 from services.cases.values import JourneyStatus, ReopenReason
 
 
@@ -36,60 +34,45 @@ class ContactAlreadyLost(JourneyError):
 
 
 class Closure(JourneyPart):
-    class ExitedSexIndustry(Aggregate.Event):
+    class ExitedSexIndustry(JourneyFact):
         """She has left the sex industry (reversible, no judgement)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.exited_at = self.occurred_at
 
-    class ReturnedToSexIndustry(Aggregate.Event):
+    class ReturnedToSexIndustry(JourneyFact):
         """She has returned to the sex industry."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.exited_at = None
 
-    class ReturnedHome(Aggregate.Event):
+    class ReturnedHome(JourneyFact):
         """She returned home, assisted or not."""
 
         assisted: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.returned_home_at = self.occurred_at
 
-    class ContactLost(Aggregate.Event):
+    class ContactLost(JourneyFact):
         """The charity lost contact with her."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.contact_lost_at = self.occurred_at
 
-    class CaseClosed(Aggregate.Event):
+    class CaseClosed(JourneyFact):
         """Her case closed, with a reason."""
 
         reason: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.CLOSED
             journey.closed_at = self.occurred_at
 
-    class CaseReopened(Aggregate.Event):
+    class CaseReopened(JourneyFact):
         """Her case reopened."""
 
         reason: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ACTIVE

@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyItemNotFound,
     JourneyPart,
@@ -43,15 +42,13 @@ class ConsentDoesNotCover(JourneyError):
 
 
 class Consents(JourneyPart):
-    class ConsentGiven(Aggregate.Event):
+    class ConsentGiven(JourneyFact):
         """She consented for a scope (store, share with a partner, NRM), to a wording version."""
 
         consent_id: UUID
         scope: str
         partner: str | None
         wording_version: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.consents[self.consent_id] = Consent(
@@ -62,12 +59,10 @@ class Consents(JourneyPart):
                 self.occurred_at,
             )
 
-    class ConsentWithdrawn(Aggregate.Event):
+    class ConsentWithdrawn(JourneyFact):
         """She withdrew a consent."""
 
         consent_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             consents = journey.consents

@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart
 from services.cases.values import ErasureReason, ErasureRequest
 
 
@@ -26,36 +24,30 @@ class ErasureNeedsSecondPerson(JourneyError):
 
 
 class DataRights(JourneyPart):
-    class SubjectAccessFulfilled(Aggregate.Event):
+    class SubjectAccessFulfilled(JourneyFact):
         """An export of everything held about her was made (ids only: the export is not here)."""
 
         request_id: UUID
-        occurred_at: datetime
-        actor: str
 
-    class ErasureRequested(Aggregate.Event):
+    class ErasureRequested(JourneyFact):
         """Someone asked for her personal data to be erased (a reason code, no free text)."""
 
         request_id: UUID
         reason: str
         requested_by: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.erasure_request = ErasureRequest(
                 self.request_id, ErasureReason(self.reason), self.requested_by, self.occurred_at
             )
 
-    class PersonErased(Aggregate.Event):
+    class PersonErased(JourneyFact):
         """A second person approved the erasure: her keys are destroyed, so every personal field
         sealed under them reads as ``<erased>``; the contacts named are erased by visits."""
 
         request_id: UUID
         approved_by: str
         contact_ids: list[UUID]
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.erased_at = self.occurred_at

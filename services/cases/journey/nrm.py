@@ -10,11 +10,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     DatesOutOfOrder,
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyPart,
 )
@@ -60,13 +59,11 @@ class RecoveryPeriodTooShort(JourneyInputError):
     """The recovery period must last at least 30 days."""
 
 
-class _Decision(Aggregate.Event):
+class _Decision(JourneyFact):
     outcome: str
     decided_on: date
     learned_on: date
     source: str
-    occurred_at: datetime
-    actor: str
 
     def decision(self) -> NrmDecision:
         return NrmDecision(
@@ -75,12 +72,10 @@ class _Decision(Aggregate.Event):
 
 
 class Nrm(Consents):
-    class FirstResponderContacted(Aggregate.Event):
+    class FirstResponderContacted(JourneyFact):
         """A First Responder organisation was contacted about an NRM referral."""
 
         partner: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             contacted = journey.nrm.first_responders_contacted
@@ -89,7 +84,7 @@ class Nrm(Consents):
                     journey.nrm, first_responders_contacted=(*contacted, self.partner)
                 )
 
-    class NrmReferralSubmitted(Aggregate.Event):
+    class NrmReferralSubmitted(JourneyFact):
         """A First Responder submitted her NRM referral (consented, or as a possible child)."""
 
         partner: str
@@ -97,8 +92,6 @@ class Nrm(Consents):
         consent_id: UUID | None
         #: Referred as a possible child: no consent needed (and none relied on).
         possible_minor: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(
@@ -115,13 +108,11 @@ class Nrm(Consents):
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(journey.nrm, reasonable_grounds=self.decision())
 
-    class RecoveryPeriodStarted(Aggregate.Event):
+    class RecoveryPeriodStarted(JourneyFact):
         """Her recovery period (at least 30 days) started."""
 
         starts_on: date
         ends_on: date
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(

@@ -10,9 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyInputError, JourneyPart, NotRegistered
+from services.cases.journey.base import (
+    JourneyError,
+    JourneyFact,
+    JourneyInputError,
+    JourneyPart,
+    NotRegistered,
+)
 from services.cases.values import Concern, FollowUp, Indicator, IndicatorSource, JourneyStatus
 
 
@@ -34,14 +38,12 @@ POSSIBLE_MINOR_INDICATOR = "possible_under_18"
 
 
 class Outreach(JourneyPart):
-    class ContactRecorded(Aggregate.Event):
+    class ContactRecorded(JourneyFact):
         """A contact made on a visit, recorded on her journey."""
 
         contact_id: UUID
         visit_id: UUID
         language: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             key = (self.visit_id, self.contact_id)
@@ -50,15 +52,13 @@ class Outreach(JourneyPart):
             journey._heard_from_outreach(self.occurred_at)
             journey.contact_lost_at = None
 
-    class IndicatorNoted(Aggregate.Event):
+    class IndicatorNoted(JourneyFact):
         """A coded indicator about her, observed on a visit."""
 
         observation_id: UUID
         indicator: str
         source: str
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.indicators[self.observation_id] = Indicator(
@@ -72,14 +72,12 @@ class Outreach(JourneyPart):
                 journey.possible_minor = True
             journey._heard_from_outreach(self.occurred_at)
 
-    class ConcernNoted(Aggregate.Event):
+    class ConcernNoted(JourneyFact):
         """An urgent concern about her, raised on a visit."""
 
         concern_id: UUID
         concern: str
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.concerns[self.concern_id] = Concern(
@@ -89,15 +87,13 @@ class Outreach(JourneyPart):
                 journey.possible_minor = True
             journey._heard_from_outreach(self.occurred_at)
 
-    class FollowUpNoted(Aggregate.Event):
+    class FollowUpNoted(JourneyFact):
         """A follow-up offered to her on a visit."""
 
         follow_up_id: UUID
         kind: str
         due_at: datetime
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.follow_ups[self.follow_up_id] = FollowUp(
@@ -105,23 +101,19 @@ class Outreach(JourneyPart):
             )
             journey._heard_from_outreach(self.occurred_at)
 
-    class ContactLinked(Aggregate.Event):
+    class ContactLinked(JourneyFact):
         """A contact met on a visit was found to be her."""
 
         contact_id: UUID
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.linked_contacts.append((self.visit_id, self.contact_id))
 
-    class MergedInto(Aggregate.Event):
+    class MergedInto(JourneyFact):
         """This contact's journey is an already-registered woman's: hers carries on."""
 
         person_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.MERGED

@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyItemNotFound,
     JourneyPart,
@@ -88,7 +87,7 @@ def _step(
 
 
 class Referrals(Consents):
-    class ReferralMade(Aggregate.Event):
+    class ReferralMade(JourneyFact):
         """A referral to a partner for a need; sharing her data needs consent or a lawful basis."""
 
         referral_id: UUID
@@ -98,8 +97,6 @@ class Referrals(Consents):
         consent_id: UUID | None
         lawful_basis: str | None
         respond_by: datetime
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.referrals[self.referral_id] = Referral(
@@ -114,66 +111,54 @@ class Referrals(Consents):
                 status_at=self.occurred_at,
             )
 
-    class ReferralAcknowledged(Aggregate.Event):
+    class ReferralAcknowledged(JourneyFact):
         """The partner acknowledged the referral."""
 
         referral_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _step(journey, self.referral_id, ReferralStatus.ACKNOWLEDGED, self.occurred_at)
 
-    class ReferralAccepted(Aggregate.Event):
+    class ReferralAccepted(JourneyFact):
         """The partner accepted the referral."""
 
         referral_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _step(journey, self.referral_id, ReferralStatus.ACCEPTED, self.occurred_at)
 
-    class ReferralDeclined(Aggregate.Event):
+    class ReferralDeclined(JourneyFact):
         """The partner declined the referral."""
 
         referral_id: UUID
         reason: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _step(journey, self.referral_id, ReferralStatus.DECLINED, self.occurred_at, self.reason)
 
-    class ReferralCompleted(Aggregate.Event):
+    class ReferralCompleted(JourneyFact):
         """The referral's service was delivered."""
 
         referral_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _step(journey, self.referral_id, ReferralStatus.COMPLETED, self.occurred_at)
 
-    class ReferralWithdrawn(Aggregate.Event):
+    class ReferralWithdrawn(JourneyFact):
         """The referral was withdrawn."""
 
         referral_id: UUID
         reason: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _step(
                 journey, self.referral_id, ReferralStatus.WITHDRAWN, self.occurred_at, self.reason
             )
 
-    class ReferralExpired(Aggregate.Event):
+    class ReferralExpired(JourneyFact):
         """Nothing was heard from the partner by the respond-by time."""
 
         referral_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _step(journey, self.referral_id, ReferralStatus.EXPIRED, self.occurred_at)

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart, unique
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart, unique
 
 
 class AlreadyRegistered(JourneyError):
@@ -17,7 +15,7 @@ class AlreadyRegistered(JourneyError):
 
 
 class Registration(JourneyPart):
-    class PersonRegistered(Aggregate.Event):
+    class PersonRegistered(JourneyFact):
         """She chose to be registered: pseudonym, languages, interpreter needed."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
@@ -25,8 +23,6 @@ class Registration(JourneyPart):
         pseudonym: str
         preferred_languages: list[str]
         interpreter_needed: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.registered_at = self.occurred_at
@@ -39,25 +35,21 @@ class Registration(JourneyPart):
                 self.interpreter_needed,
             )
 
-    class PseudonymCorrected(Aggregate.Event):
+    class PseudonymCorrected(JourneyFact):
         """Her pseudonym, corrected by a new event."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
 
         pseudonym: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.pseudonym = self.pseudonym
 
-    class LanguagePreferencesChanged(Aggregate.Event):
+    class LanguagePreferencesChanged(JourneyFact):
         """Her preferred languages or interpreter need changed."""
 
         preferred_languages: list[str]
         interpreter_needed: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.preferred_languages = list(self.preferred_languages)

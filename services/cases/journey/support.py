@@ -9,11 +9,10 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     DatesOutOfOrder,
     JourneyError,
+    JourneyFact,
     JourneyItemNotFound,
     JourneyPart,
 )
@@ -41,39 +40,33 @@ class MeetingConflict(JourneyError):
 
 
 class Support(JourneyPart):
-    class GoalSet(Aggregate.Event):
+    class GoalSet(JourneyFact):
         """A goal set with her (e.g. NI number issued), with an optional target date."""
 
         goal_id: UUID
         goal: str
         target_on: date | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.goals[self.goal_id] = Goal(
                 self.goal_id, self.goal, self.target_on, self.occurred_at
             )
 
-    class GoalAchieved(Aggregate.Event):
+    class GoalAchieved(JourneyFact):
         """A goal achieved."""
 
         goal_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.goals[self.goal_id] = replace(
                 journey.goals[self.goal_id], status=GoalStatus.ACHIEVED, closed_at=self.occurred_at
             )
 
-    class GoalDropped(Aggregate.Event):
+    class GoalDropped(JourneyFact):
         """A goal dropped, with a reason."""
 
         goal_id: UUID
         reason: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.goals[self.goal_id] = replace(
@@ -83,7 +76,7 @@ class Support(JourneyPart):
                 drop_reason=GoalDropReason(self.reason) if self.reason else None,
             )
 
-    class MeetingHeld(Aggregate.Event):
+    class MeetingHeld(JourneyFact):
         """A meeting with her (coffee, English lesson, phone call)."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
@@ -91,8 +84,6 @@ class Support(JourneyPart):
         meeting_id: UUID
         meeting_type: str
         notes: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.meetings[self.meeting_id] = Meeting(
