@@ -85,12 +85,12 @@ class Access(JourneyPart):
         actor: str,
         team_id: str | None,
     ) -> None:
-        self.trigger_event(
+        self._record(
             self.CaseworkerAssigned,
+            occurred_at,
+            actor,
             caseworker_id=caseworker_id,
             previous_caseworker_id=previous_caseworker_id,
-            occurred_at=occurred_at,
-            actor=actor,
             team_id=team_id,
         )
 
@@ -119,12 +119,12 @@ class Access(JourneyPart):
             )
         if expires_at <= now:
             raise DatesOutOfOrder("a break-glass grant must end after it starts")
-        self.trigger_event(
+        self._record(
             self.BreakGlassAccessGranted,
+            now,
+            caseworker_id,
             grant_id=grant_id,
             caseworker_id=caseworker_id,
             reason=reason.strip(),
             expires_at=expires_at,
-            occurred_at=now,
-            actor=caseworker_id,
         )

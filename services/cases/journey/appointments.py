@@ -96,14 +96,14 @@ class Appointments(JourneyPart):
                 return
             raise AppointmentConflict(f"appointment {appointment_id} is already recorded")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.AppointmentScheduled,
+            occurred_at,
+            actor,
             appointment_id=appointment_id,
             kind=kind,
             at=at,
             accompanied=accompanied,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
 
@@ -112,33 +112,24 @@ class Appointments(JourneyPart):
     ) -> None:
         appointment = self._scheduled_appointment(appointment_id)
         if at != appointment.at:
-            self.trigger_event(
-                self.AppointmentMoved,
-                appointment_id=appointment_id,
-                at=at,
-                occurred_at=occurred_at,
-                actor=actor,
+            self._record(
+                self.AppointmentMoved, occurred_at, actor, appointment_id=appointment_id, at=at
             )
 
     def cancel_appointment(self, appointment_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._scheduled_appointment(appointment_id)
-        self.trigger_event(
-            self.AppointmentCancelled,
-            appointment_id=appointment_id,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
+        self._record(self.AppointmentCancelled, occurred_at, actor, appointment_id=appointment_id)
 
     def record_attendance(
         self, appointment_id: UUID, accompanied: bool, occurred_at: datetime, actor: str
     ) -> None:
         self._scheduled_appointment(appointment_id)
-        self.trigger_event(
+        self._record(
             self.AppointmentAttended,
+            occurred_at,
+            actor,
             appointment_id=appointment_id,
             accompanied=accompanied,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def _scheduled_appointment(self, appointment_id: UUID) -> Appointment:

@@ -60,13 +60,7 @@ class Assessment(JourneyPart):
         self, needs: Sequence[str], notes: str | None, occurred_at: datetime, actor: str
     ) -> None:
         self._require_registered()
-        self.trigger_event(
-            self.NeedsAssessed,
-            needs=unique(needs),
-            notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
+        self._record(self.NeedsAssessed, occurred_at, actor, needs=unique(needs), notes=notes)
         self._start_assessment(occurred_at, actor)
 
     def assess_risk(
@@ -78,13 +72,13 @@ class Assessment(JourneyPart):
         actor: str,
     ) -> None:
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.RiskAssessed,
+            occurred_at,
+            actor,
             level=level.value,
             indicators=unique(indicators),
             notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_assessment(occurred_at, actor)
 
@@ -99,12 +93,12 @@ class Assessment(JourneyPart):
         if review_on < occurred_at.date():
             raise DatesOutOfOrder(f"safety plan {plan_id} review date is before it was agreed")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.SafetyPlanAgreed,
+            occurred_at,
+            actor,
             plan_id=plan_id,
             summary=summary,
             review_on=review_on,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -128,6 +128,12 @@ class JourneyPart(_Part):
     erased_at: datetime | None = None
     erased_by: str | None = None
 
+    def _record(
+        self, fact: type[JourneyFact], occurred_at: datetime, actor: str, **details: Any
+    ) -> None:
+        """The fact, with when it happened and who caused it, as every journey fact has."""
+        self.trigger_event(fact, occurred_at=occurred_at, actor=actor, **details)
+
     # --- the journey's status as support begins -------------------------------------------
 
     class AssessmentStarted(JourneyFact):
@@ -144,11 +150,11 @@ class JourneyPart(_Part):
 
     def _start_assessment(self, occurred_at: datetime, actor: str) -> None:
         if self.status is JourneyStatus.NEW:
-            self.trigger_event(self.AssessmentStarted, occurred_at=occurred_at, actor=actor)
+            self._record(self.AssessmentStarted, occurred_at, actor)
 
     def _start_support(self, occurred_at: datetime, actor: str) -> None:
         if self.status in (JourneyStatus.NEW, JourneyStatus.ASSESSING):
-            self.trigger_event(self.SupportStarted, occurred_at=occurred_at, actor=actor)
+            self._record(self.SupportStarted, occurred_at, actor)
 
     # --- guards shared by commands --------------------------------------------------------
 

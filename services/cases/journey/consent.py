@@ -105,14 +105,14 @@ class Consents(JourneyPart):
         if scope is not ConsentScope.SHARE_WITH_PARTNER and partner is not None:
             raise PartnerNotExpected(f"consent {consent_id} has scope {scope.value}")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.ConsentGiven,
+            occurred_at,
+            actor,
             consent_id=consent_id,
             scope=scope.value,
             partner=partner,
             wording_version=wording_version,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def withdraw_consent(self, consent_id: UUID, occurred_at: datetime, actor: str) -> None:
@@ -121,9 +121,7 @@ class Consents(JourneyPart):
         consent = self._consent(consent_id)
         if not consent.active:
             raise ConsentAlreadyWithdrawn(f"consent {consent_id} was already withdrawn")
-        self.trigger_event(
-            self.ConsentWithdrawn, consent_id=consent_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ConsentWithdrawn, occurred_at, actor, consent_id=consent_id)
 
     def _consent(self, consent_id: UUID) -> Consent:
         consent = self.consents.get(consent_id)

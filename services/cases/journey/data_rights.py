@@ -57,9 +57,7 @@ class DataRights(JourneyPart):
         """Recorded whatever her journey's status (a fact about her data, not casework) —
         unless she was erased: nothing may be added to an erased journey."""
         self._require_not_erased()
-        self.trigger_event(
-            self.SubjectAccessFulfilled, request_id=request_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.SubjectAccessFulfilled, occurred_at, actor, request_id=request_id)
 
     @property
     def all_contact_ids(self) -> list[UUID]:
@@ -80,13 +78,13 @@ class DataRights(JourneyPart):
             if pending.requested_by == actor:
                 return
             raise ErasureAlreadyRequested(f"journey {self.id} has a pending erasure request")
-        self.trigger_event(
+        self._record(
             self.ErasureRequested,
+            occurred_at,
+            actor,
             request_id=request_id,
             reason=reason.value,
             requested_by=actor,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def approve_erasure(self, occurred_at: datetime, actor: str) -> None:
@@ -99,11 +97,11 @@ class DataRights(JourneyPart):
             raise NoErasureRequested(f"journey {self.id} has no pending erasure request")
         if pending.requested_by == actor:
             raise ErasureNeedsSecondPerson(f"request {pending.request_id}")
-        self.trigger_event(
+        self._record(
             self.PersonErased,
+            occurred_at,
+            actor,
             request_id=pending.request_id,
             approved_by=actor,
             contact_ids=self.all_contact_ids,
-            occurred_at=occurred_at,
-            actor=actor,
         )

@@ -131,9 +131,7 @@ class Nrm(Consents):
         if not is_first_responder:
             raise NotAFirstResponder(f"partner {partner} is not a First Responder")
         self._require_registered()
-        self.trigger_event(
-            self.FirstResponderContacted, partner=partner, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.FirstResponderContacted, occurred_at, actor, partner=partner)
         self._start_support(occurred_at, actor)
 
     def record_nrm_referral(
@@ -161,14 +159,14 @@ class Nrm(Consents):
             relied_on = self._consent_covering(consent_id, ConsentScope.NRM_REFERRAL)
             if relied_on is None:
                 raise NrmConsentRequired(f"journey {self.id} has no nrm_referral consent")
-        self.trigger_event(
+        self._record(
             self.NrmReferralSubmitted,
+            occurred_at,
+            actor,
             partner=partner,
             submitted_on=submitted_on,
             consent_id=relied_on,
             possible_minor=self.possible_minor,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
 
@@ -225,12 +223,8 @@ class Nrm(Consents):
             )
         self._require_registered()
         self._require_positive_reasonable_grounds()
-        self.trigger_event(
-            self.RecoveryPeriodStarted,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            occurred_at=occurred_at,
-            actor=actor,
+        self._record(
+            self.RecoveryPeriodStarted, occurred_at, actor, starts_on=starts_on, ends_on=ends_on
         )
 
     def record_conclusive_grounds(
@@ -257,14 +251,14 @@ class Nrm(Consents):
     def _decision_received(
         self, received: type[_Decision], decision: NrmDecision, occurred_at: datetime, actor: str
     ) -> None:
-        self.trigger_event(
+        self._record(
             received,
+            occurred_at,
+            actor,
             outcome=decision.outcome.value,
             decided_on=decision.decided_on,
             learned_on=decision.learned_on,
             source=decision.source.value,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def _require_positive_reasonable_grounds(self) -> NrmDecision:

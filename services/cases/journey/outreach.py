@@ -125,13 +125,13 @@ class Outreach(JourneyPart):
         self._require_not_merged()
         if (visit_id, contact_id) in self.contacts:
             raise ContactAlreadyRecorded(f"contact on visit {visit_id} is already recorded")
-        self.trigger_event(
+        self._record(
             self.ContactRecorded,
+            occurred_at,
+            actor,
             contact_id=contact_id,
             visit_id=visit_id,
             language=language,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def note_indicator(
@@ -145,14 +145,14 @@ class Outreach(JourneyPart):
     ) -> None:
         self._require_not_merged()
         if observation_id not in self.indicators:
-            self.trigger_event(
+            self._record(
                 self.IndicatorNoted,
+                occurred_at,
+                actor,
                 observation_id=observation_id,
                 indicator=indicator,
                 source=source.value,
                 visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
             )
 
     def note_concern(
@@ -160,13 +160,13 @@ class Outreach(JourneyPart):
     ) -> None:
         self._require_not_merged()
         if concern_id not in self.concerns:
-            self.trigger_event(
+            self._record(
                 self.ConcernNoted,
+                occurred_at,
+                actor,
                 concern_id=concern_id,
                 concern=concern,
                 visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
             )
 
     def note_follow_up(
@@ -180,14 +180,14 @@ class Outreach(JourneyPart):
     ) -> None:
         self._require_not_merged()
         if follow_up_id not in self.follow_ups:
-            self.trigger_event(
+            self._record(
                 self.FollowUpNoted,
+                occurred_at,
+                actor,
                 follow_up_id=follow_up_id,
                 kind=kind,
                 due_at=due_at,
                 visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
             )
 
     def link_contact(
@@ -197,12 +197,8 @@ class Outreach(JourneyPart):
         if not self.registered:
             raise NotRegistered(f"journey {self.id} has no registered person to link to")
         if (visit_id, contact_id) not in self.linked_contacts:
-            self.trigger_event(
-                self.ContactLinked,
-                contact_id=contact_id,
-                visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
+            self._record(
+                self.ContactLinked, occurred_at, actor, contact_id=contact_id, visit_id=visit_id
             )
 
     def take_over_outreach_facts(self, other: JourneyPart, actor: str) -> None:
@@ -228,6 +224,4 @@ class Outreach(JourneyPart):
             if self.merged_into == person_id:
                 return
             raise AlreadyMerged(f"journey {self.id} was merged into {self.merged_into}")
-        self.trigger_event(
-            self.MergedInto, person_id=person_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.MergedInto, occurred_at, actor, person_id=person_id)

@@ -34,11 +34,11 @@ class PossibleMinor(JourneyPart):
         self._require_writable()
         if self.possible_minor:
             raise AlreadyMarkedPossibleMinor(f"journey {self.id}")
-        self.trigger_event(self.PossibleMinorMarked, occurred_at=occurred_at, actor=actor)
+        self._record(self.PossibleMinorMarked, occurred_at, actor)
 
     def clear_possible_minor(self, occurred_at: datetime, actor: str) -> None:
         """E.g. after an age assessment: she is an adult, and her consent is needed again."""
         self._require_writable()
         if not self.possible_minor:
             raise NotMarkedPossibleMinor(f"journey {self.id}")
-        self.trigger_event(self.PossibleMinorCleared, occurred_at=occurred_at, actor=actor)
+        self._record(self.PossibleMinorCleared, occurred_at, actor)

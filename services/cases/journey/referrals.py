@@ -198,8 +198,10 @@ class Referrals(Consents):
                     f"referral {referral_id} to {partner} shares personal data without a"
                     " consent of scope share_with_partner for that partner or a lawful basis"
                 )
-        self.trigger_event(
+        self._record(
             self.ReferralMade,
+            occurred_at,
+            actor,
             referral_id=referral_id,
             partner=partner,
             need=need,
@@ -207,51 +209,39 @@ class Referrals(Consents):
             consent_id=relied_on,
             lawful_basis=lawful_basis if shares_personal_data else None,
             respond_by=respond_by,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
 
     def acknowledge_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._referral_can_become(referral_id, ReferralStatus.ACKNOWLEDGED)
-        self.trigger_event(
-            self.ReferralAcknowledged, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReferralAcknowledged, occurred_at, actor, referral_id=referral_id)
 
     def accept_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._referral_can_become(referral_id, ReferralStatus.ACCEPTED)
-        self.trigger_event(
-            self.ReferralAccepted, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReferralAccepted, occurred_at, actor, referral_id=referral_id)
 
     def decline_referral(
         self, referral_id: UUID, reason: DeclineReason | None, occurred_at: datetime, actor: str
     ) -> None:
         self._referral_can_become(referral_id, ReferralStatus.DECLINED)
-        self.trigger_event(
+        self._record(
             self.ReferralDeclined,
+            occurred_at,
+            actor,
             referral_id=referral_id,
             reason=reason.value if reason else None,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def complete_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._referral_can_become(referral_id, ReferralStatus.COMPLETED)
-        self.trigger_event(
-            self.ReferralCompleted, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReferralCompleted, occurred_at, actor, referral_id=referral_id)
 
     def withdraw_referral(
         self, referral_id: UUID, reason: WithdrawalReason, occurred_at: datetime, actor: str
     ) -> None:
         self._referral_can_become(referral_id, ReferralStatus.WITHDRAWN)
-        self.trigger_event(
-            self.ReferralWithdrawn,
-            referral_id=referral_id,
-            reason=reason.value,
-            occurred_at=occurred_at,
-            actor=actor,
+        self._record(
+            self.ReferralWithdrawn, occurred_at, actor, referral_id=referral_id, reason=reason.value
         )
 
     def expire_referral(self, referral_id: UUID, now: datetime, actor: str) -> None:
@@ -259,9 +249,7 @@ class Referrals(Consents):
         referral = self._referral_can_become(referral_id, ReferralStatus.EXPIRED)
         if now <= referral.respond_by:
             raise ReferralNotOverdue(f"referral {referral_id} is not overdue")
-        self.trigger_event(
-            self.ReferralExpired, referral_id=referral_id, occurred_at=now, actor=actor
-        )
+        self._record(self.ReferralExpired, now, actor, referral_id=referral_id)
 
     def _referral_can_become(self, referral_id: UUID, target: ReferralStatus) -> Referral:
         self._require_writable()

@@ -69,21 +69,19 @@ class Registration(JourneyPart):
                 return  # a retry of the same registration
             raise AlreadyRegistered(f"journey {self.id} is already registered")
         self._require_writable()
-        self.trigger_event(
+        self._record(
             self.PersonRegistered,
+            occurred_at,
+            actor,
             pseudonym=pseudonym,
             preferred_languages=languages,
             interpreter_needed=interpreter_needed,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def correct_pseudonym(self, pseudonym: str, occurred_at: datetime, actor: str) -> None:
         self._require_registered()
         if pseudonym != self.pseudonym:
-            self.trigger_event(
-                self.PseudonymCorrected, pseudonym=pseudonym, occurred_at=occurred_at, actor=actor
-            )
+            self._record(self.PseudonymCorrected, occurred_at, actor, pseudonym=pseudonym)
 
     def change_language_preferences(
         self,
@@ -95,10 +93,10 @@ class Registration(JourneyPart):
         self._require_registered()
         languages = unique(preferred_languages)
         if (languages, interpreter_needed) != (self.preferred_languages, self.interpreter_needed):
-            self.trigger_event(
+            self._record(
                 self.LanguagePreferencesChanged,
+                occurred_at,
+                actor,
                 preferred_languages=languages,
                 interpreter_needed=interpreter_needed,
-                occurred_at=occurred_at,
-                actor=actor,
             )

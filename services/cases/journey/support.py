@@ -104,30 +104,25 @@ class Support(JourneyPart):
         if target_on is not None and target_on < occurred_at.date():
             raise DatesOutOfOrder(f"goal {goal_id} target date is before it was set")
         self._require_registered()
-        self.trigger_event(
-            self.GoalSet,
-            goal_id=goal_id,
-            goal=goal,
-            target_on=target_on,
-            occurred_at=occurred_at,
-            actor=actor,
+        self._record(
+            self.GoalSet, occurred_at, actor, goal_id=goal_id, goal=goal, target_on=target_on
         )
         self._start_support(occurred_at, actor)
 
     def achieve_goal(self, goal_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._open_goal(goal_id)
-        self.trigger_event(self.GoalAchieved, goal_id=goal_id, occurred_at=occurred_at, actor=actor)
+        self._record(self.GoalAchieved, occurred_at, actor, goal_id=goal_id)
 
     def drop_goal(
         self, goal_id: UUID, reason: GoalDropReason | None, occurred_at: datetime, actor: str
     ) -> None:
         self._open_goal(goal_id)
-        self.trigger_event(
+        self._record(
             self.GoalDropped,
+            occurred_at,
+            actor,
             goal_id=goal_id,
             reason=reason.value if reason else None,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def _open_goal(self, goal_id: UUID) -> Goal:
@@ -157,12 +152,12 @@ class Support(JourneyPart):
                 return
             raise MeetingConflict(f"meeting {meeting_id} is already recorded")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.MeetingHeld,
+            occurred_at,
+            actor,
             meeting_id=meeting_id,
             meeting_type=meeting_type,
             notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
