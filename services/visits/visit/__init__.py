@@ -26,7 +26,7 @@ from services.visits.errors import (
     ContradictoryOutcome,
     VisitAlreadyCompleted,
 )
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 from services.visits.visit.concerns import UrgentConcerns
 from services.visits.visit.contacts import Contacts
 from services.visits.visit.follow_ups import FollowUps
@@ -45,7 +45,7 @@ def default_outcome(contact_count: int) -> str:
 
 
 class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, Aggregate):
-    class Started(Aggregate.Created):
+    class Started(VisitFact, Aggregate.Created):
         """An outreach visit began at a premises (or an unregistered place)."""
 
         class_version = 2
@@ -55,21 +55,17 @@ class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, A
         team: str
         volunteers: list[str]
         languages_offered: list[str]
-        occurred_at: datetime
-        actor: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["premises_id"] = None
 
-    class Completed(Aggregate.Event):
+    class Completed(VisitFact):
         """The visit ended, with its outcome (no answer, refused, brief contact, conversation)."""
 
         class_version = 2
 
         outcome: str | None  # None only in events recorded before outcomes existed
-        occurred_at: datetime
-        actor: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
