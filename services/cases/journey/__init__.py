@@ -46,7 +46,7 @@ from services.cases.values import (
     NrmPathway,
 )
 
-__all__ = ["JOURNEY_EVENTS", "ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
+__all__ = ["ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
 
 _JOURNEY_NAMESPACE = UUID("5d6c3c7e-6f0b-4c59-9a8e-0f4f7f1d9a11")
 
@@ -174,13 +174,3 @@ class Journey(
         ):
             items.append(Attention(AttentionKind.ACTIVITY_AFTER_CLOSURE))
         return items
-
-
-#: Every event a journey can record (for followers that read them all).
-JOURNEY_EVENTS: tuple[type[Aggregate.Event], ...] = tuple(
-    value
-    for value in vars(Journey).values()
-    if isinstance(value, type)
-    and issubclass(value, Aggregate.Event)
-    and value.__name__ not in ("Event", "Created")
-)

@@ -33,7 +33,7 @@ from services.visits.visit.follow_ups import FollowUps
 from services.visits.visit.indicators import Indicators
 from services.visits.visit.place import Place, require_one_premises
 
-__all__ = ["BRIEF_CONTACT", "NO_ANSWER", "VISIT_EVENTS", "Visit", "default_outcome"]
+__all__ = ["BRIEF_CONTACT", "NO_ANSWER", "Visit", "default_outcome"]
 
 #: The outcome of a completed visit when the team gives none (visit_outcomes codes).
 NO_ANSWER = "no_answer"
@@ -124,13 +124,3 @@ class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, A
                 f"visit {self.id} has contacts, so its outcome cannot be '{NO_ANSWER}'"
             )
         self._record(self.Completed, occurred_at, actor, outcome=resolved)
-
-
-#: Every event a visit can record (for followers that read them all).
-VISIT_EVENTS: tuple[type[Aggregate.Event], ...] = tuple(
-    value
-    for value in vars(Visit).values()
-    if isinstance(value, type)
-    and issubclass(value, Aggregate.Event)
-    and value.__name__ not in ("Event", "Created")
-)
