@@ -37,8 +37,8 @@ class JourneyCommand:
 
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         """Record the command on the journey (its rules may refuse it)."""
-        type(self).records(journey, **self.details(), occurred_at=self.occurred_at, actor=actor)
+        type(self).records(journey, **self._own_fields(), occurred_at=self.occurred_at, actor=actor)
 
-    def details(self) -> dict[str, Any]:
-        """The command's own fields, by name (all but ``occurred_at``)."""
+    def _own_fields(self) -> dict[str, Any]:
+        """The command's fields but ``occurred_at``, by name."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "occurred_at"}
