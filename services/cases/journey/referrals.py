@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
 
 from services.cases.journey.base import (
@@ -69,21 +70,26 @@ _REFERRAL_STEPS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
 }
 
 
-def _step(
-    journey: JourneyPart,
-    referral_id: UUID,
-    status: ReferralStatus,
-    occurred_at: datetime,
-    reason: str | None = None,
-) -> None:
-    referral = journey.referrals[referral_id]
-    journey.referrals[referral_id] = replace(
-        referral,
-        status=status,
-        status_at=occurred_at,
-        reason=reason,
-        consent_withdrawn=referral.consent_withdrawn and status.is_open,
-    )
+class _ReferralStep(JourneyFact):
+    """A step a referral takes once made: to the status it ``reaches``, from when it happened."""
+
+    reaches: ClassVar[ReferralStatus]
+
+    referral_id: UUID
+
+    def reason_given(self) -> str | None:
+        """Why it took this step (only a decline or a withdrawal says)."""
+        return None
+
+    def apply(self, journey: JourneyPart) -> None:
+        referral = journey.referrals[self.referral_id]
+        journey.referrals[self.referral_id] = replace(
+            referral,
+            status=self.reaches,
+            status_at=self.occurred_at,
+            reason=self.reason_given(),
+            consent_withdrawn=referral.consent_withdrawn and self.reaches.is_open,
+        )
 
 
 class Referrals(Consents):
@@ -111,57 +117,45 @@ class Referrals(Consents):
                 status_at=self.occurred_at,
             )
 
-    class ReferralAcknowledged(JourneyFact):
+    class ReferralAcknowledged(_ReferralStep):
         """The partner acknowledged the referral."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.ACKNOWLEDGED
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.ACKNOWLEDGED, self.occurred_at)
-
-    class ReferralAccepted(JourneyFact):
+    class ReferralAccepted(_ReferralStep):
         """The partner accepted the referral."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.ACCEPTED
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.ACCEPTED, self.occurred_at)
-
-    class ReferralDeclined(JourneyFact):
+    class ReferralDeclined(_ReferralStep):
         """The partner declined the referral."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.DECLINED
+
         reason: str | None
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.DECLINED, self.occurred_at, self.reason)
+        def reason_given(self) -> str | None:
+            return self.reason
 
-    class ReferralCompleted(JourneyFact):
+    class ReferralCompleted(_ReferralStep):
         """The referral's service was delivered."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.COMPLETED
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.COMPLETED, self.occurred_at)
-
-    class ReferralWithdrawn(JourneyFact):
+    class ReferralWithdrawn(_ReferralStep):
         """The referral was withdrawn."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.WITHDRAWN
+
         reason: str
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(
-                journey, self.referral_id, ReferralStatus.WITHDRAWN, self.occurred_at, self.reason
-            )
+        def reason_given(self) -> str | None:
+            return self.reason
 
-    class ReferralExpired(JourneyFact):
+    class ReferralExpired(_ReferralStep):
         """Nothing was heard from the partner by the respond-by time."""
 
-        referral_id: UUID
-
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.EXPIRED, self.occurred_at)
+        reaches = ReferralStatus.EXPIRED
 
     def make_referral(
         self,
