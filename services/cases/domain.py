@@ -10,16 +10,13 @@ is in place before anything is read.
 
 from __future__ import annotations
 
-from services.cases.journey import (
-    JOURNEY_EVENTS,
-    ContactAlreadyRecorded,
-    Journey,
-    JourneyError,
-    JourneyStatus,
-)
-from shared.storage.topics import register_former_topics
+from services.cases.journey import ContactAlreadyRecorded, Journey, JourneyError, JourneyStatus
+from shared.storage.topics import events_of, register_former_topics
 
 __all__ = ["JOURNEY_EVENTS", "ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
+
+#: Every event a journey can record (for followers that read them all).
+JOURNEY_EVENTS = events_of(Journey)
 
 _FORMER_MODULE = "services.cases.domain"
 

@@ -10,10 +10,13 @@ the visits application imports it, so the registration is in place before anythi
 
 from __future__ import annotations
 
-from services.visits.visit import VISIT_EVENTS, Visit, default_outcome
-from shared.storage.topics import register_former_topics
+from services.visits.visit import Visit, default_outcome
+from shared.storage.topics import events_of, register_former_topics
 
 __all__ = ["VISIT_EVENTS", "Visit", "default_outcome"]
+
+#: Every event a visit can record (for followers that read them all).
+VISIT_EVENTS = events_of(Visit)
 
 _FORMER_MODULE = "services.visits.domain"
 

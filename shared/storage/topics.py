@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic, register_topic
 
 _lock = threading.Lock()
@@ -37,3 +38,15 @@ def topics_of(cls: type[object]) -> list[str]:
 def all_topics(classes: Iterable[type[object]]) -> list[str]:
     """Every topic the notifications of these classes may be stored under."""
     return [topic for cls in classes for topic in topics_of(cls)]
+
+
+def events_of(aggregate: type[Aggregate]) -> tuple[type[Aggregate.Event], ...]:
+    """Every event the aggregate can record: the event classes defined on it, less the
+    library's own bases (``Event``, ``Created``)."""
+    return tuple(
+        value
+        for value in vars(aggregate).values()
+        if isinstance(value, type)
+        and issubclass(value, Aggregate.Event)
+        and value.__name__ not in ("Event", "Created")
+    )

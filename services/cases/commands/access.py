@@ -17,8 +17,7 @@ class AssignCaseworker(JourneyCommand):
     caseworker_id: str
     team_id: str | None = None
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.assign_caseworker(self.caseworker_id, self.occurred_at, actor, self.team_id)
+    records = Journey.assign_caseworker
 
 
 @dataclass(frozen=True, kw_only=True)

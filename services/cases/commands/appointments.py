@@ -18,13 +18,10 @@ class ScheduleAppointment(JourneyCommand):
     at: datetime
     accompanied: bool = False
 
+    records = Journey.schedule_appointment
+
     def check(self, reference: ReferenceData) -> None:
         reference.require("appointment_types", self.kind, "body.kind")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.schedule_appointment(
-            self.appointment_id, self.kind, self.at, self.accompanied, self.occurred_at, actor
-        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,16 +29,14 @@ class MoveAppointment(JourneyCommand):
     appointment_id: UUID
     at: datetime
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.move_appointment(self.appointment_id, self.at, self.occurred_at, actor)
+    records = Journey.move_appointment
 
 
 @dataclass(frozen=True, kw_only=True)
 class CancelAppointment(JourneyCommand):
     appointment_id: UUID
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.cancel_appointment(self.appointment_id, self.occurred_at, actor)
+    records = Journey.cancel_appointment
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,5 +44,4 @@ class RecordAttendance(JourneyCommand):
     appointment_id: UUID
     accompanied: bool
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.record_attendance(self.appointment_id, self.accompanied, self.occurred_at, actor)
+    records = Journey.record_attendance

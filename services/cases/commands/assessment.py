@@ -18,11 +18,10 @@ class AssessNeeds(JourneyCommand):
     needs: Sequence[str]
     notes: str | None = None
 
+    records = Journey.assess_needs
+
     def check(self, reference: ReferenceData) -> None:
         reference.require_all("needs", self.needs, "body.needs")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.assess_needs(self.needs, self.notes, self.occurred_at, actor)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,11 +30,10 @@ class AssessRisk(JourneyCommand):
     indicators: Sequence[str] = ()
     notes: str | None = None
 
+    records = Journey.assess_risk
+
     def check(self, reference: ReferenceData) -> None:
         reference.require_all("person_indicators", self.indicators, "body.indicators")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.assess_risk(self.level, self.indicators, self.notes, self.occurred_at, actor)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,7 +42,4 @@ class AgreeSafetyPlan(JourneyCommand):
     summary: str
     review_on: date
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.agree_safety_plan(
-            self.plan_id, self.summary, self.review_on, self.occurred_at, actor
-        )
+    records = Journey.agree_safety_plan

@@ -5,26 +5,40 @@ naming the request body's field, so 422 before anything is read) and which ``Jou
 records it (``apply_to``). ``CasesApplication.do`` runs any of them the same way: read the
 journey, compare the version the client last read, apply, save. The request bodies
 (``services/cases/api/commands.py``) make these; tests and scripts make them directly.
+
+Most commands are recorded by one ``Journey`` method whose parameters are the command's own
+fields, by the same names, then ``occurred_at`` and the ``actor``: such a command names that
+method as ``records`` and its fields are written once (``tests/unit/test_cases_commands.py``
+holds each one to its method's signature). A command that needs more than that (a reference
+lookup, another clock's name) says how in its own ``apply_to``.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any, ClassVar
 
 from services.cases.domain import Journey
 from shared.reference import ReferenceData
 
 
 @dataclass(frozen=True, kw_only=True)
-class JourneyCommand(ABC):
+class JourneyCommand:
     occurred_at: datetime
+
+    #: The ``Journey`` method that records this command.
+    records: ClassVar[Callable[..., None]]
 
     def check(self, reference: ReferenceData) -> None:
         """Refuse a code the reference data does not know (most commands carry none)."""
         return None
 
-    @abstractmethod
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         """Record the command on the journey (its rules may refuse it)."""
+        type(self).records(journey, **self._own_fields(), occurred_at=self.occurred_at, actor=actor)
+
+    def _own_fields(self) -> dict[str, Any]:
+        """The command's fields but ``occurred_at``, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "occurred_at"}

@@ -18,24 +18,15 @@ class GiveConsent(JourneyCommand):
     partner: str | None = None
     wording_version: str
 
+    records = Journey.give_consent
+
     def check(self, reference: ReferenceData) -> None:
         if self.partner is not None:
             reference.require("partners", self.partner, "body.partner")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.give_consent(
-            self.consent_id,
-            self.scope,
-            self.partner,
-            self.wording_version,
-            self.occurred_at,
-            actor,
-        )
 
 
 @dataclass(frozen=True, kw_only=True)
 class WithdrawConsent(JourneyCommand):
     consent_id: UUID
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.withdraw_consent(self.consent_id, self.occurred_at, actor)
+    records = Journey.withdraw_consent

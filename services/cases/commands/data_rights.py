@@ -8,7 +8,6 @@ from uuid import UUID
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.values import ErasureReason
-from shared.reference import ReferenceData
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,5 +17,4 @@ class RequestErasure(JourneyCommand):
     request_id: UUID
     reason: ErasureReason
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.request_erasure(self.request_id, self.reason, self.occurred_at, actor)
+    records = Journey.request_erasure

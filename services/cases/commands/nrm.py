@@ -58,18 +58,12 @@ class NrmDecision(JourneyCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class RecordReasonableGrounds(NrmDecision):
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.record_reasonable_grounds(
-            self.outcome, self.decided_on, self.learned_on, self.source, self.occurred_at, actor
-        )
+    records = Journey.record_reasonable_grounds
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordConclusiveGrounds(NrmDecision):
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.record_conclusive_grounds(
-            self.outcome, self.decided_on, self.learned_on, self.source, self.occurred_at, actor
-        )
+    records = Journey.record_conclusive_grounds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,5 +71,4 @@ class StartRecoveryPeriod(JourneyCommand):
     starts_on: date
     ends_on: date
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.start_recovery_period(self.starts_on, self.ends_on, self.occurred_at, actor)
+    records = Journey.start_recovery_period

@@ -6,16 +6,13 @@ from dataclasses import dataclass
 
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
-from shared.reference import ReferenceData
 
 
 @dataclass(frozen=True, kw_only=True)
 class MarkPossibleMinor(JourneyCommand):
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.mark_possible_minor(self.occurred_at, actor)
+    records = Journey.mark_possible_minor
 
 
 @dataclass(frozen=True, kw_only=True)
 class ClearPossibleMinor(JourneyCommand):
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.clear_possible_minor(self.occurred_at, actor)
+    records = Journey.clear_possible_minor

@@ -22,40 +22,27 @@ class MakeReferral(JourneyCommand):
     lawful_basis: str | None = None
     respond_by: datetime
 
+    records = Journey.make_referral
+
     def check(self, reference: ReferenceData) -> None:
         reference.require("partners", self.partner, "body.partner")
         reference.require("needs", self.need, "body.need")
         if self.lawful_basis is not None:
             reference.require("lawful_bases", self.lawful_basis, "body.lawful_basis")
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.make_referral(
-            self.referral_id,
-            self.partner,
-            self.need,
-            self.shares_personal_data,
-            self.consent_id,
-            self.lawful_basis,
-            self.respond_by,
-            self.occurred_at,
-            actor,
-        )
-
 
 @dataclass(frozen=True, kw_only=True)
 class AcknowledgeReferral(JourneyCommand):
     referral_id: UUID
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.acknowledge_referral(self.referral_id, self.occurred_at, actor)
+    records = Journey.acknowledge_referral
 
 
 @dataclass(frozen=True, kw_only=True)
 class AcceptReferral(JourneyCommand):
     referral_id: UUID
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.accept_referral(self.referral_id, self.occurred_at, actor)
+    records = Journey.accept_referral
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,16 +50,14 @@ class DeclineReferral(JourneyCommand):
     referral_id: UUID
     reason: DeclineReason | None = None
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.decline_referral(self.referral_id, self.reason, self.occurred_at, actor)
+    records = Journey.decline_referral
 
 
 @dataclass(frozen=True, kw_only=True)
 class CompleteReferral(JourneyCommand):
     referral_id: UUID
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.complete_referral(self.referral_id, self.occurred_at, actor)
+    records = Journey.complete_referral
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,8 +65,7 @@ class WithdrawReferral(JourneyCommand):
     referral_id: UUID
     reason: WithdrawalReason
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.withdraw_referral(self.referral_id, self.reason, self.occurred_at, actor)
+    records = Journey.withdraw_referral
 
 
 @dataclass(frozen=True, kw_only=True)

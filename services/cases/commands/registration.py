@@ -18,25 +18,17 @@ class Register(JourneyCommand):
     preferred_languages: Sequence[str] = ()
     interpreter_needed: bool = False
 
+    records = Journey.register
+
     def check(self, reference: ReferenceData) -> None:
         reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.register(
-            self.pseudonym,
-            self.preferred_languages,
-            self.interpreter_needed,
-            self.occurred_at,
-            actor,
-        )
 
 
 @dataclass(frozen=True, kw_only=True)
 class CorrectPseudonym(JourneyCommand):
     pseudonym: str
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.correct_pseudonym(self.pseudonym, self.occurred_at, actor)
+    records = Journey.correct_pseudonym
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,10 +36,7 @@ class ChangeLanguagePreferences(JourneyCommand):
     preferred_languages: Sequence[str]
     interpreter_needed: bool
 
+    records = Journey.change_language_preferences
+
     def check(self, reference: ReferenceData) -> None:
         reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.change_language_preferences(
-            self.preferred_languages, self.interpreter_needed, self.occurred_at, actor
-        )

@@ -18,19 +18,17 @@ class SetGoal(JourneyCommand):
     goal: str
     target_on: date | None = None
 
+    records = Journey.set_goal
+
     def check(self, reference: ReferenceData) -> None:
         reference.require("goals", self.goal, "body.goal")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.set_goal(self.goal_id, self.goal, self.target_on, self.occurred_at, actor)
 
 
 @dataclass(frozen=True, kw_only=True)
 class AchieveGoal(JourneyCommand):
     goal_id: UUID
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.achieve_goal(self.goal_id, self.occurred_at, actor)
+    records = Journey.achieve_goal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,8 +36,7 @@ class DropGoal(JourneyCommand):
     goal_id: UUID
     reason: GoalDropReason | None = None
 
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.drop_goal(self.goal_id, self.reason, self.occurred_at, actor)
+    records = Journey.drop_goal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,10 +45,7 @@ class RecordMeeting(JourneyCommand):
     meeting_type: str
     notes: str | None = None
 
+    records = Journey.record_meeting
+
     def check(self, reference: ReferenceData) -> None:
         reference.require("meeting_types", self.meeting_type, "body.meeting_type")
-
-    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
-        journey.record_meeting(
-            self.meeting_id, self.meeting_type, self.notes, self.occurred_at, actor
-        )

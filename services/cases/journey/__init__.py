@@ -29,7 +29,7 @@ from eventsourcing.domain import Aggregate, event
 from services.cases.journey.access import Access
 from services.cases.journey.appointments import Appointments
 from services.cases.journey.assessment import Assessment
-from services.cases.journey.base import JourneyError, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart
 from services.cases.journey.closure import Closure
 from services.cases.journey.consent import Consents
 from services.cases.journey.data_rights import DataRights
@@ -46,7 +46,7 @@ from services.cases.values import (
     NrmPathway,
 )
 
-__all__ = ["JOURNEY_EVENTS", "ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
+__all__ = ["ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
 
 _JOURNEY_NAMESPACE = UUID("5d6c3c7e-6f0b-4c59-9a8e-0f4f7f1d9a11")
 
@@ -98,18 +98,13 @@ class Journey(
     def create_id(contact_id: UUID) -> UUID:
         return uuid5(_JOURNEY_NAMESPACE, str(contact_id))
 
-    class Opened(Aggregate.Created):
+    class Opened(JourneyFact, Aggregate.Created):
         """Opened for a contact met on a visit (id derived from the contact id)."""
 
         contact_id: UUID
-        occurred_at: datetime
-        actor: str
 
-    class OpenedAtRegistration(Aggregate.Created):
+    class OpenedAtRegistration(JourneyFact, Aggregate.Created):
         """Opened by a caseworker registering a woman who arrived without a visit contact."""
-
-        occurred_at: datetime
-        actor: str
 
     @event(Opened)
     def __init__(self, occurred_at: datetime, actor: str, contact_id: UUID | None = None) -> None:
@@ -179,13 +174,3 @@ class Journey(
         ):
             items.append(Attention(AttentionKind.ACTIVITY_AFTER_CLOSURE))
         return items
-
-
-#: Every event a journey can record (for followers that read them all).
-JOURNEY_EVENTS: tuple[type[Aggregate.Event], ...] = tuple(
-    value
-    for value in vars(Journey).values()
-    if isinstance(value, type)
-    and issubclass(value, Aggregate.Event)
-    and value.__name__ not in ("Event", "Created")
-)

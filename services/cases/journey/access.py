@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     DatesOutOfOrder,
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyPart,
 )
@@ -30,20 +29,18 @@ MIN_BREAK_GLASS_REASON = 10  # characters: a real sentence, not "x"
 
 
 class Access(JourneyPart):
-    class CaseworkerAssigned(Aggregate.Event):
+    class CaseworkerAssigned(JourneyFact):
         """A caseworker was assigned (or reassigned), with her team when she works in one."""
 
         caseworker_id: str
         previous_caseworker_id: str | None
-        occurred_at: datetime
-        actor: str
         team_id: str | None = None  # added later: events stored before it read as None
 
         def apply(self, journey: JourneyPart) -> None:
             journey.caseworker_id = self.caseworker_id
             journey.team_id = self.team_id
 
-    class BreakGlassAccessGranted(Aggregate.Event):
+    class BreakGlassAccessGranted(JourneyFact):
         """A caseworker opened a journey that is not hers, giving a reason, for a limited time.
 
         The reason is free text (it may name her), so it is sealed with her key."""
@@ -54,8 +51,6 @@ class Access(JourneyPart):
         caseworker_id: str
         reason: str
         expires_at: datetime
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             grant = BreakGlassGrant(
@@ -90,12 +85,12 @@ class Access(JourneyPart):
         actor: str,
         team_id: str | None,
     ) -> None:
-        self.trigger_event(
+        self._record(
             self.CaseworkerAssigned,
+            occurred_at,
+            actor,
             caseworker_id=caseworker_id,
             previous_caseworker_id=previous_caseworker_id,
-            occurred_at=occurred_at,
-            actor=actor,
             team_id=team_id,
         )
 
@@ -124,12 +119,12 @@ class Access(JourneyPart):
             )
         if expires_at <= now:
             raise DatesOutOfOrder("a break-glass grant must end after it starts")
-        self.trigger_event(
+        self._record(
             self.BreakGlassAccessGranted,
+            now,
+            caseworker_id,
             grant_id=grant_id,
             caseworker_id=caseworker_id,
             reason=reason.strip(),
             expires_at=expires_at,
-            occurred_at=now,
-            actor=caseworker_id,
         )

@@ -9,9 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyItemNotFound, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyItemNotFound, JourneyPart
 from services.cases.values import Appointment, AppointmentStatus
 
 
@@ -34,49 +32,41 @@ class AppointmentNotScheduled(JourneyError):
 
 
 class Appointments(JourneyPart):
-    class AppointmentScheduled(Aggregate.Event):
+    class AppointmentScheduled(JourneyFact):
         """An appointment (GP, Jobcentre, solicitor) booked, accompanied or not."""
 
         appointment_id: UUID
         kind: str
         at: datetime
         accompanied: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.appointments[self.appointment_id] = Appointment(
                 self.appointment_id, self.kind, self.at, self.accompanied
             )
 
-    class AppointmentMoved(Aggregate.Event):
+    class AppointmentMoved(JourneyFact):
         """An appointment moved to another time."""
 
         appointment_id: UUID
         at: datetime
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _change(journey, self.appointment_id, at=self.at)
 
-    class AppointmentCancelled(Aggregate.Event):
+    class AppointmentCancelled(JourneyFact):
         """An appointment cancelled."""
 
         appointment_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _change(journey, self.appointment_id, status=AppointmentStatus.CANCELLED)
 
-    class AppointmentAttended(Aggregate.Event):
+    class AppointmentAttended(JourneyFact):
         """She attended an appointment (accompanied or not)."""
 
         appointment_id: UUID
         accompanied: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             _change(
@@ -106,14 +96,14 @@ class Appointments(JourneyPart):
                 return
             raise AppointmentConflict(f"appointment {appointment_id} is already recorded")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.AppointmentScheduled,
+            occurred_at,
+            actor,
             appointment_id=appointment_id,
             kind=kind,
             at=at,
             accompanied=accompanied,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
 
@@ -122,33 +112,24 @@ class Appointments(JourneyPart):
     ) -> None:
         appointment = self._scheduled_appointment(appointment_id)
         if at != appointment.at:
-            self.trigger_event(
-                self.AppointmentMoved,
-                appointment_id=appointment_id,
-                at=at,
-                occurred_at=occurred_at,
-                actor=actor,
+            self._record(
+                self.AppointmentMoved, occurred_at, actor, appointment_id=appointment_id, at=at
             )
 
     def cancel_appointment(self, appointment_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._scheduled_appointment(appointment_id)
-        self.trigger_event(
-            self.AppointmentCancelled,
-            appointment_id=appointment_id,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
+        self._record(self.AppointmentCancelled, occurred_at, actor, appointment_id=appointment_id)
 
     def record_attendance(
         self, appointment_id: UUID, accompanied: bool, occurred_at: datetime, actor: str
     ) -> None:
         self._scheduled_appointment(appointment_id)
-        self.trigger_event(
+        self._record(
             self.AppointmentAttended,
+            occurred_at,
+            actor,
             appointment_id=appointment_id,
             accompanied=accompanied,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def _scheduled_appointment(self, appointment_id: UUID) -> Appointment:

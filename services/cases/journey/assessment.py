@@ -11,9 +11,13 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import DatesOutOfOrder, JourneyError, JourneyPart, unique
+from services.cases.journey.base import (
+    DatesOutOfOrder,
+    JourneyError,
+    JourneyFact,
+    JourneyPart,
+    unique,
+)
 from services.cases.values import RiskLevel, SafetyPlan
 
 
@@ -22,17 +26,15 @@ class SafetyPlanConflict(JourneyError):
 
 
 class Assessment(JourneyPart):
-    class NeedsAssessed(Aggregate.Event):
+    class NeedsAssessed(JourneyFact):
         """Her needs, as coded areas (housing, health, NI number and so on)."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
 
         needs: list[str]
         notes: str | None
-        occurred_at: datetime
-        actor: str
 
-    class RiskAssessed(Aggregate.Event):
+    class RiskAssessed(JourneyFact):
         """A risk level with the indicators behind it."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
@@ -40,10 +42,8 @@ class Assessment(JourneyPart):
         level: str
         indicators: list[str]
         notes: str | None
-        occurred_at: datetime
-        actor: str
 
-    class SafetyPlanAgreed(Aggregate.Event):
+    class SafetyPlanAgreed(JourneyFact):
         """A safety plan agreed with her, with a review date."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
@@ -51,8 +51,6 @@ class Assessment(JourneyPart):
         plan_id: UUID
         summary: str
         review_on: date
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             plan = SafetyPlan(self.plan_id, self.summary, self.review_on, self.occurred_at)
@@ -62,13 +60,7 @@ class Assessment(JourneyPart):
         self, needs: Sequence[str], notes: str | None, occurred_at: datetime, actor: str
     ) -> None:
         self._require_registered()
-        self.trigger_event(
-            self.NeedsAssessed,
-            needs=unique(needs),
-            notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
+        self._record(self.NeedsAssessed, occurred_at, actor, needs=unique(needs), notes=notes)
         self._start_assessment(occurred_at, actor)
 
     def assess_risk(
@@ -80,13 +72,13 @@ class Assessment(JourneyPart):
         actor: str,
     ) -> None:
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.RiskAssessed,
+            occurred_at,
+            actor,
             level=level.value,
             indicators=unique(indicators),
             notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_assessment(occurred_at, actor)
 
@@ -101,12 +93,12 @@ class Assessment(JourneyPart):
         if review_on < occurred_at.date():
             raise DatesOutOfOrder(f"safety plan {plan_id} review date is before it was agreed")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.SafetyPlanAgreed,
+            occurred_at,
+            actor,
             plan_id=plan_id,
             summary=summary,
             review_on=review_on,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -69,6 +69,15 @@ class JourneyErased(JourneyError):
     """Her personal data was erased: the journey can be read but not changed."""
 
 
+class JourneyFact(Aggregate.Event):
+    """A fact on her journey. Each keeps when it happened by the device's clock (an app that
+    was offline may send it hours later) and who caused it; the server's time is the event's
+    ``timestamp``."""
+
+    occurred_at: datetime
+    actor: str
+
+
 if TYPE_CHECKING:
     # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run
     # time the parts are plain classes, so the library defines their events on ``Journey``
@@ -119,33 +128,33 @@ class JourneyPart(_Part):
     erased_at: datetime | None = None
     erased_by: str | None = None
 
+    def _record(
+        self, fact: type[JourneyFact], occurred_at: datetime, actor: str, **details: Any
+    ) -> None:
+        """The fact, with when it happened and who caused it, as every journey fact has."""
+        self.trigger_event(fact, occurred_at=occurred_at, actor=actor, **details)
+
     # --- the journey's status as support begins -------------------------------------------
 
-    class AssessmentStarted(Aggregate.Event):
+    class AssessmentStarted(JourneyFact):
         """The journey moved from new to assessing (recorded with the first assessment)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ASSESSING
 
-    class SupportStarted(Aggregate.Event):
+    class SupportStarted(JourneyFact):
         """The journey became active (recorded with the first piece of support)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ACTIVE
 
     def _start_assessment(self, occurred_at: datetime, actor: str) -> None:
         if self.status is JourneyStatus.NEW:
-            self.trigger_event(self.AssessmentStarted, occurred_at=occurred_at, actor=actor)
+            self._record(self.AssessmentStarted, occurred_at, actor)
 
     def _start_support(self, occurred_at: datetime, actor: str) -> None:
         if self.status in (JourneyStatus.NEW, JourneyStatus.ASSESSING):
-            self.trigger_event(self.SupportStarted, occurred_at=occurred_at, actor=actor)
+            self._record(self.SupportStarted, occurred_at, actor)
 
     # --- guards shared by commands --------------------------------------------------------
 

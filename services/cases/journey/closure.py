@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart
 from services.cases.values import JourneyStatus, ReopenReason
 
 
@@ -36,60 +34,45 @@ class ContactAlreadyLost(JourneyError):
 
 
 class Closure(JourneyPart):
-    class ExitedSexIndustry(Aggregate.Event):
+    class ExitedSexIndustry(JourneyFact):
         """She has left the sex industry (reversible, no judgement)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.exited_at = self.occurred_at
 
-    class ReturnedToSexIndustry(Aggregate.Event):
+    class ReturnedToSexIndustry(JourneyFact):
         """She has returned to the sex industry."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.exited_at = None
 
-    class ReturnedHome(Aggregate.Event):
+    class ReturnedHome(JourneyFact):
         """She returned home, assisted or not."""
 
         assisted: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.returned_home_at = self.occurred_at
 
-    class ContactLost(Aggregate.Event):
+    class ContactLost(JourneyFact):
         """The charity lost contact with her."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.contact_lost_at = self.occurred_at
 
-    class CaseClosed(Aggregate.Event):
+    class CaseClosed(JourneyFact):
         """Her case closed, with a reason."""
 
         reason: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.CLOSED
             journey.closed_at = self.occurred_at
 
-    class CaseReopened(Aggregate.Event):
+    class CaseReopened(JourneyFact):
         """Her case reopened."""
 
         reason: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.ACTIVE
@@ -102,42 +85,35 @@ class Closure(JourneyPart):
         self._require_registered()
         if self.exited:
             raise AlreadyExited(f"journey {self.id}")
-        self.trigger_event(self.ExitedSexIndustry, occurred_at=occurred_at, actor=actor)
+        self._record(self.ExitedSexIndustry, occurred_at, actor)
 
     def record_return_to_industry(self, occurred_at: datetime, actor: str) -> None:
         self._require_registered()
         if not self.exited:
             raise NotExited(f"journey {self.id}")
-        self.trigger_event(self.ReturnedToSexIndustry, occurred_at=occurred_at, actor=actor)
+        self._record(self.ReturnedToSexIndustry, occurred_at, actor)
 
     def record_return_home(self, assisted: bool, occurred_at: datetime, actor: str) -> None:
         self._require_registered()
         if self.returned_home_at is not None:
             raise AlreadyReturnedHome(f"journey {self.id}")
-        self.trigger_event(
-            self.ReturnedHome, assisted=assisted, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReturnedHome, occurred_at, actor, assisted=assisted)
 
     def record_contact_lost(self, occurred_at: datetime, actor: str) -> None:
         self._require_writable()
         if self.contact_lost_at is not None:
             raise ContactAlreadyLost(f"journey {self.id}")
-        self.trigger_event(self.ContactLost, occurred_at=occurred_at, actor=actor)
+        self._record(self.ContactLost, occurred_at, actor)
 
     def close(self, reason: str, occurred_at: datetime, actor: str) -> None:
         self._require_writable()
         still_open = [str(r.referral_id) for r in self.referrals.values() if r.status.is_open]
         if still_open:
             raise OpenReferralsRemain(f"open referrals: {', '.join(still_open)}")
-        self.trigger_event(self.CaseClosed, reason=reason, occurred_at=occurred_at, actor=actor)
+        self._record(self.CaseClosed, occurred_at, actor, reason=reason)
 
     def reopen(self, reason: ReopenReason | None, occurred_at: datetime, actor: str) -> None:
         self._require_not_merged()
         if self.status is not JourneyStatus.CLOSED:
             raise JourneyNotClosed(f"journey {self.id} is {self.status.value}")
-        self.trigger_event(
-            self.CaseReopened,
-            reason=reason.value if reason else None,
-            occurred_at=occurred_at,
-            actor=actor,
-        )
+        self._record(self.CaseReopened, occurred_at, actor, reason=reason.value if reason else None)

@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyItemNotFound,
     JourneyPart,
@@ -43,15 +42,13 @@ class ConsentDoesNotCover(JourneyError):
 
 
 class Consents(JourneyPart):
-    class ConsentGiven(Aggregate.Event):
+    class ConsentGiven(JourneyFact):
         """She consented for a scope (store, share with a partner, NRM), to a wording version."""
 
         consent_id: UUID
         scope: str
         partner: str | None
         wording_version: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.consents[self.consent_id] = Consent(
@@ -62,12 +59,10 @@ class Consents(JourneyPart):
                 self.occurred_at,
             )
 
-    class ConsentWithdrawn(Aggregate.Event):
+    class ConsentWithdrawn(JourneyFact):
         """She withdrew a consent."""
 
         consent_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             consents = journey.consents
@@ -110,14 +105,14 @@ class Consents(JourneyPart):
         if scope is not ConsentScope.SHARE_WITH_PARTNER and partner is not None:
             raise PartnerNotExpected(f"consent {consent_id} has scope {scope.value}")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.ConsentGiven,
+            occurred_at,
+            actor,
             consent_id=consent_id,
             scope=scope.value,
             partner=partner,
             wording_version=wording_version,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def withdraw_consent(self, consent_id: UUID, occurred_at: datetime, actor: str) -> None:
@@ -126,9 +121,7 @@ class Consents(JourneyPart):
         consent = self._consent(consent_id)
         if not consent.active:
             raise ConsentAlreadyWithdrawn(f"consent {consent_id} was already withdrawn")
-        self.trigger_event(
-            self.ConsentWithdrawn, consent_id=consent_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ConsentWithdrawn, occurred_at, actor, consent_id=consent_id)
 
     def _consent(self, consent_id: UUID) -> Consent:
         consent = self.consents.get(consent_id)

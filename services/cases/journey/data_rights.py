@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart
 from services.cases.values import ErasureReason, ErasureRequest
 
 
@@ -26,36 +24,30 @@ class ErasureNeedsSecondPerson(JourneyError):
 
 
 class DataRights(JourneyPart):
-    class SubjectAccessFulfilled(Aggregate.Event):
+    class SubjectAccessFulfilled(JourneyFact):
         """An export of everything held about her was made (ids only: the export is not here)."""
 
         request_id: UUID
-        occurred_at: datetime
-        actor: str
 
-    class ErasureRequested(Aggregate.Event):
+    class ErasureRequested(JourneyFact):
         """Someone asked for her personal data to be erased (a reason code, no free text)."""
 
         request_id: UUID
         reason: str
         requested_by: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.erasure_request = ErasureRequest(
                 self.request_id, ErasureReason(self.reason), self.requested_by, self.occurred_at
             )
 
-    class PersonErased(Aggregate.Event):
+    class PersonErased(JourneyFact):
         """A second person approved the erasure: her keys are destroyed, so every personal field
         sealed under them reads as ``<erased>``; the contacts named are erased by visits."""
 
         request_id: UUID
         approved_by: str
         contact_ids: list[UUID]
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.erased_at = self.occurred_at
@@ -65,9 +57,7 @@ class DataRights(JourneyPart):
         """Recorded whatever her journey's status (a fact about her data, not casework) —
         unless she was erased: nothing may be added to an erased journey."""
         self._require_not_erased()
-        self.trigger_event(
-            self.SubjectAccessFulfilled, request_id=request_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.SubjectAccessFulfilled, occurred_at, actor, request_id=request_id)
 
     @property
     def all_contact_ids(self) -> list[UUID]:
@@ -88,13 +78,13 @@ class DataRights(JourneyPart):
             if pending.requested_by == actor:
                 return
             raise ErasureAlreadyRequested(f"journey {self.id} has a pending erasure request")
-        self.trigger_event(
+        self._record(
             self.ErasureRequested,
+            occurred_at,
+            actor,
             request_id=request_id,
             reason=reason.value,
             requested_by=actor,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def approve_erasure(self, occurred_at: datetime, actor: str) -> None:
@@ -107,11 +97,11 @@ class DataRights(JourneyPart):
             raise NoErasureRequested(f"journey {self.id} has no pending erasure request")
         if pending.requested_by == actor:
             raise ErasureNeedsSecondPerson(f"request {pending.request_id}")
-        self.trigger_event(
+        self._record(
             self.PersonErased,
+            occurred_at,
+            actor,
             request_id=pending.request_id,
             approved_by=actor,
             contact_ids=self.all_contact_ids,
-            occurred_at=occurred_at,
-            actor=actor,
         )

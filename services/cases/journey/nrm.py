@@ -10,11 +10,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     DatesOutOfOrder,
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyPart,
 )
@@ -60,13 +59,11 @@ class RecoveryPeriodTooShort(JourneyInputError):
     """The recovery period must last at least 30 days."""
 
 
-class _Decision(Aggregate.Event):
+class _Decision(JourneyFact):
     outcome: str
     decided_on: date
     learned_on: date
     source: str
-    occurred_at: datetime
-    actor: str
 
     def decision(self) -> NrmDecision:
         return NrmDecision(
@@ -75,12 +72,10 @@ class _Decision(Aggregate.Event):
 
 
 class Nrm(Consents):
-    class FirstResponderContacted(Aggregate.Event):
+    class FirstResponderContacted(JourneyFact):
         """A First Responder organisation was contacted about an NRM referral."""
 
         partner: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             contacted = journey.nrm.first_responders_contacted
@@ -89,7 +84,7 @@ class Nrm(Consents):
                     journey.nrm, first_responders_contacted=(*contacted, self.partner)
                 )
 
-    class NrmReferralSubmitted(Aggregate.Event):
+    class NrmReferralSubmitted(JourneyFact):
         """A First Responder submitted her NRM referral (consented, or as a possible child)."""
 
         partner: str
@@ -97,8 +92,6 @@ class Nrm(Consents):
         consent_id: UUID | None
         #: Referred as a possible child: no consent needed (and none relied on).
         possible_minor: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(
@@ -115,13 +108,11 @@ class Nrm(Consents):
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(journey.nrm, reasonable_grounds=self.decision())
 
-    class RecoveryPeriodStarted(Aggregate.Event):
+    class RecoveryPeriodStarted(JourneyFact):
         """Her recovery period (at least 30 days) started."""
 
         starts_on: date
         ends_on: date
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.nrm = replace(
@@ -140,9 +131,7 @@ class Nrm(Consents):
         if not is_first_responder:
             raise NotAFirstResponder(f"partner {partner} is not a First Responder")
         self._require_registered()
-        self.trigger_event(
-            self.FirstResponderContacted, partner=partner, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.FirstResponderContacted, occurred_at, actor, partner=partner)
         self._start_support(occurred_at, actor)
 
     def record_nrm_referral(
@@ -170,14 +159,14 @@ class Nrm(Consents):
             relied_on = self._consent_covering(consent_id, ConsentScope.NRM_REFERRAL)
             if relied_on is None:
                 raise NrmConsentRequired(f"journey {self.id} has no nrm_referral consent")
-        self.trigger_event(
+        self._record(
             self.NrmReferralSubmitted,
+            occurred_at,
+            actor,
             partner=partner,
             submitted_on=submitted_on,
             consent_id=relied_on,
             possible_minor=self.possible_minor,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
 
@@ -234,12 +223,8 @@ class Nrm(Consents):
             )
         self._require_registered()
         self._require_positive_reasonable_grounds()
-        self.trigger_event(
-            self.RecoveryPeriodStarted,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            occurred_at=occurred_at,
-            actor=actor,
+        self._record(
+            self.RecoveryPeriodStarted, occurred_at, actor, starts_on=starts_on, ends_on=ends_on
         )
 
     def record_conclusive_grounds(
@@ -266,14 +251,14 @@ class Nrm(Consents):
     def _decision_received(
         self, received: type[_Decision], decision: NrmDecision, occurred_at: datetime, actor: str
     ) -> None:
-        self.trigger_event(
+        self._record(
             received,
+            occurred_at,
+            actor,
             outcome=decision.outcome.value,
             decided_on=decision.decided_on,
             learned_on=decision.learned_on,
             source=decision.source.value,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def _require_positive_reasonable_grounds(self) -> NrmDecision:

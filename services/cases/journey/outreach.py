@@ -10,9 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyInputError, JourneyPart, NotRegistered
+from services.cases.journey.base import (
+    JourneyError,
+    JourneyFact,
+    JourneyInputError,
+    JourneyPart,
+    NotRegistered,
+)
 from services.cases.values import Concern, FollowUp, Indicator, IndicatorSource, JourneyStatus
 
 
@@ -34,14 +38,12 @@ POSSIBLE_MINOR_INDICATOR = "possible_under_18"
 
 
 class Outreach(JourneyPart):
-    class ContactRecorded(Aggregate.Event):
+    class ContactRecorded(JourneyFact):
         """A contact made on a visit, recorded on her journey."""
 
         contact_id: UUID
         visit_id: UUID
         language: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             key = (self.visit_id, self.contact_id)
@@ -50,15 +52,13 @@ class Outreach(JourneyPart):
             journey._heard_from_outreach(self.occurred_at)
             journey.contact_lost_at = None
 
-    class IndicatorNoted(Aggregate.Event):
+    class IndicatorNoted(JourneyFact):
         """A coded indicator about her, observed on a visit."""
 
         observation_id: UUID
         indicator: str
         source: str
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.indicators[self.observation_id] = Indicator(
@@ -72,14 +72,12 @@ class Outreach(JourneyPart):
                 journey.possible_minor = True
             journey._heard_from_outreach(self.occurred_at)
 
-    class ConcernNoted(Aggregate.Event):
+    class ConcernNoted(JourneyFact):
         """An urgent concern about her, raised on a visit."""
 
         concern_id: UUID
         concern: str
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.concerns[self.concern_id] = Concern(
@@ -89,15 +87,13 @@ class Outreach(JourneyPart):
                 journey.possible_minor = True
             journey._heard_from_outreach(self.occurred_at)
 
-    class FollowUpNoted(Aggregate.Event):
+    class FollowUpNoted(JourneyFact):
         """A follow-up offered to her on a visit."""
 
         follow_up_id: UUID
         kind: str
         due_at: datetime
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.follow_ups[self.follow_up_id] = FollowUp(
@@ -105,23 +101,19 @@ class Outreach(JourneyPart):
             )
             journey._heard_from_outreach(self.occurred_at)
 
-    class ContactLinked(Aggregate.Event):
+    class ContactLinked(JourneyFact):
         """A contact met on a visit was found to be her."""
 
         contact_id: UUID
         visit_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.linked_contacts.append((self.visit_id, self.contact_id))
 
-    class MergedInto(Aggregate.Event):
+    class MergedInto(JourneyFact):
         """This contact's journey is an already-registered woman's: hers carries on."""
 
         person_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.status = JourneyStatus.MERGED
@@ -133,13 +125,13 @@ class Outreach(JourneyPart):
         self._require_not_merged()
         if (visit_id, contact_id) in self.contacts:
             raise ContactAlreadyRecorded(f"contact on visit {visit_id} is already recorded")
-        self.trigger_event(
+        self._record(
             self.ContactRecorded,
+            occurred_at,
+            actor,
             contact_id=contact_id,
             visit_id=visit_id,
             language=language,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def note_indicator(
@@ -153,14 +145,14 @@ class Outreach(JourneyPart):
     ) -> None:
         self._require_not_merged()
         if observation_id not in self.indicators:
-            self.trigger_event(
+            self._record(
                 self.IndicatorNoted,
+                occurred_at,
+                actor,
                 observation_id=observation_id,
                 indicator=indicator,
                 source=source.value,
                 visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
             )
 
     def note_concern(
@@ -168,13 +160,13 @@ class Outreach(JourneyPart):
     ) -> None:
         self._require_not_merged()
         if concern_id not in self.concerns:
-            self.trigger_event(
+            self._record(
                 self.ConcernNoted,
+                occurred_at,
+                actor,
                 concern_id=concern_id,
                 concern=concern,
                 visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
             )
 
     def note_follow_up(
@@ -188,14 +180,14 @@ class Outreach(JourneyPart):
     ) -> None:
         self._require_not_merged()
         if follow_up_id not in self.follow_ups:
-            self.trigger_event(
+            self._record(
                 self.FollowUpNoted,
+                occurred_at,
+                actor,
                 follow_up_id=follow_up_id,
                 kind=kind,
                 due_at=due_at,
                 visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
             )
 
     def link_contact(
@@ -205,12 +197,8 @@ class Outreach(JourneyPart):
         if not self.registered:
             raise NotRegistered(f"journey {self.id} has no registered person to link to")
         if (visit_id, contact_id) not in self.linked_contacts:
-            self.trigger_event(
-                self.ContactLinked,
-                contact_id=contact_id,
-                visit_id=visit_id,
-                occurred_at=occurred_at,
-                actor=actor,
+            self._record(
+                self.ContactLinked, occurred_at, actor, contact_id=contact_id, visit_id=visit_id
             )
 
     def take_over_outreach_facts(self, other: JourneyPart, actor: str) -> None:
@@ -236,6 +224,4 @@ class Outreach(JourneyPart):
             if self.merged_into == person_id:
                 return
             raise AlreadyMerged(f"journey {self.id} was merged into {self.merged_into}")
-        self.trigger_event(
-            self.MergedInto, person_id=person_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.MergedInto, occurred_at, actor, person_id=person_id)

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart
 
 
 class AlreadyMarkedPossibleMinor(JourneyError):
@@ -20,20 +18,14 @@ class NotMarkedPossibleMinor(JourneyError):
 
 
 class PossibleMinor(JourneyPart):
-    class PossibleMinorMarked(Aggregate.Event):
+    class PossibleMinorMarked(JourneyFact):
         """She may be under 18: a child must always be referred."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.possible_minor = True
 
-    class PossibleMinorCleared(Aggregate.Event):
+    class PossibleMinorCleared(JourneyFact):
         """The possible-minor flag was cleared (e.g. after an age assessment)."""
-
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.possible_minor = False
@@ -42,11 +34,11 @@ class PossibleMinor(JourneyPart):
         self._require_writable()
         if self.possible_minor:
             raise AlreadyMarkedPossibleMinor(f"journey {self.id}")
-        self.trigger_event(self.PossibleMinorMarked, occurred_at=occurred_at, actor=actor)
+        self._record(self.PossibleMinorMarked, occurred_at, actor)
 
     def clear_possible_minor(self, occurred_at: datetime, actor: str) -> None:
         """E.g. after an age assessment: she is an adult, and her consent is needed again."""
         self._require_writable()
         if not self.possible_minor:
             raise NotMarkedPossibleMinor(f"journey {self.id}")
-        self.trigger_event(self.PossibleMinorCleared, occurred_at=occurred_at, actor=actor)
+        self._record(self.PossibleMinorCleared, occurred_at, actor)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import ClassVar
 from uuid import UUID
-
-from eventsourcing.domain import Aggregate
 
 from services.cases.journey.base import (
     JourneyError,
+    JourneyFact,
     JourneyInputError,
     JourneyItemNotFound,
     JourneyPart,
@@ -70,25 +70,30 @@ _REFERRAL_STEPS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
 }
 
 
-def _step(
-    journey: JourneyPart,
-    referral_id: UUID,
-    status: ReferralStatus,
-    occurred_at: datetime,
-    reason: str | None = None,
-) -> None:
-    referral = journey.referrals[referral_id]
-    journey.referrals[referral_id] = replace(
-        referral,
-        status=status,
-        status_at=occurred_at,
-        reason=reason,
-        consent_withdrawn=referral.consent_withdrawn and status.is_open,
-    )
+class _ReferralStep(JourneyFact):
+    """A step a referral takes once made: to the status it ``reaches``, from when it happened."""
+
+    reaches: ClassVar[ReferralStatus]
+
+    referral_id: UUID
+
+    def reason_given(self) -> str | None:
+        """Why it took this step (only a decline or a withdrawal says)."""
+        return None
+
+    def apply(self, journey: JourneyPart) -> None:
+        referral = journey.referrals[self.referral_id]
+        journey.referrals[self.referral_id] = replace(
+            referral,
+            status=self.reaches,
+            status_at=self.occurred_at,
+            reason=self.reason_given(),
+            consent_withdrawn=referral.consent_withdrawn and self.reaches.is_open,
+        )
 
 
 class Referrals(Consents):
-    class ReferralMade(Aggregate.Event):
+    class ReferralMade(JourneyFact):
         """A referral to a partner for a need; sharing her data needs consent or a lawful basis."""
 
         referral_id: UUID
@@ -98,8 +103,6 @@ class Referrals(Consents):
         consent_id: UUID | None
         lawful_basis: str | None
         respond_by: datetime
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.referrals[self.referral_id] = Referral(
@@ -114,69 +117,45 @@ class Referrals(Consents):
                 status_at=self.occurred_at,
             )
 
-    class ReferralAcknowledged(Aggregate.Event):
+    class ReferralAcknowledged(_ReferralStep):
         """The partner acknowledged the referral."""
 
-        referral_id: UUID
-        occurred_at: datetime
-        actor: str
+        reaches = ReferralStatus.ACKNOWLEDGED
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.ACKNOWLEDGED, self.occurred_at)
-
-    class ReferralAccepted(Aggregate.Event):
+    class ReferralAccepted(_ReferralStep):
         """The partner accepted the referral."""
 
-        referral_id: UUID
-        occurred_at: datetime
-        actor: str
+        reaches = ReferralStatus.ACCEPTED
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.ACCEPTED, self.occurred_at)
-
-    class ReferralDeclined(Aggregate.Event):
+    class ReferralDeclined(_ReferralStep):
         """The partner declined the referral."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.DECLINED
+
         reason: str | None
-        occurred_at: datetime
-        actor: str
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.DECLINED, self.occurred_at, self.reason)
+        def reason_given(self) -> str | None:
+            return self.reason
 
-    class ReferralCompleted(Aggregate.Event):
+    class ReferralCompleted(_ReferralStep):
         """The referral's service was delivered."""
 
-        referral_id: UUID
-        occurred_at: datetime
-        actor: str
+        reaches = ReferralStatus.COMPLETED
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.COMPLETED, self.occurred_at)
-
-    class ReferralWithdrawn(Aggregate.Event):
+    class ReferralWithdrawn(_ReferralStep):
         """The referral was withdrawn."""
 
-        referral_id: UUID
+        reaches = ReferralStatus.WITHDRAWN
+
         reason: str
-        occurred_at: datetime
-        actor: str
 
-        def apply(self, journey: JourneyPart) -> None:
-            _step(
-                journey, self.referral_id, ReferralStatus.WITHDRAWN, self.occurred_at, self.reason
-            )
+        def reason_given(self) -> str | None:
+            return self.reason
 
-    class ReferralExpired(Aggregate.Event):
+    class ReferralExpired(_ReferralStep):
         """Nothing was heard from the partner by the respond-by time."""
 
-        referral_id: UUID
-        occurred_at: datetime
-        actor: str
-
-        def apply(self, journey: JourneyPart) -> None:
-            _step(journey, self.referral_id, ReferralStatus.EXPIRED, self.occurred_at)
+        reaches = ReferralStatus.EXPIRED
 
     def make_referral(
         self,
@@ -213,8 +192,10 @@ class Referrals(Consents):
                     f"referral {referral_id} to {partner} shares personal data without a"
                     " consent of scope share_with_partner for that partner or a lawful basis"
                 )
-        self.trigger_event(
+        self._record(
             self.ReferralMade,
+            occurred_at,
+            actor,
             referral_id=referral_id,
             partner=partner,
             need=need,
@@ -222,51 +203,39 @@ class Referrals(Consents):
             consent_id=relied_on,
             lawful_basis=lawful_basis if shares_personal_data else None,
             respond_by=respond_by,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)
 
     def acknowledge_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._referral_can_become(referral_id, ReferralStatus.ACKNOWLEDGED)
-        self.trigger_event(
-            self.ReferralAcknowledged, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReferralAcknowledged, occurred_at, actor, referral_id=referral_id)
 
     def accept_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._referral_can_become(referral_id, ReferralStatus.ACCEPTED)
-        self.trigger_event(
-            self.ReferralAccepted, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReferralAccepted, occurred_at, actor, referral_id=referral_id)
 
     def decline_referral(
         self, referral_id: UUID, reason: DeclineReason | None, occurred_at: datetime, actor: str
     ) -> None:
         self._referral_can_become(referral_id, ReferralStatus.DECLINED)
-        self.trigger_event(
+        self._record(
             self.ReferralDeclined,
+            occurred_at,
+            actor,
             referral_id=referral_id,
             reason=reason.value if reason else None,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def complete_referral(self, referral_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._referral_can_become(referral_id, ReferralStatus.COMPLETED)
-        self.trigger_event(
-            self.ReferralCompleted, referral_id=referral_id, occurred_at=occurred_at, actor=actor
-        )
+        self._record(self.ReferralCompleted, occurred_at, actor, referral_id=referral_id)
 
     def withdraw_referral(
         self, referral_id: UUID, reason: WithdrawalReason, occurred_at: datetime, actor: str
     ) -> None:
         self._referral_can_become(referral_id, ReferralStatus.WITHDRAWN)
-        self.trigger_event(
-            self.ReferralWithdrawn,
-            referral_id=referral_id,
-            reason=reason.value,
-            occurred_at=occurred_at,
-            actor=actor,
+        self._record(
+            self.ReferralWithdrawn, occurred_at, actor, referral_id=referral_id, reason=reason.value
         )
 
     def expire_referral(self, referral_id: UUID, now: datetime, actor: str) -> None:
@@ -274,9 +243,7 @@ class Referrals(Consents):
         referral = self._referral_can_become(referral_id, ReferralStatus.EXPIRED)
         if now <= referral.respond_by:
             raise ReferralNotOverdue(f"referral {referral_id} is not overdue")
-        self.trigger_event(
-            self.ReferralExpired, referral_id=referral_id, occurred_at=now, actor=actor
-        )
+        self._record(self.ReferralExpired, now, actor, referral_id=referral_id)
 
     def _referral_can_become(self, referral_id: UUID, target: ReferralStatus) -> Referral:
         self._require_writable()

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar
 
-from eventsourcing.domain import Aggregate
-
-from services.cases.journey.base import JourneyError, JourneyPart, unique
+from services.cases.journey.base import JourneyError, JourneyFact, JourneyPart, unique
 
 
 class AlreadyRegistered(JourneyError):
@@ -17,7 +15,7 @@ class AlreadyRegistered(JourneyError):
 
 
 class Registration(JourneyPart):
-    class PersonRegistered(Aggregate.Event):
+    class PersonRegistered(JourneyFact):
         """She chose to be registered: pseudonym, languages, interpreter needed."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
@@ -25,8 +23,6 @@ class Registration(JourneyPart):
         pseudonym: str
         preferred_languages: list[str]
         interpreter_needed: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.registered_at = self.occurred_at
@@ -39,25 +35,21 @@ class Registration(JourneyPart):
                 self.interpreter_needed,
             )
 
-    class PseudonymCorrected(Aggregate.Event):
+    class PseudonymCorrected(JourneyFact):
         """Her pseudonym, corrected by a new event."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("pseudonym",)
 
         pseudonym: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.pseudonym = self.pseudonym
 
-    class LanguagePreferencesChanged(Aggregate.Event):
+    class LanguagePreferencesChanged(JourneyFact):
         """Her preferred languages or interpreter need changed."""
 
         preferred_languages: list[str]
         interpreter_needed: bool
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.preferred_languages = list(self.preferred_languages)
@@ -77,21 +69,19 @@ class Registration(JourneyPart):
                 return  # a retry of the same registration
             raise AlreadyRegistered(f"journey {self.id} is already registered")
         self._require_writable()
-        self.trigger_event(
+        self._record(
             self.PersonRegistered,
+            occurred_at,
+            actor,
             pseudonym=pseudonym,
             preferred_languages=languages,
             interpreter_needed=interpreter_needed,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def correct_pseudonym(self, pseudonym: str, occurred_at: datetime, actor: str) -> None:
         self._require_registered()
         if pseudonym != self.pseudonym:
-            self.trigger_event(
-                self.PseudonymCorrected, pseudonym=pseudonym, occurred_at=occurred_at, actor=actor
-            )
+            self._record(self.PseudonymCorrected, occurred_at, actor, pseudonym=pseudonym)
 
     def change_language_preferences(
         self,
@@ -103,10 +93,10 @@ class Registration(JourneyPart):
         self._require_registered()
         languages = unique(preferred_languages)
         if (languages, interpreter_needed) != (self.preferred_languages, self.interpreter_needed):
-            self.trigger_event(
+            self._record(
                 self.LanguagePreferencesChanged,
+                occurred_at,
+                actor,
                 preferred_languages=languages,
                 interpreter_needed=interpreter_needed,
-                occurred_at=occurred_at,
-                actor=actor,
             )

@@ -9,11 +9,10 @@ from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.cases.journey.base import (
     DatesOutOfOrder,
     JourneyError,
+    JourneyFact,
     JourneyItemNotFound,
     JourneyPart,
 )
@@ -41,39 +40,33 @@ class MeetingConflict(JourneyError):
 
 
 class Support(JourneyPart):
-    class GoalSet(Aggregate.Event):
+    class GoalSet(JourneyFact):
         """A goal set with her (e.g. NI number issued), with an optional target date."""
 
         goal_id: UUID
         goal: str
         target_on: date | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.goals[self.goal_id] = Goal(
                 self.goal_id, self.goal, self.target_on, self.occurred_at
             )
 
-    class GoalAchieved(Aggregate.Event):
+    class GoalAchieved(JourneyFact):
         """A goal achieved."""
 
         goal_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.goals[self.goal_id] = replace(
                 journey.goals[self.goal_id], status=GoalStatus.ACHIEVED, closed_at=self.occurred_at
             )
 
-    class GoalDropped(Aggregate.Event):
+    class GoalDropped(JourneyFact):
         """A goal dropped, with a reason."""
 
         goal_id: UUID
         reason: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.goals[self.goal_id] = replace(
@@ -83,7 +76,7 @@ class Support(JourneyPart):
                 drop_reason=GoalDropReason(self.reason) if self.reason else None,
             )
 
-    class MeetingHeld(Aggregate.Event):
+    class MeetingHeld(JourneyFact):
         """A meeting with her (coffee, English lesson, phone call)."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("notes",)
@@ -91,8 +84,6 @@ class Support(JourneyPart):
         meeting_id: UUID
         meeting_type: str
         notes: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, journey: JourneyPart) -> None:
             journey.meetings[self.meeting_id] = Meeting(
@@ -113,30 +104,25 @@ class Support(JourneyPart):
         if target_on is not None and target_on < occurred_at.date():
             raise DatesOutOfOrder(f"goal {goal_id} target date is before it was set")
         self._require_registered()
-        self.trigger_event(
-            self.GoalSet,
-            goal_id=goal_id,
-            goal=goal,
-            target_on=target_on,
-            occurred_at=occurred_at,
-            actor=actor,
+        self._record(
+            self.GoalSet, occurred_at, actor, goal_id=goal_id, goal=goal, target_on=target_on
         )
         self._start_support(occurred_at, actor)
 
     def achieve_goal(self, goal_id: UUID, occurred_at: datetime, actor: str) -> None:
         self._open_goal(goal_id)
-        self.trigger_event(self.GoalAchieved, goal_id=goal_id, occurred_at=occurred_at, actor=actor)
+        self._record(self.GoalAchieved, occurred_at, actor, goal_id=goal_id)
 
     def drop_goal(
         self, goal_id: UUID, reason: GoalDropReason | None, occurred_at: datetime, actor: str
     ) -> None:
         self._open_goal(goal_id)
-        self.trigger_event(
+        self._record(
             self.GoalDropped,
+            occurred_at,
+            actor,
             goal_id=goal_id,
             reason=reason.value if reason else None,
-            occurred_at=occurred_at,
-            actor=actor,
         )
 
     def _open_goal(self, goal_id: UUID) -> Goal:
@@ -166,12 +152,12 @@ class Support(JourneyPart):
                 return
             raise MeetingConflict(f"meeting {meeting_id} is already recorded")
         self._require_registered()
-        self.trigger_event(
+        self._record(
             self.MeetingHeld,
+            occurred_at,
+            actor,
             meeting_id=meeting_id,
             meeting_type=meeting_type,
             notes=notes,
-            occurred_at=occurred_at,
-            actor=actor,
         )
         self._start_support(occurred_at, actor)

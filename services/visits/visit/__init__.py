@@ -26,14 +26,14 @@ from services.visits.errors import (
     ContradictoryOutcome,
     VisitAlreadyCompleted,
 )
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 from services.visits.visit.concerns import UrgentConcerns
 from services.visits.visit.contacts import Contacts
 from services.visits.visit.follow_ups import FollowUps
 from services.visits.visit.indicators import Indicators
 from services.visits.visit.place import Place, require_one_premises
 
-__all__ = ["BRIEF_CONTACT", "NO_ANSWER", "VISIT_EVENTS", "Visit", "default_outcome"]
+__all__ = ["BRIEF_CONTACT", "NO_ANSWER", "Visit", "default_outcome"]
 
 #: The outcome of a completed visit when the team gives none (visit_outcomes codes).
 NO_ANSWER = "no_answer"
@@ -45,7 +45,7 @@ def default_outcome(contact_count: int) -> str:
 
 
 class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, Aggregate):
-    class Started(Aggregate.Created):
+    class Started(VisitFact, Aggregate.Created):
         """An outreach visit began at a premises (or an unregistered place)."""
 
         class_version = 2
@@ -55,21 +55,17 @@ class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, A
         team: str
         volunteers: list[str]
         languages_offered: list[str]
-        occurred_at: datetime
-        actor: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["premises_id"] = None
 
-    class Completed(Aggregate.Event):
+    class Completed(VisitFact):
         """The visit ended, with its outcome (no answer, refused, brief contact, conversation)."""
 
         class_version = 2
 
         outcome: str | None  # None only in events recorded before outcomes existed
-        occurred_at: datetime
-        actor: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -128,13 +124,3 @@ class Visit(Contacts, Indicators, FollowUps, UrgentConcerns, Place, VisitPart, A
                 f"visit {self.id} has contacts, so its outcome cannot be '{NO_ANSWER}'"
             )
         self._record(self.Completed, occurred_at, actor, outcome=resolved)
-
-
-#: Every event a visit can record (for followers that read them all).
-VISIT_EVENTS: tuple[type[Aggregate.Event], ...] = tuple(
-    value
-    for value in vars(Visit).values()
-    if isinstance(value, type)
-    and issubclass(value, Aggregate.Event)
-    and value.__name__ not in ("Event", "Created")
-)

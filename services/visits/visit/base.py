@@ -31,6 +31,16 @@ from services.visits.values import (
     UrgentConcern,
 )
 
+
+class VisitFact(Aggregate.Event):
+    """A fact about a visit. Each keeps when it happened by the device's clock (an app that was
+    offline may send it hours later) and who recorded it; the server's time is the event's
+    ``timestamp``."""
+
+    occurred_at: datetime
+    actor: str
+
+
 if TYPE_CHECKING:
     # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run
     # time the parts are plain classes, so the library defines their events on ``Visit`` alone
@@ -59,7 +69,7 @@ class VisitPart(_Part):
     urgent_concerns: list[UrgentConcern]
 
     def _record(
-        self, event_class: type[Aggregate.Event], occurred_at: datetime, actor: str, **facts: Any
+        self, event_class: type[VisitFact], occurred_at: datetime, actor: str, **facts: Any
     ) -> None:
         """The event, with when it happened and who recorded it, as every visit event has."""
         self.trigger_event(event_class, occurred_at=occurred_at, actor=actor, **facts)

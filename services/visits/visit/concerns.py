@@ -12,16 +12,14 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.visits.errors import DuplicateConcern, ResolvedBeforeRaised, UnknownConcern
 from services.visits.values import UrgentConcern
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 from services.visits.visit.limits import MAX_URGENT_CONCERNS
 
 
 class UrgentConcerns(VisitPart):
-    class UrgentConcernRaised(Aggregate.Event):
+    class UrgentConcernRaised(VisitFact):
         """An urgent concern: a possible minor, violence, held against her will, medical."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("details",)
@@ -31,8 +29,6 @@ class UrgentConcerns(VisitPart):
         concern: str
         contact_id: UUID | None
         details: str | None
-        occurred_at: datetime
-        actor: str
 
         @property
         def details_subject(self) -> UUID:
@@ -46,12 +42,10 @@ class UrgentConcerns(VisitPart):
                 )
             )
 
-    class UrgentConcernResolved(Aggregate.Event):
+    class UrgentConcernResolved(VisitFact):
         """The urgent concern was dealt with."""
 
         concern_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit.urgent_concerns = [

@@ -12,16 +12,14 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.visits.errors import ContactAlreadyLinked, DuplicateContact, VolunteerNotOnVisit
 from services.visits.values import Contact
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 from services.visits.visit.limits import MAX_CONTACTS
 
 
 class Contacts(VisitPart):
-    class ContactMade(Aggregate.Event):
+    class ContactMade(VisitFact):
         """A volunteer met a woman, known by the alias she gave; first contact is anonymous."""
 
         class_version = 2
@@ -34,8 +32,6 @@ class Contacts(VisitPart):
         other_languages: list[str]
         bridging_volunteer: str | None
         materials: list[str]
-        occurred_at: datetime
-        actor: str
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -55,7 +51,7 @@ class Contacts(VisitPart):
                 )
             )
 
-    class AliasCorrected(Aggregate.Event):
+    class AliasCorrected(VisitFact):
         """A mistyped alias, corrected by a new event."""
 
         personal_fields: ClassVar[tuple[str, ...]] = ("alias",)
@@ -63,19 +59,15 @@ class Contacts(VisitPart):
 
         contact_id: UUID
         alias: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit._replace_contact(self.contact_id, alias=self.alias)
 
-    class ContactLinkedToPerson(Aggregate.Event):
+    class ContactLinkedToPerson(VisitFact):
         """The woman met is already registered: her journey's id."""
 
         contact_id: UUID
         person_id: UUID
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit._replace_contact(self.contact_id, person_id=self.person_id)

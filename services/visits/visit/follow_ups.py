@@ -6,24 +6,20 @@ from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.visits.errors import DuplicateFollowUp, FollowUpDueBeforeOffered
 from services.visits.values import FollowUp
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 from services.visits.visit.limits import MAX_FOLLOW_UPS
 
 
 class FollowUps(VisitPart):
-    class FollowUpOffered(Aggregate.Event):
+    class FollowUpOffered(VisitFact):
         """A follow-up was offered to her for a date (e.g. coffee away from the premises)."""
 
         follow_up_id: UUID
         contact_id: UUID
         kind: str
         due_at: datetime
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit.follow_ups.append(

@@ -7,11 +7,9 @@ from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.visits.errors import DuplicateObservation, UnknownSource
 from services.visits.values import PersonObservation, PremisesObservation
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 from services.visits.visit.limits import (
     MAX_INDICATORS_PER_CONTACT,
     MAX_PERSON_INDICATORS,
@@ -23,14 +21,12 @@ SOURCES = ("observed", "disclosed", "third_party")
 
 
 class Indicators(VisitPart):
-    class PremisesIndicatorObserved(Aggregate.Event):
+    class PremisesIndicatorObserved(VisitFact):
         """A coded sign about the premises (e.g. locks facing inward), with how it became known."""
 
         observation_id: UUID
         indicator: str
         source: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit.premises_indicators.append(
@@ -39,15 +35,13 @@ class Indicators(VisitPart):
                 )
             )
 
-    class PersonIndicatorObserved(Aggregate.Event):
+    class PersonIndicatorObserved(VisitFact):
         """A coded sign about a woman met (e.g. debt owed), with how it became known."""
 
         observation_id: UUID
         contact_id: UUID
         indicator: str
         source: str
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit.person_indicators.append(

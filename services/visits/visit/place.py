@@ -6,20 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from services.visits.errors import AmbiguousPremises
-from services.visits.visit.base import VisitPart
+from services.visits.visit.base import VisitFact, VisitPart
 
 
 class Place(VisitPart):
-    class PremisesCorrected(Aggregate.Event):
+    class PremisesCorrected(VisitFact):
         """The visit was recorded against the wrong premises; this is the right one."""
 
         premises_id: UUID | None
         premises_label: str | None
-        occurred_at: datetime
-        actor: str
 
         def apply(self, visit: VisitPart) -> None:
             visit.premises_id = self.premises_id

@@ -1,0 +1,40 @@
+"""A journey command that names the ``Journey`` method recording it (``records``) is applied by
+passing its own fields by name, then ``occurred_at`` and the actor: each such method must take
+exactly those parameters, with the same types, or the command would fail only when used."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import pytest
+
+import services.cases.commands as commands
+from services.cases.commands import JourneyCommand
+
+EVERY_COMMAND = [
+    cls
+    for cls in vars(commands).values()
+    if isinstance(cls, type) and issubclass(cls, JourneyCommand) and cls is not JourneyCommand
+]
+RECORDED_BY_THEIR_METHOD = [cls for cls in EVERY_COMMAND if "records" in vars(cls)]
+
+
+def test_every_command_names_its_method_or_says_how_it_is_applied() -> None:
+    for cls in EVERY_COMMAND:
+        if cls.__subclasses__():
+            continue  # a shape several commands share (NrmDecision), never sent itself
+        assert "records" in vars(cls) or "apply_to" in vars(cls), cls.__name__
+    assert len(RECORDED_BY_THEIR_METHOD) > 30
+
+
+@pytest.mark.parametrize("command", RECORDED_BY_THEIR_METHOD, ids=lambda cls: cls.__name__)
+def test_a_command_s_fields_are_its_method_s_parameters(command: type[JourneyCommand]) -> None:
+    signature = inspect.signature(command.records)
+    parameters = {
+        name: parameter.annotation
+        for name, parameter in signature.parameters.items()
+        if name != "self"
+    }
+    own = {f.name: f.type for f in dataclasses.fields(command) if f.name != "occurred_at"}
+    assert parameters == {**own, "occurred_at": "datetime", "actor": "str"}
