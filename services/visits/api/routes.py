@@ -183,6 +183,4 @@ def link_contact_to_person(
 
 def history(entries: list[HistoryEntry]) -> HistoryPublic:
     # The public entry has the application's fields one for one.
-    return HistoryPublic(
-        items=[HistoryEntryPublic.model_validate(e, from_attributes=True) for e in entries]
-    )
+    return HistoryPublic(items=[HistoryEntryPublic.of(e) for e in entries])

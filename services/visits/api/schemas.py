@@ -8,9 +8,8 @@ and their place in the body, so a retry of the same body derives the same ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Self
 from uuid import UUID, uuid5
 
 from pydantic import (
@@ -42,6 +41,7 @@ from services.visits.visit.limits import (
     MAX_VOLUNTEERS,
 )
 from shared.contracts.base import Code, IndicatorSource, LanguageTag
+from shared.http.public import Public
 from shared.http.times import HappenedAt, PlannedAt
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -274,7 +274,7 @@ class VisitCreate(BaseModel):
         )
 
 
-class ContactPublic(BaseModel):
+class ContactPublic(Public):
     contact_id: UUID
     alias: str
     language: str
@@ -285,14 +285,14 @@ class ContactPublic(BaseModel):
     occurred_at: datetime
 
 
-class PremisesIndicatorPublic(BaseModel):
+class PremisesIndicatorPublic(Public):
     observation_id: UUID
     indicator: str
     source: str
     occurred_at: datetime
 
 
-class PersonIndicatorPublic(BaseModel):
+class PersonIndicatorPublic(Public):
     observation_id: UUID
     contact_id: UUID
     indicator: str
@@ -300,7 +300,7 @@ class PersonIndicatorPublic(BaseModel):
     occurred_at: datetime
 
 
-class FollowUpPublic(BaseModel):
+class FollowUpPublic(Public):
     follow_up_id: UUID
     contact_id: UUID
     kind: str
@@ -308,20 +308,13 @@ class FollowUpPublic(BaseModel):
     occurred_at: datetime
 
 
-class UrgentConcernPublic(BaseModel):
+class UrgentConcernPublic(Public):
     concern_id: UUID
     concern: str
     contact_id: UUID | None
     details: str | None
     occurred_at: datetime
     resolved_at: datetime | None
-
-
-_Item = TypeVar("_Item", bound=BaseModel)
-
-
-def _public(model: type[_Item], values: Iterable[object]) -> list[_Item]:
-    return [model.model_validate(value, from_attributes=True) for value in values]
 
 
 class VisitPublic(BaseModel):
@@ -358,16 +351,15 @@ class VisitPublic(BaseModel):
             outcome=visit.outcome,
             recorded_at=visit.created_on,
             recorded_by=visit.started_by,
-            # The public items have their values' fields one for one.
-            contacts=_public(ContactPublic, visit.contacts),
-            premises_indicators=_public(PremisesIndicatorPublic, visit.premises_indicators),
-            person_indicators=_public(PersonIndicatorPublic, visit.person_indicators),
-            follow_ups=_public(FollowUpPublic, visit.follow_ups),
-            urgent_concerns=_public(UrgentConcernPublic, visit.urgent_concerns),
+            contacts=[ContactPublic.of(c) for c in visit.contacts],
+            premises_indicators=[PremisesIndicatorPublic.of(i) for i in visit.premises_indicators],
+            person_indicators=[PersonIndicatorPublic.of(i) for i in visit.person_indicators],
+            follow_ups=[FollowUpPublic.of(f) for f in visit.follow_ups],
+            urgent_concerns=[UrgentConcernPublic.of(c) for c in visit.urgent_concerns],
         )
 
 
-class HistoryEntryPublic(BaseModel):
+class HistoryEntryPublic(Public):
     """One recorded event: what happened (device clock), when it was recorded, by whom."""
 
     version: int

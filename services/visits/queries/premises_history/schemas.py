@@ -7,20 +7,18 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from services.visits.queries.premises_history.projection import (
-    PremisesHistoryPage,
-    VisitAtPremises,
-)
+from services.visits.queries.premises_history.projection import PremisesHistoryPage
+from shared.http.public import Public
 
 
-class ConcernAtPremisesPublic(BaseModel):
+class ConcernAtPremisesPublic(Public):
     concern_id: UUID
     concern: str
     occurred_at: datetime
     resolved_at: datetime | None
 
 
-class VisitAtPremisesPublic(BaseModel):
+class VisitAtPremisesPublic(Public):
     visit_id: UUID
     started_at: datetime
     completed_at: datetime | None
@@ -28,26 +26,6 @@ class VisitAtPremisesPublic(BaseModel):
     contact_count: int
     recorded_at: datetime
     concerns: list[ConcernAtPremisesPublic]
-
-    @classmethod
-    def of(cls, visit: VisitAtPremises) -> VisitAtPremisesPublic:
-        return cls(
-            visit_id=visit.visit_id,
-            started_at=visit.started_at,
-            completed_at=visit.completed_at,
-            outcome=visit.outcome,
-            contact_count=visit.contact_count,
-            recorded_at=visit.recorded_at,
-            concerns=[
-                ConcernAtPremisesPublic(
-                    concern_id=c.concern_id,
-                    concern=c.concern,
-                    occurred_at=c.occurred_at,
-                    resolved_at=c.resolved_at,
-                )
-                for c in visit.concerns
-            ],
-        )
 
 
 class PremisesHistoryPublic(BaseModel):
