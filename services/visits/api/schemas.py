@@ -29,7 +29,6 @@ from services.visits.commands import (
     PremisesIndicatorInput,
     UrgentConcernInput,
 )
-from services.visits.domain import Visit
 from services.visits.visit.limits import (
     MAX_CONTACTS,
     MAX_INDICATORS_PER_CONTACT,
@@ -317,8 +316,9 @@ class UrgentConcernPublic(Public):
     resolved_at: datetime | None
 
 
-class VisitPublic(BaseModel):
-    visit_id: UUID
+# Read from the aggregate: an alias names its attribute where the public name differs.
+class VisitPublic(Public):
+    visit_id: UUID = Field(validation_alias="id")
     version: int
     premises_id: UUID | None
     premises_label: str | None
@@ -328,35 +328,13 @@ class VisitPublic(BaseModel):
     started_at: datetime
     completed_at: datetime | None
     outcome: str | None
-    recorded_at: datetime
-    recorded_by: str
+    recorded_at: datetime = Field(validation_alias="created_on")
+    recorded_by: str = Field(validation_alias="started_by")
     contacts: list[ContactPublic]
     premises_indicators: list[PremisesIndicatorPublic]
     person_indicators: list[PersonIndicatorPublic]
     follow_ups: list[FollowUpPublic]
     urgent_concerns: list[UrgentConcernPublic]
-
-    @classmethod
-    def of(cls, visit: Visit) -> VisitPublic:
-        return cls(
-            visit_id=visit.id,
-            version=visit.version,
-            premises_id=visit.premises_id,
-            premises_label=visit.premises_label,
-            team=visit.team,
-            volunteers=visit.volunteers,
-            languages_offered=visit.languages_offered,
-            started_at=visit.started_at,
-            completed_at=visit.completed_at,
-            outcome=visit.outcome,
-            recorded_at=visit.created_on,
-            recorded_by=visit.started_by,
-            contacts=[ContactPublic.of(c) for c in visit.contacts],
-            premises_indicators=[PremisesIndicatorPublic.of(i) for i in visit.premises_indicators],
-            person_indicators=[PersonIndicatorPublic.of(i) for i in visit.person_indicators],
-            follow_ups=[FollowUpPublic.of(f) for f in visit.follow_ups],
-            urgent_concerns=[UrgentConcernPublic.of(c) for c in visit.urgent_concerns],
-        )
 
 
 class HistoryEntryPublic(Public):

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
-
-from services.visits.queries.premises_history.projection import PremisesHistoryPage
 from shared.http.public import Public
 
 
@@ -28,7 +25,7 @@ class VisitAtPremisesPublic(Public):
     concerns: list[ConcernAtPremisesPublic]
 
 
-class PremisesHistoryPublic(BaseModel):
+class PremisesHistoryPublic(Public):
     """Visits to one premises, newest first by when they happened (device clock)."""
 
     premises_id: UUID
@@ -40,17 +37,3 @@ class PremisesHistoryPublic(BaseModel):
     total: int
     limit: int
     offset: int
-
-    @classmethod
-    def of(cls, page: PremisesHistoryPage, *, limit: int, offset: int) -> PremisesHistoryPublic:
-        return cls(
-            premises_id=page.premises_id,
-            visit_count=page.visit_count,
-            last_visit_id=page.last_visit_id,
-            last_visit_at=page.last_visit_at,
-            open_concern_count=page.open_concern_count,
-            items=[VisitAtPremisesPublic.of(item) for item in page.items],
-            total=page.visit_count,
-            limit=limit,
-            offset=offset,
-        )
