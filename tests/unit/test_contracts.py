@@ -101,13 +101,20 @@ def test_every_contract_is_registered_versioned_and_free_of_personal_fields() ->
     # Every contract has an example above, so every one is round-tripped.
     assert {c.__name__ for c in contracts.values()} == {type(e).__name__ for e in EXAMPLES}
     for event_type, contract in contracts.items():
-        assert event_type.startswith("org.waymark.")
-        assert re.fullmatch(r".+\.v[1-9][0-9]*", event_type) and event_type.endswith(
-            contract.subject.rsplit(".", 1)[1]
-        )
+        assert event_type == f"org.waymark.{contract.subject}"
+        assert re.fullmatch(r".+\.v[1-9][0-9]*", event_type)
         assert contract.subject.split(".")[0] in {"visits", "cases", "notifications"}
         for field in contract.model_fields:
             assert not any(word in field for word in PERSONAL_FIELD_WORDS), (contract, field)
+
+
+def test_a_second_contract_on_a_subject_already_taken_is_refused() -> None:
+    with pytest.raises(TypeError, match="duplicate contract type"):
+
+        class ContactMadeAgainV1(IntegrationEvent, subject=ContactMadeV1.subject):
+            pass
+
+    assert registered_contracts()[ContactMadeV1.event_type] is ContactMadeV1
 
 
 def test_a_consumer_ignores_fields_added_by_a_newer_producer() -> None:
