@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -29,24 +30,16 @@ log = structlog.get_logger(__name__)
 Clock = Callable[[], datetime]
 
 
+@dataclass(eq=False)
 class Dispatcher:
-    def __init__(
-        self,
-        app: NotificationsApplication,
-        queue: DispatchQueue,
-        senders: Senders,
-        clock: Clock,
-        *,
-        timeout_s: float,
-        batch_size: int = 100,
-    ) -> None:
-        self.app = app
-        self.queue = queue
-        self.senders = senders
-        self.clock = clock
-        self.timeout_s = timeout_s
-        self.batch_size = batch_size
-        self.attempts = 0
+    app: NotificationsApplication
+    queue: DispatchQueue
+    senders: Senders
+    clock: Clock
+    _: KW_ONLY
+    timeout_s: float
+    batch_size: int = 100
+    attempts: int = field(default=0, init=False)
 
     def run_once(self) -> int:
         """Do everything due now; how many attempts were made."""

@@ -25,6 +25,7 @@ from shared.contracts import (
 )
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Subscription, Upstream
+from shared.messaging.handlers import handlers_calling
 
 
 def inbound(app: NotificationsApplication) -> list[Subscription]:
@@ -58,32 +59,6 @@ def from_cases(app: NotificationsApplication) -> Subscription:
     def on_referral_status(message: ReferralStatusChangedV1, upstream: Upstream) -> None:
         app.note_referral_status(message.journey_id, message.status, upstream.event_id, upstream)
 
-    def on_appointment(message: AppointmentScheduledV1, upstream: Upstream) -> None:
-        app.track_appointment(
-            message.appointment_id,
-            message.journey_id,
-            message.status,
-            message.at,
-            message.recorded_at,
-            upstream,
-        )
-
-    def on_follow_up(message: FollowUpScheduledV1, upstream: Upstream) -> None:
-        app.track_follow_up(message.follow_up_id, message.journey_id, message.due_at, upstream)
-
-    def on_nrm_milestone(message: NrmMilestoneV1, upstream: Upstream) -> None:
-        app.track_nrm_milestone(
-            message.journey_id,
-            message.milestone,
-            message.on,
-            message.until,
-            message.recorded_at,
-            upstream,
-        )
-
-    def on_journey_status(message: JourneyStatusChangedV1, upstream: Upstream) -> None:
-        app.note_journey_status(message.journey_id, message.status, upstream)
-
     def on_person_erased(message: PersonErasedV1, upstream: Upstream) -> None:
         app.erase_journey(message.journey_id, message.recorded_at, upstream)
 
@@ -96,10 +71,15 @@ def from_cases(app: NotificationsApplication) -> Subscription:
             CaseworkerAssignedV1: on_caseworker_assigned,
             BreakGlassAccessGrantedV1: on_break_glass,
             ReferralStatusChangedV1: on_referral_status,
-            AppointmentScheduledV1: on_appointment,
-            FollowUpScheduledV1: on_follow_up,
-            NrmMilestoneV1: on_nrm_milestone,
-            JourneyStatusChangedV1: on_journey_status,
             PersonErasedV1: on_person_erased,
+            # These commands take the message's own fields, under the same names.
+            **handlers_calling(
+                {
+                    AppointmentScheduledV1: app.track_appointment,
+                    FollowUpScheduledV1: app.track_follow_up,
+                    NrmMilestoneV1: app.track_nrm_milestone,
+                    JourneyStatusChangedV1: app.note_journey_status,
+                }
+            ),
         },
     )

@@ -175,10 +175,7 @@ class VisitsApplication(WaymarkApplication):
         return PremisesOutcome(existing, changed=False)
 
     def get_premises(self, premises_id: UUID) -> Premises:
-        premises = self._load(premises_id)
-        if not isinstance(premises, Premises):
-            raise PremisesNotFound(f"no premises {premises_id}")
-        return premises
+        return self._get(premises_id, Premises, PremisesNotFound(f"no premises {premises_id}"))
 
     def correct_premises_label(
         self,
@@ -226,10 +223,7 @@ class VisitsApplication(WaymarkApplication):
         return RecordOutcome(visit, created=True)
 
     def get_visit(self, visit_id: UUID) -> Visit:
-        visit = self._load(visit_id)
-        if not isinstance(visit, Visit):
-            raise VisitNotFound(f"no visit {visit_id}")
-        return visit
+        return self._get(visit_id, Visit, VisitNotFound(f"no visit {visit_id}"))
 
     # -- visits: step by step ------------------------------------------------------------
 
@@ -342,6 +336,14 @@ class VisitsApplication(WaymarkApplication):
     def _require_premises(self, premises_id: UUID) -> None:
         if not isinstance(self._load(premises_id), Premises):
             raise UnknownPremises
+
+    def _get(self, aggregate_id: UUID, kind: type[A], missing: NotFound) -> A:
+        """The ``kind`` of record with this id; ``missing`` when there is none, or the id is
+        another kind's (a premises id asked for as a visit)."""
+        found = self._load(aggregate_id)
+        if not isinstance(found, kind):
+            raise missing
+        return found
 
     def _load(self, aggregate_id: UUID) -> Any:
         try:

@@ -46,9 +46,13 @@ class IntegrationEvent(BaseModel):
     #: The field holding the opaque id of the aggregate it is about (CloudEvents ``subject``).
     aggregate_field: ClassVar[str]
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, subject: str | None = None, **kwargs: Any) -> None:
+        """A contract names its subject in its class line; its CloudEvents type is that subject
+        in the organisation's namespace, so the two cannot drift apart."""
         super().__init_subclass__(**kwargs)
-        if "event_type" in cls.__dict__:
+        if subject is not None:
+            cls.subject = subject
+            cls.event_type = f"org.waymark.{subject}"
             if cls.event_type in _REGISTRY:
                 raise TypeError(f"duplicate contract type {cls.event_type}")
             _REGISTRY[cls.event_type] = cls

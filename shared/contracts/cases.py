@@ -24,12 +24,14 @@ NrmMilestoneName = Literal[
 ]
 
 
-class JourneyOpenedV1(IntegrationEvent):
-    """A support journey was opened (for a contact met on a visit, or a registration)."""
+class JourneyContract(IntegrationEvent):
+    """Every contract the cases service publishes is about one journey."""
 
-    event_type: ClassVar[str] = "org.waymark.cases.journey_opened.v1"
-    subject: ClassVar[str] = "cases.journey_opened.v1"
     aggregate_field: ClassVar[str] = "journey_id"
+
+
+class JourneyOpenedV1(JourneyContract, subject="cases.journey_opened.v1"):
+    """A support journey was opened (for a contact met on a visit, or a registration)."""
 
     journey_id: UUID
     contact_id: UUID | None = None
@@ -37,12 +39,8 @@ class JourneyOpenedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class CaseworkerAssignedV1(IntegrationEvent):
+class CaseworkerAssignedV1(JourneyContract, subject="cases.caseworker_assigned.v1"):
     """A caseworker was assigned (or reassigned) to a journey."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.caseworker_assigned.v1"
-    subject: ClassVar[str] = "cases.caseworker_assigned.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     journey_id: UUID
     caseworker_id: Identifier
@@ -51,13 +49,9 @@ class CaseworkerAssignedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class BreakGlassAccessGrantedV1(IntegrationEvent):
+class BreakGlassAccessGrantedV1(JourneyContract, subject="cases.break_glass_access_granted.v1"):
     """A caseworker opened a journey not assigned to her, for a limited time (the reason she
     gave stays in the cases store, sealed: the lead reads it there)."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.break_glass_access_granted.v1"
-    subject: ClassVar[str] = "cases.break_glass_access_granted.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     journey_id: UUID
     grant_id: UUID
@@ -67,12 +61,8 @@ class BreakGlassAccessGrantedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class ReferralStatusChangedV1(IntegrationEvent):
+class ReferralStatusChangedV1(JourneyContract, subject="cases.referral_status_changed.v1"):
     """A referral to a partner organisation moved in its lifecycle."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.referral_status_changed.v1"
-    subject: ClassVar[str] = "cases.referral_status_changed.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     referral_id: UUID
     journey_id: UUID
@@ -83,12 +73,8 @@ class ReferralStatusChangedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class AppointmentScheduledV1(IntegrationEvent):
+class AppointmentScheduledV1(JourneyContract, subject="cases.appointment_scheduled.v1"):
     """An appointment or meeting was scheduled, moved or cancelled (reminders follow it)."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.appointment_scheduled.v1"
-    subject: ClassVar[str] = "cases.appointment_scheduled.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     appointment_id: UUID
     journey_id: UUID
@@ -99,13 +85,9 @@ class AppointmentScheduledV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class FollowUpScheduledV1(IntegrationEvent):
+class FollowUpScheduledV1(JourneyContract, subject="cases.follow_up_scheduled.v1"):
     """A follow-up offered to her on a visit (e.g. coffee away from the premises) is now on her
     journey, due at a time; reminders follow it. The visit's details stay in the visits store."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.follow_up_scheduled.v1"
-    subject: ClassVar[str] = "cases.follow_up_scheduled.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     follow_up_id: UUID
     journey_id: UUID
@@ -115,12 +97,8 @@ class FollowUpScheduledV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class NrmMilestoneV1(IntegrationEvent):
+class NrmMilestoneV1(JourneyContract, subject="cases.nrm_milestone.v1"):
     """A step on the National Referral Mechanism pathway, as far as the charity knows it."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.nrm_milestone.v1"
-    subject: ClassVar[str] = "cases.nrm_milestone.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     journey_id: UUID
     milestone: NrmMilestoneName
@@ -131,12 +109,8 @@ class NrmMilestoneV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class JourneyStatusChangedV1(IntegrationEvent):
+class JourneyStatusChangedV1(JourneyContract, subject="cases.journey_status_changed.v1"):
     """A journey's status changed (assessing, active, dormant, closed, reopened)."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.journey_status_changed.v1"
-    subject: ClassVar[str] = "cases.journey_status_changed.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     journey_id: UUID
     status: Code
@@ -145,13 +119,9 @@ class JourneyStatusChangedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class PersonErasedV1(IntegrationEvent):
+class PersonErasedV1(JourneyContract, subject="cases.person_erased.v1"):
     """Her personal data was erased (crypto-shredding): every service destroys the keys of the
     contacts named and purges what its read models hold about her. Ids only."""
-
-    event_type: ClassVar[str] = "org.waymark.cases.person_erased.v1"
-    subject: ClassVar[str] = "cases.person_erased.v1"
-    aggregate_field: ClassVar[str] = "journey_id"
 
     journey_id: UUID
     contact_ids: list[UUID]

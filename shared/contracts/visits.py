@@ -17,12 +17,14 @@ from shared.contracts.base import (
 )
 
 
-class VisitCompletedV1(IntegrationEvent):
-    """An outreach visit to a premises has been completed."""
+class VisitContract(IntegrationEvent):
+    """Every contract the visits service publishes is about one visit."""
 
-    event_type: ClassVar[str] = "org.waymark.visits.visit_completed.v1"
-    subject: ClassVar[str] = "visits.visit_completed.v1"
     aggregate_field: ClassVar[str] = "visit_id"
+
+
+class VisitCompletedV1(VisitContract, subject="visits.visit_completed.v1"):
+    """An outreach visit to a premises has been completed."""
 
     visit_id: UUID
     languages_offered: list[LanguageTag] = Field(max_length=50)
@@ -32,12 +34,8 @@ class VisitCompletedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class ContactMadeV1(IntegrationEvent):
+class ContactMadeV1(VisitContract, subject="visits.contact_made.v1"):
     """A volunteer made contact with a woman on a visit. The alias stays in the visits store."""
-
-    event_type: ClassVar[str] = "org.waymark.visits.contact_made.v1"
-    subject: ClassVar[str] = "visits.contact_made.v1"
-    aggregate_field: ClassVar[str] = "visit_id"
 
     contact_id: UUID
     visit_id: UUID
@@ -46,14 +44,10 @@ class ContactMadeV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class ContactMadeV2(IntegrationEvent):
+class ContactMadeV2(VisitContract, subject="visits.contact_made.v2"):
     """A volunteer made contact with a woman on a visit — version 2: every language she speaks
     (main first) instead of one, and the materials she was given. Published beside v1, which
     keeps its meaning for the consumers that still read it."""
-
-    event_type: ClassVar[str] = "org.waymark.visits.contact_made.v2"
-    subject: ClassVar[str] = "visits.contact_made.v2"
-    aggregate_field: ClassVar[str] = "visit_id"
 
     contact_id: UUID
     visit_id: UUID
@@ -63,12 +57,8 @@ class ContactMadeV2(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class PersonIndicatorObservedV1(IntegrationEvent):
+class PersonIndicatorObservedV1(VisitContract, subject="visits.person_indicator_observed.v1"):
     """A coded indicator about a woman met on a visit, with how it became known."""
-
-    event_type: ClassVar[str] = "org.waymark.visits.person_indicator_observed.v1"
-    subject: ClassVar[str] = "visits.person_indicator_observed.v1"
-    aggregate_field: ClassVar[str] = "visit_id"
 
     observation_id: UUID
     visit_id: UUID
@@ -79,13 +69,9 @@ class PersonIndicatorObservedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class UrgentConcernRaisedV1(IntegrationEvent):
+class UrgentConcernRaisedV1(VisitContract, subject="visits.urgent_concern_raised.v1"):
     """An urgent concern (a possible minor, violence, held against her will, a medical emergency).
     Published as soon as it is stored; the details stay in the visits store."""
-
-    event_type: ClassVar[str] = "org.waymark.visits.urgent_concern_raised.v1"
-    subject: ClassVar[str] = "visits.urgent_concern_raised.v1"
-    aggregate_field: ClassVar[str] = "visit_id"
 
     concern_id: UUID
     visit_id: UUID
@@ -96,12 +82,8 @@ class UrgentConcernRaisedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class FollowUpOfferedV1(IntegrationEvent):
+class FollowUpOfferedV1(VisitContract, subject="visits.follow_up_offered.v1"):
     """A follow-up (e.g. coffee away from the premises) was offered to a woman for a date."""
-
-    event_type: ClassVar[str] = "org.waymark.visits.follow_up_offered.v1"
-    subject: ClassVar[str] = "visits.follow_up_offered.v1"
-    aggregate_field: ClassVar[str] = "visit_id"
 
     follow_up_id: UUID
     visit_id: UUID
@@ -112,12 +94,8 @@ class FollowUpOfferedV1(IntegrationEvent):
     recorded_at: AwareDatetime
 
 
-class ContactLinkedToPersonV1(IntegrationEvent):
+class ContactLinkedToPersonV1(VisitContract, subject="visits.contact_linked_to_person.v1"):
     """A contact met on a visit is a woman already registered (her journey's id)."""
-
-    event_type: ClassVar[str] = "org.waymark.visits.contact_linked_to_person.v1"
-    subject: ClassVar[str] = "visits.contact_linked_to_person.v1"
-    aggregate_field: ClassVar[str] = "visit_id"
 
     visit_id: UUID
     contact_id: UUID

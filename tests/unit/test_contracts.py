@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from uuid import uuid4
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 import pytest
 from cloudevents.core.formats.json import JSONFormat
@@ -31,6 +32,7 @@ from shared.contracts import (
     VisitCompletedV1,
     registered_contracts,
 )
+from shared.contracts.base import AwareDatetime
 from shared.contracts.envelope import (
     MAX_ENVELOPE_BYTES,
     MAX_POSITION,
@@ -41,114 +43,40 @@ from shared.contracts.envelope import (
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ORIGIN = uuid4()
+Contract = TypeVar("Contract", bound=IntegrationEvent)
 
 
 def wire(event: IntegrationEvent, position: int = 7, service: str = "visits") -> bytes:
     return encode(event, service=service, origin=ORIGIN, version=3, position=position, time=NOW)
 
 
+def example(contract: type[Contract], **fields: Any) -> Contract:
+    """The contract with the fields given, a fresh id for each other required id and NOW for
+    each other required time: the examples spell out only what tells them apart."""
+    fresh = {UUID: uuid4, AwareDatetime: lambda: NOW}
+    for name, field in contract.model_fields.items():
+        if field.is_required() and name not in fields and field.annotation in fresh:
+            fields[name] = fresh[field.annotation]()
+    return contract(**fields)
+
+
 EXAMPLES: list[IntegrationEvent] = [
-    ContactMadeV1(
-        contact_id=uuid4(), visit_id=uuid4(), language="pt-BR", occurred_at=NOW, recorded_at=NOW
-    ),
-    ContactMadeV2(
-        contact_id=uuid4(),
-        visit_id=uuid4(),
-        languages=["ro", "en"],
-        materials=["contact_card"],
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    VisitCompletedV1(
-        visit_id=uuid4(),
-        languages_offered=["ro", "zh-Hant"],
-        contact_count=2,
-        started_at=NOW,
-        completed_at=NOW,
-        recorded_at=NOW,
-    ),
-    JourneyOpenedV1(journey_id=uuid4(), contact_id=uuid4(), opened_at=NOW, recorded_at=NOW),
-    PersonIndicatorObservedV1(
-        observation_id=uuid4(),
-        visit_id=uuid4(),
-        contact_id=uuid4(),
-        indicator="debt_bondage",
-        source="disclosed",
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    UrgentConcernRaisedV1(
-        concern_id=uuid4(),
-        visit_id=uuid4(),
-        contact_id=None,
-        premises_id=uuid4(),
-        concern="possible_minor",
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    FollowUpOfferedV1(
-        follow_up_id=uuid4(),
-        visit_id=uuid4(),
-        contact_id=uuid4(),
-        kind="coffee",
-        due_at=NOW,
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    ContactLinkedToPersonV1(
-        visit_id=uuid4(), contact_id=uuid4(), person_id=uuid4(), occurred_at=NOW, recorded_at=NOW
-    ),
-    CaseworkerAssignedV1(
-        journey_id=uuid4(), caseworker_id="cw-1", occurred_at=NOW, recorded_at=NOW
-    ),
-    BreakGlassAccessGrantedV1(
-        journey_id=uuid4(),
-        grant_id=uuid4(),
-        caseworker_id="cw-2",
-        expires_at=NOW,
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    ReferralStatusChangedV1(
-        referral_id=uuid4(),
-        journey_id=uuid4(),
-        partner="unseen",
-        status="declined",
-        respond_by=NOW,
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    AppointmentScheduledV1(
-        appointment_id=uuid4(),
-        journey_id=uuid4(),
-        kind="gp",
-        status="moved",
-        at=NOW,
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    NrmMilestoneV1(
-        journey_id=uuid4(),
-        milestone="recovery_period_started",
-        on=NOW.date(),
-        until=NOW.date(),
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    JourneyStatusChangedV1(
-        journey_id=uuid4(), status="closed", reason="goals_met", occurred_at=NOW, recorded_at=NOW
-    ),
-    FollowUpScheduledV1(
-        follow_up_id=uuid4(),
-        journey_id=uuid4(),
-        kind="coffee",
-        due_at=NOW,
-        occurred_at=NOW,
-        recorded_at=NOW,
-    ),
-    PersonErasedV1(
-        journey_id=uuid4(), contact_ids=[uuid4(), uuid4()], occurred_at=NOW, recorded_at=NOW
-    ),
+    example(ContactMadeV1, language="pt-BR"),
+    example(ContactMadeV2, languages=["ro", "en"], materials=["contact_card"]),
+    example(VisitCompletedV1, languages_offered=["ro", "zh-Hant"], contact_count=2),
+    example(JourneyOpenedV1, contact_id=uuid4()),
+    example(PersonIndicatorObservedV1, indicator="debt_bondage", source="disclosed"),
+    example(UrgentConcernRaisedV1, contact_id=None, premises_id=uuid4(), concern="possible_minor"),
+    example(FollowUpOfferedV1, kind="coffee"),
+    example(ContactLinkedToPersonV1),
+    example(CaseworkerAssignedV1, caseworker_id="cw-1"),
+    example(BreakGlassAccessGrantedV1, caseworker_id="cw-2"),
+    example(ReferralStatusChangedV1, partner="unseen", status="declined", respond_by=NOW),
+    example(AppointmentScheduledV1, kind="gp", status="moved"),
+    example(NrmMilestoneV1, milestone="recovery_period_started", on=NOW.date(), until=NOW.date()),
+    example(JourneyStatusChangedV1, status="closed", reason="goals_met"),
+    example(FollowUpScheduledV1, kind="coffee"),
+    example(PersonErasedV1, contact_ids=[uuid4(), uuid4()]),
 ]
 
 # Words that would mean personal text is crossing service lines.
@@ -173,13 +101,20 @@ def test_every_contract_is_registered_versioned_and_free_of_personal_fields() ->
     # Every contract has an example above, so every one is round-tripped.
     assert {c.__name__ for c in contracts.values()} == {type(e).__name__ for e in EXAMPLES}
     for event_type, contract in contracts.items():
-        assert event_type.startswith("org.waymark.")
-        assert re.fullmatch(r".+\.v[1-9][0-9]*", event_type) and event_type.endswith(
-            contract.subject.rsplit(".", 1)[1]
-        )
+        assert event_type == f"org.waymark.{contract.subject}"
+        assert re.fullmatch(r".+\.v[1-9][0-9]*", event_type)
         assert contract.subject.split(".")[0] in {"visits", "cases", "notifications"}
         for field in contract.model_fields:
             assert not any(word in field for word in PERSONAL_FIELD_WORDS), (contract, field)
+
+
+def test_a_second_contract_on_a_subject_already_taken_is_refused() -> None:
+    with pytest.raises(TypeError, match="duplicate contract type"):
+
+        class ContactMadeAgainV1(IntegrationEvent, subject=ContactMadeV1.subject):
+            pass
+
+    assert registered_contracts()[ContactMadeV1.event_type] is ContactMadeV1
 
 
 def test_a_consumer_ignores_fields_added_by_a_newer_producer() -> None:

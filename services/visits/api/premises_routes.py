@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from services.visits.api.answers import mark
+from services.visits.api.answers import answer
 from services.visits.api.deps import Actor, Visits
 from services.visits.api.premises_schemas import (
     LabelCorrection,
@@ -17,17 +17,11 @@ from services.visits.api.premises_schemas import (
 )
 from services.visits.api.routes import history
 from services.visits.api.schemas import HistoryPublic
-from services.visits.application import PremisesOutcome
 from shared.http.etag import ExpectedAnyOf
 
 router = APIRouter(tags=["premises"])
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such premises"}}
-
-
-def _answer(outcome: PremisesOutcome, response: Response) -> PremisesPublic:
-    mark(response, outcome.premises.version, replayed=not outcome.changed)
-    return PremisesPublic.of(outcome.premises)
 
 
 @router.post(
@@ -45,7 +39,7 @@ def register_premises(
 ) -> PremisesPublic:
     outcome = visits.register_premises(body.to_command(), actor)
     response.headers["Location"] = f"/premises/{outcome.premises.id}"
-    return _answer(outcome, response)
+    return answer(response, outcome.premises, PremisesPublic, replayed=not outcome.changed)
 
 
 @router.get(
@@ -55,9 +49,7 @@ def register_premises(
     summary="One premises (ETag = version)",
 )
 def get_premises(premises_id: UUID, visits: Visits, response: Response) -> PremisesPublic:
-    premises = visits.get_premises(premises_id)
-    mark(response, premises.version)
-    return PremisesPublic.of(premises)
+    return answer(response, visits.get_premises(premises_id), PremisesPublic)
 
 
 @router.post(
@@ -79,7 +71,7 @@ def correct_label(
     response: Response,
 ) -> PremisesPublic:
     outcome = visits.correct_premises_label(premises_id, body.label, body.at(), actor, expected)
-    return _answer(outcome, response)
+    return answer(response, outcome.premises, PremisesPublic, replayed=not outcome.changed)
 
 
 @router.get(

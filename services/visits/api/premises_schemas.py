@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.visits.api.schemas import Label, now, utc
 from services.visits.commands import RegisterPremises
-from services.visits.premises import Premises
 from shared.contracts.base import Code
+from shared.http.public import Public
 from shared.http.times import HappenedAt
 
 
@@ -47,25 +47,13 @@ class LabelCorrection(BaseModel):
         return utc(self.occurred_at or now())
 
 
-class PremisesPublic(BaseModel):
-    premises_id: UUID
+# Read from the aggregate: an alias names its attribute where the public name differs.
+class PremisesPublic(Public):
+    premises_id: UUID = Field(validation_alias="id")
     version: int
     label: str
     area: str
     premises_type: str
     registered_at: datetime
-    recorded_at: datetime
-    recorded_by: str
-
-    @classmethod
-    def of(cls, premises: Premises) -> PremisesPublic:
-        return cls(
-            premises_id=premises.id,
-            version=premises.version,
-            label=premises.label,
-            area=premises.area,
-            premises_type=premises.premises_type,
-            registered_at=premises.registered_at,
-            recorded_at=premises.created_on,
-            recorded_by=premises.registered_by,
-        )
+    recorded_at: datetime = Field(validation_alias="created_on")
+    recorded_by: str = Field(validation_alias="registered_by")

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from services.visits.api.answers import mark
+from services.visits.api.answers import answer
 from services.visits.api.deps import Actor, Visits
 from services.visits.api.schemas import (
     HistoryEntryPublic,
@@ -62,9 +62,8 @@ def record_visit(
     idempotency_key: IdempotencyKey = None,
 ) -> VisitPublic:
     outcome = visits.record_visit(body.to_command(), actor, idempotency_key)
-    mark(response, outcome.visit.version, replayed=not outcome.created)
     response.headers["Location"] = f"/visits/{outcome.visit.id}"
-    return VisitPublic.of(outcome.visit)
+    return answer(response, outcome.visit, VisitPublic, replayed=not outcome.created)
 
 
 @router.get(
@@ -74,9 +73,7 @@ def record_visit(
     summary="One visit, as recorded (ETag = version)",
 )
 def get_visit(visit_id: UUID, visits: Visits, response: Response) -> VisitPublic:
-    visit = visits.get_visit(visit_id)
-    mark(response, visit.version)
-    return VisitPublic.of(visit)
+    return answer(response, visits.get_visit(visit_id), VisitPublic)
 
 
 @router.get(
@@ -183,6 +180,4 @@ def link_contact_to_person(
 
 def history(entries: list[HistoryEntry]) -> HistoryPublic:
     # The public entry has the application's fields one for one.
-    return HistoryPublic(
-        items=[HistoryEntryPublic.model_validate(e, from_attributes=True) for e in entries]
-    )
+    return HistoryPublic(items=[HistoryEntryPublic.of(e) for e in entries])

@@ -8,9 +8,8 @@ and their place in the body, so a retry of the same body derives the same ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Self
 from uuid import UUID, uuid5
 
 from pydantic import (
@@ -30,7 +29,6 @@ from services.visits.commands import (
     PremisesIndicatorInput,
     UrgentConcernInput,
 )
-from services.visits.domain import Visit
 from services.visits.visit.limits import (
     MAX_CONTACTS,
     MAX_INDICATORS_PER_CONTACT,
@@ -42,6 +40,7 @@ from services.visits.visit.limits import (
     MAX_VOLUNTEERS,
 )
 from shared.contracts.base import Code, IndicatorSource, LanguageTag
+from shared.http.public import Public
 from shared.http.times import HappenedAt, PlannedAt
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -274,7 +273,7 @@ class VisitCreate(BaseModel):
         )
 
 
-class ContactPublic(BaseModel):
+class ContactPublic(Public):
     contact_id: UUID
     alias: str
     language: str
@@ -285,14 +284,14 @@ class ContactPublic(BaseModel):
     occurred_at: datetime
 
 
-class PremisesIndicatorPublic(BaseModel):
+class PremisesIndicatorPublic(Public):
     observation_id: UUID
     indicator: str
     source: str
     occurred_at: datetime
 
 
-class PersonIndicatorPublic(BaseModel):
+class PersonIndicatorPublic(Public):
     observation_id: UUID
     contact_id: UUID
     indicator: str
@@ -300,7 +299,7 @@ class PersonIndicatorPublic(BaseModel):
     occurred_at: datetime
 
 
-class FollowUpPublic(BaseModel):
+class FollowUpPublic(Public):
     follow_up_id: UUID
     contact_id: UUID
     kind: str
@@ -308,7 +307,7 @@ class FollowUpPublic(BaseModel):
     occurred_at: datetime
 
 
-class UrgentConcernPublic(BaseModel):
+class UrgentConcernPublic(Public):
     concern_id: UUID
     concern: str
     contact_id: UUID | None
@@ -317,15 +316,9 @@ class UrgentConcernPublic(BaseModel):
     resolved_at: datetime | None
 
 
-_Item = TypeVar("_Item", bound=BaseModel)
-
-
-def _public(model: type[_Item], values: Iterable[object]) -> list[_Item]:
-    return [model.model_validate(value, from_attributes=True) for value in values]
-
-
-class VisitPublic(BaseModel):
-    visit_id: UUID
+# Read from the aggregate: an alias names its attribute where the public name differs.
+class VisitPublic(Public):
+    visit_id: UUID = Field(validation_alias="id")
     version: int
     premises_id: UUID | None
     premises_label: str | None
@@ -335,39 +328,16 @@ class VisitPublic(BaseModel):
     started_at: datetime
     completed_at: datetime | None
     outcome: str | None
-    recorded_at: datetime
-    recorded_by: str
+    recorded_at: datetime = Field(validation_alias="created_on")
+    recorded_by: str = Field(validation_alias="started_by")
     contacts: list[ContactPublic]
     premises_indicators: list[PremisesIndicatorPublic]
     person_indicators: list[PersonIndicatorPublic]
     follow_ups: list[FollowUpPublic]
     urgent_concerns: list[UrgentConcernPublic]
 
-    @classmethod
-    def of(cls, visit: Visit) -> VisitPublic:
-        return cls(
-            visit_id=visit.id,
-            version=visit.version,
-            premises_id=visit.premises_id,
-            premises_label=visit.premises_label,
-            team=visit.team,
-            volunteers=visit.volunteers,
-            languages_offered=visit.languages_offered,
-            started_at=visit.started_at,
-            completed_at=visit.completed_at,
-            outcome=visit.outcome,
-            recorded_at=visit.created_on,
-            recorded_by=visit.started_by,
-            # The public items have their values' fields one for one.
-            contacts=_public(ContactPublic, visit.contacts),
-            premises_indicators=_public(PremisesIndicatorPublic, visit.premises_indicators),
-            person_indicators=_public(PersonIndicatorPublic, visit.person_indicators),
-            follow_ups=_public(FollowUpPublic, visit.follow_ups),
-            urgent_concerns=_public(UrgentConcernPublic, visit.urgent_concerns),
-        )
 
-
-class HistoryEntryPublic(BaseModel):
+class HistoryEntryPublic(Public):
     """One recorded event: what happened (device clock), when it was recorded, by whom."""
 
     version: int

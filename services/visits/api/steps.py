@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import Depends, Response
 
-from services.visits.api.answers import mark
+from services.visits.api.answers import answer
 from services.visits.api.deps import Actor, Visits
 from services.visits.api.schemas import VisitPublic
 from services.visits.application import VisitsApplication, VisitStep
@@ -40,8 +40,7 @@ class VisitSteps:
 
     def __call__(self, step: VisitStep) -> VisitPublic:
         outcome = self.visits.do(self.visit_id, step, actor=self.actor, expected=self.expected)
-        mark(self.response, outcome.visit.version, replayed=not outcome.changed)
-        return VisitPublic.of(outcome.visit)
+        return answer(self.response, outcome.visit, VisitPublic, replayed=not outcome.changed)
 
 
 def visit_steps(

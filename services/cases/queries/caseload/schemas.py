@@ -7,11 +7,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.cases.queries.caseload.projection import CaseloadEntry, IntakeEntry
 from shared.http.paging import KeysetPage
+from shared.http.public import Public
 
 
-class CaseloadEntryPublic(BaseModel):
+class CaseloadEntryPublic(Public):
     journey_id: UUID
     status: str = Field(
         description="new, assessing, active, closed or merged (an erased journey leaves the "
@@ -31,12 +31,8 @@ class CaseloadEntryPublic(BaseModel):
         "those recorded on it and those linked to her"
     )
 
-    @classmethod
-    def of(cls, entry: CaseloadEntry) -> CaseloadEntryPublic:
-        return cls(**{**entry.__dict__, "contact_ids": list(entry.contact_ids)})
 
-
-class IntakeEntryPublic(BaseModel):
+class IntakeEntryPublic(Public):
     """An open journey nobody holds: enough to decide whether to take her, nothing more."""
 
     journey_id: UUID
@@ -51,16 +47,6 @@ class IntakeEntryPublic(BaseModel):
     contact_count: int = Field(description="Contacts with outreach so far")
     last_contact_at: datetime | None
     version: int = Field(description="The journey's version: send it as If-Match to claim her")
-
-    @classmethod
-    def of(cls, entry: IntakeEntry) -> IntakeEntryPublic:
-        return cls(
-            **{
-                **entry.__dict__,
-                "languages": list(entry.languages),
-                "preferred_languages": list(entry.preferred_languages),
-            }
-        )
 
 
 class IntakePage(BaseModel):

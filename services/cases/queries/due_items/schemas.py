@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from services.cases.queries.due_items.projection import DueItem
 from shared.http.paging import KeysetPage
+from shared.http.public import Public
 
 
-class DueItemPublic(BaseModel):
+class DueItemPublic(Public):
     item_id: UUID
     journey_id: UUID
     kind: str = Field(
@@ -20,10 +20,6 @@ class DueItemPublic(BaseModel):
     code: str | None
     due_at: datetime
     caseworker_id: str | None
-
-    @classmethod
-    def of(cls, item: DueItem) -> DueItemPublic:
-        return cls(**item.__dict__)
 
 
 class DuePage(KeysetPage[DueItemPublic]):

@@ -8,22 +8,21 @@ from datetime import date, datetime
 from typing import ClassVar, Self, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.cases.queries.journey_detail.detail import JourneyDetail
+from shared.http.public import Public
 
 
-class FromValue(BaseModel):
-    """A part of the journey read from the value object whose fields it shares by name (codes
-    read as their strings)."""
+class FromValue(Public):
+    """A part of the journey read from the value object whose fields it shares by name."""
 
-    model_config = ConfigDict(from_attributes=True)
     #: Fields sealed under her key: absent once her data is erased.
     personal: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
-    def of(cls, value: object, *, erased: bool = False) -> Self:
-        part = cls.model_validate(value)
+    def of(cls, shown: object, *, erased: bool = False) -> Self:
+        part = super().of(shown)
         return part.model_copy(update=dict.fromkeys(cls.personal)) if erased else part
 
 

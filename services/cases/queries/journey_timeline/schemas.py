@@ -8,10 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.cases.queries.journey_timeline.projection import TimelineRow
+from shared.http.public import Public
 
 
-class TimelineEntryPublic(BaseModel):
+class TimelineEntryPublic(Public):
     version: int
     event: str
     source: str = Field(description="outreach (from a visit) or casework")
@@ -19,10 +19,6 @@ class TimelineEntryPublic(BaseModel):
     recorded_at: datetime
     actor: str
     details: dict[str, Any] = Field(description="Codes, ids and dates only; no personal text")
-
-    @classmethod
-    def of(cls, row: TimelineRow) -> TimelineEntryPublic:
-        return cls(**{k: v for k, v in row.__dict__.items() if k != "journey_id"})
 
 
 class TimelinePage(BaseModel):

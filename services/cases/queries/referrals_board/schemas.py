@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
-
-from services.cases.queries.referrals_board.projection import ReferralCard
 from shared.http.paging import KeysetPage
+from shared.http.public import Public
 
 
-class ReferralCardPublic(BaseModel):
+class ReferralCardPublic(Public):
     referral_id: UUID
     journey_id: UUID
     partner: str
@@ -22,10 +20,6 @@ class ReferralCardPublic(BaseModel):
     respond_by: datetime
     updated_at: datetime
     overdue: bool
-
-    @classmethod
-    def of(cls, card: ReferralCard) -> ReferralCardPublic:
-        return cls(**card.__dict__)
 
 
 class ReferralPage(KeysetPage[ReferralCardPublic]):

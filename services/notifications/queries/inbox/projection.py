@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
+from services.notifications import messages
 from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
 from services.notifications.reminders import JourneyWatch
@@ -27,6 +28,10 @@ class InboxEntry:
     state: str
     created_at: datetime
     needs_acknowledgement: bool
+
+    @property
+    def title(self) -> str:
+        return messages.title(self.rule)
 
 
 class Inbox(Projection):

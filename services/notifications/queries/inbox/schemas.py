@@ -7,11 +7,10 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from services.notifications.messages import title
-from services.notifications.queries.inbox.projection import InboxEntry
+from shared.http.public import Public
 
 
-class InboxEntryPublic(BaseModel):
+class InboxEntryPublic(Public):
     notification_id: UUID
     recipient: str
     rule: str
@@ -20,19 +19,6 @@ class InboxEntryPublic(BaseModel):
     state: str
     needs_acknowledgement: bool
     created_at: datetime
-
-    @classmethod
-    def of(cls, entry: InboxEntry) -> InboxEntryPublic:
-        return cls(
-            notification_id=entry.notification_id,
-            recipient=entry.recipient,
-            rule=entry.rule,
-            title=title(entry.rule),
-            link=entry.link,
-            state=entry.state,
-            needs_acknowledgement=entry.needs_acknowledgement,
-            created_at=entry.created_at,
-        )
 
 
 class InboxPage(BaseModel):

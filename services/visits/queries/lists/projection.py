@@ -15,8 +15,10 @@ counted from their own rows, never incremented, so applying an event twice chang
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -25,7 +27,8 @@ from services.visits import visit_contacts
 from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.premises import Premises
-from services.visits.visit_contacts import count_of, text_or_none
+from services.visits.visit_contacts import text_or_none
+from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
 
@@ -130,22 +133,27 @@ class PremisesDirectory(Projection):
         where, params = "1 = 1", []
         if label:
             where, params = "search LIKE %s ESCAPE '\\'", [f"%{_escaped(label.casefold())}%"]
-        page, page_params = where, list(params)
-        if after_premises is not None:
+
+        def after(key: Sequence[Any]) -> Condition:
             here = f"(SELECT search FROM {table} WHERE premises_id = %s)"
-            page += f" AND (search, premises_id) > ({here}, %s)"
-            page_params += [str(after_premises), str(after_premises)]
+            return f"(search, premises_id) > ({here}, %s)", [key[0], key[0]]
+
+        window = PageWindow(
+            limit=limit,
+            offset=offset,
+            after_key=None if after_premises is None else (str(after_premises),),
+            with_total=with_total,
+        )
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-                total = count_of(cursor.fetchone())
-            cursor.execute(
-                f"SELECT * FROM {table} WHERE {page}"
-                " ORDER BY search, premises_id LIMIT %s OFFSET %s",
-                [*page_params, limit, offset],
+            rows, total = read_page(
+                cursor,
+                window,
+                select="SELECT *",
+                source=f"FROM {table} WHERE {where}",
+                params=params,
+                order="search, premises_id",
+                after=after,
             )
-            rows = cursor.fetchall()
         return [_premises(row) for row in rows], total
 
 
@@ -235,13 +243,7 @@ class VisitList(Projection):
             visit_contacts.erase(cursor, self._t("visit_list_contacts"), event)
 
     def newest_first(
-        self,
-        which: VisitFilter,
-        *,
-        limit: int = 50,
-        offset: int = 0,
-        after_key: tuple[str, str] | None = None,
-        with_total: bool = True,
+        self, which: VisitFilter, **window: Unpack[PageWindow]
     ) -> tuple[list[VisitEntry], int | None]:
         """Visits that match, newest first; from just after ``after_key`` (an entry's
         ``list_key``) when given."""
@@ -269,35 +271,31 @@ class VisitList(Projection):
             else:
                 conditions.append(mine)
             params.append(which.visible_person)
-        where = " AND ".join(conditions)
-        page, page_params = where, list(params)
-        if after_key is not None:
-            # Newest first, then by id: the first term is an index range on its own.
-            page += " AND v.started_at <= %s AND (v.started_at < %s OR v.visit_id > %s)"
-            page_params += [after_key[0], after_key[0], after_key[1]]
         contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
         with self.store.transaction(commit=False) as cursor:
-            total: int | None = None
-            if with_total:  # a count grows with the list: a walk by cursor does without
-                cursor.execute(
-                    f"SELECT COUNT(*) AS n FROM {self._t('visit_list')} v WHERE {where}", params
-                )
-                total = count_of(cursor.fetchone())
-            cursor.execute(
-                "SELECT v.*, d.label AS registered_label,"
+            rows, total = read_page(
+                cursor,
+                window,
+                select="SELECT v.*,"
+                f" (SELECT d.label FROM {self._t('premises_directory')} d"
+                " WHERE d.premises_id = v.premises_id) AS registered_label,"
                 f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"
                 " AS contact_count,"
                 f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id)"
                 " AS urgent_concerns,"
                 f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id"
-                " AND c.resolved = 0) AS open_urgent_concerns"
-                f" FROM {self._t('visit_list')} v"
-                f" LEFT JOIN {self._t('premises_directory')} d ON d.premises_id = v.premises_id"
-                f" WHERE {page} ORDER BY v.started_at DESC, v.visit_id LIMIT %s OFFSET %s",
-                [*page_params, limit, offset],
+                " AND c.resolved = 0) AS open_urgent_concerns",
+                source=f"FROM {self._t('visit_list')} v WHERE {' AND '.join(conditions)}",
+                params=params,
+                order="v.started_at DESC, v.visit_id",
+                after=_after_visit,
             )
-            rows = cursor.fetchall()
         return [_visit(row) for row in rows], total
+
+
+def _after_visit(key: Sequence[Any]) -> Condition:
+    # Newest first, then by id: the first term is an index range on its own.
+    return "v.started_at <= %s AND (v.started_at < %s OR v.visit_id > %s)", [key[0], *key]
 
 
 def _time(value: object) -> datetime | None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from services.visits.queries.lists.projection import PremisesEntry, VisitEntry
 from shared.http.paging import KeysetPage
+from shared.http.public import Public
 
 
-class VisitSummaryPublic(BaseModel):
+class VisitSummaryPublic(Public):
     visit_id: UUID
     premises_id: UUID | None = Field(description="Null for a visit to an unregistered place")
     premises_label: str | None = Field(description="The team's pseudonymous label for the place")
@@ -24,26 +24,18 @@ class VisitSummaryPublic(BaseModel):
     open_urgent_concerns: int
     recorded_at: datetime
 
-    @classmethod
-    def of(cls, entry: VisitEntry) -> VisitSummaryPublic:
-        return cls(**entry.__dict__)
-
 
 class VisitListPage(KeysetPage[VisitSummaryPublic]):
     pass
 
 
-class PremisesSummaryPublic(BaseModel):
+class PremisesSummaryPublic(Public):
     premises_id: UUID
     label: str = Field(description="The team's pseudonymous label, never an address of record")
     area: str
     premises_type: str
     registered_at: datetime
     version: int
-
-    @classmethod
-    def of(cls, entry: PremisesEntry) -> PremisesSummaryPublic:
-        return cls(**entry.__dict__)
 
 
 class PremisesPage(KeysetPage[PremisesSummaryPublic]):

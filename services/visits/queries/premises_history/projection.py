@@ -54,6 +54,13 @@ class PremisesHistoryPage:
     last_visit_at: datetime | None
     open_concern_count: int
     items: tuple[VisitAtPremises, ...]
+    limit: int
+    offset: int
+
+    @property
+    def total(self) -> int:
+        """Rows in all pages together: every visit to the premises is one."""
+        return self.visit_count
 
 
 class PremisesHistory(Projection):
@@ -203,6 +210,8 @@ class PremisesHistory(Projection):
             else from_sql_time(last["started_at"], row=last["visit_id"]),
             open_concern_count=open_concerns,
             items=tuple(_visit(row, concerns.get(str(row["visit_id"]), ())) for row in rows),
+            limit=limit,
+            offset=offset,
         )
 
     def _concerns_of(

@@ -30,5 +30,4 @@ def premises_history(
     offset: PageOffset = 0,
 ) -> PremisesHistoryPublic:
     visits.get_premises(premises_id)
-    page = view.history(premises_id, limit=limit, offset=offset)
-    return PremisesHistoryPublic.of(page, limit=limit, offset=offset)
+    return PremisesHistoryPublic.of(view.history(premises_id, limit=limit, offset=offset))

@@ -5,22 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
-
-from services.visits.queries.premises_history.projection import (
-    PremisesHistoryPage,
-    VisitAtPremises,
-)
+from shared.http.public import Public
 
 
-class ConcernAtPremisesPublic(BaseModel):
+class ConcernAtPremisesPublic(Public):
     concern_id: UUID
     concern: str
     occurred_at: datetime
     resolved_at: datetime | None
 
 
-class VisitAtPremisesPublic(BaseModel):
+class VisitAtPremisesPublic(Public):
     visit_id: UUID
     started_at: datetime
     completed_at: datetime | None
@@ -29,28 +24,8 @@ class VisitAtPremisesPublic(BaseModel):
     recorded_at: datetime
     concerns: list[ConcernAtPremisesPublic]
 
-    @classmethod
-    def of(cls, visit: VisitAtPremises) -> VisitAtPremisesPublic:
-        return cls(
-            visit_id=visit.visit_id,
-            started_at=visit.started_at,
-            completed_at=visit.completed_at,
-            outcome=visit.outcome,
-            contact_count=visit.contact_count,
-            recorded_at=visit.recorded_at,
-            concerns=[
-                ConcernAtPremisesPublic(
-                    concern_id=c.concern_id,
-                    concern=c.concern,
-                    occurred_at=c.occurred_at,
-                    resolved_at=c.resolved_at,
-                )
-                for c in visit.concerns
-            ],
-        )
 
-
-class PremisesHistoryPublic(BaseModel):
+class PremisesHistoryPublic(Public):
     """Visits to one premises, newest first by when they happened (device clock)."""
 
     premises_id: UUID
@@ -62,17 +37,3 @@ class PremisesHistoryPublic(BaseModel):
     total: int
     limit: int
     offset: int
-
-    @classmethod
-    def of(cls, page: PremisesHistoryPage, *, limit: int, offset: int) -> PremisesHistoryPublic:
-        return cls(
-            premises_id=page.premises_id,
-            visit_count=page.visit_count,
-            last_visit_id=page.last_visit_id,
-            last_visit_at=page.last_visit_at,
-            open_concern_count=page.open_concern_count,
-            items=[VisitAtPremisesPublic.of(item) for item in page.items],
-            total=page.visit_count,
-            limit=limit,
-            offset=offset,
-        )
