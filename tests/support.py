@@ -30,13 +30,14 @@ from services.cases.application import CasesApplication
 from services.cases.commands import (
     AssessNeeds,
     CorrectPseudonym,
+    GiveConsent,
     MakeReferral,
     Register,
     RequestErasure,
     ScheduleAppointment,
 )
 from services.cases.domain import Journey
-from services.cases.values import ErasureReason
+from services.cases.values import ConsentScope, ErasureReason
 from services.visits.commands import CompletedVisit, ContactInput
 from shared.contracts import IntegrationEvent
 from shared.contracts.envelope import encode
@@ -176,19 +177,17 @@ def register_journey(
     journey_id: uuid.UUID | None = None,
     actor: str = "cw-1",
 ) -> uuid.UUID:
-    """A woman registered at ``at`` without a visit contact: Romanian-speaking, no interpreter."""
+    """A woman registered at ``at`` without a visit contact (see :func:`registration`)."""
     journey_id = journey_id or uuid.uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=pseudonym,
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=at,
-        ),
-        actor=actor,
-    )
+    cases.register_person(journey_id, registration(pseudonym, at), actor=actor)
     return journey_id
+
+
+def registration(pseudonym: str, at: datetime) -> Register:
+    """Her registration under ``pseudonym``: Romanian-speaking, no interpreter needed."""
+    return Register(
+        pseudonym=pseudonym, preferred_languages=["ro"], interpreter_needed=False, occurred_at=at
+    )
 
 
 def assessed_journey(
@@ -327,6 +326,17 @@ def housing_referral(
         consent_id=None,
         lawful_basis=None,
         respond_by=respond_by,
+        occurred_at=occurred_at,
+    )
+
+
+def housing_consent(*, occurred_at: datetime, consent_id: uuid.UUID | None = None) -> GiveConsent:
+    """Her consent to share her details with the housing charity (wording v3)."""
+    return GiveConsent(
+        consent_id=consent_id or uuid.uuid4(),
+        scope=ConsentScope.SHARE_WITH_PARTNER,
+        partner="housing_charity",
+        wording_version="v3",
         occurred_at=occurred_at,
     )
 

@@ -20,7 +20,6 @@ from services.cases.commands import (
     CloseJourney,
     CompleteReferral,
     CorrectPseudonym,
-    GiveConsent,
     MakeReferral,
     RecordExit,
     RecordFirstResponderContact,
@@ -43,7 +42,6 @@ from services.cases.queries.due_items.projection import DueItems
 from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import (
-    ConsentScope,
     JourneyStatus,
     ReferralStatus,
     ReopenReason,
@@ -52,7 +50,7 @@ from services.cases.values import (
 from shared.errors import VersionMismatch
 from shared.reference import UnknownCode
 from shared.settings import ServiceName
-from tests.support import register_journey
+from tests.support import housing_consent, register_journey
 from tests.unit.conftest import AppFactory, StoresFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -307,17 +305,7 @@ def test_a_whole_journey_from_registration_to_closure_and_back(app_with_views) -
     cases, journey_list, open_referrals, _ = app_with_views
     journey_id = register(cases)
     consent_id = uuid4()
-    cases.do(
-        journey_id,
-        GiveConsent(
-            consent_id=consent_id,
-            scope=ConsentScope.SHARE_WITH_PARTNER,
-            partner="housing_charity",
-            wording_version="v3",
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    cases.do(journey_id, housing_consent(consent_id=consent_id, occurred_at=T0), actor=CW)
     cases.do(
         journey_id, AssessNeeds(needs=["housing"], notes="sleeps at work", occurred_at=T0), actor=CW
     )

@@ -20,9 +20,7 @@ from services.cases.commands import (
     AssessNeeds,
     AssignCaseworker,
     CorrectPseudonym,
-    GiveConsent,
     RecordMeeting,
-    Register,
     RequestErasure,
 )
 from services.cases.domain import Journey
@@ -34,7 +32,7 @@ from services.cases.errors import (
 )
 from services.cases.integration import translator
 from services.cases.main import assemble as assemble_cases
-from services.cases.values import ConsentScope, ErasureReason
+from services.cases.values import ErasureReason
 from services.cases.verify import verify_caseload
 from shared.admin.history import history
 from shared.contracts import PersonErasedV1
@@ -43,7 +41,14 @@ from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.projection import Projection
 from shared.storage.shredding import drop_snapshots
-from tests.support import erase_her, housing_referral, make_settings, register_journey
+from tests.support import (
+    erase_her,
+    housing_consent,
+    housing_referral,
+    make_settings,
+    register_journey,
+    registration,
+)
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -90,17 +95,7 @@ def a_woman(cases: CasesApplication, marker: str) -> UUID:
         ),
         actor=CW,
     )
-    cases.do(
-        journey_id,
-        GiveConsent(
-            consent_id=uuid4(),
-            scope=ConsentScope.SHARE_WITH_PARTNER,
-            partner="housing_charity",
-            wording_version="v1",
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    cases.do(journey_id, housing_consent(occurred_at=T0), actor=CW)
     cases.do(
         journey_id,
         housing_referral(
@@ -273,16 +268,7 @@ def test_the_contract_carries_ids_only_and_names_every_contact(world: World) -> 
         upstream=Tracking("visits", 1),
     )
     journey_id = Journey.create_id(contact_id)
-    cases.do(
-        journey_id,
-        Register(
-            pseudonym="MKR-contact",
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    cases.do(journey_id, registration("MKR-contact", T0), actor=CW)
     erased = erase(cases, journey_id)
     last = list(cases.repository.event_store.get(journey_id))[-1]
     contract = translator(cases)(last)
