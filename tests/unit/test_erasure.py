@@ -34,6 +34,8 @@ from services.cases.integration import translator
 from services.cases.main import assemble as assemble_cases
 from services.cases.values import ErasureReason
 from services.cases.verify import verify_caseload
+from services.notifications.main import NotificationsParts
+from services.visits.main import VisitsParts
 from shared.admin.history import history
 from shared.contracts import PersonErasedV1
 from shared.runtime import Stores, open_stores
@@ -43,6 +45,7 @@ from shared.storage.projection import Projection
 from shared.storage.shredding import drop_snapshots
 from tests.support import (
     erase_her,
+    hour_visit,
     housing_consent,
     housing_referral,
     make_settings,
@@ -341,32 +344,13 @@ def test_the_other_woman_is_intact(world: World) -> None:
 
 
 def test_visits_destroys_her_contacts_keys_and_forgets_her_contacts(
-    stores_for: StoresFactory,
+    visits_parts: VisitsParts,
 ) -> None:
-    from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
-    from services.visits.main import assemble as assemble_visits
-
-    stores = stores_for(ServiceName.VISITS)
-    parts = assemble_visits(stores)
-    visits = parts.application
-    assert isinstance(visits, VisitsApplication)
-    her_contact, other_contact, visit_id = uuid4(), uuid4(), uuid4()
-    visits.record_visit(
-        CompletedVisit(
-            visit_id=visit_id,
-            premises_label="a flat",
-            team="north",
-            volunteers=("v-1",),
-            languages_offered=("ro",),
-            started_at=T0,
-            completed_at=T0 + timedelta(hours=1),
-            contacts=(
-                ContactInput(her_contact, "MKR-her-alias", "ro", T0),
-                ContactInput(other_contact, "MKR-other-alias", "ro", T0),
-            ),
-        ),
-        actor="v-1",
-    )
+    parts, visits = visits_parts, visits_parts.application
+    her_contact, other_contact = uuid4(), uuid4()
+    visit = hour_visit("MKR-her-alias", "MKR-other-alias", contact_ids=[her_contact, other_contact])
+    visit_id = visit.visit_id
+    visits.record_visit(visit, actor="v-1")
     for view in parts.projections:
         view.catch_up()
     upstream = Tracking("cases", 7)
@@ -386,20 +370,14 @@ def test_visits_destroys_her_contacts_keys_and_forgets_her_contacts(
         cursor.execute(f"SELECT contact_id FROM {contacts.store.table('subject_contacts')}")
         assert {r["contact_id"] for r in cursor.fetchall()} == {str(other_contact)}
     assert parts.verify() == []
-    visits.close()
 
 
 def test_notifications_forget_her_inbox_and_send_nothing_more(
-    stores_for: StoresFactory,
+    notifications_parts: NotificationsParts,
 ) -> None:
-    from services.notifications.application import NotificationsApplication
-    from services.notifications.main import assemble as assemble_notifications
     from services.notifications.queries.inbox.projection import Inbox
 
-    stores = stores_for(ServiceName.NOTIFICATIONS)
-    parts = assemble_notifications(stores)
-    app = parts.application
-    assert isinstance(app, NotificationsApplication)
+    parts, app = notifications_parts, notifications_parts.application
     her, other = uuid4(), uuid4()
     app.assign_caseworker(her, CW, "cases:1", Tracking("cases", 1))
     app.assign_caseworker(other, CW, "cases:2", Tracking("cases", 2))
@@ -423,7 +401,6 @@ def test_notifications_forget_her_inbox_and_send_nothing_more(
     # Her pending reminder sends nothing when it comes due.
     for reminder_id in _reminders_of(app, her):
         assert app.fire_reminder(reminder_id, T0 + timedelta(days=3)) is None
-    app.close()
 
 
 def _reminders_of(app: Any, journey_id: UUID) -> list[UUID]:
