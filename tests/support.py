@@ -169,6 +169,22 @@ def hour_visit(*aliases: str, contact_ids: Sequence[uuid.UUID] = ()) -> Complete
     )
 
 
+def west_visit(started_at: datetime, contacts: Sequence[ContactInput]) -> CompletedVisit:
+    """A completed hour-long visit to premises P-12 by team west (volunteers v-1 and v-2,
+    offering Romanian and English) that met ``contacts``: what :func:`visit_body` posts, with
+    the second volunteer, becomes."""
+    return CompletedVisit(
+        visit_id=uuid.uuid4(),
+        premises_label="P-12",
+        team="west",
+        volunteers=("v-1", "v-2"),
+        languages_offered=("ro", "en"),
+        started_at=started_at,
+        completed_at=started_at + timedelta(hours=1),
+        contacts=tuple(contacts),
+    )
+
+
 def register_journey(
     cases: CasesApplication,
     pseudonym: str,
