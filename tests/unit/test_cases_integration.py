@@ -46,9 +46,8 @@ from shared.contracts import (
 from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import decode
 from shared.messaging.relay import as_contracts
-from shared.settings import ServiceName
 from tests.support import gp_appointment, housing_referral, on_the_wire, register_journey
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 D0 = T0.date()
@@ -57,11 +56,9 @@ SECRET = "Pseudo-Marker-42"
 
 
 @pytest.fixture
-def cases(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    yield app
-    app.close()
+def cases(app_for: AppFactory) -> CasesApplication:
+    app, _ = app_for(CasesApplication)
+    return app
 
 
 def published(cases: CasesApplication) -> list[IntegrationEvent]:

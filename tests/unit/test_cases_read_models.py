@@ -63,7 +63,7 @@ from tests.support import (
     registration,
     wait_until,
 )
-from tests.unit.conftest import AppFactory, StoresFactory
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CW = "cw-1"
@@ -582,51 +582,41 @@ def _caseload_journey(n: int, at: datetime) -> Journey:
 
 
 def test_the_caseload_folds_a_large_batch_to_the_same_rows_as_event_by_event(
-    stores_for: StoresFactory,
+    app_for: AppFactory,
 ) -> None:
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    try:
-        app.save(*(_caseload_journey(n, T0) for n in range(6)))
-        one_by_one = Caseload(app, stores.views, stores.positions, batch_size=1)
-        together = Caseload(
-            app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__together"
-        )
-        one_by_one.catch_up()
-        together.catch_up()
+    app, stores = app_for(CasesApplication)
+    app.save(*(_caseload_journey(n, T0) for n in range(6)))
+    one_by_one = Caseload(app, stores.views, stores.positions, batch_size=1)
+    together = Caseload(
+        app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__together"
+    )
+    one_by_one.catch_up()
+    together.catch_up()
 
-        def rows(projection: Caseload, table: str) -> list[dict[str, object]]:
-            with projection.store.transaction(commit=False) as cursor:
-                cursor.execute(f"SELECT * FROM {projection.store.table(table)} ORDER BY 1, 2")
-                return [dict(row) for row in cursor.fetchall()]
+    def rows(projection: Caseload, table: str) -> list[dict[str, object]]:
+        with projection.store.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT * FROM {projection.store.table(table)} ORDER BY 1, 2")
+            return [dict(row) for row in cursor.fetchall()]
 
-        for table in Caseload.tables:
-            assert rows(together, table) == rows(one_by_one, table), table
-        assert len(rows(one_by_one, "caseload")) == 6
-    finally:
-        app.close()
+    for table in Caseload.tables:
+        assert rows(together, table) == rows(one_by_one, table), table
+    assert len(rows(one_by_one, "caseload")) == 6
 
 
 def test_the_caseload_reading_only_versions_of_some_events_folds_as_from_whole_events(
-    stores_for: StoresFactory,
+    app_for: AppFactory,
 ) -> None:
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    try:
-        journey = _caseload_journey(1, T0)
-        journey.assess_needs(["housing"], "Secret notes", T0, CW)
-        app.save(journey)
-        own = Caseload(app, stores.views, stores.positions, batch_size=1000)
-        batch = own.read_batch(0)
-        skipped = [e for _, e in batch if type(e) in Caseload.reads_only_position]
-        assert skipped and not hasattr(skipped[0], "notes")  # never decoded, never opened
-        assert [e.originator_version for _, e in batch] == list(range(1, len(batch) + 1))
-        whole = Caseload(
-            app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__whole"
-        )
-        notifications = app.recorder.select_notifications(start=1, limit=1000)
-        whole.apply_batch(decode_batch(app, notifications), notifications[-1].id, 0)
-        own.catch_up()
-        assert own.list()[0] == whole.list()[0] != []
-    finally:
-        app.close()
+    app, stores = app_for(CasesApplication)
+    journey = _caseload_journey(1, T0)
+    journey.assess_needs(["housing"], "Secret notes", T0, CW)
+    app.save(journey)
+    own = Caseload(app, stores.views, stores.positions, batch_size=1000)
+    batch = own.read_batch(0)
+    skipped = [e for _, e in batch if type(e) in Caseload.reads_only_position]
+    assert skipped and not hasattr(skipped[0], "notes")  # never decoded, never opened
+    assert [e.originator_version for _, e in batch] == list(range(1, len(batch) + 1))
+    whole = Caseload(app, stores.views, stores.positions, batch_size=1000, shadow_suffix="__whole")
+    notifications = app.recorder.select_notifications(start=1, limit=1000)
+    whole.apply_batch(decode_batch(app, notifications), notifications[-1].id, 0)
+    own.catch_up()
+    assert own.list()[0] == whole.list()[0] != []
