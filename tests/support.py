@@ -39,6 +39,7 @@ from services.cases.commands import (
 from services.cases.domain import Journey
 from services.cases.values import ConsentScope, ErasureReason
 from services.visits.commands import CompletedVisit, ContactInput
+from services.web.settings import WebSettings
 from shared.contracts import IntegrationEvent
 from shared.contracts.envelope import encode
 from shared.runtime import ServiceParts, Stores, open_stores
@@ -104,6 +105,14 @@ def bearer(
     settings = Settings(service=ServiceName.VISITS, auth_dev_key=TEST_AUTH_KEY)
     token = issue_dev_token(settings, chosen, subject=subject, team=team)
     return {"Authorization": f"Bearer {token}"}
+
+
+def web_settings(folder: Path, **overrides: Any) -> WebSettings:
+    """The web app's settings in a test: its development signing key written into ``folder``,
+    its session cookie sent over plain HTTP; ``overrides`` set the rest."""
+    key = folder / "dev.key"
+    key.write_text(TEST_AUTH_KEY)
+    return WebSettings(dev_key_file=key, cookie_secure=False, **overrides)
 
 
 def unique_schema_prefix() -> str:
