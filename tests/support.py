@@ -180,8 +180,8 @@ def hour_visit(*aliases: str, contact_ids: Sequence[uuid.UUID] = ()) -> Complete
 
 def west_visit(started_at: datetime, contacts: Sequence[ContactInput]) -> CompletedVisit:
     """A completed hour-long visit to premises P-12 by team west (volunteers v-1 and v-2,
-    offering Romanian and English) that met ``contacts``: what :func:`visit_body` posts, with
-    the second volunteer, becomes."""
+    offering Romanian and English) that met ``contacts``: the command :func:`visit_body`
+    becomes when it names the second volunteer too."""
     return CompletedVisit(
         visit_id=uuid.uuid4(),
         premises_label="P-12",
