@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 
+from bench.systems import running
 from services.cases.domain import Journey
 from services.visits.visit.limits import (
     MAX_CONTACTS,
@@ -137,12 +136,8 @@ def main() -> None:
     parser.add_argument("--baseline-s", type=float, default=10)
     parser.add_argument("--after-s", type=float, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as root:
-        system = System(Path(root)).start()
-        try:
-            run(system, args)
-        finally:
-            system.stop()
+    with running(System) as system:
+        run(system, args)
 
 
 def run(system: System, args: argparse.Namespace) -> None:

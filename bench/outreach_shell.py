@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.systems import running
 from services.web.pages.outreach import SHELL_ASSETS
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -77,58 +76,51 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as root:
-        system = WebSystem(Path(root)).start()
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=["--no-sandbox"]
-                )
-                person = Visitor(browser, system, PHONE)
-                page: Any = person.sign_in(Role.OUTREACH, subject="vol-bench", team="bench")
-                page.goto("/outreach/")
-                page.wait_for_function("() => !!navigator.serviceWorker.controller")
-                page.get_by_label("PIN (at least 6 digits)").fill(PIN)
-                page.get_by_label("The same PIN again").fill(PIN)
-                page.get_by_role("button", name="Start the shift").click()
-                page.get_by_role("button", name="Start a visit").wait_for()
+    with running(WebSystem) as system, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        person = Visitor(browser, system, PHONE)
+        page: Any = person.sign_in(Role.OUTREACH, subject="vol-bench", team="bench")
+        page.goto("/outreach/")
+        page.wait_for_function("() => !!navigator.serviceWorker.controller")
+        page.get_by_label("PIN (at least 6 digits)").fill(PIN)
+        page.get_by_label("The same PIN again").fill(PIN)
+        page.get_by_role("button", name="Start the shift").click()
+        page.get_by_role("button", name="Start a visit").wait_for()
 
-                cookies = {c["name"]: c["value"] for c in person.context.cookies()}
-                print("The app shell (what the service worker keeps):")
-                raw, compressed = shell_size(system, cookies)
-                print(f"  total: {raw:,d} B, {compressed:,d} B gzipped (goal: under 100 KB)")
+        cookies = {c["name"]: c["value"] for c in person.context.cookies()}
+        print("The app shell (what the service worker keeps):")
+        raw, compressed = shell_size(system, cookies)
+        print(f"  total: {raw:,d} B, {compressed:,d} B gzipped (goal: under 100 KB)")
 
-                person.context.set_offline(True)
-                page.evaluate(QUEUE, args.visits)
-                started = time.perf_counter()
-                person.context.set_offline(False)
-                page.evaluate("() => window.dispatchEvent(new Event('online'))")
-                while page.evaluate(SENT) < args.visits:
-                    time.sleep(0.02)
-                elapsed = time.perf_counter() - started
-                recorded = httpx.get(
-                    system.url(ServiceName.VISITS) + "/visits",
-                    params={"team": "bench", "limit": 200},
-                    headers=bearer(Role.SAFEGUARDING_LEAD, subject="sg-bench"),
-                ).json()["total"]
-                posts = page.evaluate(
-                    """() => performance.getEntriesByType("resource")
-                        .filter((e) => e.name.endsWith("/outreach/api/visits"))
-                        .map((e) => e.duration)"""
-                )
-                print(
-                    f"  {len(posts)} POSTs, {sum(posts) / 1000:.2f} s of it waiting for the "
-                    f"server (median {sorted(posts)[len(posts) // 2]:.0f} ms)"
-                )
-                print(
-                    f"Queue of {args.visits} visits: online to the last confirmed in "
-                    f"{elapsed:.2f} s ({elapsed / args.visits * 1000:.0f} ms a visit); "
-                    f"the visits service lists {recorded} (a projection: it may lag)"
-                )
-                person.close()
-                browser.close()
-        finally:
-            system.stop()
+        person.context.set_offline(True)
+        page.evaluate(QUEUE, args.visits)
+        started = time.perf_counter()
+        person.context.set_offline(False)
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+        while page.evaluate(SENT) < args.visits:
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        recorded = httpx.get(
+            system.url(ServiceName.VISITS) + "/visits",
+            params={"team": "bench", "limit": 200},
+            headers=bearer(Role.SAFEGUARDING_LEAD, subject="sg-bench"),
+        ).json()["total"]
+        posts = page.evaluate(
+            """() => performance.getEntriesByType("resource")
+                    .filter((e) => e.name.endsWith("/outreach/api/visits"))
+                    .map((e) => e.duration)"""
+        )
+        print(
+            f"  {len(posts)} POSTs, {sum(posts) / 1000:.2f} s of it waiting for the "
+            f"server (median {sorted(posts)[len(posts) // 2]:.0f} ms)"
+        )
+        print(
+            f"Queue of {args.visits} visits: online to the last confirmed in "
+            f"{elapsed:.2f} s ({elapsed / args.visits * 1000:.0f} ms a visit); "
+            f"the visits service lists {recorded} (a projection: it may lag)"
+        )
+        person.close()
+        browser.close()
 
 
 if __name__ == "__main__":

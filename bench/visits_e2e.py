@@ -76,17 +76,9 @@ WARM_UP_VISITS = 20
 
 def visit_command(contacts: int, completed_at: datetime) -> CompletedVisit:
     """What ``VisitCreate.to_command()`` makes of :func:`visit_body`."""
-    return CompletedVisit(
-        visit_id=uuid4(),
-        premises_label="P-12",
-        team="west",
-        volunteers=("v-1", "v-2"),
-        languages_offered=("ro", "en"),
-        started_at=completed_at - timedelta(hours=1),
-        completed_at=completed_at,
-        contacts=tuple(
-            ContactInput(uuid4(), "Bench-alias", "ro", completed_at) for _ in range(contacts)
-        ),
+    return support.west_visit(
+        completed_at - timedelta(hours=1),
+        [ContactInput(uuid4(), "Bench-alias", "ro", completed_at) for _ in range(contacts)],
     )
 
 

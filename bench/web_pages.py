@@ -20,41 +20,24 @@ import argparse
 import json
 import re
 import statistics
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 from uuid import uuid4
 
 import httpx
 
+from bench.systems import running
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.browser.system import WebSystem
-from tests.support import wait_until
+from tests.support import visit_body, wait_until
 
 TIMING = re.compile(r"(api|page);dur=([0-9.]+)")
 
 
-def visit(contacts: int = 1) -> dict[str, Any]:
-    return {
-        "visit_id": str(uuid4()),
-        "premises_label": "Bench",
-        "team": "west",
-        "languages_offered": ["en"],
-        "started_at": "2026-11-27T20:00:00Z",
-        "completed_at": "2026-11-27T21:00:00Z",
-        "contacts": [
-            {"contact_id": str(uuid4()), "alias": "Bench", "language": "en"}
-            for _ in range(contacts)
-        ],
-    }
-
-
 def make_journeys(system: WebSystem, count: int) -> None:
     def post(_: int) -> None:
-        body = visit()
+        body = visit_body(aliases=["Bench"])
         response = system.post_visit(body, **{"Idempotency-Key": body["visit_id"]})
         response.raise_for_status()
 
@@ -122,23 +105,19 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as root:
-        system = WebSystem(Path(root)).start()
-        try:
-            started = time.perf_counter()
-            make_journeys(system, args.journeys)
-            journey_id = long_journey(system, args.events)
-            print(
-                f"set up {args.journeys} journeys and a {args.events}-event journey "
-                f"in {time.perf_counter() - started:.0f} s"
-            )
-            client = signed_in(system)
-            results = {
-                "caseload": measure(client, "/caseload", args.requests),
-                "journey": measure(client, f"/journeys/{journey_id}", args.requests),
-            }
-        finally:
-            system.stop()
+    with running(WebSystem) as system:
+        started = time.perf_counter()
+        make_journeys(system, args.journeys)
+        journey_id = long_journey(system, args.events)
+        print(
+            f"set up {args.journeys} journeys and a {args.events}-event journey "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+        client = signed_in(system)
+        results = {
+            "caseload": measure(client, "/caseload", args.requests),
+            "journey": measure(client, f"/journeys/{journey_id}", args.requests),
+        }
     print(f"{'page':<10}{'client ms':>11}{'page ms':>10}{'api ms':>9}{'page÷api':>10}")
     for name, figures in results.items():
         print(

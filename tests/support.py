@@ -30,14 +30,16 @@ from services.cases.application import CasesApplication
 from services.cases.commands import (
     AssessNeeds,
     CorrectPseudonym,
+    GiveConsent,
     MakeReferral,
     Register,
     RequestErasure,
     ScheduleAppointment,
 )
 from services.cases.domain import Journey
-from services.cases.values import ErasureReason
+from services.cases.values import ConsentScope, ErasureReason
 from services.visits.commands import CompletedVisit, ContactInput
+from services.web.settings import WebSettings
 from shared.contracts import IntegrationEvent
 from shared.contracts.envelope import encode
 from shared.runtime import ServiceParts, Stores, open_stores
@@ -105,6 +107,14 @@ def bearer(
     return {"Authorization": f"Bearer {token}"}
 
 
+def web_settings(folder: Path, **overrides: Any) -> WebSettings:
+    """The web app's settings in a test: its development signing key written into ``folder``,
+    its session cookie sent over plain HTTP; ``overrides`` set the rest."""
+    key = folder / "dev.key"
+    key.write_text(TEST_AUTH_KEY)
+    return WebSettings(dev_key_file=key, cookie_secure=False, **overrides)
+
+
 def unique_schema_prefix() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
@@ -168,6 +178,22 @@ def hour_visit(*aliases: str, contact_ids: Sequence[uuid.UUID] = ()) -> Complete
     )
 
 
+def west_visit(started_at: datetime, contacts: Sequence[ContactInput]) -> CompletedVisit:
+    """A completed hour-long visit to premises P-12 by team west (volunteers v-1 and v-2,
+    offering Romanian and English) that met ``contacts``: the command :func:`visit_body`
+    becomes when it names the second volunteer too."""
+    return CompletedVisit(
+        visit_id=uuid.uuid4(),
+        premises_label="P-12",
+        team="west",
+        volunteers=("v-1", "v-2"),
+        languages_offered=("ro", "en"),
+        started_at=started_at,
+        completed_at=started_at + timedelta(hours=1),
+        contacts=tuple(contacts),
+    )
+
+
 def register_journey(
     cases: CasesApplication,
     pseudonym: str,
@@ -176,19 +202,17 @@ def register_journey(
     journey_id: uuid.UUID | None = None,
     actor: str = "cw-1",
 ) -> uuid.UUID:
-    """A woman registered at ``at`` without a visit contact: Romanian-speaking, no interpreter."""
+    """A woman registered at ``at`` without a visit contact (see :func:`registration`)."""
     journey_id = journey_id or uuid.uuid4()
-    cases.register_person(
-        journey_id,
-        Register(
-            pseudonym=pseudonym,
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=at,
-        ),
-        actor=actor,
-    )
+    cases.register_person(journey_id, registration(pseudonym, at), actor=actor)
     return journey_id
+
+
+def registration(pseudonym: str, at: datetime) -> Register:
+    """Her registration under ``pseudonym``: Romanian-speaking, no interpreter needed."""
+    return Register(
+        pseudonym=pseudonym, preferred_languages=["ro"], interpreter_needed=False, occurred_at=at
+    )
 
 
 def assessed_journey(
@@ -327,6 +351,17 @@ def housing_referral(
         consent_id=None,
         lawful_basis=None,
         respond_by=respond_by,
+        occurred_at=occurred_at,
+    )
+
+
+def housing_consent(*, occurred_at: datetime, consent_id: uuid.UUID | None = None) -> GiveConsent:
+    """Her consent to share her details with the housing charity (wording v3)."""
+    return GiveConsent(
+        consent_id=consent_id or uuid.uuid4(),
+        scope=ConsentScope.SHARE_WITH_PARTNER,
+        partner="housing_charity",
+        wording_version="v3",
         occurred_at=occurred_at,
     )
 

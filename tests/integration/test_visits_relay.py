@@ -10,19 +10,17 @@ from uuid import uuid4
 
 from nats.aio.client import Client
 
-from services.visits.application import (
+from services.visits.application import VisitsApplication
+from services.visits.commands import (
     CompletedVisit,
     ContactInput,
+    CorrectAlias,
     FollowUpInput,
     PersonIndicatorInput,
     PremisesIndicatorInput,
+    RaiseUrgentConcern,
     RegisterPremises,
     UrgentConcernInput,
-    VisitsApplication,
-)
-from services.visits.commands import (
-    CorrectAlias,
-    RaiseUrgentConcern,
 )
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.runtime import Runtime

@@ -157,6 +157,16 @@ def test_bad_input_is_a_422_naming_the_field_and_records_nothing(
         assert client.get(f"/visits/{body['visit_id']}").status_code == 404
 
 
+def assert_refused_and_not_recorded(
+    client: TestClient, path: str, body: dict[str, Any], id_field: str, field: str
+) -> None:
+    """``body`` posted to ``path`` is a 422 naming ``field``, and nothing is kept under its id."""
+    response = client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert client.get(f"{path}/{body[id_field]}").status_code == 404
+
+
 def _with_follow_up_due(due_at: str) -> dict[str, Any]:
     contact = {"contact_id": str(uuid4()), "alias": "A", "language": "ro"}
     return {"contacts": [{**contact, "follow_up": {"kind": "coffee", "due_at": due_at}}]}
@@ -292,11 +302,9 @@ def test_a_premises_is_registered_read_and_a_retry_returns_the_original(
 def test_a_premises_with_a_bad_field_or_unknown_code_is_a_422_and_not_recorded(
     client: TestClient, changes: dict[str, Any], field: str
 ) -> None:
-    body = premises_body(**changes)
-    response = client.post("/premises", json=body)
-    assert response.status_code == 422, response.text
-    assert field in [error["field"] for error in response.json()["errors"]]
-    assert client.get(f"/premises/{body['premises_id']}").status_code == 404
+    assert_refused_and_not_recorded(
+        client, "/premises", premises_body(**changes), "premises_id", field
+    )
 
 
 def test_a_label_correction_honours_if_match_and_shows_in_the_events(client: TestClient) -> None:
@@ -481,53 +489,35 @@ def step(
     return response.status_code, response.json(), dict(response.headers)
 
 
-# Bodies of the steps on an open visit, each with new ids: ``changes`` set or add fields.
+def step_body(
+    new_ids: tuple[str, ...], fields: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
+    """The body of a step on an open visit: a new id for each of ``new_ids``, ``fields``, and
+    the device time ``AT``; ``changes`` set or add fields."""
+    return {**{name: str(uuid4()) for name in new_ids}, **fields, "occurred_at": AT, **changes}
 
 
 def contact_step(**changes: Any) -> dict[str, Any]:
-    return {
-        "contact_id": str(uuid4()),
-        "alias": "A",
-        "language": "ro",
-        "occurred_at": AT,
-        **changes,
-    }
+    return step_body(("contact_id",), {"alias": "A", "language": "ro"}, changes)
 
 
 def premises_indicator_step(**changes: Any) -> dict[str, Any]:
-    return {
-        "observation_id": str(uuid4()),
-        "indicator": "living_on_site",
-        "source": "observed",
-        "occurred_at": AT,
-        **changes,
-    }
+    fields = {"indicator": "living_on_site", "source": "observed"}
+    return step_body(("observation_id",), fields, changes)
 
 
 def person_indicator_step(**changes: Any) -> dict[str, Any]:
-    return {
-        "observation_id": str(uuid4()),
-        "contact_id": str(uuid4()),
-        "indicator": "escorted",
-        "source": "observed",
-        "occurred_at": AT,
-        **changes,
-    }
+    fields = {"indicator": "escorted", "source": "observed"}
+    return step_body(("observation_id", "contact_id"), fields, changes)
 
 
 def follow_up_step(**changes: Any) -> dict[str, Any]:
-    return {
-        "follow_up_id": str(uuid4()),
-        "contact_id": str(uuid4()),
-        "kind": "coffee",
-        "due_at": "2027-01-01T00:00:00Z",
-        "occurred_at": AT,
-        **changes,
-    }
+    fields = {"kind": "coffee", "due_at": "2027-01-01T00:00:00Z"}
+    return step_body(("follow_up_id", "contact_id"), fields, changes)
 
 
 def concern_step(**changes: Any) -> dict[str, Any]:
-    return {"concern_id": str(uuid4()), "concern": "violence", "occurred_at": AT, **changes}
+    return step_body(("concern_id",), {"concern": "violence"}, changes)
 
 
 def test_a_visit_recorded_step_by_step_with_etags_retries_and_stale_versions(
@@ -994,11 +984,9 @@ def test_the_551_kB_visit_of_200_contacts_with_50_indicators_each_is_a_422_and_r
 def test_a_visit_beyond_what_one_holds_is_a_422_naming_the_list(
     roomy_client: TestClient, changes: dict[str, Any], field: str
 ) -> None:
-    body = visit_body(**changes)
-    response = roomy_client.post("/visits", json=body)
-    assert response.status_code == 422, response.text
-    assert field in [error["field"] for error in response.json()["errors"]]
-    assert roomy_client.get(f"/visits/{body['visit_id']}").status_code == 404
+    assert_refused_and_not_recorded(
+        roomy_client, "/visits", visit_body(**changes), "visit_id", field
+    )
 
 
 @pytest.mark.parametrize("field", ["other_languages", "materials"])

@@ -13,9 +13,8 @@ from fastapi.testclient import TestClient
 
 from services.web.main import create_app
 from services.web.sessions import COOKIE
-from services.web.settings import WebSettings
 from shared.security.roles import Role
-from tests.support import TEST_AUTH_KEY
+from tests.support import web_settings
 
 JID = "7a1b0c3e-0000-4000-8000-000000000001"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -26,15 +25,13 @@ def signed_in(tmp_path: Path) -> Iterator[Callable[..., tuple[TestClient, list[s
     clients: list[TestClient] = []
 
     def open_as(role: Role, handler: Handler) -> tuple[TestClient, list[str]]:
-        key = tmp_path / "dev.key"
-        key.write_text(TEST_AUTH_KEY)
         seen: list[str] = []
 
         def recording(request: httpx.Request) -> httpx.Response:
             seen.append(request.url.path)
             return handler(request)
 
-        settings = WebSettings(dev_key_file=key, cookie_secure=False)
+        settings = web_settings(tmp_path)
         app = create_app(settings, httpx.MockTransport(recording))
         client = TestClient(app, follow_redirects=False)
         client.__enter__()

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from services.web.main import create_app
 from services.web.sessions import COOKIE
-from services.web.settings import WebSettings
 from shared.reference import load_reference_data
+from tests.support import web_settings
 
 JOURNEY_ID = str(uuid4())
 NEEDS = f"/journeys/{JOURNEY_ID}/needs-assessments"
@@ -77,9 +77,7 @@ def cases() -> FakeCases:
 
 @pytest.fixture
 def web(tmp_path: Path, cases: FakeCases) -> Iterator[TestClient]:
-    key = tmp_path / "dev.key"
-    key.write_text("unit-test-signing-key-" + "x" * 32)
-    settings = WebSettings(dev_key_file=key, cookie_secure=False)
+    settings = web_settings(tmp_path)
     app = create_app(settings, transport=httpx.MockTransport(cases))
     with TestClient(app, follow_redirects=False) as client:
         yield client

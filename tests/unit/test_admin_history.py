@@ -21,6 +21,7 @@ from services.cases.commands import (
 from services.cases.main import assemble as assemble_cases
 from services.cases.main import create_app as create_cases_app
 from services.notifications.main import create_app as create_notifications_app
+from services.visits.main import VisitsParts
 from services.visits.main import create_app as create_visits_app
 from shared.admin.history import WITHHELD, AggregateUnknown, as_of, history
 from shared.runtime import open_stores
@@ -233,22 +234,18 @@ def test_the_cli_reads_history_and_as_of_from_the_service_stores(
 
 
 def test_a_visit_history_and_state_withhold_the_aliases_of_its_contacts(
-    stores_for: StoresFactory,
+    visits_parts: VisitsParts,
 ) -> None:
-    from services.visits.main import assemble as assemble_visits
     from tests.unit.test_visits_application import completed_visit
 
-    visits = assemble_visits(stores_for(ServiceName.VISITS)).application
-    try:
-        command = completed_visit(contacts=2)
-        visits.record_visit(command, "v-1")  # type: ignore[attr-defined]
-        entries = history(visits, command.visit_id)
-        assert entries[0].type == "Visit.Started"
-        assert "Alias 0" not in json.dumps([e.as_json() for e in entries])
-        state = as_of(visits, command.visit_id, version=entries[-1].version)
-        assert len(state.state["contacts"]) == 2
-        assert "Alias" not in json.dumps(state.as_json())
-        shown = as_of(visits, command.visit_id, version=entries[-1].version, include_personal=True)
-        assert {c["alias"] for c in shown.state["contacts"]} == {"Alias 0", "Alias 1"}
-    finally:
-        visits.close()
+    visits = visits_parts.application
+    command = completed_visit(contacts=2)
+    visits.record_visit(command, "v-1")
+    entries = history(visits, command.visit_id)
+    assert entries[0].type == "Visit.Started"
+    assert "Alias 0" not in json.dumps([e.as_json() for e in entries])
+    state = as_of(visits, command.visit_id, version=entries[-1].version)
+    assert len(state.state["contacts"]) == 2
+    assert "Alias" not in json.dumps(state.as_json())
+    shown = as_of(visits, command.visit_id, version=entries[-1].version, include_personal=True)
+    assert {c["alias"] for c in shown.state["contacts"]} == {"Alias 0", "Alias 1"}

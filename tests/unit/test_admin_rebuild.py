@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -15,8 +16,7 @@ from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
 from services.cases.main import create_app as create_cases_app
 from services.cases.queries.caseload.projection import Caseload
-from services.visits.main import assemble as assemble_visits
-from services.visits.queries.premises_history.projection import PremisesHistory
+from services.visits.main import VisitsParts
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -24,11 +24,9 @@ from tests.support import (
     bearer,
     contacts_from_visits,
     make_settings,
-    projection_named,
     projection_rows,
     wait_until,
 )
-from tests.unit.conftest import StoresFactory
 from waymark.cli import cli
 
 T0 = datetime(2026, 3, 2, 21, 30, tzinfo=UTC)
@@ -103,32 +101,23 @@ def test_a_rebuild_repairs_a_damaged_read_model(
 
 
 def test_every_cases_and_visits_projection_rebuilds_to_itself(
-    cases_parts: CasesParts, cases: CasesApplication, stores_for: StoresFactory
+    cases_parts: CasesParts,
+    cases: CasesApplication,
+    premises_visited_once: tuple[VisitsParts, UUID],
 ) -> None:
-    from tests.unit.test_visits_application import premises_command, rich_visit
-
     contacts_from_visits(cases, 3, T0)
     for live in cases_parts.projections:
         live.catch_up()
         before = projection_rows(live)
         Rebuild(live).run()
         assert projection_rows(live) == before, live.name
-    visits_parts = assemble_visits(stores_for(ServiceName.VISITS))
-    try:
-        visits: Any = visits_parts.application
-        premises = visits.register_premises(premises_command(), "v-1")
-        visits.record_visit(rich_visit(premises.premises.id), "v-1")
-        visits.record_visit(rich_visit(), "v-1")
-        history = projection_named(visits_parts, "premises_history")
-        assert isinstance(history, PremisesHistory)
-        history.catch_up()
-        before = projection_rows(history)
-        assert before["premises_history_visits"]
-        Rebuild(history).run()
-        assert projection_rows(history) == before
-        assert history.history(premises.premises.id, limit=10, offset=0).visit_count == 1
-    finally:
-        visits_parts.application.close()
+    visits_parts, premises_id = premises_visited_once
+    history = visits_parts.queries.premises_history
+    before = projection_rows(history)
+    assert before["premises_history_visits"]
+    Rebuild(history).run()
+    assert projection_rows(history) == before
+    assert history.history(premises_id, limit=10, offset=0).visit_count == 1
 
 
 def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
@@ -170,11 +159,9 @@ def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(
 
 
 def test_the_cli_rebuilds_a_projection_of_the_service_stores(
-    cli_cases_parts: CasesParts,
+    cli_caseload_of_two_women: Caseload,
 ) -> None:
-    contacts_from_visits(cli_cases_parts.application, 3, T0)
-    live = cli_cases_parts.queries.caseload
-    live.catch_up()
+    live = cli_caseload_of_two_women
     good = projection_rows(live)
     with live.store.transaction() as cursor:
         cursor.execute(f"UPDATE {live.store.table('caseload')} SET contact_count = 99")

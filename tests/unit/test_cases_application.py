@@ -20,7 +20,6 @@ from services.cases.commands import (
     CloseJourney,
     CompleteReferral,
     CorrectPseudonym,
-    GiveConsent,
     MakeReferral,
     RecordExit,
     RecordFirstResponderContact,
@@ -43,7 +42,6 @@ from services.cases.queries.due_items.projection import DueItems
 from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import (
-    ConsentScope,
     JourneyStatus,
     ReferralStatus,
     ReopenReason,
@@ -51,9 +49,8 @@ from services.cases.values import (
 )
 from shared.errors import VersionMismatch
 from shared.reference import UnknownCode
-from shared.settings import ServiceName
-from tests.support import register_journey
-from tests.unit.conftest import AppFactory, StoresFactory
+from tests.support import housing_consent, register_journey
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -64,11 +61,9 @@ def caseload_entry(caseload: Caseload, journey_id):
 
 
 @pytest.fixture
-def cases_and_list(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    yield app, Caseload(app, stores.views, stores.positions)
-    app.close()
+def cases_and_list(app_for: AppFactory):
+    app, stores = app_for(CasesApplication)
+    return app, Caseload(app, stores.views, stores.positions)
 
 
 def test_given_a_contact_from_a_visit_then_a_journey_is_opened_for_her(cases_and_list) -> None:
@@ -307,17 +302,7 @@ def test_a_whole_journey_from_registration_to_closure_and_back(app_with_views) -
     cases, journey_list, open_referrals, _ = app_with_views
     journey_id = register(cases)
     consent_id = uuid4()
-    cases.do(
-        journey_id,
-        GiveConsent(
-            consent_id=consent_id,
-            scope=ConsentScope.SHARE_WITH_PARTNER,
-            partner="housing_charity",
-            wording_version="v3",
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    cases.do(journey_id, housing_consent(consent_id=consent_id, occurred_at=T0), actor=CW)
     cases.do(
         journey_id, AssessNeeds(needs=["housing"], notes="sleeps at work", occurred_at=T0), actor=CW
     )
@@ -386,14 +371,10 @@ def test_overdue_referrals_are_expired_and_only_those(app_with_views) -> None:
     assert open_referrals.overdue(T0 + timedelta(days=31), 10) == [(journey_id, later)]
 
 
-def test_expiry_without_its_read_model_is_a_wiring_error(stores_for: StoresFactory) -> None:
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    try:
-        with pytest.raises(RuntimeError):
-            app.expire_overdue_referrals(T0)
-    finally:
-        app.close()
+def test_expiry_without_its_read_model_is_a_wiring_error(app_for: AppFactory) -> None:
+    app, _ = app_for(CasesApplication)
+    with pytest.raises(RuntimeError):
+        app.expire_overdue_referrals(T0)
 
 
 # --- from visits: each upstream message applied once ----------------------------------------

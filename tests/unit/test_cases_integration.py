@@ -15,6 +15,7 @@ from services.cases.commands import (
     AssignCaseworker,
     CloseJourney,
     DeclineReferral,
+    JourneyCommand,
     MarkPossibleMinor,
     MoveAppointment,
     RecordConclusiveGrounds,
@@ -45,9 +46,8 @@ from shared.contracts import (
 from shared.contracts.base import as_contract_types
 from shared.contracts.envelope import decode
 from shared.messaging.relay import as_contracts
-from shared.settings import ServiceName
 from tests.support import gp_appointment, housing_referral, on_the_wire, register_journey
-from tests.unit.conftest import StoresFactory
+from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 D0 = T0.date()
@@ -56,11 +56,9 @@ SECRET = "Pseudo-Marker-42"
 
 
 @pytest.fixture
-def cases(stores_for: StoresFactory):
-    stores = stores_for(ServiceName.CASES)
-    app = CasesApplication(env=stores.event_store_env, keyring=stores.keyring)
-    yield app
-    app.close()
+def cases(app_for: AppFactory) -> CasesApplication:
+    app, _ = app_for(CasesApplication)
+    return app
 
 
 def published(cases: CasesApplication) -> list[IntegrationEvent]:
@@ -82,47 +80,28 @@ def published(cases: CasesApplication) -> list[IntegrationEvent]:
 
 
 def a_whole_journey(cases: CasesApplication) -> UUID:
+    """Her journey from registration through referral, appointment and NRM to closing and
+    reopening: each step done by her caseworker, in this order."""
     journey_id = register_journey(cases, SECRET, T0, actor=CW)
-    cases.do(journey_id, AssignCaseworker(caseworker_id="cw-1", occurred_at=T0), actor=CW)
-    cases.do(journey_id, AssessNeeds(needs=["housing"], notes=SECRET, occurred_at=T0), actor=CW)
     referral_id, appointment_id = uuid4(), uuid4()
-    cases.do(
-        journey_id,
+    steps: list[JourneyCommand] = [
+        AssignCaseworker(caseworker_id="cw-1", occurred_at=T0),
+        AssessNeeds(needs=["housing"], notes=SECRET, occurred_at=T0),
         housing_referral(
             referral_id=referral_id, respond_by=T0 + timedelta(days=14), occurred_at=T0
         ),
-        actor=CW,
-    )
-    cases.do(
-        journey_id,
         DeclineReferral(referral_id=referral_id, reason=DeclineReason.NO_CAPACITY, occurred_at=T0),
-        actor=CW,
-    )
-    cases.do(
-        journey_id,
         gp_appointment(
             at=T0 + timedelta(days=3),
             occurred_at=T0,
             appointment_id=appointment_id,
             accompanied=True,
         ),
-        actor=CW,
-    )
-    cases.do(
-        journey_id,
         MoveAppointment(appointment_id=appointment_id, at=T0 + timedelta(days=4), occurred_at=T0),
-        actor=CW,
-    )
-    cases.do(journey_id, MarkPossibleMinor(occurred_at=T0), actor=CW)
-    cases.do(
-        journey_id,
+        MarkPossibleMinor(occurred_at=T0),
         RecordNrmReferral(
             partner="salvation_army", submitted_on=D0, consent_id=None, occurred_at=T0
         ),
-        actor=CW,
-    )
-    cases.do(
-        journey_id,
         RecordReasonableGrounds(
             outcome=NrmOutcome.POSITIVE,
             decided_on=D0,
@@ -130,15 +109,7 @@ def a_whole_journey(cases: CasesApplication) -> UUID:
             source=DecisionSource.FIRST_RESPONDER,
             occurred_at=T0,
         ),
-        actor=CW,
-    )
-    cases.do(
-        journey_id,
         StartRecoveryPeriod(starts_on=D0, ends_on=D0 + timedelta(days=45), occurred_at=T0),
-        actor=CW,
-    )
-    cases.do(
-        journey_id,
         RecordConclusiveGrounds(
             outcome=NrmOutcome.NEGATIVE,
             decided_on=date(2027, 9, 1),
@@ -146,10 +117,11 @@ def a_whole_journey(cases: CasesApplication) -> UUID:
             source=DecisionSource.SOLICITOR,
             occurred_at=datetime(2027, 9, 3, 9, 0, tzinfo=UTC),
         ),
-        actor=CW,
-    )
-    cases.do(journey_id, CloseJourney(reason="moved", occurred_at=T0), actor=CW)
-    cases.do(journey_id, ReopenJourney(reason=ReopenReason.SHE_RETURNED, occurred_at=T0), actor=CW)
+        CloseJourney(reason="moved", occurred_at=T0),
+        ReopenJourney(reason=ReopenReason.SHE_RETURNED, occurred_at=T0),
+    ]
+    for step in steps:
+        cases.do(journey_id, step, actor=CW)
     return journey_id
 
 

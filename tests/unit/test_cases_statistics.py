@@ -50,6 +50,13 @@ def register(app: CasesApplication, when: datetime = NOVEMBER) -> UUID:
     return journey_id
 
 
+def counted(view: Statistics, first: str, last: str) -> dict[tuple[str, str, str], int]:
+    """The raw counts (before suppression) once the view has caught up, by measure, month
+    and code."""
+    view.catch_up()
+    return {(m, mo, c): n for m, mo, c, n in view.counts(first, last)}
+
+
 def cells(view: Statistics, first: str = "2026-01", last: str = "2026-12") -> dict:
     return {(c.measure, c.month, c.code): c.count for c in view.published(first, last)}
 
@@ -87,8 +94,7 @@ def test_a_journey_counts_once_per_need_per_month_by_when_it_happened(world) -> 
         journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=late_evening), actor=CW
     )
     app.do(journey_id, AssessNeeds(needs=["housing"], notes=None, occurred_at=DECEMBER), actor=CW)
-    view.catch_up()
-    raw = {(m, mo, c): n for m, mo, c, n in view.counts("2026-01", "2026-12")}
+    raw = counted(view, "2026-01", "2026-12")
     assert raw[("needs_assessed", "2026-11", "housing")] == 1
     assert raw[("needs_assessed", "2026-11", "health")] == 1
     assert raw[("needs_assessed", "2026-12", "housing")] == 1
@@ -114,8 +120,7 @@ def test_referral_outcomes_exits_and_closures_are_counted_under_their_need(world
     )
     app.do(journey_id, RecordExit(occurred_at=DECEMBER), actor=CW)
     app.do(journey_id, CloseJourney(reason="goals_met", occurred_at=DECEMBER), actor=CW)
-    view.catch_up()
-    raw = {(m, mo, c): n for m, mo, c, n in view.counts("2026-11", "2026-12")}
+    raw = counted(view, "2026-11", "2026-12")
     assert raw[("referrals_made", "2026-11", "housing")] == 1
     assert raw[("referral_outcomes", "2026-12", "housing:declined")] == 1
     assert raw[("exits", "2026-12", "exited_sex_industry")] == 1

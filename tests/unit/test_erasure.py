@@ -20,9 +20,7 @@ from services.cases.commands import (
     AssessNeeds,
     AssignCaseworker,
     CorrectPseudonym,
-    GiveConsent,
     RecordMeeting,
-    Register,
     RequestErasure,
 )
 from services.cases.domain import Journey
@@ -34,8 +32,10 @@ from services.cases.errors import (
 )
 from services.cases.integration import translator
 from services.cases.main import assemble as assemble_cases
-from services.cases.values import ConsentScope, ErasureReason
+from services.cases.values import ErasureReason
 from services.cases.verify import verify_caseload
+from services.notifications.main import NotificationsParts
+from services.visits.main import VisitsParts
 from shared.admin.history import history
 from shared.contracts import PersonErasedV1
 from shared.runtime import Stores, open_stores
@@ -43,7 +43,15 @@ from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
 from shared.storage.projection import Projection
 from shared.storage.shredding import drop_snapshots
-from tests.support import erase_her, housing_referral, make_settings, register_journey
+from tests.support import (
+    erase_her,
+    hour_visit,
+    housing_consent,
+    housing_referral,
+    make_settings,
+    register_journey,
+    registration,
+)
 from tests.unit.conftest import StoresFactory
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -90,17 +98,7 @@ def a_woman(cases: CasesApplication, marker: str) -> UUID:
         ),
         actor=CW,
     )
-    cases.do(
-        journey_id,
-        GiveConsent(
-            consent_id=uuid4(),
-            scope=ConsentScope.SHARE_WITH_PARTNER,
-            partner="housing_charity",
-            wording_version="v1",
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    cases.do(journey_id, housing_consent(occurred_at=T0), actor=CW)
     cases.do(
         journey_id,
         housing_referral(
@@ -273,16 +271,7 @@ def test_the_contract_carries_ids_only_and_names_every_contact(world: World) -> 
         upstream=Tracking("visits", 1),
     )
     journey_id = Journey.create_id(contact_id)
-    cases.do(
-        journey_id,
-        Register(
-            pseudonym="MKR-contact",
-            preferred_languages=["ro"],
-            interpreter_needed=False,
-            occurred_at=T0,
-        ),
-        actor=CW,
-    )
+    cases.do(journey_id, registration("MKR-contact", T0), actor=CW)
     erased = erase(cases, journey_id)
     last = list(cases.repository.event_store.get(journey_id))[-1]
     contract = translator(cases)(last)
@@ -355,32 +344,13 @@ def test_the_other_woman_is_intact(world: World) -> None:
 
 
 def test_visits_destroys_her_contacts_keys_and_forgets_her_contacts(
-    stores_for: StoresFactory,
+    visits_parts: VisitsParts,
 ) -> None:
-    from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
-    from services.visits.main import assemble as assemble_visits
-
-    stores = stores_for(ServiceName.VISITS)
-    parts = assemble_visits(stores)
-    visits = parts.application
-    assert isinstance(visits, VisitsApplication)
-    her_contact, other_contact, visit_id = uuid4(), uuid4(), uuid4()
-    visits.record_visit(
-        CompletedVisit(
-            visit_id=visit_id,
-            premises_label="a flat",
-            team="north",
-            volunteers=("v-1",),
-            languages_offered=("ro",),
-            started_at=T0,
-            completed_at=T0 + timedelta(hours=1),
-            contacts=(
-                ContactInput(her_contact, "MKR-her-alias", "ro", T0),
-                ContactInput(other_contact, "MKR-other-alias", "ro", T0),
-            ),
-        ),
-        actor="v-1",
-    )
+    parts, visits = visits_parts, visits_parts.application
+    her_contact, other_contact = uuid4(), uuid4()
+    visit = hour_visit("MKR-her-alias", "MKR-other-alias", contact_ids=[her_contact, other_contact])
+    visit_id = visit.visit_id
+    visits.record_visit(visit, actor="v-1")
     for view in parts.projections:
         view.catch_up()
     upstream = Tracking("cases", 7)
@@ -400,20 +370,14 @@ def test_visits_destroys_her_contacts_keys_and_forgets_her_contacts(
         cursor.execute(f"SELECT contact_id FROM {contacts.store.table('subject_contacts')}")
         assert {r["contact_id"] for r in cursor.fetchall()} == {str(other_contact)}
     assert parts.verify() == []
-    visits.close()
 
 
 def test_notifications_forget_her_inbox_and_send_nothing_more(
-    stores_for: StoresFactory,
+    notifications_parts: NotificationsParts,
 ) -> None:
-    from services.notifications.application import NotificationsApplication
-    from services.notifications.main import assemble as assemble_notifications
     from services.notifications.queries.inbox.projection import Inbox
 
-    stores = stores_for(ServiceName.NOTIFICATIONS)
-    parts = assemble_notifications(stores)
-    app = parts.application
-    assert isinstance(app, NotificationsApplication)
+    parts, app = notifications_parts, notifications_parts.application
     her, other = uuid4(), uuid4()
     app.assign_caseworker(her, CW, "cases:1", Tracking("cases", 1))
     app.assign_caseworker(other, CW, "cases:2", Tracking("cases", 2))
@@ -437,7 +401,6 @@ def test_notifications_forget_her_inbox_and_send_nothing_more(
     # Her pending reminder sends nothing when it comes due.
     for reminder_id in _reminders_of(app, her):
         assert app.fire_reminder(reminder_id, T0 + timedelta(days=3)) is None
-    app.close()
 
 
 def _reminders_of(app: Any, journey_id: UUID) -> list[UUID]:

@@ -21,7 +21,7 @@ from shared.observability import metrics
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_visits_http import visit_body
-from tests.support import bearer, make_settings
+from tests.support import bearer, make_settings, web_settings
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -187,11 +187,8 @@ def test_delivery_outcomes_count_failures_and_give_ups_by_channel() -> None:
 
 def test_the_web_app_serves_metrics_and_request_ids_too(tmp_path: Path) -> None:
     from services.web.main import create_app as create_web
-    from services.web.settings import WebSettings
 
-    key = tmp_path / "dev.key"
-    key.write_text("k" * 48)
-    settings = WebSettings(dev_key_file=key, cookie_secure=False, visits_url="http://127.0.0.1:9")
+    settings = web_settings(tmp_path, visits_url="http://127.0.0.1:9")
     with TestClient(create_web(settings), base_url="http://127.0.0.1:8000") as web:
         page = web.get(f"/journeys/{uuid4()}", follow_redirects=False)
         assert page.headers["x-request-id"]

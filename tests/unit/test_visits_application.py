@@ -55,25 +55,19 @@ from shared.reference import UnknownCode
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
-from tests.support import forget_projection, make_settings, on_the_wire
+from tests.support import forget_projection, make_settings, on_the_wire, west_visit
 from tests.unit.conftest import AppFactory
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
 
 def completed_visit(contacts: int = 2) -> CompletedVisit:
-    return CompletedVisit(
-        visit_id=uuid4(),
-        premises_label="P-12",
-        team="west",
-        volunteers=("v-1", "v-2"),
-        languages_offered=("ro", "en"),
-        started_at=T0,
-        completed_at=T0 + timedelta(hours=1),
-        contacts=tuple(
+    return west_visit(
+        T0,
+        [
             ContactInput(uuid4(), f"Alias {n}", "ro", T0 + timedelta(minutes=n))
             for n in range(contacts)
-        ),
+        ],
     )
 
 

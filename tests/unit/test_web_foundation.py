@@ -4,7 +4,6 @@ page policy, and plain pages for whatever goes wrong."""
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,18 +17,16 @@ from services.web.people import local_path
 from services.web.sessions import Session, SessionStore
 from services.web.settings import WebSettings
 from shared.security.roles import Role
+from tests.support import web_settings
 
 ORIGIN = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[TestClient]:
-    key = tmp_path / "dev.key"
-    key.write_text(secrets.token_urlsafe(48))
     # The services are not running: pages that need them answer "not available just now".
-    settings = WebSettings(
-        dev_key_file=key,
-        cookie_secure=False,
+    settings = web_settings(
+        tmp_path,
         visits_url="http://127.0.0.1:9",
         cases_url="http://127.0.0.1:9",
         notifications_url="http://127.0.0.1:9",

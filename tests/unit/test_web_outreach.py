@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from services.web.main import create_app
 from services.web.sessions import COOKIE
-from services.web.settings import WebSettings
 from shared.security.roles import Role
+from tests.support import web_settings
 
 ORIGIN = "http://testserver"
 
@@ -43,9 +43,7 @@ def visits() -> FakeVisits:
 
 @pytest.fixture
 def client(tmp_path: Path, visits: FakeVisits) -> Iterator[TestClient]:
-    key = tmp_path / "dev.key"
-    key.write_text("k" * 40)
-    settings = WebSettings(dev_key_file=key, cookie_secure=False, safeguarding_phone="0100")
+    settings = web_settings(tmp_path, safeguarding_phone="0100")
     app = create_app(settings, transport=httpx.MockTransport(visits))
     with TestClient(app, base_url=ORIGIN) as test_client:
         yield test_client
