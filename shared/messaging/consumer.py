@@ -123,6 +123,10 @@ class _Work:
     handler: Handler
 
 
+#: A fetched message, and what it carries or why it can never be applied.
+_Fetched = tuple[Msg, _Work | str]
+
+
 class _HandlerFailed(Exception):
     """A handler raised: which item, with what; ``applied`` items before it are stored."""
 
@@ -209,21 +213,21 @@ class DurableConsumer:
         self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
     ) -> None:
         # Fetched and not yet acknowledged or dead-lettered, oldest first: the batch being
-        # applied, then the next one, fetched meanwhile so that its round trip to the server
-        # overlaps the commit instead of following it.
+        # applied, then the next one, fetched and decoded meanwhile so that its round trip to
+        # the server and its decoding overlap the commit instead of following it.
         in_hand: list[Msg] = []
         ahead = self._fetch_ahead(subscription, in_hand)
         try:
             while True:
-                messages = await ahead
+                fetched = await ahead
                 ahead = self._fetch_ahead(subscription, in_hand)
-                if not messages:
+                if not fetched:
                     continue
                 async with self._claim(in_hand):
-                    settled = await self._apply(js, messages)
+                    settled = await self._apply(js, fetched)
                 for message in settled:  # after the commit
                     await message.ack()
-                del in_hand[: len(messages)]  # each acknowledged or dead-lettered by now
+                del in_hand[: len(fetched)]  # each acknowledged or dead-lettered by now
         finally:
             ahead.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -231,11 +235,11 @@ class DurableConsumer:
 
     def _fetch_ahead(
         self, subscription: JetStreamContext.PullSubscription, in_hand: list[Msg]
-    ) -> asyncio.Task[list[Msg]]:
-        """Fetch the next batch in the background; its messages join ``in_hand`` (and so the
-        claim renewed for the batch being applied) as soon as they arrive."""
+    ) -> asyncio.Task[list[_Fetched]]:
+        """Fetch and decode the next batch in the background; its messages join ``in_hand``
+        (and so the claim renewed for the batch being applied) as soon as they arrive."""
 
-        async def fetch() -> list[Msg]:
+        async def fetch() -> list[_Fetched]:
             try:
                 messages = await subscription.fetch(
                     self._settings.consumer_batch_size,
@@ -244,7 +248,7 @@ class DurableConsumer:
             except TimeoutError:  # also nats' own timeout errors, which subclass it
                 return []
             in_hand.extend(messages)
-            return messages
+            return [(message, self._decode(message)) for message in messages]
 
         return asyncio.create_task(fetch(), name=f"{self.name}:fetch")
 
@@ -272,11 +276,10 @@ class DurableConsumer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await renewing
 
-    async def _apply(self, js: JetStreamContext, messages: list[Msg]) -> list[Msg]:
+    async def _apply(self, js: JetStreamContext, fetched: list[_Fetched]) -> list[Msg]:
         """Apply a batch; return the messages to acknowledge (all but the dead letters)."""
         work: list[_Work] = []
-        for message in messages:
-            item = self._decode(message)
+        for message, item in fetched:
             if isinstance(item, str):
                 await self._dead_letter(js, message, item)
             else:
