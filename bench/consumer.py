@@ -39,6 +39,7 @@ from services.cases.integration import inbound
 from shared.contracts import ContactMadeV1
 from shared.contracts.envelope import encode
 from shared.contracts.streams import VISITS_STREAM
+from shared.logging import configure_logging
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer
 from shared.messaging.streams import ensure_streams
@@ -135,6 +136,7 @@ async def main(args: argparse.Namespace) -> None:
         server = NatsServer(Path(tmp) / "nats", free_port()).start()
         try:
             settings = make_settings(ServiceName.CASES, Path(tmp) / "var", nats_url=server.url)
+            configure_logging(settings)  # as a service logs (INFO)
             nats = NatsConnection(settings, "bench-consumer")
             await nats.start()
             await fill(nats, settings, args.messages)

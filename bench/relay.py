@@ -34,6 +34,7 @@ from nats.js.errors import NotFoundError
 from bench.report import print_against_raw
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
+from shared.logging import configure_logging
 from shared.messaging.connection import NatsConnection
 from shared.messaging.relay import Relay
 from shared.nats_server import NatsServer, free_port
@@ -116,6 +117,7 @@ async def main(args: argparse.Namespace) -> None:
             settings = make_settings(
                 ServiceName.VISITS, Path(tmp) / "var", nats_url=server.url, **overrides
             )
+            configure_logging(settings)  # as a service logs (INFO): no debug line per batch
             stores = open_stores(settings)
             app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
             for _ in range(args.visits):
