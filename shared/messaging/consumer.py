@@ -11,12 +11,9 @@ Every failure is classified (``is_transient``). A handler that is refused for go
 way no retry can cure, has its message dead-lettered and the batch is applied again without it
 (nothing of the failed attempt was stored). A transient failure (the store briefly away, a
 concurrent writer) is retried in place with a capped exponential delay, the whole batch waiting,
-for as long as it takes: order is never given up to make progress. While a batch is applied the
-next one is fetched (``max_ack_pending`` is two batches), so the round trip to the server
-overlaps the commit; it is applied only after the batch before it. While a batch is in hand the
-consumer renews its claim (``in_progress``) on every message in hand every third of
-``consumer_ack_wait_s``, so a slow handler keeps its messages while a dead process loses them
-within that ack wait.
+for as long as it takes: order is never given up to make progress. While a batch is in hand the
+consumer renews its claim (``in_progress``) every third of ``consumer_ack_wait_s``, so a slow
+handler keeps its messages while a dead process loses them within that ack wait.
 
 Order: a durable consumer applies its messages in stream order. When it starts (or binds again
 after losing NATS) and finds messages still claimed by a process that died with them, it waits
@@ -123,10 +120,6 @@ class _Work:
     handler: Handler
 
 
-#: A fetched message, and what it carries or why it can never be applied.
-_Fetched = tuple[Msg, _Work | str]
-
-
 class _HandlerFailed(Exception):
     """A handler raised: which item, with what; ``applied`` items before it are stored."""
 
@@ -204,64 +197,37 @@ class DurableConsumer:
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._settings.consumer_ack_wait_s,
             max_deliver=-1,  # a transient failure is retried until it heals, never dropped
-            # One batch being applied and the next one fetched meanwhile.
-            max_ack_pending=self._settings.consumer_batch_size * 2,
+            max_ack_pending=self._settings.consumer_batch_size,  # one batch in hand at a time
             filter_subjects=sorted({contract.subject for contract in sub.handlers}),
         )
 
     async def _consume(
         self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
     ) -> None:
-        # Fetched and not yet acknowledged or dead-lettered, oldest first: the batch being
-        # applied, then the next one, fetched and decoded meanwhile so that its round trip to
-        # the server and its decoding overlap the commit instead of following it.
-        in_hand: list[Msg] = []
-        ahead = self._fetch_ahead(subscription, in_hand)
-        try:
-            while True:
-                fetched = await ahead
-                ahead = self._fetch_ahead(subscription, in_hand)
-                if not fetched:
-                    continue
-                async with self._claim(in_hand):
-                    settled = await self._apply(js, fetched)
-                for message in settled:  # after the commit
-                    await message.ack()
-                del in_hand[: len(fetched)]  # each acknowledged or dead-lettered by now
-        finally:
-            ahead.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await ahead
-
-    def _fetch_ahead(
-        self, subscription: JetStreamContext.PullSubscription, in_hand: list[Msg]
-    ) -> asyncio.Task[list[_Fetched]]:
-        """Fetch and decode the next batch in the background; its messages join ``in_hand``
-        (and so the claim renewed for the batch being applied) as soon as they arrive."""
-
-        async def fetch() -> list[_Fetched]:
+        while True:
             try:
                 messages = await subscription.fetch(
                     self._settings.consumer_batch_size,
                     timeout=self._settings.log_poll_interval_s * 4,
                 )
             except TimeoutError:  # also nats' own timeout errors, which subclass it
-                return []
-            in_hand.extend(messages)
-            return [(message, self._decode(message)) for message in messages]
-
-        return asyncio.create_task(fetch(), name=f"{self.name}:fetch")
+                continue
+            if not messages:
+                continue
+            async with self._claim(messages):
+                settled = await self._apply(js, messages)
+            for message in settled:  # after the commit
+                await message.ack()
 
     @contextlib.asynccontextmanager
-    async def _claim(self, in_hand: list[Msg]) -> AsyncIterator[None]:
-        """Renew the claim on every message in hand while a batch is being applied, however
-        long that takes."""
+    async def _claim(self, messages: list[Msg]) -> AsyncIterator[None]:
+        """Renew the claim on a batch while it is being applied, however long that takes."""
 
         async def renew() -> None:
             while True:
                 await asyncio.sleep(self._settings.consumer_ack_wait_s / 3)
                 try:
-                    for message in list(in_hand):
+                    for message in messages:
                         await message.in_progress()
                 except Exception as error:  # noqa: BLE001 - try again at the next turn
                     log.warning(
@@ -276,10 +242,11 @@ class DurableConsumer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await renewing
 
-    async def _apply(self, js: JetStreamContext, fetched: list[_Fetched]) -> list[Msg]:
+    async def _apply(self, js: JetStreamContext, messages: list[Msg]) -> list[Msg]:
         """Apply a batch; return the messages to acknowledge (all but the dead letters)."""
         work: list[_Work] = []
-        for message, item in fetched:
+        for message in messages:
+            item = self._decode(message)
             if isinstance(item, str):
                 await self._dead_letter(js, message, item)
             else:
