@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import dataclasses
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,13 @@ from uuid import uuid4
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from bench.report import print_against_raw
+from bench.report import Clock, print_against_raw
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
 from shared.contracts import ContactMadeV1
 from shared.contracts.envelope import encode
 from shared.contracts.streams import VISITS_STREAM
+from shared.logging import configure_logging
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer
 from shared.messaging.streams import ensure_streams
@@ -71,7 +71,9 @@ async def fill(nats: NatsConnection, settings: Settings, count: int) -> None:
     await asyncio.gather(*acks)
 
 
-async def run_raw(nats: NatsConnection, settings: Settings, count: int, run: int) -> float:
+async def run_raw(
+    nats: NatsConnection, settings: Settings, count: int, run: int
+) -> tuple[float, float]:
     js = await nats.jetstream()
     durable = f"raw-{run}"
     config = ConsumerConfig(
@@ -82,19 +84,19 @@ async def run_raw(nats: NatsConnection, settings: Settings, count: int, run: int
     )
     await js.add_consumer(VISITS_STREAM.name, config)
     subscription = await js.pull_subscribe_bind(durable=durable, stream=VISITS_STREAM.name)
-    started, seen = time.perf_counter(), 0
+    clock, seen = Clock(), 0
     while seen < count:
         for message in await subscription.fetch(settings.consumer_batch_size, timeout=5):
             await message.ack()
             seen += 1
-    seconds = time.perf_counter() - started
+    timing = clock.read()
     await subscription.unsubscribe()
-    return count / seconds
+    return timing
 
 
 async def run_consumer(
     nats: NatsConnection, base: Settings, count: int, run: int, together: bool, dsn: str | None
-) -> float:
+) -> tuple[float, float]:
     overrides: dict[str, Any] = {}
     if dsn:
         overrides = {"database_url": dsn, "schema_prefix": unique_schema_prefix()}
@@ -113,11 +115,11 @@ async def run_consumer(
     with contextlib.suppress(NotFoundError):
         await js.delete_consumer(VISITS_STREAM.name, subscription.durable)
     consumer = DurableConsumer(nats, subscription, settings)
-    started = time.perf_counter()
+    clock = Clock()
     task = asyncio.create_task(consumer.run())
     while consumer.applied < count:  # noqa: ASYNC110 - polls the consumer's own counter
         await asyncio.sleep(0.005)
-    seconds = time.perf_counter() - started
+    timing = clock.read()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
@@ -126,25 +128,29 @@ async def run_consumer(
     stores.close()
     if dsn:
         drop_schemas(dsn, overrides["schema_prefix"])
-    return count / seconds
+    return timing
 
 
 async def main(args: argparse.Namespace) -> None:
     rates: dict[str, list[float]] = {"raw": [], "batch": [], "single": []}
+    cpu: dict[str, list[float]] = {kind: [] for kind in rates}
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "nats", free_port()).start()
         try:
             settings = make_settings(ServiceName.CASES, Path(tmp) / "var", nats_url=server.url)
+            configure_logging(settings)  # as a service logs (INFO)
             nats = NatsConnection(settings, "bench-consumer")
             await nats.start()
             await fill(nats, settings, args.messages)
             for run in range(args.runs):
-                rates["raw"].append(await run_raw(nats, settings, args.messages, run))
+                timings = {"raw": await run_raw(nats, settings, args.messages, run)}
                 for kind, together in (("batch", True), ("single", False)):
-                    rate = await run_consumer(
+                    timings[kind] = await run_consumer(
                         nats, settings, args.messages, run, together, args.postgres
                     )
-                    rates[kind].append(rate)
+                for kind, (seconds, cpu_seconds) in timings.items():
+                    rates[kind].append(args.messages / seconds)
+                    cpu[kind].append(cpu_seconds / args.messages * 1e6)
             await nats.close()
         finally:
             server.stop()
@@ -157,6 +163,7 @@ async def main(args: argparse.Namespace) -> None:
             "batch": "consumer, one transaction per batch",
             "single": "consumer, one per message",
         },
+        cpu,
     )
 
 

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import contextlib
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +30,10 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
-from bench.report import print_against_raw
+from bench.report import Clock, print_against_raw
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
+from shared.logging import configure_logging
 from shared.messaging.connection import NatsConnection
 from shared.messaging.relay import Relay
 from shared.nats_server import NatsServer, free_port
@@ -70,7 +70,9 @@ async def drop_stream(nats: NatsConnection, name: str) -> None:
         await js.delete_stream(name)
 
 
-async def run_raw(nats: NatsConnection, relay: Relay, batches: list[Batch]) -> tuple[int, float]:
+async def run_raw(
+    nats: NatsConnection, relay: Relay, batches: list[Batch]
+) -> tuple[int, float, float]:
     messages = [m for batch in batches for m in relay._translate_batch(batch)]
     await relay.publish(batches[0][:1])  # provisions the stream; deleted again below
     await drop_stream(nats, relay._stream.name)
@@ -79,7 +81,7 @@ async def run_raw(nats: NatsConnection, relay: Relay, batches: list[Batch]) -> t
 
     await ensure_streams(js, (relay._stream,), relay._settings)
     stream = relay._stream.name
-    started = time.perf_counter()
+    clock = Clock()
     acks = [
         await js.publish_async(
             contract.subject, payload, stream=stream, headers={"Nats-Msg-Id": msg_id}
@@ -87,23 +89,23 @@ async def run_raw(nats: NatsConnection, relay: Relay, batches: list[Batch]) -> t
         for msg_id, contract, payload in messages
     ]
     await asyncio.gather(*acks)
-    return len(messages), time.perf_counter() - started
+    return len(messages), *clock.read()
 
 
-async def run_relay(relay: Relay) -> tuple[int, float]:
-    started = time.perf_counter()
+async def run_relay(relay: Relay) -> tuple[int, float, float]:
+    clock = Clock()
     while await relay.catch_up_once():
         pass
     await relay.flush()
-    return relay.published, time.perf_counter() - started
+    return relay.published, *clock.read()
 
 
-async def run_handle(relay: Relay, batches: list[Batch]) -> tuple[int, float]:
-    started = time.perf_counter()
+async def run_handle(relay: Relay, batches: list[Batch]) -> tuple[int, float, float]:
+    clock = Clock()
     for batch in batches:
         await relay.handle(batch, batch[-1][0].id)
     await relay.flush()
-    return relay.published, time.perf_counter() - started
+    return relay.published, *clock.read()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -116,6 +118,7 @@ async def main(args: argparse.Namespace) -> None:
             settings = make_settings(
                 ServiceName.VISITS, Path(tmp) / "var", nats_url=server.url, **overrides
             )
+            configure_logging(settings)  # as a service logs (INFO): no debug line per batch
             stores = open_stores(settings)
             app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
             for _ in range(args.visits):
@@ -130,18 +133,21 @@ async def main(args: argparse.Namespace) -> None:
                 batches.append(batch)
                 after = batch[-1][0].id
             rates: dict[str, list[float]] = {"raw": [], "relay": [], "handle": []}
+            cpu: dict[str, list[float]] = {kind: [] for kind in rates}
             for _ in range(args.runs):
-                count, seconds = await run_raw(nats, reader, batches)
+                count, seconds, cpu_seconds = await run_raw(nats, reader, batches)
                 rates["raw"].append(count / seconds)
+                cpu["raw"].append(cpu_seconds / count * 1e6)
                 for kind in ("relay", "handle"):
                     await drop_stream(nats, reader._stream.name)
                     stores.positions.reset("relay")
                     relay = make_relay(app, settings, stores, nats)
                     if kind == "relay":
-                        count, seconds = await run_relay(relay)
+                        count, seconds, cpu_seconds = await run_relay(relay)
                     else:
-                        count, seconds = await run_handle(relay, batches)
+                        count, seconds, cpu_seconds = await run_handle(relay, batches)
                     rates[kind].append(count / seconds)
+                    cpu[kind].append(cpu_seconds / count * 1e6)
             await nats.close()
             app.close()
             stores.close()
@@ -158,6 +164,7 @@ async def main(args: argparse.Namespace) -> None:
             "relay": "relay (reads the log)",
             "handle": "relay (given decoded batches)",
         },
+        cpu,
     )
 
 

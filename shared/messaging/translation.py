@@ -10,6 +10,7 @@ carry ids, codes and times. ``recorded_at`` is always when the event was stored.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
 from shared.contracts.base import IntegrationEvent
@@ -26,13 +27,19 @@ class StoredEvent(Protocol):
 def contract_from(contract: type[Contract], event: StoredEvent, **given: Any) -> Contract:
     """``contract`` with the fields ``given``, the rest from the event's attributes of the same
     names (a field the event lacks keeps its default, or fails validation without one)."""
-    personal = personal_fields_of(type(event))
     copied = {
         name: getattr(event, name)
-        for name in contract.model_fields
-        if name not in given
-        and name != "recorded_at"
-        and name not in personal
-        and hasattr(event, name)
+        for name in _copyable(contract, type(event))
+        if name not in given and hasattr(event, name)
     }
     return contract(**copied, **given, recorded_at=event.timestamp)
+
+
+@cache
+def _copyable(contract: type[IntegrationEvent], event_class: type[object]) -> tuple[str, ...]:
+    """The contract's fields that may come from an event of this class: worked out once per
+    pair, because the relay makes a contract for every event it publishes."""
+    personal = personal_fields_of(event_class)
+    return tuple(
+        name for name in contract.model_fields if name != "recorded_at" and name not in personal
+    )
