@@ -49,12 +49,11 @@ class DispatchQueue(Projection):
     )
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " item_id TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,"
             " due_at TEXT NOT NULL, PRIMARY KEY (item_id, kind, channel))",
-            f"CREATE INDEX IF NOT EXISTS dispatch_queue_by_due ON {table} (due_at)",
+            f"CREATE INDEX IF NOT EXISTS dispatch_queue_by_due ON {self.table} (due_at)",
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
@@ -115,19 +114,18 @@ class DispatchQueue(Projection):
 
     def _put(self, cursor: SqlCursor, item: str, kind: str, channel: str, due_at: datetime) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (item_id, kind, channel, due_at)"
+            f"INSERT INTO {self.table} (item_id, kind, channel, due_at)"
             " VALUES (%s, %s, %s, %s) ON CONFLICT (item_id, kind, channel)"
             " DO UPDATE SET due_at = excluded.due_at",
             (item, kind, channel, to_sql_time(due_at)),
         )
 
     def _drop(self, cursor: SqlCursor, item: str, kind: str | None, channel: str | None) -> None:
-        table = self.store.table(self.name)
         if kind is None:
-            cursor.execute(f"DELETE FROM {table} WHERE item_id = %s", (item,))
+            cursor.execute(f"DELETE FROM {self.table} WHERE item_id = %s", (item,))
         else:
             cursor.execute(
-                f"DELETE FROM {table} WHERE item_id = %s AND kind = %s AND channel = %s",
+                f"DELETE FROM {self.table} WHERE item_id = %s AND kind = %s AND channel = %s",
                 (item, kind, channel),
             )
 
@@ -135,7 +133,7 @@ class DispatchQueue(Projection):
         """Work due by ``now``, the longest waiting first."""
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT item_id, kind, channel FROM {self.store.table(self.name)}"
+                f"SELECT item_id, kind, channel FROM {self.table}"
                 " WHERE due_at <= %s ORDER BY due_at, item_id, kind, channel LIMIT %s",
                 (to_sql_time(now), limit),
             )

@@ -31,9 +31,8 @@ class JourneyItems(Projection):
     )
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,"
             " PRIMARY KEY (journey_id, item_id))",
         ]
@@ -49,14 +48,14 @@ class JourneyItems(Projection):
         elif isinstance(event, JourneyWatch.Erased):
             # Her erasure: nothing here may tie an item to her journey any more.
             cursor.execute(
-                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+                f"DELETE FROM {self.table} WHERE journey_id = %s",
                 (str(event.journey_id),),
             )
             return
         else:
             return
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, item_id, kind)"
+            f"INSERT INTO {self.table} (journey_id, item_id, kind)"
             " VALUES (%s, %s, %s) ON CONFLICT (journey_id, item_id) DO NOTHING",
             (journey_id, str(event.originator_id), kind),
         )
@@ -65,7 +64,7 @@ class JourneyItems(Projection):
         """(kind, aggregate id) pairs about this journey."""
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT kind, item_id FROM {self.store.table(self.name)}"
+                f"SELECT kind, item_id FROM {self.table}"
                 " WHERE journey_id = %s ORDER BY kind, item_id",
                 (str(journey_id),),
             )

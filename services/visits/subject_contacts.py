@@ -27,12 +27,11 @@ class SubjectContacts(Projection):
     event_classes = (Visit.ContactMade, Visit.ContactLinkedToPerson, ContactErasure.Recorded)
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT NOT NULL, contact_id TEXT NOT NULL, visit_id TEXT NOT NULL,"
             " PRIMARY KEY (journey_id, contact_id, visit_id))",
-            f"CREATE INDEX IF NOT EXISTS subject_contacts_by_contact ON {table} (contact_id)",
+            f"CREATE INDEX IF NOT EXISTS subject_contacts_by_contact ON {self.table} (contact_id)",
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
@@ -44,14 +43,14 @@ class SubjectContacts(Projection):
             # Her erasure: her contacts are no longer tied to any journey here.
             for contact_id in event.contact_ids:
                 cursor.execute(
-                    f"DELETE FROM {self.store.table(self.name)} WHERE contact_id = %s",
+                    f"DELETE FROM {self.table} WHERE contact_id = %s",
                     (str(contact_id),),
                 )
             return
         else:
             return
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, contact_id, visit_id)"
+            f"INSERT INTO {self.table} (journey_id, contact_id, visit_id)"
             " VALUES (%s, %s, %s) ON CONFLICT (journey_id, contact_id, visit_id) DO NOTHING",
             (str(journey_id), str(event.contact_id), str(event.originator_id)),
         )
@@ -60,7 +59,6 @@ class SubjectContacts(Projection):
         """Her (visit id, contact id) pairs. A contact linked to her brings its own journey
         with it (cases merges that journey into hers), so contacts linked to *that* journey
         are hers too: followed until nothing new turns up."""
-        table = self.store.table(self.name)
         journeys: set[str] = set()
         frontier = {str(journey_id)}
         contacts: set[str] = set()
@@ -70,7 +68,7 @@ class SubjectContacts(Projection):
                     break
                 journeys |= frontier
                 cursor.execute(
-                    f"SELECT DISTINCT contact_id FROM {table}"
+                    f"SELECT DISTINCT contact_id FROM {self.table}"
                     f" WHERE journey_id IN ({', '.join(['%s'] * len(frontier))})",
                     sorted(frontier),
                 )
@@ -81,7 +79,7 @@ class SubjectContacts(Projection):
                 return set()
             # Every visit each contact appears on, whichever journey the row was filed under.
             cursor.execute(
-                f"SELECT DISTINCT visit_id, contact_id FROM {table}"
+                f"SELECT DISTINCT visit_id, contact_id FROM {self.table}"
                 f" WHERE contact_id IN ({', '.join(['%s'] * len(contacts))})",
                 sorted(contacts),
             )

@@ -93,9 +93,20 @@ class Projection(LogFollower):
     def create_statements(self) -> list[str]:
         """Idempotent DDL for this read model's tables."""
 
-    @abstractmethod
+    @property
+    def table(self) -> str:
+        """This read model's own table (the one named after it), as the store names it."""
+        return self.store.table(self.name)
+
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        """Fold one event into the read model."""
+        """Fold one event into the read model: what ``record`` does with it."""
+        self.record(event, cursor)
+
+    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
+        """What one event does to this read model's tables. A projection defines it as a
+        ``functools.singledispatchmethod``: the base case for the events it leaves alone, and
+        one registered handler for each event class it changes something for."""
+        raise NotImplementedError(f"{type(self).__name__} records no events")
 
     def position(self) -> int:
         return self.positions.get(self.position_key)
@@ -108,7 +119,7 @@ class Projection(LogFollower):
         with self.store.transaction(commit=False) as cursor:
             return read_numbered_page(
                 cursor,
-                source=f"FROM {self.store.table(self.name)} WHERE {where}",
+                source=f"FROM {self.table} WHERE {where}",
                 params=where.params,
                 order=order,
                 limit=limit,

@@ -142,14 +142,14 @@ class DueItems(Projection):
         due_at: datetime,
     ) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s)"
+            f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (item_id) DO UPDATE SET due_at = excluded.due_at",
             (str(item), str(event.originator_id), kind, code, to_sql_time(due_at), OPEN),
         )
 
     def _update(self, cursor: SqlCursor, item: UUID, column: str, value: str) -> None:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET {column} = %s WHERE item_id = %s",
+            f"UPDATE {self.table} SET {column} = %s WHERE item_id = %s",
             (value, str(item)),
         )
 
@@ -163,7 +163,7 @@ class DueItems(Projection):
         **window: Unpack[PageWindow],
     ) -> tuple[list[DueItem], int | None]:
         """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
-        table, caseload = self.store.table(self.name), self.store.table("caseload")
+        table, caseload = self.table, self.store.table("caseload")
         where = Where(
             "d.state = %s",
             "c.status NOT IN (%s, %s)",

@@ -37,18 +37,14 @@ class ErasureRequests(Projection):
     event_classes = (Journey.ErasureRequested, Journey.PersonErased)
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, reason TEXT NOT NULL,"
             " requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, state TEXT NOT NULL,"
             " approved_by TEXT, erased_at TEXT)",
             f"CREATE INDEX IF NOT EXISTS erasure_requests_by_state"
-            f" ON {table} (state, requested_at)",
+            f" ON {self.table} (state, requested_at)",
         ]
-
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
 
     @singledispatchmethod
     def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
@@ -57,7 +53,7 @@ class ErasureRequests(Projection):
     @record.register
     def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, request_id, reason,"
+            f"INSERT INTO {self.table} (journey_id, request_id, reason,"
             " requested_by, requested_at, state) VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (journey_id) DO UPDATE SET request_id = excluded.request_id,"
             " reason = excluded.reason, requested_by = excluded.requested_by,"
@@ -75,7 +71,7 @@ class ErasureRequests(Projection):
     @record.register
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET state = %s, approved_by = %s,"
+            f"UPDATE {self.table} SET state = %s, approved_by = %s,"
             " erased_at = %s WHERE journey_id = %s",
             (ERASED, event.approved_by, to_sql_time(event.occurred_at), str(event.originator_id)),
         )

@@ -74,14 +74,13 @@ class JourneyTimeline(Projection):
     event_classes = JOURNEY_EVENTS
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT NOT NULL, version INTEGER NOT NULL, event TEXT NOT NULL,"
             " source TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
             " actor TEXT NOT NULL, details TEXT NOT NULL, PRIMARY KEY (journey_id, version))",
             f"CREATE INDEX IF NOT EXISTS journey_timeline_by_time"
-            f" ON {table} (journey_id, occurred_at DESC, version DESC)",
+            f" ON {self.table} (journey_id, occurred_at DESC, version DESC)",
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
@@ -89,13 +88,13 @@ class JourneyTimeline(Projection):
         if isinstance(event, Journey.PersonErased):
             # Her erasure: the timeline forgets her; the history stays in the event store.
             cursor.execute(
-                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
+                f"DELETE FROM {self.table} WHERE journey_id = %s",
                 (str(event.originator_id),),
             )
             return
         occurred: datetime = getattr(event, "occurred_at", event.timestamp)
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (journey_id, version) DO NOTHING",
             (
                 str(event.originator_id),

@@ -96,7 +96,7 @@ class PremisesDirectory(Projection):
         return directory_tables(self.store)
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        table, premises_id = self.store.table(self.name), str(event.originator_id)
+        table, premises_id = self.table, str(event.originator_id)
         if isinstance(event, Premises.Registered):
             cursor.execute(
                 f"INSERT INTO {table} (premises_id, label, search, area, premises_type,"
@@ -129,13 +129,12 @@ class PremisesDirectory(Projection):
     ) -> tuple[list[PremisesEntry], int | None]:
         """Premises by label (those containing ``label``, any case), in label order; from just
         after ``after_premises`` when given (the label it has now: no label in a cursor)."""
-        table = self.store.table(self.name)
         where, params = "1 = 1", []
         if label:
             where, params = "search LIKE %s ESCAPE '\\'", [f"%{_escaped(label.casefold())}%"]
 
         def after(key: Sequence[Any]) -> Condition:
-            here = f"(SELECT search FROM {table} WHERE premises_id = %s)"
+            here = f"(SELECT search FROM {self.table} WHERE premises_id = %s)"
             return f"(search, premises_id) > ({here}, %s)", [key[0], key[0]]
 
         window = PageWindow(
@@ -149,7 +148,7 @@ class PremisesDirectory(Projection):
                 cursor,
                 window,
                 select="SELECT *",
-                source=f"FROM {table} WHERE {where}",
+                source=f"FROM {self.table} WHERE {where}",
                 params=params,
                 order="search, premises_id",
                 after=after,

@@ -106,9 +106,6 @@ class PremisesHistory(Projection):
             " PRIMARY KEY (visit_id, concern_id))",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
-
     @singledispatchmethod
     def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
         """An event the premises history does not show."""
