@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
-
 from services.cases.domain import Journey
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 PENDING, ERASED = "pending", "erased"
@@ -34,7 +31,6 @@ class ErasureRequestEntry:
 
 class ErasureRequests(Projection):
     name = "erasure_requests"
-    event_classes = (Journey.ErasureRequested, Journey.PersonErased)
 
     def create_statements(self) -> list[str]:
         return [
@@ -46,11 +42,7 @@ class ErasureRequests(Projection):
             f" ON {self.table} (state, requested_at)",
         ]
 
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event that is neither a request nor an erasure."""
-
-    @record.register
+    @handler
     def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:
         cursor.execute(
             f"INSERT INTO {self.table} (journey_id, request_id, reason,"
@@ -68,7 +60,7 @@ class ErasureRequests(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
         cursor.execute(
             f"UPDATE {self.table} SET state = %s, approved_by = %s,"

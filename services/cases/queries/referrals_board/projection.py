@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import singledispatchmethod
 from typing import Any, TypeAlias, Unpack
 from uuid import UUID
-
-from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
 from services.cases.queries.tables import Visibility, forget_journey
 from services.cases.values import ReferralStatus
 from shared.storage.pages import Condition, PageWindow, read_page
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 _STATUS_AFTER: dict[type[object], ReferralStatus] = {
@@ -61,7 +58,6 @@ class ReferralCard:
 
 class ReferralsBoard(Projection):
     name = "referrals_board"
-    event_classes = (Journey.ReferralMade, Journey.MergedInto, Journey.PersonErased, *_STATUS_AFTER)
 
     def create_statements(self) -> list[str]:
         return [
@@ -79,11 +75,7 @@ class ReferralsBoard(Projection):
             f" ON {self.table} (respond_by, referral_id)",
         ]
 
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event that changes no card on the board."""
-
-    @record.register
+    @handler
     def _made(self, event: Journey.ReferralMade, cursor: SqlCursor) -> None:
         cursor.execute(
             f"INSERT INTO {self.table}"
@@ -102,11 +94,11 @@ class ReferralsBoard(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
         forget_journey(self.store, cursor, self.name, event.originator_id)
 
-    @record.register
+    @handler
     def _merged(self, event: Journey.MergedInto, cursor: SqlCursor) -> None:
         # Its referrals stay on the board (a caseworker must see them), but no longer
         # expire by themselves: the merged journey takes no commands.
@@ -115,7 +107,7 @@ class ReferralsBoard(Projection):
             (str(event.originator_id),),
         )
 
-    @record.register
+    @handler
     def _status(self, event: ReferralStep, cursor: SqlCursor) -> None:
         cursor.execute(
             f"UPDATE {self.table} SET status = %s, updated_at = %s WHERE referral_id = %s",

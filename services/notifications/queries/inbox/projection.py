@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -15,7 +14,7 @@ from services.notifications import messages
 from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
 from services.notifications.reminders import JourneyWatch
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 
@@ -38,13 +37,6 @@ class Inbox(Projection):
     """``GET /inbox``: a recipient's in-app notifications, newest first, with their state."""
 
     name = "inbox"
-    event_classes = (
-        Notification.Requested,
-        Notification.Read,
-        Notification.Acknowledged,
-        Notification.Cancelled,
-        JourneyWatch.Erased,
-    )
 
     def create_statements(self) -> list[str]:
         return [
@@ -59,11 +51,7 @@ class Inbox(Projection):
             f" ON {self.table} (recipient, created_at)",
         ]
 
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event the inbox does not show."""
-
-    @record.register
+    @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
         cursor.execute(
             f"INSERT INTO {self.table}"
@@ -79,7 +67,7 @@ class Inbox(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _erased(self, event: JourneyWatch.Erased, cursor: SqlCursor) -> None:
         # Her erasure: the inbox forgets every notification about her journey.
         cursor.execute(
@@ -87,15 +75,15 @@ class Inbox(Projection):
             (f"/journeys/{event.journey_id}",),
         )
 
-    @record.register
+    @handler
     def _read(self, event: Notification.Read, cursor: SqlCursor) -> None:
         self._move(cursor, event, InboxState.READ, InboxState.ACKNOWLEDGED, InboxState.CANCELLED)
 
-    @record.register
+    @handler
     def _acknowledged(self, event: Notification.Acknowledged, cursor: SqlCursor) -> None:
         self._move(cursor, event, InboxState.ACKNOWLEDGED)
 
-    @record.register
+    @handler
     def _cancelled(self, event: Notification.Cancelled, cursor: SqlCursor) -> None:
         self._move(cursor, event, InboxState.CANCELLED, InboxState.ACKNOWLEDGED)
 
