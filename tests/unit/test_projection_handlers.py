@@ -16,28 +16,28 @@ from tests.unit.conftest import AppFactory
 
 
 @dataclass(frozen=True)
-class Met:
+class Greeting:
     who: str
 
 
-@dataclass(frozen=True)
-class Parted:
-    who: str
+class Met(Greeting):
+    pass
 
 
-@dataclass(frozen=True)
+class Parted(Greeting):
+    pass
+
+
 class PartedForGood(Parted):
     pass
 
 
-@dataclass(frozen=True)
-class Waved:
-    who: str
+class Waved(Greeting):
+    pass
 
 
-@dataclass(frozen=True)
-class Nodded:
-    who: str
+class Nodded(Greeting):
+    """Handled by nothing: no handler names it or a class it derives from."""
 
 
 class Acquaintances(Projection):
