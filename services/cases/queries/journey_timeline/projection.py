@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
+from services.cases.queries.tables import forget_journey
 from shared.storage.personal_data import personal_fields_of
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
@@ -86,11 +87,7 @@ class JourneyTimeline(Projection):
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         assert isinstance(event, Journey.Event)
         if isinstance(event, Journey.PersonErased):
-            # Her erasure: the timeline forgets her; the history stays in the event store.
-            cursor.execute(
-                f"DELETE FROM {self.table} WHERE journey_id = %s",
-                (str(event.originator_id),),
-            )
+            forget_journey(self.store, cursor, self.name, event.originator_id)
             return
         occurred: datetime = getattr(event, "occurred_at", event.timestamp)
         cursor.execute(
