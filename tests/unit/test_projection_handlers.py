@@ -67,8 +67,11 @@ def acquaintances(app_for: AppFactory) -> Iterator[Acquaintances]:
     yield Acquaintances(app, stores.views, stores.positions)
 
 
-def names(view: Acquaintances) -> list[str]:
-    with view.store.transaction(commit=False) as cursor:
+def names_after(view: Acquaintances, *events: Any) -> list[str]:
+    """The acquaintances left once ``events`` are applied, in one transaction."""
+    with view.store.transaction() as cursor:
+        for event in events:
+            view.apply(cursor, event)
         cursor.execute(f"SELECT who FROM {view.table} ORDER BY who")
         return [str(row["who"]) for row in cursor.fetchall()]
 
@@ -90,28 +93,17 @@ def test_given_no_event_classes_then_the_projection_reads_the_events_it_handles(
 def test_when_events_are_applied_then_each_goes_to_the_handler_of_its_class(
     acquaintances: Acquaintances,
 ) -> None:
-    events: list[Any] = [Met("ann"), Met("bea"), Met("cat"), Parted("ann"), Waved("bea")]
-    with acquaintances.store.transaction() as cursor:
-        for event in events:
-            acquaintances.apply(cursor, event)
-    assert names(acquaintances) == ["cat"]
+    events = [Met("ann"), Met("bea"), Met("cat"), Parted("ann"), Waved("bea")]
+    assert names_after(acquaintances, *events) == ["cat"]
 
 
 def test_when_an_event_derives_from_a_handled_class_then_that_class_handler_takes_it(
     acquaintances: Acquaintances,
 ) -> None:
-    events: list[Any] = [Met("ann"), PartedForGood("ann")]
-    with acquaintances.store.transaction() as cursor:
-        for event in events:
-            acquaintances.apply(cursor, event)
-    assert names(acquaintances) == []
+    assert names_after(acquaintances, Met("ann"), PartedForGood("ann")) == []
 
 
 def test_when_an_event_has_no_handler_then_it_changes_nothing(
     acquaintances: Acquaintances,
 ) -> None:
-    events: list[Any] = [Met("ann"), Nodded("ann")]
-    with acquaintances.store.transaction() as cursor:
-        for event in events:
-            acquaintances.apply(cursor, event)
-    assert names(acquaintances) == ["ann"]
+    assert names_after(acquaintances, Met("ann"), Nodded("ann")) == ["ann"]
