@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from services.notifications.domain import Notification
 from services.notifications.reminders import Reminder
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, to_sql_time
 
 #: The due time of a first attempt (and of one in flight): at once, before any retry.
@@ -33,101 +32,87 @@ class DispatchQueue(Projection):
     delays work and a rebuild repeats none."""
 
     name = "dispatch_queue"
-    event_classes = (
-        Notification.Requested,
-        Notification.DeliveryAttempted,
-        Notification.Delivered,
-        Notification.RetryScheduled,
-        Notification.GaveUp,
-        Notification.Acknowledged,
-        Notification.Escalated,
-        Notification.Cancelled,
-        Reminder.Scheduled,
-        Reminder.Rescheduled,
-        Reminder.Fired,
-        Reminder.Cancelled,
-    )
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " item_id TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,"
             " due_at TEXT NOT NULL, PRIMARY KEY (item_id, kind, channel))",
-            f"CREATE INDEX IF NOT EXISTS dispatch_queue_by_due ON {table} (due_at)",
+            f"CREATE INDEX IF NOT EXISTS dispatch_queue_by_due ON {self.table} (due_at)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor, str(event.originator_id))
-
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor, item: str) -> None:
-        """An event that brings no work and ends none."""
-
-    @record.register
-    def _requested(self, event: Notification.Requested, cursor: SqlCursor, item: str) -> None:
+    @handler
+    def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
         for channel in event.channels:
-            self._put(cursor, item, "delivery", channel, AT_ONCE)
+            self._put(cursor, event, "delivery", channel, AT_ONCE)
         if event.escalate_at is not None:
-            self._put(cursor, item, "escalation", "", event.escalate_at)
+            self._put(cursor, event, "escalation", "", event.escalate_at)
 
-    @record.register
-    def _attempted(
-        self, event: Notification.DeliveryAttempted, cursor: SqlCursor, item: str
-    ) -> None:
+    @handler
+    def _attempted(self, event: Notification.DeliveryAttempted, cursor: SqlCursor) -> None:
         # In flight: due at once, so that a process that stopped mid-attempt is noticed.
-        self._put(cursor, item, "delivery", event.channel, AT_ONCE)
+        self._put(cursor, event, "delivery", event.channel, AT_ONCE)
 
-    @record.register
-    def _retry(self, event: Notification.RetryScheduled, cursor: SqlCursor, item: str) -> None:
-        self._put(cursor, item, "delivery", event.channel, event.at)
+    @handler
+    def _retry(self, event: Notification.RetryScheduled, cursor: SqlCursor) -> None:
+        self._put(cursor, event, "delivery", event.channel, event.at)
 
-    @record.register
+    @handler
     def _delivery_over(
-        self, event: Notification.Delivered | Notification.GaveUp, cursor: SqlCursor, item: str
+        self, event: Notification.Delivered | Notification.GaveUp, cursor: SqlCursor
     ) -> None:
-        self._drop(cursor, item, "delivery", event.channel)
+        self._drop(cursor, event, "delivery", event.channel)
 
-    @record.register
+    @handler
     def _escalation_over(
-        self,
-        event: Notification.Acknowledged | Notification.Escalated,
-        cursor: SqlCursor,
-        item: str,
+        self, event: Notification.Acknowledged | Notification.Escalated, cursor: SqlCursor
     ) -> None:
-        self._drop(cursor, item, "escalation", "")
+        self._drop(cursor, event, "escalation", "")
 
-    @record.register
-    def _cancelled(self, event: Notification.Cancelled, cursor: SqlCursor, item: str) -> None:
-        self._drop(cursor, item, None, None)
+    @handler
+    def _cancelled(self, event: Notification.Cancelled, cursor: SqlCursor) -> None:
+        self._drop(cursor, event, None, None)
 
-    @record.register
+    @handler
     def _reminder(
-        self, event: Reminder.Scheduled | Reminder.Rescheduled, cursor: SqlCursor, item: str
+        self, event: Reminder.Scheduled | Reminder.Rescheduled, cursor: SqlCursor
     ) -> None:
-        self._put(cursor, item, "reminder", "", event.fire_at)
+        self._put(cursor, event, "reminder", "", event.fire_at)
 
-    @record.register
-    def _reminder_over(
-        self, event: Reminder.Fired | Reminder.Cancelled, cursor: SqlCursor, item: str
+    @handler
+    def _reminder_over(self, event: Reminder.Fired | Reminder.Cancelled, cursor: SqlCursor) -> None:
+        self._drop(cursor, event, "reminder", "")
+
+    def _put(
+        self,
+        cursor: SqlCursor,
+        event: DomainEventProtocol[UUID],
+        kind: str,
+        channel: str,
+        due_at: datetime,
     ) -> None:
-        self._drop(cursor, item, "reminder", "")
-
-    def _put(self, cursor: SqlCursor, item: str, kind: str, channel: str, due_at: datetime) -> None:
+        """The event's item (its notification or reminder) has work of ``kind`` due then."""
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (item_id, kind, channel, due_at)"
+            f"INSERT INTO {self.table} (item_id, kind, channel, due_at)"
             " VALUES (%s, %s, %s, %s) ON CONFLICT (item_id, kind, channel)"
             " DO UPDATE SET due_at = excluded.due_at",
-            (item, kind, channel, to_sql_time(due_at)),
+            (str(event.originator_id), kind, channel, to_sql_time(due_at)),
         )
 
-    def _drop(self, cursor: SqlCursor, item: str, kind: str | None, channel: str | None) -> None:
-        table = self.store.table(self.name)
+    def _drop(
+        self,
+        cursor: SqlCursor,
+        event: DomainEventProtocol[UUID],
+        kind: str | None,
+        channel: str | None,
+    ) -> None:
+        """The event's item has no work of ``kind`` left (None: none at all)."""
+        item = str(event.originator_id)
         if kind is None:
-            cursor.execute(f"DELETE FROM {table} WHERE item_id = %s", (item,))
+            cursor.execute(f"DELETE FROM {self.table} WHERE item_id = %s", (item,))
         else:
             cursor.execute(
-                f"DELETE FROM {table} WHERE item_id = %s AND kind = %s AND channel = %s",
+                f"DELETE FROM {self.table} WHERE item_id = %s AND kind = %s AND channel = %s",
                 (item, kind, channel),
             )
 
@@ -135,7 +120,7 @@ class DispatchQueue(Projection):
         """Work due by ``now``, the longest waiting first."""
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT item_id, kind, channel FROM {self.store.table(self.name)}"
+                f"SELECT item_id, kind, channel FROM {self.table}"
                 " WHERE due_at <= %s ORDER BY due_at, item_id, kind, channel LIMIT %s",
                 (to_sql_time(now), limit),
             )

@@ -15,7 +15,7 @@ from eventsourcing.domain import DomainEventProtocol
 
 from services.notifications.domain import Notification
 from services.notifications.reminders import JourneyWatch, Reminder
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor
 
 _JOURNEY_LINK = re.compile(r"^/journeys/([0-9a-fA-F-]{36})(?:/|$)")
@@ -23,49 +23,47 @@ _JOURNEY_LINK = re.compile(r"^/journeys/([0-9a-fA-F-]{36})(?:/|$)")
 
 class JourneyItems(Projection):
     name = "journey_items"
-    event_classes = (
-        Notification.Requested,
-        Reminder.Scheduled,
-        Reminder.Rescheduled,
-        JourneyWatch.Erased,
-    )
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,"
             " PRIMARY KEY (journey_id, item_id))",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        if isinstance(event, Notification.Requested):
-            found = _JOURNEY_LINK.match(event.link)
-            if found is None:
-                return  # e.g. an urgent concern links to a visit, not to a journey
-            journey_id, kind = str(UUID(found.group(1))), "notification"
-        elif isinstance(event, Reminder.Scheduled | Reminder.Rescheduled):
-            journey_id, kind = str(event.journey_id), "reminder"
-        elif isinstance(event, JourneyWatch.Erased):
-            # Her erasure: nothing here may tie an item to her journey any more.
-            cursor.execute(
-                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-                (str(event.journey_id),),
-            )
-            return
-        else:
-            return
+    @handler
+    def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
+        found = _JOURNEY_LINK.match(event.link)
+        # Not every notification is about a journey: an urgent concern links to a visit.
+        if found is not None:
+            self._file(cursor, UUID(found.group(1)), event, "notification")
+
+    @handler
+    def _reminder(
+        self, event: Reminder.Scheduled | Reminder.Rescheduled, cursor: SqlCursor
+    ) -> None:
+        self._file(cursor, event.journey_id, event, "reminder")
+
+    @handler
+    def _erased(self, event: JourneyWatch.Erased, cursor: SqlCursor) -> None:
+        # Her erasure: nothing here may tie an item to her journey any more.
+        cursor.execute(f"DELETE FROM {self.table} WHERE journey_id = %s", (str(event.journey_id),))
+
+    def _file(
+        self, cursor: SqlCursor, journey_id: UUID, event: DomainEventProtocol[UUID], kind: str
+    ) -> None:
+        """The event's item (its notification or reminder) is about that journey."""
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, item_id, kind)"
+            f"INSERT INTO {self.table} (journey_id, item_id, kind)"
             " VALUES (%s, %s, %s) ON CONFLICT (journey_id, item_id) DO NOTHING",
-            (journey_id, str(event.originator_id), kind),
+            (str(journey_id), str(event.originator_id), kind),
         )
 
     def items_of(self, journey_id: UUID) -> list[tuple[str, UUID]]:
         """(kind, aggregate id) pairs about this journey."""
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT kind, item_id FROM {self.store.table(self.name)}"
+                f"SELECT kind, item_id FROM {self.table}"
                 " WHERE journey_id = %s ORDER BY kind, item_id",
                 (str(journey_id),),
             )

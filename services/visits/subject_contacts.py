@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
-
 from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from shared.contracts.identity import journey_id_for_contact
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor
 
 #: Links chain through merged journeys; a bound keeps a damaged log from looping for long.
@@ -24,34 +22,38 @@ _MAX_HOPS = 50
 
 class SubjectContacts(Projection):
     name = "subject_contacts"
-    event_classes = (Visit.ContactMade, Visit.ContactLinkedToPerson, ContactErasure.Recorded)
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT NOT NULL, contact_id TEXT NOT NULL, visit_id TEXT NOT NULL,"
             " PRIMARY KEY (journey_id, contact_id, visit_id))",
-            f"CREATE INDEX IF NOT EXISTS subject_contacts_by_contact ON {table} (contact_id)",
+            f"CREATE INDEX IF NOT EXISTS subject_contacts_by_contact ON {self.table} (contact_id)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        if isinstance(event, Visit.ContactMade):
-            journey_id = journey_id_for_contact(event.contact_id)
-        elif isinstance(event, Visit.ContactLinkedToPerson):
-            journey_id = event.person_id
-        elif isinstance(event, ContactErasure.Recorded):
-            # Her erasure: her contacts are no longer tied to any journey here.
-            for contact_id in event.contact_ids:
-                cursor.execute(
-                    f"DELETE FROM {self.store.table(self.name)} WHERE contact_id = %s",
-                    (str(contact_id),),
-                )
-            return
-        else:
-            return
+    @handler
+    def _made(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
+        self._file(cursor, journey_id_for_contact(event.contact_id), event)
+
+    @handler
+    def _linked(self, event: Visit.ContactLinkedToPerson, cursor: SqlCursor) -> None:
+        self._file(cursor, event.person_id, event)
+
+    @handler
+    def _erased(self, event: ContactErasure.Recorded, cursor: SqlCursor) -> None:
+        # Her erasure: her contacts are no longer tied to any journey here.
+        for contact_id in event.contact_ids:
+            cursor.execute(f"DELETE FROM {self.table} WHERE contact_id = %s", (str(contact_id),))
+
+    def _file(
+        self,
+        cursor: SqlCursor,
+        journey_id: UUID,
+        event: Visit.ContactMade | Visit.ContactLinkedToPerson,
+    ) -> None:
+        """The event's contact, on its visit, is under that journey."""
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, contact_id, visit_id)"
+            f"INSERT INTO {self.table} (journey_id, contact_id, visit_id)"
             " VALUES (%s, %s, %s) ON CONFLICT (journey_id, contact_id, visit_id) DO NOTHING",
             (str(journey_id), str(event.contact_id), str(event.originator_id)),
         )
@@ -60,7 +62,6 @@ class SubjectContacts(Projection):
         """Her (visit id, contact id) pairs. A contact linked to her brings its own journey
         with it (cases merges that journey into hers), so contacts linked to *that* journey
         are hers too: followed until nothing new turns up."""
-        table = self.store.table(self.name)
         journeys: set[str] = set()
         frontier = {str(journey_id)}
         contacts: set[str] = set()
@@ -70,7 +71,7 @@ class SubjectContacts(Projection):
                     break
                 journeys |= frontier
                 cursor.execute(
-                    f"SELECT DISTINCT contact_id FROM {table}"
+                    f"SELECT DISTINCT contact_id FROM {self.table}"
                     f" WHERE journey_id IN ({', '.join(['%s'] * len(frontier))})",
                     sorted(frontier),
                 )
@@ -81,7 +82,7 @@ class SubjectContacts(Projection):
                 return set()
             # Every visit each contact appears on, whichever journey the row was filed under.
             cursor.execute(
-                f"SELECT DISTINCT visit_id, contact_id FROM {table}"
+                f"SELECT DISTINCT visit_id, contact_id FROM {self.table}"
                 f" WHERE contact_id IN ({', '.join(['%s'] * len(contacts))})",
                 sorted(contacts),
             )

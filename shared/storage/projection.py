@@ -12,8 +12,9 @@ keeps serving; ``shared.admin.rebuild`` swaps them when it has caught up.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from types import UnionType
+from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -53,9 +54,39 @@ class ShadowStore(SqlStore):
         pass  # the live store owns the connections
 
 
+Handler = TypeVar("Handler", bound=Callable[..., None])
+_HANDLES = "__projection_handles__"
+
+
+def handler(method: Handler) -> Handler:
+    """Mark a projection's method ``(self, event, cursor)`` as what the projection does to its
+    tables with an event of the class its ``event`` parameter names (``A | B``: of either)."""
+    setattr(method, _HANDLES, True)
+    return method
+
+
+def handled_classes(method: Callable[..., None]) -> tuple[type[object], ...]:
+    """The event classes a ``@handler`` method's ``event`` parameter names."""
+    named = get_type_hints(method)["event"]
+    return get_args(named) if get_origin(named) in (Union, UnionType) else (named,)
+
+
 class Projection(LogFollower):
     #: The tables this projection writes (default: one named after it); a rebuild swaps these.
     tables: ClassVar[Sequence[str]] = ()
+    #: Each event class this projection changes its tables for → its ``@handler`` method.
+    handlers: ClassVar[dict[type[object], Callable[..., None]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers = dict(cls.handlers)
+        for method in vars(cls).values():
+            if getattr(method, _HANDLES, False):
+                handlers.update(dict.fromkeys(handled_classes(method), method))
+        cls.handlers = handlers
+        if handlers and "event_classes" not in vars(cls):
+            # Unless it says otherwise, a projection reads the events it has handlers for.
+            cls.event_classes = tuple(handlers)
 
     def __init__(
         self,
@@ -93,9 +124,19 @@ class Projection(LogFollower):
     def create_statements(self) -> list[str]:
         """Idempotent DDL for this read model's tables."""
 
-    @abstractmethod
+    @property
+    def table(self) -> str:
+        """This read model's own table (the one named after it), as the store names it."""
+        return self.store.table(self.name)
+
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        """Fold one event into the read model."""
+        """Fold one event into the read model: the handler of its class (or of the nearest
+        class it derives from) does; an event it has none for changes nothing."""
+        for event_class in type(event).__mro__:
+            handle = self.handlers.get(event_class)
+            if handle is not None:
+                handle(self, event, cursor)
+                return
 
     def position(self) -> int:
         return self.positions.get(self.position_key)
@@ -108,7 +149,7 @@ class Projection(LogFollower):
         with self.store.transaction(commit=False) as cursor:
             return read_numbered_page(
                 cursor,
-                source=f"FROM {self.store.table(self.name)} WHERE {where}",
+                source=f"FROM {self.table} WHERE {where}",
                 params=where.params,
                 order=order,
                 limit=limit,

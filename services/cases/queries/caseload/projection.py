@@ -162,7 +162,7 @@ class Caseload(Projection):
     def _set(self, cursor: SqlCursor, journey: UUID, changes: dict[str, object]) -> None:
         assignments = ", ".join(f"{column} = %s" for column in changes)
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET {assignments} WHERE journey_id = %s",
+            f"UPDATE {self.table} SET {assignments} WHERE journey_id = %s",
             (*changes.values(), str(journey)),
         )
 
@@ -178,7 +178,7 @@ class Caseload(Projection):
     ) -> Changes:
         journey = str(event.originator_id)
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, status, registered,"
+            f"INSERT INTO {self.table} (journey_id, status, registered,"
             " caseworker_id, possible_minor, opened_at, last_contact_at, contact_count,"
             " open_referrals, version, team_id, opened_by, languages, preferred_languages,"
             " interpreter_needed, urgent_concerns, contact_order)"
@@ -209,7 +209,7 @@ class Caseload(Projection):
     def _contact(self, event: Journey.ContactRecorded, cursor: SqlCursor) -> Changes:
         journey, occurred_at = str(event.originator_id), to_sql_time(event.occurred_at)
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET contact_count = contact_count + 1,"
+            f"UPDATE {self.table} SET contact_count = contact_count + 1,"
             " last_contact_at = CASE WHEN last_contact_at IS NULL OR last_contact_at < %s"
             " THEN %s ELSE last_contact_at END WHERE journey_id = %s"
             " RETURNING last_contact_at, languages",
@@ -235,7 +235,7 @@ class Caseload(Projection):
     @changes.register
     def _concern(self, event: Journey.ConcernNoted, cursor: SqlCursor) -> Changes:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)}"
+            f"UPDATE {self.table}"
             " SET urgent_concerns = COALESCE(urgent_concerns, 0) + 1 WHERE journey_id = %s",
             (str(event.originator_id),),
         )
@@ -279,8 +279,7 @@ class Caseload(Projection):
         self, cursor: SqlCursor, event: DomainEventProtocol[UUID], step: int
     ) -> Changes:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET open_referrals = open_referrals + %s"
-            " WHERE journey_id = %s",
+            f"UPDATE {self.table} SET open_referrals = open_referrals + %s WHERE journey_id = %s",
             (step, str(event.originator_id)),
         )
         return {}
@@ -313,7 +312,7 @@ class Caseload(Projection):
     ) -> tuple[list[CaseloadEntry], int | None]:
         """Journeys that match, those with something due first (soonest first), then by most
         recent contact; from just after ``after_key`` (an entry's ``list_key``) when given."""
-        table = self.store.table(self.name)
+        table = self.table
         contacts = self.store.table("caseload_contacts")
         where = Where()
         if status:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import singledispatchmethod
 from typing import Any, Unpack
 from uuid import UUID, uuid5
 
@@ -25,7 +24,7 @@ from services.cases.queries.tables import (
 )
 from services.cases.values import JourneyStatus
 from shared.storage.pages import PageWindow, later_than, read_page
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
@@ -53,19 +52,6 @@ def _day(value: date) -> datetime:
 
 class DueItems(Projection):
     name = "due_items"
-    event_classes = (
-        Journey.AppointmentScheduled,
-        Journey.AppointmentMoved,
-        Journey.AppointmentCancelled,
-        Journey.AppointmentAttended,
-        Journey.FollowUpNoted,
-        Journey.GoalSet,
-        Journey.GoalAchieved,
-        Journey.GoalDropped,
-        Journey.SafetyPlanAgreed,
-        Journey.RecoveryPeriodStarted,
-        Journey.PersonErased,
-    )
 
     def __init__(self, app: Any, store: SqlStore, *args: Any, **kwargs: Any) -> None:
         add_later_columns(store)
@@ -75,60 +61,56 @@ class DueItems(Projection):
         return joined_tables(self.store)
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
+        super().apply(cursor, event)
         # The caseload lists journeys by what is due next: this read model keeps that current.
         refresh_due_order(self.store, cursor, str(event.originator_id))
 
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event that brings nothing due (a goal set without a target date goes here)."""
-
-    @record.register
+    @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
         forget_journey(self.store, cursor, self.name, event.originator_id)
 
-    @record.register
+    @handler
     def _scheduled(self, event: Journey.AppointmentScheduled, cursor: SqlCursor) -> None:
         self._add(cursor, event.appointment_id, event, "appointment", event.kind, event.at)
 
-    @record.register
+    @handler
     def _follow_up(self, event: Journey.FollowUpNoted, cursor: SqlCursor) -> None:
         self._add(cursor, event.follow_up_id, event, "follow_up", event.kind, event.due_at)
 
-    @record.register
+    @handler
     def _goal(self, event: Journey.GoalSet, cursor: SqlCursor) -> None:
         if event.target_on is not None:
             self._add(
                 cursor, event.goal_id, event, "goal_target", event.goal, _day(event.target_on)
             )
 
-    @record.register
+    @handler
     def _safety_plan(self, event: Journey.SafetyPlanAgreed, cursor: SqlCursor) -> None:
         review = _day(event.review_on)
         self._add(cursor, event.plan_id, event, "safety_plan_review", None, review)
 
-    @record.register
+    @handler
     def _recovery_period(self, event: Journey.RecoveryPeriodStarted, cursor: SqlCursor) -> None:
         item = uuid5(_RECOVERY_NAMESPACE, str(event.originator_id))
         self._add(cursor, item, event, "recovery_period_end", None, _day(event.ends_on))
 
-    @record.register
+    @handler
     def _moved(self, event: Journey.AppointmentMoved, cursor: SqlCursor) -> None:
         self._update(cursor, event.appointment_id, "due_at", to_sql_time(event.at))
 
-    @record.register
+    @handler
     def _cancelled(self, event: Journey.AppointmentCancelled, cursor: SqlCursor) -> None:
         self._update(cursor, event.appointment_id, "state", CANCELLED)
 
-    @record.register
+    @handler
     def _attended(self, event: Journey.AppointmentAttended, cursor: SqlCursor) -> None:
         self._update(cursor, event.appointment_id, "state", DONE)
 
-    @record.register
+    @handler
     def _achieved(self, event: Journey.GoalAchieved, cursor: SqlCursor) -> None:
         self._update(cursor, event.goal_id, "state", DONE)
 
-    @record.register
+    @handler
     def _dropped(self, event: Journey.GoalDropped, cursor: SqlCursor) -> None:
         self._update(cursor, event.goal_id, "state", CANCELLED)
 
@@ -142,14 +124,14 @@ class DueItems(Projection):
         due_at: datetime,
     ) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s)"
+            f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (item_id) DO UPDATE SET due_at = excluded.due_at",
             (str(item), str(event.originator_id), kind, code, to_sql_time(due_at), OPEN),
         )
 
     def _update(self, cursor: SqlCursor, item: UUID, column: str, value: str) -> None:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET {column} = %s WHERE item_id = %s",
+            f"UPDATE {self.table} SET {column} = %s WHERE item_id = %s",
             (value, str(item)),
         )
 
@@ -163,7 +145,7 @@ class DueItems(Projection):
         **window: Unpack[PageWindow],
     ) -> tuple[list[DueItem], int | None]:
         """Open items of open journeys, soonest first; from just after ``after_key`` when given."""
-        table, caseload = self.store.table(self.name), self.store.table("caseload")
+        table, caseload = self.table, self.store.table("caseload")
         where = Where(
             "d.state = %s",
             "c.status NOT IN (%s, %s)",

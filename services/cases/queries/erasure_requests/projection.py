@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
-
 from services.cases.domain import Journey
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 PENDING, ERASED = "pending", "erased"
@@ -34,30 +31,21 @@ class ErasureRequestEntry:
 
 class ErasureRequests(Projection):
     name = "erasure_requests"
-    event_classes = (Journey.ErasureRequested, Journey.PersonErased)
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, reason TEXT NOT NULL,"
             " requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, state TEXT NOT NULL,"
             " approved_by TEXT, erased_at TEXT)",
             f"CREATE INDEX IF NOT EXISTS erasure_requests_by_state"
-            f" ON {table} (state, requested_at)",
+            f" ON {self.table} (state, requested_at)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
-
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event that is neither a request nor an erasure."""
-
-    @record.register
+    @handler
     def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} (journey_id, request_id, reason,"
+            f"INSERT INTO {self.table} (journey_id, request_id, reason,"
             " requested_by, requested_at, state) VALUES (%s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (journey_id) DO UPDATE SET request_id = excluded.request_id,"
             " reason = excluded.reason, requested_by = excluded.requested_by,"
@@ -72,10 +60,10 @@ class ErasureRequests(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET state = %s, approved_by = %s,"
+            f"UPDATE {self.table} SET state = %s, approved_by = %s,"
             " erased_at = %s WHERE journey_id = %s",
             (ERASED, event.approved_by, to_sql_time(event.occurred_at), str(event.originator_id)),
         )

@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
+from services.cases.queries.tables import forget_journey
 from shared.storage.personal_data import personal_fields_of
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
@@ -74,28 +75,23 @@ class JourneyTimeline(Projection):
     event_classes = JOURNEY_EVENTS
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " journey_id TEXT NOT NULL, version INTEGER NOT NULL, event TEXT NOT NULL,"
             " source TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
             " actor TEXT NOT NULL, details TEXT NOT NULL, PRIMARY KEY (journey_id, version))",
             f"CREATE INDEX IF NOT EXISTS journey_timeline_by_time"
-            f" ON {table} (journey_id, occurred_at DESC, version DESC)",
+            f" ON {self.table} (journey_id, occurred_at DESC, version DESC)",
         ]
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         assert isinstance(event, Journey.Event)
         if isinstance(event, Journey.PersonErased):
-            # Her erasure: the timeline forgets her; the history stays in the event store.
-            cursor.execute(
-                f"DELETE FROM {self.store.table(self.name)} WHERE journey_id = %s",
-                (str(event.originator_id),),
-            )
+            forget_journey(self.store, cursor, self.name, event.originator_id)
             return
         occurred: datetime = getattr(event, "occurred_at", event.timestamp)
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (journey_id, version) DO NOTHING",
             (
                 str(event.originator_id),

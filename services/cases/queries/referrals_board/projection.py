@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import singledispatchmethod
 from typing import Any, TypeAlias, Unpack
 from uuid import UUID
-
-from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import Journey
 from services.cases.queries.tables import Visibility, forget_journey
 from services.cases.values import ReferralStatus
 from shared.storage.pages import Condition, PageWindow, read_page
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 _STATUS_AFTER: dict[type[object], ReferralStatus] = {
@@ -61,36 +58,27 @@ class ReferralCard:
 
 class ReferralsBoard(Projection):
     name = "referrals_board"
-    event_classes = (Journey.ReferralMade, Journey.MergedInto, Journey.PersonErased, *_STATUS_AFTER)
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " referral_id TEXT PRIMARY KEY, journey_id TEXT NOT NULL, partner TEXT NOT NULL,"
             " need TEXT NOT NULL, status TEXT NOT NULL, shares_personal_data INTEGER NOT NULL,"
             " made_at TEXT NOT NULL, respond_by TEXT NOT NULL, updated_at TEXT NOT NULL,"
             " journey_merged INTEGER NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS referrals_board_by_partner"
-            f" ON {table} (partner, status, respond_by)",
+            f" ON {self.table} (partner, status, respond_by)",
             f"CREATE INDEX IF NOT EXISTS referrals_board_by_respond_by"
-            f" ON {table} (status, respond_by)",
+            f" ON {self.table} (status, respond_by)",
             # The board's order after "overdue first", for keyset pages.
             f"CREATE INDEX IF NOT EXISTS referrals_board_list_order"
-            f" ON {table} (respond_by, referral_id)",
+            f" ON {self.table} (respond_by, referral_id)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
-
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event that changes no card on the board."""
-
-    @record.register
+    @handler
     def _made(self, event: Journey.ReferralMade, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)}"
+            f"INSERT INTO {self.table}"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
             " ON CONFLICT (referral_id) DO NOTHING",
             (
@@ -106,24 +94,23 @@ class ReferralsBoard(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
         forget_journey(self.store, cursor, self.name, event.originator_id)
 
-    @record.register
+    @handler
     def _merged(self, event: Journey.MergedInto, cursor: SqlCursor) -> None:
         # Its referrals stay on the board (a caseworker must see them), but no longer
         # expire by themselves: the merged journey takes no commands.
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET journey_merged = 1 WHERE journey_id = %s",
+            f"UPDATE {self.table} SET journey_merged = 1 WHERE journey_id = %s",
             (str(event.originator_id),),
         )
 
-    @record.register
+    @handler
     def _status(self, event: ReferralStep, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET status = %s, updated_at = %s"
-            " WHERE referral_id = %s",
+            f"UPDATE {self.table} SET status = %s, updated_at = %s WHERE referral_id = %s",
             (
                 _STATUS_AFTER[type(event)].value,
                 to_sql_time(event.occurred_at),
@@ -141,7 +128,7 @@ class ReferralsBoard(Projection):
         **window: Unpack[PageWindow],
     ) -> tuple[list[ReferralCard], int | None]:
         """Overdue first, then by the date a response is due; from just after ``after_key``."""
-        table = self.store.table(self.name)
+        table = self.table
         where = Where()
         if visible_to is not None:
             condition, more = visible_to.journeys(self.store.table("caseload"))
@@ -183,7 +170,7 @@ class ReferralsBoard(Projection):
         """(journey id, referral id) of referrals awaiting a response past their date."""
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT journey_id, referral_id FROM {self.store.table(self.name)}"
+                f"SELECT journey_id, referral_id FROM {self.table}"
                 " WHERE status IN (%s, %s) AND respond_by < %s AND journey_merged = 0"
                 " ORDER BY respond_by, referral_id LIMIT %s",
                 (*AWAITING_RESPONSE, to_sql_time(now), limit),

@@ -111,7 +111,7 @@ class Statistics(Projection):
 
     def create_statements(self) -> list[str]:
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.store.table(self.name)} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " measure TEXT NOT NULL, month TEXT NOT NULL, code TEXT NOT NULL,"
             " n INTEGER NOT NULL, PRIMARY KEY (measure, month, code))",
             f"CREATE TABLE IF NOT EXISTS {self.store.table(_SEEN)} (seen TEXT PRIMARY KEY)",
@@ -186,14 +186,13 @@ class Statistics(Projection):
         return True
 
     def _count(self, cursor: SqlCursor, measure: str, month: str, code: str) -> None:
-        table = self.store.table(self.name)
         cursor.execute(
-            f"INSERT INTO {table} VALUES (%s, %s, %s, 0)"
+            f"INSERT INTO {self.table} VALUES (%s, %s, %s, 0)"
             " ON CONFLICT (measure, month, code) DO NOTHING",
             (measure, month, code),
         )
         cursor.execute(
-            f"UPDATE {table} SET n = n + 1 WHERE measure = %s AND month = %s AND code = %s",
+            f"UPDATE {self.table} SET n = n + 1 WHERE measure = %s AND month = %s AND code = %s",
             (measure, month, code),
         )
 
@@ -202,7 +201,7 @@ class Statistics(Projection):
         publishing as they are: ``publish`` suppresses small cells."""
         with self.store.transaction(commit=False) as cursor:
             cursor.execute(
-                f"SELECT measure, month, code, n FROM {self.store.table(self.name)}"
+                f"SELECT measure, month, code, n FROM {self.table}"
                 " WHERE month >= %s AND month <= %s ORDER BY measure, month, code",
                 (first, last),
             )

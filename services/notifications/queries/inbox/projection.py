@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -15,8 +14,8 @@ from services.notifications import messages
 from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
 from services.notifications.reminders import JourneyWatch
-from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, from_sql_time, to_sql_time
+from shared.storage.projection import Projection, handler
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -38,38 +37,24 @@ class Inbox(Projection):
     """``GET /inbox``: a recipient's in-app notifications, newest first, with their state."""
 
     name = "inbox"
-    event_classes = (
-        Notification.Requested,
-        Notification.Read,
-        Notification.Acknowledged,
-        Notification.Cancelled,
-        JourneyWatch.Erased,
-    )
 
     def create_statements(self) -> list[str]:
-        table = self.store.table(self.name)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
             " notification_id TEXT PRIMARY KEY,"
             " recipient TEXT NOT NULL,"
             " rule TEXT NOT NULL,"
             " link TEXT NOT NULL,"
             " state TEXT NOT NULL,"
             " created_at TEXT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS inbox_by_recipient ON {table} (recipient, created_at)",
+            f"CREATE INDEX IF NOT EXISTS inbox_by_recipient"
+            f" ON {self.table} (recipient, created_at)",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
-
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event the inbox does not show."""
-
-    @record.register
+    @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table(self.name)}"
+            f"INSERT INTO {self.table}"
             " (notification_id, recipient, rule, link, state, created_at)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING",
             (
@@ -82,23 +67,23 @@ class Inbox(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _erased(self, event: JourneyWatch.Erased, cursor: SqlCursor) -> None:
         # Her erasure: the inbox forgets every notification about her journey.
         cursor.execute(
-            f"DELETE FROM {self.store.table(self.name)} WHERE link = %s",
+            f"DELETE FROM {self.table} WHERE link = %s",
             (f"/journeys/{event.journey_id}",),
         )
 
-    @record.register
+    @handler
     def _read(self, event: Notification.Read, cursor: SqlCursor) -> None:
         self._move(cursor, event, InboxState.READ, InboxState.ACKNOWLEDGED, InboxState.CANCELLED)
 
-    @record.register
+    @handler
     def _acknowledged(self, event: Notification.Acknowledged, cursor: SqlCursor) -> None:
         self._move(cursor, event, InboxState.ACKNOWLEDGED)
 
-    @record.register
+    @handler
     def _cancelled(self, event: Notification.Cancelled, cursor: SqlCursor) -> None:
         self._move(cursor, event, InboxState.CANCELLED, InboxState.ACKNOWLEDGED)
 
@@ -112,7 +97,7 @@ class Inbox(Projection):
         """The entry is in ``state`` now, unless it is already in one of ``unless``."""
         keep = [s.value for s in unless] or ["-"]
         cursor.execute(
-            f"UPDATE {self.store.table(self.name)} SET state = %s WHERE notification_id = %s"
+            f"UPDATE {self.table} SET state = %s WHERE notification_id = %s"
             f" AND state NOT IN ({', '.join(['%s'] * len(keep))})",
             (state.value, str(event.originator_id), *keep),
         )
@@ -136,26 +121,21 @@ class Inbox(Projection):
         are not yet (nor cancelled)."""
         if not recipients:
             return [], 0
-        table = self.store.table(self.name)
-        where = f"recipient IN ({', '.join(['%s'] * len(recipients))})"
-        params: list[object] = [*recipients]
+        marks = ", ".join(["%s"] * len(recipients))
+        where = Where(f"recipient IN ({marks})", params=recipients)
         if state is not None:
-            where += " AND state = %s"
-            params.append(state)
+            where.add("state = %s", state)
         if awaiting_acknowledgement:
             rules = sorted(rule.value for rule in NEEDS_ACKNOWLEDGEMENT)
-            where += f" AND rule IN ({', '.join(['%s'] * len(rules))}) AND state IN (%s, %s)"
-            params += [*rules, InboxState.UNREAD.value, InboxState.READ.value]
-        with self.store.transaction(commit=False) as cursor:
-            cursor.execute(f"SELECT COUNT(*) AS n FROM {table} WHERE {where}", params)
-            row = cursor.fetchone()
-            total = int(row["n"]) if row else 0
-            cursor.execute(
-                f"SELECT * FROM {table} WHERE {where}"
-                " ORDER BY created_at DESC, notification_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+            where.add(
+                f"rule IN ({', '.join(['%s'] * len(rules))}) AND state IN (%s, %s)",
+                *rules,
+                InboxState.UNREAD.value,
+                InboxState.READ.value,
             )
-            rows = cursor.fetchall()
+        rows, total = self.numbered_page(
+            where, order="created_at DESC, notification_id", limit=limit, offset=offset
+        )
         return [
             InboxEntry(
                 notification_id=UUID(str(r["notification_id"])),

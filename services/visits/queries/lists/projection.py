@@ -21,15 +21,13 @@ from datetime import datetime
 from typing import Any, Unpack
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
-
 from services.visits import visit_contacts
 from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.premises import Premises
 from services.visits.visit_contacts import text_or_none
 from shared.storage.pages import Condition, PageWindow, read_page
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
 
 
@@ -90,33 +88,38 @@ def _escaped(text: str) -> str:
 
 class PremisesDirectory(Projection):
     name = "premises_directory"
-    event_classes = (Premises.Registered, Premises.LabelCorrected)
 
     def create_statements(self) -> list[str]:
         return directory_tables(self.store)
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        table, premises_id = self.store.table(self.name), str(event.originator_id)
-        if isinstance(event, Premises.Registered):
-            cursor.execute(
-                f"INSERT INTO {table} (premises_id, label, search, area, premises_type,"
-                " registered_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (premises_id) DO NOTHING",
-                (
-                    premises_id,
-                    event.label,
-                    event.label.casefold(),
-                    event.area,
-                    event.premises_type,
-                    to_sql_time(event.occurred_at),
-                    event.originator_version,
-                ),
-            )
-        elif isinstance(event, Premises.LabelCorrected):
-            cursor.execute(
-                f"UPDATE {table} SET label = %s, search = %s, version = %s WHERE premises_id = %s",
-                (event.label, event.label.casefold(), event.originator_version, premises_id),
-            )
+    @handler
+    def _registered(self, event: Premises.Registered, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self.table} (premises_id, label, search, area, premises_type,"
+            " registered_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (premises_id) DO NOTHING",
+            (
+                str(event.originator_id),
+                event.label,
+                event.label.casefold(),
+                event.area,
+                event.premises_type,
+                to_sql_time(event.occurred_at),
+                event.originator_version,
+            ),
+        )
+
+    @handler
+    def _label_corrected(self, event: Premises.LabelCorrected, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self.table} SET label = %s, search = %s, version = %s WHERE premises_id = %s",
+            (
+                event.label,
+                event.label.casefold(),
+                event.originator_version,
+                str(event.originator_id),
+            ),
+        )
 
     def search(
         self,
@@ -129,13 +132,12 @@ class PremisesDirectory(Projection):
     ) -> tuple[list[PremisesEntry], int | None]:
         """Premises by label (those containing ``label``, any case), in label order; from just
         after ``after_premises`` when given (the label it has now: no label in a cursor)."""
-        table = self.store.table(self.name)
         where, params = "1 = 1", []
         if label:
             where, params = "search LIKE %s ESCAPE '\\'", [f"%{_escaped(label.casefold())}%"]
 
         def after(key: Sequence[Any]) -> Condition:
-            here = f"(SELECT search FROM {table} WHERE premises_id = %s)"
+            here = f"(SELECT search FROM {self.table} WHERE premises_id = %s)"
             return f"(search, premises_id) > ({here}, %s)", [key[0], key[0]]
 
         window = PageWindow(
@@ -149,7 +151,7 @@ class PremisesDirectory(Projection):
                 cursor,
                 window,
                 select="SELECT *",
-                source=f"FROM {table} WHERE {where}",
+                source=f"FROM {self.table} WHERE {where}",
                 params=params,
                 order="search, premises_id",
                 after=after,
@@ -189,58 +191,70 @@ class VisitList(Projection):
             " PRIMARY KEY (visit_id, concern_id))",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
+    @handler
+    def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
         visit_id = str(event.originator_id)
-        if isinstance(event, Visit.Started):
+        cursor.execute(
+            f"INSERT INTO {self._t('visit_list')} (visit_id, premises_id, premises_label,"
+            " team, started_at, recorded_at) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (visit_id) DO NOTHING",
+            (
+                visit_id,
+                text_or_none(event.premises_id),
+                event.premises_label,
+                event.team,
+                to_sql_time(event.occurred_at),
+                to_sql_time(event.timestamp),
+            ),
+        )
+        for person in {event.actor, *event.volunteers}:
             cursor.execute(
-                f"INSERT INTO {self._t('visit_list')} (visit_id, premises_id, premises_label,"
-                " team, started_at, recorded_at) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (visit_id) DO NOTHING",
-                (
-                    visit_id,
-                    text_or_none(event.premises_id),
-                    event.premises_label,
-                    event.team,
-                    to_sql_time(event.occurred_at),
-                    to_sql_time(event.timestamp),
-                ),
+                f"INSERT INTO {self._t('visit_list_people')} (visit_id, person)"
+                " VALUES (%s, %s) ON CONFLICT (visit_id, person) DO NOTHING",
+                (visit_id, person),
             )
-            for person in {event.actor, *event.volunteers}:
-                cursor.execute(
-                    f"INSERT INTO {self._t('visit_list_people')} (visit_id, person)"
-                    " VALUES (%s, %s) ON CONFLICT (visit_id, person) DO NOTHING",
-                    (visit_id, person),
-                )
-        elif isinstance(event, Visit.ContactMade):
-            visit_contacts.add(cursor, self._t("visit_list_contacts"), event)
-        elif isinstance(event, Visit.UrgentConcernRaised):
-            cursor.execute(
-                f"INSERT INTO {self._t('visit_list_concerns')} (visit_id, concern_id, resolved)"
-                " VALUES (%s, %s, 0) ON CONFLICT (visit_id, concern_id) DO NOTHING",
-                (visit_id, str(event.concern_id)),
-            )
-        elif isinstance(event, Visit.UrgentConcernResolved):
-            cursor.execute(
-                f"UPDATE {self._t('visit_list_concerns')} SET resolved = 1"
-                " WHERE visit_id = %s AND concern_id = %s",
-                (visit_id, str(event.concern_id)),
-            )
-        elif isinstance(event, Visit.PremisesCorrected):
-            cursor.execute(
-                f"UPDATE {self._t('visit_list')} SET premises_id = %s, premises_label = %s"
-                " WHERE visit_id = %s",
-                (text_or_none(event.premises_id), event.premises_label, visit_id),
-            )
-        elif isinstance(event, Visit.Completed):
-            contacts = self._t("visit_list_contacts")
-            outcome = visit_contacts.completed_outcome(cursor, contacts, event)
-            cursor.execute(
-                f"UPDATE {self._t('visit_list')} SET completed_at = %s, outcome = %s"
-                " WHERE visit_id = %s",
-                (to_sql_time(event.occurred_at), outcome, visit_id),
-            )
-        elif isinstance(event, ContactErasure.Recorded):
-            visit_contacts.erase(cursor, self._t("visit_list_contacts"), event)
+
+    @handler
+    def _contact_made(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
+        visit_contacts.add(cursor, self._t("visit_list_contacts"), event)
+
+    @handler
+    def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"INSERT INTO {self._t('visit_list_concerns')} (visit_id, concern_id, resolved)"
+            " VALUES (%s, %s, 0) ON CONFLICT (visit_id, concern_id) DO NOTHING",
+            (str(event.originator_id), str(event.concern_id)),
+        )
+
+    @handler
+    def _concern_resolved(self, event: Visit.UrgentConcernResolved, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self._t('visit_list_concerns')} SET resolved = 1"
+            " WHERE visit_id = %s AND concern_id = %s",
+            (str(event.originator_id), str(event.concern_id)),
+        )
+
+    @handler
+    def _premises_corrected(self, event: Visit.PremisesCorrected, cursor: SqlCursor) -> None:
+        cursor.execute(
+            f"UPDATE {self._t('visit_list')} SET premises_id = %s, premises_label = %s"
+            " WHERE visit_id = %s",
+            (text_or_none(event.premises_id), event.premises_label, str(event.originator_id)),
+        )
+
+    @handler
+    def _completed(self, event: Visit.Completed, cursor: SqlCursor) -> None:
+        contacts = self._t("visit_list_contacts")
+        outcome = visit_contacts.completed_outcome(cursor, contacts, event)
+        cursor.execute(
+            f"UPDATE {self._t('visit_list')} SET completed_at = %s, outcome = %s"
+            " WHERE visit_id = %s",
+            (to_sql_time(event.occurred_at), outcome, str(event.originator_id)),
+        )
+
+    @handler
+    def _contacts_erased(self, event: ContactErasure.Recorded, cursor: SqlCursor) -> None:
+        visit_contacts.erase(cursor, self._t("visit_list_contacts"), event)
 
     def newest_first(
         self, which: VisitFilter, **window: Unpack[PageWindow]

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import singledispatchmethod
 from uuid import UUID
-
-from eventsourcing.domain import DomainEventProtocol
 
 from services.visits import visit_contacts
 from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.visit_contacts import count_of, text_or_none
-from shared.storage.projection import Projection
+from shared.storage.projection import Projection, handler
 from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
 
 
@@ -106,14 +103,7 @@ class PremisesHistory(Projection):
             " PRIMARY KEY (visit_id, concern_id))",
         ]
 
-    def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
-        self.record(event, cursor)
-
-    @singledispatchmethod
-    def record(self, event: DomainEventProtocol[UUID], cursor: SqlCursor) -> None:
-        """An event the premises history does not show."""
-
-    @record.register
+    @handler
     def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
         cursor.execute(
             f"INSERT INTO {self._visits} (visit_id, premises_id, started_at, recorded_at)"
@@ -126,11 +116,11 @@ class PremisesHistory(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _contact(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
         visit_contacts.add(cursor, self._contacts, event)
 
-    @record.register
+    @handler
     def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
         cursor.execute(
             f"INSERT INTO {self._concerns}"
@@ -145,26 +135,26 @@ class PremisesHistory(Projection):
             ),
         )
 
-    @record.register
+    @handler
     def _concern_resolved(self, event: Visit.UrgentConcernResolved, cursor: SqlCursor) -> None:
         cursor.execute(
             f"UPDATE {self._concerns} SET resolved_at = %s WHERE visit_id = %s AND concern_id = %s",
             (to_sql_time(event.occurred_at), str(event.originator_id), str(event.concern_id)),
         )
 
-    @record.register
+    @handler
     def _premises_corrected(self, event: Visit.PremisesCorrected, cursor: SqlCursor) -> None:
         cursor.execute(
             f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
             (text_or_none(event.premises_id), str(event.originator_id)),
         )
 
-    @record.register
+    @handler
     def _contacts_erased(self, event: ContactErasure.Recorded, cursor: SqlCursor) -> None:
         # Concern codes stay with the visits: they are about the premises.
         visit_contacts.erase(cursor, self._contacts, event)
 
-    @record.register
+    @handler
     def _completed(self, event: Visit.Completed, cursor: SqlCursor) -> None:
         outcome = visit_contacts.completed_outcome(cursor, self._contacts, event)
         cursor.execute(

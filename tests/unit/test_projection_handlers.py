@@ -1,0 +1,109 @@
+"""A projection says which events it handles and what each does to its tables; the dispatch
+from an event to its handler, and the events it reads from the log, follow from that."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from services.visits.application import VisitsApplication
+from shared.storage.projection import Projection, handler
+from shared.storage.sql import SqlCursor
+from tests.unit.conftest import AppFactory
+
+
+@dataclass(frozen=True)
+class Greeting:
+    who: str
+
+
+class Met(Greeting):
+    pass
+
+
+class Parted(Greeting):
+    pass
+
+
+class PartedForGood(Parted):
+    pass
+
+
+class Waved(Greeting):
+    pass
+
+
+class Nodded(Greeting):
+    """Handled by nothing: no handler names it or a class it derives from."""
+
+
+class Acquaintances(Projection):
+    name = "acquaintances"
+
+    def create_statements(self) -> list[str]:
+        return [f"CREATE TABLE IF NOT EXISTS {self.table} (who TEXT PRIMARY KEY)"]
+
+    @handler
+    def _met(self, event: Met, cursor: SqlCursor) -> None:
+        cursor.execute(f"INSERT INTO {self.table} VALUES (%s)", (event.who,))
+
+    @handler
+    def _parted(self, event: Parted | Waved, cursor: SqlCursor) -> None:
+        cursor.execute(f"DELETE FROM {self.table} WHERE who = %s", (event.who,))
+
+
+class CloseAcquaintances(Acquaintances):
+    """A projection that also says which events it reads: its own list stands."""
+
+    event_classes = (Met, Parted, Waved, PartedForGood)
+
+
+@pytest.fixture
+def acquaintances(app_for: AppFactory) -> Iterator[Acquaintances]:
+    app, stores = app_for(VisitsApplication)
+    yield Acquaintances(app, stores.views, stores.positions)
+
+
+def names_after(view: Acquaintances, *events: Any) -> list[str]:
+    """The acquaintances left once ``events`` are applied, in one transaction."""
+    with view.store.transaction() as cursor:
+        for event in events:
+            view.apply(cursor, event)
+        cursor.execute(f"SELECT who FROM {view.table} ORDER BY who")
+        return [str(row["who"]) for row in cursor.fetchall()]
+
+
+def test_given_handlers_then_each_event_class_they_name_maps_to_its_handler() -> None:
+    assert Acquaintances.handlers == {
+        Met: Acquaintances._met,
+        Parted: Acquaintances._parted,
+        Waved: Acquaintances._parted,
+    }
+
+
+def test_given_no_event_classes_then_the_projection_reads_the_events_it_handles() -> None:
+    assert set(Acquaintances.event_classes) == {Met, Parted, Waved}
+    assert CloseAcquaintances.event_classes == (Met, Parted, Waved, PartedForGood)
+    assert CloseAcquaintances.handlers == Acquaintances.handlers
+
+
+def test_when_events_are_applied_then_each_goes_to_the_handler_of_its_class(
+    acquaintances: Acquaintances,
+) -> None:
+    events = [Met("ann"), Met("bea"), Met("cat"), Parted("ann"), Waved("bea")]
+    assert names_after(acquaintances, *events) == ["cat"]
+
+
+def test_when_an_event_derives_from_a_handled_class_then_that_class_handler_takes_it(
+    acquaintances: Acquaintances,
+) -> None:
+    assert names_after(acquaintances, Met("ann"), PartedForGood("ann")) == []
+
+
+def test_when_an_event_has_no_handler_then_it_changes_nothing(
+    acquaintances: Acquaintances,
+) -> None:
+    assert names_after(acquaintances, Met("ann"), Nodded("ann")) == ["ann"]
