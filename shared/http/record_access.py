@@ -2,14 +2,16 @@
 
 The role gate (``shared/http/access.py``) has already let the caller through. A safeguarding
 lead opens every record; anyone else is checked against the record itself (not a projection
-that may lag a moment behind her own write), which means reading it in a worker thread. A
-request that names no record, or one that is not an id, is let through: the route answers it
-(422, or 404 for an unknown id) as it would for anyone.
+that may lag a moment behind her own write), which means reading it in a worker thread: it
+opens if it is visible to her or her team, and is otherwise refused as its service says. A
+request that names no record, one that is not an id or an unknown one is let through: the
+route answers it (422 or 404) as it would for anyone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from fastapi import Request
@@ -18,11 +20,26 @@ from shared.security.roles import Principal, Role
 from shared.threads import in_thread
 
 
+class Visible(Protocol):
+    """A record that says whether a member of staff, or her team, may open it."""
+
+    def is_visible_to(self, subject: str, team: str | None, /) -> bool: ...
+
+
+Record = TypeVar("Record", bound=Visible)
+
+
 async def check_record_access(
-    request: Request, principal: Principal, path_param: str, check: Callable[[UUID], None]
+    request: Request,
+    principal: Principal,
+    path_param: str,
+    read: Callable[[UUID], Record],
+    unknown: type[Exception],
+    refuse: Callable[[Record], None],
 ) -> None:
-    """Run ``check`` on the id in ``path_param`` unless the caller is a safeguarding lead;
-    ``check`` raises a 403 when she may not open it."""
+    """Let the caller open the record whose id is in ``path_param`` (``read`` reads it, raising
+    ``unknown`` when there is none), or ``refuse`` it: a 403, unless the service has another
+    way in for her."""
     # ``async``, and a worker thread only when the record must be read: a request without a
     # record id, or a lead's, costs no hop.
     raw = request.path_params.get(path_param)
@@ -32,4 +49,13 @@ async def check_record_access(
         record_id = UUID(raw)
     except ValueError:
         return
-    await in_thread(check, record_id)
+
+    def check() -> None:
+        try:
+            record = read(record_id)
+        except unknown:
+            return
+        if not record.is_visible_to(principal.subject, principal.team):
+            refuse(record)
+
+    await in_thread(check)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends, Request
 
 from services.cases.api.deps import Cases
-from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.application import JourneyNotFound
+from services.cases.domain import Journey
 from services.cases.queries.tables import Visibility
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
@@ -25,19 +25,13 @@ from shared.security.roles import Principal, Role
 
 
 async def check_journey_access(request: Request, principal: CurrentPrincipal, cases: Cases) -> None:
-    check = partial(_check_journey, request, principal, cases)
-    await check_record_access(request, principal, "journey_id", check)
+    refuse = partial(_unless_break_glass, request, principal)
+    await check_record_access(
+        request, principal, "journey_id", cases.get_journey, JourneyNotFound, refuse
+    )
 
 
-def _check_journey(
-    request: Request, principal: Principal, cases: CasesApplication, journey_id: UUID
-) -> None:
-    try:
-        journey = cases.get_journey(journey_id)
-    except JourneyNotFound:
-        return  # the route answers 404 as it would for anyone
-    if journey.is_visible_to(principal.subject, principal.team):
-        return
+def _unless_break_glass(request: Request, principal: Principal, journey: Journey) -> None:
     grant = journey.break_glass_grant(principal.subject, datetime.now(UTC))
     if grant is not None:
         request.state.audit_purpose = f"break-glass:{grant.grant_id}"
