@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from shared.errors import FieldError
+from shared.http.deps import PageLimit, PageOffset
 from shared.storage.pages import PageWindow
 
 CursorValue = str | int | None
@@ -135,6 +136,29 @@ class PageAsked:
             after_key=self.after_key,
             with_total=self.after_key is None,
         )
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """What a request says of the page it wants of a keyset-paged list (``limit``, ``offset``,
+    ``cursor``); ``asked`` reads its cursor for one list."""
+
+    limit: int
+    offset: int
+    cursor: str | None
+
+    def asked(self, list_name: str, shape: Sequence[type]) -> PageAsked:
+        return PageAsked.of(list_name, self.cursor, shape, limit=self.limit, offset=self.offset)
+
+
+async def _page_query(
+    limit: PageLimit = 50, offset: PageOffset = 0, cursor: PageCursor = None
+) -> PageQuery:
+    return PageQuery(limit, offset, cursor)
+
+
+#: The query parameters of a keyset-paged list, to be read with ``PageQuery.asked``.
+KeysetQuery = Annotated[PageQuery, Depends(_page_query)]
 
 
 class Listed(Protocol):

@@ -254,8 +254,11 @@ def test_given_she_was_erased_when_exported_then_cases_answers_410_and_writes_no
     registered_journey: UUID,
 ) -> None:
     cases_client = system["cases"]
-    erase_her(cases, registered_journey, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     timeline = f"/journeys/{registered_journey}/timeline"
+    # Projected before she is erased: a 404 that only means "not projected yet" would let the
+    # rows appear after the wait below.
+    wait_until(lambda: cases_client.get(timeline).status_code == 200, message="timeline")
+    erase_her(cases, registered_journey, T0, T0 + timedelta(hours=2), approved_by="dpo-2")
     wait_until(lambda: cases_client.get(timeline).status_code == 404, message="timeline gone")
     stored = len(list(cases.repository.event_store.get(registered_journey)))
 

@@ -1,46 +1,37 @@
 """Which journeys a caseworker may open: hers, her team's, or one she broke the glass for.
 
 The role gate (``api/access.py``) has already let the caller through. A safeguarding lead sees
-every journey; a caseworker is checked against the journey itself (not a projection that may
-lag a moment behind her own registration). A break-glass grant lets her in until it expires,
+every journey; a caseworker is checked against the journey itself
+(``shared/http/record_access.py``). A break-glass grant lets her in until it expires,
 and every request it lets through is audited under the grant's id.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends, Request
 
 from services.cases.api.deps import Cases
-from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.application import JourneyNotFound
+from services.cases.domain import Journey
 from services.cases.queries.tables import Visibility
 from shared.http.deps import CurrentPrincipal
 from shared.http.problems import Problem
+from shared.http.record_access import check_record_access
 from shared.security.roles import Principal, Role
-from shared.threads import in_thread
 
 
 async def check_journey_access(request: Request, principal: CurrentPrincipal, cases: Cases) -> None:
-    # ``async``, and a worker thread only when the journey must be read: a request without a
-    # journey id, or a lead's, costs no hop.
-    raw = request.path_params.get("journey_id")
-    if raw is None or principal.has(Role.SAFEGUARDING_LEAD):
-        return
-    await in_thread(_check_journey, request, raw, principal, cases)
+    refuse = partial(_unless_break_glass, request, principal)
+    await check_record_access(
+        request, principal, "journey_id", cases.get_journey, JourneyNotFound, refuse
+    )
 
 
-def _check_journey(
-    request: Request, raw: str, principal: Principal, cases: CasesApplication
-) -> None:
-    try:
-        journey = cases.get_journey(UUID(raw))
-    except (ValueError, JourneyNotFound):
-        return  # the route answers 422 or 404 as it would for anyone
-    if journey.is_visible_to(principal.subject, principal.team):
-        return
+def _unless_break_glass(request: Request, principal: Principal, journey: Journey) -> None:
     grant = journey.break_glass_grant(principal.subject, datetime.now(UTC))
     if grant is not None:
         request.state.audit_purpose = f"break-glass:{grant.grant_id}"

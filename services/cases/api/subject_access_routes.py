@@ -9,40 +9,26 @@ nothing (the audit entry is the trace): writing to it would bring her timeline b
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter
-
 from services.cases.api.deps import Cases
+from services.cases.application import CasesApplication
 from services.cases.errors import JourneyErased
 from services.cases.subject_access import record_fulfilment, subject_access
-from shared.admin.subject_access import SubjectAccessRead
-from shared.http.deps import CurrentPrincipal, RuntimeDep
+from shared.http.deps import RuntimeDep
 from shared.http.problems import Problem
+from shared.http.subject_access_routes import Exporter, subject_access_router
+from shared.storage.sql import SqlStore
 
-router = APIRouter(tags=["subject access"], dependencies=[SubjectAccessRead])
 
-
-@router.get(
-    "/subject-access/{journey_id}",
-    summary="Subject access export: her journey, its events and read-model rows",
-    responses={
-        404: {"description": "No such journey"},
-        410: {"description": "Her personal data was erased: nothing readable is held"},
-    },
-)
-def export(
-    journey_id: UUID,
-    cases: Cases,
-    runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+def _export(
+    cases: CasesApplication, views: SqlStore, journey_id: UUID, *, reader: str
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     try:
-        exported = subject_access(
-            cases, runtime.stores.views, journey_id, reader=principal.subject, now=now
-        )
+        exported = subject_access(cases, views, journey_id, reader=reader, now=now)
     except JourneyErased:
         raise Problem(
             410,
@@ -51,6 +37,20 @@ def export(
             "Her keys were destroyed on erasure: nothing readable about her is held here.",
         ) from None
     request_id = uuid4()
-    record_fulfilment(cases, journey_id, request_id, principal.subject, now)
+    record_fulfilment(cases, journey_id, request_id, reader, now)
     exported["request_id"] = str(request_id)
     return exported
+
+
+async def _exporter(cases: Cases, runtime: RuntimeDep) -> Exporter:
+    return partial(_export, cases, runtime.stores.views)
+
+
+router = subject_access_router(
+    _exporter,
+    summary="Subject access export: her journey, its events and read-model rows",
+    responses={
+        404: {"description": "No such journey"},
+        410: {"description": "Her personal data was erased: nothing readable is held"},
+    },
+)

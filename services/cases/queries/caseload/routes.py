@@ -15,8 +15,8 @@ from services.cases.api.deps import CaseloadView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.caseload.schemas import CaseloadEntryPublic, JourneyPage
 from services.cases.values import JourneyStatus
-from shared.http.deps import IdentifierQuery, PageLimit, PageOffset
-from shared.http.paging import PageAsked, PageCursor
+from shared.http.deps import IdentifierQuery
+from shared.http.paging import KeysetQuery
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
@@ -33,6 +33,7 @@ def list_journeys(
     request: Request,
     caseload: CaseloadView,
     visible_to: VisibleTo,
+    page: KeysetQuery,
     status: JourneyStatus | None = None,
     caseworker: IdentifierQuery = None,
     unassigned: bool = False,
@@ -40,11 +41,8 @@ def list_journeys(
         UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")
     ] = None,
     due_before: SearchTime | None = None,
-    limit: PageLimit = 50,
-    offset: PageOffset = 0,
-    cursor: PageCursor = None,
 ) -> JourneyPage:
-    asked = PageAsked.of("journeys", cursor, (str, int, str), limit=limit, offset=offset)
+    asked = page.asked("journeys", (str, int, str))
     items, total = caseload.list(
         status=status.value if status else None,
         caseworker_id=caseworker,

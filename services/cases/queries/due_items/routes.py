@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from services.cases.api.deps import DueItemsView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.due_items.schemas import DueItemPublic, DuePage
-from shared.http.deps import IdentifierQuery, PageLimit, PageOffset
-from shared.http.paging import PageAsked, PageCursor
+from shared.http.deps import IdentifierQuery
+from shared.http.paging import KeysetQuery
 from shared.http.times import SearchTime
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
@@ -23,14 +23,12 @@ def due_items(
     request: Request,
     due: DueItemsView,
     visible_to: VisibleTo,
+    page: KeysetQuery,
     caseworker: IdentifierQuery = None,
     after: SearchTime | None = None,
     before: SearchTime | None = None,
-    limit: PageLimit = 50,
-    offset: PageOffset = 0,
-    cursor: PageCursor = None,
 ) -> DuePage:
-    asked = PageAsked.of("due", cursor, (str, str), limit=limit, offset=offset)
+    asked = page.asked("due", (str, str))
     items, total = due.coming_up(
         caseworker_id=caseworker,
         visible_to=visible_to,

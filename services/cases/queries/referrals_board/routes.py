@@ -11,8 +11,7 @@ from services.cases.api.deps import ReferralsBoardView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.referrals_board.schemas import ReferralCardPublic, ReferralPage
 from services.cases.values import ReferralStatus
-from shared.http.deps import PageLimit, PageOffset
-from shared.http.paging import PageAsked, PageCursor
+from shared.http.paging import KeysetQuery
 
 router = APIRouter(tags=["journeys"], dependencies=[JourneyAccess])
 
@@ -27,13 +26,11 @@ def referrals_board(
     request: Request,
     board: ReferralsBoardView,
     visible_to: VisibleTo,
+    page: KeysetQuery,
     partner: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,62}$")] = None,
     status: ReferralStatus | None = None,
-    limit: PageLimit = 50,
-    offset: PageOffset = 0,
-    cursor: PageCursor = None,
 ) -> ReferralPage:
-    asked = PageAsked.of("referrals", cursor, (int, str, str), limit=limit, offset=offset)
+    asked = page.asked("referrals", (int, str, str))
     cards, total = board.board(
         datetime.now(UTC),
         partner=partner,

@@ -29,8 +29,8 @@ from services.visits.queries.lists.schemas import (
 )
 from shared.contracts.base import AwareDatetime
 from shared.errors import FieldError
-from shared.http.deps import CurrentPrincipal, IdentifierQuery, PageLimit, PageOffset
-from shared.http.paging import PageAsked, PageCursor, bad_cursor, decode_cursor
+from shared.http.deps import CurrentPrincipal, IdentifierQuery, PageOffset
+from shared.http.paging import KeysetQuery, PageCursor, bad_cursor, decode_cursor
 from shared.security.roles import Role
 
 router = APIRouter()
@@ -66,15 +66,13 @@ def list_visits(
     request: Request,
     view: Annotated[VisitList, Depends(get_visit_list)],
     principal: CurrentPrincipal,
+    page: KeysetQuery,
     premises_id: UUID | None = None,
     team: IdentifierQuery = None,
     started_from: Annotated[When, Query(alias="from")] = None,
     started_to: Annotated[When, Query(alias="to")] = None,
-    limit: PageLimit = 50,
-    offset: PageOffset = 0,
-    cursor: PageCursor = None,
 ) -> VisitListPage:
-    asked = PageAsked.of("visits", cursor, (str, str), limit=limit, offset=offset)
+    asked = page.asked("visits", (str, str))
     if started_from and started_to and started_to < started_from:
         raise FieldError("query.to", "must not be before from")
     everything = principal.has(Role.SAFEGUARDING_LEAD)
