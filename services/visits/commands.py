@@ -3,13 +3,20 @@
 Each input checks its codes against the reference data (``check``), naming the offending field
 by its path in the request body (``body.contacts.0.materials.1``), since the inputs mirror the
 bodies the outreach app sends. The application runs these checks before anything is recorded.
+
+An input or step recorded by one ``Visit`` method whose parameters are its own fields, by the
+same names, then what ``apply_to`` is given besides the visit (the contact it is about, the
+actor), names that method as ``records`` and its fields are written once
+(``tests/unit/test_visits_commands.py`` holds each one to its method's signature). One that
+needs more (several facts, another name for its time) says how in its own ``apply_to``.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
 from services.visits.domain import Visit, default_outcome
@@ -18,8 +25,20 @@ from services.visits.values import UrgentConcern
 from shared.reference import ReferenceData
 
 
+class RecordedByVisit:
+    """A frozen dataclass recorded by the ``Visit`` method it names: its fields, by name, are
+    that method's arguments, with what the caller adds (the contact, the actor)."""
+
+    #: The ``Visit`` method that records it.
+    records: ClassVar[Callable[..., None]]
+
+    def _record(self, visit: Visit, **added: Any) -> None:
+        own = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        type(self).records(visit, **own, **added)
+
+
 @dataclass(frozen=True)
-class PersonIndicatorInput:
+class PersonIndicatorInput(RecordedByVisit):
     observation_id: UUID
     indicator: str
     source: str
@@ -28,14 +47,14 @@ class PersonIndicatorInput:
     def check(self, reference: ReferenceData, at: str) -> None:
         reference.require("person_indicators", self.indicator, f"{at}.indicator")
 
+    records = Visit.observe_person_indicator
+
     def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
-        visit.observe_person_indicator(
-            self.observation_id, contact_id, self.indicator, self.source, self.occurred_at, actor
-        )
+        self._record(visit, contact_id=contact_id, actor=actor)
 
 
 @dataclass(frozen=True)
-class FollowUpInput:
+class FollowUpInput(RecordedByVisit):
     follow_up_id: UUID
     kind: str
     due_at: datetime
@@ -44,10 +63,10 @@ class FollowUpInput:
     def check(self, reference: ReferenceData, at: str) -> None:
         reference.require("follow_up_kinds", self.kind, f"{at}.kind")
 
+    records = Visit.offer_follow_up
+
     def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
-        visit.offer_follow_up(
-            self.follow_up_id, contact_id, self.kind, self.due_at, self.occurred_at, actor
-        )
+        self._record(visit, contact_id=contact_id, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -98,7 +117,7 @@ class ContactInput:
 
 
 @dataclass(frozen=True)
-class PremisesIndicatorInput:
+class PremisesIndicatorInput(RecordedByVisit):
     observation_id: UUID
     indicator: str
     source: str
@@ -107,14 +126,14 @@ class PremisesIndicatorInput:
     def check(self, reference: ReferenceData, at: str) -> None:
         reference.require("premises_indicators", self.indicator, f"{at}.indicator")
 
+    records = Visit.observe_premises_indicator
+
     def apply_to(self, visit: Visit, actor: str) -> None:
-        visit.observe_premises_indicator(
-            self.observation_id, self.indicator, self.source, self.occurred_at, actor
-        )
+        self._record(visit, actor=actor)
 
 
 @dataclass(frozen=True)
-class UrgentConcernInput:
+class UrgentConcernInput(RecordedByVisit):
     concern_id: UUID
     concern: str
     contact_id: UUID | None
@@ -124,10 +143,10 @@ class UrgentConcernInput:
     def check(self, reference: ReferenceData, at: str) -> None:
         reference.require("concerns", self.concern, f"{at}.concern")
 
+    records = Visit.raise_urgent_concern
+
     def apply_to(self, visit: Visit, actor: str) -> None:
-        visit.raise_urgent_concern(
-            self.concern_id, self.concern, self.contact_id, self.details, self.occurred_at, actor
-        )
+        self._record(visit, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -242,7 +261,7 @@ class CompletedVisit:
         )
 
 
-class VisitStep(ABC):
+class VisitStep(RecordedByVisit):
     """One step on a recorded visit: its codes checked first, then applied to the visit."""
 
     def check(self, reference: ReferenceData) -> None:
@@ -253,9 +272,9 @@ class VisitStep(ABC):
         """A registered premises the step names, which must exist before it is applied."""
         return None
 
-    @abstractmethod
     def apply_to(self, visit: Visit, actor: str) -> None:
         """Record the step on the visit (its rules may refuse it)."""
+        self._record(visit, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -320,10 +339,12 @@ class ResolveUrgentConcern(VisitStep):
     concern_id: UUID
     occurred_at: datetime
 
+    records = Visit.resolve_urgent_concern
+
     def apply_to(self, visit: Visit, actor: str) -> None:
         if visit.concern(self.concern_id) is None:
             raise ConcernNotFound(f"concern {self.concern_id} is not recorded on visit {visit.id}")
-        visit.resolve_urgent_concern(self.concern_id, self.occurred_at, actor)
+        super().apply_to(visit, actor)
 
 
 @dataclass(frozen=True)
@@ -345,9 +366,11 @@ class CorrectAlias(VisitStep):
     alias: str
     occurred_at: datetime
 
+    records = Visit.correct_alias
+
     def apply_to(self, visit: Visit, actor: str) -> None:
         _require_contact(visit, self.contact_id)
-        visit.correct_alias(self.contact_id, self.alias, self.occurred_at, actor)
+        super().apply_to(visit, actor)
 
 
 @dataclass(frozen=True)
@@ -356,11 +379,10 @@ class CorrectPremises(VisitStep):
     premises_label: str | None
     occurred_at: datetime
 
+    records = Visit.correct_premises
+
     def premises_named(self) -> UUID | None:
         return self.premises_id
-
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        visit.correct_premises(self.premises_id, self.premises_label, self.occurred_at, actor)
 
 
 @dataclass(frozen=True)
@@ -369,9 +391,11 @@ class LinkContactToPerson(VisitStep):
     person_id: UUID
     occurred_at: datetime
 
+    records = Visit.link_contact_to_person
+
     def apply_to(self, visit: Visit, actor: str) -> None:
         _require_contact(visit, self.contact_id)
-        visit.link_contact_to_person(self.contact_id, self.person_id, self.occurred_at, actor)
+        super().apply_to(visit, actor)
 
 
 @dataclass(frozen=True)
