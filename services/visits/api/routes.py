@@ -33,9 +33,21 @@ from services.visits.api.step_schemas import (
     PremisesIndicatorStep,
     UrgentConcernStep,
 )
-from services.visits.api.steps import STEP, Do
+from services.visits.api.steps import visit_step
 from services.visits.api.visit_access import VisitAccess
 from services.visits.application import HistoryEntry
+from services.visits.commands import (
+    AddContact,
+    CompleteVisit,
+    CorrectAlias,
+    CorrectPremises,
+    LinkContactToPerson,
+    ObservePersonIndicator,
+    ObservePremisesIndicator,
+    OfferFollowUp,
+    RaiseUrgentConcern,
+    ResolveUrgentConcern,
+)
 from shared.http.deps import IdempotencyKey
 
 router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
@@ -86,96 +98,76 @@ def visit_events(visit_id: UUID, visits: Visits) -> HistoryPublic:
     return history(visits.visit_events(visit_id))
 
 
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/contacts",
-    **STEP,
+    AddContact,
+    ContactStep,
     summary="A contact made on an open visit (with her indicators, follow-up, link)",
 )
-def add_contact(visit_id: UUID, body: ContactStep, do: Do) -> VisitPublic:
-    return do(body.to_command(visit_id))
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/premises-indicators",
-    **STEP,
+    ObservePremisesIndicator,
+    PremisesIndicatorStep,
     summary="An indicator observed about the premises (also after the visit ended)",
 )
-def observe_premises_indicator(body: PremisesIndicatorStep, do: Do) -> VisitPublic:
-    return do(body.to_command())
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/person-indicators",
-    **STEP,
+    ObservePersonIndicator,
+    PersonIndicatorStep,
     summary="An indicator about a woman met on the visit (also after the visit ended)",
 )
-def observe_person_indicator(body: PersonIndicatorStep, do: Do) -> VisitPublic:
-    return do(body.to_command())
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/follow-ups",
-    **STEP,
+    OfferFollowUp,
+    FollowUpStep,
     summary="A follow-up offered to a woman met on the visit, e.g. a coffee on a date",
 )
-def offer_follow_up(body: FollowUpStep, do: Do) -> VisitPublic:
-    return do(body.to_command())
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/urgent-concerns",
-    **STEP,
+    RaiseUrgentConcern,
+    UrgentConcernStep,
     summary="An urgent concern, published at once for the safeguarding lead",
 )
-def raise_urgent_concern(body: UrgentConcernStep, do: Do) -> VisitPublic:
-    return do(body.to_command())
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/urgent-concerns/{concern_id}/resolution",
-    **STEP,
+    ResolveUrgentConcern,
+    ConcernResolution,
     summary="An urgent concern has been dealt with (it stays in the history)",
 )
-def resolve_urgent_concern(
-    visit_id: UUID, concern_id: UUID, body: ConcernResolution, do: Do
-) -> VisitPublic:
-    return do(body.to_command(concern_id))
-
-
-@router.post(
-    "/visits/{visit_id}/completion", **STEP, summary="The visit has ended, with its outcome"
+visit_step(
+    router,
+    "/visits/{visit_id}/completion",
+    CompleteVisit,
+    Completion,
+    summary="The visit has ended, with its outcome",
 )
-def complete_visit(body: Completion, do: Do) -> VisitPublic:
-    return do(body.to_command())
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/contacts/{contact_id}/alias-correction",
-    **STEP,
+    CorrectAlias,
+    AliasCorrection,
     summary="Correct a mistyped alias (a new event; the history keeps both)",
 )
-def correct_alias(visit_id: UUID, contact_id: UUID, body: AliasCorrection, do: Do) -> VisitPublic:
-    return do(body.to_command(contact_id))
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/premises-correction",
-    **STEP,
+    CorrectPremises,
+    PremisesCorrection,
     summary="Correct the premises a visit was recorded against",
 )
-def correct_premises(body: PremisesCorrection, do: Do) -> VisitPublic:
-    return do(body.to_command())
-
-
-@router.post(
+visit_step(
+    router,
     "/visits/{visit_id}/contacts/{contact_id}/person-link",
-    **STEP,
+    LinkContactToPerson,
+    PersonLink,
     summary="Link a contact to the registered woman she is (her journey id in cases)",
 )
-def link_contact_to_person(
-    visit_id: UUID, contact_id: UUID, body: PersonLink, do: Do
-) -> VisitPublic:
-    return do(body.to_command(contact_id))
 
 
 def history(entries: list[HistoryEntry]) -> HistoryPublic:

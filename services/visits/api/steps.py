@@ -1,13 +1,16 @@
 """How every step on an open visit answers: the visit as it now is, its version as the ETag,
-and ``Idempotent-Replayed: true`` when the step was already recorded (a retry)."""
+and ``Idempotent-Replayed: true`` when the step was already recorded (a retry); and how a step
+route is declared (``visit_step``)."""
 
 from __future__ import annotations
 
+import inspect
+import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
-from fastapi import Depends, Response
+from fastapi import APIRouter, Depends, Response
 
 from services.visits.api.answers import answer
 from services.visits.api.deps import Actor, Visits
@@ -49,7 +52,41 @@ def visit_steps(
     return VisitSteps(visits, visit_id, actor, expected, response)
 
 
-#: A route parameter: ``do(step)`` runs it on the visit in the path and answers. A route with
-#: an item in its path (a contact, a concern) names ``visit_id`` before it too, so that the
-#: OpenAPI lists the path's parameters in the path's order.
+#: A route parameter: ``do(step)`` runs it on the visit in the path and answers. A step route
+#: names every id in its path before it, ``visit_id`` first, so that the OpenAPI lists the
+#: path's parameters in the path's order.
 Do = Annotated[VisitSteps, Depends(visit_steps)]
+
+
+class StepBody(Protocol):
+    """A step's request body: it becomes the step, given the ids in the path it needs."""
+
+    def to_command(self, *args: Any, **kwargs: Any) -> VisitStep: ...
+
+
+def visit_step(
+    router: APIRouter, path: str, step: type[VisitStep], body: type[StepBody], *, summary: str
+) -> None:
+    """Declare ``POST path``: the ``body`` becomes the ``step``, given the ids of the path its
+    ``to_command`` names, and ``do`` runs it on the visit in the path. The route is named after
+    its step (``AddContact``: ``add_contact``).
+
+    Every step route is this and nothing more, so it is said once; the signature FastAPI reads
+    (and documents) is the one each route would have had written out by hand."""
+    path_ids = re.findall(r"{(\w+)}", path)
+    needed = [name for name in inspect.signature(body.to_command).parameters if name != "self"]
+
+    def route(do: VisitSteps, body: StepBody, **ids: UUID) -> VisitPublic:
+        return do(body.to_command(**{name: ids[name] for name in needed}))
+
+    by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            *(inspect.Parameter(name, by_name, annotation=UUID) for name in path_ids),
+            inspect.Parameter("body", by_name, annotation=body),
+            inspect.Parameter("do", by_name, annotation=Do),
+        ],
+        return_annotation=VisitPublic,
+    )
+    route.__name__ = route.__qualname__ = re.sub(r"(?<!^)(?=[A-Z])", "_", step.__name__).lower()
+    router.post(path, **STEP, summary=summary)(route)
