@@ -37,36 +37,46 @@ class RecordedByVisit:
         type(self).records(visit, **own, **added)
 
 
+class OnTheVisit(RecordedByVisit):
+    """Recorded by its method with the actor alone added."""
+
+    def apply_to(self, visit: Visit, actor: str) -> None:
+        """Record it on the visit (its rules may refuse it)."""
+        self._record(visit, actor=actor)
+
+
+class AboutAContact(RecordedByVisit):
+    """Recorded by its method with the contact it is about added (the one it came with in the
+    body, or the one the step names), then the actor."""
+
+    def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
+        self._record(visit, contact_id=contact_id, actor=actor)
+
+
 @dataclass(frozen=True)
-class PersonIndicatorInput(RecordedByVisit):
+class PersonIndicatorInput(AboutAContact):
     observation_id: UUID
     indicator: str
     source: str
     occurred_at: datetime
 
+    records = Visit.observe_person_indicator
+
     def check(self, reference: ReferenceData, at: str) -> None:
         reference.require("person_indicators", self.indicator, f"{at}.indicator")
 
-    records = Visit.observe_person_indicator
-
-    def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
-        self._record(visit, contact_id=contact_id, actor=actor)
-
 
 @dataclass(frozen=True)
-class FollowUpInput(RecordedByVisit):
+class FollowUpInput(AboutAContact):
     follow_up_id: UUID
     kind: str
     due_at: datetime
     occurred_at: datetime
 
-    def check(self, reference: ReferenceData, at: str) -> None:
-        reference.require("follow_up_kinds", self.kind, f"{at}.kind")
-
     records = Visit.offer_follow_up
 
-    def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None:
-        self._record(visit, contact_id=contact_id, actor=actor)
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("follow_up_kinds", self.kind, f"{at}.kind")
 
 
 @dataclass(frozen=True)
@@ -117,36 +127,30 @@ class ContactInput:
 
 
 @dataclass(frozen=True)
-class PremisesIndicatorInput(RecordedByVisit):
+class PremisesIndicatorInput(OnTheVisit):
     observation_id: UUID
     indicator: str
     source: str
     occurred_at: datetime
 
+    records = Visit.observe_premises_indicator
+
     def check(self, reference: ReferenceData, at: str) -> None:
         reference.require("premises_indicators", self.indicator, f"{at}.indicator")
 
-    records = Visit.observe_premises_indicator
-
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        self._record(visit, actor=actor)
-
 
 @dataclass(frozen=True)
-class UrgentConcernInput(RecordedByVisit):
+class UrgentConcernInput(OnTheVisit):
     concern_id: UUID
     concern: str
     contact_id: UUID | None
     details: str | None
     occurred_at: datetime
 
-    def check(self, reference: ReferenceData, at: str) -> None:
-        reference.require("concerns", self.concern, f"{at}.concern")
-
     records = Visit.raise_urgent_concern
 
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        self._record(visit, actor=actor)
+    def check(self, reference: ReferenceData, at: str) -> None:
+        reference.require("concerns", self.concern, f"{at}.concern")
 
 
 @dataclass(frozen=True)
@@ -261,7 +265,7 @@ class CompletedVisit:
         )
 
 
-class VisitStep(RecordedByVisit):
+class VisitStep(OnTheVisit):
     """One step on a recorded visit: its codes checked first, then applied to the visit."""
 
     def check(self, reference: ReferenceData) -> None:
@@ -271,10 +275,6 @@ class VisitStep(RecordedByVisit):
     def premises_named(self) -> UUID | None:
         """A registered premises the step names, which must exist before it is applied."""
         return None
-
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        """Record the step on the visit (its rules may refuse it)."""
-        self._record(visit, actor=actor)
 
 
 @dataclass(frozen=True)
