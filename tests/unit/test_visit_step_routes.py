@@ -12,7 +12,6 @@ from fastapi import APIRouter, FastAPI
 from services.visits.api.schemas import VisitPublic
 from services.visits.api.step_schemas import AliasCorrection, Completion, ContactStep
 from services.visits.api.steps import STEP, Do, visit_step
-from services.visits.commands import AddContact, CompleteVisit, CorrectAlias
 
 PATH = "/visits/{visit_id}"
 
@@ -39,14 +38,10 @@ def by_hand() -> APIRouter:
 
 def declared() -> APIRouter:
     router = APIRouter()
-    visit_step(router, f"{PATH}/contacts", AddContact, ContactStep, summary="A contact")
-    visit_step(router, f"{PATH}/completion", CompleteVisit, Completion, summary="Ended")
+    visit_step(router, f"{PATH}/contacts", ContactStep, summary="A contact")
+    visit_step(router, f"{PATH}/completion", Completion, summary="Ended")
     visit_step(
-        router,
-        f"{PATH}/contacts/{{contact_id}}/alias-correction",
-        CorrectAlias,
-        AliasCorrection,
-        summary="Alias",
+        router, f"{PATH}/contacts/{{contact_id}}/alias-correction", AliasCorrection, summary="Alias"
     )
     return router
 

@@ -36,18 +36,6 @@ from services.visits.api.step_schemas import (
 from services.visits.api.steps import visit_step
 from services.visits.api.visit_access import VisitAccess
 from services.visits.application import HistoryEntry
-from services.visits.commands import (
-    AddContact,
-    CompleteVisit,
-    CorrectAlias,
-    CorrectPremises,
-    LinkContactToPerson,
-    ObservePersonIndicator,
-    ObservePremisesIndicator,
-    OfferFollowUp,
-    RaiseUrgentConcern,
-    ResolveUrgentConcern,
-)
 from shared.http.deps import IdempotencyKey
 
 router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
@@ -101,70 +89,60 @@ def visit_events(visit_id: UUID, visits: Visits) -> HistoryPublic:
 visit_step(
     router,
     "/visits/{visit_id}/contacts",
-    AddContact,
     ContactStep,
     summary="A contact made on an open visit (with her indicators, follow-up, link)",
 )
 visit_step(
     router,
     "/visits/{visit_id}/premises-indicators",
-    ObservePremisesIndicator,
     PremisesIndicatorStep,
     summary="An indicator observed about the premises (also after the visit ended)",
 )
 visit_step(
     router,
     "/visits/{visit_id}/person-indicators",
-    ObservePersonIndicator,
     PersonIndicatorStep,
     summary="An indicator about a woman met on the visit (also after the visit ended)",
 )
 visit_step(
     router,
     "/visits/{visit_id}/follow-ups",
-    OfferFollowUp,
     FollowUpStep,
     summary="A follow-up offered to a woman met on the visit, e.g. a coffee on a date",
 )
 visit_step(
     router,
     "/visits/{visit_id}/urgent-concerns",
-    RaiseUrgentConcern,
     UrgentConcernStep,
     summary="An urgent concern, published at once for the safeguarding lead",
 )
 visit_step(
     router,
     "/visits/{visit_id}/urgent-concerns/{concern_id}/resolution",
-    ResolveUrgentConcern,
     ConcernResolution,
     summary="An urgent concern has been dealt with (it stays in the history)",
 )
 visit_step(
     router,
     "/visits/{visit_id}/completion",
-    CompleteVisit,
     Completion,
     summary="The visit has ended, with its outcome",
 )
 visit_step(
     router,
     "/visits/{visit_id}/contacts/{contact_id}/alias-correction",
-    CorrectAlias,
     AliasCorrection,
     summary="Correct a mistyped alias (a new event; the history keeps both)",
 )
 visit_step(
     router,
     "/visits/{visit_id}/premises-correction",
-    CorrectPremises,
     PremisesCorrection,
     summary="Correct the premises a visit was recorded against",
 )
 visit_step(
     router,
     "/visits/{visit_id}/contacts/{contact_id}/person-link",
-    LinkContactToPerson,
     PersonLink,
     summary="Link a contact to the registered woman she is (her journey id in cases)",
 )

@@ -64,17 +64,19 @@ class StepBody(Protocol):
     def to_command(self, *args: Any, **kwargs: Any) -> VisitStep: ...
 
 
-def visit_step(
-    router: APIRouter, path: str, step: type[VisitStep], body: type[StepBody], *, summary: str
-) -> None:
-    """Declare ``POST path``: the ``body`` becomes the ``step``, given the ids of the path its
-    ``to_command`` names, and ``do`` runs it on the visit in the path. The route is named after
-    its step (``AddContact``: ``add_contact``).
+def visit_step(router: APIRouter, path: str, body: type[StepBody], *, summary: str) -> None:
+    """Declare ``POST path``: the ``body`` becomes its step (``to_command``, given the ids of
+    the path it names), and ``do`` runs it on the visit in the path. The route is named after
+    the step (``AddContact``: ``add_contact``).
 
     Every step route is this and nothing more, so it is said once; the signature FastAPI reads
     (and documents) is the one each route would have had written out by hand."""
     path_ids = re.findall(r"{(\w+)}", path)
-    needed = [name for name in inspect.signature(body.to_command).parameters if name != "self"]
+    to_command = inspect.signature(body.to_command, eval_str=True)
+    needed = [name for name in to_command.parameters if name != "self"]
+    step = to_command.return_annotation
+    if not (isinstance(step, type) and issubclass(step, VisitStep)):
+        raise TypeError(f"{body.__name__}.to_command must say which visit step it makes")
 
     def route(do: VisitSteps, body: StepBody, **ids: UUID) -> VisitPublic:
         return do(body.to_command(**{name: ids[name] for name in needed}))
