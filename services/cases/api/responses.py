@@ -3,9 +3,8 @@ and how a command route is declared (``journey_command``)."""
 
 from __future__ import annotations
 
-import inspect
-import re
 from dataclasses import dataclass
+from inspect import Parameter
 from types import NoneType, UnionType
 from typing import Annotated, Any, get_args
 from uuid import UUID
@@ -19,6 +18,7 @@ from services.cases.commands import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.queries.journey_detail.detail import JourneyDetail
 from services.cases.queries.journey_detail.schemas import JourneyPublic
+from shared.http.declared_routes import declare_post, param, path_ids
 from shared.http.etag import Expected, etag_for
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -86,27 +86,24 @@ def journey_command(
     Every journey command route is this and nothing more, so it is said once; the signature
     FastAPI reads (and documents) is the one each route would have had written out by hand."""
     model = next(kind for kind in get_args(body) or (body,) if kind is not NoneType)
-    id_names = [name for name in re.findall(r"{(\w+)}", path) if name != "journey_id"]
 
     def route(
-        do: JourneyCommands, body: CommandBody | None = None, **path_ids: UUID
+        do: JourneyCommands, body: CommandBody | None = None, **ids: UUID
     ) -> JourneyPublic:
-        return do((body or model()).command(command, **path_ids))
+        return do((body or model()).command(command, **ids))
 
-    by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
     optional = NoneType in get_args(body)
-    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            *(inspect.Parameter(name, by_name, annotation=UUID) for name in id_names),
-            inspect.Parameter("do", by_name, annotation=Do),
-            inspect.Parameter(
-                "body",
-                by_name,
-                annotation=body,
-                default=None if optional else inspect.Parameter.empty,
-            ),
+    declare_post(
+        router,
+        path,
+        route,
+        named_after=command,
+        parameters=[
+            *path_ids(path, but="journey_id"),
+            param("do", Do),
+            param("body", body, None if optional else Parameter.empty),
         ],
-        return_annotation=JourneyPublic,
+        returns=JourneyPublic,
+        **COMMAND,
+        summary=summary,
     )
-    route.__name__ = route.__qualname__ = re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()
-    router.post(path, **COMMAND, summary=summary)(route)

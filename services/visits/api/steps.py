@@ -5,7 +5,6 @@ route is declared (``visit_step``)."""
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 from uuid import UUID
@@ -16,6 +15,7 @@ from services.visits.api.answers import answer
 from services.visits.api.deps import Actor, Visits
 from services.visits.api.schemas import VisitPublic
 from services.visits.application import VisitsApplication, VisitStep
+from shared.http.declared_routes import declare_post, param, path_ids
 from shared.http.etag import ExpectedAnyOf
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -71,7 +71,6 @@ def visit_step(router: APIRouter, path: str, body: type[StepBody], *, summary: s
 
     Every step route is this and nothing more, so it is said once; the signature FastAPI reads
     (and documents) is the one each route would have had written out by hand."""
-    path_ids = re.findall(r"{(\w+)}", path)
     to_command = inspect.signature(body.to_command, eval_str=True)
     needed = [name for name in to_command.parameters if name != "self"]
     step = to_command.return_annotation
@@ -81,14 +80,13 @@ def visit_step(router: APIRouter, path: str, body: type[StepBody], *, summary: s
     def route(do: VisitSteps, body: StepBody, **ids: UUID) -> VisitPublic:
         return do(body.to_command(**{name: ids[name] for name in needed}))
 
-    by_name = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            *(inspect.Parameter(name, by_name, annotation=UUID) for name in path_ids),
-            inspect.Parameter("body", by_name, annotation=body),
-            inspect.Parameter("do", by_name, annotation=Do),
-        ],
-        return_annotation=VisitPublic,
+    declare_post(
+        router,
+        path,
+        route,
+        named_after=step,
+        parameters=[*path_ids(path), param("body", body), param("do", Do)],
+        returns=VisitPublic,
+        **STEP,
+        summary=summary,
     )
-    route.__name__ = route.__qualname__ = re.sub(r"(?<!^)(?=[A-Z])", "_", step.__name__).lower()
-    router.post(path, **STEP, summary=summary)(route)
