@@ -60,10 +60,14 @@ class System:
     def start(self) -> System:
         try:
             self.nats.start()
-            for service in SERVICES:
-                self.start_service(service)
-                if self.http_ports:
-                    self.start_service(service, http_only=True)
+            # The services all at once, as ``waymark run`` starts them: each process spends
+            # its first seconds importing, and on two cores those seconds overlap. Never two
+            # processes of one service at once: both would create its tables.
+            rounds = [False, True] if self.http_ports else [False]
+            for http_only in rounds:
+                ports = [self.spawn_service(service, http_only=http_only) for service in SERVICES]
+                for port in ports:
+                    wait_for_port("127.0.0.1", port, timeout=90)
             for service in SERVICES:
                 self.wait_ready(service)
         except BaseException:
@@ -72,6 +76,10 @@ class System:
         return self
 
     def start_service(self, service: ServiceName, *, http_only: bool = False) -> None:
+        wait_for_port("127.0.0.1", self.spawn_service(service, http_only=http_only), timeout=90)
+
+    def spawn_service(self, service: ServiceName, *, http_only: bool = False) -> int:
+        """Start one service's process; the port it will listen on."""
         port = self.http_ports[service] if http_only else self.ports[service]
         env = {
             **os.environ,
@@ -98,7 +106,7 @@ class System:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", port, timeout=90)
+        return port
 
     def wait_ready(self, service: ServiceName, timeout: float = 30) -> None:
         places = [(self.processes, self.ports)]
