@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from shared.nats_server import free_port, wait_for_port
+from shared.nats_server import free_port
 from shared.settings import ServiceName
-from tests.e2e.system import System
+from tests.e2e.system import System, wait_listening
 from tests.support import TEST_AUTH_KEY, wait_until
 
 
@@ -67,7 +67,8 @@ class WebSystem(System):
         )
 
     def wait_web_ready(self) -> None:
-        wait_for_port("127.0.0.1", self.web_port, timeout=30)
+        assert self.web_process is not None
+        wait_listening(self.web_process, self.web_port, self.logs / "web.log", 30)
         wait_until(
             lambda: httpx.get(self.web_url + "/healthz", timeout=2).status_code == 200,
             message="web app ready",

@@ -24,9 +24,10 @@ import nats
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from shared.nats_server import NatsServer, free_port, port_open
+from shared.nats_server import NatsServer, free_port
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.e2e.system import wait_listening
 from tests.support import TEST_AUTH_KEY, bearer
 from waymark.cli import ensure_master_key
 from waymark.cli.running import stop_processes
@@ -231,14 +232,7 @@ class ReplicatedSystem:
 
     def wait_listening(self, replica: Replica) -> None:
         assert replica.process is not None
-        deadline = time.monotonic() + 120
-        while not port_open("127.0.0.1", replica.port):
-            if replica.process.poll() is not None:
-                tail = (self.logs / f"{replica.name}.log").read_text()[-2000:]
-                raise RuntimeError(f"{replica.name} exited at start:\n{tail}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{replica.name} not listening after 120 s")
-            time.sleep(0.05)
+        wait_listening(replica.process, replica.port, self.logs / f"{replica.name}.log", 120)
 
     def wait_ready(self, replica: Replica, within_s: float = 60) -> None:
         deadline = time.monotonic() + within_s
