@@ -47,10 +47,11 @@ def waymark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSystem]:
     running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
-    """Per module: Playwright's sync API keeps an event loop in this thread while it runs,
-    which asyncio tests after it must not meet."""
+    """One browser for this package's tests, closed after the last of them: Playwright's sync
+    API keeps an event loop in this thread while it runs, which asyncio tests elsewhere must
+    not meet. Each test still gets fresh contexts (no shared cookies or storage)."""
     executable = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from shared.nats_server import free_port, wait_for_port
+from shared.nats_server import free_port
 from shared.settings import ServiceName
-from tests.e2e.system import System
+from tests.e2e.system import System, wait_listening
 from tests.support import TEST_AUTH_KEY, wait_until
 
 
@@ -30,8 +30,15 @@ class WebSystem(System):
         return f"http://127.0.0.1:{self.web_port}"
 
     def start(self) -> WebSystem:
-        super().start()
-        self.start_web()
+        # The web app asks the services nothing until a page is requested: it starts beside
+        # them rather than after them.
+        self.spawn_web()
+        super().start()  # on a failed start it stops the web app too
+        try:
+            self.wait_web_ready()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def web_env(self) -> dict[str, str]:
@@ -49,7 +56,7 @@ class WebSystem(System):
             **{f"WAYMARK_WEB_{k.upper()}": v for k, v in self.web_settings.items()},
         }
 
-    def start_web(self) -> None:
+    def spawn_web(self) -> None:
         env = self.web_env()
         log = (self.logs / "web.log").open("ab")
         self.web_process = subprocess.Popen(
@@ -58,7 +65,10 @@ class WebSystem(System):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", self.web_port, timeout=30)
+
+    def wait_web_ready(self) -> None:
+        assert self.web_process is not None
+        wait_listening(self.web_process, self.web_port, self.logs / "web.log", 30)
         wait_until(
             lambda: httpx.get(self.web_url + "/healthz", timeout=2).status_code == 200,
             message="web app ready",

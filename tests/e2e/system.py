@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 
-from shared.nats_server import NatsServer, free_port, wait_for_port
+from shared.nats_server import NatsServer, free_port, port_open
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.integration.harness import consumers_settled
@@ -23,6 +24,18 @@ from waymark.cli import ensure_master_key
 from waymark.cli.running import stop_processes
 
 SERVICES = (ServiceName.VISITS, ServiceName.CASES, ServiceName.NOTIFICATIONS)
+
+
+def wait_listening(process: subprocess.Popen[bytes], port: int, log: Path, within_s: float) -> None:
+    """Until ``process`` listens on ``port``; at once if it exits (a failed start), with the
+    end of its log, rather than after the whole wait."""
+    deadline = time.monotonic() + within_s
+    while not port_open("127.0.0.1", port):
+        if process.poll() is not None:
+            raise RuntimeError(f"{log.stem} exited at start:\n{log.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{log.stem} not listening on {port} after {within_s} s")
+        time.sleep(0.05)
 
 
 class System:
@@ -60,10 +73,15 @@ class System:
     def start(self) -> System:
         try:
             self.nats.start()
-            for service in SERVICES:
-                self.start_service(service)
-                if self.http_ports:
-                    self.start_service(service, http_only=True)
+            # The services all at once, as ``waymark run`` starts them: each process spends
+            # its first seconds importing, and on two cores those seconds overlap. Never two
+            # processes of one service at once: both would create its tables.
+            rounds = [False, True] if self.http_ports else [False]
+            for http_only in rounds:
+                for service in SERVICES:
+                    self.spawn_service(service, http_only=http_only)
+                for service in SERVICES:
+                    self.wait_listening(service, http_only=http_only)
             for service in SERVICES:
                 self.wait_ready(service)
         except BaseException:
@@ -72,6 +90,13 @@ class System:
         return self
 
     def start_service(self, service: ServiceName, *, http_only: bool = False) -> None:
+        self.spawn_service(service, http_only=http_only)
+        self.wait_listening(service, http_only=http_only)
+
+    def _log(self, service: ServiceName, http_only: bool) -> Path:
+        return self.logs / f"{service.value}{'-http' if http_only else ''}.log"
+
+    def spawn_service(self, service: ServiceName, *, http_only: bool = False) -> None:
         port = self.http_ports[service] if http_only else self.ports[service]
         env = {
             **os.environ,
@@ -90,7 +115,7 @@ class System:
         if self.database_url:
             env["WAYMARK_DATABASE_URL"] = self.database_url
             env["WAYMARK_POSTGRES_SCHEMA"] = f"{self.schema_prefix}_{service.value}"
-        log = (self.logs / f"{service.value}{'-http' if http_only else ''}.log").open("ab")
+        log = self._log(service, http_only).open("ab")
         processes = self.http_processes if http_only else self.processes
         processes[service] = subprocess.Popen(
             [sys.executable, "-m", "waymark.cli", "serve", service.value],
@@ -98,7 +123,12 @@ class System:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port("127.0.0.1", port, timeout=90)
+
+    def wait_listening(self, service: ServiceName, *, http_only: bool = False) -> None:
+        processes, ports = (
+            (self.http_processes, self.http_ports) if http_only else (self.processes, self.ports)
+        )
+        wait_listening(processes[service], ports[service], self._log(service, http_only), 90)
 
     def wait_ready(self, service: ServiceName, timeout: float = 30) -> None:
         places = [(self.processes, self.ports)]
