@@ -87,9 +87,7 @@ def journey_command(
     FastAPI reads (and documents) is the one each route would have had written out by hand."""
     model = next(kind for kind in get_args(body) or (body,) if kind is not NoneType)
 
-    def route(
-        do: JourneyCommands, body: CommandBody | None = None, **ids: UUID
-    ) -> JourneyPublic:
+    def route(do: JourneyCommands, body: CommandBody | None = None, **ids: UUID) -> JourneyPublic:
         return do((body or model()).command(command, **ids))
 
     optional = NoneType in get_args(body)
