@@ -38,3 +38,13 @@ def test_a_command_s_fields_are_its_method_s_parameters(command: type[JourneyCom
     }
     own = {f.name: f.type for f in dataclasses.fields(command) if f.name != "occurred_at"}
     assert parameters == {**own, "occurred_at": "datetime", "actor": "str"}
+
+
+@pytest.mark.parametrize("command", EVERY_COMMAND, ids=lambda cls: cls.__name__)
+def test_every_command_is_a_frozen_keyword_only_dataclass(command: type[JourneyCommand]) -> None:
+    # Said once, on JourneyCommand: a command is a value that cannot change after it is made,
+    # and its many fields are never passed by position.
+    assert dataclasses.is_dataclass(command)
+    assert "__dataclass_params__" in vars(command), "made a dataclass itself, not only its base"
+    assert command.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    assert all(f.kw_only for f in dataclasses.fields(command))

@@ -3,7 +3,6 @@ break-glass access for a caseworker who does not."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -12,7 +11,6 @@ from services.cases.domain import Journey
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class AssignCaseworker(JourneyCommand):
     caseworker_id: str
     team_id: str | None = None
@@ -20,7 +18,6 @@ class AssignCaseworker(JourneyCommand):
     records = Journey.assign_caseworker
 
 
-@dataclass(frozen=True, kw_only=True)
 class ClaimJourney(JourneyCommand):
     """A caseworker takes a journey from the intake queue: she is its caseworker now."""
 
@@ -31,7 +28,6 @@ class ClaimJourney(JourneyCommand):
         journey.claim(self.caseworker_id, self.occurred_at, self.team_id)
 
 
-@dataclass(frozen=True, kw_only=True)
 class BreakGlass(JourneyCommand):
     """Open a journey that is not hers until ``expires_at``: recorded, published (the lead is
     told), and named in the audit entry of every request it lets through."""

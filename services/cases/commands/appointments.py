@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -11,7 +10,6 @@ from services.cases.domain import Journey
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class ScheduleAppointment(JourneyCommand):
     appointment_id: UUID
     kind: str
@@ -24,7 +22,6 @@ class ScheduleAppointment(JourneyCommand):
         reference.require("appointment_types", self.kind, "body.kind")
 
 
-@dataclass(frozen=True, kw_only=True)
 class MoveAppointment(JourneyCommand):
     appointment_id: UUID
     at: datetime
@@ -32,14 +29,12 @@ class MoveAppointment(JourneyCommand):
     records = Journey.move_appointment
 
 
-@dataclass(frozen=True, kw_only=True)
 class CancelAppointment(JourneyCommand):
     appointment_id: UUID
 
     records = Journey.cancel_appointment
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecordAttendance(JourneyCommand):
     appointment_id: UUID
     accompanied: bool

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -13,7 +12,6 @@ from services.cases.values import RiskLevel
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class AssessNeeds(JourneyCommand):
     needs: Sequence[str]
     notes: str | None = None
@@ -24,7 +22,6 @@ class AssessNeeds(JourneyCommand):
         reference.require_all("needs", self.needs, "body.needs")
 
 
-@dataclass(frozen=True, kw_only=True)
 class AssessRisk(JourneyCommand):
     level: RiskLevel
     indicators: Sequence[str] = ()
@@ -36,7 +33,6 @@ class AssessRisk(JourneyCommand):
         reference.require_all("person_indicators", self.indicators, "body.indicators")
 
 
-@dataclass(frozen=True, kw_only=True)
 class AgreeSafetyPlan(JourneyCommand):
     plan_id: UUID
     summary: str

@@ -18,18 +18,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, dataclass_transform
 
 from services.cases.domain import Journey
 from shared.reference import ReferenceData
 
 
+@dataclass_transform(kw_only_default=True, frozen_default=True)
 @dataclass(frozen=True, kw_only=True)
 class JourneyCommand:
+    """Every journey command is a frozen, keyword-only dataclass: its subclasses are made so
+    when they are defined (as the library makes its events dataclasses)."""
+
     occurred_at: datetime
 
     #: The ``Journey`` method that records this command.
     records: ClassVar[Callable[..., None]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclass(frozen=True, kw_only=True)(cls)
 
     def check(self, reference: ReferenceData) -> None:
         """Refuse a code the reference data does not know (most commands carry none)."""

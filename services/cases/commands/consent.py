@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 from services.cases.commands.base import JourneyCommand
@@ -11,7 +10,6 @@ from services.cases.values import ConsentScope
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class GiveConsent(JourneyCommand):
     consent_id: UUID
     scope: ConsentScope
@@ -25,7 +23,6 @@ class GiveConsent(JourneyCommand):
             reference.require("partners", self.partner, "body.partner")
 
 
-@dataclass(frozen=True, kw_only=True)
 class WithdrawConsent(JourneyCommand):
     consent_id: UUID
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 from services.cases.commands.base import JourneyCommand
@@ -10,7 +9,6 @@ from services.cases.domain import Journey
 from services.cases.values import ErasureReason
 
 
-@dataclass(frozen=True, kw_only=True)
 class RequestErasure(JourneyCommand):
     """Ask for her personal data to be erased; an admin other than the asker approves."""
 

@@ -3,7 +3,6 @@ Reasonable and Conclusive Grounds decisions as learnt, and her recovery period."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -13,7 +12,6 @@ from services.cases.values import DecisionSource, NrmOutcome
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecordFirstResponderContact(JourneyCommand):
     partner: str
 
@@ -27,7 +25,6 @@ class RecordFirstResponderContact(JourneyCommand):
         )
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecordNrmReferral(JourneyCommand):
     partner: str
     submitted_on: date
@@ -48,7 +45,6 @@ class RecordNrmReferral(JourneyCommand):
         )
 
 
-@dataclass(frozen=True, kw_only=True)
 class NrmDecision(JourneyCommand):
     outcome: NrmOutcome
     decided_on: date
@@ -56,17 +52,14 @@ class NrmDecision(JourneyCommand):
     source: DecisionSource
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecordReasonableGrounds(NrmDecision):
     records = Journey.record_reasonable_grounds
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecordConclusiveGrounds(NrmDecision):
     records = Journey.record_conclusive_grounds
 
 
-@dataclass(frozen=True, kw_only=True)
 class StartRecoveryPeriod(JourneyCommand):
     starts_on: date
     ends_on: date

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -12,7 +11,6 @@ from services.cases.values import DeclineReason, WithdrawalReason
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class MakeReferral(JourneyCommand):
     referral_id: UUID
     partner: str
@@ -31,21 +29,18 @@ class MakeReferral(JourneyCommand):
             reference.require("lawful_bases", self.lawful_basis, "body.lawful_basis")
 
 
-@dataclass(frozen=True, kw_only=True)
 class AcknowledgeReferral(JourneyCommand):
     referral_id: UUID
 
     records = Journey.acknowledge_referral
 
 
-@dataclass(frozen=True, kw_only=True)
 class AcceptReferral(JourneyCommand):
     referral_id: UUID
 
     records = Journey.accept_referral
 
 
-@dataclass(frozen=True, kw_only=True)
 class DeclineReferral(JourneyCommand):
     referral_id: UUID
     reason: DeclineReason | None = None
@@ -53,14 +48,12 @@ class DeclineReferral(JourneyCommand):
     records = Journey.decline_referral
 
 
-@dataclass(frozen=True, kw_only=True)
 class CompleteReferral(JourneyCommand):
     referral_id: UUID
 
     records = Journey.complete_referral
 
 
-@dataclass(frozen=True, kw_only=True)
 class WithdrawReferral(JourneyCommand):
     referral_id: UUID
     reason: WithdrawalReason
@@ -68,7 +61,6 @@ class WithdrawReferral(JourneyCommand):
     records = Journey.withdraw_referral
 
 
-@dataclass(frozen=True, kw_only=True)
 class ExpireReferral(JourneyCommand):
     """Nothing was heard about a referral by its due date (``occurred_at``: now)."""
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class Register(JourneyCommand):
     """Register the woman whose journey began with a contact on a visit."""
 
@@ -24,14 +22,12 @@ class Register(JourneyCommand):
         reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
 
 
-@dataclass(frozen=True, kw_only=True)
 class CorrectPseudonym(JourneyCommand):
     pseudonym: str
 
     records = Journey.correct_pseudonym
 
 
-@dataclass(frozen=True, kw_only=True)
 class ChangeLanguagePreferences(JourneyCommand):
     preferred_languages: Sequence[str]
     interpreter_needed: bool

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
@@ -12,7 +11,6 @@ from services.cases.values import GoalDropReason
 from shared.reference import ReferenceData
 
 
-@dataclass(frozen=True, kw_only=True)
 class SetGoal(JourneyCommand):
     goal_id: UUID
     goal: str
@@ -24,14 +22,12 @@ class SetGoal(JourneyCommand):
         reference.require("goals", self.goal, "body.goal")
 
 
-@dataclass(frozen=True, kw_only=True)
 class AchieveGoal(JourneyCommand):
     goal_id: UUID
 
     records = Journey.achieve_goal
 
 
-@dataclass(frozen=True, kw_only=True)
 class DropGoal(JourneyCommand):
     goal_id: UUID
     reason: GoalDropReason | None = None
@@ -39,7 +35,6 @@ class DropGoal(JourneyCommand):
     records = Journey.drop_goal
 
 
-@dataclass(frozen=True, kw_only=True)
 class RecordMeeting(JourneyCommand):
     meeting_id: UUID
     meeting_type: str
