@@ -24,6 +24,8 @@ CHROMIUM = os.environ.get("WAYMARK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1280, "height": 900}
+# The admin's button that reveals her personal details and, by being pressed, audits the read.
+SHOW_PERSONAL = "Show her personal details (recorded in the audit log)"
 
 pytestmark = pytest.mark.browser
 
@@ -134,3 +136,12 @@ def screenshot(page: Any, name: str) -> None:
     assert re.fullmatch(r"[a-z0-9-]+", name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def tab_to(page: Any, selector: str, most: int = 80) -> None:
+    """Keyboard only: Tab until the element ``selector`` names has the focus."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached by Tab")

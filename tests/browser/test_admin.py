@@ -13,12 +13,10 @@ import httpx
 
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.conftest import PHONE, SHOW_PERSONAL, Visitor, assert_accessible, screenshot
 from tests.browser.journeys import a_journey
 from tests.browser.system import WebSystem
 from tests.support import wait_until
-
-SHOW_PERSONAL = "Show her personal details (recorded in the audit log)"
 
 
 def test_given_a_journey_when_the_admin_finds_it_then_her_history_withholds_her_details_until_asked(

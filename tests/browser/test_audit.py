@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from shared.security.roles import Role
-from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.conftest import PHONE, SHOW_PERSONAL, Visitor, assert_accessible, screenshot
 from tests.browser.journeys import a_journey
 from tests.browser.system import WebSystem
-
-SHOW_PERSONAL = "Show her personal details (recorded in the audit log)"
 
 
 def test_given_an_admin_read_her_journey_when_the_auditor_searches_then_she_finds_who_and_why(

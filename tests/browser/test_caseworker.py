@@ -16,7 +16,7 @@ import httpx
 
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot, tab_to
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -320,15 +320,7 @@ def test_the_caseload_opens_a_journey_by_keyboard_and_due_and_referrals_render(
     screenshot(page, "caseworker-caseload")
 
     # Keyboard only: Tab until her journey's link has the focus, Enter opens it.
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        if (
-            page.evaluate("document.activeElement.getAttribute('href')")
-            == f"/journeys/{journey_id}"
-        ):
-            break
-    else:
-        raise AssertionError("her journey's link never took the focus")
+    tab_to(page, link, most=60)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/journeys/{journey_id}")
     assert page.get_by_role("heading", name="Mira").is_visible()

@@ -13,7 +13,7 @@ import httpx
 from services.cases.domain import Journey
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot
+from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot, tab_to
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -310,14 +310,6 @@ def test_given_two_people_on_one_journey_when_the_second_saves_then_she_sees_wha
     second.get_by_role("button", name="Save her needs").click()
     returned_to_journey(second, journey_id, "needs")
     assert sorted(journey(waymark, journey_id)["needs"]) == ["housing", "ni_number"]
-
-
-def tab_to(page: Any, selector: str, most: int = 80) -> None:
-    for _ in range(most):
-        page.keyboard.press("Tab")
-        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"{selector} not reached by Tab")
 
 
 def test_given_only_a_keyboard_then_she_can_register_her_and_record_consent(
