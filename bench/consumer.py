@@ -32,7 +32,7 @@ from uuid import uuid4
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from bench.report import Clock, print_against_raw
+from bench.report import Clock, Figures, print_against_raw
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
 from shared.contracts import ContactMadeV1
@@ -132,8 +132,7 @@ async def run_consumer(
 
 
 async def main(args: argparse.Namespace) -> None:
-    rates: dict[str, list[float]] = {"raw": [], "batch": [], "single": []}
-    cpu: dict[str, list[float]] = {kind: [] for kind in rates}
+    figures = Figures("raw", "batch", "single")
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "nats", free_port()).start()
         try:
@@ -149,21 +148,19 @@ async def main(args: argparse.Namespace) -> None:
                         nats, settings, args.messages, run, together, args.postgres
                     )
                 for kind, (seconds, cpu_seconds) in timings.items():
-                    rates[kind].append(args.messages / seconds)
-                    cpu[kind].append(cpu_seconds / args.messages * 1e6)
+                    figures.record(kind, args.messages, seconds, cpu_seconds)
             await nats.close()
         finally:
             server.stop()
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{args.messages} ContactMade messages per run, {args.runs} runs, {store}")
     print_against_raw(
-        rates,
+        figures,
         {
             "raw": "raw fetch + ack",
             "batch": "consumer, one transaction per batch",
             "single": "consumer, one per message",
         },
-        cpu,
     )
 
 

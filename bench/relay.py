@@ -30,7 +30,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
-from bench.report import Clock, print_against_raw
+from bench.report import Clock, Figures, print_against_raw
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
 from shared.logging import configure_logging
@@ -132,12 +132,10 @@ async def main(args: argparse.Namespace) -> None:
             while batch := reader.read_batch(after):
                 batches.append(batch)
                 after = batch[-1][0].id
-            rates: dict[str, list[float]] = {"raw": [], "relay": [], "handle": []}
-            cpu: dict[str, list[float]] = {kind: [] for kind in rates}
+            figures = Figures("raw", "relay", "handle")
             for _ in range(args.runs):
                 count, seconds, cpu_seconds = await run_raw(nats, reader, batches)
-                rates["raw"].append(count / seconds)
-                cpu["raw"].append(cpu_seconds / count * 1e6)
+                figures.record("raw", count, seconds, cpu_seconds)
                 for kind in ("relay", "handle"):
                     await drop_stream(nats, reader._stream.name)
                     stores.positions.reset("relay")
@@ -146,8 +144,7 @@ async def main(args: argparse.Namespace) -> None:
                         count, seconds, cpu_seconds = await run_relay(relay)
                     else:
                         count, seconds, cpu_seconds = await run_handle(relay, batches)
-                    rates[kind].append(count / seconds)
-                    cpu[kind].append(cpu_seconds / count * 1e6)
+                    figures.record(kind, count, seconds, cpu_seconds)
             await nats.close()
             app.close()
             stores.close()
@@ -158,13 +155,12 @@ async def main(args: argparse.Namespace) -> None:
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{count} messages per run, {args.runs} runs, {store}, window {settings.relay_window}")
     print_against_raw(
-        rates,
+        figures,
         {
             "raw": "raw publish_async",
             "relay": "relay (reads the log)",
             "handle": "relay (given decoded batches)",
         },
-        cpu,
     )
 
 

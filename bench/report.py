@@ -21,18 +21,27 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def print_against_raw(
-    rates: Mapping[str, list[float]],
-    labels: Mapping[str, str],
-    cpu: Mapping[str, list[float]] | None = None,
-) -> None:
-    """One line per way (``labels``: its key in ``rates`` → what it measured), the first
-    being ``raw``, the library alone; every other line ends with its ratio to raw, and with
-    the median CPU microseconds a message when ``cpu`` gives them."""
-    raw = statistics.median(rates["raw"])
+class Figures:
+    """Each way's figures, one a run: the messages a second, and the CPU microseconds a
+    message (the unit ``print_against_raw`` prints)."""
+
+    def __init__(self, *kinds: str) -> None:
+        self.rates: dict[str, list[float]] = {kind: [] for kind in kinds}
+        self.cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
+
+    def record(self, kind: str, messages: int, seconds: float, cpu_seconds: float) -> None:
+        self.rates[kind].append(messages / seconds)
+        self.cpu[kind].append(cpu_seconds / messages * 1e6)
+
+
+def print_against_raw(figures: Figures, labels: Mapping[str, str]) -> None:
+    """One line per way (``labels``: its key in ``figures`` → what it measured), the first
+    being ``raw``, the library alone; every other line ends with its ratio to raw; each gives
+    the median CPU microseconds a message."""
+    raw = statistics.median(figures.rates["raw"])
     width = max(len(label) for label in labels.values())
     for kind, label in labels.items():
-        rate = statistics.median(rates[kind])
+        rate = statistics.median(figures.rates[kind])
         ratio = "" if kind == "raw" else f"  ratio {rate / raw:.2f}"
-        per_message = "" if cpu is None else f"  CPU {statistics.median(cpu[kind]):4.0f} µs/msg"
+        per_message = f"  CPU {statistics.median(figures.cpu[kind]):4.0f} µs/msg"
         print(f"{label:<{width}}  {rate:8,.0f} msg/s{per_message}{ratio}")
