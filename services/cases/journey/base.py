@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from services.aggregate_parts import AggregatePart
 from services.cases.values import (
     Appointment,
     BreakGlassGrant,
@@ -78,16 +79,7 @@ class JourneyFact(Aggregate.Event):
     actor: str
 
 
-if TYPE_CHECKING:
-    # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run
-    # time the parts are plain classes, so the library defines their events on ``Journey``
-    # alone and every event keeps one topic, ``…:Journey.<Event>``.
-    _Part = Aggregate
-else:
-    _Part = object
-
-
-class JourneyPart(_Part):
+class JourneyPart(AggregatePart):
     """A part of a support journey: the state and guards every concept's commands share."""
 
     contact_id: UUID | None

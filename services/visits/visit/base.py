@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from services.aggregate_parts import AggregatePart
 from services.visits.errors import (
     OccurredBeforeVisitStarted,
     UnknownContact,
@@ -41,16 +42,7 @@ class VisitFact(Aggregate.Event):
     actor: str
 
 
-if TYPE_CHECKING:
-    # To the type checker each part is an aggregate (``self.id``, ``trigger_event``); at run
-    # time the parts are plain classes, so the library defines their events on ``Visit`` alone
-    # and every event keeps one topic, ``…:Visit.<Event>``.
-    _Part = Aggregate
-else:
-    _Part = object
-
-
-class VisitPart(_Part):
+class VisitPart(AggregatePart):
     """A part of an outreach visit: the state and guards every concept's commands share."""
 
     premises_id: UUID | None

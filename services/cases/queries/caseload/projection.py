@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
+from services.cases.journey import STATUS_AFTER, StatusStep
 from services.cases.queries.tables import (
     NO_CONTACT,
     Visibility,
@@ -35,21 +36,6 @@ from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
-#: The events that move a journey to a new status, and the status they move it to.
-STATUS_AFTER: dict[type[object], JourneyStatus] = {
-    Journey.AssessmentStarted: JourneyStatus.ASSESSING,
-    Journey.SupportStarted: JourneyStatus.ACTIVE,
-    Journey.CaseClosed: JourneyStatus.CLOSED,
-    Journey.CaseReopened: JourneyStatus.ACTIVE,
-    Journey.MergedInto: JourneyStatus.MERGED,
-}
-StatusStep: TypeAlias = (
-    Journey.AssessmentStarted
-    | Journey.SupportStarted
-    | Journey.CaseClosed
-    | Journey.CaseReopened
-    | Journey.MergedInto
-)
 ReferralClosing: TypeAlias = (
     Journey.ReferralDeclined
     | Journey.ReferralCompleted
