@@ -20,6 +20,7 @@ from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.commands import NoteConcern, NoteFollowUp, NoteIndicator, OutreachFact
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
+from services.cases.journey import StatusStep
 from services.cases.values import JourneyStatus, NrmOutcome
 from shared.contracts import (
     AppointmentScheduledV1,
@@ -65,13 +66,6 @@ NrmStep: TypeAlias = (
     | Journey.ReasonableGroundsDecisionReceived
     | Journey.RecoveryPeriodStarted
     | Journey.ConclusiveGroundsDecisionReceived
-)
-StatusStep: TypeAlias = (
-    Journey.AssessmentStarted
-    | Journey.SupportStarted
-    | Journey.CaseClosed
-    | Journey.CaseReopened
-    | Journey.MergedInto
 )
 
 #: Which domain events leave the service, as which contract (also read by docs/events.md).

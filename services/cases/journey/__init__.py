@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -46,7 +46,7 @@ from services.cases.values import (
     NrmPathway,
 )
 
-__all__ = ["ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus"]
+__all__ = ["ContactAlreadyRecorded", "Journey", "JourneyError", "JourneyStatus", "StatusStep"]
 
 _JOURNEY_NAMESPACE = UUID("5d6c3c7e-6f0b-4c59-9a8e-0f4f7f1d9a11")
 
@@ -174,3 +174,13 @@ class Journey(
         ):
             items.append(Attention(AttentionKind.ACTIVITY_AFTER_CLOSURE))
         return items
+
+
+#: The events that move a journey to a new status (each part sets it in its own apply method).
+StatusStep: TypeAlias = (
+    Journey.AssessmentStarted
+    | Journey.SupportStarted
+    | Journey.CaseClosed
+    | Journey.CaseReopened
+    | Journey.MergedInto
+)

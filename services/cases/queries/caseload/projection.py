@@ -20,6 +20,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.domain import JOURNEY_EVENTS, Journey
+from services.cases.journey import StatusStep
 from services.cases.queries.tables import (
     NO_CONTACT,
     Visibility,
@@ -43,13 +44,6 @@ STATUS_AFTER: dict[type[object], JourneyStatus] = {
     Journey.CaseReopened: JourneyStatus.ACTIVE,
     Journey.MergedInto: JourneyStatus.MERGED,
 }
-StatusStep: TypeAlias = (
-    Journey.AssessmentStarted
-    | Journey.SupportStarted
-    | Journey.CaseClosed
-    | Journey.CaseReopened
-    | Journey.MergedInto
-)
 ReferralClosing: TypeAlias = (
     Journey.ReferralDeclined
     | Journey.ReferralCompleted
