@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Tracking, Transcoding
 from eventsourcing.utils import EnvType
 
-from services.cases.commands import ExpireReferral, JourneyCommand, Register
+from services.cases.commands import ExpireReferral, JourneyCommand, OutreachFact, Register
 from services.cases.domain import Journey
 from services.cases.errors import (
     JourneyAlreadyExists,
@@ -32,7 +32,6 @@ from services.cases.errors import (
 )
 from services.cases.queries.journey_detail.detail import JourneyDetail
 from services.cases.queries.journey_detail.kept import KeptDetails
-from services.cases.values import IndicatorSource
 from shared.errors import ExpectedVersions, VersionMismatch, is_stale
 from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
@@ -243,65 +242,19 @@ class CasesApplication(WaymarkApplication):
 
         return self._from_outreach(contact_id, occurred_at, actor, upstream, record)
 
-    def note_person_indicator(
-        self,
-        observation_id: UUID,
-        visit_id: UUID,
-        contact_id: UUID,
-        indicator: str,
-        source: str,
-        occurred_at: datetime,
-        upstream: Tracking,
-        actor: str = UPSTREAM_ACTOR,
+    def note_from_outreach(
+        self, fact: OutreachFact, upstream: Tracking, actor: str = UPSTREAM_ACTOR
     ) -> bool:
-        return self._from_outreach(
-            contact_id,
-            occurred_at,
-            actor,
-            upstream,
-            lambda j: j.note_indicator(
-                observation_id, indicator, IndicatorSource(source), visit_id, occurred_at, actor
-            ),
-        )
-
-    def note_urgent_concern(
-        self,
-        concern_id: UUID,
-        visit_id: UUID,
-        contact_id: UUID | None,
-        concern: str,
-        occurred_at: datetime,
-        upstream: Tracking,
-        actor: str = UPSTREAM_ACTOR,
-    ) -> bool:
-        """A concern about a woman met on a visit (one about premises alone is not hers)."""
-        if contact_id is None:
+        """What outreach learned about a woman met on a visit, on her journey; a fact about no
+        woman (a concern about premises alone) is not hers. False when already applied."""
+        if fact.contact_id is None:
             return self.save_once(upstream)
         return self._from_outreach(
-            contact_id,
-            occurred_at,
+            fact.contact_id,
+            fact.occurred_at,
             actor,
             upstream,
-            lambda j: j.note_concern(concern_id, concern, visit_id, occurred_at, actor),
-        )
-
-    def note_follow_up_offered(
-        self,
-        follow_up_id: UUID,
-        visit_id: UUID,
-        contact_id: UUID,
-        kind: str,
-        due_at: datetime,
-        occurred_at: datetime,
-        upstream: Tracking,
-        actor: str = UPSTREAM_ACTOR,
-    ) -> bool:
-        return self._from_outreach(
-            contact_id,
-            occurred_at,
-            actor,
-            upstream,
-            lambda j: j.note_follow_up(follow_up_id, kind, due_at, visit_id, occurred_at, actor),
+            lambda j: fact.apply_to(j, actor, self.reference),
         )
 
     def link_contact_to_person(

@@ -8,6 +8,7 @@ stood at that event's version — the same answer on every replay).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from functools import singledispatchmethod
 from typing import TypeAlias, get_args
@@ -16,6 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 
 from services.cases.application import CasesApplication, JourneyNotFound
+from services.cases.commands import NoteConcern, NoteFollowUp, NoteIndicator, OutreachFact
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
 from services.cases.journey import StatusStep
@@ -39,7 +41,7 @@ from shared.contracts import (
 )
 from shared.contracts.cases import AppointmentStatusName, NrmMilestoneName, ReferralStatusName
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
-from shared.messaging.consumer import Subscription
+from shared.messaging.consumer import Handler, Subscription, Upstream
 from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
 from shared.messaging.translation import contract_from
@@ -241,20 +243,43 @@ def _status(event: StatusStep, status: str, reason: str | None = None) -> Journe
     )
 
 
+#: What outreach learns about her on a visit, by the contract visits publishes it as.
+OUTREACH_FACTS: dict[type[IntegrationEvent], type[OutreachFact]] = {
+    PersonIndicatorObservedV1: NoteIndicator,
+    UrgentConcernRaisedV1: NoteConcern,
+    FollowUpOfferedV1: NoteFollowUp,
+}
+
+
+def noting(
+    app: CasesApplication, kind: type[IntegrationEvent], fact: type[OutreachFact]
+) -> Handler:
+    """A handler that records each message of ``kind`` as its fact. A field of the fact the
+    contract lacks is found here, when the subscription is built, not on the first message."""
+    missing = [f.name for f in fields(fact) if f.name not in kind.model_fields]
+    if missing:
+        raise TypeError(f"{kind.__name__} has no {', '.join(missing)} for {fact.__name__}")
+
+    def handle(message: IntegrationEvent, upstream: Upstream) -> None:
+        app.note_from_outreach(fact.from_contract(message), upstream)
+
+    return handle
+
+
 def inbound(app: CasesApplication) -> Subscription:
     return Subscription(
         application=app,
         durable="cases-from-visits",
         stream=VISITS_STREAM,
-        handlers=handlers_calling(
-            {
-                ContactMadeV1: app.record_contact_from_visit,
-                PersonIndicatorObservedV1: app.note_person_indicator,
-                UrgentConcernRaisedV1: app.note_urgent_concern,
-                FollowUpOfferedV1: app.note_follow_up_offered,
-                ContactLinkedToPersonV1: app.link_contact_to_person,
-            }
-        ),
+        handlers={
+            **handlers_calling(
+                {
+                    ContactMadeV1: app.record_contact_from_visit,
+                    ContactLinkedToPersonV1: app.link_contact_to_person,
+                }
+            ),
+            **{kind: noting(app, kind, fact) for kind, fact in OUTREACH_FACTS.items()},
+        },
         # A rule of the journey (e.g. a link to an unregistered or unknown person) can never be
         # applied by retrying: such a message is dead-lettered with the error's name.
         permanent_errors=(JourneyError, JourneyNotFound),

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from services.cases.commands import (
     AssignCaseworker,
+    NoteConcern,
     Register,
 )
 from services.cases.domain import Journey
@@ -57,9 +58,14 @@ def met_on_a_visit(
         contact_id, visit_id, language, at, Tracking("visits", next(_positions))
     )
     if concern:
-        cases.note_urgent_concern(
-            uuid4(), visit_id, contact_id, concern, at, Tracking("visits", next(_positions))
+        raised = NoteConcern(
+            concern_id=uuid4(),
+            concern=concern,
+            visit_id=visit_id,
+            contact_id=contact_id,
+            occurred_at=at,
         )
+        cases.note_from_outreach(raised, Tracking("visits", next(_positions)))
     return str(Journey.create_id(contact_id)), contact_id
 
 

@@ -21,6 +21,9 @@ from services.cases.commands import (
     CompleteReferral,
     CorrectPseudonym,
     MakeReferral,
+    NoteConcern,
+    NoteFollowUp,
+    NoteIndicator,
     RecordExit,
     RecordFirstResponderContact,
     RecordMeeting,
@@ -42,6 +45,7 @@ from services.cases.queries.due_items.projection import DueItems
 from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.values import (
+    IndicatorSource,
     JourneyStatus,
     ReferralStatus,
     ReopenReason,
@@ -384,32 +388,31 @@ def test_indicators_concerns_and_follow_ups_are_applied_once(cases: CasesApplica
     contact_id, visit_id = uuid4(), uuid4()
     cases.record_contact_from_visit(contact_id, visit_id, "ro", T0, Tracking("visits", 1))
     observation, concern, follow_up = uuid4(), uuid4(), uuid4()
+    seen = {"visit_id": visit_id, "contact_id": contact_id, "occurred_at": T0}
     for _ in range(2):
-        cases.note_person_indicator(
-            observation,
-            visit_id,
-            contact_id,
-            "debt_bondage",
-            "disclosed",
-            T0,
+        cases.note_from_outreach(
+            NoteIndicator(
+                observation_id=observation,
+                indicator="debt_bondage",
+                source=IndicatorSource.DISCLOSED,
+                **seen,
+            ),
             Tracking("visits", 2),
         )
-        cases.note_urgent_concern(
-            concern, visit_id, contact_id, "possible_minor", T0, Tracking("visits", 3)
+        cases.note_from_outreach(
+            NoteConcern(concern_id=concern, concern="possible_minor", **seen),
+            Tracking("visits", 3),
         )
-        cases.note_follow_up_offered(
-            follow_up,
-            visit_id,
-            contact_id,
-            "coffee",
-            T0 + timedelta(days=2),
-            T0,
+        cases.note_from_outreach(
+            NoteFollowUp(
+                follow_up_id=follow_up, kind="coffee", due_at=T0 + timedelta(days=2), **seen
+            ),
             Tracking("visits", 4),
         )
     before = cases.max_notification_id()
     # The same facts republished under new positions: tracked, but nothing new on the journey.
-    assert cases.note_urgent_concern(
-        concern, visit_id, contact_id, "possible_minor", T0, Tracking("visits", 5)
+    assert cases.note_from_outreach(
+        NoteConcern(concern_id=concern, concern="possible_minor", **seen), Tracking("visits", 5)
     )
     assert cases.max_notification_id() == before
     journey = cases.get_journey(Journey.create_id(contact_id))
@@ -421,9 +424,7 @@ def test_an_indicator_arriving_before_the_contact_opens_her_journey(
     cases: CasesApplication,
 ) -> None:
     contact_id = uuid4()
-    cases.note_person_indicator(
-        uuid4(), uuid4(), contact_id, "escorted", "observed", T0, Tracking("visits", 1)
-    )
+    cases.note_from_outreach(_indicator(contact_id, "escorted"), Tracking("visits", 1))
     assert cases.get_journey(Journey.create_id(contact_id)).indicators
 
 
@@ -431,7 +432,10 @@ def test_a_concern_about_premises_only_is_tracked_but_touches_no_journey(
     cases: CasesApplication,
 ) -> None:
     before = cases.max_notification_id()
-    assert cases.note_urgent_concern(uuid4(), uuid4(), None, "violence", T0, Tracking("visits", 7))
+    about_premises = NoteConcern(
+        concern_id=uuid4(), concern="violence", visit_id=uuid4(), contact_id=None, occurred_at=T0
+    )
+    assert cases.note_from_outreach(about_premises, Tracking("visits", 7))
     assert cases.max_notification_id() == before and cases.has_applied(Tracking("visits", 7))
 
 
@@ -441,9 +445,14 @@ def test_a_contact_linked_to_a_registered_woman_merges_into_her_journey(
     person_id = register(cases)
     contact_id, first_visit, link_visit, later_visit = uuid4(), uuid4(), uuid4(), uuid4()
     cases.record_contact_from_visit(contact_id, first_visit, "ro", T0, Tracking("visits", 1))
-    cases.note_urgent_concern(
-        uuid4(), first_visit, contact_id, "possible_minor", T0, Tracking("visits", 2)
+    concern = NoteConcern(
+        concern_id=uuid4(),
+        concern="possible_minor",
+        visit_id=first_visit,
+        contact_id=contact_id,
+        occurred_at=T0,
     )
+    cases.note_from_outreach(concern, Tracking("visits", 2))
     assert cases.link_contact_to_person(
         link_visit, contact_id, person_id, T0, Tracking("visits", 3)
     )
@@ -460,9 +469,15 @@ def test_a_contact_linked_to_a_registered_woman_merges_into_her_journey(
     assert person.contacts == [(first_visit, contact_id)] and person.possible_minor
     # Later, outreach meets her again under that contact: it reaches her journey.
     cases.record_contact_from_visit(contact_id, later_visit, "ro", T0, Tracking("visits", 4))
-    cases.note_follow_up_offered(
-        uuid4(), later_visit, contact_id, "coffee", T0, T0, Tracking("visits", 5)
+    follow_up = NoteFollowUp(
+        follow_up_id=uuid4(),
+        kind="coffee",
+        due_at=T0,
+        visit_id=later_visit,
+        contact_id=contact_id,
+        occurred_at=T0,
     )
+    cases.note_from_outreach(follow_up, Tracking("visits", 5))
     person = cases.get_journey(person_id)
     assert (later_visit, contact_id) in person.contacts and person.follow_ups
     assert cases.get_journey(Journey.create_id(contact_id)).version == contact_journey.version
@@ -512,9 +527,7 @@ def test_a_possible_minor_from_outreach_is_referred_to_the_nrm_without_consent(
     cases: CasesApplication,
 ) -> None:
     contact_id = uuid4()
-    cases.note_person_indicator(
-        uuid4(), uuid4(), contact_id, "possible_under_18", "observed", T0, Tracking("visits", 1)
-    )
+    cases.note_from_outreach(_indicator(contact_id, "possible_under_18"), Tracking("visits", 1))
     journey_id = Journey.create_id(contact_id)
     cases.do(
         journey_id,
@@ -591,3 +604,15 @@ def test_no_personal_text_is_anywhere_in_the_sqlite_files(app_with_views, backen
         content = path.read_bytes()
         for marker in MARKERS:
             assert marker.encode() not in content, (path.name, marker)
+
+
+def _indicator(contact_id: UUID, indicator: str) -> NoteIndicator:
+    """An indicator observed about her on a visit."""
+    return NoteIndicator(
+        observation_id=uuid4(),
+        indicator=indicator,
+        source=IndicatorSource.OBSERVED,
+        visit_id=uuid4(),
+        contact_id=contact_id,
+        occurred_at=T0,
+    )

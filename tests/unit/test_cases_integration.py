@@ -18,6 +18,8 @@ from services.cases.commands import (
     JourneyCommand,
     MarkPossibleMinor,
     MoveAppointment,
+    NoteFollowUp,
+    NoteIndicator,
     RecordConclusiveGrounds,
     RecordNrmReferral,
     RecordReasonableGrounds,
@@ -27,8 +29,14 @@ from services.cases.commands import (
 )
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
-from services.cases.integration import PUBLISHED, JourneyContracts, inbound, translator
-from services.cases.values import DecisionSource, DeclineReason, NrmOutcome, ReopenReason
+from services.cases.integration import PUBLISHED, JourneyContracts, inbound, noting, translator
+from services.cases.values import (
+    DecisionSource,
+    DeclineReason,
+    IndicatorSource,
+    NrmOutcome,
+    ReopenReason,
+)
 from shared.contracts import (
     AppointmentScheduledV1,
     CaseworkerAssignedV1,
@@ -309,3 +317,24 @@ def test_a_batch_from_visits_finds_its_unopened_journeys_at_once_and_applies_onc
     assert cases.max_notification_id() == 2 + 2 * 2 + 1 + 1
     assert cases.get_journey(Journey.create_id(new[0])).follow_ups
     assert len(cases.get_journey(Journey.create_id(known)).contacts) == 2
+
+
+def test_an_indicator_from_visits_keeps_its_source_as_the_journey_s_value() -> None:
+    message = PersonIndicatorObservedV1(
+        observation_id=uuid4(),
+        visit_id=uuid4(),
+        contact_id=uuid4(),
+        indicator="escorted",
+        source="third_party",
+        **message_kwargs(),
+    )
+    fact = NoteIndicator.from_contract(message)
+    assert type(fact.source) is IndicatorSource and fact.source is IndicatorSource.THIRD_PARTY
+    assert (fact.contact_id, fact.visit_id) == (message.contact_id, message.visit_id)
+
+
+def test_a_contract_without_a_field_of_its_fact_stops_the_consumer_being_built(
+    cases: CasesApplication,
+) -> None:
+    with pytest.raises(TypeError, match=r"ContactLinkedToPersonV1 has no .*follow_up_id"):
+        noting(cases, ContactLinkedToPersonV1, NoteFollowUp)

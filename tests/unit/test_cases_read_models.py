@@ -31,6 +31,8 @@ from services.cases.commands import (
     JourneyCommand,
     MarkPossibleMinor,
     MoveAppointment,
+    NoteConcern,
+    NoteFollowUp,
     RecordAttendance,
     Register,
     ReopenJourney,
@@ -133,7 +135,7 @@ def test_the_intake_queue_shows_open_unassigned_journeys_oldest_first_with_codes
     newer, older, contact = uuid4(), uuid4(), uuid4()
     app.record_contact_from_visit(contact, uuid4(), "ro", T0 + timedelta(hours=2), Tracking("v", 1))
     app.record_contact_from_visit(contact, uuid4(), "bg", T0 + timedelta(hours=3), Tracking("v", 2))
-    app.note_urgent_concern(uuid4(), uuid4(), contact, "possible_minor", T0, Tracking("v", 3))
+    app.note_from_outreach(_possible_minor(contact, T0), Tracking("v", 3))
     for journey_id, hours in ((newer, 5), (older, 1)):
         app.register_person(
             journey_id,
@@ -516,7 +518,7 @@ def _upstream(state: dict) -> Tracking:
 def _concern(app: CasesApplication, state: dict, journey: UUID, when: datetime) -> None:
     contact = app.get_journey(journey).contact_id
     if contact is not None:
-        app.note_urgent_concern(uuid4(), uuid4(), contact, "possible_minor", when, _upstream(state))
+        app.note_from_outreach(_possible_minor(contact, when), _upstream(state))
 
 
 def _link(app: CasesApplication, state: dict, journey: UUID, when: datetime) -> None:
@@ -535,15 +537,15 @@ def _follow_up(app: CasesApplication, state: dict, journey: UUID, when: datetime
     contact = app.get_journey(opened_from_contacts[-1]).contact_id
     assert contact is not None
     state["position"][0] += 1
-    app.note_follow_up_offered(
-        uuid4(),
-        uuid4(),
-        contact,
-        "coffee",
-        when + timedelta(days=1),
-        when,
-        Tracking("visits", state["position"][0]),
+    follow_up = NoteFollowUp(
+        follow_up_id=uuid4(),
+        kind="coffee",
+        due_at=when + timedelta(days=1),
+        visit_id=uuid4(),
+        contact_id=contact,
+        occurred_at=when,
     )
+    app.note_from_outreach(follow_up, Tracking("visits", state["position"][0]))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -620,3 +622,14 @@ def test_the_caseload_reading_only_versions_of_some_events_folds_as_from_whole_e
     whole.apply_batch(decode_batch(app, notifications), notifications[-1].id, 0)
     own.catch_up()
     assert own.list()[0] == whole.list()[0] != []
+
+
+def _possible_minor(contact: UUID, when: datetime) -> NoteConcern:
+    """An urgent concern raised on a visit: she may be a child."""
+    return NoteConcern(
+        concern_id=uuid4(),
+        concern="possible_minor",
+        visit_id=uuid4(),
+        contact_id=contact,
+        occurred_at=when,
+    )

@@ -37,6 +37,9 @@ from services.cases.commands import (
     MakeReferral,
     MarkPossibleMinor,
     MoveAppointment,
+    NoteConcern,
+    NoteFollowUp,
+    NoteIndicator,
     RecordAttendance,
     RecordConclusiveGrounds,
     RecordContactLost,
@@ -64,6 +67,7 @@ from services.cases.values import (
     DeclineReason,
     ErasureReason,
     GoalDropReason,
+    IndicatorSource,
     NrmOutcome,
     ReopenReason,
     RiskLevel,
@@ -95,16 +99,18 @@ def rich_journey(cases: CasesApplication) -> UUID:
     contact, visit = uid("contact"), uid("visit")
     cases.record_contact_from_visit(contact, visit, "ro", at(0), Tracking("visits", 1))
     journey_id = Journey.create_id(contact)
-    cases.note_person_indicator(
-        uid("indicator"), visit, contact, "physical_threats", "observed", at(0),
-        Tracking("visits", 2),
-    )  # fmt: skip
-    cases.note_urgent_concern(
-        uid("concern"), visit, contact, "violence", at(0), Tracking("visits", 3)
+    seen = {"visit_id": visit, "contact_id": contact, "occurred_at": at(0)}
+    indicator = NoteIndicator(
+        observation_id=uid("indicator"),
+        indicator="physical_threats",
+        source=IndicatorSource.OBSERVED,
+        **seen,
     )
-    cases.note_follow_up_offered(
-        uid("follow-up"), visit, contact, "coffee", at(3), at(0), Tracking("visits", 4)
-    )
+    cases.note_from_outreach(indicator, Tracking("visits", 2))
+    concern = NoteConcern(concern_id=uid("concern"), concern="violence", **seen)
+    cases.note_from_outreach(concern, Tracking("visits", 3))
+    follow_up = NoteFollowUp(follow_up_id=uid("follow-up"), kind="coffee", due_at=at(3), **seen)
+    cases.note_from_outreach(follow_up, Tracking("visits", 4))
     cases.record_contact_from_visit(contact, uid("visit-2"), "en", at(1), Tracking("visits", 5))
     nrm_consent, share_consent = uid("consent-nrm"), uid("consent-share")
     commands = [

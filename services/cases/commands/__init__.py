@@ -1,4 +1,5 @@
-"""What may be asked of a journey: one small frozen command per thing a caseworker does.
+"""What may be asked of a journey: one small frozen command per thing a caseworker does, and
+one per fact outreach learned on a visit (``outreach.py``).
 
 ``base.py`` says what a command is; each other module holds the commands of one concept of the
 journey, named as in ``services/cases/journey/``. All of them are exported here, so a caller
@@ -34,6 +35,7 @@ from services.cases.commands.nrm import (
     RecordReasonableGrounds,
     StartRecoveryPeriod,
 )
+from services.cases.commands.outreach import NoteConcern, NoteFollowUp, NoteIndicator, OutreachFact
 from services.cases.commands.possible_minor import ClearPossibleMinor, MarkPossibleMinor
 from services.cases.commands.referrals import (
     AcceptReferral,
@@ -75,7 +77,11 @@ __all__ = [
     "MakeReferral",
     "MarkPossibleMinor",
     "MoveAppointment",
+    "NoteConcern",
+    "NoteFollowUp",
+    "NoteIndicator",
     "NrmDecision",
+    "OutreachFact",
     "RecordAttendance",
     "RecordConclusiveGrounds",
     "RecordContactLost",

@@ -34,6 +34,8 @@ class JourneyCommand:
 
     #: The ``Journey`` method that records this command.
     records: ClassVar[Callable[..., None]]
+    #: The fields passed to ``records`` otherwise than by their own name, or not at all.
+    not_recorded: ClassVar[frozenset[str]] = frozenset({"occurred_at"})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -48,5 +50,7 @@ class JourneyCommand:
         type(self).records(journey, **self._own_fields(), occurred_at=self.occurred_at, actor=actor)
 
     def _own_fields(self) -> dict[str, Any]:
-        """The command's fields but ``occurred_at``, by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "occurred_at"}
+        """The command's fields but those ``not_recorded``, by name."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in self.not_recorded
+        }
