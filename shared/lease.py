@@ -33,6 +33,7 @@ from nats.js.kv import KeyValue
 from shared.messaging.connection import NatsConnection
 from shared.observability.metrics import LEASE_FAILOVERS, LEASE_HELD
 from shared.settings import Settings
+from shared.stopping import raise_if_stopping
 
 log = structlog.get_logger(__name__)
 
@@ -129,6 +130,7 @@ class Lease:
         """Forever: acquire, run ``work`` while held, stop it when the lease is lost."""
         try:
             while True:
+                raise_if_stopping()
                 try:
                     kv = await self._bucket.kv()
                     if not await self._acquire(kv):
@@ -220,6 +222,7 @@ class Lease:
 
     async def _renew_until_lost(self, kv: KeyValue, task: asyncio.Task[None]) -> str:
         while True:
+            raise_if_stopping()
             next_renewal = min(self._deadline, self._clock() + self.times.renew_s)
             await asyncio.wait({task}, timeout=max(0.0, next_renewal - self._clock()))
             if task.done():

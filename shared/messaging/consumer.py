@@ -50,6 +50,7 @@ from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
 from shared.observability import metrics, tracing
 from shared.settings import Settings
+from shared.stopping import raise_if_stopping
 from shared.storage.eventstore import WaymarkApplication
 from shared.threads import in_thread
 
@@ -150,6 +151,7 @@ class DurableConsumer:
         self.running = True
         try:
             while True:
+                raise_if_stopping()
                 subscription = None
                 try:
                     js = await self._connection.jetstream()
@@ -205,6 +207,7 @@ class DurableConsumer:
         self, js: JetStreamContext, subscription: JetStreamContext.PullSubscription
     ) -> None:
         while True:
+            raise_if_stopping()
             try:
                 messages = await subscription.fetch(
                     self._settings.consumer_batch_size,

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from shared.stopping import raise_if_stopping
+
 log = structlog.get_logger(__name__)
 
 
@@ -56,6 +58,7 @@ async def poll_until_cancelled(
     has passed. A failure is reported to ``on_error`` and retried after four intervals, so
     that whoever follows the log outlives any one failure."""
     while True:
+        raise_if_stopping()
         wake.clear()
         try:
             read = await step()
