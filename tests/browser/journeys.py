@@ -1,10 +1,11 @@
 """Data made through the services' APIs, as outreach and casework would make it, for the
-screens to find: premises, and a woman's journey."""
+screens to find: premises, and a woman's journey (and an admin's page open on it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
@@ -12,6 +13,7 @@ import httpx
 from services.cases.domain import Journey
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.browser.conftest import Visitor
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -86,3 +88,10 @@ def a_journey(system: WebSystem, name: str) -> MadeJourney:
             answer = lead.post(path + step, json={"occurred_at": now.isoformat(), **body})
             assert answer.status_code in (200, 201), f"{step}: {answer.text}"
     return MadeJourney(journey_id, contact_id, pseudonym, caseworker)
+
+
+def admin_on_her_journey(visitor: Visitor, subject: str, her: MadeJourney) -> Any:
+    """The page of an admin signed in as subject, open on her journey's history."""
+    page = visitor.sign_in(Role.ADMIN, subject=subject)
+    page.goto(f"/admin/journeys/{her.journey_id}")
+    return page

@@ -14,7 +14,7 @@ import httpx
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.browser.conftest import PHONE, SHOW_PERSONAL, Visitor, assert_accessible, screenshot
-from tests.browser.journeys import a_journey
+from tests.browser.journeys import a_journey, admin_on_her_journey
 from tests.browser.system import WebSystem
 from tests.support import wait_until
 
@@ -63,8 +63,7 @@ def test_given_a_later_change_when_the_admin_looks_as_of_before_it_then_she_sees
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     her = a_journey(waymark, "asof")
-    page = visitor().sign_in(Role.ADMIN, subject="adm-asof")
-    page.goto(f"/admin/journeys/{her.journey_id}")
+    page = admin_on_her_journey(visitor(), "adm-asof", her)
     # Now she has a caseworker; she was assigned after her registration.
     assert page.get_by_role("cell", name="CaseworkerAssigned", exact=True).is_visible()
 
@@ -111,8 +110,7 @@ def test_given_an_erasure_asked_by_one_admin_then_only_another_admin_can_approve
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     her = a_journey(waymark, "erase")
-    first = visitor().sign_in(Role.ADMIN, subject="adm-a")
-    first.goto(f"/admin/journeys/{her.journey_id}")
+    first = admin_on_her_journey(visitor(), "adm-a", her)
     first.get_by_role("link", name="Ask for erasure").click()
     first.get_by_role("button", name="Ask for erasure").click()
     assert first.get_by_text("Choose why her data is to be erased").first.is_visible()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from shared.security.roles import Role
 from tests.browser.conftest import PHONE, SHOW_PERSONAL, Visitor, assert_accessible, screenshot
-from tests.browser.journeys import a_journey
+from tests.browser.journeys import a_journey, admin_on_her_journey
 from tests.browser.system import WebSystem
 
 
@@ -15,8 +15,7 @@ def test_given_an_admin_read_her_journey_when_the_auditor_searches_then_she_find
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     her = a_journey(waymark, "audited")
-    admin = visitor().sign_in(Role.ADMIN, subject="adm-audited")
-    admin.goto(f"/admin/journeys/{her.journey_id}")
+    admin = admin_on_her_journey(visitor(), "adm-audited", her)
     admin.get_by_role("button", name=SHOW_PERSONAL).click()
     assert admin.get_by_text("Personal details shown").is_visible()
 
