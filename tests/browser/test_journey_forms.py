@@ -61,7 +61,9 @@ def journey(system: WebSystem, journey_id: UUID) -> dict[str, Any]:
     return dict(response.json())
 
 
-def register_by_api(system: WebSystem, journey_id: UUID, caseworker: str) -> None:
+def registered_journey(system: WebSystem, caseworker: str) -> UUID:
+    """A journey from a visit, assigned to the caseworker, who registered her through the API."""
+    journey_id = journey_from_a_visit(system, caseworker)
     with system.client(ServiceName.CASES, Role.CASEWORKER, subject=caseworker) as client:
         etag = client.get(f"/journeys/{journey_id}").headers["etag"]
         response = client.post(
@@ -70,10 +72,43 @@ def register_by_api(system: WebSystem, journey_id: UUID, caseworker: str) -> Non
             headers={"If-Match": etag},
         )
         assert response.status_code == 200, response.text
+    return journey_id
 
 
 def returned_to_journey(page: Any, journey_id: UUID, section: str) -> None:
     page.wait_for_url(f"**/journeys/{journey_id}#{section}")
+
+
+def send_by_keyboard(page: Any) -> None:
+    """Tab to the form's button and press Enter, as someone with no mouse sends it."""
+    tab_to(page, "button[type=submit].govuk-button")
+    page.keyboard.press("Enter")
+
+
+def answer(page: Any, question: str, choice: str) -> None:
+    """A radio button chosen in the fieldset that asks the question."""
+    page.get_by_role("group", name=question).get_by_label(choice).check()
+
+
+def fill_when(page: Any, question: str, date: str, time: str) -> None:
+    """A date and a time typed into the pair of fields that asks the question."""
+    when = page.get_by_role("group", name=question)
+    when.get_by_label("Date").fill(date)
+    when.get_by_label("Time").fill(time)
+
+
+def consent_to_share(page: Any, partner: str) -> None:
+    """The consent form filled in: she agreed to her details being shared with the partner."""
+    page.get_by_label("Share her details with a partner organisation").check()
+    page.get_by_label("Which partner may her details be shared with?").select_option(label=partner)
+    page.get_by_label("Version of the consent wording she was shown").fill("2026-01")
+
+
+def refer_for_housing(page: Any, partner: str) -> None:
+    """The referral form filled in: housing, with her details shared with the partner."""
+    page.get_by_label("Which partner?").select_option(label=partner)
+    page.get_by_label("What is the referral for?").select_option(label="Housing")
+    answer(page, "Will her details be shared with the partner?", "Yes")
 
 
 def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_needs_that_consent(
@@ -89,7 +124,7 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
     assert_accessible(page)
     page.get_by_label("The name she wants to be known by here").fill("R-17")
     page.get_by_label("Romanian", exact=True).check()
-    page.get_by_role("group", name="Does she need an interpreter?").get_by_label("Yes").check()
+    answer(page, "Does she need an interpreter?", "Yes")
     page.get_by_role("button", name="Register her").click()
     returned_to_journey(page, journey_id, "about-her")
     record = journey(waymark, journey_id)
@@ -104,11 +139,7 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
     page.get_by_role("button", name="Record her consent").click()
     returned_to_journey(page, journey_id, "consent")
     page.goto(f"{base}/consents")
-    page.get_by_label("Share her details with a partner organisation").check()
-    page.get_by_label("Which partner may her details be shared with?").select_option(
-        label="The Salvation Army"
-    )
-    page.get_by_label("Version of the consent wording she was shown").fill("2026-01")
+    consent_to_share(page, "The Salvation Army")
     screenshot(page, "journey-form-consent")
     page.get_by_role("button", name="Record her consent").click()
     returned_to_journey(page, journey_id, "consent")
@@ -120,11 +151,7 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
     assert_accessible(page)
     check = page.locator("#consent-check")
     assert "The Salvation Army" in check.inner_text()
-    page.get_by_label("Which partner?").select_option(label="Migrant Help")
-    page.get_by_label("What is the referral for?").select_option(label="Housing")
-    page.get_by_role("group", name="Will her details be shared with the partner?").get_by_label(
-        "Yes"
-    ).check()
+    refer_for_housing(page, "Migrant Help")
     # Before she sends it, the form already says it is not covered.
     assert "needs a lawful basis" in page.locator("#consent-cover").inner_text()
     page.get_by_role("button", name="Make the referral").click()
@@ -142,20 +169,12 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
 
     # When she records that consent, the referral is made.
     page.get_by_role("link", name="record her consent", exact=True).click()
-    page.get_by_label("Share her details with a partner organisation").check()
-    page.get_by_label("Which partner may her details be shared with?").select_option(
-        label="Migrant Help"
-    )
-    page.get_by_label("Version of the consent wording she was shown").fill("2026-01")
+    consent_to_share(page, "Migrant Help")
     page.get_by_role("button", name="Record her consent").click()
     returned_to_journey(page, journey_id, "consent")
     page.goto(f"{base}/referrals")
     assert "Migrant Help" in page.locator("#consent-check").inner_text()
-    page.get_by_label("Which partner?").select_option(label="Migrant Help")
-    page.get_by_label("What is the referral for?").select_option(label="Housing")
-    page.get_by_role("group", name="Will her details be shared with the partner?").get_by_label(
-        "Yes"
-    ).check()
+    refer_for_housing(page, "Migrant Help")
     page.get_by_role("button", name="Make the referral").click()
     returned_to_journey(page, journey_id, "referrals")
     (referral,) = journey(waymark, journey_id)["referrals"]
@@ -174,8 +193,7 @@ def test_given_her_journey_when_she_is_registered_and_consents_then_a_referral_n
 def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_her_journey(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
-    journey_id = journey_from_a_visit(waymark, "cw-forms-2")
-    register_by_api(waymark, journey_id, "cw-forms-2")
+    journey_id = registered_journey(waymark, "cw-forms-2")
     page = visitor().sign_in(Role.CASEWORKER, subject="cw-forms-2")
     base = f"/journeys/{journey_id}"
 
@@ -191,9 +209,7 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
     page.goto(f"{base}/goals/{goal['goal_id']}/achievement")
     assert_accessible(page)
     assert "NI number issued" in page.locator(".govuk-summary-list").inner_text()
-    when = page.get_by_role("group", name="When did she achieve it?")
-    when.get_by_label("Date").fill("27/11/2026")
-    when.get_by_label("Time").fill("10:15")
+    fill_when(page, "When did she achieve it?", "27/11/2026", "10:15")
     page.get_by_role("button", name="She achieved it").click()
     returned_to_journey(page, journey_id, "goals")
     assert journey(waymark, journey_id)["goals"][0]["closed_at"].startswith("2026-11-27T10:15")
@@ -201,12 +217,8 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
     page.goto(f"{base}/appointments")
     assert_accessible(page)
     page.get_by_label("Appointment with").select_option(label="Jobcentre (NI number)")
-    at = page.get_by_role("group", name="When is it?")
-    at.get_by_label("Date").fill("15/07/2027")
-    at.get_by_label("Time").fill("9:30am")
-    page.get_by_role("group", name="Will someone from the charity go with her?").get_by_label(
-        "Yes"
-    ).check()
+    fill_when(page, "When is it?", "15/07/2027", "9:30am")
+    answer(page, "Will someone from the charity go with her?", "Yes")
     page.get_by_role("button", name="Save the appointment").click()
     returned_to_journey(page, journey_id, "appointments")
     (appointment,) = journey(waymark, journey_id)["appointments"]
@@ -237,8 +249,7 @@ def test_given_a_registered_woman_when_support_is_recorded_then_each_step_is_on_
 def test_given_an_answer_the_service_refuses_then_the_reason_is_beside_its_field(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
-    journey_id = journey_from_a_visit(waymark, "cw-forms-3")
-    register_by_api(waymark, journey_id, "cw-forms-3")
+    journey_id = registered_journey(waymark, "cw-forms-3")
     page = visitor(PHONE).sign_in(Role.CASEWORKER, subject="cw-forms-3")
 
     page.goto(f"/journeys/{journey_id}/safety-plans")
@@ -266,8 +277,7 @@ def test_given_an_answer_the_service_refuses_then_the_reason_is_beside_its_field
 def test_given_two_people_on_one_journey_when_the_second_saves_then_she_sees_what_changed(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
-    journey_id = journey_from_a_visit(waymark, "cw-forms-4")
-    register_by_api(waymark, journey_id, "cw-forms-4")
+    journey_id = registered_journey(waymark, "cw-forms-4")
     first = visitor().sign_in(Role.CASEWORKER, subject="cw-forms-4")
     second = visitor().sign_in(Role.SAFEGUARDING_LEAD, subject="sg-forms-4")
     base = f"/journeys/{journey_id}"
@@ -325,8 +335,7 @@ def test_given_only_a_keyboard_then_she_can_register_her_and_record_consent(
     page.keyboard.press("Space")
     tab_to(page, "input[name=interpreter_needed]")
     page.keyboard.press("ArrowDown")  # in a radio group, arrows move and choose: "No"
-    tab_to(page, "button[type=submit].govuk-button")
-    page.keyboard.press("Enter")
+    send_by_keyboard(page)
     returned_to_journey(page, journey_id, "about-her")
 
     page.goto(f"/journeys/{journey_id}/consents")
@@ -334,8 +343,7 @@ def test_given_only_a_keyboard_then_she_can_register_her_and_record_consent(
     page.keyboard.press("Space")
     tab_to(page, "#wording_version")
     page.keyboard.type("2026-01")
-    tab_to(page, "button[type=submit].govuk-button")
-    page.keyboard.press("Enter")
+    send_by_keyboard(page)
     returned_to_journey(page, journey_id, "consent")
 
     record = journey(waymark, journey_id)
