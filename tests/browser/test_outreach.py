@@ -101,6 +101,17 @@ def recorded_offline(phone: Visitor, page: Any, place: str, alias: str, **woman:
     complete(page)
 
 
+def a_visit_kept_offline(
+    phone: Visitor, subject: str, place: str, alias: str, **woman: str
+) -> tuple[Any, str]:
+    """The app opened for a team of its own, then a visit recorded with no signal at the place
+    (named with the team's id after it, so the team is found again): the page and the team."""
+    team = "t-" + uuid4().hex[:8]
+    page = open_app(phone, subject, team)
+    recorded_offline(phone, page, f"{place} {team}", alias, **woman)
+    return page, team
+
+
 def outbox_states(page: Any) -> list[str]:
     return list(page.eval_on_selector_all("#outbox li", "items => items.map(i => i.dataset.state)"))
 
@@ -323,9 +334,7 @@ def test_given_signal_when_she_records_a_visit_then_each_step_is_saved_as_it_is_
 def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recorded_once(
     phone: Visitor, waymark: WebSystem
 ) -> None:
-    team = "t-" + uuid4().hex[:8]
-    page = open_app(phone, "vol-flaky", team)
-    recorded_offline(phone, page, "Parlour " + team, "Marker-alias-flaky")
+    page, team = a_visit_kept_offline(phone, "vol-flaky", "Parlour", "Marker-alias-flaky")
 
     keys: list[str] = []
 
@@ -356,7 +365,6 @@ def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recor
 def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent(
     phone: Visitor, waymark: WebSystem
 ) -> None:
-    team = "t-" + uuid4().hex[:8]
     # The phone's cached reference data still offers a code the service no longer has.
     real = httpx.get(
         waymark.url(ServiceName.VISITS) + "/reference", headers=LEAD, timeout=10
@@ -372,11 +380,10 @@ def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent
 
     # The context's routes see the service worker's requests too (Chromium).
     phone.context.route("**/outreach/api/reference", stale_reference)
-    page = open_app(phone, "vol-refused", team)
-    recorded_offline(
+    page, team = a_visit_kept_offline(
         phone,
-        page,
-        "Sauna " + team,
+        "vol-refused",
+        "Sauna",
         "Marker-alias-refused",
         indicator="A withdrawn sign",
         source="Observed",
@@ -406,9 +413,7 @@ def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent
 def test_given_her_session_ended_offline_then_the_queue_waits_for_sign_in_and_sign_out_wipes_it(
     phone: Visitor, waymark: WebSystem
 ) -> None:
-    team = "t-" + uuid4().hex[:8]
-    page = open_app(phone, "vol-expired", team)
-    recorded_offline(phone, page, "Street " + team, "Marker-alias-expired")
+    page, team = a_visit_kept_offline(phone, "vol-expired", "Street", "Marker-alias-expired")
     # Her session ends on the server while the phone has no signal.
     phone.context.clear_cookies()
     phone.context.set_offline(False)
