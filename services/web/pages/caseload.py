@@ -25,6 +25,8 @@ from shared.security.roles import Role
 router = APIRouter()
 
 Casework = Annotated[Session, needs(Role.CASEWORKER, Role.SAFEGUARDING_LEAD)]
+# What only a caseworker does (takes a journey from the queue, breaks the glass): not a lead.
+CaseworkerOnly = Annotated[Session, needs(Role.CASEWORKER)]
 
 STATUSES = ("new", "assessing", "active", "closed", "merged")
 _TAG = {

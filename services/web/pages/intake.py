@@ -14,10 +14,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api import Refused, Service
-from services.web.pages.caseload import Casework
+from services.web.pages.caseload import Casework, CaseworkerOnly
 from services.web.pages.commands import Command, form_version, send_command
 from services.web.pages.listing import PAGE_SIZE, Paging, page_number
-from services.web.people import needs
 from services.web.rendering import render
 from services.web.sessions import Session
 from shared.security.roles import Role
@@ -77,7 +76,7 @@ async def _not_hers(refused: Refused) -> Response:
 async def claim(
     request: Request,
     journey_id: UUID,
-    session: Annotated[Session, needs(Role.CASEWORKER)],
+    session: CaseworkerOnly,
     version: Annotated[str, Form()] = "",
 ) -> Response:
     expected = form_version(version)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import NotAllowed, Refused, Service
-from services.web.pages.caseload import Casework, open_concern
+from services.web.pages.caseload import Casework, CaseworkerOnly, open_concern
 from services.web.pages.commands import Command, form_version, kept_answers, send_command
 from services.web.pages.conflicts import changes_since, loaded_now
 from services.web.pages.journey_actions import journey_actions, open_referrals
@@ -140,7 +140,7 @@ def _by_scope(consents: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, 
 async def break_glass(
     request: Request,
     journey_id: UUID,
-    session: Annotated[Session, needs(Role.CASEWORKER)],
+    session: CaseworkerOnly,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     values = {"reason": reason}
