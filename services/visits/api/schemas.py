@@ -9,7 +9,7 @@ and their place in the body, so a retry of the same body derives the same ids.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Protocol, Self, TypeVar
 from uuid import UUID, uuid5
 
 from pydantic import (
@@ -59,6 +59,26 @@ def utc(value: datetime) -> datetime:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+#: When a body that sets a value (a correction, a link, a resolution) happened: a retry finds
+#: the value already set, so the device's time may be left out for the server's.
+SetAt = Annotated[
+    HappenedAt | None,
+    Field(description="Device time; the server's time of receipt when left out"),
+]
+
+
+class _Set(Protocol):
+    @property
+    def occurred_at(self) -> datetime | None: ...
+
+
+class SetsAValue:
+    """A body with an ``occurred_at: SetAt``: ``at()`` is its time, the server's when left out."""
+
+    def at(self: _Set) -> datetime:
+        return utc(self.occurred_at or now())
 
 
 def derived_id(visit_id: UUID, path: str) -> UUID:
