@@ -22,7 +22,7 @@ from uuid import UUID
 from services.visits.domain import Visit, default_outcome
 from services.visits.not_found import ConcernNotFound, ContactNotFound
 from services.visits.values import UrgentConcern
-from shared.reference import ReferenceData
+from shared.reference import Kind, ReferenceData
 
 
 class RecordedByVisit:
@@ -54,16 +54,26 @@ class AboutAContact(RecordedByVisit):
 
 
 @dataclass(frozen=True)
-class PersonIndicatorInput(AboutAContact):
+class IndicatorObservation:
+    """An indicator observed (about a woman or about a premises): the code, of the reference
+    list its kind names, and how it was known."""
+
     observation_id: UUID
     indicator: str
     source: str
     occurred_at: datetime
 
-    records = Visit.observe_person_indicator
+    #: The reference list its ``indicator`` is a code of.
+    codes: ClassVar[Kind]
 
     def check(self, reference: ReferenceData, at: str) -> None:
-        reference.require("person_indicators", self.indicator, f"{at}.indicator")
+        reference.require(self.codes, self.indicator, f"{at}.indicator")
+
+
+@dataclass(frozen=True)
+class PersonIndicatorInput(IndicatorObservation, AboutAContact):
+    records = Visit.observe_person_indicator
+    codes = "person_indicators"
 
 
 @dataclass(frozen=True)
@@ -127,16 +137,9 @@ class ContactInput:
 
 
 @dataclass(frozen=True)
-class PremisesIndicatorInput(OnTheVisit):
-    observation_id: UUID
-    indicator: str
-    source: str
-    occurred_at: datetime
-
+class PremisesIndicatorInput(IndicatorObservation, OnTheVisit):
     records = Visit.observe_premises_indicator
-
-    def check(self, reference: ReferenceData, at: str) -> None:
-        reference.require("premises_indicators", self.indicator, f"{at}.indicator")
+    codes = "premises_indicators"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.visits.api.schemas import Label, now, utc
+from services.visits.api.schemas import Label, SetAt, SetsAValue, utc
 from services.visits.commands import RegisterPremises
 from shared.contracts.base import Code
 from shared.http.public import Public
@@ -35,16 +35,11 @@ class PremisesCreate(BaseModel):
         )
 
 
-class LabelCorrection(BaseModel):
+class LabelCorrection(SetsAValue, BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: Label
-    occurred_at: HappenedAt | None = Field(
-        default=None, description="Device time; the server's time of receipt when left out"
-    )
-
-    def at(self) -> datetime:
-        return utc(self.occurred_at or now())
+    occurred_at: SetAt = None
 
 
 # Read from the aggregate: an alias names its attribute where the public name differs.

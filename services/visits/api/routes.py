@@ -42,7 +42,6 @@ router = APIRouter(tags=["visits"], dependencies=[VisitAccess])
 
 _CREATE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The visit id is already recorded with different content"},
-    413: {"description": "The body is too large"},
     422: {"description": "A field or code is invalid, or the Idempotency-Key was reused"},
 }
 

@@ -9,7 +9,7 @@ and their place in the body, so a retry of the same body derives the same ids.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Self
+from typing import Annotated, Protocol, Self, TypeVar
 from uuid import UUID, uuid5
 
 from pydantic import (
@@ -25,6 +25,7 @@ from services.visits.commands import (
     CompletedVisit,
     ContactInput,
     FollowUpInput,
+    IndicatorObservation,
     PersonIndicatorInput,
     PremisesIndicatorInput,
     UrgentConcernInput,
@@ -49,6 +50,9 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Details = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+Observation = TypeVar("Observation", bound=IndicatorObservation)
+
+
 def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
@@ -57,26 +61,60 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+#: When a body that sets a value (a correction, a link, a resolution) happened: a retry finds
+#: the value already set, so the device's time may be left out for the server's.
+SetAt = Annotated[
+    HappenedAt | None,
+    Field(description="Device time; the server's time of receipt when left out"),
+]
+
+
+class _Set(Protocol):
+    @property
+    def occurred_at(self) -> datetime | None: ...
+
+
+class SetsAValue:
+    """A body with an ``occurred_at: SetAt``: ``at()`` is its time, the server's when left out."""
+
+    def at(self: _Set) -> datetime:
+        return utc(self.occurred_at or now())
+
+
 def derived_id(visit_id: UUID, path: str) -> UUID:
     """A stable id for a sub-entity the app did not name: the same body gives the same id."""
     return uuid5(visit_id, path)
 
 
-class PersonIndicatorCreate(BaseModel):
+class IndicatorCreate(BaseModel):
+    """An indicator observed, in a visit posted in one go; each kind says in its fields'
+    descriptions which codes it takes and which time it defaults to."""
+
     model_config = ConfigDict(extra="forbid")
 
     observation_id: UUID | None = Field(default=None, description="Derived when left out")
-    indicator: Code = Field(description="A person_indicators code (GET /reference)")
+    indicator: Code
     source: IndicatorSource
-    occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the contact's")
+    occurred_at: HappenedAt | None = None
 
-    def to_input(self, observation_id: UUID, default_at: datetime) -> PersonIndicatorInput:
-        return PersonIndicatorInput(
+    def observed(
+        self, kind: type[Observation], observation_id: UUID, default_at: datetime
+    ) -> Observation:
+        """The observation of that kind, with the derived id and time where they were left out."""
+        return kind(
             observation_id=self.observation_id or observation_id,
             indicator=self.indicator,
             source=self.source,
             occurred_at=utc(self.occurred_at or default_at),
         )
+
+
+class PersonIndicatorCreate(IndicatorCreate):
+    indicator: Code = Field(description="A person_indicators code (GET /reference)")
+    occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the contact's")
+
+    def to_input(self, observation_id: UUID, default_at: datetime) -> PersonIndicatorInput:
+        return self.observed(PersonIndicatorInput, observation_id, default_at)
 
 
 class FollowUpCreate(BaseModel):
@@ -150,21 +188,12 @@ class ContactCreate(BaseModel):
         return ids
 
 
-class PremisesIndicatorCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    observation_id: UUID | None = Field(default=None, description="Derived when left out")
+class PremisesIndicatorCreate(IndicatorCreate):
     indicator: Code = Field(description="A premises_indicators code (GET /reference)")
-    source: IndicatorSource
     occurred_at: HappenedAt | None = Field(default=None, description="Defaults to the visit's end")
 
     def to_input(self, observation_id: UUID, default_at: datetime) -> PremisesIndicatorInput:
-        return PremisesIndicatorInput(
-            observation_id=self.observation_id or observation_id,
-            indicator=self.indicator,
-            source=self.source,
-            occurred_at=utc(self.occurred_at or default_at),
-        )
+        return self.observed(PremisesIndicatorInput, observation_id, default_at)
 
 
 class UrgentConcernCreate(BaseModel):

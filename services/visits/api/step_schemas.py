@@ -17,8 +17,9 @@ from services.visits.api.schemas import (
     ContactCreate,
     Details,
     Label,
+    SetAt,
+    SetsAValue,
     ShortText,
-    now,
     utc,
 )
 from services.visits.commands import (
@@ -53,18 +54,13 @@ class Step(BaseModel):
         return utc(self.occurred_at)
 
 
-class Correction(BaseModel):
+class Correction(SetsAValue, BaseModel):
     """A step that sets a value (a correction, a link, a resolution): a retry finds the value
     already set, so the time may be left to the server."""
 
     model_config = ConfigDict(extra="forbid")
 
-    occurred_at: HappenedAt | None = Field(
-        default=None, description="Device time; the server's time of receipt when left out"
-    )
-
-    def at(self) -> datetime:
-        return utc(self.occurred_at or now())
+    occurred_at: SetAt = None
 
 
 class ContactStep(ContactCreate):

@@ -22,7 +22,6 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such visit (or contact, concern on it)"},
     409: {"description": "The step contradicts what is recorded (an id reused, visit completed)"},
     412: {"description": "If-Match names a version that is no longer current"},
-    413: {"description": "The body is too large"},
     422: {"description": "A field or code is invalid, or the step is impossible as given"},
 }
 
