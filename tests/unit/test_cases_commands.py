@@ -42,6 +42,14 @@ def test_a_command_s_fields_are_its_method_s_parameters(command: type[JourneyCom
     assert parameters == {**own, "occurred_at": "datetime", "actor": "str"}
 
 
+@pytest.mark.parametrize(
+    "command", [cls for cls in EVERY_COMMAND if cls.codes], ids=lambda cls: cls.__name__
+)
+def test_the_codes_a_command_checks_are_its_own_fields(command: type[JourneyCommand]) -> None:
+    # Else the check would fail only when that command is sent.
+    assert set(command.codes) <= {f.name for f in dataclasses.fields(command)}
+
+
 @pytest.mark.parametrize("command", EVERY_COMMAND, ids=lambda cls: cls.__name__)
 def test_every_command_is_a_frozen_keyword_only_dataclass(command: type[JourneyCommand]) -> None:
     # Said once, on JourneyCommand: a command is a value that cannot change after it is made,

@@ -15,8 +15,7 @@ from shared.reference import ReferenceData
 class RecordFirstResponderContact(JourneyCommand):
     partner: str
 
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("partners", self.partner, "body.partner")
+    codes = {"partner": "partners"}
 
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         first_responder = reference.is_first_responder(self.partner)
@@ -30,8 +29,7 @@ class RecordNrmReferral(JourneyCommand):
     submitted_on: date
     consent_id: UUID | None = None
 
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("partners", self.partner, "body.partner")
+    codes = {"partner": "partners"}
 
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         first_responder = reference.is_first_responder(self.partner)
