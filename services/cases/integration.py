@@ -61,6 +61,9 @@ AppointmentStep: TypeAlias = (
     | Journey.AppointmentCancelled
     | Journey.AppointmentAttended
 )
+NrmDecisionReceived: TypeAlias = (
+    Journey.ReasonableGroundsDecisionReceived | Journey.ConclusiveGroundsDecisionReceived
+)
 NrmStep: TypeAlias = (
     Journey.NrmReferralSubmitted
     | Journey.ReasonableGroundsDecisionReceived
@@ -105,6 +108,14 @@ _APPOINTMENT_STATUS: dict[type[object], AppointmentStatusName] = {
     Journey.AppointmentMoved: "moved",
     Journey.AppointmentCancelled: "cancelled",
     Journey.AppointmentAttended: "attended",
+}
+
+#: Which milestone an NRM decision is, by its stage and outcome.
+_DECISION_MILESTONE: dict[tuple[type[object], NrmOutcome], NrmMilestoneName] = {
+    (Journey.ReasonableGroundsDecisionReceived, NrmOutcome.POSITIVE): "reasonable_grounds_positive",
+    (Journey.ReasonableGroundsDecisionReceived, NrmOutcome.NEGATIVE): "reasonable_grounds_negative",
+    (Journey.ConclusiveGroundsDecisionReceived, NrmOutcome.POSITIVE): "conclusive_grounds_positive",
+    (Journey.ConclusiveGroundsDecisionReceived, NrmOutcome.NEGATIVE): "conclusive_grounds_negative",
 }
 
 
@@ -183,23 +194,8 @@ class JourneyContracts:
         return _milestone(event, "recovery_period_started", event.starts_on, event.ends_on)
 
     @translate.register
-    def _reasonable_grounds(
-        self, event: Journey.ReasonableGroundsDecisionReceived
-    ) -> NrmMilestoneV1:
-        positive = event.outcome == NrmOutcome.POSITIVE
-        milestone: NrmMilestoneName = (
-            "reasonable_grounds_positive" if positive else "reasonable_grounds_negative"
-        )
-        return _milestone(event, milestone, event.decided_on)
-
-    @translate.register
-    def _conclusive_grounds(
-        self, event: Journey.ConclusiveGroundsDecisionReceived
-    ) -> NrmMilestoneV1:
-        positive = event.outcome == NrmOutcome.POSITIVE
-        milestone: NrmMilestoneName = (
-            "conclusive_grounds_positive" if positive else "conclusive_grounds_negative"
-        )
+    def _decision(self, event: NrmDecisionReceived) -> NrmMilestoneV1:
+        milestone = _DECISION_MILESTONE[type(event), NrmOutcome(event.outcome)]
         return _milestone(event, milestone, event.decided_on)
 
     @translate.register

@@ -192,7 +192,11 @@ class Appointment:
 
 
 @dataclass(frozen=True)
-class Referral:
+class ReferralTerms:
+    """What a referral is made on — to which partner, for which need, sharing her personal data
+    or not and on which consent or lawful basis, answered by when — as the fact that makes it
+    records them and the referral keeps them."""
+
     referral_id: UUID
     partner: str
     need: str
@@ -200,6 +204,10 @@ class Referral:
     consent_id: UUID | None
     lawful_basis: str | None
     respond_by: datetime
+
+
+@dataclass(frozen=True)
+class Referral(ReferralTerms):
     made_at: datetime
     status: ReferralStatus = ReferralStatus.MADE
     status_at: datetime | None = None

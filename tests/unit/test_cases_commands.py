@@ -24,7 +24,8 @@ def test_every_command_names_its_method_or_says_how_it_is_applied() -> None:
     for cls in EVERY_COMMAND:
         if cls.__subclasses__():
             continue  # a shape several commands share (NrmDecision), never sent itself
-        assert "records" in vars(cls) or "apply_to" in vars(cls), cls.__name__
+        says_how = cls.apply_to is not JourneyCommand.apply_to  # its own, or its shape's
+        assert "records" in vars(cls) or says_how, cls.__name__
     assert len(RECORDED_BY_THEIR_METHOD) > 30
 
 
@@ -40,6 +41,14 @@ def test_a_command_s_fields_are_its_method_s_parameters(command: type[JourneyCom
         f.name: f.type for f in dataclasses.fields(command) if f.name not in command.not_recorded
     }
     assert parameters == {**own, "occurred_at": "datetime", "actor": "str"}
+
+
+@pytest.mark.parametrize(
+    "command", [cls for cls in EVERY_COMMAND if cls.codes], ids=lambda cls: cls.__name__
+)
+def test_the_codes_a_command_checks_are_its_own_fields(command: type[JourneyCommand]) -> None:
+    # Else the check would fail only when that command is sent.
+    assert set(command.codes) <= {f.name for f in dataclasses.fields(command)}
 
 
 @pytest.mark.parametrize("command", EVERY_COMMAND, ids=lambda cls: cls.__name__)

@@ -65,6 +65,7 @@ from services.cases.values import (
     GoalDropReason,
     GoalStatus,
     IndicatorSource,
+    NrmDecision,
     NrmOutcome,
     ReferralStatus,
     ReopenReason,
@@ -143,10 +144,12 @@ def journey_with_positive_reasonable_grounds(journey: Journey) -> Journey:
     with_consent(journey, ConsentScope.NRM_REFERRAL)
     journey.record_nrm_referral("salvation_army", True, D0, None, T0, CW)
     journey.record_reasonable_grounds(
-        NrmOutcome.POSITIVE,
-        D0 + timedelta(days=4),
-        D0 + timedelta(days=6),
-        DecisionSource.FIRST_RESPONDER,
+        NrmDecision(
+            NrmOutcome.POSITIVE,
+            D0 + timedelta(days=4),
+            D0 + timedelta(days=6),
+            DecisionSource.FIRST_RESPONDER,
+        ),
         at(6),
         CW,
     )
@@ -762,24 +765,28 @@ def test_a_reasonable_grounds_decision_needs_a_referral_and_sensible_dates(
     decided, learned = D0 + timedelta(days=5), D0 + timedelta(days=9)
     with pytest.raises(NrmNotSubmitted):
         journey.record_reasonable_grounds(
-            NrmOutcome.POSITIVE, decided, learned, DecisionSource.SOLICITOR, at(9), CW
+            NrmDecision(NrmOutcome.POSITIVE, decided, learned, DecisionSource.SOLICITOR), at(9), CW
         )
     with_consent(journey, ConsentScope.NRM_REFERRAL)
     journey.record_nrm_referral("unseen", True, D0, None, T0, CW)
     with pytest.raises(DatesOutOfOrder):
         journey.record_reasonable_grounds(
-            NrmOutcome.POSITIVE, learned, decided, DecisionSource.SOLICITOR, at(9), CW
+            NrmDecision(NrmOutcome.POSITIVE, learned, decided, DecisionSource.SOLICITOR), at(9), CW
         )
     with pytest.raises(DatesOutOfOrder):
         journey.record_reasonable_grounds(
-            NrmOutcome.POSITIVE, D0 - timedelta(days=1), learned, DecisionSource.HERSELF, at(9), CW
+            NrmDecision(
+                NrmOutcome.POSITIVE, D0 - timedelta(days=1), learned, DecisionSource.HERSELF
+            ),
+            at(9),
+            CW,
         )
     with pytest.raises(DatesOutOfOrder):  # recorded before she could have learned it
         journey.record_reasonable_grounds(
-            NrmOutcome.NEGATIVE, decided, learned, DecisionSource.HERSELF, at(8), CW
+            NrmDecision(NrmOutcome.NEGATIVE, decided, learned, DecisionSource.HERSELF), at(8), CW
         )
     journey.record_reasonable_grounds(
-        NrmOutcome.NEGATIVE, decided, learned, DecisionSource.HERSELF, at(9), CW
+        NrmDecision(NrmOutcome.NEGATIVE, decided, learned, DecisionSource.HERSELF), at(9), CW
     )
     assert journey.nrm.reasonable_grounds is not None
     assert journey.nrm.reasonable_grounds.source is DecisionSource.HERSELF
@@ -808,13 +815,13 @@ def test_after_negative_reasonable_grounds_there_is_no_recovery_period_or_conclu
     with_consent(journey, ConsentScope.NRM_REFERRAL)
     journey.record_nrm_referral("unseen", True, D0, None, T0, CW)
     journey.record_reasonable_grounds(
-        NrmOutcome.NEGATIVE, D0, D0, DecisionSource.FIRST_RESPONDER, T0, CW
+        NrmDecision(NrmOutcome.NEGATIVE, D0, D0, DecisionSource.FIRST_RESPONDER), T0, CW
     )
     with pytest.raises(NoPositiveReasonableGrounds):
         journey.start_recovery_period(D0, D0 + timedelta(days=30), T0, CW)
     with pytest.raises(NoPositiveReasonableGrounds):
         journey.record_conclusive_grounds(
-            NrmOutcome.POSITIVE, D0, D0, DecisionSource.HOME_OFFICE, T0, CW
+            NrmDecision(NrmOutcome.POSITIVE, D0, D0, DecisionSource.HOME_OFFICE), T0, CW
         )
 
 
@@ -825,18 +832,20 @@ def test_a_conclusive_grounds_decision_is_recorded_once_with_its_source(
     decided, learned = D0 + timedelta(days=300), D0 + timedelta(days=310)
     with pytest.raises(DatesOutOfOrder):
         journey.record_conclusive_grounds(
-            NrmOutcome.POSITIVE, D0, D0, DecisionSource.SOLICITOR, at(310), CW
+            NrmDecision(NrmOutcome.POSITIVE, D0, D0, DecisionSource.SOLICITOR), at(310), CW
         )
     journey.record_conclusive_grounds(
-        NrmOutcome.POSITIVE, decided, learned, DecisionSource.SOLICITOR, at(310), CW
+        NrmDecision(NrmOutcome.POSITIVE, decided, learned, DecisionSource.SOLICITOR), at(310), CW
     )
     journey.record_conclusive_grounds(
-        NrmOutcome.POSITIVE, decided, learned, DecisionSource.SOLICITOR, at(311), CW
+        NrmDecision(NrmOutcome.POSITIVE, decided, learned, DecisionSource.SOLICITOR), at(311), CW
     )
     assert recorded(journey) == ["ConclusiveGroundsDecisionReceived"]
     with pytest.raises(NrmDecisionAlreadyRecorded):
         journey.record_conclusive_grounds(
-            NrmOutcome.NEGATIVE, decided, learned, DecisionSource.SOLICITOR, at(311), CW
+            NrmDecision(NrmOutcome.NEGATIVE, decided, learned, DecisionSource.SOLICITOR),
+            at(311),
+            CW,
         )
 
 

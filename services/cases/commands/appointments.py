@@ -7,36 +7,34 @@ from uuid import UUID
 
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
-from shared.reference import ReferenceData
 
 
-class ScheduleAppointment(JourneyCommand):
+class AppointmentCommand(JourneyCommand):
+    """A command about one appointment, named by its id."""
+
     appointment_id: UUID
+
+
+class ScheduleAppointment(AppointmentCommand):
     kind: str
     at: datetime
     accompanied: bool = False
 
     records = Journey.schedule_appointment
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("appointment_types", self.kind, "body.kind")
+    codes = {"kind": "appointment_types"}
 
 
-class MoveAppointment(JourneyCommand):
-    appointment_id: UUID
+class MoveAppointment(AppointmentCommand):
     at: datetime
 
     records = Journey.move_appointment
 
 
-class CancelAppointment(JourneyCommand):
-    appointment_id: UUID
-
+class CancelAppointment(AppointmentCommand):
     records = Journey.cancel_appointment
 
 
-class RecordAttendance(JourneyCommand):
-    appointment_id: UUID
+class RecordAttendance(AppointmentCommand):
     accompanied: bool
 
     records = Journey.record_attendance

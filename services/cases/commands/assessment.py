@@ -9,7 +9,6 @@ from uuid import UUID
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.values import RiskLevel
-from shared.reference import ReferenceData
 
 
 class AssessNeeds(JourneyCommand):
@@ -17,9 +16,7 @@ class AssessNeeds(JourneyCommand):
     notes: str | None = None
 
     records = Journey.assess_needs
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require_all("needs", self.needs, "body.needs")
+    codes = {"needs": "needs"}
 
 
 class AssessRisk(JourneyCommand):
@@ -28,9 +25,7 @@ class AssessRisk(JourneyCommand):
     notes: str | None = None
 
     records = Journey.assess_risk
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require_all("person_indicators", self.indicators, "body.indicators")
+    codes = {"indicators": "person_indicators"}
 
 
 class AgreeSafetyPlan(JourneyCommand):

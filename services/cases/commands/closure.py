@@ -6,7 +6,6 @@ from __future__ import annotations
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.values import ReopenReason
-from shared.reference import ReferenceData
 
 
 class RecordExit(JourneyCommand):
@@ -31,9 +30,7 @@ class CloseJourney(JourneyCommand):
     reason: str
 
     records = Journey.close
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("closure_reasons", self.reason, "body.reason")
+    codes = {"reason": "closure_reasons"}
 
 
 class ReopenJourney(JourneyCommand):

@@ -7,7 +7,6 @@ from uuid import UUID
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.values import ConsentScope
-from shared.reference import ReferenceData
 
 
 class GiveConsent(JourneyCommand):
@@ -17,10 +16,7 @@ class GiveConsent(JourneyCommand):
     wording_version: str
 
     records = Journey.give_consent
-
-    def check(self, reference: ReferenceData) -> None:
-        if self.partner is not None:
-            reference.require("partners", self.partner, "body.partner")
+    codes = {"partner": "partners"}
 
 
 class WithdrawConsent(JourneyCommand):

@@ -3,20 +3,22 @@ Reasonable and Conclusive Grounds decisions as learnt, and her recovery period."
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID
 
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.values import DecisionSource, NrmOutcome
+from services.cases.values import NrmDecision as Decision
 from shared.reference import ReferenceData
 
 
 class RecordFirstResponderContact(JourneyCommand):
     partner: str
 
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("partners", self.partner, "body.partner")
+    codes = {"partner": "partners"}
 
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         first_responder = reference.is_first_responder(self.partner)
@@ -30,8 +32,7 @@ class RecordNrmReferral(JourneyCommand):
     submitted_on: date
     consent_id: UUID | None = None
 
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("partners", self.partner, "body.partner")
+    codes = {"partner": "partners"}
 
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         first_responder = reference.is_first_responder(self.partner)
@@ -46,18 +47,27 @@ class RecordNrmReferral(JourneyCommand):
 
 
 class NrmDecision(JourneyCommand):
+    """A decision on her NRM referral, as learnt and from whom: each stage's command names the
+    ``Journey`` method that records such a decision."""
+
     outcome: NrmOutcome
     decided_on: date
     learned_on: date
     source: DecisionSource
 
+    received_by: ClassVar[Callable[[Journey, Decision, datetime, str], None]]
+
+    def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
+        decision = Decision(self.outcome, self.decided_on, self.learned_on, self.source)
+        type(self).received_by(journey, decision, self.occurred_at, actor)
+
 
 class RecordReasonableGrounds(NrmDecision):
-    records = Journey.record_reasonable_grounds
+    received_by = Journey.record_reasonable_grounds
 
 
 class RecordConclusiveGrounds(NrmDecision):
-    records = Journey.record_conclusive_grounds
+    received_by = Journey.record_conclusive_grounds
 
 
 class StartRecoveryPeriod(JourneyCommand):

@@ -11,8 +11,13 @@ from services.cases.values import DeclineReason, WithdrawalReason
 from shared.reference import ReferenceData
 
 
-class MakeReferral(JourneyCommand):
+class ReferralCommand(JourneyCommand):
+    """A command about one referral, named by its id."""
+
     referral_id: UUID
+
+
+class MakeReferral(ReferralCommand):
     partner: str
     need: str
     shares_personal_data: bool
@@ -21,50 +26,35 @@ class MakeReferral(JourneyCommand):
     respond_by: datetime
 
     records = Journey.make_referral
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("partners", self.partner, "body.partner")
-        reference.require("needs", self.need, "body.need")
-        if self.lawful_basis is not None:
-            reference.require("lawful_bases", self.lawful_basis, "body.lawful_basis")
+    codes = {"partner": "partners", "need": "needs", "lawful_basis": "lawful_bases"}
 
 
-class AcknowledgeReferral(JourneyCommand):
-    referral_id: UUID
-
+class AcknowledgeReferral(ReferralCommand):
     records = Journey.acknowledge_referral
 
 
-class AcceptReferral(JourneyCommand):
-    referral_id: UUID
-
+class AcceptReferral(ReferralCommand):
     records = Journey.accept_referral
 
 
-class DeclineReferral(JourneyCommand):
-    referral_id: UUID
+class DeclineReferral(ReferralCommand):
     reason: DeclineReason | None = None
 
     records = Journey.decline_referral
 
 
-class CompleteReferral(JourneyCommand):
-    referral_id: UUID
-
+class CompleteReferral(ReferralCommand):
     records = Journey.complete_referral
 
 
-class WithdrawReferral(JourneyCommand):
-    referral_id: UUID
+class WithdrawReferral(ReferralCommand):
     reason: WithdrawalReason
 
     records = Journey.withdraw_referral
 
 
-class ExpireReferral(JourneyCommand):
+class ExpireReferral(ReferralCommand):
     """Nothing was heard about a referral by its due date (``occurred_at``: now)."""
-
-    referral_id: UUID
 
     def apply_to(self, journey: Journey, actor: str, reference: ReferenceData) -> None:
         journey.expire_referral(self.referral_id, self.occurred_at, actor)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
-from shared.reference import ReferenceData
 
 
 class Register(JourneyCommand):
@@ -17,9 +16,7 @@ class Register(JourneyCommand):
     interpreter_needed: bool = False
 
     records = Journey.register
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
+    codes = {"preferred_languages": "languages"}
 
 
 class CorrectPseudonym(JourneyCommand):
@@ -33,6 +30,4 @@ class ChangeLanguagePreferences(JourneyCommand):
     interpreter_needed: bool
 
     records = Journey.change_language_preferences
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require_all("languages", self.preferred_languages, "body.preferred_languages")
+    codes = {"preferred_languages": "languages"}

@@ -8,28 +8,27 @@ from uuid import UUID
 from services.cases.commands.base import JourneyCommand
 from services.cases.domain import Journey
 from services.cases.values import GoalDropReason
-from shared.reference import ReferenceData
 
 
-class SetGoal(JourneyCommand):
+class GoalCommand(JourneyCommand):
+    """A command about one goal, named by its id."""
+
     goal_id: UUID
+
+
+class SetGoal(GoalCommand):
     goal: str
     target_on: date | None = None
 
     records = Journey.set_goal
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("goals", self.goal, "body.goal")
+    codes = {"goal": "goals"}
 
 
-class AchieveGoal(JourneyCommand):
-    goal_id: UUID
-
+class AchieveGoal(GoalCommand):
     records = Journey.achieve_goal
 
 
-class DropGoal(JourneyCommand):
-    goal_id: UUID
+class DropGoal(GoalCommand):
     reason: GoalDropReason | None = None
 
     records = Journey.drop_goal
@@ -41,6 +40,4 @@ class RecordMeeting(JourneyCommand):
     notes: str | None = None
 
     records = Journey.record_meeting
-
-    def check(self, reference: ReferenceData) -> None:
-        reference.require("meeting_types", self.meeting_type, "body.meeting_type")
+    codes = {"meeting_type": "meeting_types"}

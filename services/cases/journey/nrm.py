@@ -189,22 +189,15 @@ class Nrm(Consents):
         return True
 
     def record_reasonable_grounds(
-        self,
-        outcome: NrmOutcome,
-        decided_on: date,
-        learned_on: date,
-        source: DecisionSource,
-        occurred_at: datetime,
-        actor: str,
+        self, decision: NrmDecision, occurred_at: datetime, actor: str
     ) -> None:
-        decision = NrmDecision(outcome, decided_on, learned_on, source)
         if not self._is_new_decision(
             self.nrm.reasonable_grounds, decision, "Reasonable Grounds", occurred_at
         ):
             return
         if self.nrm.submitted_on is None:
             raise NrmNotSubmitted(f"journey {self.id} has no NRM referral")
-        if decided_on < self.nrm.submitted_on:
+        if decision.decided_on < self.nrm.submitted_on:
             raise DatesOutOfOrder("the decision is dated before the NRM referral")
         self._decision_received(
             self.ReasonableGroundsDecisionReceived, decision, occurred_at, actor
@@ -228,21 +221,14 @@ class Nrm(Consents):
         )
 
     def record_conclusive_grounds(
-        self,
-        outcome: NrmOutcome,
-        decided_on: date,
-        learned_on: date,
-        source: DecisionSource,
-        occurred_at: datetime,
-        actor: str,
+        self, decision: NrmDecision, occurred_at: datetime, actor: str
     ) -> None:
-        decision = NrmDecision(outcome, decided_on, learned_on, source)
         if not self._is_new_decision(
             self.nrm.conclusive_grounds, decision, "Conclusive Grounds", occurred_at
         ):
             return
         reasonable = self._require_positive_reasonable_grounds()
-        if decided_on < reasonable.decided_on:
+        if decision.decided_on < reasonable.decided_on:
             raise DatesOutOfOrder("the decision is dated before the Reasonable Grounds decision")
         self._decision_received(
             self.ConclusiveGroundsDecisionReceived, decision, occurred_at, actor

@@ -21,6 +21,7 @@ from services.cases.values import (
     DeclineReason,
     Referral,
     ReferralStatus,
+    ReferralTerms,
     WithdrawalReason,
 )
 
@@ -93,16 +94,8 @@ class _ReferralStep(JourneyFact):
 
 
 class Referrals(Consents):
-    class ReferralMade(JourneyFact):
+    class ReferralMade(ReferralTerms, JourneyFact):
         """A referral to a partner for a need; sharing her data needs consent or a lawful basis."""
-
-        referral_id: UUID
-        partner: str
-        need: str
-        shares_personal_data: bool
-        consent_id: UUID | None
-        lawful_basis: str | None
-        respond_by: datetime
 
         def apply(self, journey: JourneyPart) -> None:
             journey.referrals[self.referral_id] = Referral(

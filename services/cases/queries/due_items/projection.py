@@ -32,6 +32,13 @@ OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 DueKey = tuple[str, str]
 _LIST_ORDER = "d.due_at, d.item_id"
 _RECOVERY_NAMESPACE = UUID("a8c3f1e2-5d7b-4c1a-9e6f-3b2d1c0e9f8a")
+#: The state an item is left in by the event that ends it.
+_ENDED_AS: dict[type[object], str] = {
+    Journey.AppointmentCancelled: CANCELLED,
+    Journey.AppointmentAttended: DONE,
+    Journey.GoalAchieved: DONE,
+    Journey.GoalDropped: CANCELLED,
+}
 
 
 @dataclass(frozen=True)
@@ -99,20 +106,16 @@ class DueItems(Projection):
         self._update(cursor, event.appointment_id, "due_at", to_sql_time(event.at))
 
     @handler
-    def _cancelled(self, event: Journey.AppointmentCancelled, cursor: SqlCursor) -> None:
-        self._update(cursor, event.appointment_id, "state", CANCELLED)
+    def _appointment_ended(
+        self, event: Journey.AppointmentCancelled | Journey.AppointmentAttended, cursor: SqlCursor
+    ) -> None:
+        self._update(cursor, event.appointment_id, "state", _ENDED_AS[type(event)])
 
     @handler
-    def _attended(self, event: Journey.AppointmentAttended, cursor: SqlCursor) -> None:
-        self._update(cursor, event.appointment_id, "state", DONE)
-
-    @handler
-    def _achieved(self, event: Journey.GoalAchieved, cursor: SqlCursor) -> None:
-        self._update(cursor, event.goal_id, "state", DONE)
-
-    @handler
-    def _dropped(self, event: Journey.GoalDropped, cursor: SqlCursor) -> None:
-        self._update(cursor, event.goal_id, "state", CANCELLED)
+    def _goal_ended(
+        self, event: Journey.GoalAchieved | Journey.GoalDropped, cursor: SqlCursor
+    ) -> None:
+        self._update(cursor, event.goal_id, "state", _ENDED_AS[type(event)])
 
     def _add(
         self,
