@@ -282,6 +282,23 @@ def projection_rows(view: Projection, suffix: str = "") -> dict[str, list[dict[s
     return found
 
 
+def projection_indexes(view: Projection) -> dict[str, set[str]]:
+    """The indexes on each of the projection's tables, by name (not those the database makes
+    for a primary key)."""
+    if view.store.dialect == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        sql += " AND tbl_name = %s"
+    else:
+        sql = "SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        sql += " WHERE i.indrelid = %s::regclass AND NOT i.indisprimary"
+    found = {}
+    with view.store.transaction(commit=False) as cursor:
+        for table in view.owned_tables():
+            cursor.execute(sql, (view.store.table(table),))
+            found[table] = {str(row["name"]) for row in cursor.fetchall()}
+    return found
+
+
 def forget_projection(view: Projection) -> None:
     """Empty the projection, then set its position back to nothing: a rebuild from zero
     follows (a follower running meanwhile finds its rows gone before its position is)."""

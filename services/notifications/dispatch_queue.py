@@ -33,13 +33,11 @@ class DispatchQueue(Projection):
 
     name = "dispatch_queue"
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " item_id TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,"
-            " due_at TEXT NOT NULL, PRIMARY KEY (item_id, kind, channel))",
-            f"CREATE INDEX IF NOT EXISTS dispatch_queue_by_due ON {self.table} (due_at)",
-        ]
+    columns = (
+        "item_id TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL,"
+        " due_at TEXT NOT NULL, PRIMARY KEY (item_id, kind, channel)"
+    )
+    indexes = {"dispatch_queue_by_due": "due_at"}
 
     @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:

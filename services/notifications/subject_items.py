@@ -24,12 +24,10 @@ _JOURNEY_LINK = re.compile(r"^/journeys/([0-9a-fA-F-]{36})(?:/|$)")
 class JourneyItems(Projection):
     name = "journey_items"
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " journey_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,"
-            " PRIMARY KEY (journey_id, item_id))",
-        ]
+    columns = (
+        "journey_id TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " PRIMARY KEY (journey_id, item_id)"
+    )
 
     @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:

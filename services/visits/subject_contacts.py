@@ -23,13 +23,11 @@ _MAX_HOPS = 50
 class SubjectContacts(Projection):
     name = "subject_contacts"
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " journey_id TEXT NOT NULL, contact_id TEXT NOT NULL, visit_id TEXT NOT NULL,"
-            " PRIMARY KEY (journey_id, contact_id, visit_id))",
-            f"CREATE INDEX IF NOT EXISTS subject_contacts_by_contact ON {self.table} (contact_id)",
-        ]
+    columns = (
+        "journey_id TEXT NOT NULL, contact_id TEXT NOT NULL, visit_id TEXT NOT NULL,"
+        " PRIMARY KEY (journey_id, contact_id, visit_id)"
+    )
+    indexes = {"subject_contacts_by_contact": "contact_id"}
 
     @handler
     def _made(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:

@@ -4,6 +4,9 @@ A projection applies events to its tables and moves its position in the same tra
 crash never leaves a row applied twice or skipped. Projections never notify or publish anything:
 rebuilding one from zero is always safe.
 
+A read model with one table declares it (``columns``, ``indexes``) and the base makes it; one with
+several tables, or tables shared with another read model, writes its own ``create_statements``.
+
 A projection built with ``shadow_suffix`` writes to tables beside the live ones (``caseload`` →
 ``caseload__rebuild``) under its own position, so it can be rebuilt from zero while the live one
 keeps serving; ``shared.admin.rebuild`` swaps them when it has caught up.
@@ -11,8 +14,7 @@ keeps serving; ``shared.admin.rebuild`` swaps them when it has caught up.
 
 from __future__ import annotations
 
-from abc import abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import UnionType
 from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
@@ -76,6 +78,11 @@ class Projection(LogFollower):
     tables: ClassVar[Sequence[str]] = ()
     #: Each event class this projection changes its tables for → its ``@handler`` method.
     handlers: ClassVar[dict[type[object], Callable[..., None]]] = {}
+    #: Its own table's columns and constraints (what CREATE TABLE holds between its parentheses),
+    #: for the default ``create_statements``.
+    columns: ClassVar[str] = ""
+    #: That table's indexes: each one's name → what it indexes (``"state, due_at"``).
+    indexes: ClassVar[Mapping[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -87,6 +94,8 @@ class Projection(LogFollower):
         if handlers and "event_classes" not in vars(cls):
             # Unless it says otherwise, a projection reads the events it has handlers for.
             cls.event_classes = tuple(handlers)
+        if cls.create_statements is Projection.create_statements and not cls.columns:
+            raise TypeError(f"{cls.__name__}: declare its table's columns or its create_statements")
 
     def __init__(
         self,
@@ -120,9 +129,23 @@ class Projection(LogFollower):
     def owned_tables(cls) -> tuple[str, ...]:
         return tuple(cls.tables) or (cls.name,)
 
-    @abstractmethod
     def create_statements(self) -> list[str]:
-        """Idempotent DDL for this read model's tables."""
+        """Idempotent DDL for this read model's tables: by default its own table, as
+        ``columns`` and ``indexes`` declare it."""
+        return self.table_statements(self.store)
+
+    @classmethod
+    def table_statements(cls, store: SqlStore) -> list[str]:
+        """Idempotent DDL for the table ``columns`` and ``indexes`` declare, as ``store`` names
+        it (a read model that joins this one's table may create it too)."""
+        table = store.table(cls.name)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} ( {cls.columns})",
+            *(
+                f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({on})"
+                for index, on in cls.indexes.items()
+            ),
+        ]
 
     @property
     def table(self) -> str:

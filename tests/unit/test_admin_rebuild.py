@@ -16,6 +16,7 @@ from services.cases.application import CasesApplication
 from services.cases.main import CasesParts
 from services.cases.main import create_app as create_cases_app
 from services.cases.queries.caseload.projection import Caseload
+from services.notifications.main import NotificationsParts
 from services.visits.main import VisitsParts
 from shared.admin.rebuild import SHADOW_SUFFIX, Rebuild
 from shared.security.roles import Role
@@ -24,6 +25,7 @@ from tests.support import (
     bearer,
     contacts_from_visits,
     make_settings,
+    projection_indexes,
     projection_rows,
     wait_until,
 )
@@ -118,6 +120,22 @@ def test_every_cases_and_visits_projection_rebuilds_to_itself(
     Rebuild(history).run()
     assert projection_rows(history) == before
     assert history.history(premises_id, limit=10, offset=0).visit_count == 1
+
+
+def test_a_swapped_in_read_model_has_its_indexes_under_their_usual_names(
+    cases_parts: CasesParts, visits_parts: VisitsParts, notifications_parts: NotificationsParts
+) -> None:
+    # The shadow tables are built without indexes; the swap makes them from the DDL.
+    for parts in (cases_parts, visits_parts, notifications_parts):
+        for live in parts.projections:
+            before = projection_indexes(live)
+            Rebuild(live).run()
+            assert projection_indexes(live) == before, live.name
+    assert projection_indexes(cases_parts.queries.referrals_board)["referrals_board"] == {
+        "referrals_board_by_partner",
+        "referrals_board_by_respond_by",
+        "referrals_board_list_order",
+    }
 
 
 def test_the_admin_endpoint_rebuilds_in_the_background_and_reports_progress(

@@ -43,8 +43,7 @@ class Nodded(Greeting):
 class Acquaintances(Projection):
     name = "acquaintances"
 
-    def create_statements(self) -> list[str]:
-        return [f"CREATE TABLE IF NOT EXISTS {self.table} (who TEXT PRIMARY KEY)"]
+    columns = "who TEXT PRIMARY KEY"
 
     @handler
     def _met(self, event: Met, cursor: SqlCursor) -> None:
@@ -107,3 +106,10 @@ def test_when_an_event_has_no_handler_then_it_changes_nothing(
     acquaintances: Acquaintances,
 ) -> None:
     assert names_after(acquaintances, Met("ann"), Nodded("ann")) == ["ann"]
+
+
+def test_given_neither_its_table_nor_its_ddl_then_the_projection_is_refused() -> None:
+    with pytest.raises(TypeError, match="Tableless: declare its table's columns"):
+
+        class Tableless(Projection):
+            name = "tableless"

@@ -32,15 +32,12 @@ class ErasureRequestEntry:
 class ErasureRequests(Projection):
     name = "erasure_requests"
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " journey_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, reason TEXT NOT NULL,"
-            " requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, state TEXT NOT NULL,"
-            " approved_by TEXT, erased_at TEXT)",
-            f"CREATE INDEX IF NOT EXISTS erasure_requests_by_state"
-            f" ON {self.table} (state, requested_at)",
-        ]
+    columns = (
+        "journey_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, reason TEXT NOT NULL,"
+        " requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, state TEXT NOT NULL,"
+        " approved_by TEXT, erased_at TEXT"
+    )
+    indexes = {"erasure_requests_by_state": "state, requested_at"}
 
     @handler
     def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:

@@ -74,15 +74,12 @@ class JourneyTimeline(Projection):
     name = "journey_timeline"
     event_classes = JOURNEY_EVENTS
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " journey_id TEXT NOT NULL, version INTEGER NOT NULL, event TEXT NOT NULL,"
-            " source TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
-            " actor TEXT NOT NULL, details TEXT NOT NULL, PRIMARY KEY (journey_id, version))",
-            f"CREATE INDEX IF NOT EXISTS journey_timeline_by_time"
-            f" ON {self.table} (journey_id, occurred_at DESC, version DESC)",
-        ]
+    columns = (
+        "journey_id TEXT NOT NULL, version INTEGER NOT NULL, event TEXT NOT NULL,"
+        " source TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+        " actor TEXT NOT NULL, details TEXT NOT NULL, PRIMARY KEY (journey_id, version)"
+    )
+    indexes = {"journey_timeline_by_time": "journey_id, occurred_at DESC, version DESC"}
 
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         assert isinstance(event, Journey.Event)

@@ -59,21 +59,18 @@ class ReferralCard:
 class ReferralsBoard(Projection):
     name = "referrals_board"
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " referral_id TEXT PRIMARY KEY, journey_id TEXT NOT NULL, partner TEXT NOT NULL,"
-            " need TEXT NOT NULL, status TEXT NOT NULL, shares_personal_data INTEGER NOT NULL,"
-            " made_at TEXT NOT NULL, respond_by TEXT NOT NULL, updated_at TEXT NOT NULL,"
-            " journey_merged INTEGER NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS referrals_board_by_partner"
-            f" ON {self.table} (partner, status, respond_by)",
-            f"CREATE INDEX IF NOT EXISTS referrals_board_by_respond_by"
-            f" ON {self.table} (status, respond_by)",
-            # The board's order after "overdue first", for keyset pages.
-            f"CREATE INDEX IF NOT EXISTS referrals_board_list_order"
-            f" ON {self.table} (respond_by, referral_id)",
-        ]
+    columns = (
+        "referral_id TEXT PRIMARY KEY, journey_id TEXT NOT NULL, partner TEXT NOT NULL,"
+        " need TEXT NOT NULL, status TEXT NOT NULL, shares_personal_data INTEGER NOT NULL,"
+        " made_at TEXT NOT NULL, respond_by TEXT NOT NULL, updated_at TEXT NOT NULL,"
+        " journey_merged INTEGER NOT NULL"
+    )
+    indexes = {
+        "referrals_board_by_partner": "partner, status, respond_by",
+        "referrals_board_by_respond_by": "status, respond_by",
+        # The board's order after "overdue first", for keyset pages.
+        "referrals_board_list_order": "respond_by, referral_id",
+    }
 
     @handler
     def _made(self, event: Journey.ReferralMade, cursor: SqlCursor) -> None:

@@ -38,18 +38,15 @@ class Inbox(Projection):
 
     name = "inbox"
 
-    def create_statements(self) -> list[str]:
-        return [
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            " notification_id TEXT PRIMARY KEY,"
-            " recipient TEXT NOT NULL,"
-            " rule TEXT NOT NULL,"
-            " link TEXT NOT NULL,"
-            " state TEXT NOT NULL,"
-            " created_at TEXT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS inbox_by_recipient"
-            f" ON {self.table} (recipient, created_at)",
-        ]
+    columns = (
+        "notification_id TEXT PRIMARY KEY,"
+        " recipient TEXT NOT NULL,"
+        " rule TEXT NOT NULL,"
+        " link TEXT NOT NULL,"
+        " state TEXT NOT NULL,"
+        " created_at TEXT NOT NULL"
+    )
+    indexes = {"inbox_by_recipient": "recipient, created_at"}
 
     @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:

@@ -28,7 +28,7 @@ from services.visits.premises import Premises
 from services.visits.visit_contacts import text_or_none
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, SqlStore, from_sql_time, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -70,17 +70,6 @@ class VisitFilter:
     visible_person: str | None = None
 
 
-def directory_tables(store: SqlStore) -> list[str]:
-    table = store.table("premises_directory")
-    return [
-        f"CREATE TABLE IF NOT EXISTS {table} ("
-        " premises_id TEXT PRIMARY KEY, label TEXT NOT NULL, search TEXT NOT NULL,"
-        " area TEXT NOT NULL, premises_type TEXT NOT NULL, registered_at TEXT NOT NULL,"
-        " version INTEGER NOT NULL)",
-        f"CREATE INDEX IF NOT EXISTS premises_directory_by_label ON {table} (search, premises_id)",
-    ]
-
-
 def _escaped(text: str) -> str:
     """``text`` as a LIKE pattern that matches only itself (``%`` and ``_`` are literal)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -89,8 +78,12 @@ def _escaped(text: str) -> str:
 class PremisesDirectory(Projection):
     name = "premises_directory"
 
-    def create_statements(self) -> list[str]:
-        return directory_tables(self.store)
+    columns = (
+        "premises_id TEXT PRIMARY KEY, label TEXT NOT NULL, search TEXT NOT NULL,"
+        " area TEXT NOT NULL, premises_type TEXT NOT NULL, registered_at TEXT NOT NULL,"
+        " version INTEGER NOT NULL"
+    )
+    indexes = {"premises_directory_by_label": "search, premises_id"}
 
     @handler
     def _registered(self, event: Premises.Registered, cursor: SqlCursor) -> None:
@@ -171,7 +164,7 @@ class VisitList(Projection):
         visits, people = self._t("visit_list"), self._t("visit_list_people")
         contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
         return [
-            *directory_tables(self.store),  # joined when read, for the labels
+            *PremisesDirectory.table_statements(self.store),  # joined when read, for the labels
             f"CREATE TABLE IF NOT EXISTS {visits} ("
             " visit_id TEXT PRIMARY KEY, premises_id TEXT, premises_label TEXT,"
             " team TEXT NOT NULL, started_at TEXT NOT NULL, completed_at TEXT, outcome TEXT,"
