@@ -3,7 +3,8 @@
 Each batch is read and decoded once, for the union of the followers' topics, and handed to
 every follower that has *joined*: the projections fold their share of it in one transaction
 (with their positions), while the relay publishes its share through its own ``handle`` at the
-same time. Every joined follower's position moves to the end of the batch, even when none of
+same time (it translated its share in the reader's thread, as the batch was decoded: no hop of
+its own). Every joined follower's position moves to the end of the batch, even when none of
 its events were in it.
 
 Each follower keeps its own durable position, and the reader keeps a *cursor*: how far it has
@@ -19,6 +20,7 @@ gap (its position set back) applies nothing and catches up on its own — see ``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
@@ -124,7 +126,8 @@ class LogReader:
         if not self.joined:  # only stragglers: let them reach the cursor first
             return 0
         after = self.cursor
-        positions, (batch, last) = await in_thread(self._look, after)
+        others = [f for f in self.joined.values() if not isinstance(f, Projection)]
+        positions, (batch, last) = await in_thread(self._look, after, others)
         for name, follower in list(self.joined.items()):
             if positions[follower.position_key] < self._at[name]:
                 # Set back from outside (a relay told to publish again): it reads again alone.
@@ -177,8 +180,16 @@ class LogReader:
         self.cursor = last
         return len(batch)
 
-    def _look(self, after: int) -> tuple[dict[str, int], tuple[Batch, int]]:
-        return self._positions(), self._read(after)
+    def _look(
+        self, after: int, others: Sequence[LogFollower]
+    ) -> tuple[dict[str, int], tuple[Batch, int]]:
+        positions, (batch, last) = self._positions(), self._read(after)
+        for follower in others:  # in this thread: no hop of their own before they publish
+            if share := self._share(follower, batch):
+                # A failure here is the follower's alone: its handle meets it again.
+                with contextlib.suppress(Exception):
+                    follower.prepare_batch(share)
+        return positions, (batch, last)
 
     def _read(self, after: int) -> tuple[Batch, int]:
         head = self.app.max_notification_id()

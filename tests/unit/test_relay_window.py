@@ -159,3 +159,27 @@ async def test_a_batch_read_ahead_is_sent_once_in_order_and_a_later_commit_is_no
         after = batch[-1][0].id
     assert [msg_id for msg_id, _ in js.published] == expected
     assert relay.position() == app.max_notification_id()
+
+
+async def test_a_batch_prepared_by_the_log_reader_is_published_without_translating_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay, js, _ = relay_over(tmp_path, visits=2)
+    first, second = relay.read_batch(0), relay.read_batch(2)
+    expected = [msg_id for msg_id, _, _ in relay._translate_batch([*first, *second])]
+    translated: list[int] = []
+    translate = relay._translate_batch
+
+    def counted(batch: Any) -> Any:
+        translated.extend(n.id for n, _ in batch)
+        return translate(batch)
+
+    monkeypatch.setattr(relay, "_translate_batch", counted)
+    # Given the first batch translated as the reader decoded it
+    relay.prepare_batch(first)
+    # When it and then a batch nobody prepared are handed to the relay
+    await relay.handle(first, first[-1][0].id)
+    await relay.handle(second, second[-1][0].id)
+    # Then each was translated once, and everything went out in order
+    assert translated == [n.id for n, _ in [*first, *second]]
+    assert [msg_id for msg_id, _ in js.published] == expected
