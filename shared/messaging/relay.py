@@ -122,6 +122,7 @@ class Relay(LogFollower):
         self._prepared: tuple[int, int, list[tuple[str, IntegrationEvent, bytes]]] | None = None
         #: The next batch being read while this one is published: (where it starts, the read).
         self._ahead: tuple[int, asyncio.Future[ReadBatch]] | None = None
+        self._recorded: int | None = None
         self.published = 0
 
     def position(self) -> int:
@@ -130,7 +131,15 @@ class Relay(LogFollower):
         (``acknowledged_position``) may be behind it."""
         if self._sent_up_to is not None:
             return self._sent_up_to
-        return self._positions.get(self.name)
+        stored = self._positions.get(self.name)
+        if self._recorded is not None and stored < self._recorded:
+            self._recorded = stored  # set back from outside: what it recorded is history
+        return stored
+
+    def recorded_position(self) -> int | None:
+        """The position this relay last stored (None before its first): the stored position
+        trails where it stands while acknowledgements are in flight."""
+        return self._recorded
 
     def acknowledged_position(self) -> int:
         """The durable position: every message up to it is acknowledged by JetStream."""
@@ -263,6 +272,7 @@ class Relay(LogFollower):
                     count += len(done.acks)
                 if acknowledged:
                     await in_thread(self._positions.set, self.name, acknowledged)
+                    self._recorded = acknowledged
                     self.published += count
                     metrics.observe_relayed(self.app.name, acknowledged, count)
                 if not self._in_flight:  # caught up: the stored position is the truth again

@@ -75,6 +75,8 @@ class LogReader:
         self.joined: dict[str, LogFollower] = {}
         #: Where each joined follower stands (at or beyond the cursor).
         self._at: dict[str, int] = {}
+        #: The highest stored position seen for each joined follower (see ``_floor``).
+        self._stored: dict[str, int] = {}
         self._catching_up: dict[str, asyncio.Task[int]] = {}
         self._topics = sorted({topic for f in self.followers for topic in f.topics})
         self.running = False
@@ -113,6 +115,7 @@ class LogReader:
         for follower in self.followers:
             if positions[follower.position_key] >= self.cursor:
                 self._join(follower, positions[follower.position_key])
+                self._stored[follower.name] = positions[follower.position_key]
             else:
                 self._catch_up(follower)
 
@@ -127,12 +130,16 @@ class LogReader:
             return 0
         after = self.cursor
         others = [f for f in self.joined.values() if not isinstance(f, Projection)]
+        floors = {name: self._floor(follower) for name, follower in self.joined.items()}
         positions, (batch, last) = await in_thread(self._look, after, others)
         for name, follower in list(self.joined.items()):
-            if positions[follower.position_key] < self._at[name]:
+            stored = positions[follower.position_key]
+            if stored < floors[name]:
                 # Set back from outside (a relay told to publish again): it reads again alone.
                 self._leave(follower)
                 self._catch_up(follower)
+            else:
+                self._stored[name] = max(self._stored.get(name, stored), stored)
         if last <= after or not self.joined:
             return 0
         followers = list(self.joined.values())
@@ -179,6 +186,19 @@ class LogReader:
                 self._at[follower.name] = last
         self.cursor = last
         return len(batch)
+
+    def _floor(self, follower: LogFollower) -> int:
+        """Below this, a joined follower's stored position was set back. A projection's is
+        where it stands (its position commits with its fold). A relay's trails where it stands
+        while acknowledgements are in flight, and it is not set back for that: its floor is the
+        highest of what it last recorded itself and what this reader saw stored since it
+        joined. Taken before the positions are read, so a record made meanwhile only raises
+        the stored position above it."""
+        if isinstance(follower, Projection):
+            return self._at[follower.name]
+        known = [follower.recorded_position(), self._stored.get(follower.name)]
+        floors = [floor for floor in known if floor is not None]
+        return max(floors) if floors else self._at[follower.name]
 
     def _look(
         self, after: int, others: Sequence[LogFollower]
@@ -246,6 +266,7 @@ class LogReader:
     def _leave(self, follower: LogFollower) -> None:
         self.joined.pop(follower.name, None)
         self._at.pop(follower.name, None)
+        self._stored.pop(follower.name, None)
 
     def _failed(self, followers: Sequence[LogFollower], error: Exception) -> None:
         for follower in followers:

@@ -17,7 +17,9 @@ from shared.messaging.relay import Relay
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.log_follower import decode_batch
+from shared.storage.log_reader import LogReader
 from shared.storage.personal_data import NOT_OPENED
+from tests.integration.harness import eventually
 from tests.support import hour_visit, make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -183,3 +185,51 @@ async def test_a_batch_prepared_by_the_log_reader_is_published_without_translati
     # Then each was translated once, and everything went out in order
     assert translated == [n.id for n, _ in [*first, *second]]
     assert [msg_id for msg_id, _ in js.published] == expected
+
+
+class LateAcks(StandInJetStream):
+    """Acknowledges each publish a little later, as NATS does under load."""
+
+    async def publish_async(self, subject: str, payload: bytes, **kwargs: Any) -> Any:
+        ack = await super().publish_async(subject, payload, **kwargs)
+        asyncio.get_running_loop().call_later(0.005, lambda: ack.done() or ack.set_result(None))
+        return ack
+
+
+async def test_a_relay_with_acks_in_flight_stays_with_the_log_reader_until_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay, js, app = relay_over(tmp_path, visits=1)
+    js.__class__ = LateAcks
+    reader = LogReader(app, relay._positions, [relay], poll_interval=0.05)
+    left: list[str] = []
+    leave = reader._leave
+    monkeypatch.setattr(reader, "_leave", lambda f: (left.append(f.name), leave(f)))
+    task = asyncio.create_task(reader.run())
+    try:
+        # Given visits recorded faster than JetStream acknowledges their messages
+        for _ in range(20):
+            await asyncio.to_thread(app.record_visit, hour_visit("alias"), "v-1")
+            await asyncio.sleep(0.002)
+        await eventually(
+            lambda: relay.acknowledged_position() == app.max_notification_id(),
+            message="every message acknowledged",
+        )
+        # Then the relay was never taken for set back: it published each message once, in order
+        assert left == []
+        expected, after = [], 0
+        while batch := relay.read_batch(after):
+            expected += [msg_id for msg_id, _, _ in relay._translate_batch(batch)]
+            after = batch[-1][0].id
+        assert [msg_id for msg_id, _ in js.published] == expected
+        # When it is told to publish again from the start
+        relay._positions.set(relay.name, 0)
+        await asyncio.to_thread(app.record_visit, hour_visit("alias"), "v-1")
+        # Then it leaves the reader and reads the log again alone
+        await eventually(lambda: left == ["relay"], message="the set back seen")
+        await eventually(
+            lambda: len(js.published) == 2 * len(expected) + 3, message="published again"
+        )
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
