@@ -50,9 +50,12 @@ class LateJetStream:
     async def publish_async(self, subject: str, payload: bytes, **kwargs: Any) -> Any:
         self.published.setdefault(kwargs["headers"]["Nats-Msg-Id"], time.perf_counter())
         ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        asyncio.get_running_loop().call_later(
-            self.ack_s, lambda: ack.done() or ack.set_result(None)
-        )
+
+        def acknowledge() -> None:
+            if not ack.done():
+                ack.set_result(None)
+
+        asyncio.get_running_loop().call_later(self.ack_s, acknowledge)
         return ack
 
 
