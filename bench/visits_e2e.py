@@ -13,10 +13,16 @@ One run measures, on the same machine and for the same duration:
 * **open loop** (``--open-loop RATE``): visits POSTed on a fixed schedule, RATE a second for
   ``--open-loop-seconds``, whether or not earlier ones were answered (as phones would), each
   timed from its send until its journeys are listed; a watcher polls a small page of the newest
-  journeys and their total. It prints the p50/p99 of POST and of POST → listed, by thirds of
-  the run (a backlog that grows shows as later thirds getting slower), and how long after the
-  last send the last visit was listed. The saturation rate is the API phase's visits/s
-  (closed loop, every client busy).
+  journeys and their total every ``--open-loop-poll-ms``. It prints the p50/p99 of POST and of
+  POST → listed, by thirds of the run (a backlog that grows shows as later thirds getting
+  slower), and how long after the last send the last visit was listed. A visit is *seen*
+  listed by the poll that finds it, so that figure is late by up to a poll interval and one
+  request: it prints too when the poll before, which did not find it, was sent (the visit was
+  listed between the two). And it splits each visit's time where it crosses NATS: from the
+  send until its ``ContactMade`` was stored in JetStream (the visits service: the POST's
+  commit, the relay), and from there until it was seen listed (cases: the consumer, the
+  projection, the watcher). The saturation rate is the API phase's visits/s (closed loop,
+  every client busy).
 
 Run from the repository root::
 
@@ -53,11 +59,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import nats
+import nats.errors
 from eventsourcing.application import Application
 
 from bench.sender import Sender, SenderError
 from services.cases.domain import Journey
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
+from shared.contracts.visits import ContactMadeV1
 from shared.runtime import open_stores
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -325,10 +334,18 @@ def measure_latency(system: System, args: argparse.Namespace) -> Latency:
 class OpenLoop:
     rate: float
     seconds: float
+    poll_ms: float
     sent: int = 0
     post_s: list[float] = field(default_factory=list)
-    #: (seconds since the first send, POST sent → every journey of the visit listed)
+    #: (seconds since the first send, POST sent → every journey of the visit seen listed)
     listed: list[tuple[float, float]] = field(default_factory=list)
+    #: POST sent → the poll before the one that saw it listed was sent (0 if before the POST)
+    not_yet_listed_s: list[float] = field(default_factory=list)
+    #: Per visit, its journeys, and when (wall clock) it was sent and seen listed.
+    visits: list[tuple[frozenset[str], float, float]] = field(default_factory=list)
+    #: POST sent → its last ContactMade stored in JetStream; and from there → seen listed.
+    to_jetstream_s: list[float] = field(default_factory=list)
+    from_jetstream_s: list[float] = field(default_factory=list)
     problems: Counter[str] = field(default_factory=Counter)
     send_lag_s: float = 0.0  # how late the client itself sent the last POST
     last_listed_after_s: float | None = None  # after the last send
@@ -337,7 +354,7 @@ class OpenLoop:
 
 async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
     """POST visits on a fixed schedule; a watcher marks each listed as its journeys appear."""
-    result = OpenLoop(args.open_loop, args.open_loop_seconds)
+    result = OpenLoop(args.open_loop, args.open_loop_seconds, poll_ms=args.open_loop_poll_ms)
     total = int(args.open_loop * args.open_loop_seconds)
     pending: dict[frozenset[str], float] = {}
     # A small page of the newest journeys, and the total: a visit is listed when its journeys
@@ -355,6 +372,7 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
         timeout=60,
     ) as cases:
         start = time.perf_counter()
+        wall = time.time() - time.perf_counter()  # perf_counter → wall clock
 
         async def send(n: int) -> None:
             body = visit_body(args.contacts, datetime.now(UTC))
@@ -381,7 +399,9 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
 
         async def watch() -> None:
             seen: set[str] = set()
+            asked_before = start  # when the poll before this one was sent
             while not (all_sent.is_set() and not pending):
+                asked = time.perf_counter()
                 try:
                     response = await cases.get("/journeys", params={"limit": window})
                     response.raise_for_status()
@@ -403,10 +423,13 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
                 for wanted in done:
                     sent = pending.pop(wanted)
                     result.listed.append((sent - start, now - sent))
+                    result.not_yet_listed_s.append(max(0.0, asked_before - sent))
+                    result.visits.append((wanted, sent + wall, now + wall))
                     result.last_listed_after_s = now - start - args.open_loop_seconds
                 if all_sent.is_set() and time.perf_counter() - start > args.open_loop_seconds + 60:
                     result.problems["not listed within 60 s of the end"] += len(pending)
                     return
+                asked_before = asked
                 await asyncio.sleep(args.open_loop_poll_ms / 1000)
 
         watcher = asyncio.create_task(watch())
@@ -423,7 +446,42 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
         await watcher
         await visits.close()
     result.most_open = visits.most_open
+    stored = await stored_in_jetstream(system.nats.url, {j for w, _, _ in result.visits for j in w})
+    for wanted, sent, listed in result.visits:
+        if all(j in stored for j in wanted):
+            crossed = max(stored[j] for j in wanted)
+            result.to_jetstream_s.append(crossed - sent)
+            result.from_jetstream_s.append(listed - crossed)
     return result
+
+
+async def stored_in_jetstream(nats_url: str, journey_ids: set[str]) -> dict[str, float]:
+    """When (wall clock, JetStream's own timestamp) the ``ContactMade`` of each journey was
+    stored in the visits stream: read back once the run is over, by an ordered consumer."""
+    stored: dict[str, float] = {}
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.subscribe(ContactMadeV1.subject, ordered_consumer=True)
+        while True:
+            try:
+                message = await sub.next_msg(timeout=2.0)
+            except nats.errors.TimeoutError:
+                break
+            contact_id = json.loads(message.data)["data"]["contact_id"]
+            journey_id = str(Journey.create_id(UUID(contact_id)))
+            if journey_id in journey_ids:
+                stored[journey_id] = message.metadata.timestamp.timestamp()
+            if message.metadata.num_pending == 0:
+                break
+        await sub.unsubscribe()
+    finally:
+        await nc.close()
+    return stored
+
+
+def rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 1) for k, v in values.items()}
 
 
 def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[str, Any]:
@@ -434,6 +492,18 @@ def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[s
     )
     print(f"  POST answered (ms):              {fmt(percentiles(result.post_s))}")
     print(f"  POST sent → journeys listed (ms): {fmt(percentiles([s for _, s in result.listed]))}")
+    print(
+        f"    (seen by a poll every {result.poll_ms:g} ms; the poll before, which did not find"
+        f" it, was sent after the POST by (ms): {fmt(percentiles(result.not_yet_listed_s))})"
+    )
+    print(
+        "    sent → ContactMade stored in JetStream (ms): "
+        + fmt(percentiles(result.to_jetstream_s))
+    )
+    print(
+        "    stored in JetStream → seen listed (ms):      "
+        + fmt(percentiles(result.from_jetstream_s))
+    )
     thirds = []
     for k in range(3):
         low, high = k * result.seconds / 3, (k + 1) * result.seconds / 3
@@ -456,6 +526,10 @@ def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[s
         "open_loop_listed_ms": {
             k: round(v, 1) for k, v in percentiles([s for _, s in result.listed]).items()
         },
+        "open_loop_not_yet_listed_ms": rounded(percentiles(result.not_yet_listed_s)),
+        "open_loop_to_jetstream_ms": rounded(percentiles(result.to_jetstream_s)),
+        "open_loop_from_jetstream_ms": rounded(percentiles(result.from_jetstream_s)),
+        "open_loop_poll_ms": result.poll_ms,
         "open_loop_listed_ms_by_third": [
             {k: round(v, 1) for k, v in third.items()} for third in thirds
         ],

@@ -128,6 +128,18 @@ class LogFollower(ABC):
     ) -> None:
         """Handle a batch and durably record ``last_id`` as the new position."""
 
+    def recorded_position(self) -> int | None:
+        """The position this follower last stored itself, when it records its position apart
+        from handling a batch (the relay, as acknowledgements come); None when its position is
+        stored as it handles each batch."""
+        return None
+
+    def prepare_batch(self, batch: Batch) -> None:
+        """Called in the log reader's worker thread, right after it decoded a batch, with this
+        follower's share of it, before ``handle``: work that need not wait for another hop to a
+        thread (the relay translates here). Nothing by default."""
+        return None
+
     async def handle_from(self, batch: Batch, after: int, last_id: int) -> None:
         """Handle a batch read after ``after``; a follower that can tell it was set back
         meanwhile (a projection) uses ``after`` to refuse the gap."""

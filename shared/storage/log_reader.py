@@ -3,7 +3,8 @@
 Each batch is read and decoded once, for the union of the followers' topics, and handed to
 every follower that has *joined*: the projections fold their share of it in one transaction
 (with their positions), while the relay publishes its share through its own ``handle`` at the
-same time. Every joined follower's position moves to the end of the batch, even when none of
+same time (it translated its share in the reader's thread, as the batch was decoded: no hop of
+its own). Every joined follower's position moves to the end of the batch, even when none of
 its events were in it.
 
 Each follower keeps its own durable position, and the reader keeps a *cursor*: how far it has
@@ -19,6 +20,7 @@ gap (its position set back) applies nothing and catches up on its own — see ``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
@@ -73,6 +75,8 @@ class LogReader:
         self.joined: dict[str, LogFollower] = {}
         #: Where each joined follower stands (at or beyond the cursor).
         self._at: dict[str, int] = {}
+        #: The highest stored position seen for each joined follower (see ``_floor``).
+        self._stored: dict[str, int] = {}
         self._catching_up: dict[str, asyncio.Task[int]] = {}
         self._topics = sorted({topic for f in self.followers for topic in f.topics})
         self.running = False
@@ -111,6 +115,7 @@ class LogReader:
         for follower in self.followers:
             if positions[follower.position_key] >= self.cursor:
                 self._join(follower, positions[follower.position_key])
+                self._stored[follower.name] = positions[follower.position_key]
             else:
                 self._catch_up(follower)
 
@@ -124,12 +129,17 @@ class LogReader:
         if not self.joined:  # only stragglers: let them reach the cursor first
             return 0
         after = self.cursor
-        positions, (batch, last) = await in_thread(self._look, after)
+        others = [f for f in self.joined.values() if not isinstance(f, Projection)]
+        floors = {name: self._floor(follower) for name, follower in self.joined.items()}
+        positions, (batch, last) = await in_thread(self._look, after, others)
         for name, follower in list(self.joined.items()):
-            if positions[follower.position_key] < self._at[name]:
+            stored = positions[follower.position_key]
+            if stored < floors[name]:
                 # Set back from outside (a relay told to publish again): it reads again alone.
                 self._leave(follower)
                 self._catch_up(follower)
+            else:
+                self._stored[name] = max(self._stored.get(name, stored), stored)
         if last <= after or not self.joined:
             return 0
         followers = list(self.joined.values())
@@ -177,8 +187,29 @@ class LogReader:
         self.cursor = last
         return len(batch)
 
-    def _look(self, after: int) -> tuple[dict[str, int], tuple[Batch, int]]:
-        return self._positions(), self._read(after)
+    def _floor(self, follower: LogFollower) -> int:
+        """Below this, a joined follower's stored position was set back. A projection's is
+        where it stands (its position commits with its fold). A relay's trails where it stands
+        while acknowledgements are in flight, and it is not set back for that: its floor is the
+        highest of what it last recorded itself and what this reader saw stored since it
+        joined. Taken before the positions are read, so a record made meanwhile only raises
+        the stored position above it."""
+        if isinstance(follower, Projection):
+            return self._at[follower.name]
+        known = [follower.recorded_position(), self._stored.get(follower.name)]
+        floors = [floor for floor in known if floor is not None]
+        return max(floors) if floors else self._at[follower.name]
+
+    def _look(
+        self, after: int, others: Sequence[LogFollower]
+    ) -> tuple[dict[str, int], tuple[Batch, int]]:
+        positions, (batch, last) = self._positions(), self._read(after)
+        for follower in others:  # in this thread: no hop of their own before they publish
+            if share := self._share(follower, batch):
+                # A failure here is the follower's alone: its handle meets it again.
+                with contextlib.suppress(Exception):
+                    follower.prepare_batch(share)
+        return positions, (batch, last)
 
     def _read(self, after: int) -> tuple[Batch, int]:
         head = self.app.max_notification_id()
@@ -235,6 +266,7 @@ class LogReader:
     def _leave(self, follower: LogFollower) -> None:
         self.joined.pop(follower.name, None)
         self._at.pop(follower.name, None)
+        self._stored.pop(follower.name, None)
 
     def _failed(self, followers: Sequence[LogFollower], error: Exception) -> None:
         for follower in followers:

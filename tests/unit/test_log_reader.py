@@ -5,6 +5,7 @@ behind catches up on its own and joins; nothing is applied twice or passed over.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -154,8 +155,17 @@ class Recorder(LogFollower):
         super().__init__(app, batch_size=256, poll_interval=0.05)
         self.positions = positions
         self.seen: list[int] = []
+        #: What ``prepare_batch`` was given, and whether away from the event loop's thread.
+        self.prepared: list[int] = []
+        self.prepared_in_threads: set[bool] = set()
         self.open = asyncio.Event()
         self.open.set()
+
+    def prepare_batch(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
+    ) -> None:
+        self.prepared.extend(n.id for n, _ in batch)
+        self.prepared_in_threads.add(threading.current_thread() is not threading.main_thread())
 
     def position(self) -> int:
         return self.positions.get(self.name)
@@ -226,6 +236,9 @@ async def test_one_reader_decodes_each_event_once_and_folds_a_batch_in_one_trans
     # One batch (60 events): one transaction for every projection, one for the relay's position.
     assert transactions == 2, f"one transaction for all projections per batch: {transactions}"
     assert relay.seen == contact_ids(cases)
+    # Its share was handed to it first in the reader's thread, as the batch was decoded.
+    assert relay.prepared == relay.seen
+    assert relay.prepared_in_threads == {True}
     # The same read models as each projection folding the log on its own.
     shared = all_rows(cases_parts)
     for projection in cases_parts.projections:

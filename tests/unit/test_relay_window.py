@@ -17,7 +17,9 @@ from shared.messaging.relay import Relay
 from shared.runtime import open_stores
 from shared.settings import ServiceName
 from shared.storage.log_follower import decode_batch
+from shared.storage.log_reader import LogReader
 from shared.storage.personal_data import NOT_OPENED
+from tests.integration.harness import eventually
 from tests.support import hour_visit, make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
@@ -135,3 +137,99 @@ def test_the_relay_reads_the_log_without_opening_anyone_s_personal_data(tmp_path
     assert [p for _, p, _ in relay._translate_batch(sealed)] == [
         p for _, p, _ in relay._translate_batch(opened)
     ]
+
+
+async def test_a_batch_read_ahead_is_sent_once_in_order_and_a_later_commit_is_not_missed(
+    tmp_path: Path,
+) -> None:
+    relay, js, app = relay_over(tmp_path, visits=2)  # six notifications, batches of two
+    # Given every batch sent, each next one read while the one before was sent
+    for _ in range(3):
+        assert await relay.catch_up_once() == 2
+    # And the last read ahead found the end of the log
+    assert relay._ahead is not None
+    await asyncio.wait([relay._ahead[1]])
+    assert relay._ahead[1].result()[0] == []
+    # When a visit is recorded after that read
+    app.record_visit(hour_visit("alias"), actor="v-1")
+    # Then catching up sends every message of the log once, in its order, the new visit's too
+    while await relay.catch_up_once():
+        pass
+    expected, after = [], 0
+    while batch := relay.read_batch(after):
+        expected += [msg_id for msg_id, _, _ in relay._translate_batch(batch)]
+        after = batch[-1][0].id
+    assert [msg_id for msg_id, _ in js.published] == expected
+    assert relay.position() == app.max_notification_id()
+
+
+async def test_a_batch_prepared_by_the_log_reader_is_published_without_translating_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay, js, _ = relay_over(tmp_path, visits=2)
+    first, second = relay.read_batch(0), relay.read_batch(2)
+    expected = [msg_id for msg_id, _, _ in relay._translate_batch([*first, *second])]
+    translated: list[int] = []
+    translate = relay._translate_batch
+
+    def counted(batch: Any) -> Any:
+        translated.extend(n.id for n, _ in batch)
+        return translate(batch)
+
+    monkeypatch.setattr(relay, "_translate_batch", counted)
+    # Given the first batch translated as the reader decoded it
+    relay.prepare_batch(first)
+    # When it and then a batch nobody prepared are handed to the relay
+    await relay.handle(first, first[-1][0].id)
+    await relay.handle(second, second[-1][0].id)
+    # Then each was translated once, and everything went out in order
+    assert translated == [n.id for n, _ in [*first, *second]]
+    assert [msg_id for msg_id, _ in js.published] == expected
+
+
+class LateAcks(StandInJetStream):
+    """Acknowledges each publish a little later, as NATS does under load."""
+
+    async def publish_async(self, subject: str, payload: bytes, **kwargs: Any) -> Any:
+        ack = await super().publish_async(subject, payload, **kwargs)
+        asyncio.get_running_loop().call_later(0.005, lambda: ack.done() or ack.set_result(None))
+        return ack
+
+
+async def test_a_relay_with_acks_in_flight_stays_with_the_log_reader_until_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay, js, app = relay_over(tmp_path, visits=1)
+    js.__class__ = LateAcks
+    reader = LogReader(app, relay._positions, [relay], poll_interval=0.05)
+    left: list[str] = []
+    leave = reader._leave
+    monkeypatch.setattr(reader, "_leave", lambda f: (left.append(f.name), leave(f)))
+    task = asyncio.create_task(reader.run())
+    try:
+        # Given visits recorded faster than JetStream acknowledges their messages
+        for _ in range(20):
+            await asyncio.to_thread(app.record_visit, hour_visit("alias"), "v-1")
+            await asyncio.sleep(0.002)
+        await eventually(
+            lambda: relay.acknowledged_position() == app.max_notification_id(),
+            message="every message acknowledged",
+        )
+        # Then the relay was never taken for set back: it published each message once, in order
+        assert left == []
+        expected, after = [], 0
+        while batch := relay.read_batch(after):
+            expected += [msg_id for msg_id, _, _ in relay._translate_batch(batch)]
+            after = batch[-1][0].id
+        assert [msg_id for msg_id, _ in js.published] == expected
+        # When it is told to publish again from the start
+        relay._positions.set(relay.name, 0)
+        await asyncio.to_thread(app.record_visit, hour_visit("alias"), "v-1")
+        # Then it leaves the reader and reads the log again alone
+        await eventually(lambda: left == ["relay"], message="the set back seen")
+        await eventually(
+            lambda: len(js.published) == 2 * len(expected) + 3, message="published again"
+        )
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
