@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Answer, Refused, Service
-from services.web.pages.commands import Command, send_command
+from services.web.pages.commands import Command, form_version, send_command
 from services.web.pages.ids import record_id
 from services.web.pages.listing import page_count
 from services.web.people import Person, local_path
@@ -221,7 +221,7 @@ async def _act(
     version: str,
     back: str,
 ) -> Response:
-    if not version.isdigit():
+    if form_version(version) is None:
         return await _notification_page(
             request, session, notification_id, problem=_RELOAD, status_code=412
         )
