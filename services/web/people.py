@@ -48,7 +48,9 @@ def request_path(request: Request) -> str:
 def same_token(sent: str, expected: str) -> bool:
     """Whether a token as sent is the session's, compared in constant time. As bytes: compared
     as text, one non-ASCII character (which a header or a form can carry) raises TypeError."""
-    return secrets.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode())
+    return secrets.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
 
 
 async def _csrf_token_of(request: Request) -> str:

@@ -234,3 +234,39 @@ def test_given_an_inbox_action_whose_version_is_not_one_then_nothing_is_sent(
         )
     assert sent.status_code == 412
     assert inbox.posts == []
+
+
+# -- signing in ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", NOT_ASCII)
+def test_given_a_development_sign_in_whose_form_token_is_not_ascii_then_she_is_sent_back(
+    tmp_path: Path, token: str
+) -> None:
+    app = create_app(web_settings(tmp_path), httpx.MockTransport(Visits()))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        client.get("/sign-in")  # sets the sign-in cookie the form's token must match
+        sent = client.post(
+            "/sign-in/development",
+            data={"form_token": token, "role": "caseworker", "subject": "cw-1", "next": "/"},
+        )
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/sign-in?next=/"
+
+
+@pytest.mark.parametrize("cookie", ["é", "\u00b2" * 32])
+def test_given_a_sign_in_callback_whose_binding_cookie_is_not_ascii_then_it_did_not_complete(
+    tmp_path: Path, cookie: str
+) -> None:
+    app = create_app(web_settings(tmp_path), httpx.MockTransport(Visits()))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        # A sign-in under way (its provider never reached: the binding check comes first).
+        app.state.oidc = object()
+        app.state.pending_sign_ins["state-1"] = (time.time() + 60, "binding-1", object())
+        answer = client.get(
+            "/auth/callback",
+            params={"state": "state-1", "code": "code-1"},
+            headers={"Cookie": f"waymark_sign_in={cookie}".encode()},
+        )
+    assert answer.status_code == 400
+    assert "Sign-in did not complete" in answer.text
