@@ -270,3 +270,40 @@ def test_given_a_sign_in_callback_whose_binding_cookie_is_not_ascii_then_it_did_
         )
     assert answer.status_code == 400
     assert "Sign-in did not complete" in answer.text
+
+
+# -- a page number -------------------------------------------------------------------------------
+
+
+def _empty_lists(request: httpx.Request) -> httpx.Response:
+    """Every list empty, every verification fine: what a new install's services answer."""
+    if request.url.path == "/reference":
+        return httpx.Response(200, json={})
+    if request.url.path.endswith("/verify"):
+        return httpx.Response(200, json={"ok": True, "entries": 0})
+    return httpx.Response(200, json={"items": [], "total": 0, "limit": 50, "offset": 0})
+
+
+#: What ``str.isdigit`` holds for but ``int`` cannot read, or only at a cost (over 4,300 digits).
+NOT_A_PAGE = ["\u00b2", "1\u00b2", "9" * 5000]
+
+
+@pytest.mark.parametrize("page", NOT_A_PAGE)
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/caseload", Role.CASEWORKER),
+        ("/due", Role.CASEWORKER),
+        ("/intake", Role.CASEWORKER),
+        ("/inbox", Role.SAFEGUARDING_LEAD),
+        ("/audit", Role.AUDITOR),
+    ],
+)
+def test_given_a_page_number_that_is_no_number_then_the_first_page_is_shown(
+    tmp_path: Path, path: str, role: Role, page: str
+) -> None:
+    app = create_app(web_settings(tmp_path), httpx.MockTransport(_empty_lists))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        _signed_in(client, role)
+        answer = client.get(path, params={"page": page})
+    assert answer.status_code == 200, path

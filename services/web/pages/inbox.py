@@ -66,7 +66,11 @@ def page_for(link: str | None) -> tuple[str, str] | None:
 
 
 def page_number(value: str) -> int:
-    return max(1, min(int(value), 10_000)) if value.isdigit() else 1
+    # isascii too: isdigit also holds for superscripts, which int cannot read.
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    # Longer than the last page's number: the last page, without reading thousands of digits.
+    return 10_000 if len(value) > 5 else max(1, min(int(value), 10_000))
 
 
 def address_words(address: str | None) -> str:
