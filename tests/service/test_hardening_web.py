@@ -307,3 +307,21 @@ def test_given_a_page_number_that_is_no_number_then_the_first_page_is_shown(
         _signed_in(client, role)
         answer = client.get(path, params={"page": page})
     assert answer.status_code == 200, path
+
+
+def test_given_an_audit_search_until_the_last_day_of_the_calendar_then_it_has_no_end(
+    tmp_path: Path,
+) -> None:
+    asked: list[httpx.URL] = []
+
+    def services(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        return _empty_lists(request)
+
+    app = create_app(web_settings(tmp_path), httpx.MockTransport(services))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        _signed_in(client, Role.AUDITOR)
+        answer = client.get("/audit", params={"until": "9999-12-31"})
+    assert answer.status_code == 200
+    audit_calls = [url for url in asked if url.path == "/audit"]
+    assert audit_calls and all("until" not in url.params for url in audit_calls)

@@ -116,8 +116,9 @@ def check(search: Search) -> tuple[dict[str, Any], dict[str, str]]:
         errors["until"] = "The end date must be on or after the start date."
     if since:
         params["since"] = since.isoformat()
-    if until:
-        # The whole of the last day: the service's ``until`` is exclusive.
+    if until and until.date() < date.max:
+        # The whole of the last day: the service's ``until`` is exclusive. The calendar's last
+        # day has no day after it: a search until then has no end.
         params["until"] = (until + timedelta(days=1)).isoformat()
     return params, errors
 
