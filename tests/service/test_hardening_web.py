@@ -325,3 +325,21 @@ def test_given_an_audit_search_until_the_last_day_of_the_calendar_then_it_has_no
     assert answer.status_code == 200
     audit_calls = [url for url in asked if url.path == "/audit"]
     assert audit_calls and all("until" not in url.params for url in audit_calls)
+
+
+def test_given_visits_listed_to_the_last_day_of_the_calendar_then_the_list_has_no_end(
+    tmp_path: Path,
+) -> None:
+    asked: list[httpx.URL] = []
+
+    def services(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url)
+        return _empty_lists(request)
+
+    app = create_app(web_settings(tmp_path), httpx.MockTransport(services))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        _signed_in(client, Role.SAFEGUARDING_LEAD)
+        answer = client.get("/visits", params={"from": "2026-11-01", "to": "9999-12-31"})
+    assert answer.status_code == 200
+    (listed,) = [url for url in asked if url.path == "/visits"]
+    assert "to" not in listed.params and listed.params["from"].startswith("2026-11-01")
