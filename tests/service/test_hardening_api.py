@@ -79,10 +79,16 @@ FORGED = [
     ("name", "path", "parts"), FORGED, ids=[f"{p}-{i}" for i, (_, p, _) in enumerate(FORGED)]
 )
 def test_given_a_forged_cursor_beyond_what_a_store_holds_then_422_naming_the_cursor(
-    tmp_path: Path, name: ServiceName, path: str, parts: tuple[object, ...]
+    tmp_path: Path,
+    database: tuple[str | None, str | None],
+    name: ServiceName,
+    path: str,
+    parts: tuple[object, ...],
 ) -> None:
+    url, prefix = database
+    store = {} if url is None else {"database_url": url, "schema_prefix": prefix}
     lead = bearer(Role.SAFEGUARDING_LEAD, subject="cw-1", team="west")
-    with served(APPS[name], name, tmp_path / "var", lead) as client:
+    with served(APPS[name], name, tmp_path / "var", lead, **store) as client:
         answer = client.get(path, params={"cursor": cursor(*parts)})
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"] == [
