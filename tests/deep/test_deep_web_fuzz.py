@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +75,7 @@ def stack() -> Iterator[Stack]:
     with web_stack(_FOLDER) as running:
         _seed(running)
         yield running
+    shutil.rmtree(_FOLDER, ignore_errors=True)
 
 
 SEEDED: dict[str, str] = {}
