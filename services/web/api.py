@@ -115,7 +115,7 @@ class Services:
     ) -> Answer:
         headers: dict[str, str] = {}
         if if_match:
-            headers["If-Match"] = f'"{if_match}"'
+            headers["If-Match"] = _etag(if_match)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         return await self._call(service, method, path, token, json=body, headers=headers)
@@ -127,14 +127,18 @@ class Services:
         path: str,
         token: str,
         *,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> Answer:
         """The service's answer as it is, 4xx included, for a JSON endpoint that passes it on
-        (the outreach app). Only a service that is down, or answers 5xx, raises."""
+        (the outreach app). ``content`` and ``headers`` go as they came, byte for byte, so the
+        service judges them as from any client. Only a service that is down, or answers 5xx,
+        raises."""
+        if content is not None:
+            headers = {**(headers or {}), "Content-Type": "application/json"}
         response = await self._request(
-            service, method, path, token, headers=headers, json=body, params=params
+            service, method, path, token, headers=headers, content=content, params=params
         )
         return Answer(
             response.status_code, _json(response), response.headers.get("etag"), response.headers
@@ -146,16 +150,18 @@ class Services:
         method: str,
         path: str,
         token: str,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | bytes] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """The service's response, on her token; a service that is down, or answers 5xx,
         raises ServiceDown."""
+        sent = {"Authorization": f"Bearer {token}", **(headers or {})}
         try:
             response = await self._clients[service].request(
                 method,
                 path,
-                headers={"Authorization": f"Bearer {token}", **(headers or {})},
+                # As bytes, so a header passed on byte for byte is; text must be ASCII, as ever.
+                headers=[(k.encode(), _ascii(v)) for k, v in sent.items()],
                 **kwargs,
             )
         except httpx.HTTPError as error:
@@ -183,6 +189,21 @@ class Services:
         if status >= 400:
             raise _refused(status, body)
         return Answer(status, body, response.headers.get("etag"), response.headers)
+
+
+def _ascii(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("ascii")
+
+
+#: Sent for a version that is none: no record has this ETag, so the service answers 412.
+NO_VERSION = '"none"'
+
+
+def _etag(version: str) -> str:
+    """The ETag of the version a page was drawn from. A form's hidden field can hold anything,
+    and what is no version (not ASCII digits, so not sendable either, perhaps) is a stale form:
+    the service refuses it as it refuses any other, and the page shows what changed."""
+    return f'"{version}"' if version.isascii() and version.isdigit() else NO_VERSION
 
 
 def _json(response: httpx.Response) -> Any:

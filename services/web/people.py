@@ -45,6 +45,14 @@ def request_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def same_token(sent: str, expected: str) -> bool:
+    """Whether a token as sent is the session's, compared in constant time. As bytes: compared
+    as text, one non-ASCII character (which a header or a form can carry) raises TypeError."""
+    return secrets.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 async def _csrf_token_of(request: Request) -> str:
     header = request.headers.get(CSRF_HEADER)
     if header:
@@ -78,7 +86,7 @@ async def current_session(request: Request) -> Session:
         ended = store.ended(session_id)
         if unsafe and ended is not None:
             subject, csrf = ended
-            if secrets.compare_digest(await _csrf_token_of(request), csrf):
+            if same_token(await _csrf_token_of(request), csrf):
                 form = await request.form()
                 fields = [
                     (name, value)
@@ -88,7 +96,7 @@ async def current_session(request: Request) -> Session:
                 key = store.keep_form(subject, request.url.path, fields)
                 raise SignInNeeded(request.url.path, key)
         raise SignInNeeded(request.url.path if unsafe else request_path(request))
-    if unsafe and not secrets.compare_digest(await _csrf_token_of(request), session.csrf_token):
+    if unsafe and not same_token(await _csrf_token_of(request), session.csrf_token):
         raise CsrfRefused
     request.state.session = session
     return session

@@ -207,8 +207,13 @@ def _check_bounds(payload: bytes) -> None:
 def _describe(error: ValidationError) -> str:
     # Field locations and reasons only: the offending input is never copied into the reason,
     # because a malformed message could carry text that must not spread further.
+    # A parser's own error spliced into the message may quote it ("found `M` at 0"): such an
+    # issue is named by its kind (``uuid_parsing``) instead.
     parts = [
-        "data." + ".".join(str(p) for p in issue["loc"]) + ": " + issue["msg"]
+        "data."
+        + ".".join(str(p) for p in issue["loc"])
+        + ": "
+        + (issue["type"] if "error" in (issue.get("ctx") or {}) else issue["msg"])
         for issue in error.errors(include_input=False, include_url=False)
     ]
     return "; ".join(parts)[:1000]

@@ -102,7 +102,13 @@ def _projection(request: Request, name: str) -> Projection:
         if projection.name == name:
             assert isinstance(projection, Projection)
             return projection
-    raise Problem(404, "projection-not-found", "No such projection", name)
+    # The name is not repeated: whatever was typed in the path stays out of the answer.
+    raise Problem(
+        404,
+        "projection-not-found",
+        "No such projection",
+        "GET /admin/projections lists the projections of this service.",
+    )
 
 
 def _rebuilds(request: Request) -> dict[str, Rebuild]:

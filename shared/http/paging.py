@@ -26,6 +26,7 @@ from shared.http.deps import PageLimit, PageOffset
 from shared.storage.pages import PageWindow
 
 CursorValue = str | int | None
+_INT64 = range(-(2**63), 2**63)
 SortKey = tuple[CursorValue, ...]
 
 PageCursor = Annotated[
@@ -77,11 +78,26 @@ def decode_cursor(
         fits = (
             value is None
             if kind is type(None)
-            else isinstance(value, kind) and not isinstance(value, bool)
+            else isinstance(value, kind) and not isinstance(value, bool) and _storable(value)
         )
         if not fits and not (kind is str and value is None):
             raise bad_cursor()
     return key
+
+
+def _storable(value: object) -> bool:
+    """Whether a store can compare a forged cursor's part with its column: an integer within
+    signed 64 bits, text that is Unicode (no lone surrogate from a ``\\ud800`` escape) and free
+    of NUL. Every cursor this module writes is; SQLite or psycopg raise on the rest."""
+    if isinstance(value, int):
+        return value in _INT64
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return "\x00" not in value
+    return True
 
 
 def bad_cursor() -> FieldError:

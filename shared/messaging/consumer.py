@@ -44,7 +44,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import BadRequestError
 
 from shared.contracts.base import IntegrationEvent
-from shared.contracts.envelope import ContractViolation, decode
+from shared.contracts.envelope import MAX_ENVELOPE_BYTES, ContractViolation, decode
 from shared.contracts.streams import DEAD_LETTER_STREAM, StreamSpec, dead_letter_subject
 from shared.messaging.connection import NatsConnection
 from shared.messaging.streams import ensure_streams
@@ -359,12 +359,19 @@ class DurableConsumer:
             "Waymark-Original-Stream": str(metadata.stream),
             "Waymark-Original-Sequence": str(metadata.sequence.stream),
         }
+        data = message.data
+        if len(data) > MAX_ENVELOPE_BYTES:
+            # Larger than any envelope, so it is no event; near the server's max_payload, a copy
+            # with these headers would never be stored and the consumer would try for ever.
+            # The message itself stays in its stream, at the sequence these headers name.
+            headers["Waymark-Original-Bytes"] = str(len(data))
+            data = b""
         attempt = 0
         while True:
             try:
                 await js.publish(
                     dead_letter_subject(self.name),
-                    message.data,
+                    data,
                     stream=DEAD_LETTER_STREAM.name,
                     headers=headers,
                 )

@@ -116,8 +116,9 @@ def check(search: Search) -> tuple[dict[str, Any], dict[str, str]]:
         errors["until"] = "The end date must be on or after the start date."
     if since:
         params["since"] = since.isoformat()
-    if until:
-        # The whole of the last day: the service's ``until`` is exclusive.
+    if until and until.date() < date.max:
+        # The whole of the last day: the service's ``until`` is exclusive. The calendar's last
+        # day has no day after it: a search until then has no end.
         params["until"] = (until + timedelta(days=1)).isoformat()
     return params, errors
 
@@ -169,7 +170,8 @@ async def search_audit(
     until: str = "",
     page: str = "1",
 ) -> Response:
-    number = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
+    plain = page.isascii() and page.isdigit() and len(page) <= 6  # what int reads, quickly
+    number = int(page) if plain and 0 < int(page) <= 100_000 else 1
     search = Search(service, actor, record_id, action, outcome, since, until, number)
     params, errors = check(search)
     items: list[dict[str, Any]] = []

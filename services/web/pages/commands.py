@@ -56,7 +56,8 @@ async def send_command(
 
 def form_version(raw: str) -> str | None:
     """The record version a form carries for ``If-Match``, or None if it cannot be one."""
-    return raw if raw.isdigit() and len(raw) <= 12 else None
+    # isascii too: isdigit also holds for superscripts and other scripts' digits.
+    return raw if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
 
 
 def kept_answers(request: Request, session: Session) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Answer, Refused, Service
-from services.web.pages.commands import Command, send_command
+from services.web.pages.commands import Command, form_version, send_command
 from services.web.pages.ids import record_id
 from services.web.pages.listing import page_count
 from services.web.people import Person, local_path
@@ -66,7 +66,11 @@ def page_for(link: str | None) -> tuple[str, str] | None:
 
 
 def page_number(value: str) -> int:
-    return max(1, min(int(value), 10_000)) if value.isdigit() else 1
+    # isascii too: isdigit also holds for superscripts, which int cannot read.
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    # Longer than the last page's number: the last page, without reading thousands of digits.
+    return 10_000 if len(value) > 5 else max(1, min(int(value), 10_000))
 
 
 def address_words(address: str | None) -> str:
@@ -221,7 +225,7 @@ async def _act(
     version: str,
     back: str,
 ) -> Response:
-    if not version.isdigit():
+    if form_version(version) is None:
         return await _notification_page(
             request, session, notification_id, problem=_RELOAD, status_code=412
         )

@@ -54,7 +54,8 @@ def page_count(total: int, size: int) -> int:
 
 def page_number(raw: str | None) -> int:
     """The page asked for, or the first when it is not a plain number in range."""
-    if raw and raw.isdigit() and 0 < len(raw) <= 6:
+    # isascii too: isdigit also holds for superscripts, which int cannot read.
+    if raw and raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6:
         return max(1, min(int(raw), _MOST_PAGES))
     return 1
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from services.web.api import Answer, Service, ServiceDown, refused
-from services.web.people import CSRF_HEADER, UNSAFE, Person, needs, same_origin
+from services.web.people import CSRF_HEADER, UNSAFE, Person, needs, same_origin, same_token
 from services.web.rendering import render
 from services.web.sessions import COOKIE, Session, SessionStore
 from shared.security.roles import Role
@@ -108,9 +107,7 @@ async def api_session(request: Request) -> Session:
     session = store.get(request.cookies.get(COOKIE))
     if session is None:
         raise ApiProblem(401, "signed-out", "Sign in again to send what is on this phone.")
-    if unsafe and not secrets.compare_digest(
-        request.headers.get(CSRF_HEADER, ""), session.csrf_token
-    ):
+    if unsafe and not same_token(request.headers.get(CSRF_HEADER, ""), session.csrf_token):
         raise ApiProblem(403, "csrf", "The app's sign-in token is out of date: try again.")
     if not session.has(*RECORDERS):
         raise ApiProblem(403, "forbidden", "Recording visits is not part of your role.")
@@ -156,16 +153,27 @@ def _passed_on(request: Request, answer: Answer) -> Response:
     return response
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request) -> bytes:
+    """The app's JSON body, to pass on as it came: what it says (a lone surrogate, a NaN) is
+    the visits service's to judge, field by field, as for any client; re-encoded here it could
+    not be sent at all."""
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise ApiProblem(413, "too-large", "That is more than can be sent at once.")
     try:
-        return json.loads(raw)
-    except ValueError as error:
+        json.loads(raw)
+    except (ValueError, RecursionError) as error:  # not JSON; nested past the parser's reach
         raise ApiProblem(
             400, "not-json", "The app sent something that could not be read."
         ) from error
+    return raw
+
+
+def _passed_through(request: Request, name: str) -> dict[str, str | bytes]:
+    """One of the app's headers, byte for byte (Starlette reads them as Latin-1): sent on as
+    text, one that is not ASCII could not be sent."""
+    value = request.headers.get(name)
+    return {name: value.encode("latin-1")} if value else {}
 
 
 # --- the app's files ------------------------------------------------------------------------
@@ -288,11 +296,13 @@ async def record_visit(request: Request) -> Response:
     gets the visit that was recorded, never a second one."""
 
     async def answer(session: Session) -> Response:
-        body = await _json_body(request)
-        key = request.headers.get("idempotency-key")
-        headers = {"Idempotency-Key": key} if key else {}
         got = await request.app.state.services.forward(
-            Service.VISITS, "POST", "/visits", session.access_token, body=body, headers=headers
+            Service.VISITS,
+            "POST",
+            "/visits",
+            session.access_token,
+            content=await _json_body(request),
+            headers=_passed_through(request, "Idempotency-Key"),
         )
         return _passed_on(request, got)
 
@@ -310,15 +320,13 @@ async def record_step(request: Request, visit_id: str, step: str) -> Response:
             visit = None
         if visit is None or step not in STEPS:
             raise ApiProblem(404, "not-found", "There is no such step of a visit.")
-        body = await _json_body(request)
-        if_match = request.headers.get("if-match")
         got = await request.app.state.services.forward(
             Service.VISITS,
             "POST",
             f"/visits/{visit}/{step}",
             session.access_token,
-            body=body,
-            headers={"If-Match": if_match} if if_match else None,
+            content=await _json_body(request),
+            headers=_passed_through(request, "If-Match"),
         )
         return _passed_on(request, got)
 

@@ -178,8 +178,11 @@ async def visits(
                 "premises_id": premises or None,
                 "team": values["team"] or None,
                 "from": _start_of(first_day) if first_day else None,
-                # The last day is included: the service's ``to`` is exclusive.
-                "to": _start_of(last_day + timedelta(days=1)) if last_day else None,
+                # The last day is included: the service's ``to`` is exclusive (and the
+                # calendar's last day has no day after it: no end).
+                "to": _start_of(last_day + timedelta(days=1))
+                if last_day and last_day < date.max
+                else None,
             }
             body = await _page_of(request, session, "/visits", offset, filters)
         except Refused as refused:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.identity import DevelopmentSignIn, OpenIdConnect, PendingSignIn, SignedIn
-from services.web.people import Person, local_path
+from services.web.people import Person, local_path, same_token
 from services.web.rendering import nav_for, render
 from services.web.sessions import COOKIE, SessionStore
 from shared.security.roles import Role
@@ -121,7 +121,7 @@ async def sign_in_development(
             request, "error.html", {"kind": "not-found"}, status_code=404, title="Page not found"
         )
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
-    if not cookie or not secrets.compare_digest(cookie, form_token):
+    if not cookie or not same_token(form_token, cookie):
         return RedirectResponse("/sign-in?next=" + local_path(next), status_code=303)
     chosen = [Role(value) for value in role or [] if value in Role._value2member_map_]
     errors: dict[str, str] = {}
@@ -167,7 +167,7 @@ async def callback(request: Request, state: str = "", code: str = "") -> Respons
     oidc: OpenIdConnect | None = request.app.state.oidc
     entry = _pending(request).pop(state, None) if state else None
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
-    if oidc is None or entry is None or not code or not secrets.compare_digest(entry[1], cookie):
+    if oidc is None or entry is None or not code or not same_token(cookie, entry[1]):
         return await _did_not_complete(request)
     pending = entry[2]
     try:
