@@ -291,8 +291,7 @@ class WaymarkApplication(Application[UUID]):
             return
         recorder: Any = self.recorder
         with recorder.datastore.transaction(commit=True) as cursor:
-            for tracking in batch.trackings:
-                recorder._insert_tracking(cursor, tracking)
+            recorder.insert_more_tracking(cursor, batch.trackings)
 
     def expect_in_batch(self, aggregate_ids: Iterable[UUID]) -> None:
         """Inside ``applying_together``: which of these aggregates have no events yet, found
