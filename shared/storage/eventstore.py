@@ -305,6 +305,16 @@ class WaymarkApplication(Application[UUID]):
         if wanted:
             batch.absent |= wanted - self._stored_among(wanted)
 
+    def absent_in_batch(self, aggregate_id: UUID) -> bool:
+        """Inside ``applying_together``: ``expect_in_batch`` found this aggregate without events
+        and no handler of the batch has saved it since: a read would find nothing."""
+        batch = _batch.get()
+        return (
+            batch is not None
+            and aggregate_id in batch.absent
+            and aggregate_id not in batch.aggregates
+        )
+
     def _stored_among(self, aggregate_ids: set[UUID]) -> set[UUID]:
         recorder: Any = self.recorder
         datastore = recorder.datastore
