@@ -3,7 +3,8 @@
 The library records one ``Tracking`` with the events of a save. A durable consumer applies a
 fetched batch of messages in one transaction, so the positions of every message in the batch
 must commit with the events they caused: ``insert_events(..., tracking=first,
-more_tracking=rest)`` writes them all in the same transaction, or none.
+more_tracking=rest)`` writes them all in the same transaction, or none; the rest with one
+statement.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ def _more(kwargs: dict[str, Any]) -> Sequence[Tracking]:
     return more
 
 
+def _rows(trackings: Sequence[Tracking]) -> list[dict[str, Any]]:
+    return [
+        {"application_name": t.application_name, "notification_id": t.notification_id}
+        for t in trackings
+    ]
+
+
 class SQLiteBatchTrackingRecorder(SQLiteProcessRecorder):
     records_several_trackings = True
 
@@ -30,9 +38,17 @@ class SQLiteBatchTrackingRecorder(SQLiteProcessRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         returning = super()._insert_events(c, stored_events, **kwargs)
-        for tracking in _more(kwargs):
-            self._insert_tracking(c, tracking)
+        self.insert_more_tracking(c, _more(kwargs))
         return returning
+
+    def insert_more_tracking(self, c: SQLiteCursor, trackings: Sequence[Tracking]) -> None:
+        """A batch's other positions in one statement (every row inserted, or an error)."""
+        if self.datastore.single_row_tracking:  # each row an upsert checked on its own
+            for tracking in trackings:
+                self._insert_tracking(c, tracking)
+        elif trackings:
+            self._check_has_multi_row_tracking_table(c)
+            c.executemany(self.insert_tracking_statement, _rows(trackings))
 
 
 class PostgresBatchTrackingRecorder(PostgresProcessRecorder):
@@ -42,5 +58,14 @@ class PostgresBatchTrackingRecorder(PostgresProcessRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
-        for tracking in _more(kwargs):
-            self._insert_tracking(curs, tracking)
+        self.insert_more_tracking(curs, _more(kwargs))
+
+    def insert_more_tracking(self, curs: Cursor[DictRow], trackings: Sequence[Tracking]) -> None:
+        """A batch's other positions in one statement, sent in one round trip (psycopg pipelines
+        ``executemany``) instead of one a row."""
+        if self.datastore.single_row_tracking:  # each row an upsert checked on its own
+            for tracking in trackings:
+                self._insert_tracking(curs, tracking)
+        elif trackings:
+            self._check_has_multi_row_tracking_table(curs)
+            curs.executemany(self.insert_tracking_statement, _rows(trackings))

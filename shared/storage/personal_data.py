@@ -30,8 +30,15 @@ NOT_OPENED = "<not opened>"
 SEALED_PREFIX = "wm1:"
 
 
+#: Asked for every event stored and read; a class's personal fields never change.
+_PERSONAL_FIELDS: dict[type[object], tuple[str, ...]] = {}
+
+
 def personal_fields_of(event_class: type[object]) -> tuple[str, ...]:
-    return tuple(getattr(event_class, "personal_fields", ()))
+    fields = _PERSONAL_FIELDS.get(event_class)
+    if fields is None:
+        fields = _PERSONAL_FIELDS[event_class] = tuple(getattr(event_class, "personal_fields", ()))
+    return fields
 
 
 def subject_of(event: object) -> UUID:
