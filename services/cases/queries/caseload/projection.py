@@ -34,7 +34,7 @@ from services.cases.queries.tables import (
 from services.cases.values import JourneyStatus
 from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, insert, to_sql_time
 
 ReferralClosing: TypeAlias = (
     Journey.ReferralDeclined
@@ -272,8 +272,11 @@ class Caseload(Projection):
 
     def _add_contact(self, cursor: SqlCursor, journey: str, contact_id: UUID) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table('caseload_contacts')} (contact_id, journey_id)"
-            " VALUES (%s, %s) ON CONFLICT (contact_id, journey_id) DO NOTHING",
+            insert(
+                self.store.table("caseload_contacts"),
+                "contact_id, journey_id",
+                key="contact_id, journey_id",
+            ),
             (str(contact_id), journey),
         )
 

@@ -15,7 +15,7 @@ from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
 from services.notifications.reminders import JourneyWatch
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, insert, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,11 @@ class Inbox(Projection):
     @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.table}"
-            " (notification_id, recipient, rule, link, state, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING",
+            insert(
+                self.table,
+                "notification_id, recipient, rule, link, state, created_at",
+                key="notification_id",
+            ),
             (
                 str(event.originator_id),
                 event.recipient,
