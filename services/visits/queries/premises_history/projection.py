@@ -21,7 +21,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.visit_contacts import count_of, text_or_none
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, placeholders, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -210,9 +210,8 @@ class PremisesHistory(Projection):
     ) -> dict[str, tuple[ConcernAtPremises, ...]]:
         if not visit_ids:
             return {}
-        marks = ", ".join(["%s"] * len(visit_ids))
         cursor.execute(
-            f"SELECT * FROM {self._concerns} WHERE visit_id IN ({marks})"
+            f"SELECT * FROM {self._concerns} WHERE visit_id IN ({placeholders(visit_ids)})"
             " ORDER BY occurred_at, version",
             visit_ids,
         )
