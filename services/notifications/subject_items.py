@@ -16,7 +16,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.notifications.domain import Notification
 from services.notifications.reminders import JourneyWatch, Reminder
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor
+from shared.storage.sql import SqlCursor, insert
 
 _JOURNEY_LINK = re.compile(r"^/journeys/([0-9a-fA-F-]{36})(?:/|$)")
 
@@ -52,8 +52,7 @@ class JourneyItems(Projection):
     ) -> None:
         """The event's item (its notification or reminder) is about that journey."""
         cursor.execute(
-            f"INSERT INTO {self.table} (journey_id, item_id, kind)"
-            " VALUES (%s, %s, %s) ON CONFLICT (journey_id, item_id) DO NOTHING",
+            insert(self.table, "journey_id, item_id, kind", key="journey_id, item_id"),
             (str(journey_id), str(event.originator_id), kind),
         )
 

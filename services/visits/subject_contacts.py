@@ -14,7 +14,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from shared.contracts.identity import journey_id_for_contact
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor
+from shared.storage.sql import SqlCursor, insert, placeholders
 
 #: Links chain through merged journeys; a bound keeps a damaged log from looping for long.
 _MAX_HOPS = 50
@@ -51,8 +51,11 @@ class SubjectContacts(Projection):
     ) -> None:
         """The event's contact, on its visit, is under that journey."""
         cursor.execute(
-            f"INSERT INTO {self.table} (journey_id, contact_id, visit_id)"
-            " VALUES (%s, %s, %s) ON CONFLICT (journey_id, contact_id, visit_id) DO NOTHING",
+            insert(
+                self.table,
+                "journey_id, contact_id, visit_id",
+                key="journey_id, contact_id, visit_id",
+            ),
             (str(journey_id), str(event.contact_id), str(event.originator_id)),
         )
 
@@ -70,7 +73,7 @@ class SubjectContacts(Projection):
                 journeys |= frontier
                 cursor.execute(
                     f"SELECT DISTINCT contact_id FROM {self.table}"
-                    f" WHERE journey_id IN ({', '.join(['%s'] * len(frontier))})",
+                    f" WHERE journey_id IN ({placeholders(frontier)})",
                     sorted(frontier),
                 )
                 found = {str(r["contact_id"]) for r in cursor.fetchall()} - contacts
@@ -81,7 +84,7 @@ class SubjectContacts(Projection):
             # Every visit each contact appears on, whichever journey the row was filed under.
             cursor.execute(
                 f"SELECT DISTINCT visit_id, contact_id FROM {self.table}"
-                f" WHERE contact_id IN ({', '.join(['%s'] * len(contacts))})",
+                f" WHERE contact_id IN ({placeholders(contacts)})",
                 sorted(contacts),
             )
             rows = cursor.fetchall()

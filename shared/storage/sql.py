@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,3 +207,22 @@ def count_rows(cursor: SqlCursor, source: str, params: Params = ()) -> int:
     cursor.execute(f"SELECT COUNT(*) AS n {source}", params)
     row = cursor.fetchone()
     return int(row["n"]) if row else 0
+
+
+def placeholders(values: Sized) -> str:
+    """One ``%s`` for each of ``values``, comma-separated: ``IN ({placeholders(ids)})``."""
+    return ", ".join(["%s"] * len(values))
+
+
+def insert(table: str, columns: str, *, key: str, update: bool = False) -> str:
+    """The statement that writes one row of ``table``: its ``columns`` (names, comma-separated)
+    take ``%s`` values in that order. A row already there under ``key`` (the conflict target) is
+    left as it is, or with ``update`` takes the new row's values of every column outside ``key``
+    (a replayed or corrected event writes the same row again)."""
+    names = [name.strip() for name in columns.split(",")]
+    statement = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders(names)})"
+    if not update:
+        return f"{statement} ON CONFLICT ({key}) DO NOTHING"
+    keys = {name.strip() for name in key.split(",")}
+    changes = ", ".join(f"{name} = excluded.{name}" for name in names if name not in keys)
+    return f"{statement} ON CONFLICT ({key}) DO UPDATE SET {changes}"

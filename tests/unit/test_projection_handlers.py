@@ -11,7 +11,7 @@ import pytest
 
 from services.visits.application import VisitsApplication
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor
+from shared.storage.sql import SqlCursor, insert, placeholders
 from tests.unit.conftest import AppFactory
 
 
@@ -113,3 +113,14 @@ def test_given_neither_its_table_nor_its_ddl_then_the_projection_is_refused() ->
 
         class Tableless(Projection):
             name = "tableless"
+
+
+def test_an_insert_keeps_the_row_already_there_or_with_update_takes_the_new_values() -> None:
+    assert insert("t", "a, b, c", key="a") == (
+        "INSERT INTO t (a, b, c) VALUES (%s, %s, %s) ON CONFLICT (a) DO NOTHING"
+    )
+    assert insert("t", "a, b, c, d", key="a, b", update=True) == (
+        "INSERT INTO t (a, b, c, d) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (a, b) DO UPDATE SET c = excluded.c, d = excluded.d"
+    )
+    assert placeholders({"x"}) == "%s" and placeholders([]) == ""

@@ -34,7 +34,15 @@ from services.cases.queries.tables import (
 from services.cases.values import JourneyStatus
 from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
-from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
+from shared.storage.sql import (
+    SqlCursor,
+    SqlStore,
+    Where,
+    from_sql_time,
+    insert,
+    placeholders,
+    to_sql_time,
+)
 
 ReferralClosing: TypeAlias = (
     Journey.ReferralDeclined
@@ -272,8 +280,11 @@ class Caseload(Projection):
 
     def _add_contact(self, cursor: SqlCursor, journey: str, contact_id: UUID) -> None:
         cursor.execute(
-            f"INSERT INTO {self.store.table('caseload_contacts')} (contact_id, journey_id)"
-            " VALUES (%s, %s) ON CONFLICT (contact_id, journey_id) DO NOTHING",
+            insert(
+                self.store.table("caseload_contacts"),
+                "contact_id, journey_id",
+                key="contact_id, journey_id",
+            ),
             (str(contact_id), journey),
         )
 
@@ -337,10 +348,9 @@ class Caseload(Projection):
     ) -> dict[str, tuple[UUID, ...]]:
         if not journey_ids:
             return {}
-        marks = ", ".join(["%s"] * len(journey_ids))
         cursor.execute(
             f"SELECT journey_id, contact_id FROM {self.store.table('caseload_contacts')}"
-            f" WHERE journey_id IN ({marks}) ORDER BY journey_id, contact_id",
+            f" WHERE journey_id IN ({placeholders(journey_ids)}) ORDER BY journey_id, contact_id",
             journey_ids,
         )
         found: dict[str, tuple[UUID, ...]] = {}

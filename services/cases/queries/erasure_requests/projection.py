@@ -12,7 +12,7 @@ from uuid import UUID
 
 from services.cases.domain import Journey
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, insert, to_sql_time
 
 PENDING, ERASED = "pending", "erased"
 
@@ -42,11 +42,12 @@ class ErasureRequests(Projection):
     @handler
     def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.table} (journey_id, request_id, reason,"
-            " requested_by, requested_at, state) VALUES (%s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (journey_id) DO UPDATE SET request_id = excluded.request_id,"
-            " reason = excluded.reason, requested_by = excluded.requested_by,"
-            " requested_at = excluded.requested_at, state = excluded.state",
+            insert(
+                self.table,
+                "journey_id, request_id, reason, requested_by, requested_at, state",
+                key="journey_id",
+                update=True,
+            ),
             (
                 str(event.originator_id),
                 str(event.request_id),

@@ -15,7 +15,7 @@ from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
 from services.notifications.reminders import JourneyWatch
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, insert, placeholders, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,11 @@ class Inbox(Projection):
     @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.table}"
-            " (notification_id, recipient, rule, link, state, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (notification_id) DO NOTHING",
+            insert(
+                self.table,
+                "notification_id, recipient, rule, link, state, created_at",
+                key="notification_id",
+            ),
             (
                 str(event.originator_id),
                 event.recipient,
@@ -95,7 +97,7 @@ class Inbox(Projection):
         keep = [s.value for s in unless] or ["-"]
         cursor.execute(
             f"UPDATE {self.table} SET state = %s WHERE notification_id = %s"
-            f" AND state NOT IN ({', '.join(['%s'] * len(keep))})",
+            f" AND state NOT IN ({placeholders(keep)})",
             (state.value, str(event.originator_id), *keep),
         )
 
@@ -118,14 +120,13 @@ class Inbox(Projection):
         are not yet (nor cancelled)."""
         if not recipients:
             return [], 0
-        marks = ", ".join(["%s"] * len(recipients))
-        where = Where(f"recipient IN ({marks})", params=recipients)
+        where = Where(f"recipient IN ({placeholders(recipients)})", params=recipients)
         if state is not None:
             where.add("state = %s", state)
         if awaiting_acknowledgement:
             rules = sorted(rule.value for rule in NEEDS_ACKNOWLEDGEMENT)
             where.add(
-                f"rule IN ({', '.join(['%s'] * len(rules))}) AND state IN (%s, %s)",
+                f"rule IN ({placeholders(rules)}) AND state IN (%s, %s)",
                 *rules,
                 InboxState.UNREAD.value,
                 InboxState.READ.value,

@@ -28,7 +28,7 @@ from services.visits.premises import Premises
 from services.visits.visit_contacts import text_or_none
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,11 @@ class PremisesDirectory(Projection):
     @handler
     def _registered(self, event: Premises.Registered, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self.table} (premises_id, label, search, area, premises_type,"
-            " registered_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (premises_id) DO NOTHING",
+            insert(
+                self.table,
+                "premises_id, label, search, area, premises_type, registered_at, version",
+                key="premises_id",
+            ),
             (
                 str(event.originator_id),
                 event.label,
@@ -188,9 +190,11 @@ class VisitList(Projection):
     def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
         visit_id = str(event.originator_id)
         cursor.execute(
-            f"INSERT INTO {self._t('visit_list')} (visit_id, premises_id, premises_label,"
-            " team, started_at, recorded_at) VALUES (%s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (visit_id) DO NOTHING",
+            insert(
+                self._t("visit_list"),
+                "visit_id, premises_id, premises_label, team, started_at, recorded_at",
+                key="visit_id",
+            ),
             (
                 visit_id,
                 text_or_none(event.premises_id),
@@ -202,8 +206,7 @@ class VisitList(Projection):
         )
         for person in {event.actor, *event.volunteers}:
             cursor.execute(
-                f"INSERT INTO {self._t('visit_list_people')} (visit_id, person)"
-                " VALUES (%s, %s) ON CONFLICT (visit_id, person) DO NOTHING",
+                insert(self._t("visit_list_people"), "visit_id, person", key="visit_id, person"),
                 (visit_id, person),
             )
 

@@ -21,7 +21,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.visit_contacts import count_of, text_or_none
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, placeholders, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,7 @@ class PremisesHistory(Projection):
     @handler
     def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self._visits} (visit_id, premises_id, started_at, recorded_at)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT (visit_id) DO NOTHING",
+            insert(self._visits, "visit_id, premises_id, started_at, recorded_at", key="visit_id"),
             (
                 str(event.originator_id),
                 text_or_none(event.premises_id),
@@ -123,9 +122,11 @@ class PremisesHistory(Projection):
     @handler
     def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
         cursor.execute(
-            f"INSERT INTO {self._concerns}"
-            " (visit_id, concern_id, concern, occurred_at, version)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (visit_id, concern_id) DO NOTHING",
+            insert(
+                self._concerns,
+                "visit_id, concern_id, concern, occurred_at, version",
+                key="visit_id, concern_id",
+            ),
             (
                 str(event.originator_id),
                 str(event.concern_id),
@@ -209,9 +210,8 @@ class PremisesHistory(Projection):
     ) -> dict[str, tuple[ConcernAtPremises, ...]]:
         if not visit_ids:
             return {}
-        marks = ", ".join(["%s"] * len(visit_ids))
         cursor.execute(
-            f"SELECT * FROM {self._concerns} WHERE visit_id IN ({marks})"
+            f"SELECT * FROM {self._concerns} WHERE visit_id IN ({placeholders(visit_ids)})"
             " ORDER BY occurred_at, version",
             visit_ids,
         )
