@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -33,7 +32,6 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-from schemathesis.python.asgi import _get_portal, shutdown_lifespans
 
 from services.cases.api.access import ACCESS_RULES as CASES_RULES
 from services.cases.main import create_app as cases_app
@@ -45,8 +43,8 @@ from shared.admin.access import SHARED_ACCESS_RULES
 from shared.http.openapi import PUBLIC_OPERATIONS
 from shared.security.roles import Role
 from shared.settings import ServiceName, Settings
-from tests.integration.test_api_fuzz import CHECKS, StartedOnce
-from tests.support import VISIT_AT, bearer, hour_visit, make_settings, register_journey
+from tests.integration.test_api_fuzz import CHECKS, StartedOnce, service_schema, stop_services
+from tests.support import VISIT_AT, bearer, hour_visit, register_journey
 
 MAX_EXAMPLES = int(os.environ.get("WAYMARK_FUZZ_EXAMPLES", "100"))
 REPORT = Path(os.environ.get("WAYMARK_FUZZ_REPORT", "deep-fuzz-findings.jsonl"))
@@ -80,20 +78,6 @@ def _note(
     _findings.setdefault(operation, []).append(finding)
     with REPORT.open("a") as out:
         out.write(json.dumps(finding, default=str) + "\n")
-
-
-def service_schema(factory: Callable[[Settings], FastAPI], service: ServiceName) -> Any:
-    app = factory(make_settings(service, _VAR_DIR / service.value))
-    schema = schemathesis.openapi.from_dict(app.openapi())
-    schema.app = StartedOnce(app)
-    schema.config.generation.update(
-        max_examples=MAX_EXAMPLES,
-        no_shrink=True,
-        with_security_parameters=False,
-        database="none",
-    )
-    schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
-    return schema.exclude(path="/readyz")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -208,11 +192,7 @@ def call_as_every_role(
 @pytest.fixture(scope="module", autouse=True)
 def _stop_services() -> Iterator[None]:
     yield
-    shutdown_lifespans()
-    portal = _get_portal()
-    for schema in (visits, cases, notifications):
-        portal.call(schema.app.stop)
-    shutil.rmtree(_VAR_DIR, ignore_errors=True)
+    stop_services((visits, cases, notifications), _VAR_DIR)
 
 
 @pytest.fixture(autouse=True)
@@ -231,9 +211,16 @@ DEEP = settings(
     max_examples=MAX_EXAMPLES,
 )
 
-visits = service_schema(visits_app, ServiceName.VISITS)
-cases = service_schema(cases_app, ServiceName.CASES)
-notifications = service_schema(notifications_app, ServiceName.NOTIFICATIONS)
+
+def deep_schema(factory: Callable[[Settings], FastAPI], service: ServiceName) -> Any:
+    return service_schema(
+        factory, service, var_dir=_VAR_DIR, max_examples=MAX_EXAMPLES, deterministic=False
+    )
+
+
+visits = deep_schema(visits_app, ServiceName.VISITS)
+cases = deep_schema(cases_app, ServiceName.CASES)
+notifications = deep_schema(notifications_app, ServiceName.NOTIFICATIONS)
 
 
 @visits.parametrize()

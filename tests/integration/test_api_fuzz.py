@@ -14,7 +14,7 @@ import asyncio
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,13 +126,17 @@ class StartedOnce:
 def service_schema(
     factory: Callable[[Settings], FastAPI],
     service: ServiceName,
+    *,
+    var_dir: Path = _VAR_DIR,
+    max_examples: int = MAX_EXAMPLES,
+    deterministic: bool = True,
 ) -> Any:
-    app = factory(make_settings(service, _VAR_DIR / service.value))
+    app = factory(make_settings(service, var_dir / service.value))
     schema = schemathesis.openapi.from_dict(app.openapi())
     schema.app = StartedOnce(app)  # called in-process through its ASGI interface
     schema.config.generation.update(
-        max_examples=MAX_EXAMPLES,
-        deterministic=True,
+        max_examples=max_examples,
+        deterministic=deterministic,
         no_shrink=True,
         with_security_parameters=False,  # the token is ours, below
         database="none",
@@ -141,6 +145,16 @@ def service_schema(
     schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
     # /readyz takes no input and answers 503 by design while NATS is unreachable, as here.
     return schema.exclude(path="/readyz")
+
+
+def stop_services(schemas: Sequence[Any], var_dir: Path) -> None:
+    """At the end of a module: stop the services the schemas started, on schemathesis' one
+    event-loop thread where they run, and remove their stores."""
+    shutdown_lifespans()
+    portal = _get_portal()
+    for schema in schemas:
+        portal.call(schema.app.stop)
+    shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def call_as_allowed_role(case: schemathesis.Case, rules: Mapping[str, frozenset[Role]]) -> None:
@@ -158,12 +172,7 @@ def call_as_allowed_role(case: schemathesis.Case, rules: Mapping[str, frozenset[
 @pytest.fixture(scope="module", autouse=True)
 def _stop_services() -> Iterator[None]:
     yield
-    shutdown_lifespans()
-    # The services run on schemathesis' one event-loop thread; stop them there.
-    portal = _get_portal()
-    for schema in (visits, cases, notifications):
-        portal.call(schema.app.stop)
-    shutil.rmtree(_VAR_DIR, ignore_errors=True)
+    stop_services((visits, cases, notifications), _VAR_DIR)
 
 
 FUZZ = settings(
