@@ -24,11 +24,20 @@ def _more(kwargs: dict[str, Any]) -> Sequence[Tracking]:
     return more
 
 
-def _rows(trackings: Sequence[Tracking]) -> list[dict[str, Any]]:
-    return [
-        {"application_name": t.application_name, "notification_id": t.notification_id}
-        for t in trackings
-    ]
+def _insert_more(recorder: Any, cursor: Any, trackings: Sequence[Tracking]) -> None:
+    """A batch's other positions in one statement (every row inserted, or an error); psycopg
+    sends an ``executemany`` in one round trip. With one row a name, each is an upsert checked
+    on its own, as the library does."""
+    if recorder.datastore.single_row_tracking:
+        for tracking in trackings:
+            recorder._insert_tracking(cursor, tracking)
+    elif trackings:
+        recorder._check_has_multi_row_tracking_table(cursor)
+        rows = [
+            {"application_name": t.application_name, "notification_id": t.notification_id}
+            for t in trackings
+        ]
+        cursor.executemany(recorder.insert_tracking_statement, rows)
 
 
 class SQLiteBatchTrackingRecorder(SQLiteProcessRecorder):
@@ -42,13 +51,7 @@ class SQLiteBatchTrackingRecorder(SQLiteProcessRecorder):
         return returning
 
     def insert_more_tracking(self, c: SQLiteCursor, trackings: Sequence[Tracking]) -> None:
-        """A batch's other positions in one statement (every row inserted, or an error)."""
-        if self.datastore.single_row_tracking:  # each row an upsert checked on its own
-            for tracking in trackings:
-                self._insert_tracking(c, tracking)
-        elif trackings:
-            self._check_has_multi_row_tracking_table(c)
-            c.executemany(self.insert_tracking_statement, _rows(trackings))
+        _insert_more(self, c, trackings)
 
 
 class PostgresBatchTrackingRecorder(PostgresProcessRecorder):
@@ -61,11 +64,4 @@ class PostgresBatchTrackingRecorder(PostgresProcessRecorder):
         self.insert_more_tracking(curs, _more(kwargs))
 
     def insert_more_tracking(self, curs: Cursor[DictRow], trackings: Sequence[Tracking]) -> None:
-        """A batch's other positions in one statement, sent in one round trip (psycopg pipelines
-        ``executemany``) instead of one a row."""
-        if self.datastore.single_row_tracking:  # each row an upsert checked on its own
-            for tracking in trackings:
-                self._insert_tracking(curs, tracking)
-        elif trackings:
-            self._check_has_multi_row_tracking_table(curs)
-            curs.executemany(self.insert_tracking_statement, _rows(trackings))
+        _insert_more(self, curs, trackings)

@@ -309,9 +309,11 @@ def test_given_a_page_number_that_is_no_number_then_the_first_page_is_shown(
     assert answer.status_code == 200, path
 
 
-def test_given_an_audit_search_until_the_last_day_of_the_calendar_then_it_has_no_end(
-    tmp_path: Path,
-) -> None:
+def _asked_of_services(
+    tmp_path: Path, role: Role, path: str, params: dict[str, str]
+) -> list[httpx.URL]:
+    """What the web app asked the services (answering empty lists) to show ``path`` to
+    ``role``; the page itself must have been shown."""
     asked: list[httpx.URL] = []
 
     def services(request: httpx.Request) -> httpx.Response:
@@ -320,9 +322,16 @@ def test_given_an_audit_search_until_the_last_day_of_the_calendar_then_it_has_no
 
     app = create_app(web_settings(tmp_path), httpx.MockTransport(services))
     with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
-        _signed_in(client, Role.AUDITOR)
-        answer = client.get("/audit", params={"until": "9999-12-31"})
+        _signed_in(client, role)
+        answer = client.get(path, params=params)
     assert answer.status_code == 200
+    return asked
+
+
+def test_given_an_audit_search_until_the_last_day_of_the_calendar_then_it_has_no_end(
+    tmp_path: Path,
+) -> None:
+    asked = _asked_of_services(tmp_path, Role.AUDITOR, "/audit", {"until": "9999-12-31"})
     audit_calls = [url for url in asked if url.path == "/audit"]
     assert audit_calls and all("until" not in url.params for url in audit_calls)
 
@@ -330,16 +339,8 @@ def test_given_an_audit_search_until_the_last_day_of_the_calendar_then_it_has_no
 def test_given_visits_listed_to_the_last_day_of_the_calendar_then_the_list_has_no_end(
     tmp_path: Path,
 ) -> None:
-    asked: list[httpx.URL] = []
-
-    def services(request: httpx.Request) -> httpx.Response:
-        asked.append(request.url)
-        return _empty_lists(request)
-
-    app = create_app(web_settings(tmp_path), httpx.MockTransport(services))
-    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
-        _signed_in(client, Role.SAFEGUARDING_LEAD)
-        answer = client.get("/visits", params={"from": "2026-11-01", "to": "9999-12-31"})
-    assert answer.status_code == 200
+    asked = _asked_of_services(
+        tmp_path, Role.SAFEGUARDING_LEAD, "/visits", {"from": "2026-11-01", "to": "9999-12-31"}
+    )
     (listed,) = [url for url in asked if url.path == "/visits"]
     assert "to" not in listed.params and listed.params["from"].startswith("2026-11-01")
