@@ -101,6 +101,19 @@ async def _caught_up(nc: Client, stream: str, durable: str) -> bool:
     return info.ack_floor.stream_seq == last and info.num_ack_pending == 0
 
 
+async def _each_poison_dead_lettered(nc: Client, durable: str) -> None:
+    """Once ``durable`` has acknowledged everything: one dead letter for each kind of poison, in
+    the order sent, with a reason that names the fault and nothing of the woman's."""
+    await eventually(lambda: _caught_up(nc, "VISITS", durable), message="the ack floor at the end")
+    dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="dead letters")
+    assert len(dead) == len(POISON)
+    for letter, (name, (_, expected)) in zip(dead, POISON.items(), strict=True):
+        assert letter.subject == f"deadletter.{durable}"
+        reason = letter.headers["Waymark-Dead-Letter-Reason"]
+        assert expected in reason, name
+        assert NAME not in reason and NAME not in str(letter.headers)
+
+
 def _no_name_logged(capfd: pytest.CaptureFixture[str]) -> None:
     out, err = capfd.readouterr()
     assert NAME not in out + err
@@ -126,16 +139,7 @@ async def test_given_poison_of_every_kind_then_cases_dead_letters_each_and_the_r
         good.append(bare)
         await nc.jetstream().publish("visits.contact_made.v1", wire(bare, position))
 
-        await eventually(
-            lambda: _caught_up(nc, "VISITS", "cases-from-visits"),
-            message="the ack floor at the end",
-        )
-        dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="dead letters")
-        assert len(dead) == len(POISON)
-        for letter, (name, (_, expected)) in zip(dead, POISON.items(), strict=True):
-            reason = letter.headers["Waymark-Dead-Letter-Reason"]
-            assert expected in reason, name
-            assert NAME not in reason and NAME not in str(letter.headers)
+        await _each_poison_dead_lettered(nc, "cases-from-visits")
         assert all(journey_exists(app, event.contact_id) for event in good)
         assert app.max_notification_id() == 2 * len(good)  # opened + contact, once each
         assert runtime.consumers[0].running
@@ -228,17 +232,7 @@ async def test_given_poison_of_every_kind_then_notifications_dead_letters_each_a
             position += 1
             await publish(nc, make(concern(position)[0]), f"poison-{name}", subject=subject)
 
-        await eventually(
-            lambda: _caught_up(nc, "VISITS", "notifications-from-visits"),
-            message="the ack floor at the end",
-        )
-        dead = await eventually(lambda: stream_messages(nc, "DEADLETTER"), message="dead letters")
-        assert len(dead) == len(POISON)
-        for letter, (name, (_, expected)) in zip(dead, POISON.items(), strict=True):
-            assert letter.subject == "deadletter.notifications-from-visits"
-            reason = letter.headers["Waymark-Dead-Letter-Reason"]
-            assert expected in reason, name
-            assert NAME not in reason and NAME not in str(letter.headers)
+        await _each_poison_dead_lettered(nc, "notifications-from-visits")
         assert all(notified(app, event_id) for event_id in raised)
         assert all(consumer.running for consumer in runtime.consumers)
     _no_name_logged(capfd)
