@@ -77,13 +77,17 @@ def cases() -> FakeCases:
 NOT_ASCII = ["é", "\u00b2", "token-\u200b", "\U0001f600"]
 
 
+def her_needs_form(pages: TestClient) -> dict[str, object]:
+    """Signed in and on her needs assessment: the form's fields, answered (housing)."""
+    sign_in(pages, NEEDS)
+    return answers(pages.get(NEEDS).text, needs=["housing"])
+
+
 @pytest.mark.parametrize("token", NOT_ASCII)
 def test_given_a_form_whose_csrf_token_is_not_ascii_then_it_is_refused_as_any_wrong_token(
     pages: TestClient, cases: FakeCases, token: str
 ) -> None:
-    sign_in(pages, NEEDS)
-    page = pages.get(NEEDS)
-    sent = pages.post(NEEDS, data={**answers(page.text, needs=["housing"]), "csrf_token": token})
+    sent = pages.post(NEEDS, data={**her_needs_form(pages), "csrf_token": token})
     assert sent.status_code == 403
     assert "Please try again" in sent.text
     assert cases.posts == []
@@ -93,9 +97,7 @@ def test_given_a_form_whose_csrf_token_is_not_ascii_then_it_is_refused_as_any_wr
 def test_given_a_csrf_header_that_is_not_ascii_then_it_is_refused_as_any_wrong_token(
     pages: TestClient, cases: FakeCases, token: str
 ) -> None:
-    sign_in(pages, NEEDS)
-    page = pages.get(NEEDS)
-    form = answers(page.text, needs=["housing"])
+    form = her_needs_form(pages)
     del form["csrf_token"]
     sent = pages.post(NEEDS, data=form, headers={"X-CSRF-Token": token.encode()})
     assert sent.status_code == 403
@@ -185,9 +187,7 @@ NOT_A_VERSION = ["\u00b2", "\u0663", "3\u00b2", "é", "3\r\nX-Injected: 1"]
 def test_given_a_journey_form_whose_version_is_not_one_then_it_is_stale_never_a_crash(
     pages: TestClient, cases: FakeCases, version: str
 ) -> None:
-    sign_in(pages, NEEDS)
-    page = pages.get(NEEDS)
-    sent = pages.post(NEEDS, data={**answers(page.text, needs=["housing"]), "version": version})
+    sent = pages.post(NEEDS, data={**her_needs_form(pages), "version": version})
     # The service refuses an If-Match that names no version of hers, as for a stale form: her
     # answers stay, and the form now carries the journey as it is.
     assert sent.status_code == 412
