@@ -10,12 +10,6 @@ background task awaits them oldest first and moves the durable position to the e
 longest run of batches JetStream has acknowledged in full, so it never passes an
 unacknowledged message, and a quiet log's position catches up as soon as the acks arrive.
 
-Reading is pipelined too, when the relay follows the log alone (leased, or catching up): after
-a full batch the next one is read and decoded in a worker thread while this one is translated
-and published, so the store's round trips overlap the publishing. A read ahead is used only if
-the relay is still where it expected to be (nothing was abandoned meanwhile), and one that
-found the log's end is read again before the relay waits for a commit: it may predate one.
-
 Any failure — an error ack, or no ack within ``publish_timeout`` — drops everything in flight
 and starts again from the durable position: every message after it is published again with the
 same ``Nats-Msg-Id``, which JetStream de-duplicates (within ``stream_duplicate_window_s``), so
@@ -71,9 +65,6 @@ def as_contracts(translated: Translated) -> list[IntegrationEvent]:
     return list(translated)
 
 
-ReadBatch = tuple[list[tuple[Notification, DomainEventProtocol[UUID]]], int]
-
-
 @dataclass
 class _InFlight:
     """One handled batch whose acknowledgements are still to come."""
@@ -120,8 +111,6 @@ class Relay(LogFollower):
         self._progress = asyncio.Event()
         #: A batch translated by ``prepare_batch``: its first and last ids, and its messages.
         self._prepared: tuple[int, int, list[tuple[str, IntegrationEvent, bytes]]] | None = None
-        #: The next batch being read while this one is published: (where it starts, the read).
-        self._ahead: tuple[int, asyncio.Future[ReadBatch]] | None = None
         self._recorded: int | None = None
         self.published = 0
 
@@ -206,39 +195,6 @@ class Relay(LogFollower):
             await self._progress.wait()
         self._raise_failure()
 
-    async def catch_up_once(self) -> int:
-        """Handle one batch; return how many notifications it held. After a full batch, the
-        next is read while this one is sent (see the module's docstring)."""
-        after = self._sent_up_to
-        if after is None:
-            after = await in_thread(self.position)
-        ahead = await self._take_ahead(after)
-        batch, last = ahead if ahead is not None else await in_thread(self.read_upto, after)
-        if last <= after:
-            # A read ahead may have seen the end before a commit whose wake-up came meanwhile.
-            return self.batch_size if ahead is not None else 0
-        if len(batch) >= self.batch_size:  # more may follow: read it while this one is sent
-            self._ahead = (last, asyncio.ensure_future(in_thread(self.read_upto, last)))
-        await self.handle_from(batch, after, last)
-        return self.batch_size if ahead is not None else len(batch)
-
-    async def _take_ahead(self, after: int) -> ReadBatch | None:
-        """The batch read ahead, if it starts at ``after``; otherwise it is dropped."""
-        if self._ahead is None:
-            return None
-        (start, reading), self._ahead = self._ahead, None
-        if start == after:
-            return await reading
-        await self._drop(reading)
-        return None
-
-    @staticmethod
-    async def _drop(reading: asyncio.Future[ReadBatch]) -> None:
-        reading.cancel()
-        await asyncio.wait([reading])  # the thread's read finishes before the store may close
-        if not reading.cancelled():
-            reading.exception()  # retrieved: a read nobody uses may have failed
-
     async def flush(self) -> None:
         """Wait until nothing is in flight: every message sent is acknowledged and its position
         recorded (or the relay has started again from the durable position)."""
@@ -250,9 +206,6 @@ class Relay(LogFollower):
             await super().run()
         finally:
             self._abandon()
-            if self._ahead is not None:
-                (_, reading), self._ahead = self._ahead, None
-                await self._drop(reading)
 
     async def _settle(self) -> None:
         """Await acknowledgements oldest batch first; after each wait, record the position at

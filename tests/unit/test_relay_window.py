@@ -139,30 +139,6 @@ def test_the_relay_reads_the_log_without_opening_anyone_s_personal_data(tmp_path
     ]
 
 
-async def test_a_batch_read_ahead_is_sent_once_in_order_and_a_later_commit_is_not_missed(
-    tmp_path: Path,
-) -> None:
-    relay, js, app = relay_over(tmp_path, visits=2)  # six notifications, batches of two
-    # Given every batch sent, each next one read while the one before was sent
-    for _ in range(3):
-        assert await relay.catch_up_once() == 2
-    # And the last read ahead found the end of the log
-    assert relay._ahead is not None
-    await asyncio.wait([relay._ahead[1]])
-    assert relay._ahead[1].result()[0] == []
-    # When a visit is recorded after that read
-    app.record_visit(hour_visit("alias"), actor="v-1")
-    # Then catching up sends every message of the log once, in its order, the new visit's too
-    while await relay.catch_up_once():
-        pass
-    expected, after = [], 0
-    while batch := relay.read_batch(after):
-        expected += [msg_id for msg_id, _, _ in relay._translate_batch(batch)]
-        after = batch[-1][0].id
-    assert [msg_id for msg_id, _ in js.published] == expected
-    assert relay.position() == app.max_notification_id()
-
-
 async def test_a_batch_prepared_by_the_log_reader_is_published_without_translating_it_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
