@@ -7,6 +7,7 @@ written once with ``%s`` placeholders and portable DDL; the SQLite dialect swaps
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence, Sized
@@ -214,6 +215,7 @@ def placeholders(values: Sized) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+@functools.cache  # a handler asks for its statement at every event; the text never changes
 def insert(table: str, columns: str, *, key: str, update: bool = False) -> str:
     """The statement that writes one row of ``table``: its ``columns`` (names, comma-separated)
     take ``%s`` values in that order. A row already there under ``key`` (the conflict target) is
