@@ -190,6 +190,12 @@ def test_given_a_new_journey_when_a_caseworker_takes_it_then_it_opens_and_leaves
     assert anna_page.url.endswith(f"/journeys/{journey_id}")
     assert anna_page.title().startswith("Journey")
     timeline = anna_page.locator("#timeline")
+    # The page heads her timeline (a projection) with her journey read from its events: the
+    # timeline may not have folded her claim yet when the page opens, so reload until it has.
+    wait_until(
+        lambda: anna_page.reload() or timeline.get_by_text("Caseworker assigned").count() == 1,
+        message="her claim on her timeline",
+    )
     assert timeline.get_by_text("Contact on a visit", exact=True).count() == 1
     assert timeline.get_by_text("Indicator noted on a visit").is_visible()
     assert timeline.get_by_text("indicator: debt bondage").is_visible()
