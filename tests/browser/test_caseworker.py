@@ -80,9 +80,25 @@ def _met_on_a_visit(system: WebSystem, *, follow_up: bool = True) -> str:
             LEAD["subject"],
             params={"contact_id": contact_id},
         ).json()["items"]
-        return str(found[0]["journey_id"]) if found else None
+        if not found:
+            return None
+        # Her indicator and follow-up come in messages of their own, after the one that opened
+        # her journey: wait until they are on it and the caseload (whose version the intake
+        # queue claims with) has folded them too, else a command races them (412).
+        listed = found[0]
+        journey = _cases(
+            system, "GET", f"/journeys/{listed['journey_id']}", LEAD["role"], LEAD["subject"]
+        ).json()
+        arrived = bool(journey["indicators"]) and (bool(journey["follow_ups"]) or not follow_up)
+        return (
+            str(listed["journey_id"])
+            if arrived and listed["version"] == journey["version"]
+            else None
+        )
 
-    journey_id: str = wait_until(opened, timeout=30, message="cases opened her journey")
+    journey_id: str = wait_until(
+        opened, timeout=30, message="cases opened her journey with all outreach learnt"
+    )
     return journey_id
 
 
