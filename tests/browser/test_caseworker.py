@@ -16,7 +16,14 @@ import httpx
 
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.browser.conftest import PHONE, Visitor, assert_accessible, screenshot, tab_to
+from tests.browser.conftest import (
+    PHONE,
+    Visitor,
+    assert_accessible,
+    reload_until,
+    screenshot,
+    tab_to,
+)
 from tests.browser.system import WebSystem
 from tests.support import bearer, wait_until
 
@@ -208,8 +215,9 @@ def test_given_a_new_journey_when_a_caseworker_takes_it_then_it_opens_and_leaves
     timeline = anna_page.locator("#timeline")
     # The page heads her timeline (a projection) with her journey read from its events: the
     # timeline may not have folded her claim yet when the page opens, so reload until it has.
-    wait_until(
-        lambda: anna_page.reload() or timeline.get_by_text("Caseworker assigned").count() == 1,
+    reload_until(
+        anna_page,
+        lambda: timeline.get_by_text("Caseworker assigned").count() == 1,
         message="her claim on her timeline",
     )
     assert timeline.get_by_text("Contact on a visit", exact=True).count() == 1
@@ -316,9 +324,7 @@ def test_given_a_journey_of_another_team_when_she_breaks_the_glass_then_it_opens
     assert page.url.endswith(f"/journeys/{journey_id}")
     # Her timeline is a projection: it may not have folded the break-glass when the page opens.
     break_glass = page.locator("#timeline").get_by_text("Opened by break-glass")
-    wait_until(
-        lambda: page.reload() or break_glass.count() == 1, message="the break-glass on her timeline"
-    )
+    reload_until(page, lambda: break_glass.count() == 1, message="the break-glass on her timeline")
     assert break_glass.is_visible()
 
 
