@@ -19,6 +19,7 @@ import pytest
 
 from shared.security.roles import Role
 from tests.browser.system import WebSystem
+from tests.support import wait_until
 
 CHROMIUM = os.environ.get("WAYMARK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -136,6 +137,20 @@ def screenshot(page: Any, name: str) -> None:
     assert re.fullmatch(r"[a-z0-9-]+", name)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def reload_until(page: Any, shown: Callable[[], bool], message: str, timeout: float = 20) -> None:
+    """Reload ``page`` until ``shown()``. A page is rendered from read models as they were when
+    it was served: one that lags a write shows it only on a later load. (Not
+    ``page.reload() or ...``: the response ``reload`` returns is truthy, so that never looks.)"""
+
+    def looked() -> bool:
+        if shown():
+            return True
+        page.reload()
+        return False
+
+    wait_until(looked, timeout=timeout, interval=0.5, message=message)
 
 
 def tab_to(page: Any, selector: str, most: int = 80) -> None:

@@ -95,10 +95,15 @@ def test_a_manager_sees_charts_with_tables_suppressed_cells_marked_and_downloads
     for index, journey in enumerate(busy):
         needs = ["housing", "money"] + (["health"] if index < 3 else [])
         assess(waymark, journey["journey_id"], needs, BUSY)
-    wait_until(
-        lambda: sum(1 for c in published(waymark) if c["measure"] == "needs_assessed") == 3,
-        message="the needs counted",
-    )
+
+    # Three cells show once the first assessment is folded: wait for the last one too (money
+    # counted for all twelve), not only for the cells, before the page shows the counts.
+    def all_needs_counted() -> bool:
+        cells = [c for c in published(waymark) if c["measure"] == "needs_assessed"]
+        money = [c["count"] for c in cells if c["code"] == "money"]
+        return len(cells) == 3 and money == [12]
+
+    wait_until(all_needs_counted, message="the needs of all twelve counted")
 
     person = visitor()
     page = person.sign_in(Role.MANAGER, subject="mgr-1")

@@ -102,6 +102,9 @@ async def test_given_a_holder_when_another_replica_starts_then_only_the_holder_r
     two_replicas: tuple[Replica, Replica, list[tuple[str, float, float]]],
 ) -> None:
     a, b, intervals = two_replicas
+    # b tries the lease in its own task: wait until it has seen a holding it, then let time
+    # pass for what must not happen.
+    await eventually(lambda: b.lease.status() == "elsewhere:a")
     await asyncio.sleep(TIMES.ttl_s * 1.5)  # several renewals, and longer than the TTL
     assert a.lease.held and not b.lease.held
     assert b.lease.status() == "elsewhere:a"
@@ -215,6 +218,14 @@ async def test_given_two_runtimes_with_leases_then_a_timer_ticks_in_one_and_move
         await eventually(lambda: ticks["a"] > 0)
         await runtimes["b"].start()
         running.append(runtimes["b"])
+        # b tries the timer's lease in its own task: wait until it has seen a holding it, then
+        # let time pass for what must not happen.
+        await eventually(
+            lambda: (
+                runtimes["b"].lease_status()
+                == {"periodic:tick": f"elsewhere:{runtimes['a'].replica}"}
+            )
+        )
         await asyncio.sleep(1.0)
         assert ticks["b"] == 0
         assert runtimes["a"].lease_status() == {"periodic:tick": "held"}

@@ -286,7 +286,14 @@ def the_read_models_tell_the_same_story(story: Story) -> None:
         message="the closed journey in her caseworker's caseload",
     )
     assert listed[0]["contact_count"] == 2 and listed[0]["registered"]
-    board = story.cases.get("/referrals", params={"partner": "housing_charity"}).json()
+
+    # The referrals board folds the same events apart from the caseload: wait for it too.
+    def completed_on_the_board() -> dict[str, Any] | None:
+        board = story.cases.get("/referrals", params={"partner": "housing_charity"}).json()
+        statuses = {c["status"] for c in board["items"]}
+        return dict(board) if statuses == {"completed"} else None
+
+    board = wait_until(completed_on_the_board, message="her completed referral on the board")
     assert [(c["referral_id"], c["status"]) for c in board["items"]] == [
         (str(story.referral_id), "completed")
     ]

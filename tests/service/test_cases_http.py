@@ -720,11 +720,14 @@ def test_the_read_model_routes_answer_the_caseworkers_questions(client: TestClie
         "at": (NOW + timedelta(days=3)).isoformat(),
         "accompanied": True,
     }
-    ok(post(client, journey_id, "appointments", appointment))
+    version = ok(post(client, journey_id, "appointments", appointment))["version"]
+    # What is due is written onto her caseload row by the due list's projection, not by the
+    # caseload's: wait for the caseload itself to reach her last event too.
     mine = wait_until(
         lambda: (
             (p := client.get("/journeys", params={"caseworker": "cw-9"}).json())["items"]
             and p["items"][0]["next_due_at"]
+            and p["items"][0]["version"] == version
             and p
         ),
         message="my caseload with what is due",

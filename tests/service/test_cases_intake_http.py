@@ -139,8 +139,14 @@ def test_given_a_journey_she_cannot_open_yet_when_she_claims_it_then_it_is_hers_
     assert claimed.headers["etag"] == f'"{claimed.json()["version"]}"'
     assert client.get(f"/journeys/{journey_id}", headers=ANNA).status_code == 200
     wait_until(lambda: queued(client, ANNA) == [], message="the claimed journey left the queue")
-    events = client.get(f"/journeys/{journey_id}/timeline", headers=ANNA).json()["items"]
-    assigned = next(e for e in events if e["event"] == "caseworker_assigned")
+
+    # Her timeline is another projection than the queue: wait for the claim on it too.
+    def assignment() -> dict[str, Any] | None:
+        timeline = client.get(f"/journeys/{journey_id}/timeline", headers=ANNA).json()
+        events = timeline.get("items", [])
+        return next((e for e in events if e["event"] == "caseworker_assigned"), None)
+
+    assigned = wait_until(assignment, message="her claim on her timeline")
     assert assigned["actor"] == "cw-anna" and assigned["details"]["team_id"] == "north"
     # Her claim is in the audit log under the journey's id.
     entries = audited(client, "POST /journeys/{journey_id}/claim", journey_id)

@@ -57,8 +57,15 @@ def test_given_visits_when_listed_then_newest_first_with_counts_and_no_alias(
     later = rich_body(premises["premises_id"])
     post(client, "/visits", earlier, WEST)
     post(client, "/visits", later, WEST)
+    # A registered premises' label is joined from the premises directory, a projection apart
+    # from the visit list: wait for both, not only for the two visits.
     listed = wait_until(
-        lambda: (p := page(client, "/visits", LEAD))["total"] == 2 and p, message="both listed"
+        lambda: (
+            (p := page(client, "/visits", LEAD))["total"] == 2
+            and all(i["premises_label"] is not None for i in p["items"])
+            and p
+        ),
+        message="both listed with their premises' labels",
     )
     assert [i["visit_id"] for i in listed["items"]] == [later["visit_id"], earlier["visit_id"]]
     newest, oldest = listed["items"]
@@ -99,11 +106,14 @@ def test_a_corrected_label_and_a_resolved_concern_show_in_the_list(client: TestC
     )
     assert resolved.status_code == 200, resolved.text
 
+    # The corrected label comes from the premises directory, a projection apart from the visit
+    # list that shows the resolution: wait for both.
     def shown() -> dict[str, Any] | None:
         items = page(client, "/visits", LEAD)["items"]
-        return items[0] if items and items[0]["open_urgent_concerns"] == 0 else None
+        done = items and items[0]["open_urgent_concerns"] == 0
+        return items[0] if done and items[0]["premises_label"] == "Flat 3A" else None
 
-    item = wait_until(shown, message="the concern resolved in the list")
+    item = wait_until(shown, message="the concern resolved and the label corrected in the list")
     assert item["premises_label"] == "Flat 3A" and item["urgent_concerns"] == 1
 
 
