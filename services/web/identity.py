@@ -15,6 +15,7 @@ import httpx
 import jwt
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from services.web.people import same_token
 from services.web.settings import WebSettings
 from shared.security.roles import Principal, Role
 from shared.security.tokens import InvalidToken, TokenVerifier, issue_dev_token
@@ -165,7 +166,7 @@ class OpenIdConnect:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken from error
-        if not secrets.compare_digest(str(claims["nonce"]), nonce):
+        if not same_token(str(claims["nonce"]), nonce):
             raise InvalidToken
 
     async def sign_out_url(self, id_token: str | None) -> str | None:
