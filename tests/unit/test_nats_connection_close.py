@@ -1,0 +1,57 @@
+"""Closing the NATS connection while its first connect is still being retried."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.messaging import connection as connection_module
+from shared.messaging.connection import NatsConnection
+from shared.settings import ServiceName
+from tests.support import make_settings
+
+
+async def test_given_a_connect_loop_that_misses_one_cancel_when_closing_then_close_still_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What nats-py's connect does on Python 3.11 when the cancel meets a refused connection in
+    # asyncio.wait_for: the cancellation is dropped and the retry loop goes on.
+    cancels_heard: list[int] = []
+
+    async def connect_dropping_the_first_cancel(**_options: Any) -> Any:
+        while True:
+            try:
+                await asyncio.sleep(0.01)
+            except asyncio.CancelledError:
+                cancels_heard.append(1)
+                if len(cancels_heard) == 1:
+                    continue
+                raise
+
+    monkeypatch.setattr(connection_module.nats, "connect", connect_dropping_the_first_cancel)
+    connection = NatsConnection(make_settings(ServiceName.CASES, tmp_path), client_name="t")
+    await connection.start()
+    await asyncio.sleep(0.05)
+
+    closing = asyncio.ensure_future(connection.close())
+    # Waited on, not cancelled: a cancel from a timeout would be the second cancel it needs.
+    done, _ = await asyncio.wait([closing], timeout=10)
+
+    assert closing in done
+    assert len(cancels_heard) == 2
+    assert not connection.is_connected
+
+
+async def test_given_nats_unreachable_when_closing_then_close_returns(tmp_path: Path) -> None:
+    connection = NatsConnection(make_settings(ServiceName.CASES, tmp_path), client_name="t")
+    await connection.start()
+    async with asyncio.timeout(5):
+        await connection.first_attempt()
+
+    async with asyncio.timeout(10):
+        await connection.close()
+
+    assert not connection.is_connected
