@@ -35,6 +35,7 @@ from shared.storage.log_signal import install_commit_notify, listen_for_commits
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
+from shared.tasks import cancel_until_done
 from shared.threads import in_thread, limit_store_threads
 
 log = structlog.get_logger(__name__)
@@ -259,11 +260,9 @@ class Runtime(Generic[AppT, QueriesT]):
         await consumer.run()
 
     async def stop(self) -> None:
-        for task in reversed(self._tasks):
-            task.cancel()
         if self._tasks:
             # Bounded: a loop that will not stop must not hold the process (or a test) forever.
-            _, stuck = await asyncio.wait(self._tasks, timeout=10)
+            stuck = await cancel_until_done(reversed(self._tasks), within_s=10)
             for task in stuck:
                 log.error("service.task_did_not_stop", task=task.get_name())
         await self.connection.close()

@@ -9,6 +9,7 @@ can serve, and a burst of requests waits for a thread rather than for a connecti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -32,5 +33,8 @@ async def in_thread(function: Callable[..., T], *args: Any) -> T:
     try:
         return await asyncio.shield(work)
     except asyncio.CancelledError:
-        await asyncio.wait([work])
+        # Stopping cancels again until a task ends (shared.tasks): each cancel waits too.
+        while not work.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([work])
         raise

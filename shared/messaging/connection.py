@@ -17,6 +17,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from shared.settings import Settings
+from shared.tasks import cancel_until_done
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +57,7 @@ class NatsConnection:
     async def close(self) -> None:
         self._closing = True
         if self._task is not None:
-            await _cancel_until_done(self._task)
+            await cancel_until_done([self._task])
         if self._client is not None and not self._client.is_closed:
             try:
                 async with asyncio.timeout(5.0):
@@ -119,18 +120,3 @@ class NatsConnection:
         if settings.nats_token:
             options["token"] = settings.nats_token.get_secret_value()
         return options
-
-
-async def _cancel_until_done(task: asyncio.Task[None]) -> None:
-    """Cancel the connect loop, again at its next await if it did not hear the first time.
-
-    On Python 3.11 ``asyncio.wait_for`` drops a cancellation that arrives in the same turn of
-    the loop as its inner result (fixed in 3.12, gh-86296). nats-py's first connect retries a
-    refused connection every second inside ``wait_for`` and catches the error it returns
-    instead, so one cancel can leave it retrying forever and ``close`` waiting on it.
-    """
-    while not task.done():
-        task.cancel()
-        await asyncio.wait([task], timeout=0.5)
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

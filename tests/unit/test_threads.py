@@ -60,6 +60,28 @@ async def test_a_cancelled_caller_waits_for_its_thread_to_finish() -> None:
     assert finished.is_set()
 
 
+async def test_a_caller_cancelled_again_and_again_still_waits_for_its_thread() -> None:
+    # Stopping a service cancels a task again until it ends (shared.tasks.cancel_until_done).
+    started, finish = threading.Event(), threading.Event()
+    finished = threading.Event()
+
+    def call() -> None:
+        started.set()
+        finish.wait(timeout=10)
+        finished.set()
+
+    task = asyncio.ensure_future(in_thread(call))
+    await asyncio.to_thread(started.wait, 10)
+    for _ in range(3):
+        task.cancel()
+        await asyncio.sleep(0.01)
+        assert not task.done()
+    finish.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert finished.is_set()
+
+
 async def test_the_result_and_the_error_of_the_call_come_back() -> None:
     assert await in_thread(lambda a, b: a + b, 2, 3) == 5
 

@@ -1,4 +1,4 @@
-"""Closing the NATS connection while its first connect is still being retried."""
+"""Stopping tasks that do not hear the first cancel: the NATS connect loop, any task."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from shared.messaging import connection as connection_module
 from shared.messaging.connection import NatsConnection
 from shared.settings import ServiceName
+from shared.tasks import cancel_until_done
 from tests.support import make_settings
 
 
@@ -55,3 +56,29 @@ async def test_given_nats_unreachable_when_closing_then_close_returns(tmp_path: 
         await connection.close()
 
     assert not connection.is_connected
+
+
+async def test_given_a_task_deaf_to_every_cancel_then_stopping_gives_up_at_its_bound() -> None:
+    release = asyncio.Event()
+
+    async def deaf() -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue
+
+    task = asyncio.ensure_future(deaf())
+    await asyncio.sleep(0)
+
+    stuck = await cancel_until_done([task], within_s=0.3)
+
+    assert stuck == {task}
+    release.set()
+    await task
+
+
+async def test_given_tasks_that_stop_then_none_is_left() -> None:
+    tasks = [asyncio.ensure_future(asyncio.sleep(60)) for _ in range(3)]
+    assert await cancel_until_done(tasks, within_s=5) == set()
+    assert all(task.cancelled() for task in tasks)
