@@ -6,9 +6,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 
-from shared.messaging import connection as connection_module
 from shared.messaging.connection import NatsConnection
 from shared.settings import ServiceName
 from shared.tasks import cancel_until_done
@@ -32,7 +32,7 @@ async def test_given_a_connect_loop_that_misses_one_cancel_when_closing_then_clo
                     continue
                 raise
 
-    monkeypatch.setattr(connection_module.nats, "connect", connect_dropping_the_first_cancel)
+    monkeypatch.setattr(nats, "connect", connect_dropping_the_first_cancel)
     connection = NatsConnection(make_settings(ServiceName.CASES, tmp_path), client_name="t")
     await connection.start()
     await asyncio.sleep(0.05)
