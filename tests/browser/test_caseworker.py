@@ -45,21 +45,9 @@ def _cases(
     )
 
 
-def _met_on_a_visit(system: WebSystem, *, follow_up: bool = True) -> str:
-    """A woman met on a visit, with an indicator and a follow-up: her journey's id."""
+def _visit(system: WebSystem, contact: dict[str, Any]) -> str:
+    """A completed visit of two hours ago on which outreach met her (``contact``): its id."""
     start = datetime.now(UTC) - timedelta(hours=2)
-    contact_id = str(uuid.uuid4())
-    contact: dict[str, Any] = {
-        "contact_id": contact_id,
-        "alias": "Alias-never-shown",
-        "language": "ro",
-        "indicators": [{"indicator": "debt_bondage", "source": "disclosed"}],
-    }
-    if follow_up:
-        contact["follow_up"] = {
-            "kind": "coffee",
-            "due_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-        }
     visit_id = str(uuid.uuid4())
     body = {
         "visit_id": visit_id,
@@ -77,6 +65,24 @@ def _met_on_a_visit(system: WebSystem, *, follow_up: bool = True) -> str:
         timeout=10,
     )
     assert response.status_code == 201, response.text
+    return visit_id
+
+
+def _met_on_a_visit(system: WebSystem, *, follow_up: bool = True) -> str:
+    """A woman met on a visit, with an indicator and a follow-up: her journey's id."""
+    contact_id = str(uuid.uuid4())
+    contact: dict[str, Any] = {
+        "contact_id": contact_id,
+        "alias": "Alias-never-shown",
+        "language": "ro",
+        "indicators": [{"indicator": "debt_bondage", "source": "disclosed"}],
+    }
+    if follow_up:
+        contact["follow_up"] = {
+            "kind": "coffee",
+            "due_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        }
+    _visit(system, contact)
 
     def opened() -> str | None:
         found = _cases(
@@ -242,6 +248,55 @@ def test_given_a_new_journey_when_a_caseworker_takes_it_then_it_opens_and_leaves
     # Nor can Bea open it: it is not hers.
     bea_page.goto(f"/journeys/{journey_id}")
     assert bea_page.get_by_role("heading", name="This journey is not assigned to you").is_visible()
+
+
+def test_given_an_outreach_fact_after_she_read_the_queue_when_she_takes_the_journey_then_hers(
+    visitor: Callable[..., Visitor], waymark: WebSystem
+) -> None:
+    contact_id = str(uuid.uuid4())
+    visit_id = _visit(waymark, {"contact_id": contact_id, "alias": "A-later", "language": "en"})
+
+    def listed() -> str | None:
+        found = _cases(
+            waymark, "GET", "/journeys", LEAD["role"], LEAD["subject"],
+            params={"contact_id": contact_id},
+        ).json()["items"]  # fmt: skip
+        return str(found[0]["journey_id"]) if found else None
+
+    journey_id: str = wait_until(listed, message="cases opened her journey")
+    dana_page = visitor().sign_in(Role.CASEWORKER, subject="cw-dana", team="north")
+    dana_page.goto("/intake")
+    reload_until(
+        dana_page,
+        lambda: bool(_in_queue(dana_page, journey_id).count()),
+        message="her journey waits in the queue",
+    )
+    read_at = _version(waymark, journey_id, LEAD["role"], LEAD["subject"])
+
+    # Outreach learns more about her after Dana's queue was drawn: her journey moves on.
+    noted = httpx.post(
+        waymark.url(ServiceName.VISITS) + f"/visits/{visit_id}/person-indicators",
+        json={
+            "observation_id": str(uuid.uuid4()),
+            "contact_id": contact_id,
+            "indicator": "debt_bondage",
+            "source": "disclosed",
+            "occurred_at": datetime.now(UTC).isoformat(),
+        },
+        headers={**bearer(Role.OUTREACH, subject="vol-cw"), "Idempotency-Key": str(uuid.uuid4())},
+        timeout=10,
+    )
+    assert noted.status_code == 200, noted.text
+    wait_until(
+        lambda: _version(waymark, journey_id, LEAD["role"], LEAD["subject"]) != read_at,
+        message="the indicator reached her journey",
+    )
+
+    # Nobody holds her still, so taking her is not refused for a fact she will read inside.
+    _in_queue(dana_page, journey_id).get_by_role("button", name="Take this journey").click()
+    dana_page.wait_for_load_state()
+    assert dana_page.url.endswith(f"/journeys/{journey_id}")
+    assert "You (cw-dana)" in dana_page.locator("#about-her").inner_text()
 
 
 def test_given_a_registered_journey_then_her_whole_journey_reads_on_a_phone(

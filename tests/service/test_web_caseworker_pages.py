@@ -117,3 +117,56 @@ def test_given_odd_filters_then_the_caseload_names_them_and_sends_none_on(
     assert page.status_code == 200
     assert "Enter a staff id of letters" in page.text and "Choose one from the list" in page.text
     assert "x&lt;y&gt;" not in page.text and "bogus" not in page.text
+
+
+def _queue_then(claim_answer: httpx.Response) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/journeys/intake":
+            item = {
+                "journey_id": JID,
+                "version": 3,
+                "status": "new",
+                "opened_at": "2026-11-20T10:00:00+00:00",
+            }
+            return httpx.Response(200, json={"items": [item], "total": 1, "limit": 25, "offset": 0})
+        assert request.url.path == f"/journeys/{JID}/claim"
+        # Who holds her is all a claim depends on: no version from the queue goes with it.
+        assert "if-match" not in request.headers
+        assert request.headers["idempotency-key"]
+        return claim_answer
+
+    return answer
+
+
+def _problem(status: int, slug: str) -> httpx.Response:
+    body = {"type": f"urn:waymark:problem:{slug}", "title": slug, "status": status}
+    return httpx.Response(status, json=body, headers={"Content-Type": "application/problem+json"})
+
+
+@pytest.mark.parametrize(
+    ("claim_answer", "lands_on"),
+    [
+        (httpx.Response(200, json={"journey_id": JID, "version": 4}), f"/journeys/{JID}"),
+        (_problem(409, "already-assigned"), "/intake?notice=taken"),
+        (_problem(409, "journey-closed"), "/intake?notice=gone"),
+        (_problem(409, "journey-merged"), "/intake?notice=gone"),
+        (_problem(404, "journey-not-found"), "/intake?notice=gone"),
+    ],
+    ids=["hers", "someone-else-holds-her", "closed", "merged", "unknown"],
+)
+def test_given_her_answer_to_a_claim_then_the_caseworker_lands_where_it_says(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+    claim_answer: httpx.Response,
+    lands_on: str,
+) -> None:
+    client, seen = signed_in(Role.CASEWORKER, _queue_then(claim_answer))
+    queue = client.get("/intake")
+    assert queue.status_code == 200
+    assert 'name="version"' not in queue.text
+    token = queue.text.split('name="csrf_token" value="')[1].split('"')[0]
+
+    answer = client.post(f"/intake/{JID}/claim", data={"csrf_token": token})
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == lands_on
+    assert seen[-1] == f"/journeys/{JID}/claim"

@@ -7,15 +7,15 @@ times; never her pseudonym): her journey opens to a caseworker once it is hers.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api import Refused, Service
 from services.web.pages.caseload import Casework, CaseworkerOnly
-from services.web.pages.commands import Command, form_version, send_command
+from services.web.pages.commands import Command, send_command
 from services.web.pages.listing import PAGE_SIZE, Paging, page_number
 from services.web.rendering import render
 from services.web.sessions import Session
@@ -26,8 +26,7 @@ router = APIRouter()
 #: Why she is back at the queue (a code in the URL, never anything about her).
 NOTICES = {
     "taken": "Someone else took that journey a moment ago. The list below is up to date.",
-    "changed": "That journey changed a moment ago. Check the list below and try again.",
-    "gone": "That journey is no longer waiting: it was taken, closed or merged.",
+    "gone": "That journey is no longer waiting: it was closed or merged.",
 }
 
 
@@ -65,28 +64,18 @@ def _back_to_queue(notice: str) -> Response:
 
 
 async def _not_hers(refused: Refused) -> Response:
-    # 412: claimed since the queue was read; 409: held by someone else, or both claims
-    # met at the same moment. Either way she is not hers: back to a fresh queue.
-    if refused.status in (409, 412):
+    if refused.status == 409 and refused.slug == "already-assigned":
         return _back_to_queue("taken")
     return _back_to_queue("gone")
 
 
 @router.post("/intake/{journey_id}/claim")
-async def claim(
-    request: Request,
-    journey_id: UUID,
-    session: CaseworkerOnly,
-    version: Annotated[str, Form()] = "",
-) -> Response:
-    expected = form_version(version)
-    if expected is None:
-        return _back_to_queue("changed")
+async def claim(request: Request, journey_id: UUID, session: CaseworkerOnly) -> Response:
+    # No If-Match: who holds her is the claim's one precondition, and the journey itself
+    # refuses a second holder (409). A version would also turn her away when an outreach fact
+    # reached the journey after the queue was read, which changes nothing about taking it.
     command = Command(
-        Service.CASES,
-        f"/journeys/{journey_id}/claim",
-        if_match=expected,
-        idempotency_key=str(uuid.uuid4()),
+        Service.CASES, f"/journeys/{journey_id}/claim", idempotency_key=str(uuid.uuid4())
     )
     return await send_command(
         request, session, command, done=f"/journeys/{journey_id}", refused=_not_hers

@@ -46,10 +46,11 @@ def intake_queue(
     "/journeys/{journey_id}/claim",
     **COMMAND,
     summary="Take a journey from the intake queue: you become her caseworker",
-    description="Send the version from the queue as If-Match. Another caseworker's journey "
-    "answers 409 `already-assigned`; if someone claimed her since you read the queue, 412 "
-    "(or 409 when both claims met at the same moment). Claiming your own again changes "
-    "nothing. A safeguarding lead assigns with `POST /journeys/{id}/caseworker`.",
+    description="Another caseworker's journey answers 409 `already-assigned`, whoever "
+    "claimed first. If-Match is optional: with the version from the queue, any change since "
+    "you read it (a claim, or an outreach fact) answers 412; the browser app sends none, since "
+    "who holds her is all a claim depends on. Claiming your own again changes nothing. A "
+    "safeguarding lead assigns with `POST /journeys/{id}/caseworker`.",
 )
 def claim_journey(principal: CurrentPrincipal, do: Do) -> JourneyPublic:
     return do(
