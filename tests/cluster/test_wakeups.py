@@ -11,7 +11,9 @@ import pytest_asyncio
 
 from services.visits.main import assemble
 from shared.runtime import Runtime
+from shared.storage.log_signal import commit_channel
 from tests.cluster.conftest import one_deployment
+from tests.support import wait_until
 from tests.unit.test_visits_application import premises_command
 
 pytestmark = pytest.mark.postgres
@@ -36,7 +38,12 @@ async def test_given_two_replicas_when_one_commits_then_the_others_followers_are
 ) -> None:
     a, b = two_runtimes
     woken = b.app.log_signal.subscribe()
-    await asyncio.sleep(0.5)  # the initial wake after LISTEN has come and gone
+    # Each replica wakes its followers once when its LISTEN starts: only a wake after that
+    # can be the other replica's commit.
+    await asyncio.to_thread(
+        wait_until, lambda: _listening(a) >= 2, 30, 0.05, "both replicas listening"
+    )
+    await asyncio.sleep(0.2)
     woken.clear()
     outcome = await asyncio.to_thread(
         a.app.register_premises,  # type: ignore[attr-defined]
@@ -46,3 +53,17 @@ async def test_given_two_replicas_when_one_commits_then_the_others_followers_are
     assert outcome is not None
     async with asyncio.timeout(30):
         await woken.wait()
+
+
+def _listening(runtime: Runtime) -> int:
+    """How many connections have run LISTEN on the replicas' commit channel."""
+    import psycopg
+
+    assert runtime.settings.database_url is not None
+    dsn = runtime.settings.database_url.get_secret_value()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s AND state = 'idle'",
+            (f"LISTEN %{commit_channel(runtime.app.recorder.datastore.schema)}%",),  # type: ignore[attr-defined]
+        ).fetchone()
+    return int(row[0]) if row else 0

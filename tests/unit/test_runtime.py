@@ -8,7 +8,7 @@ from pathlib import Path
 from services.visits.application import VisitsApplication
 from shared.runtime import PeriodicTask, Runtime, ServiceParts, Stores
 from shared.settings import ServiceName
-from tests.support import make_settings
+from tests.support import make_settings, wait_until
 
 
 async def test_a_periodic_job_runs_again_after_failing_and_stops_with_the_service(
@@ -30,11 +30,7 @@ async def test_a_periodic_job_runs_again_after_failing_and_stops_with_the_servic
     runtime = Runtime(make_settings(ServiceName.VISITS, tmp_path), assemble)
     await runtime.start()
     try:
-        for _ in range(100):
-            if len(ticks) >= 3:
-                break
-            await asyncio.sleep(0.02)
-        assert len(ticks) >= 3
+        await asyncio.to_thread(wait_until, lambda: len(ticks) >= 3, 30, 0.02, "three ticks")
         assert runtime.readiness()["periodic:tick"] is True
     finally:
         await runtime.stop()
