@@ -166,6 +166,7 @@ class Rebuild:
             # Locks in the order a live batch takes them: its position first, then its tables.
             live.positions.get_locked(live.position_key, cursor)
             position = live.positions.get_locked(shadow.position_key, cursor)
+            shadow.before_going_live(cursor)
             for table in live.owned_tables():
                 cursor.execute(f"DROP TABLE IF EXISTS {live.store.table(table)}")
                 cursor.execute(f"ALTER TABLE {shadow.store.table(table)} RENAME TO {table}")

@@ -125,6 +125,15 @@ class Projection(LogFollower):
     def prepare(self) -> None:
         """Bring tables made by an older version up to date (after the idempotent DDL)."""
 
+    @property
+    def rebuilding(self) -> bool:
+        """True for a shadow that a rebuild folds beside the live read model."""
+        return isinstance(self.store, ShadowStore)
+
+    def before_going_live(self, cursor: SqlCursor) -> None:
+        """Called on a rebuilt shadow in the transaction that swaps it in, before its tables
+        take the live names: what it leaves to that moment (nothing by default)."""
+
     @classmethod
     def owned_tables(cls) -> tuple[str, ...]:
         return tuple(cls.tables) or (cls.name,)

@@ -52,10 +52,12 @@ CASELOAD_LATER_COLUMNS = {
 # The caseload's list order — something due first, soonest first; then the most recent contact
 # first; then the journey id — as three ascending columns, so that a page starts where the
 # last one ended by seeking an index (keyset pagination), whatever the number of journeys.
-# Each column has one writer, so two read models never race on a row: ``due_order`` (and the
-# ``next_due_at`` it is made of) is the ``due_items`` read model's, ``contact_order`` the
-# caseload's own.
-_NOTHING_DUE = "1"
+# Each column has one writer once a row exists, so two read models never race on a row:
+# ``due_order`` (and the ``next_due_at`` it is made of) is the ``due_items`` read model's,
+# ``contact_order`` the caseload's own (which sets both as it makes a row or goes live after a
+# rebuild).
+#: The due order of a journey with nothing open due: after every due time.
+NOTHING_DUE = "1"
 #: Sorts after every contact time (they are negated microseconds since 1970).
 NO_CONTACT = 2**62
 
@@ -77,14 +79,19 @@ def contact_order(last_contact_at: datetime | None) -> int:
     return -((last_contact_at - _EPOCH) // timedelta(microseconds=1))
 
 
-def refresh_due_order(store: SqlStore, cursor: SqlCursor, journey_id: str) -> None:
-    """Set a journey's next due time and its place in the list from its open due items."""
+def refresh_due_order(store: SqlStore, cursor: SqlCursor, journey_id: str | None = None) -> None:
+    """Set a journey's next due time and its place in the list from its open due items (every
+    journey's when ``journey_id`` is None: at once, as a rebuild goes live)."""
     due = store.table("due_items")
-    next_due = f"(SELECT MIN(due_at) FROM {due} WHERE journey_id = %s AND state = 'open')"
+    next_due = (
+        f"(SELECT MIN(d.due_at) FROM {due} d WHERE d.journey_id = c.journey_id"
+        " AND d.state = 'open')"
+    )
+    one = " WHERE c.journey_id = %s" if journey_id is not None else ""
     cursor.execute(
-        f"UPDATE {store.table('caseload')} SET next_due_at = {next_due},"
-        f" due_order = COALESCE('0' || {next_due}, '{_NOTHING_DUE}') WHERE journey_id = %s",
-        (journey_id, journey_id, journey_id),
+        f"UPDATE {store.table('caseload')} AS c SET next_due_at = {next_due},"
+        f" due_order = COALESCE('0' || {next_due}, '{NOTHING_DUE}'){one}",
+        (journey_id,) if journey_id is not None else (),
     )
 
 

@@ -23,6 +23,7 @@ from services.cases.domain import JOURNEY_EVENTS, Journey
 from services.cases.journey import STATUS_AFTER, StatusStep
 from services.cases.queries.tables import (
     NO_CONTACT,
+    NOTHING_DUE,
     Visibility,
     add_later_columns,
     contact_order,
@@ -126,6 +127,11 @@ class Caseload(Projection):
     def prepare(self) -> None:
         fill_caseload_order(self.store)
 
+    def before_going_live(self, cursor: SqlCursor) -> None:
+        # The due items are the live read model's, which went on changing while the shadow was
+        # built: read them as they are now, in the transaction that swaps the shadow in.
+        refresh_due_order(self.store, cursor)
+
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         changes = self.changes(event, cursor)
         if changes is not None:
@@ -175,8 +181,8 @@ class Caseload(Projection):
             f"INSERT INTO {self.table} (journey_id, status, registered,"
             " caseworker_id, possible_minor, opened_at, last_contact_at, contact_count,"
             " open_referrals, version, team_id, opened_by, languages, preferred_languages,"
-            " interpreter_needed, urgent_concerns, contact_order)"
-            " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0, %s)"
+            " interpreter_needed, urgent_concerns, contact_order, due_order)"
+            " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0, %s, %s)"
             " ON CONFLICT (journey_id) DO NOTHING",
             (
                 journey,
@@ -185,10 +191,13 @@ class Caseload(Projection):
                 event.originator_version,
                 event.actor,
                 NO_CONTACT,
+                NOTHING_DUE,
             ),
         )
-        # In a rebuild of the caseload alone, her due items are already there.
-        refresh_due_order(self.store, cursor, journey)
+        # Live, her due items may have come first (another read model). A rebuild sets every
+        # journey's at once as it goes live instead (``before_going_live``).
+        if not self.rebuilding:
+            refresh_due_order(self.store, cursor, journey)
         if isinstance(event, Journey.Opened):  # she was met on a visit, by this contact
             self._add_contact(cursor, journey, event.contact_id)
         return None
