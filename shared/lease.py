@@ -34,6 +34,7 @@ from shared.messaging.connection import NatsConnection
 from shared.observability.metrics import LEASE_FAILOVERS, LEASE_HELD
 from shared.settings import Settings
 from shared.stopping import raise_if_stopping
+from shared.tasks import cancel_until_done
 
 log = structlog.get_logger(__name__)
 
@@ -198,11 +199,10 @@ class Lease:
         try:
             reason = await self._renew_until_lost(kv, task)
         finally:
-            if not task.done():
-                task.cancel()
             # The work stops before the lease may expire: cancelling reaches it at its next
-            # await (a store commit running in a thread finishes first: the margin covers one).
-            await asyncio.wait({task})
+            # await (a store commit running in a thread finishes first: the margin covers one),
+            # or the one after, if the first cancel met a nats-py call that drops it.
+            await cancel_until_done([task])
         if reason != "work ended":
             log.warning("lease.lost", work=self.work, reason=reason)
             return True

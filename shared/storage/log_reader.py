@@ -40,6 +40,7 @@ from shared.storage.log_signal import poll_until_cancelled
 from shared.storage.positions import LogPositions
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlStore
+from shared.tasks import cancel_until_done
 from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
@@ -95,10 +96,7 @@ class LogReader:
                 on_error=lambda error: log.warning("log_reader.retry", error=type(error).__name__),
             )
         finally:
-            for task in self._catching_up.values():
-                task.cancel()
-            if self._catching_up:
-                await asyncio.wait(self._catching_up.values())
+            await cancel_until_done(self._catching_up.values())
             self._set_running(False)
             self.app.log_signal.unsubscribe(wake)
 
