@@ -250,7 +250,7 @@ def test_given_a_new_journey_when_a_caseworker_takes_it_then_it_opens_and_leaves
     assert bea_page.get_by_role("heading", name="This journey is not assigned to you").is_visible()
 
 
-def test_given_an_outreach_fact_after_she_read_the_queue_when_she_takes_the_journey_then_hers(
+def test_given_an_outreach_fact_after_she_read_the_queue_when_she_takes_it_then_she_sees_it_first(
     visitor: Callable[..., Visitor], waymark: WebSystem
 ) -> None:
     contact_id = str(uuid.uuid4())
@@ -292,8 +292,14 @@ def test_given_an_outreach_fact_after_she_read_the_queue_when_she_takes_the_jour
         message="the indicator reached her journey",
     )
 
-    # Nobody holds her still, so taking her is not refused for a fact she will read inside.
-    _in_queue(dana_page, journey_id).get_by_role("button", name="Take this journey").click()
+    # Her queue was drawn before: she is told the journey changed, and sees it as it is now.
+    take = _in_queue(dana_page, journey_id).get_by_role("button", name="Take this journey")
+    take.click()
+    dana_page.wait_for_load_state()
+    assert "/intake?notice=changed" in dana_page.url
+    assert dana_page.get_by_text("That journey changed a moment ago").is_visible()
+    # Nobody holds her still: taking her now is hers.
+    take.click()
     dana_page.wait_for_load_state()
     assert dana_page.url.endswith(f"/journeys/{journey_id}")
     assert "You (cw-dana)" in dana_page.locator("#about-her").inner_text()

@@ -125,6 +125,23 @@ def test_given_new_journeys_when_a_caseworker_reads_the_intake_then_oldest_first
     assert [i["journey_id"] for i in intake(client, ANNA, limit=1, offset=1)["items"]] == [newer]
 
 
+def test_given_a_journey_id_then_the_queue_answers_whether_she_alone_is_still_waiting(
+    client: TestClient,
+) -> None:
+    waiting, _ = met_on_a_visit(client, minutes_ago=90)
+    other, _ = met_on_a_visit(client, minutes_ago=30)
+    wait_until(lambda: len(queued(client, ANNA)) == 2, message="both journeys in the queue")
+    only = intake(client, ANNA, journey_id=waiting)
+    assert [i["journey_id"] for i in only["items"]] == [waiting] and only["total"] == 1
+    assert intake(client, ANNA, journey_id=str(uuid4()))["items"] == []
+    assert claim(client, other, ANNA, None).status_code == 200
+    wait_until(
+        lambda: intake(client, BEA, journey_id=other)["items"] == [], message="taken: not waiting"
+    )
+    bad = client.get("/journeys/intake", params={"journey_id": "not-an-id"}, headers=ANNA)
+    assert bad.status_code == 422 and "not-an-id" not in bad.text
+
+
 def test_given_a_journey_she_cannot_open_yet_when_she_claims_it_then_it_is_hers_and_leaves(
     client: TestClient,
 ) -> None:
@@ -161,6 +178,11 @@ def test_given_two_caseworkers_racing_when_both_claim_then_one_wins_and_the_othe
     assert claim(client, journey_id, ANNA, version).status_code == 200
     late = claim(client, journey_id, BEA, version)  # read the queue before Anna's claim
     assert late.status_code == 412, late.text
+    # Bea asks whether she is still waiting: she is not.
+    wait_until(
+        lambda: intake(client, BEA, journey_id=journey_id)["items"] == [],
+        message="the claimed journey left the queue",
+    )
     again = claim(client, journey_id, BEA, None)
     assert again.status_code == 409
     assert again.json()["type"] == "urn:waymark:problem:already-assigned"

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.web.main import create_app
+from services.web.pages.intake import NOTICES
 from services.web.sessions import COOKIE
 from shared.security.roles import Role
 from tests.support import web_settings
@@ -119,7 +120,7 @@ def test_given_odd_filters_then_the_caseload_names_them_and_sends_none_on(
     assert "x&lt;y&gt;" not in page.text and "bogus" not in page.text
 
 
-def _queue_then(claim_answer: httpx.Response) -> Handler:
+def _queue_then(claim_answer: httpx.Response, *, still_waiting: bool = True) -> Handler:
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/journeys/intake":
             item = {
@@ -128,10 +129,13 @@ def _queue_then(claim_answer: httpx.Response) -> Handler:
                 "status": "new",
                 "opened_at": "2026-11-20T10:00:00+00:00",
             }
-            return httpx.Response(200, json={"items": [item], "total": 1, "limit": 25, "offset": 0})
+            asked = request.url.params.get("journey_id")
+            items = [] if asked == JID and not still_waiting else [item]
+            page = {"items": items, "total": len(items), "limit": 25, "offset": 0}
+            return httpx.Response(200, json=page)
         assert request.url.path == f"/journeys/{JID}/claim"
-        # Who holds her is all a claim depends on: no version from the queue goes with it.
-        assert "if-match" not in request.headers
+        # The version her queue was drawn from, and a key for the service's idempotency.
+        assert request.headers["if-match"] == '"3"'
         assert request.headers["idempotency-key"]
         return claim_answer
 
@@ -144,29 +148,36 @@ def _problem(status: int, slug: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize(
-    ("claim_answer", "lands_on"),
+    ("claim_answer", "still_waiting", "lands_on"),
     [
-        (httpx.Response(200, json={"journey_id": JID, "version": 4}), f"/journeys/{JID}"),
-        (_problem(409, "already-assigned"), "/intake?notice=taken"),
-        (_problem(409, "journey-closed"), "/intake?notice=gone"),
-        (_problem(409, "journey-merged"), "/intake?notice=gone"),
-        (_problem(404, "journey-not-found"), "/intake?notice=gone"),
+        (httpx.Response(200, json={"journey_id": JID, "version": 4}), True, f"/journeys/{JID}"),
+        (_problem(412, "precondition-failed"), True, "/intake?notice=changed"),
+        (_problem(412, "precondition-failed"), False, "/intake?notice=taken"),
+        (_problem(409, "already-assigned"), False, "/intake?notice=taken"),
+        (_problem(409, "journey-closed"), False, "/intake?notice=gone"),
+        (_problem(409, "journey-merged"), False, "/intake?notice=gone"),
+        (_problem(404, "journey-not-found"), False, "/intake?notice=gone"),
     ],
-    ids=["hers", "someone-else-holds-her", "closed", "merged", "unknown"],
+    ids=["hers", "changed-still-waiting", "changed-taken", "held", "closed", "merged", "unknown"],
 )
 def test_given_her_answer_to_a_claim_then_the_caseworker_lands_where_it_says(
     signed_in: Callable[..., tuple[TestClient, list[str]]],
     claim_answer: httpx.Response,
+    still_waiting: bool,
     lands_on: str,
 ) -> None:
-    client, seen = signed_in(Role.CASEWORKER, _queue_then(claim_answer))
+    client, seen = signed_in(
+        Role.CASEWORKER, _queue_then(claim_answer, still_waiting=still_waiting)
+    )
     queue = client.get("/intake")
     assert queue.status_code == 200
-    assert 'name="version"' not in queue.text
     token = queue.text.split('name="csrf_token" value="')[1].split('"')[0]
 
-    answer = client.post(f"/intake/{JID}/claim", data={"csrf_token": token})
+    answer = client.post(f"/intake/{JID}/claim", data={"csrf_token": token, "version": "3"})
 
     assert answer.status_code == 303
     assert answer.headers["location"] == lands_on
-    assert seen[-1] == f"/journeys/{JID}/claim"
+    assert f"/journeys/{JID}/claim" in seen
+    notice = lands_on.partition("notice=")[2]
+    if notice:
+        assert NOTICES[notice] in client.get(lands_on).text

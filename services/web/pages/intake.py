@@ -7,15 +7,15 @@ times; never her pseudonym): her journey opens to a caseworker once it is hers.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.web.api import Refused, Service
 from services.web.pages.caseload import Casework, CaseworkerOnly
-from services.web.pages.commands import Command, send_command
+from services.web.pages.commands import Command, form_version, send_command
 from services.web.pages.listing import PAGE_SIZE, Paging, page_number
 from services.web.rendering import render
 from services.web.sessions import Session
@@ -26,6 +26,7 @@ router = APIRouter()
 #: Why she is back at the queue (a code in the URL, never anything about her).
 NOTICES = {
     "taken": "Someone else took that journey a moment ago. The list below is up to date.",
+    "changed": "That journey changed a moment ago. Check it in the list below and try again.",
     "gone": "That journey is no longer waiting: it was closed or merged.",
 }
 
@@ -63,20 +64,43 @@ def _back_to_queue(notice: str) -> Response:
     return RedirectResponse(f"/intake?notice={notice}", status_code=303)
 
 
-async def _not_hers(refused: Refused) -> Response:
-    if refused.status == 409 and refused.slug == "already-assigned":
-        return _back_to_queue("taken")
-    return _back_to_queue("gone")
+async def _still_waiting(request: Request, session: Session, journey_id: UUID) -> bool:
+    answer = await request.app.state.services.get(
+        Service.CASES,
+        "/journeys/intake",
+        session.access_token,
+        {"journey_id": str(journey_id), "limit": 1},
+    )
+    return bool((answer.body or {}).get("items"))
 
 
 @router.post("/intake/{journey_id}/claim")
-async def claim(request: Request, journey_id: UUID, session: CaseworkerOnly) -> Response:
-    # No If-Match: who holds her is the claim's one precondition, and the journey itself
-    # refuses a second holder (409). A version would also turn her away when an outreach fact
-    # reached the journey after the queue was read, which changes nothing about taking it.
+async def claim(
+    request: Request,
+    journey_id: UUID,
+    session: CaseworkerOnly,
+    version: Annotated[str, Form()] = "",
+) -> Response:
+    expected = form_version(version)
+    if expected is None:
+        return _back_to_queue("changed")
+
+    async def not_hers(refused: Refused) -> Response:
+        # 412: she changed since the queue was drawn — taken by someone, or outreach added to
+        # her journey, which the fresh queue shows before she is taken.
+        if refused.stale:
+            waiting = await _still_waiting(request, session, journey_id)
+            return _back_to_queue("changed" if waiting else "taken")
+        if refused.status == 409 and refused.slug == "already-assigned":
+            return _back_to_queue("taken")
+        return _back_to_queue("gone")
+
     command = Command(
-        Service.CASES, f"/journeys/{journey_id}/claim", idempotency_key=str(uuid.uuid4())
+        Service.CASES,
+        f"/journeys/{journey_id}/claim",
+        if_match=expected,
+        idempotency_key=str(uuid.uuid4()),
     )
     return await send_command(
-        request, session, command, done=f"/journeys/{journey_id}", refused=_not_hers
+        request, session, command, done=f"/journeys/{journey_id}", refused=not_hers
     )

@@ -9,8 +9,10 @@ pseudonym or any free text: ``docs/security.md``); the journey itself opens once
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from services.cases.api.deps import CaseloadView
 from services.cases.api.responses import COMMAND, Do
@@ -35,8 +37,12 @@ def intake_queue(
     caseload: CaseloadView,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
+    journey_id: Annotated[
+        UUID | None,
+        Query(description="Only this journey, if she is still waiting (after a 412 on a claim)"),
+    ] = None,
 ) -> IntakePage:
-    items, total = caseload.intake(limit=limit, offset=offset)
+    items, total = caseload.intake(limit=limit, offset=offset, journey_id=journey_id)
     return IntakePage(
         items=[IntakeEntryPublic.of(i) for i in items], total=total, limit=limit, offset=offset
     )
@@ -46,11 +52,12 @@ def intake_queue(
     "/journeys/{journey_id}/claim",
     **COMMAND,
     summary="Take a journey from the intake queue: you become her caseworker",
-    description="Another caseworker's journey answers 409 `already-assigned`, whoever "
-    "claimed first. If-Match is optional: with the version from the queue, any change since "
-    "you read it (a claim, or an outreach fact) answers 412; the browser app sends none, since "
-    "who holds her is all a claim depends on. Claiming your own again changes nothing. A "
-    "safeguarding lead assigns with `POST /journeys/{id}/caseworker`.",
+    description="Send the version from the queue as If-Match. Another caseworker's journey "
+    "answers 409 `already-assigned` (also when two claims meet at the same moment); if she "
+    "changed since you read the queue (someone claimed her, or outreach added to her journey), "
+    "412, and `GET /journeys/intake?journey_id=` tells whether she is still waiting. Claiming "
+    "your own again changes nothing. A safeguarding lead assigns with "
+    "`POST /journeys/{id}/caseworker`.",
 )
 def claim_journey(principal: CurrentPrincipal, do: Do) -> JourneyPublic:
     return do(

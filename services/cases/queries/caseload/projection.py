@@ -297,9 +297,14 @@ class Caseload(Projection):
             (str(contact_id), journey),
         )
 
-    def intake(self, *, limit: int = 50, offset: int = 0) -> tuple[list[IntakeEntry], int]:
-        """The open journeys nobody holds yet, oldest first: whoever takes one next."""
+    def intake(
+        self, *, limit: int = 50, offset: int = 0, journey_id: UUID | None = None
+    ) -> tuple[list[IntakeEntry], int]:
+        """The open journeys nobody holds yet, oldest first: whoever takes one next (only
+        ``journey_id``, if she is still waiting, when given)."""
         nobodys = Where("caseworker_id IS NULL", "status NOT IN (%s, %s)", params=_SETTLED)
+        if journey_id is not None:
+            nobodys.add("journey_id = %s", str(journey_id))
         rows, total = self.numbered_page(
             nobodys, order="opened_at, journey_id", limit=limit, offset=offset
         )
