@@ -32,7 +32,7 @@ from uuid import uuid4
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from bench.report import Clock, Figures, print_against_raw
+from bench.report import Clock, Figures, against_raw_arguments, print_against_raw
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
 from shared.contracts import ContactMadeV1
@@ -132,7 +132,11 @@ async def run_consumer(
 
 
 async def main(args: argparse.Namespace) -> None:
-    figures = Figures("raw", "batch", "single")
+    figures = Figures(
+        raw="raw fetch + ack",
+        batch="consumer, one transaction per batch",
+        single="consumer, one per message",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "nats", free_port()).start()
         try:
@@ -154,19 +158,8 @@ async def main(args: argparse.Namespace) -> None:
             server.stop()
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{args.messages} ContactMade messages per run, {args.runs} runs, {store}")
-    print_against_raw(
-        figures,
-        {
-            "raw": "raw fetch + ack",
-            "batch": "consumer, one transaction per batch",
-            "single": "consumer, one per message",
-        },
-    )
+    print_against_raw(figures)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", default=None, help="a PostgreSQL DSN (default: SQLite)")
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(against_raw_arguments(__doc__, messages=3000)))

@@ -30,7 +30,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
-from bench.report import Clock, Figures, print_against_raw
+from bench.report import Clock, Figures, against_raw_arguments, print_against_raw
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
 from shared.logging import configure_logging
@@ -132,7 +132,11 @@ async def main(args: argparse.Namespace) -> None:
             while batch := reader.read_batch(after):
                 batches.append(batch)
                 after = batch[-1][0].id
-            figures = Figures("raw", "relay", "handle")
+            figures = Figures(
+                raw="raw publish_async",
+                relay="relay (reads the log)",
+                handle="relay (given decoded batches)",
+            )
             for _ in range(args.runs):
                 count, seconds, cpu_seconds = await run_raw(nats, reader, batches)
                 figures.record("raw", count, seconds, cpu_seconds)
@@ -154,20 +158,8 @@ async def main(args: argparse.Namespace) -> None:
             server.stop()
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{count} messages per run, {args.runs} runs, {store}, window {settings.relay_window}")
-    print_against_raw(
-        figures,
-        {
-            "raw": "raw publish_async",
-            "relay": "relay (reads the log)",
-            "handle": "relay (given decoded batches)",
-        },
-    )
+    print_against_raw(figures)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visits", type=int, default=1500)
-    parser.add_argument("--contacts", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", default=None, help="a PostgreSQL DSN (default: SQLite)")
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(against_raw_arguments(__doc__, visits=1500, contacts=2)))
