@@ -1,12 +1,19 @@
-"""How the message benchmarks time and print their figures: each way's median rate beside the
-raw library's, the ratio between them, and the CPU each message cost."""
+"""How the message benchmarks against the raw library run, time and print their figures: each
+way's median rate beside the raw library's, the ratio between them, and the CPU each message
+cost."""
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.nats_server import NatsServer, free_port
 
 
 @dataclass
@@ -36,9 +43,10 @@ class Figures:
         self.cpu[kind].append(cpu_seconds / messages * 1e6)
 
 
-def print_against_raw(figures: Figures) -> None:
-    """One line per way, by its label; every line but raw's ends with its ratio to raw; each
-    gives the median CPU microseconds a message."""
+def print_against_raw(figures: Figures, heading: str) -> None:
+    """The heading (what a run was), then one line per way, by its label; every line but raw's
+    ends with its ratio to raw; each gives the median CPU microseconds a message."""
+    print(heading)
     raw = statistics.median(figures.rates["raw"])
     width = max(len(label) for label in figures.labels.values())
     for kind, label in figures.labels.items():
@@ -57,3 +65,14 @@ def against_raw_arguments(doc: str, **counts: int) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", default=None, help="a PostgreSQL DSN (default: SQLite)")
     return parser.parse_args()
+
+
+@contextmanager
+def scratch_nats() -> Iterator[tuple[Path, NatsServer]]:
+    """A temporary folder with a fresh nats-server of its own, stopped and removed after."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = NatsServer(Path(tmp) / "nats", free_port()).start()
+        try:
+            yield Path(tmp), server
+        finally:
+            server.stop()
