@@ -23,16 +23,14 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 from nats.js.api import AckPolicy, ConsumerConfig
 from nats.js.errors import NotFoundError
 
-from bench.report import Clock, Figures, print_against_raw
+from bench.report import Clock, Figures, against_raw_arguments, print_against_raw, scratch_nats
 from services.cases.application import CasesApplication
 from services.cases.integration import inbound
 from shared.contracts import ContactMadeV1
@@ -42,7 +40,6 @@ from shared.logging import configure_logging
 from shared.messaging.connection import NatsConnection
 from shared.messaging.consumer import DurableConsumer
 from shared.messaging.streams import ensure_streams
-from shared.nats_server import NatsServer, free_port
 from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
 from tests.support import drop_schemas, make_settings, unique_schema_prefix
@@ -132,41 +129,31 @@ async def run_consumer(
 
 
 async def main(args: argparse.Namespace) -> None:
-    figures = Figures("raw", "batch", "single")
-    with tempfile.TemporaryDirectory() as tmp:
-        server = NatsServer(Path(tmp) / "nats", free_port()).start()
-        try:
-            settings = make_settings(ServiceName.CASES, Path(tmp) / "var", nats_url=server.url)
-            configure_logging(settings)  # as a service logs (INFO)
-            nats = NatsConnection(settings, "bench-consumer")
-            await nats.start()
-            await fill(nats, settings, args.messages)
-            for run in range(args.runs):
-                timings = {"raw": await run_raw(nats, settings, args.messages, run)}
-                for kind, together in (("batch", True), ("single", False)):
-                    timings[kind] = await run_consumer(
-                        nats, settings, args.messages, run, together, args.postgres
-                    )
-                for kind, (seconds, cpu_seconds) in timings.items():
-                    figures.record(kind, args.messages, seconds, cpu_seconds)
-            await nats.close()
-        finally:
-            server.stop()
+    figures = Figures(
+        raw="raw fetch + ack",
+        batch="consumer, one transaction per batch",
+        single="consumer, one per message",
+    )
+    with scratch_nats() as (tmp, server):
+        settings = make_settings(ServiceName.CASES, tmp / "var", nats_url=server.url)
+        configure_logging(settings)  # as a service logs (INFO)
+        nats = NatsConnection(settings, "bench-consumer")
+        await nats.start()
+        await fill(nats, settings, args.messages)
+        for run in range(args.runs):
+            timings = {"raw": await run_raw(nats, settings, args.messages, run)}
+            for kind, together in (("batch", True), ("single", False)):
+                timings[kind] = await run_consumer(
+                    nats, settings, args.messages, run, together, args.postgres
+                )
+            for kind, (seconds, cpu_seconds) in timings.items():
+                figures.record(kind, args.messages, seconds, cpu_seconds)
+        await nats.close()
     store = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{args.messages} ContactMade messages per run, {args.runs} runs, {store}")
     print_against_raw(
-        figures,
-        {
-            "raw": "raw fetch + ack",
-            "batch": "consumer, one transaction per batch",
-            "single": "consumer, one per message",
-        },
+        figures, f"{args.messages} ContactMade messages per run, {args.runs} runs, {store}"
     )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", default=None, help="a PostgreSQL DSN (default: SQLite)")
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(against_raw_arguments(__doc__, messages=3000)))

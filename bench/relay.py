@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -30,13 +28,12 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from nats.js.errors import NotFoundError
 
-from bench.report import Clock, Figures, print_against_raw
+from bench.report import Clock, Figures, against_raw_arguments, print_against_raw, scratch_nats
 from services.visits.application import CompletedVisit, VisitsApplication
 from services.visits.integration import outbound
 from shared.logging import configure_logging
 from shared.messaging.connection import NatsConnection
 from shared.messaging.relay import Relay
-from shared.nats_server import NatsServer, free_port
 from shared.runtime import open_stores
 from shared.settings import ServiceName, Settings
 from tests.support import drop_schemas, hour_visit, make_settings, unique_schema_prefix
@@ -109,65 +106,51 @@ async def run_handle(relay: Relay, batches: list[Batch]) -> tuple[int, float, fl
 
 
 async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = NatsServer(Path(tmp) / "nats", free_port()).start()
-        try:
-            overrides: dict[str, Any] = {}
-            if args.postgres:
-                overrides = {"database_url": args.postgres, "schema_prefix": unique_schema_prefix()}
-            settings = make_settings(
-                ServiceName.VISITS, Path(tmp) / "var", nats_url=server.url, **overrides
-            )
-            configure_logging(settings)  # as a service logs (INFO): no debug line per batch
-            stores = open_stores(settings)
-            app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
-            for _ in range(args.visits):
-                app.record_visit(visit(args.contacts), actor="bench")
-            nats = NatsConnection(settings, "bench-relay")
-            await nats.start()
-            await nats.jetstream()
-            reader = make_relay(app, settings, stores, nats)
-            batches: list[Batch] = []
-            after = 0
-            while batch := reader.read_batch(after):
-                batches.append(batch)
-                after = batch[-1][0].id
-            figures = Figures("raw", "relay", "handle")
-            for _ in range(args.runs):
-                count, seconds, cpu_seconds = await run_raw(nats, reader, batches)
-                figures.record("raw", count, seconds, cpu_seconds)
-                for kind in ("relay", "handle"):
-                    await drop_stream(nats, reader._stream.name)
-                    stores.positions.reset("relay")
-                    relay = make_relay(app, settings, stores, nats)
-                    if kind == "relay":
-                        count, seconds, cpu_seconds = await run_relay(relay)
-                    else:
-                        count, seconds, cpu_seconds = await run_handle(relay, batches)
-                    figures.record(kind, count, seconds, cpu_seconds)
-            await nats.close()
-            app.close()
-            stores.close()
-            if args.postgres:
-                drop_schemas(args.postgres, overrides["schema_prefix"])
-        finally:
-            server.stop()
+    with scratch_nats() as (tmp, server):
+        overrides: dict[str, Any] = {}
+        if args.postgres:
+            overrides = {"database_url": args.postgres, "schema_prefix": unique_schema_prefix()}
+        settings = make_settings(ServiceName.VISITS, tmp / "var", nats_url=server.url, **overrides)
+        configure_logging(settings)  # as a service logs (INFO): no debug line per batch
+        stores = open_stores(settings)
+        app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
+        for _ in range(args.visits):
+            app.record_visit(visit(args.contacts), actor="bench")
+        nats = NatsConnection(settings, "bench-relay")
+        await nats.start()
+        await nats.jetstream()
+        reader = make_relay(app, settings, stores, nats)
+        batches: list[Batch] = []
+        after = 0
+        while batch := reader.read_batch(after):
+            batches.append(batch)
+            after = batch[-1][0].id
+        figures = Figures(
+            raw="raw publish_async",
+            relay="relay (reads the log)",
+            handle="relay (given decoded batches)",
+        )
+        for _ in range(args.runs):
+            count, seconds, cpu_seconds = await run_raw(nats, reader, batches)
+            figures.record("raw", count, seconds, cpu_seconds)
+            for kind in ("relay", "handle"):
+                await drop_stream(nats, reader._stream.name)
+                stores.positions.reset("relay")
+                relay = make_relay(app, settings, stores, nats)
+                if kind == "relay":
+                    count, seconds, cpu_seconds = await run_relay(relay)
+                else:
+                    count, seconds, cpu_seconds = await run_handle(relay, batches)
+                figures.record(kind, count, seconds, cpu_seconds)
+        await nats.close()
+        app.close()
+        stores.close()
+        if args.postgres:
+            drop_schemas(args.postgres, overrides["schema_prefix"])
     store = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{count} messages per run, {args.runs} runs, {store}, window {settings.relay_window}")
-    print_against_raw(
-        figures,
-        {
-            "raw": "raw publish_async",
-            "relay": "relay (reads the log)",
-            "handle": "relay (given decoded batches)",
-        },
-    )
+    runs = f"{count} messages per run, {args.runs} runs, {store}"
+    print_against_raw(figures, f"{runs}, window {settings.relay_window}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visits", type=int, default=1500)
-    parser.add_argument("--contacts", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", default=None, help="a PostgreSQL DSN (default: SQLite)")
-    asyncio.run(main(parser.parse_args()))
+    asyncio.run(main(against_raw_arguments(__doc__, visits=1500, contacts=2)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from services.visits.domain import Visit, default_outcome
@@ -280,61 +280,73 @@ class VisitStep(OnTheVisit):
         return None
 
 
+class OnTheVisitInput(Protocol):
+    def check(self, reference: ReferenceData, at: str) -> None: ...
+
+    def apply_to(self, visit: Visit, actor: str) -> None: ...
+
+
+class AboutAContactInput(Protocol):
+    def check(self, reference: ReferenceData, at: str) -> None: ...
+
+    def apply_to(self, visit: Visit, contact_id: UUID, actor: str) -> None: ...
+
+
+Given = TypeVar("Given", bound=OnTheVisitInput)
+GivenAboutAContact = TypeVar("GivenAboutAContact", bound=AboutAContactInput)
+
+
 @dataclass(frozen=True)
-class AddContact(VisitStep):
-    contact: ContactInput
+class InputStep(VisitStep, Generic[Given]):
+    """A step that is one input, as its body sends it: checked as the body, then applied as
+    it would be in a whole visit."""
+
+    given: Given
 
     def check(self, reference: ReferenceData) -> None:
-        self.contact.check(reference, "body")
+        self.given.check(reference, "body")
 
     def apply_to(self, visit: Visit, actor: str) -> None:
-        self.contact.apply_to(visit, actor)
+        self.given.apply_to(visit, actor)
 
 
 @dataclass(frozen=True)
-class ObservePremisesIndicator(VisitStep):
-    observation: PremisesIndicatorInput
+class ContactInputStep(VisitStep, Generic[GivenAboutAContact]):
+    """A step that is one input about the contact it names, as its body sends it."""
 
-    def check(self, reference: ReferenceData) -> None:
-        self.observation.check(reference, "body")
-
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        self.observation.apply_to(visit, actor)
-
-
-@dataclass(frozen=True)
-class ObservePersonIndicator(VisitStep):
     contact_id: UUID
-    observation: PersonIndicatorInput
+    given: GivenAboutAContact
 
     def check(self, reference: ReferenceData) -> None:
-        self.observation.check(reference, "body")
+        self.given.check(reference, "body")
 
     def apply_to(self, visit: Visit, actor: str) -> None:
-        self.observation.apply_to(visit, self.contact_id, actor)
+        self.given.apply_to(visit, self.contact_id, actor)
 
 
 @dataclass(frozen=True)
-class OfferFollowUp(VisitStep):
-    contact_id: UUID
-    follow_up: FollowUpInput
-
-    def check(self, reference: ReferenceData) -> None:
-        self.follow_up.check(reference, "body")
-
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        self.follow_up.apply_to(visit, self.contact_id, actor)
+class AddContact(InputStep[ContactInput]):
+    """A woman met on the visit, with what was learnt about her then."""
 
 
 @dataclass(frozen=True)
-class RaiseUrgentConcern(VisitStep):
-    concern: UrgentConcernInput
+class ObservePremisesIndicator(InputStep[PremisesIndicatorInput]):
+    """An indicator observed about the premises."""
 
-    def check(self, reference: ReferenceData) -> None:
-        self.concern.check(reference, "body")
 
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        self.concern.apply_to(visit, actor)
+@dataclass(frozen=True)
+class ObservePersonIndicator(ContactInputStep[PersonIndicatorInput]):
+    """An indicator observed about the woman of a contact."""
+
+
+@dataclass(frozen=True)
+class OfferFollowUp(ContactInputStep[FollowUpInput]):
+    """A follow-up offered to the woman of a contact."""
+
+
+@dataclass(frozen=True)
+class RaiseUrgentConcern(InputStep[UrgentConcernInput]):
+    """An urgent concern raised on the visit."""
 
 
 @dataclass(frozen=True)
@@ -364,16 +376,23 @@ class CompleteVisit(VisitStep):
 
 
 @dataclass(frozen=True)
-class CorrectAlias(VisitStep):
-    contact_id: UUID
-    alias: str
-    occurred_at: datetime
+class OnARecordedContact(VisitStep):
+    """A step about a contact already on the visit: refused, before anything is recorded, when
+    the visit has no such contact."""
 
-    records = Visit.correct_alias
+    contact_id: UUID
 
     def apply_to(self, visit: Visit, actor: str) -> None:
         _require_contact(visit, self.contact_id)
         super().apply_to(visit, actor)
+
+
+@dataclass(frozen=True)
+class CorrectAlias(OnARecordedContact):
+    alias: str
+    occurred_at: datetime
+
+    records = Visit.correct_alias
 
 
 @dataclass(frozen=True)
@@ -389,16 +408,11 @@ class CorrectPremises(VisitStep):
 
 
 @dataclass(frozen=True)
-class LinkContactToPerson(VisitStep):
-    contact_id: UUID
+class LinkContactToPerson(OnARecordedContact):
     person_id: UUID
     occurred_at: datetime
 
     records = Visit.link_contact_to_person
-
-    def apply_to(self, visit: Visit, actor: str) -> None:
-        _require_contact(visit, self.contact_id)
-        super().apply_to(visit, actor)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.http.headers import EVERY_ANSWER
+
 
 def policy(sign_out_origin: str | None = None) -> bytes:
     """The page policy. Signing out posts a form that ends at the identity provider, and
@@ -23,13 +25,11 @@ def policy(sign_out_origin: str | None = None) -> bytes:
 
 
 COMMON = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
+    *EVERY_ANSWER,
     # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form
     # posts, which the CSRF origin check must refuse. Paths hold ids only, never names.
     (b"referrer-policy", b"same-origin"),
     (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 ]
 STATIC_PREFIX = "/static/"

@@ -35,9 +35,10 @@ from services.web.pages import (
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
+from shared.http.app import new_fastapi_app
 from shared.http.observability import Observability
 from shared.logging import configure_logging
-from shared.observability.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing
+from shared.observability.tracing import configure_tracing
 
 STATIC = Path(__file__).parent / "static"
 
@@ -63,14 +64,7 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
             await app.state.services.close()
 
     # No API docs: this app serves pages to people, its contract is the three services' APIs.
-    app = FastAPI(
-        title="Waymark",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-        telemetry=FASTAPI_TELEMETRY_OFF,  # ours: shared/observability
-    )
+    app = new_fastapi_app("Waymark", lifespan, openapi_url=None)
     app.state.settings = settings
     app.state.sessions = SessionStore(
         settings.session_idle_minutes * 60, settings.session_absolute_hours * 3600

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -27,6 +27,22 @@ from shared.reference import ReferenceData
 from shared.runtime import Assemble, Runtime
 from shared.security.tokens import TokenVerifier
 from shared.settings import Settings
+
+
+def new_fastapi_app(
+    title: str, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]], **options: Any
+) -> FastAPI:
+    """A FastAPI app as every Waymark app is made: FastAPI serves no docs pages of its own
+    (an API serves them from vendored files, the web app none) and keeps its own telemetry
+    off (ours is shared/observability)."""
+    return FastAPI(
+        title=title,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        telemetry=FASTAPI_TELEMETRY_OFF,
+        **options,
+    )
 
 
 def build_api(
@@ -54,16 +70,13 @@ def build_api(
             await stop_rebuilds(app.state)
             await runtime.stop()
 
-    app = FastAPI(
-        title=title,
+    # Its docs are served by install_docs from vendored files: no CDN, no OAuth2 redirect page.
+    app = new_fastapi_app(
+        title,
+        lifespan,
         description=description,
         version="0.1.0",
-        lifespan=lifespan,
-        # Served by install_docs from vendored files: no CDN, no ReDoc, no OAuth2 redirect page.
-        docs_url=None,
-        redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
-        telemetry=FASTAPI_TELEMETRY_OFF,  # ours: shared/observability
     )
     install_docs(app)
     document_security_and_problems(app)

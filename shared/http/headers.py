@@ -13,12 +13,17 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shared.http.middleware import HttpMiddleware
 
-COMMON = [
+#: What every Waymark answer carries, an API's or a page: never sniffed, never framed, never
+#: loaded by another origin.
+EVERY_ANSWER = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+COMMON = [
+    *EVERY_ANSWER,
     (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),
-    (b"cross-origin-resource-policy", b"same-origin"),
 ]
 API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 DOCS_POLICY = (

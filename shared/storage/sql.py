@@ -220,6 +220,23 @@ def placeholders(values: Sized) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def rows_by(
+    cursor: SqlCursor, table: str, column: str, keys: Sequence[str], *, order: str
+) -> dict[str, list[Row]]:
+    """The rows of ``table`` whose ``column`` is one of ``keys``, by key, each key's in
+    ``order`` (a key with none is left out): what a page of a list shows beside each of its
+    rows, read in one statement."""
+    if not keys:
+        return {}
+    cursor.execute(
+        f"SELECT * FROM {table} WHERE {column} IN ({placeholders(keys)}) ORDER BY {order}", keys
+    )
+    found: dict[str, list[Row]] = {}
+    for row in cursor.fetchall():
+        found.setdefault(str(row[column]), []).append(row)
+    return found
+
+
 @functools.cache  # a handler asks for its statement at every event; the text never changes
 def insert(table: str, columns: str, *, key: str, update: bool = False) -> str:
     """The statement that writes one row of ``table``: its ``columns`` (names, comma-separated)

@@ -5,18 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 
+from shared.contracts.streams import VISITS_STREAM
+from shared.messaging.streams import ensure_streams
+from shared.nats_server import NatsServer
 from shared.runtime import Assemble, Runtime
 from shared.settings import ServiceName
 from tests.support import make_settings
 
 T = TypeVar("T")
+App = TypeVar("App")
 
 
 async def start_runtime(
@@ -34,6 +39,31 @@ async def start_runtime(
     runtime = Runtime(settings, assemble)
     await runtime.start()
     return runtime
+
+
+@asynccontextmanager
+async def consuming_visits(
+    service: ServiceName,
+    assemble: Assemble,
+    app_type: type[App],
+    nats_server: NatsServer,
+    nc: Client,
+    tmp_path: Path,
+    database: tuple[str | None, str | None],
+    **overrides: Any,
+) -> AsyncIterator[tuple[Runtime[Any, Any], App]]:
+    """``service`` consuming the visits stream (made first, as the visits service makes it),
+    stopped however the test ends."""
+    await ensure_streams(nc.jetstream(), (VISITS_STREAM,), make_settings(service, tmp_path))
+    runtime = await start_runtime(
+        service, assemble, tmp_path / "var", nats_server.url, database, **overrides
+    )
+    try:
+        app = runtime.app
+        assert isinstance(app, app_type)
+        yield runtime, app
+    finally:
+        await runtime.stop()
 
 
 def event_ids_name_their_domain_events(messages: list[Any]) -> bool:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -18,13 +17,10 @@ from services.cases.domain import Journey
 from services.cases.main import assemble
 from shared.contracts import ContactMadeV1
 from shared.contracts.envelope import MAX_ENVELOPE_BYTES, encode
-from shared.contracts.streams import VISITS_STREAM
-from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer
 from shared.runtime import Runtime
 from shared.settings import ServiceName
-from tests.integration.harness import eventually, journey_exists, start_runtime, stream_messages
-from tests.support import make_settings
+from tests.integration.harness import consuming_visits, eventually, journey_exists, stream_messages
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 
@@ -52,23 +48,20 @@ async def publish(
     await nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
 
 
-@asynccontextmanager
-async def running_cases(
+def running_cases(
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, **overrides
-) -> AsyncIterator[tuple[Runtime, CasesApplication]]:
+) -> AbstractAsyncContextManager[tuple[Runtime, CasesApplication]]:
     """The cases service consuming the visits stream, stopped however the test ends."""
-    await ensure_streams(
-        nc.jetstream(), (VISITS_STREAM,), make_settings(ServiceName.CASES, tmp_path)
+    return consuming_visits(
+        ServiceName.CASES,
+        assemble,
+        CasesApplication,
+        nats_server,
+        nc,
+        tmp_path,
+        database,
+        **overrides,
     )
-    runtime = await start_runtime(
-        ServiceName.CASES, assemble, tmp_path / "var", nats_server.url, database, **overrides
-    )
-    try:
-        app = runtime.app
-        assert isinstance(app, CasesApplication)
-        yield runtime, app
-    finally:
-        await runtime.stop()
 
 
 async def test_a_message_delivered_twice_has_one_effect(

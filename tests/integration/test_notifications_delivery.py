@@ -342,6 +342,22 @@ def concern(visit_id: UUID, at: datetime) -> IntegrationEvent:
     )
 
 
+def appointment_became(
+    journey: UUID, appointment: UUID, status: str, at: datetime, now: datetime
+) -> IntegrationEvent:
+    from shared.contracts import AppointmentScheduledV1
+
+    return AppointmentScheduledV1(
+        appointment_id=appointment,
+        journey_id=journey,
+        kind="gp",
+        status=status,
+        at=at,
+        occurred_at=now,
+        recorded_at=now,
+    )
+
+
 # --- the tests ----------------------------------------------------------------------------
 
 
@@ -369,7 +385,6 @@ async def test_an_urgent_concern_reaches_the_lead_by_inbox_email_and_signed_webh
 
 async def test_each_caseworker_rule_end_to_end(rig: Rig) -> None:
     from shared.contracts import (
-        AppointmentScheduledV1,
         CaseworkerAssignedV1,
         FollowUpScheduledV1,
         JourneyOpenedV1,
@@ -400,15 +415,7 @@ async def test_each_caseworker_rule_end_to_end(rig: Rig) -> None:
         referral_became(referral, "declined"),
         referral_became(uuid4(), "expired"),
         # Due within the day: the day-before reminder time has passed, so it fires at once.
-        AppointmentScheduledV1(
-            appointment_id=uuid4(),
-            journey_id=journey,
-            kind="gp",
-            status="scheduled",
-            at=now + timedelta(hours=2),
-            occurred_at=now,
-            recorded_at=now,
-        ),
+        appointment_became(journey, uuid4(), "scheduled", now + timedelta(hours=2), now),
         FollowUpScheduledV1(
             follow_up_id=uuid4(),
             journey_id=journey,
@@ -584,21 +591,9 @@ async def test_escalation_reaches_the_deputy_unless_the_lead_acknowledges(
 async def test_a_reminder_survives_restarts_follows_its_appointment_and_fires_once(
     rig: Rig,
 ) -> None:
-    from shared.contracts import AppointmentScheduledV1
-
     await rig.start()
     now, journey, appointment = rig.clock(), uuid4(), uuid4()
-
-    def step(status: str, at: datetime) -> AppointmentScheduledV1:
-        return AppointmentScheduledV1(
-            appointment_id=appointment,
-            journey_id=journey,
-            kind="gp",
-            status=status,
-            at=at,
-            occurred_at=now,
-            recorded_at=now,
-        )
+    step = partial(appointment_became, journey, appointment, now=now)
 
     first, moved = now + timedelta(days=3), now + timedelta(days=10)
     await rig.publish(step("scheduled", first), "cases", 1)

@@ -6,8 +6,7 @@ message carried."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,10 @@ from services.notifications.domain import Notification, Rule
 from services.notifications.main import assemble as assemble_notifications
 from shared.contracts import UrgentConcernRaisedV1
 from shared.contracts.envelope import encode, message_id
-from shared.contracts.streams import VISITS_STREAM
-from shared.messaging.streams import ensure_streams
 from shared.nats_server import NatsServer
-from shared.runtime import Runtime
 from shared.settings import ServiceName
-from tests.integration.harness import eventually, journey_exists, start_runtime, stream_messages
+from tests.integration.harness import consuming_visits, eventually, journey_exists, stream_messages
 from tests.integration.test_consumer import contact_made, publish, running_cases, wire
-from tests.support import make_settings
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 NAME = "Maria"  # what a poison message carries that must go no further
@@ -187,28 +182,6 @@ def concern(position: int) -> tuple[bytes, str]:
     return payload, message_id("visits", origin, position)
 
 
-@asynccontextmanager
-async def running_notifications(
-    nats_server: NatsServer, nc: Client, tmp_path: Path, database
-) -> AsyncIterator[tuple[Runtime, NotificationsApplication]]:
-    await ensure_streams(
-        nc.jetstream(), (VISITS_STREAM,), make_settings(ServiceName.NOTIFICATIONS, tmp_path)
-    )
-    runtime = await start_runtime(
-        ServiceName.NOTIFICATIONS,
-        assemble_notifications,
-        tmp_path / "var",
-        nats_server.url,
-        database,
-    )
-    try:
-        app = runtime.app
-        assert isinstance(app, NotificationsApplication)
-        yield runtime, app
-    finally:
-        await runtime.stop()
-
-
 def notified(app: NotificationsApplication, event_id: str) -> bool:
     try:
         app.get_notification(Notification.create_id(Rule.URGENT_CONCERN.value, event_id))
@@ -221,7 +194,15 @@ async def test_given_poison_of_every_kind_then_notifications_dead_letters_each_a
     nats_server: NatsServer, nc: Client, tmp_path: Path, database, capfd
 ) -> None:
     subject = UrgentConcernRaisedV1.subject
-    async with running_notifications(nats_server, nc, tmp_path, database) as (runtime, app):
+    async with consuming_visits(
+        ServiceName.NOTIFICATIONS,
+        assemble_notifications,
+        NotificationsApplication,
+        nats_server,
+        nc,
+        tmp_path,
+        database,
+    ) as (runtime, app):
         raised = []
         position = 0
         for name, (make, _) in POISON.items():

@@ -445,13 +445,8 @@ def test_a_contact_linked_to_a_registered_woman_merges_into_her_journey(
     person_id = register(cases)
     contact_id, first_visit, link_visit, later_visit = uuid4(), uuid4(), uuid4(), uuid4()
     cases.record_contact_from_visit(contact_id, first_visit, "ro", T0, Tracking("visits", 1))
-    concern = NoteConcern(
-        concern_id=uuid4(),
-        concern="possible_minor",
-        visit_id=first_visit,
-        contact_id=contact_id,
-        occurred_at=T0,
-    )
+    her = {"contact_id": contact_id, "occurred_at": T0}
+    concern = NoteConcern(concern_id=uuid4(), concern="possible_minor", visit_id=first_visit, **her)
     cases.note_from_outreach(concern, Tracking("visits", 2))
     assert cases.link_contact_to_person(
         link_visit, contact_id, person_id, T0, Tracking("visits", 3)
@@ -470,12 +465,7 @@ def test_a_contact_linked_to_a_registered_woman_merges_into_her_journey(
     # Later, outreach meets her again under that contact: it reaches her journey.
     cases.record_contact_from_visit(contact_id, later_visit, "ro", T0, Tracking("visits", 4))
     follow_up = NoteFollowUp(
-        follow_up_id=uuid4(),
-        kind="coffee",
-        due_at=T0,
-        visit_id=later_visit,
-        contact_id=contact_id,
-        occurred_at=T0,
+        follow_up_id=uuid4(), kind="coffee", due_at=T0, visit_id=later_visit, **her
     )
     cases.note_from_outreach(follow_up, Tracking("visits", 5))
     person = cases.get_journey(person_id)

@@ -40,27 +40,8 @@ async def test_no_more_threads_than_the_limit_call_the_store_at_once() -> None:
     assert most == 2
 
 
-async def test_a_cancelled_caller_waits_for_its_thread_to_finish() -> None:
-    started, finish = threading.Event(), threading.Event()
-    finished = threading.Event()
-
-    def call() -> None:
-        started.set()
-        finish.wait(timeout=10)
-        finished.set()
-
-    task = asyncio.ensure_future(in_thread(call))
-    await asyncio.to_thread(started.wait, 10)
-    task.cancel()
-    await asyncio.sleep(0)
-    assert not task.done()  # still waiting for the thread, not abandoning it
-    finish.set()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert finished.is_set()
-
-
-async def test_a_caller_cancelled_again_and_again_still_waits_for_its_thread() -> None:
+@pytest.mark.parametrize("cancels", [1, 3], ids=["cancelled-once", "cancelled-again-and-again"])
+async def test_a_cancelled_caller_waits_for_its_thread_to_finish(cancels: int) -> None:
     # Stopping a service cancels a task again until it ends (shared.tasks.cancel_until_done).
     started, finish = threading.Event(), threading.Event()
     finished = threading.Event()
@@ -72,10 +53,10 @@ async def test_a_caller_cancelled_again_and_again_still_waits_for_its_thread() -
 
     task = asyncio.ensure_future(in_thread(call))
     await asyncio.to_thread(started.wait, 10)
-    for _ in range(3):
+    for _ in range(cancels):
         task.cancel()
         await asyncio.sleep(0.01)
-        assert not task.done()
+        assert not task.done()  # still waiting for the thread, not abandoning it
     finish.set()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -742,21 +742,7 @@ def test_given_a_visit_recorded_by_the_first_slice_then_it_reads_and_is_recognis
 ) -> None:
     """Events stored before premises ids, languages, materials and outcomes existed (v1)."""
     command = completed_visit(contacts=1)
-    visit = Visit(
-        id=command.visit_id,
-        premises_label=command.premises_label,
-        team=command.team,
-        volunteers=list(command.volunteers),
-        languages_offered=list(command.languages_offered),
-        occurred_at=command.started_at,
-        actor="v-1",
-    )
-    contact = command.contacts[0]
-    visit.make_contact(
-        contact.contact_id, contact.alias, contact.language, contact.occurred_at, "v"
-    )
-    assert command.completed_at is not None
-    visit.complete(command.completed_at, "v-1")
+    visit = command.start("v-1")  # stored below without what v1 lacked
     stored = []
     for event in visit.collect_events():
         current = visits.mapper.to_stored_event(event)
@@ -781,7 +767,7 @@ def test_given_a_visit_recorded_by_the_first_slice_then_it_reads_and_is_recognis
     visits.recorder.insert_events(stored)
     old = visits.get_visit(command.visit_id)
     assert old.premises_id is None and old.contacts[0].materials == ()
-    assert old.outcome == "brief_contact" and old.contacts[0].alias == contact.alias
+    assert old.outcome == "brief_contact" and old.contacts[0].alias == "Alias 0"
     again = visits.record_visit(command, "v-1")
     assert not again.created
 

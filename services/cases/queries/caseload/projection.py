@@ -41,7 +41,7 @@ from shared.storage.sql import (
     Where,
     from_sql_time,
     insert,
-    placeholders,
+    rows_by,
     to_sql_time,
 )
 
@@ -360,18 +360,12 @@ class Caseload(Projection):
     def _contacts_of(
         self, cursor: SqlCursor, journey_ids: Sequence[str]
     ) -> dict[str, tuple[UUID, ...]]:
-        if not journey_ids:
-            return {}
-        cursor.execute(
-            f"SELECT journey_id, contact_id FROM {self.store.table('caseload_contacts')}"
-            f" WHERE journey_id IN ({placeholders(journey_ids)}) ORDER BY journey_id, contact_id",
-            journey_ids,
-        )
-        found: dict[str, tuple[UUID, ...]] = {}
-        for row in cursor.fetchall():
-            journey = str(row["journey_id"])
-            found[journey] = (*found.get(journey, ()), UUID(str(row["contact_id"])))
-        return found
+        table = self.store.table("caseload_contacts")
+        found = rows_by(cursor, table, "journey_id", journey_ids, order="journey_id, contact_id")
+        return {
+            journey: tuple(UUID(str(row["contact_id"])) for row in rows)
+            for journey, rows in found.items()
+        }
 
 
 #: The events whose ``changes`` run no statement (plain column values, or only the version).

@@ -21,7 +21,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.visit_contacts import count_of, text_or_none
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, placeholders, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, rows_by, to_sql_time
 
 
 @dataclass(frozen=True)
@@ -208,27 +208,18 @@ class PremisesHistory(Projection):
     def _concerns_of(
         self, cursor: SqlCursor, visit_ids: list[str]
     ) -> dict[str, tuple[ConcernAtPremises, ...]]:
-        if not visit_ids:
-            return {}
-        cursor.execute(
-            f"SELECT * FROM {self._concerns} WHERE visit_id IN ({placeholders(visit_ids)})"
-            " ORDER BY occurred_at, version",
-            visit_ids,
-        )
-        found: dict[str, list[ConcernAtPremises]] = {}
-        for row in cursor.fetchall():
-            resolved = row["resolved_at"]
-            found.setdefault(str(row["visit_id"]), []).append(
-                ConcernAtPremises(
-                    concern_id=UUID(str(row["concern_id"])),
-                    concern=str(row["concern"]),
-                    occurred_at=from_sql_time(row["occurred_at"], row=row["concern_id"]),
-                    resolved_at=None
-                    if resolved is None
-                    else from_sql_time(resolved, row=row["concern_id"]),
-                )
-            )
-        return {visit_id: tuple(items) for visit_id, items in found.items()}
+        found = rows_by(cursor, self._concerns, "visit_id", visit_ids, order="occurred_at, version")
+        return {visit_id: tuple(map(_concern, rows)) for visit_id, rows in found.items()}
+
+
+def _concern(row: Row) -> ConcernAtPremises:
+    resolved = row["resolved_at"]
+    return ConcernAtPremises(
+        concern_id=UUID(str(row["concern_id"])),
+        concern=str(row["concern"]),
+        occurred_at=from_sql_time(row["occurred_at"], row=row["concern_id"]),
+        resolved_at=None if resolved is None else from_sql_time(resolved, row=row["concern_id"]),
+    )
 
 
 def _visit(row: Row, concerns: tuple[ConcernAtPremises, ...]) -> VisitAtPremises:
