@@ -297,7 +297,10 @@ def test_given_an_outreach_fact_after_she_read_the_queue_when_she_takes_it_then_
     take.click()
     dana_page.wait_for_load_state()
     assert "/intake?notice=changed" in dana_page.url
+    assert dana_page.url.endswith(f"#journey-{journey_id}")  # at her card, as it is now
     assert dana_page.get_by_text("That journey changed a moment ago").is_visible()
+    assert dana_page.locator(f"#journey-{journey_id}").is_visible()
+    assert_accessible(dana_page)
     # Nobody holds her still: taking her now is hers.
     take.click()
     dana_page.wait_for_load_state()

@@ -148,22 +148,45 @@ def _problem(status: int, slug: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize(
-    ("claim_answer", "still_waiting", "lands_on"),
+    ("claim_answer", "still_waiting", "page", "lands_on"),
     [
-        (httpx.Response(200, json={"journey_id": JID, "version": 4}), True, f"/journeys/{JID}"),
-        (_problem(412, "precondition-failed"), True, "/intake?notice=changed"),
-        (_problem(412, "precondition-failed"), False, "/intake?notice=taken"),
-        (_problem(409, "already-assigned"), False, "/intake?notice=taken"),
-        (_problem(409, "journey-closed"), False, "/intake?notice=gone"),
-        (_problem(409, "journey-merged"), False, "/intake?notice=gone"),
-        (_problem(404, "journey-not-found"), False, "/intake?notice=gone"),
+        (
+            httpx.Response(200, json={"journey_id": JID, "version": 4}),
+            True,
+            "1",
+            f"/journeys/{JID}",
+        ),
+        (_problem(412, "precondition-failed"), True, "1", f"/intake?notice=changed#journey-{JID}"),
+        (
+            _problem(412, "precondition-failed"),
+            True,
+            "3",
+            f"/intake?notice=changed&page=3#journey-{JID}",
+        ),
+        (_problem(412, "precondition-failed"), False, "2", "/intake?notice=taken&page=2"),
+        (_problem(412, "precondition-failed"), False, "²", "/intake?notice=taken"),
+        (_problem(409, "already-assigned"), False, "1", "/intake?notice=taken"),
+        (_problem(409, "journey-closed"), False, "1", "/intake?notice=gone"),
+        (_problem(409, "journey-merged"), False, "1", "/intake?notice=gone"),
+        (_problem(404, "journey-not-found"), False, "1", "/intake?notice=gone"),
     ],
-    ids=["hers", "changed-still-waiting", "changed-taken", "held", "closed", "merged", "unknown"],
+    ids=[
+        "hers",
+        "changed-still-waiting",
+        "changed-on-her-page",
+        "changed-taken",
+        "odd-page",
+        "held",
+        "closed",
+        "merged",
+        "unknown",
+    ],
 )
 def test_given_her_answer_to_a_claim_then_the_caseworker_lands_where_it_says(
     signed_in: Callable[..., tuple[TestClient, list[str]]],
     claim_answer: httpx.Response,
     still_waiting: bool,
+    page: str,
     lands_on: str,
 ) -> None:
     client, seen = signed_in(
@@ -171,13 +194,16 @@ def test_given_her_answer_to_a_claim_then_the_caseworker_lands_where_it_says(
     )
     queue = client.get("/intake")
     assert queue.status_code == 200
+    assert f'id="journey-{JID}"' in queue.text  # where a notice sends her back to
     token = queue.text.split('name="csrf_token" value="')[1].split('"')[0]
 
-    answer = client.post(f"/intake/{JID}/claim", data={"csrf_token": token, "version": "3"})
+    answer = client.post(
+        f"/intake/{JID}/claim", data={"csrf_token": token, "version": "3", "page": page}
+    )
 
     assert answer.status_code == 303
     assert answer.headers["location"] == lands_on
     assert f"/journeys/{JID}/claim" in seen
-    notice = lands_on.partition("notice=")[2]
+    notice = lands_on.partition("notice=")[2].partition("&")[0].partition("#")[0]
     if notice:
-        assert NOTICES[notice] in client.get(lands_on).text
+        assert NOTICES[notice] in client.get(lands_on.partition("#")[0]).text

@@ -26,7 +26,7 @@ router = APIRouter()
 #: Why she is back at the queue (a code in the URL, never anything about her).
 NOTICES = {
     "taken": "Someone else took that journey a moment ago. The list below is up to date.",
-    "changed": "That journey changed a moment ago. Check it in the list below and try again.",
+    "changed": "That journey changed a moment ago. Check it below, as it is now, and try again.",
     "gone": "That journey is no longer waiting: it was closed or merged.",
 }
 
@@ -60,8 +60,10 @@ async def intake(request: Request, session: Casework) -> Response:
     )
 
 
-def _back_to_queue(notice: str) -> Response:
-    return RedirectResponse(f"/intake?notice={notice}", status_code=303)
+def _back_to_queue(notice: str, *, page: int = 1, journey_id: UUID | None = None) -> Response:
+    # The page she was on, at her card when it is still there: ids only, never anything of her.
+    to = f"/intake?notice={notice}" + (f"&page={page}" if page > 1 else "")
+    return RedirectResponse(to + (f"#journey-{journey_id}" if journey_id else ""), status_code=303)
 
 
 async def _still_waiting(request: Request, session: Session, journey_id: UUID) -> bool:
@@ -80,6 +82,7 @@ async def claim(
     journey_id: UUID,
     session: CaseworkerOnly,
     version: Annotated[str, Form()] = "",
+    page: Annotated[str, Form()] = "",
 ) -> Response:
     expected = form_version(version)
     if expected is None:
@@ -89,8 +92,9 @@ async def claim(
         # 412: she changed since the queue was drawn — taken by someone, or outreach added to
         # her journey, which the fresh queue shows before she is taken.
         if refused.stale:
-            waiting = await _still_waiting(request, session, journey_id)
-            return _back_to_queue("changed" if waiting else "taken")
+            if await _still_waiting(request, session, journey_id):
+                return _back_to_queue("changed", page=page_number(page), journey_id=journey_id)
+            return _back_to_queue("taken", page=page_number(page))
         if refused.status == 409 and refused.slug == "already-assigned":
             return _back_to_queue("taken")
         return _back_to_queue("gone")
