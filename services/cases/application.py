@@ -11,7 +11,6 @@ so a retry after a lost response is safe. Handlers of upstream messages end in
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -74,11 +73,6 @@ class DateAsISO(Transcoding):
 
 
 Command = Callable[[Journey], None]
-
-#: A contact's journey id (a SHA-1 name-based UUID), worked out once for a message from visits
-#: instead of once to see which journeys are new and again to read hers.
-_journey_id_of_contact = functools.lru_cache(maxsize=4096)(Journey.create_id)
-
 
 #: Every this many events a journey is snapshotted (bench/journey_load.py shows the effect).
 JOURNEY_SNAPSHOT_INTERVAL = 100
@@ -223,7 +217,7 @@ class CasesApplication(WaymarkApplication):
         """Before a batch from visits is applied: which of its contacts' journeys are not
         opened yet, with one query for the batch instead of two reads per message."""
         ids = {
-            _journey_id_of_contact(contact_id)
+            Journey.create_id(contact_id)
             for contact_id in (getattr(m, "contact_id", None) for m in messages)
             if isinstance(contact_id, UUID)
         }
@@ -356,7 +350,7 @@ class CasesApplication(WaymarkApplication):
         return self.save_once(upstream, journey)
 
     def _journey_for_contact(self, contact_id: UUID, occurred_at: datetime, actor: str) -> Journey:
-        journey_id = _journey_id_of_contact(contact_id)
+        journey_id = Journey.create_id(contact_id)
         # A first contact in a batch from visits is known to be new: no read, no exception.
         journey = None if self.absent_in_batch(journey_id) else self._find(journey_id)
         if journey is None:

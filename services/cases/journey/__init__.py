@@ -19,6 +19,7 @@ sealed at rest under her own key; ids, codes and dates stay readable.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -56,6 +57,14 @@ __all__ = [
 ]
 
 _JOURNEY_NAMESPACE = UUID("5d6c3c7e-6f0b-4c59-9a8e-0f4f7f1d9a11")
+
+
+@functools.lru_cache(maxsize=4096)
+def _journey_id_of(contact_id: UUID) -> UUID:
+    # A SHA-1 per call: the consumer asks for a contact's journey id, then the library again as
+    # it creates her journey; a batch's contacts are asked for together.
+    return uuid5(_JOURNEY_NAMESPACE, str(contact_id))
+
 
 #: What a journey held until class version 2 only to show it (the journey-detail read model
 #: folds it from the events now); a snapshot taken before may still hold it.
@@ -103,7 +112,7 @@ class Journey(
 
     @staticmethod
     def create_id(contact_id: UUID) -> UUID:
-        return uuid5(_JOURNEY_NAMESPACE, str(contact_id))
+        return _journey_id_of(contact_id)
 
     class Opened(JourneyFact, Aggregate.Created):
         """Opened for a contact met on a visit (id derived from the contact id)."""
