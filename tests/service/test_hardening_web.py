@@ -344,3 +344,37 @@ def test_given_visits_listed_to_the_last_day_of_the_calendar_then_the_list_has_n
     )
     (listed,) = [url for url in asked if url.path == "/visits"]
     assert "to" not in listed.params and listed.params["from"].startswith("2026-11-01")
+
+
+# -- a read model's name in the address ------------------------------------------------------
+
+
+class Projections:
+    """The services' admin API: what each read-model request reached it with."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.raw_path.decode())
+        body = {"projection": "caseload", "position": 7, "log_head": 7, "rebuild": None}
+        return httpx.Response(200, json=body)
+
+
+@pytest.mark.parametrize(
+    "name", ["%01%C3%B8", "%C3%A9", "..%2F..%2Fjourneys", "caseload%3Fx=1", "Caseload", "a" * 80]
+)
+def test_given_a_read_model_name_no_service_has_then_it_is_not_found_and_nothing_is_asked(
+    tmp_path: Path, name: str
+) -> None:
+    projections = Projections()
+    app = create_app(web_settings(tmp_path), httpx.MockTransport(projections))
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as client:
+        _signed_in(client, Role.ADMIN)
+        page = client.get(f"/admin/read-models/cases/{name}")
+        assert page.status_code == 404, page.status_code
+        token = client.get("/admin/read-models/cases/caseload").text
+        csrf = token.split('name="csrf_token" value="')[1].split('"')[0]
+        rebuilt = client.post(f"/admin/read-models/cases/{name}/rebuild", data={"csrf_token": csrf})
+        assert rebuilt.status_code == 404, rebuilt.status_code
+    assert projections.paths == ["/admin/projections/caseload"]

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from services.web.api import NotFound, Refused, Service
 from services.web.pages.admin import Admin
 from services.web.pages.commands import Command, send_command
+from services.web.pages.ids import read_model_name
 from services.web.rendering import render
 from services.web.sessions import Session
 
@@ -56,7 +57,9 @@ async def _read_model_page(
 ) -> Response:
     """The read model as its service has it now; after a refused rebuild, the refusal too."""
     answer = await request.app.state.services.get(
-        _service_named(service), f"/admin/projections/{name}", session.access_token
+        _service_named(service),
+        f"/admin/projections/{read_model_name(name)}",
+        session.access_token,
     )
     # htmx asking for the progress gets only that part; a refusal is always a whole page.
     progress = refused is None and request.headers.get("hx-request")
@@ -80,7 +83,9 @@ async def read_model(request: Request, session: Admin, service: str, name: str) 
 
 @router.post("/read-models/{service}/{name}/rebuild", response_class=HTMLResponse)
 async def start_rebuild(request: Request, session: Admin, service: str, name: str) -> Response:
-    command = Command(_service_named(service), f"/admin/projections/{name}/rebuild")
+    command = Command(
+        _service_named(service), f"/admin/projections/{read_model_name(name)}/rebuild"
+    )
 
     async def again(refused: Refused) -> Response:
         return await _read_model_page(request, session, service, name, refused)
