@@ -301,6 +301,12 @@ def test_given_an_outreach_fact_after_she_read_the_queue_when_she_takes_it_then_
     assert dana_page.get_by_text("That journey changed a moment ago").is_visible()
     assert dana_page.locator(f"#journey-{journey_id}").is_visible()
     assert_accessible(dana_page)
+    # The queue is a projection: it shows her new version once it has folded the indicator.
+    now = _version(waymark, journey_id, LEAD["role"], LEAD["subject"])
+    shown = _in_queue(dana_page, journey_id).locator('input[name="version"]')
+    reload_until(
+        dana_page, lambda: shown.get_attribute("value") == now, message="the queue as it is now"
+    )
     # Nobody holds her still: taking her now is hers.
     take.click()
     dana_page.wait_for_load_state()
