@@ -7,12 +7,13 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
+from services.cases.commands import CancelAppointment
 from services.cases.main import CasesParts
 from services.cases.main import create_app as create_cases_app
 from services.cases.queries.caseload.projection import Caseload
@@ -99,6 +100,49 @@ def test_what_falls_due_while_the_caseload_is_rebuilt_is_in_its_order_once_swapp
     assert row["due_order"] == "0" + to_sql_time(at)
     [listed], _ = caseload.list(limit=10)
     assert listed.next_due_at == at
+
+
+def test_while_the_due_list_is_rebuilt_the_caseload_keeps_the_live_due_times(
+    cases_parts: CasesParts, cases: CasesApplication, caseload: Caseload
+) -> None:
+    due_items = projection_named(cases_parts, "due_items")
+    journey_id = register_journey(cases, "R-1", T0, actor="cw-1")
+    later, sooner = T0 + timedelta(days=3), T0 + timedelta(days=1)
+    cancelled = uuid4()
+    cases.do(journey_id, gp_appointment(at=later, occurred_at=T0), actor="cw-1")
+    cases.do(
+        journey_id,
+        gp_appointment(at=sooner, occurred_at=T0, appointment_id=cancelled),
+        actor="cw-1",
+    )
+    sooner_booked = cases.max_notification_id()
+    cases.do(
+        journey_id,
+        CancelAppointment(appointment_id=cancelled, occurred_at=T0),
+        actor="cw-1",
+    )
+    caseload.catch_up()
+    due_items.catch_up()
+
+    def next_due() -> object:
+        [row] = projection_rows(caseload)["caseload"]
+        return row["next_due_at"]
+
+    assert next_due() == to_sql_time(later)
+    # A shadow of the due list folded part of the log: up to the sooner booking, not its
+    # cancellation. The caseload goes on showing what the live due list says.
+    shadow = type(due_items)(
+        cases, due_items.store, due_items.positions, shadow_suffix=SHADOW_SUFFIX
+    )
+    batch, last = shadow.read_upto(0, sooner_booked)
+    shadow.apply_batch(batch, last, 0)
+    assert next_due() == to_sql_time(later)
+
+    before = projection_rows(due_items)
+    Rebuild(due_items).run()
+
+    assert projection_rows(due_items) == before
+    assert next_due() == to_sql_time(later)
 
 
 def test_a_batch_read_before_the_swap_is_not_applied_twice(

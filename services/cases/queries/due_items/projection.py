@@ -70,7 +70,13 @@ class DueItems(Projection):
     def apply(self, cursor: SqlCursor, event: DomainEventProtocol[UUID]) -> None:
         super().apply(cursor, event)
         # The caseload lists journeys by what is due next: this read model keeps that current.
-        refresh_due_order(self.store, cursor, str(event.originator_id))
+        # A rebuilt one leaves the caseload to the live one until it goes live itself.
+        if not self.rebuilding:
+            refresh_due_order(self.store, cursor, str(event.originator_id))
+
+    def before_going_live(self, cursor: SqlCursor) -> None:
+        # Built to the head under the swap's locks: every journey's due order from it, at once.
+        refresh_due_order(self.store, cursor)
 
     @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:
