@@ -28,7 +28,7 @@ from services.cases.errors import JourneyErased
 from services.cases.queries.journey_detail.detail import shown_only
 from shared.admin.history import as_of, plain
 from shared.admin.subject_access import event_records, export, record
-from shared.storage.sql import SqlStore
+from shared.storage.sql import SqlStore, placeholders
 
 #: Read-model tables with a ``journey_id`` column: every row filed under her id is hers.
 JOURNEY_TABLES = ("caseload", "journey_timeline", "referrals_board", "due_items")
@@ -109,7 +109,7 @@ def _merged_into_hers(app: CasesApplication, journey: Journey) -> list[UUID]:
 def _read_models(views: SqlStore, journey_ids: list[UUID]) -> list[dict[str, Any]]:
     """Her rows in the read models, one record each (ids, codes and times only)."""
     ids = [str(j) for j in journey_ids]
-    marks = ", ".join(["%s"] * len(ids))
+    marks = placeholders(ids)
     found: list[dict[str, Any]] = []
     with views.transaction(commit=False) as cursor:
         for name in JOURNEY_TABLES:

@@ -119,11 +119,9 @@ class DispatchQueue(Projection):
 
     def due(self, now: datetime, limit: int = 200) -> list[DueItem]:
         """Work due by ``now``, the longest waiting first."""
-        with self.store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT item_id, kind, channel FROM {self.table}"
-                " WHERE due_at <= %s ORDER BY due_at, item_id, kind, channel LIMIT %s",
-                (to_sql_time(now), limit),
-            )
-            rows = cursor.fetchall()
+        rows = self.store.rows(
+            f"SELECT item_id, kind, channel FROM {self.table}"
+            " WHERE due_at <= %s ORDER BY due_at, item_id, kind, channel LIMIT %s",
+            (to_sql_time(now), limit),
+        )
         return [DueItem(str(r["kind"]), UUID(str(r["item_id"])), str(r["channel"])) for r in rows]

@@ -58,11 +58,8 @@ class JourneyItems(Projection):
 
     def items_of(self, journey_id: UUID) -> list[tuple[str, UUID]]:
         """(kind, aggregate id) pairs about this journey."""
-        with self.store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT kind, item_id FROM {self.table}"
-                " WHERE journey_id = %s ORDER BY kind, item_id",
-                (str(journey_id),),
-            )
-            rows = cursor.fetchall()
+        rows = self.store.rows(
+            f"SELECT kind, item_id FROM {self.table} WHERE journey_id = %s ORDER BY kind, item_id",
+            (str(journey_id),),
+        )
         return [(str(r["kind"]), UUID(str(r["item_id"]))) for r in rows]

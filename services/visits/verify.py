@@ -23,10 +23,9 @@ def verify_premises_history(app: VisitsApplication, history: PremisesHistory) ->
             "completed_at": None if visit.completed_at is None else to_sql_time(visit.completed_at),
             "outcome": visit.outcome,
         }
-    with history.store.transaction(commit=False) as cursor:
-        cursor.execute(
-            "SELECT visit_id, premises_id, started_at, completed_at, outcome"
-            f" FROM {history.store.table('premises_history_visits')}"
-        )
-        found = {str(row["visit_id"]): row for row in cursor.fetchall()}
+    rows = history.store.rows(
+        "SELECT visit_id, premises_id, started_at, completed_at, outcome"
+        f" FROM {history.store.table('premises_history_visits')}"
+    )
+    found = {str(row["visit_id"]): row for row in rows}
     return list(compare_rows(history, expected, found))

@@ -334,11 +334,9 @@ class AuditLog:
         self._store.close()
 
     def _rows_after(self, seq: int, limit: int) -> list[Row]:
-        with self._store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT * FROM {self._table} WHERE seq > %s ORDER BY seq LIMIT %s", (seq, limit)
-            )
-            return cursor.fetchall()
+        return self._store.rows(
+            f"SELECT * FROM {self._table} WHERE seq > %s ORDER BY seq LIMIT %s", (seq, limit)
+        )
 
     def _take_write_lock(self, cursor: SqlCursor) -> None:
         if self._store.dialect == "postgres":

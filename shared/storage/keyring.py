@@ -43,7 +43,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.postgres import PostgresDatastore
 
-from shared.storage.sql import SqlStore
+from shared.storage.sql import SqlStore, placeholders
 
 log = structlog.get_logger(__name__)
 
@@ -177,12 +177,9 @@ class Keyring:
             self._next_erasure_check = now + self._erasure_check_s
             seen_to = self._erasures_seen_to
         since = (datetime.fromisoformat(seen_to) - _ERASURE_OVERLAP).isoformat()
-        with self._store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT subject_id, erased_at FROM {self._table} WHERE erased_at > %s",
-                (since,),
-            )
-            rows = cursor.fetchall()
+        rows = self._store.rows(
+            f"SELECT subject_id, erased_at FROM {self._table} WHERE erased_at > %s", (since,)
+        )
         with self._lock:
             for row in rows:
                 self._cache.pop(UUID(row["subject_id"]), None)
@@ -280,14 +277,11 @@ class Keyring:
         wanted = wanted[: self._cache_size]
         for start in range(0, len(wanted), _PRELOAD_CHUNK):
             chunk = [str(subject) for subject in wanted[start : start + _PRELOAD_CHUNK]]
-            marks = ", ".join(["%s"] * len(chunk))
-            with self._store.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
-                    f" WHERE subject_id IN ({marks}) AND wrapped_key IS NOT NULL",
-                    chunk,
-                )
-                rows = cursor.fetchall()
+            rows = self._store.rows(
+                f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
+                f" WHERE subject_id IN ({placeholders(chunk)}) AND wrapped_key IS NOT NULL",
+                chunk,
+            )
             for row in rows:
                 subject = UUID(row["subject_id"])
                 key = self._unwrap(subject, bytes.fromhex(row["wrapped_key"]), row["master_key_id"])
@@ -343,13 +337,11 @@ class Keyring:
         rewrapped = already_current = erased_skipped = 0
         after = ""  # keyset pagination on the primary key: each batch is an index range
         while True:
-            with self._store.transaction(commit=False) as cursor:
-                cursor.execute(
-                    f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
-                    " WHERE subject_id > %s ORDER BY subject_id LIMIT %s",
-                    (after, batch_size),
-                )
-                rows = cursor.fetchall()
+            rows = self._store.rows(
+                f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
+                " WHERE subject_id > %s ORDER BY subject_id LIMIT %s",
+                (after, batch_size),
+            )
             if not rows:
                 break
             after = rows[-1]["subject_id"]
@@ -408,9 +400,8 @@ class Keyring:
                 raise
 
     def _has_master_key_id_column(self) -> bool:
-        with self._store.transaction(commit=False) as cursor:
-            cursor.execute(f"PRAGMA table_info({self._table})")
-            return any(row["name"] == "master_key_id" for row in cursor.fetchall())
+        columns = self._store.rows(f"PRAGMA table_info({self._table})")
+        return any(row["name"] == "master_key_id" for row in columns)
 
     def _count(self) -> int:
         with self._store.transaction(commit=False) as cursor:
@@ -427,14 +418,12 @@ class Keyring:
             return cursor.fetchone()
 
     def _read_many(self, subjects: Sequence[UUID]) -> dict[str, dict[str, str | None]]:
-        marks = ", ".join(["%s"] * len(subjects))
-        with self._store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
-                f" WHERE subject_id IN ({marks})",
-                [str(subject) for subject in subjects],
-            )
-            return {str(row["subject_id"]): row for row in cursor.fetchall()}
+        rows = self._store.rows(
+            f"SELECT subject_id, wrapped_key, master_key_id FROM {self._table}"
+            f" WHERE subject_id IN ({placeholders(subjects)})",
+            [str(subject) for subject in subjects],
+        )
+        return {str(row["subject_id"]): row for row in rows}
 
     def _insert_new(self, subject: UUID) -> None:
         # Committed before any event that uses it, so a stored ciphertext never outlives a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.storage.sql import SqlCursor, SqlStore
+from shared.storage.sql import SqlCursor, SqlStore, placeholders
 
 
 class LogPositions:
@@ -47,9 +47,9 @@ class LogPositions:
             return {}
         locking = lock and self._store.dialect == "postgres"
         lock_rows = " ORDER BY follower FOR UPDATE" if locking else ""
-        marks = ", ".join(["%s"] * len(followers))
         cursor.execute(
-            f"SELECT follower, position FROM {self._table} WHERE follower IN ({marks}){lock_rows}",
+            f"SELECT follower, position FROM {self._table}"
+            f" WHERE follower IN ({placeholders(followers)}){lock_rows}",
             tuple(followers),
         )
         found = {str(row["follower"]): int(row["position"]) for row in cursor.fetchall()}

@@ -108,6 +108,12 @@ class SqlStore:
         with self._datastore.transaction(commit=commit) as cursor:
             yield SqlCursor(cursor, self.dialect)
 
+    def rows(self, sql: str, params: Params = ()) -> list[Row]:
+        """The rows one statement answers, read in a transaction of its own."""
+        with self.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
     def execute_script(self, statements: Sequence[str]) -> None:
         with self.transaction() as cursor:
             for statement in statements:

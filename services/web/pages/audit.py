@@ -10,13 +10,13 @@ call may fetch) and asks for narrower filters beyond.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from services.web.api import Refused, Service, Services
 from services.web.pages.listing import page_count
@@ -43,16 +43,27 @@ _TEXT_FILTERS = ("actor", "record_id", "action")
 _FILTER = re.compile(r"[A-Za-z0-9._:@/{} -]{1,200}")
 
 
-@dataclass(frozen=True)
-class Search:
-    service: str
-    actor: str
-    record_id: str
-    action: str
-    outcome: str
-    since: str
-    until: str
-    page: int
+class Search(BaseModel):
+    """The search as asked in the address: any filter may be left out, and a page that is not
+    a plain number in range is the first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str = "all"
+    actor: str = ""
+    record_id: str = ""
+    action: str = ""
+    outcome: str = ""
+    since: str = ""
+    until: str = ""
+    page: int = 1
+
+    @field_validator("page", mode="before")
+    @classmethod
+    def _page_number(cls, raw: object) -> int:
+        text = str(raw)
+        plain = text.isascii() and text.isdigit() and len(text) <= 6  # what int reads, quickly
+        return int(text) if plain and 0 < int(text) <= 100_000 else 1
 
     @property
     def asked(self) -> bool:
@@ -62,15 +73,8 @@ class Search:
         )
 
     def values(self) -> dict[str, str]:
-        return {
-            "service": self.service,
-            "actor": self.actor,
-            "record_id": self.record_id,
-            "action": self.action,
-            "outcome": self.outcome,
-            "since": self.since,
-            "until": self.until,
-        }
+        """The filters as asked, to show them back in the form."""
+        return self.model_dump(exclude={"page"})
 
     def link(self, page: int) -> str:
         params = {k: v for k, v in self.values().items() if v}
@@ -159,25 +163,13 @@ async def _search(
 
 @router.get("", response_class=HTMLResponse)
 async def search_audit(
-    request: Request,
-    session: Auditor,
-    service: str = "all",
-    actor: str = "",
-    record_id: str = "",
-    action: str = "",
-    outcome: str = "",
-    since: str = "",
-    until: str = "",
-    page: str = "1",
+    request: Request, session: Auditor, search: Annotated[Search, Query()]
 ) -> Response:
-    plain = page.isascii() and page.isdigit() and len(page) <= 6  # what int reads, quickly
-    number = int(page) if plain and 0 < int(page) <= 100_000 else 1
-    search = Search(service, actor, record_id, action, outcome, since, until, number)
     params, errors = check(search)
     items: list[dict[str, Any]] = []
     total = 0
     message = None
-    beyond_reach = search.service == "all" and (number - 1) * PAGE_SIZE >= MERGED_REACH
+    beyond_reach = search.service == "all" and (search.page - 1) * PAGE_SIZE >= MERGED_REACH
     if search.asked and not errors and not beyond_reach:
         try:
             items, total = await _search(
@@ -202,14 +194,14 @@ async def search_audit(
             "message": message,
             "items": items,
             "total": total,
-            "page": number,
+            "page": search.page,
             "last_page": last_page,
             "beyond_reach": beyond_reach,
             "service_options": [("all", "All three, merged by time")]
             + [(s.value, s.value.capitalize()) for s in SERVICES],
             "outcomes": OUTCOMES,
-            "previous_link": search.link(number - 1) if number > 1 else None,
-            "next_link": search.link(number + 1) if number < last_page else None,
+            "previous_link": search.link(search.page - 1) if search.page > 1 else None,
+            "next_link": search.link(search.page + 1) if search.page < last_page else None,
         },
         status_code=422 if errors else 200,
         title="Audit log",

@@ -199,13 +199,11 @@ class Statistics(Projection):
     def counts(self, first: str, last: str) -> list[tuple[str, str, str, int]]:
         """Raw counts for months ``first``..``last`` (``YYYY-MM``, inclusive). Not for
         publishing as they are: ``publish`` suppresses small cells."""
-        with self.store.transaction(commit=False) as cursor:
-            cursor.execute(
-                f"SELECT measure, month, code, n FROM {self.table}"
-                " WHERE month >= %s AND month <= %s ORDER BY measure, month, code",
-                (first, last),
-            )
-            rows = cursor.fetchall()
+        rows = self.store.rows(
+            f"SELECT measure, month, code, n FROM {self.table}"
+            " WHERE month >= %s AND month <= %s ORDER BY measure, month, code",
+            (first, last),
+        )
         return [
             (str(r["measure"]), str(r["month"]), str(r["code"]), int(str(r["n"]))) for r in rows
         ]
