@@ -175,3 +175,24 @@ def test_every_service_has_one_composition_root_that_serves_and_assembles(
     main = service_main(service)
     assert main.__name__ == f"services.{service.value}.main"
     assert callable(main.create_app) and callable(main.assemble)
+
+
+def test_when_a_service_is_served_then_its_start_up_objects_are_out_of_full_collections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    from waymark.cli import running
+
+    frozen_when_served: list[int] = []
+    monkeypatch.setattr(
+        running.uvicorn, "run", lambda *a, **k: frozen_when_served.append(gc.get_freeze_count())
+    )
+    start_up_object = ["built before serving"]
+    try:
+        running._serve(object(), "127.0.0.1", 0, "INFO")  # type: ignore[arg-type]
+        assert frozen_when_served and frozen_when_served[0] > 0
+        assert gc.is_tracked(start_up_object)
+        assert all(tracked is not start_up_object for tracked in gc.get_objects())
+    finally:
+        gc.unfreeze()

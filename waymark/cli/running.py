@@ -3,6 +3,7 @@ embedded NATS server (``run``)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -46,11 +47,21 @@ def web() -> None:
 
 
 def _serve(app: ASGIApp, host: str, port: int, log_level: str) -> None:
+    settle_start_up_objects()
     # Access logs off: paths hold only ids, but the fewer lines about people the better.
     # No logging configuration of uvicorn's own: its lines go through the app's (structlog).
     uvicorn.run(
         app, host=host, port=port, access_log=False, log_level=log_level.lower(), log_config=None
     )
+
+
+def settle_start_up_objects() -> None:
+    """Keep the objects built at start-up (modules, schemas, routes: ~115,000 in a service)
+    out of the garbage collector's full collections. They live as long as the process, yet
+    each full collection walked them all — ~60 ms of CPU holding the GIL, a pause for every
+    request and worker thread in flight; frozen, it walks only what came after."""
+    gc.collect()
+    gc.freeze()
 
 
 def run(
