@@ -44,9 +44,20 @@ from shared.http.openapi import PUBLIC_OPERATIONS
 from shared.security.roles import Role
 from shared.settings import ServiceName, Settings
 from tests.integration.test_api_fuzz import CHECKS, StartedOnce, service_schema, stop_services
-from tests.support import VISIT_AT, bearer, hour_visit, register_journey
+from tests.support import (
+    VISIT_AT,
+    bearer,
+    drop_schemas,
+    hour_visit,
+    register_journey,
+    unique_schema_prefix,
+)
 
 MAX_EXAMPLES = int(os.environ.get("WAYMARK_FUZZ_EXAMPLES", "100"))
+# PostgreSQL fails in its own ways (integer ranges, types, text it refuses): set this to fuzz
+# the services on it rather than on SQLite; their schemas are dropped at the end.
+DATABASE_URL = os.environ.get("WAYMARK_FUZZ_DATABASE_URL") or None
+SCHEMA_PREFIX = unique_schema_prefix()
 REPORT = Path(os.environ.get("WAYMARK_FUZZ_REPORT", "deep-fuzz-findings.jsonl"))
 _VAR_DIR = Path(tempfile.gettempdir()) / f"waymark-deep-fuzz-{uuid.uuid4().hex[:12]}"
 # Strings shorter than this are too likely to appear in an answer by chance ("true", "open").
@@ -193,6 +204,8 @@ def call_as_every_role(
 def _stop_services() -> Iterator[None]:
     yield
     stop_services((visits, cases, notifications), _VAR_DIR)
+    if DATABASE_URL is not None:
+        drop_schemas(DATABASE_URL, SCHEMA_PREFIX)
 
 
 @pytest.fixture(autouse=True)
@@ -214,7 +227,13 @@ DEEP = settings(
 
 def deep_schema(factory: Callable[[Settings], FastAPI], service: ServiceName) -> Any:
     return service_schema(
-        factory, service, var_dir=_VAR_DIR, max_examples=MAX_EXAMPLES, deterministic=False
+        factory,
+        service,
+        var_dir=_VAR_DIR,
+        max_examples=MAX_EXAMPLES,
+        deterministic=False,
+        database_url=DATABASE_URL,
+        schema_prefix=SCHEMA_PREFIX,
     )
 
 

@@ -130,8 +130,13 @@ def service_schema(
     var_dir: Path = _VAR_DIR,
     max_examples: int = MAX_EXAMPLES,
     deterministic: bool = True,
+    database_url: str | None = None,
+    schema_prefix: str | None = None,
 ) -> Any:
-    app = factory(make_settings(service, var_dir / service.value))
+    settings = make_settings(
+        service, var_dir / service.value, database_url=database_url, schema_prefix=schema_prefix
+    )
+    app = factory(settings)
     schema = schemathesis.openapi.from_dict(app.openapi())
     schema.app = StartedOnce(app)  # called in-process through its ASGI interface
     schema.config.generation.update(
