@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,7 +21,7 @@ from services.web.sessions import COOKIE, Session
 from services.web.settings import WebSettings
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, served, web_settings
+from tests.support import bearer, drop_schemas, served, unique_schema_prefix, web_settings
 
 
 class ToServices(httpx.AsyncBaseTransport):
@@ -78,9 +79,22 @@ def web_stack(folder: Path) -> Iterator[Stack]:
         ServiceName.CASES: cases_app,
         ServiceName.NOTIFICATIONS: notifications_app,
     }
+    # As in the API fuzz: WAYMARK_FUZZ_DATABASE_URL runs the services on PostgreSQL.
+    database_url = os.environ.get("WAYMARK_FUZZ_DATABASE_URL") or None
+    prefix = unique_schema_prefix()
     with ExitStack() as stack:
+        if database_url is not None:
+            stack.callback(drop_schemas, database_url, prefix)
         services = {
-            name: stack.enter_context(served(factory, name, folder / name.value))
+            name: stack.enter_context(
+                served(
+                    factory,
+                    name,
+                    folder / name.value,
+                    database_url=database_url,
+                    schema_prefix=prefix,
+                )
+            )
             for name, factory in factories.items()
         }
         transport = ToServices({ports[name]: client for name, client in services.items()})
