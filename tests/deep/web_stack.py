@@ -82,6 +82,7 @@ def web_stack(folder: Path) -> Iterator[Stack]:
     # As in the API fuzz: WAYMARK_FUZZ_DATABASE_URL runs the services on PostgreSQL.
     database_url = os.environ.get("WAYMARK_FUZZ_DATABASE_URL") or None
     prefix = unique_schema_prefix()
+    folder.mkdir(parents=True, exist_ok=True)  # on PostgreSQL no store makes it
     with ExitStack() as stack:
         if database_url is not None:
             stack.callback(drop_schemas, database_url, prefix)
