@@ -11,6 +11,7 @@ shrinking) so the three services take about a minute and a half on two cores.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
 import uuid
@@ -105,16 +106,24 @@ class StartedOnce:
         self._inbox = asyncio.Queue()
         started = asyncio.Event()
 
+        failure: list[str] = []
+
         async def send(message: dict[str, Any]) -> None:
+            # A failed start must end the wait too: a test waiting forever says nothing.
             if message["type"] == "lifespan.startup.failed":
-                raise RuntimeError("the service did not start")
-            if message["type"] == "lifespan.startup.complete":
+                failure.append(str(message.get("message", "")))
+            if message["type"] in ("lifespan.startup.complete", "lifespan.startup.failed"):
                 started.set()
 
         await self._inbox.put({"type": "lifespan.startup"})
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
         self._task = asyncio.get_running_loop().create_task(self.app(scope, self._inbox.get, send))
         await started.wait()
+        if failure:
+            task, self._task = self._task, None
+            with contextlib.suppress(BaseException):
+                await task  # the lifespan re-raises what failed; it is named below
+            raise RuntimeError(f"the service did not start: {failure[0]}")
 
     async def stop(self) -> None:
         if self._task is not None and self._inbox is not None:
