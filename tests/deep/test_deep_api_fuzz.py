@@ -43,6 +43,7 @@ from shared.admin.access import SHARED_ACCESS_RULES
 from shared.http.openapi import PUBLIC_OPERATIONS
 from shared.security.roles import Role
 from shared.settings import ServiceName, Settings
+from tests.deep import DATABASE_URL
 from tests.integration.test_api_fuzz import CHECKS, StartedOnce, service_schema, stop_services
 from tests.support import (
     VISIT_AT,
@@ -54,9 +55,6 @@ from tests.support import (
 )
 
 MAX_EXAMPLES = int(os.environ.get("WAYMARK_FUZZ_EXAMPLES", "100"))
-# PostgreSQL fails in its own ways (integer ranges, types, text it refuses): set this to fuzz
-# the services on it rather than on SQLite; their schemas are dropped at the end.
-DATABASE_URL = os.environ.get("WAYMARK_FUZZ_DATABASE_URL") or None
 SCHEMA_PREFIX = unique_schema_prefix()
 REPORT = Path(os.environ.get("WAYMARK_FUZZ_REPORT", "deep-fuzz-findings.jsonl"))
 _VAR_DIR = Path(tempfile.gettempdir()) / f"waymark-deep-fuzz-{uuid.uuid4().hex[:12]}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,6 +20,7 @@ from services.web.sessions import COOKIE, Session
 from services.web.settings import WebSettings
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from tests.deep import DATABASE_URL
 from tests.support import bearer, drop_schemas, served, unique_schema_prefix, web_settings
 
 
@@ -79,8 +79,7 @@ def web_stack(folder: Path) -> Iterator[Stack]:
         ServiceName.CASES: cases_app,
         ServiceName.NOTIFICATIONS: notifications_app,
     }
-    # As in the API fuzz: WAYMARK_FUZZ_DATABASE_URL runs the services on PostgreSQL.
-    database_url = os.environ.get("WAYMARK_FUZZ_DATABASE_URL") or None
+    database_url = DATABASE_URL
     prefix = unique_schema_prefix()
     folder.mkdir(parents=True, exist_ok=True)  # on PostgreSQL no store makes it
     with ExitStack() as stack:
