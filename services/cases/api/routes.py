@@ -1,9 +1,9 @@
 """HTTP routes of the cases service: the journey, her registration, consent, and its status.
 
-Plain ``def`` (FastAPI runs them in its thread pool), but for each journey command, ``async``
-around one ``in_thread`` call (``journey_command``). Either way the synchronous event store never blocks
-the event loop. Each command (``journey_command``) returns the journey with its version as the
-ETag and honours ``If-Match`` (412 when stale).
+Plain ``def`` (FastAPI runs them in its thread pool), but for the journey commands, ``async``
+around one ``in_thread`` call: either way the synchronous event store never blocks the event
+loop. Each command (``journey_command``) returns the journey with its version as the ETag and
+honours ``If-Match`` (412 when stale).
 """
 
 from __future__ import annotations
