@@ -7,6 +7,7 @@ signature here, so what FastAPI reads and documents is what each route would hav
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -14,6 +15,8 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+
+from shared.threads import in_thread
 
 _PATH_ID = re.compile(r"{(\w+)}")
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
@@ -36,12 +39,19 @@ def declare_post(
     **decorator: Any,
 ) -> None:
     """``POST path`` answered by ``route``, named after the command it records (``SetGoal``:
-    ``set_goal``, its operation id), with ``parameters`` as the signature FastAPI reads."""
-    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    ``set_goal``, its operation id), with ``parameters`` as the signature FastAPI reads.
+
+    ``route`` is synchronous (it calls the store) and runs in one hop to a worker thread from an
+    ``async`` endpoint: FastAPI validates a plain ``def`` route's answer in a second hop."""
+
+    async def endpoint(**values: Any) -> Any:
+        return await in_thread(functools.partial(route, **values))
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=returns
     )
-    route.__name__ = route.__qualname__ = _WORD_START.sub("_", named_after.__name__).lower()
-    router.post(path, **decorator)(route)
+    endpoint.__name__ = endpoint.__qualname__ = _WORD_START.sub("_", named_after.__name__).lower()
+    router.post(path, **decorator)(endpoint)
 
 
 def param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:

@@ -20,7 +20,6 @@ from services.cases.queries.journey_detail.detail import JourneyDetail
 from services.cases.queries.journey_detail.schemas import JourneyPublic
 from shared.http.declared_routes import declare_post, param, path_ids
 from shared.http.etag import Expected, etag_for
-from shared.threads import in_thread
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such journey, or no such item (consent, goal, referral…) on it"},
@@ -88,12 +87,8 @@ def journey_command(
     FastAPI reads (and documents) is the one each route would have had written out by hand."""
     model = next(kind for kind in get_args(body) or (body,) if kind is not NoneType)
 
-    # ``async``, its store work in one hop: FastAPI would validate a plain ``def`` route's
-    # answer in a second hop to a thread.
-    async def route(
-        do: JourneyCommands, body: CommandBody | None = None, **ids: UUID
-    ) -> JourneyPublic:
-        return await in_thread(do, (body or model()).command(command, **ids))
+    def route(do: JourneyCommands, body: CommandBody | None = None, **ids: UUID) -> JourneyPublic:
+        return do((body or model()).command(command, **ids))
 
     optional = NoneType in get_args(body)
     declare_post(

@@ -17,7 +17,6 @@ from services.visits.api.schemas import VisitPublic
 from services.visits.application import VisitsApplication, VisitStep
 from shared.http.declared_routes import declare_post, param, path_ids
 from shared.http.etag import ExpectedAnyOf
-from shared.threads import in_thread
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such visit (or contact, concern on it)"},
@@ -77,10 +76,8 @@ def visit_step(router: APIRouter, path: str, body: type[StepBody], *, summary: s
     if not (isinstance(step, type) and issubclass(step, VisitStep)):
         raise TypeError(f"{body.__name__}.to_command must say which visit step it makes")
 
-    # ``async``, its store work in one hop: FastAPI would validate a plain ``def`` route's
-    # answer in a second hop to a thread.
-    async def route(do: VisitSteps, body: StepBody, **ids: UUID) -> VisitPublic:
-        return await in_thread(do, body.to_command(**{name: ids[name] for name in needed}))
+    def route(do: VisitSteps, body: StepBody, **ids: UUID) -> VisitPublic:
+        return do(body.to_command(**{name: ids[name] for name in needed}))
 
     declare_post(
         router,
