@@ -35,7 +35,7 @@ from services.web.pages import (
 from services.web.sessions import SessionStore
 from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
-from shared.http.app import new_fastapi_app
+from shared.http.app import build_every_route, new_fastapi_app
 from shared.http.observability import Observability
 from shared.logging import configure_logging
 from shared.observability.tracing import configure_tracing
@@ -102,4 +102,5 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     app.include_router(admin_read_models.router)
     app.include_router(audit.router)
     app.include_router(outreach.router)
+    build_every_route(app)
     return app

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 
 from shared.admin.access import SHARED_ACCESS_RULES
 from shared.http.access import AccessControl, AccessRules
@@ -43,6 +44,20 @@ def new_fastapi_app(
         telemetry=FASTAPI_TELEMETRY_OFF,
         **options,
     )
+
+
+def build_every_route(app: FastAPI) -> None:
+    """Build each included route's handler now, while the app is made, not at its first request.
+
+    FastAPI builds an included router's routes when a request first walks them, and it builds
+    each parameter under ``warnings.catch_warnings()``, which swaps the process's warning filters
+    and is not thread-safe. Two apps in one process (two replicas in a test, or the services run
+    together) taking their first requests at once then let pydantic's warnings escape, and under
+    ``-W error`` answer 500. Built here, in the thread that makes the app, nothing is built while
+    serving.
+    """
+    for _ in iter_route_contexts(app.router.routes):
+        pass
 
 
 def build_api(
@@ -138,4 +153,5 @@ def build_api(
         app.include_router(router)
     app.include_router(admin_router)
     app.include_router(audit_router)
+    build_every_route(app)
     return app
