@@ -362,6 +362,39 @@ def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recor
     ]
 
 
+def test_given_a_step_that_raced_another_writer_then_it_is_sent_again_not_refused(
+    phone: Visitor, waymark: WebSystem
+) -> None:
+    team = "t-" + uuid4().hex[:8]
+    page = open_app(phone, "vol-raced", team)
+    start_visit(page, "Studio " + team)
+    (started,) = wait_until(lambda: visits_of(waymark, team), message="the visit started")
+    sent: list[str] = []
+
+    def raced(route: Any) -> None:
+        sent.append(route.request.post_data or "")
+        if len(sent) == 1:
+            # A lead saved the same visit at that moment: the service recorded nothing.
+            body = {"type": "urn:waymark:web:concurrent-modification", "message": "changed"}
+            route.fulfill(
+                status=409, content_type="application/problem+json", body=json.dumps(body)
+            )
+        else:
+            route.continue_()
+
+    phone.context.route("**/outreach/api/visits/*/contacts", raced)
+    add_woman(page, "Marker-alias-raced")
+
+    def sent_again() -> bool:
+        # The route above is only answered while this thread is in a Playwright call.
+        states = outbox_states(page)
+        return states == ["draft"] and len(visit(waymark, started["visit_id"])["contacts"]) == 1
+
+    wait_until(sent_again, timeout=30, message="her contact sent again after the race")
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert "refused" not in outbox_states(page)
+
+
 def test_given_a_withdrawn_code_when_refused_then_she_corrects_it_and_it_is_sent(
     phone: Visitor, waymark: WebSystem
 ) -> None:

@@ -4,8 +4,9 @@
 // first post of a visit an Idempotency-Key, both kept with the visit until the server confirms
 // it; a retry after a lost answer is recognised by the server and recorded nothing new. What
 // was posted is frozen (`pending`) until answered, so a retry sends the same body.
-// Refusals (4xx) stay on the phone with the reason for her to correct; network errors and
-// 5xx are retried with backoff and jitter; 401 keeps everything until she signs in again.
+// Refusals (4xx) stay on the phone with the reason for her to correct; network errors, 5xx
+// and a step that raced another writer of the visit (409 concurrent-modification) are retried
+// with backoff and jitter; 401 keeps everything until she signs in again.
 import * as store from "./store.js";
 import { seal, unseal } from "./keys.js";
 
@@ -208,6 +209,11 @@ export class Outbox {
     }
     if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Retry();
     const problem = await response.json().catch(() => ({ message: "That could not be sent." }));
+    // Someone else saved the visit at that moment (a lead correcting it): nothing of this was
+    // recorded, and its own ids make sending it again safe. It is not hers to correct.
+    if (response.status === 409 && String(problem.type || "").endsWith(":concurrent-modification")) {
+      throw new Retry();
+    }
     throw new Refusal(problem, where);
   }
 
