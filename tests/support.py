@@ -12,6 +12,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -128,6 +129,24 @@ def drop_schemas(dsn: str, prefix: str) -> None:
         ).fetchall()
         for (schema,) in rows:
             conn.execute(SQL("DROP SCHEMA {} CASCADE").format(Identifier(schema)))
+
+
+def at_once(*calls: Callable[[], T]) -> list[T]:
+    """Each call in a thread of its own, all let go together at a barrier; their results in
+    the order given."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = calls[index]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def wait_until(

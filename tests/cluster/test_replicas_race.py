@@ -6,12 +6,9 @@ have; only the database is shared. Each race starts both requests together at a 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,7 +16,7 @@ from services.visits.main import create_app
 from shared.security.roles import Role
 from tests.cluster.conftest import one_deployment
 from tests.service.test_visits_http import register, visit_body
-from tests.support import bearer
+from tests.support import at_once, bearer
 
 pytestmark = pytest.mark.postgres
 ROUNDS = 10
@@ -39,22 +36,6 @@ def two_replicas(
         yield a, b
 
 
-def race(*requests: Callable[[], httpx.Response]) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(requests))
-    responses: list[Any] = [None] * len(requests)
-
-    def send(index: int) -> None:
-        barrier.wait()
-        responses[index] = requests[index]()
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return responses
-
-
 def test_given_one_idempotency_key_when_both_replicas_take_the_post_then_one_visit(
     two_replicas: tuple[TestClient, TestClient],
 ) -> None:
@@ -62,7 +43,7 @@ def test_given_one_idempotency_key_when_both_replicas_take_the_post_then_one_vis
     for round_ in range(ROUNDS):
         body = visit_body()
         key = {"Idempotency-Key": f"phone-retry-{round_}"}
-        first, second = race(
+        first, second = at_once(
             lambda body=body, key=key: a.post("/visits", json=body, headers=key),
             lambda body=body, key=key: b.post("/visits", json=body, headers=key),
         )
@@ -82,7 +63,7 @@ def test_given_one_if_match_when_both_replicas_take_a_change_then_one_wins_one_i
     for _ in range(ROUNDS):
         premises_id = register(a)
         url = f"/premises/{premises_id}/label-correction"
-        first, second = race(
+        first, second = at_once(
             lambda url=url: a.post(url, json={"label": "Flat 3, red door"}, headers=MATCH),
             lambda url=url: b.post(url, json={"label": "Flat 4, green door"}, headers=MATCH),
         )

@@ -9,9 +9,9 @@ acknowledged exactly once, by one lead, and the inbox agrees with it.
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
@@ -24,7 +24,7 @@ from services.notifications.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_concurrent_casework import caught_up
-from tests.support import app_in, bearer, served
+from tests.support import app_in, at_once, bearer, served
 
 LEADS = 6
 STEPS = 25
@@ -60,8 +60,14 @@ def test_given_leads_acknowledging_the_same_concerns_at_once_then_each_is_acknow
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
     url, prefix = database
-    store = {} if url is None else {"database_url": url, "schema_prefix": prefix}
-    with served(create_app, ServiceName.NOTIFICATIONS, tmp_path / "var", ADMIN, **store) as client:
+    with served(
+        create_app,
+        ServiceName.NOTIFICATIONS,
+        tmp_path / "var",
+        ADMIN,
+        database_url=url,
+        schema_prefix=prefix,
+    ) as client:
         app = app_in(client, NotificationsApplication)
         concerns = []
         for position in range(1, CONCERNS + 1):
@@ -71,14 +77,7 @@ def test_given_leads_acknowledging_the_same_concerns_at_once_then_each_is_acknow
             )
             concerns.append(str(Notification.create_id(Rule.URGENT_CONCERN.value, source)))
         answers: Counter[str] = Counter()
-        leads = [
-            threading.Thread(target=lead, args=(client, concerns, seed, answers))
-            for seed in range(LEADS)
-        ]
-        for one in leads:
-            one.start()
-        for one in leads:
-            one.join()
+        at_once(*(partial(lead, client, concerns, seed, answers) for seed in range(LEADS)))
         # Done, or told her ETag was stale (412) or that another lead saved it first (409).
         allowed = {
             *(

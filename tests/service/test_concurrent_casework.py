@@ -9,10 +9,10 @@ doubled event, or a rebuild that swapped in a stale table, shows here.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -22,7 +22,8 @@ from fastapi.testclient import TestClient
 from services.cases.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, served
+from tests.service.test_cases_http import referral_body
+from tests.support import at_once, bearer, served
 
 HANDS = 8
 STEPS = 40
@@ -54,16 +55,7 @@ def a_command(rnd: random.Random) -> tuple[str, dict[str, Any] | None]:
                     "wording_version": "v3",
                 },
             ),
-            (
-                "referrals",
-                {
-                    "referral_id": str(uuid4()),
-                    "partner": "housing_charity",
-                    "need": "housing",
-                    "shares_personal_data": False,
-                    "respond_by": (NOW + timedelta(days=14)).isoformat(),
-                },
-            ),
+            ("referrals", referral_body()),
             ("exit", None),
             ("exit-reversal", None),
             ("closure", {"reason": "goals_met"}),
@@ -121,8 +113,14 @@ def test_given_many_hands_on_the_same_journeys_then_every_answer_is_expected_and
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
     url, prefix = database
-    store = {} if url is None else {"database_url": url, "schema_prefix": prefix}
-    with served(create_app, ServiceName.CASES, tmp_path / "var", LEAD, **store) as client:
+    with served(
+        create_app,
+        ServiceName.CASES,
+        tmp_path / "var",
+        LEAD,
+        database_url=url,
+        schema_prefix=prefix,
+    ) as client:
         journeys = []
         for _ in range(JOURNEYS):
             journey = str(uuid4())
@@ -130,14 +128,7 @@ def test_given_many_hands_on_the_same_journeys_then_every_answer_is_expected_and
             assert client.post("/journeys", json=body).status_code == 201
             journeys.append(journey)
         answers: Counter[tuple[str, int]] = Counter()
-        hands = [
-            threading.Thread(target=work, args=(client, journeys, seed, answers))
-            for seed in range(HANDS)
-        ]
-        for hand in hands:
-            hand.start()
-        for hand in hands:
-            hand.join()
+        at_once(*(partial(work, client, journeys, seed, answers) for seed in range(HANDS)))
 
         unexpected = {
             (kind, status): n

@@ -13,6 +13,7 @@ import random
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -23,7 +24,7 @@ from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from tests.service.test_concurrent_casework import caught_up
-from tests.support import bearer, served, visit_body
+from tests.support import at_once, bearer, served, visit_body
 
 PHONES = 8
 STEPS = 30
@@ -93,8 +94,14 @@ def test_given_phones_writing_the_same_visits_then_every_contact_that_landed_is_
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
     url, prefix = database
-    store = {} if url is None else {"database_url": url, "schema_prefix": prefix}
-    with served(create_app, ServiceName.VISITS, tmp_path / "var", TEAM, **store) as client:
+    with served(
+        create_app,
+        ServiceName.VISITS,
+        tmp_path / "var",
+        TEAM,
+        database_url=url,
+        schema_prefix=prefix,
+    ) as client:
         sent = Sent()
         visits = []
         for _ in range(VISITS):
@@ -102,14 +109,7 @@ def test_given_phones_writing_the_same_visits_then_every_contact_that_landed_is_
             assert client.post("/visits", json=body).status_code == 201
             visits.append(body["visit_id"])
             sent.recorded[body["visit_id"]] = {}
-        phones = [
-            threading.Thread(target=phone, args=(client, visits, seed, sent))
-            for seed in range(PHONES)
-        ]
-        for one in phones:
-            one.start()
-        for one in phones:
-            one.join()
+        at_once(*(partial(phone, client, visits, seed, sent) for seed in range(PHONES)))
 
         expected = {
             ("contact", 200),

@@ -26,7 +26,7 @@ from services.visits.main import create_app as visits_app
 from services.web.main import create_app as web_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.support import bearer, make_settings, visit_body, web_settings
+from tests.support import at_once, bearer, make_settings, visit_body, web_settings
 
 pytestmark = pytest.mark.filterwarnings("error::pydantic.warnings.UnsupportedFieldAttributeWarning")
 LEAD = bearer(roles=(Role.OUTREACH, Role.SAFEGUARDING_LEAD), subject="v-1")
@@ -52,22 +52,6 @@ def fields_built(monkeypatch: pytest.MonkeyPatch) -> FieldsBuilt:
 
     monkeypatch.setattr(v2.ModelField, "__post_init__", counted)
     return seen
-
-
-def at_once(*requests: Callable[[], httpx.Response]) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(requests))
-    answers: list[Any] = [None] * len(requests)
-
-    def send(index: int) -> None:
-        barrier.wait()
-        answers[index] = requests[index]()
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
 
 
 def test_given_two_replicas_just_started_when_their_first_posts_come_at_once_then_both_answer(
