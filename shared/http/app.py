@@ -51,9 +51,10 @@ def build_every_route(app: FastAPI) -> None:
 
     FastAPI builds an included router's routes when a request first walks them, and it builds
     each parameter under ``warnings.catch_warnings()``, which swaps the process's warning filters
-    and is not thread-safe. Two apps in one process (two replicas in a test, or the services run
-    together) taking their first requests at once then let pydantic's warnings escape, and under
-    ``-W error`` answer 500. Built here, in the thread that makes the app, nothing is built while
+    and is not thread-safe. Two apps in one process (two replicas in a test) taking their first
+    requests at once then let pydantic's warnings escape, and under ``-W error`` answer 500; and
+    a process's first requests paid for the building (a first ``POST /visits`` took 53 to 64 ms
+    against 10 to 13). Built here, in the thread that makes the app, nothing is built while
     serving.
     """
     for _ in iter_route_contexts(app.router.routes):
