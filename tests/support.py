@@ -333,11 +333,15 @@ def served(
     service: ServiceName,
     var_dir: Path,
     headers: dict[str, str] | None = None,
+    *,
+    database: tuple[str | None, str | None] = (None, None),
     **overrides: object,
 ) -> Iterator[TestClient]:
     """A service's ASGI app booted in this process with its lifespan, on fresh stores under
-    ``var_dir`` (NATS points at a closed port: the service starts and serves all the same)."""
-    settings = make_settings(service, var_dir, **overrides)
+    ``var_dir`` (NATS points at a closed port: the service starts and serves all the same),
+    on SQLite or on the ``database`` fixture's PostgreSQL."""
+    url, prefix = database
+    settings = make_settings(service, var_dir, database_url=url, schema_prefix=prefix, **overrides)
     with TestClient(create_app(settings), headers=headers) as client:
         yield client
 

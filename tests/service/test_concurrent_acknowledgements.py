@@ -59,14 +59,8 @@ def lead(client: TestClient, concerns: list[str], seed: int, answers: Counter[st
 def test_given_leads_acknowledging_the_same_concerns_at_once_then_each_is_acknowledged_once(
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
-    url, prefix = database
     with served(
-        create_app,
-        ServiceName.NOTIFICATIONS,
-        tmp_path / "var",
-        ADMIN,
-        database_url=url,
-        schema_prefix=prefix,
+        create_app, ServiceName.NOTIFICATIONS, tmp_path, ADMIN, database=database
     ) as client:
         app = app_in(client, NotificationsApplication)
         concerns = []

@@ -112,15 +112,7 @@ def caught_up(client: TestClient) -> list[dict[str, Any]]:
 def test_given_many_hands_on_the_same_journeys_then_every_answer_is_expected_and_reads_agree(
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
-    url, prefix = database
-    with served(
-        create_app,
-        ServiceName.CASES,
-        tmp_path / "var",
-        LEAD,
-        database_url=url,
-        schema_prefix=prefix,
-    ) as client:
+    with served(create_app, ServiceName.CASES, tmp_path, LEAD, database=database) as client:
         journeys = []
         for _ in range(JOURNEYS):
             journey = str(uuid4())

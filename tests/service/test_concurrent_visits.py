@@ -93,15 +93,7 @@ def phone(client: TestClient, visits: list[str], seed: int, sent: Sent) -> None:
 def test_given_phones_writing_the_same_visits_then_every_contact_that_landed_is_there_once(
     tmp_path: Path, database: tuple[str | None, str | None]
 ) -> None:
-    url, prefix = database
-    with served(
-        create_app,
-        ServiceName.VISITS,
-        tmp_path / "var",
-        TEAM,
-        database_url=url,
-        schema_prefix=prefix,
-    ) as client:
+    with served(create_app, ServiceName.VISITS, tmp_path, TEAM, database=database) as client:
         sent = Sent()
         visits = []
         for _ in range(VISITS):

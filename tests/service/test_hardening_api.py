@@ -85,10 +85,8 @@ def test_given_a_forged_cursor_beyond_what_a_store_holds_then_422_naming_the_cur
     path: str,
     parts: tuple[object, ...],
 ) -> None:
-    url, prefix = database
-    store = {} if url is None else {"database_url": url, "schema_prefix": prefix}
     lead = bearer(Role.SAFEGUARDING_LEAD, subject="cw-1", team="west")
-    with served(APPS[name], name, tmp_path / "var", lead, **store) as client:
+    with served(APPS[name], name, tmp_path / "var", lead, database=database) as client:
         answer = client.get(path, params={"cursor": cursor(*parts)})
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"] == [
