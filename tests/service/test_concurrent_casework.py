@@ -146,3 +146,75 @@ def test_given_many_hands_on_the_same_journeys_then_every_answer_is_expected_and
             listed = caseload[journey]
             assert (listed["status"], listed["version"]) == (detail["status"], detail["version"])
             assert len(timeline["items"]) == detail["version"]
+
+
+MARKER = "MKR-erased-under-load"
+
+
+def test_given_casework_on_her_journey_while_her_erasure_is_approved_then_nothing_of_her_stays(
+    tmp_path: Path, database: tuple[str | None, str | None]
+) -> None:
+    admin = bearer(Role.ADMIN, subject="admin-1")
+    with served(create_app, ServiceName.CASES, tmp_path, LEAD, database=database) as client:
+        journey = str(uuid4())
+        body = {"journey_id": journey, "pseudonym": MARKER, "preferred_languages": ["ro"]}
+        assert client.post("/journeys", json=body).status_code == 201
+        asked = client.post(
+            f"/journeys/{journey}/erasure-requests", json={"reason": "subject_request"}
+        )
+        assert asked.status_code == 201, asked.text
+        answers: Counter[tuple[str, int]] = Counter()
+
+        def hand(seed: int) -> None:
+            rnd = random.Random(seed)
+            for step in range(STEPS):
+                if rnd.random() < 0.5:
+                    path, command = rnd.choice(
+                        [
+                            ("pseudonym-correction", {"pseudonym": f"{MARKER}-{seed}-{step}"}),
+                            ("meetings", {"meeting_id": str(uuid4()), "meeting_type": "coffee"}),
+                            ("needs-assessments", {"needs": ["housing"]}),
+                        ]
+                    )
+                    answer = client.post(f"/journeys/{journey}/{path}", json=command)
+                    answers[("command", answer.status_code)] += 1
+                else:
+                    kind = rnd.choice(["journey", "timeline"])
+                    path = f"/journeys/{journey}" + ("/timeline" if kind == "timeline" else "")
+                    answers[(kind, client.get(path).status_code)] += 1
+
+        def approve() -> None:
+            time.sleep(0.05)  # into the casework, not before it
+            while True:  # as she would: told someone saved it at that moment, she approves again
+                answer = client.post(f"/erasure-requests/{journey}/approval", headers=admin)
+                answers[("approval", answer.status_code)] += 1
+                if answer.status_code != 409:
+                    return
+                assert answer.json()["type"].endswith(":concurrent-modification")
+
+        at_once(*(partial(hand, seed) for seed in range(4)), approve)
+
+        # After her erasure a command is refused as for an erased journey (409), and her
+        # timeline is gone (404); her journey still answers, as erased.
+        assert set(answers) <= {
+            ("command", 200),
+            ("command", 409),
+            ("journey", 200),
+            ("timeline", 200),
+            ("timeline", 404),
+            ("approval", 200),
+            ("approval", 409),
+        }, answers
+        assert answers[("approval", 200)] == 1
+        caught_up(client)
+        read = client.get(f"/journeys/{journey}")
+        assert read.json()["status"] == "erased" and read.json()["pseudonym"] is None
+        everything = [
+            read.text,
+            client.get(f"/journeys/{journey}/timeline", params={"limit": 200}).text,
+            client.get("/journeys").text,
+            client.get("/due").text,
+            # Her events as an admin reads them, personal fields opened where a key remains.
+            client.get(f"/admin/aggregates/{journey}/history?personal=true", headers=admin).text,
+        ]
+        assert not [text for text in everything if MARKER in text]
