@@ -87,13 +87,7 @@ def web_stack(folder: Path) -> Iterator[Stack]:
             stack.callback(drop_schemas, database_url, prefix)
         services = {
             name: stack.enter_context(
-                served(
-                    factory,
-                    name,
-                    folder / name.value,
-                    database_url=database_url,
-                    schema_prefix=prefix,
-                )
+                served(factory, name, folder / name.value, database=(database_url, prefix))
             )
             for name, factory in factories.items()
         }
