@@ -133,19 +133,26 @@ def drop_schemas(dsn: str, prefix: str) -> None:
 
 def at_once(*calls: Callable[[], T]) -> list[T]:
     """Each call in a thread of its own, all let go together at a barrier; their results in
-    the order given."""
+    the order given. What a call raised is raised here (a thread's failure must fail the test,
+    not only print)."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)
+    failures: list[BaseException] = []
 
     def run(index: int) -> None:
         barrier.wait()
-        results[index] = calls[index]()
+        try:
+            results[index] = calls[index]()
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            failures.append(error)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise failures[0]
     return results
 
 
