@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
+from services.cases.application import CasesApplication
 from services.cases.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -99,3 +101,38 @@ def test_who_may_ask_and_approve(client: TestClient) -> None:
     approval = f"/erasure-requests/{journey_id}/approval"
     assert client.post(approval, headers=LEAD).status_code in (403, 404)
     assert client.get("/erasure-requests", headers=CW).status_code in (403, 404)
+
+
+def test_given_her_erasure_commits_while_a_command_is_saved_then_it_is_refused_as_erased(
+    tmp_path: Path, database: tuple[str | None, str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by tests/service/test_concurrent_casework.py: the command passed the journey's
+    # check, then her key was gone when its save sealed her fields, and it answered 500.
+    with served(create_app, ServiceName.CASES, tmp_path, database=database) as client:
+        journey_id = her_journey(client)
+        asked = client.post(
+            f"/journeys/{journey_id}/erasure-requests",
+            json={"reason": "subject_request"},
+            headers=CW,
+        )
+        assert asked.status_code == 201, asked.text
+        real_save = CasesApplication.save
+
+        def erased_first(self: CasesApplication, *objs: Any, **kwargs: Any) -> Any:
+            monkeypatch.setattr(CasesApplication, "save", real_save)
+            approved = client.post(f"/erasure-requests/{journey_id}/approval", headers=ADMIN)
+            assert approved.status_code == 200, approved.text
+            return real_save(self, *objs, **kwargs)
+
+        monkeypatch.setattr(CasesApplication, "save", erased_first)
+        refused = client.post(
+            f"/journeys/{journey_id}/pseudonym-correction",
+            json={"pseudonym": "MKR-after-erasure"},
+            headers=LEAD,
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["type"] == "urn:waymark:problem:journey-erased"
+        history = client.get(f"/admin/aggregates/{journey_id}/history?personal=true", headers=ADMIN)
+        assert history.status_code == 200
+        assert "MKR-after-erasure" not in history.text
+        assert [e["type"] for e in history.json()["events"]][-1] == "Journey.PersonErased"

@@ -10,8 +10,14 @@ the journey 404, a value that can never be right 422, any other broken rule 409.
 from __future__ import annotations
 
 from services.cases.application import JourneyNotFound
-from services.cases.errors import JourneyError, JourneyInputError, JourneyItemNotFound
+from services.cases.errors import (
+    JourneyErased,
+    JourneyError,
+    JourneyInputError,
+    JourneyItemNotFound,
+)
 from shared.http.problems import ProblemSpec, problems_below
+from shared.storage.keyring import SubjectErasedError
 
 JOURNEY_RULES: dict[type[Exception], ProblemSpec] = {
     error: spec
@@ -24,6 +30,9 @@ JOURNEY_RULES: dict[type[Exception], ProblemSpec] = {
 DOMAIN_ERRORS: dict[type[Exception], ProblemSpec] = {
     JourneyNotFound: ProblemSpec(404, "journey-not-found", "No such journey"),
     **JOURNEY_RULES,
+    # Her erasure committed between a command's check and its save, so her key was gone when
+    # the save sealed her fields: the answer the same command gets a moment later.
+    SubjectErasedError: JOURNEY_RULES[JourneyErased],
     JourneyItemNotFound: ProblemSpec(404, "journey-item-not-found", "No such item on this journey"),
     JourneyInputError: ProblemSpec(422, "journey-input", "A value breaks a rule of the journey"),
     JourneyError: ProblemSpec(409, "journey-rule", "The journey cannot change this way"),
