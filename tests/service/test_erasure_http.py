@@ -46,15 +46,19 @@ def her_journey(client: TestClient) -> str:
     return journey_id
 
 
-def test_her_caseworker_asks_and_an_admin_approves(client: TestClient) -> None:
-    journey_id = her_journey(client)
+def her_caseworker_asks(client: TestClient, journey_id: str) -> dict[str, Any]:
     asked = client.post(
-        f"/journeys/{journey_id}/erasure-requests",
-        json={"reason": "subject_request"},
-        headers=CW,
+        f"/journeys/{journey_id}/erasure-requests", json={"reason": "subject_request"}, headers=CW
     )
     assert asked.status_code == 201, asked.text
-    assert asked.json()["state"] == "pending" and asked.json()["requested_by"] == "cw-1"
+    request: dict[str, Any] = asked.json()
+    return request
+
+
+def test_her_caseworker_asks_and_an_admin_approves(client: TestClient) -> None:
+    journey_id = her_journey(client)
+    asked = her_caseworker_asks(client, journey_id)
+    assert asked["state"] == "pending" and asked["requested_by"] == "cw-1"
     pending = wait_until(
         lambda: client.get("/erasure-requests?state=pending", headers=ADMIN).json()["items"],
         message="the pending request listed",
@@ -110,12 +114,7 @@ def test_given_her_erasure_commits_while_a_command_is_saved_then_it_is_refused_a
     # check, then her key was gone when its save sealed her fields, and it answered 500.
     with served(create_app, ServiceName.CASES, tmp_path, database=database) as client:
         journey_id = her_journey(client)
-        asked = client.post(
-            f"/journeys/{journey_id}/erasure-requests",
-            json={"reason": "subject_request"},
-            headers=CW,
-        )
-        assert asked.status_code == 201, asked.text
+        her_caseworker_asks(client, journey_id)
         real_save = CasesApplication.save
 
         def erased_first(self: CasesApplication, *objs: Any, **kwargs: Any) -> Any:
