@@ -72,14 +72,15 @@ class Stack:
 
 
 @contextmanager
-def web_stack(folder: Path) -> Iterator[Stack]:
+def web_stack(folder: Path, database_url: str | None = DATABASE_URL) -> Iterator[Stack]:
+    """The stack on SQLite under ``folder``, or on ``database_url`` (PostgreSQL) in schemas of
+    its own that are dropped at the end."""
     ports = {ServiceName.VISITS: 8001, ServiceName.CASES: 8002, ServiceName.NOTIFICATIONS: 8003}
     factories = {
         ServiceName.VISITS: visits_app,
         ServiceName.CASES: cases_app,
         ServiceName.NOTIFICATIONS: notifications_app,
     }
-    database_url = DATABASE_URL
     prefix = unique_schema_prefix()
     folder.mkdir(parents=True, exist_ok=True)  # on PostgreSQL no store makes it
     with ExitStack() as stack:
