@@ -173,6 +173,22 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout}s waiting for {message}; last={last!r}")
 
 
+def read_models_caught_up(client: TestClient) -> list[dict[str, Any]]:
+    """Wait, as an admin watches them (``GET /admin/projections``), until every read model of
+    the served service has read the whole log and no rebuild is under way; their states."""
+
+    def settled() -> list[dict[str, Any]] | None:
+        views: list[dict[str, Any]] = client.get("/admin/projections").json()["items"]
+        done = all(
+            view["position"] == view["log_head"]
+            and (view["rebuild"] is None or view["rebuild"]["state"] in ("done", "failed"))
+            for view in views
+        )
+        return views if done else None
+
+    return wait_until(settled, timeout=20, message="every read model caught up")
+
+
 def answer_text(response: Any) -> str:
     """A response's text without its request id (``X-Request-Id``, repeated in a problem
     document): random hex, which may hold any short run of digits, so a test that checks a

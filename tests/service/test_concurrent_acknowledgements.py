@@ -23,8 +23,7 @@ from services.notifications.domain import Notification, Rule
 from services.notifications.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.service.test_concurrent_casework import caught_up
-from tests.support import app_in, at_once, bearer, served
+from tests.support import app_in, at_once, bearer, read_models_caught_up, served
 
 LEADS = 6
 STEPS = 25
@@ -86,7 +85,7 @@ def test_given_leads_acknowledging_the_same_concerns_at_once_then_each_is_acknow
         assert set(answers) <= allowed, answers
         assert answers["acknowledgement 200"] > 0, answers
 
-        caught_up(client)
+        read_models_caught_up(client)
         listed = {
             item["notification_id"]: item
             for item in client.get("/inbox", params=INBOX).json()["items"]

@@ -23,8 +23,7 @@ from fastapi.testclient import TestClient
 from services.visits.main import create_app
 from shared.security.roles import Role
 from shared.settings import ServiceName
-from tests.service.test_concurrent_casework import caught_up
-from tests.support import at_once, bearer, served, visit_body
+from tests.support import at_once, bearer, read_models_caught_up, served, visit_body
 
 PHONES = 8
 STEPS = 30
@@ -116,7 +115,7 @@ def test_given_phones_writing_the_same_visits_then_every_contact_that_landed_is_
         assert set(sent.answers) <= expected, sent.answers
         assert sent.answers[("contact", 200)] > 0, sent.answers
 
-        caught_up(client)
+        read_models_caught_up(client)
         listed = {row["visit_id"]: row for row in client.get("/visits").json()["items"]}
         for visit in visits:
             detail = client.get(f"/visits/{visit}").json()
