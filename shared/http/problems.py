@@ -24,6 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 from shared.errors import FieldError, VersionMismatch
 from shared.http.middleware import HttpMiddleware
 from shared.observability.request_ids import current_request_id
+from shared.storage.keyring import SubjectErasedError
 
 log = structlog.get_logger(__name__)
 
@@ -175,6 +176,11 @@ def problems_below(
 SHARED_ERRORS: dict[type[Exception], ProblemSpec] = {
     VersionMismatch: ProblemSpec(
         412, "precondition-failed", "The record has changed since you read it"
+    ),
+    # Her key was destroyed (erasure), perhaps between a command's checks and its save: nothing
+    # personal can be written about her again. A service may name it in its own words.
+    SubjectErasedError: ProblemSpec(
+        409, "subject-erased", "This person's data was erased; nothing more is recorded for her"
     ),
 }
 

@@ -31,7 +31,8 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemSpec] = {
     JourneyNotFound: ProblemSpec(404, "journey-not-found", "No such journey"),
     **JOURNEY_RULES,
     # Her erasure committed between a command's check and its save, so her key was gone when
-    # the save sealed her fields: the answer the same command gets a moment later.
+    # the save sealed her fields: in place of the shared answer, the one the same command gets
+    # a moment later.
     SubjectErasedError: JOURNEY_RULES[JourneyErased],
     JourneyItemNotFound: ProblemSpec(404, "journey-item-not-found", "No such item on this journey"),
     JourneyInputError: ProblemSpec(422, "journey-input", "A value breaks a rule of the journey"),

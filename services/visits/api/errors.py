@@ -22,7 +22,6 @@ from services.visits.errors import (
 )
 from services.visits.premises import PremisesError, PremisesInputError
 from shared.http.problems import ProblemSpec, problems_below
-from shared.storage.keyring import SubjectErasedError
 
 _STATUSES: dict[type[Exception], int] = {
     NotFound: 404,
@@ -46,10 +45,6 @@ DOMAIN_ERRORS: dict[type[Exception], ProblemSpec] = {
     # As the IETF Idempotency-Key draft advises: the key is reused for another payload.
     IdempotencyKeyReused: ProblemSpec(
         422, "idempotency-key-reused", "This Idempotency-Key was used for a different request"
-    ),
-    # Her key was destroyed (erasure): nothing personal can be written about her again.
-    SubjectErasedError: ProblemSpec(
-        409, "subject-erased", "This person's data was erased; nothing more is recorded for her"
     ),
     # Anything the domain adds later without a docstring still gets a clear answer, never a 500.
     VisitError: ProblemSpec(409, "visit-rule", "The visit cannot change this way"),
