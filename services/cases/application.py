@@ -32,7 +32,7 @@ from services.cases.errors import (
 )
 from services.cases.queries.journey_detail.detail import JourneyDetail
 from services.cases.queries.journey_detail.kept import KeptDetails
-from shared.errors import ExpectedVersions, VersionMismatch, is_stale
+from shared.errors import ExpectedVersions
 from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
@@ -190,15 +190,9 @@ class CasesApplication(WaymarkApplication):
         """Record ``PersonErased``, then destroy every key that sealed her data here and drop
         her snapshots. Safe to retry: on an erased journey only the shredding runs again (it
         is idempotent), which also finishes an approval interrupted after its save."""
-        journey = self.get_journey(journey_id)
-        journey.approve_erasure(occurred_at, actor)
-        if journey.pending_events:
-            try:
-                self.save(journey)
-            except IntegrityError:  # a second approval raced this one: shred after it
-                journey = self.get_journey(journey_id)
-                if not journey.erased:
-                    raise
+        journey, _ = self.change(
+            lambda: self.get_journey(journey_id), lambda j: j.approve_erasure(occurred_at, actor)
+        )
         subjects = self.erased_subjects(journey)
         self.keyring.shred(subjects)
         drop_snapshots(self, subjects)
@@ -284,48 +278,16 @@ class CasesApplication(WaymarkApplication):
     # === helpers ==========================================================================
 
     def _change(self, journey_id: UUID, expected: ExpectedVersions, command: Command) -> Journey:
+        journey, _ = self.change(
+            lambda: self._writable(journey_id), command, expected=expected, rule_error=JourneyError
+        )
+        return journey
+
+    def _writable(self, journey_id: UUID) -> Journey:
         journey = self.get_journey(journey_id)
         if journey.erased:  # reading only, whatever the command's own guards say
             raise JourneyErased(f"journey {journey_id} was erased")
-        current = journey.version
-        stale = is_stale(expected, current)
-        try:
-            command(journey)
-        except JourneyError:
-            if stale:  # the client decided on an old view: that is the problem to report
-                raise VersionMismatch(current) from None
-            raise
-        if journey.pending_events:
-            if stale:
-                raise VersionMismatch(current)
-            try:
-                self.save(journey)
-            except IntegrityError:
-                return self._after_lost_race(journey_id, expected, command)
         return journey
-
-    def _after_lost_race(
-        self, journey_id: UUID, expected: ExpectedVersions, command: Command
-    ) -> Journey:
-        """Another writer saved between our read and our write. If it recorded this very
-        command (a racing retry) all is well; otherwise a client that named a version holds a
-        stale one (412, as if she had come a moment later), and one that named none is told
-        of the race (409) — never merged silently."""
-        fresh: Journey = self.repository.get(journey_id)  # as the winner left it
-        if fresh.erased:
-            raise JourneyErased(f"journey {journey_id} was erased")
-        current = fresh.version
-        try:
-            command(fresh)
-        except JourneyError:
-            if expected is not None:
-                raise VersionMismatch(current) from None
-            raise
-        if not fresh.pending_events:
-            return fresh
-        if expected is not None:
-            raise VersionMismatch(current)
-        raise IntegrityError(f"journey {journey_id} changed while this command ran")
 
     def _find(self, journey_id: UUID) -> Journey | None:
         try:

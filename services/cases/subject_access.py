@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
-
 from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.domain import Journey
 from services.cases.errors import JourneyErased
@@ -32,7 +30,6 @@ from shared.storage.sql import SqlStore, placeholders
 
 #: Read-model tables with a ``journey_id`` column: every row filed under her id is hers.
 JOURNEY_TABLES = ("caseload", "journey_timeline", "referrals_board", "due_items")
-_SAVE_ATTEMPTS = 3
 
 
 def subject_access(
@@ -77,17 +74,11 @@ def record_fulfilment(
     now: datetime | None = None,
 ) -> Journey:
     """Get → record → save; a lost race with another writer is retried on a fresh read."""
-    for attempt in range(_SAVE_ATTEMPTS):
-        journey = app.get_journey(journey_id)
-        journey.record_subject_access(request_id, now or datetime.now(UTC), actor)
-        try:
-            app.save(journey)
-        except IntegrityError:
-            if attempt == _SAVE_ATTEMPTS - 1:
-                raise
-            continue
-        return journey
-    raise AssertionError("unreachable")
+    journey, _ = app.change(
+        lambda: app.get_journey(journey_id),
+        lambda j: j.record_subject_access(request_id, now or datetime.now(UTC), actor),
+    )
+    return journey
 
 
 def _merged_into_hers(app: CasesApplication, journey: Journey) -> list[UUID]:

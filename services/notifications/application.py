@@ -18,7 +18,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 
 from services.notifications.channels import Job, Outcome
 from services.notifications.domain import (
@@ -30,16 +30,13 @@ from services.notifications.domain import (
 )
 from services.notifications.policy import Policy, Timing
 from services.notifications.reminders import JourneyWatch, Reminder, ReminderState
-from shared.errors import ExpectedVersions, VersionMismatch, is_stale
+from shared.errors import ExpectedVersions
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.keyring import Keyring
 
 log = structlog.get_logger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
-
-#: How often a command that lost a race with another writer of the same notification retries.
-_RACE_RETRIES = 5
 
 _REFERRAL_RULES = {"declined": Rule.REFERRAL_DECLINED, "expired": Rule.REFERRAL_EXPIRED}
 
@@ -361,20 +358,10 @@ class NotificationsApplication(WaymarkApplication):
     ) -> Notification:
         """Get → command → save, again if another writer (the dispatcher) got in between.
         A stale ``expected`` version is refused unless the command changes nothing."""
-        for _ in range(_RACE_RETRIES):
-            notification = self.get_notification(notification_id)
-            current = notification.version
-            command(notification)
-            if not notification.pending_events:
-                return notification
-            if is_stale(expected, current):
-                raise VersionMismatch(current)
-            try:
-                self.save(notification)
-            except IntegrityError:
-                continue
-            return notification
-        raise IntegrityError(f"notification {notification_id} kept changing")
+        notification, _ = self.change(
+            lambda: self.get_notification(notification_id), command, expected=expected
+        )
+        return notification
 
     def _new(
         self,

@@ -11,7 +11,7 @@ already there, which RFC 9110 §13.1.1 allows to succeed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -43,7 +43,7 @@ from services.visits.not_found import (
     VisitNotFound,
 )
 from services.visits.premises import Premises, PremisesError
-from shared.errors import ExpectedVersions, FieldError, VersionMismatch, is_stale
+from shared.errors import ExpectedVersions, FieldError
 from shared.idempotency import IdempotencyClaim
 from shared.reference import ReferenceData, load_reference_data
 from shared.storage.eventstore import WaymarkApplication
@@ -188,8 +188,11 @@ class VisitsApplication(WaymarkApplication):
         def change(premises: Premises) -> None:
             premises.correct_label(label, occurred_at, actor)
 
-        premises, changed = self._change(
-            self.get_premises(premises_id), expected, change, self.get_premises, PremisesError
+        premises, changed = self.change(
+            lambda: self.get_premises(premises_id),
+            change,
+            expected=expected,
+            rule_error=PremisesError,
         )
         return PremisesOutcome(premises, changed)
 
@@ -236,12 +239,11 @@ class VisitsApplication(WaymarkApplication):
         premises_id = step.premises_named()
         if premises_id is not None:
             self._require_premises(premises_id)
-        visit, changed = self._change(
-            self.get_visit(visit_id),
-            expected,
+        visit, changed = self.change(
+            lambda: self.get_visit(visit_id),
             lambda v: step.apply_to(v, actor),
-            self.get_visit,
-            VisitError,
+            expected=expected,
+            rule_error=VisitError,
         )
         return StepOutcome(visit, changed)
 
@@ -275,30 +277,6 @@ class VisitsApplication(WaymarkApplication):
         return self._history(premises_id)
 
     # -- internals -----------------------------------------------------------------------
-
-    def _change(
-        self,
-        aggregate: A,
-        expected: ExpectedVersions,
-        change: Callable[[A], None],
-        reload: Callable[[UUID], A],
-        rule_error: type[Exception],
-    ) -> tuple[A, bool]:
-        """Apply ``change`` and save. Returns the aggregate as it now stands, and whether
-        anything was recorded (False: the change was already there; nothing saved)."""
-        if not _applied(aggregate, expected, change, rule_error):
-            return aggregate, False
-        try:
-            self.save(aggregate)
-        except IntegrityError:
-            # Someone saved first. If it was this very change (a racing retry), all is well.
-            # Otherwise an If-Match is now stale (412, as if the client had come a moment
-            # later); without one it is a lost race, answered as such — never merged silently.
-            fresh = reload(aggregate.id)
-            if not _applied(fresh, expected, change, rule_error):
-                return fresh, False
-            raise
-        return aggregate, True
 
     def _replay(self, command: CompletedVisit, idempotency_key: str | None) -> RecordOutcome | None:
         claimed = False
@@ -370,25 +348,3 @@ class VisitsApplication(WaymarkApplication):
 
 def _registration(premises: Premises) -> tuple[str, str, str, datetime]:
     return (premises.label, premises.area, premises.premises_type, premises.registered_at)
-
-
-def _applied(
-    aggregate: A,
-    expected: ExpectedVersions,
-    change: Callable[[A], None],
-    rule_error: type[Exception],
-) -> bool:
-    """Whether ``change`` recorded anything on the aggregate (False: it was already there).
-    A stale client hears that first, before any rule the change broke: its view of the record
-    is out of date."""
-    version = aggregate.version
-    try:
-        change(aggregate)
-    except rule_error:
-        if is_stale(expected, version):
-            raise VersionMismatch(version) from None
-        raise
-    changed = aggregate.version != version
-    if changed and is_stale(expected, version):
-        raise VersionMismatch(version)
-    return changed

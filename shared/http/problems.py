@@ -214,7 +214,8 @@ def install_problem_handlers(
         )
 
     async def on_conflict(_: Request, __: Exception) -> JSONResponse:
-        # Two writers raced on the same aggregate version: the loser is told, never merged.
+        # Other writers won every try the application made (WaymarkApplication.change): the
+        # loser is told, and nothing of its command was recorded.
         return problem_response(
             409,
             "concurrent-modification",

@@ -8,10 +8,10 @@ stored in one transaction with that message's position, and a wake-up signal for
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, ProcessRecorder, R
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import Environment, EnvType, get_topic, strtobool
 
+from shared.errors import ExpectedVersions, VersionMismatch, is_stale
 from shared.observability.outbox import observe_recorded, observe_staged
 from shared.storage.batch_tracking import (
     PostgresBatchTrackingRecorder,
@@ -36,6 +37,11 @@ from shared.storage.log_signal import LogSignal
 from shared.storage.personal_data import PersonalDataMapper, personal_fields_of, subject_of
 from shared.storage.snapshots import SealedSnapshot, TolerantRepository
 from shared.storage.stored_json import StoredJSONTranscoder
+
+A = TypeVar("A", bound=MutableOrImmutableAggregate[UUID])
+
+#: How often a command is tried on a record that other writers keep changing under it.
+RACE_ATTEMPTS = 5
 
 
 @dataclass
@@ -193,6 +199,34 @@ class WaymarkApplication(Application[UUID]):
     def process_recorder(self) -> ProcessRecorder:
         assert isinstance(self.recorder, ProcessRecorder)
         return self.recorder
+
+    def change(
+        self,
+        load: Callable[[], A],
+        change: Callable[[A], None],
+        *,
+        expected: ExpectedVersions = None,
+        rule_error: type[Exception] | tuple[type[Exception], ...] = (),
+    ) -> tuple[A, bool]:
+        """Load a record, apply a command's change, save it. Returns the record as it now
+        stands, and whether anything was recorded (False: the change was already there).
+
+        When another writer saves first, the command runs again on the record as that writer
+        left it, just as if its request had come a moment later. A client that named the
+        version it read (``If-Match``) then holds a stale one and hears so (412), unless the
+        winner recorded this very change (a racing retry of the same request). A client that
+        named none asked for the change whatever the version: it gets it, checked against the
+        rules on the fresh record, instead of a 409 that every client would have to retry."""
+        for _ in range(RACE_ATTEMPTS):
+            aggregate = load()
+            if not _applied(aggregate, expected, change, rule_error):
+                return aggregate, False
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue
+            return aggregate, True
+        raise IntegrityError(f"{type(aggregate).__name__} kept changing under the command")
 
     def save_once(
         self, tracking: Tracking, *aggregates: MutableOrImmutableAggregate[UUID] | None
@@ -381,6 +415,28 @@ class WaymarkApplication(Application[UUID]):
 
 #: The recorder's keyword for the new keys' rows of a save (``Keyring.new_keys``).
 NEW_KEYS = "waymark_new_keys"
+
+
+def _applied(
+    aggregate: A,
+    expected: ExpectedVersions,
+    change: Callable[[A], None],
+    rule_error: type[Exception] | tuple[type[Exception], ...],
+) -> bool:
+    """Whether ``change`` recorded anything on the aggregate (False: it was already there).
+    A stale client hears that first, before any rule the change broke: its view of the record
+    is out of date."""
+    version = aggregate.version
+    try:
+        change(aggregate)
+    except rule_error:
+        if is_stale(expected, version):
+            raise VersionMismatch(version) from None
+        raise
+    changed = aggregate.version != version
+    if changed and is_stale(expected, version):
+        raise VersionMismatch(version)
+    return changed
 
 
 def _store_new_keys_with_events(recorder: ProcessRecorder, insert: str) -> None:

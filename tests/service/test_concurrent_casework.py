@@ -169,7 +169,7 @@ def test_given_casework_on_her_journey_while_her_erasure_is_approved_then_nothin
 
         def approve() -> None:
             time.sleep(0.05)  # into the casework, not before it
-            while True:  # as she would: told someone saved it at that moment, she approves again
+            while True:  # others may win every try the service makes (409): she approves again
                 answer = client.post(f"/erasure-requests/{journey}/approval", headers=admin)
                 answers[("approval", answer.status_code)] += 1
                 if answer.status_code != 409:

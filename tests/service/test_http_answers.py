@@ -5,7 +5,7 @@ If-Match that is 412 even when it loses a race."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from services.visits.main import create_app as create_visits
 from shared.security.audit import AuditRecord
 from shared.security.roles import Role
 from shared.settings import ServiceName
+from shared.storage.eventstore import RACE_ATTEMPTS
 from tests.service.test_visits_http import visit_body
 from tests.support import bearer, make_settings
 
@@ -295,12 +296,33 @@ def test_given_an_unknown_preferred_language_when_a_woman_is_registered_then_422
 # --- item: a stale If-Match is 412, race or no race ---------------------------------------
 
 
-def win(app: CasesApplication, journey_id: str) -> None:
+def win(app: CasesApplication, journey_id: str, caseworker_id: str = "cw-winner") -> None:
     app.do(
         UUID(journey_id),
-        AssignCaseworker(caseworker_id="cw-winner", occurred_at=datetime.now(UTC)),
+        AssignCaseworker(caseworker_id=caseworker_id, occurred_at=datetime.now(UTC)),
         actor="lead-1",
     )
+
+
+def someone_saves_first(
+    monkeypatch: pytest.MonkeyPatch,
+    application: type[CasesApplication | VisitsApplication],
+    other_writer: Callable[[], None],
+    *,
+    every_try: bool = False,
+) -> None:
+    """Another writer saves between this request's read and its write: at its first try only,
+    or at every try the application makes."""
+    real_save = application.save
+
+    def other_writer_first(self: Any, *objs: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(application, "save", real_save)
+        other_writer()
+        if every_try:
+            monkeypatch.setattr(application, "save", other_writer_first)
+        return real_save(self, *objs, **kwargs)
+
+    monkeypatch.setattr(application, "save", other_writer_first)
 
 
 def test_given_if_match_current_when_read_but_stale_at_save_then_412_not_409(
@@ -308,16 +330,8 @@ def test_given_if_match_current_when_read_but_stale_at_save_then_412_not_409(
 ) -> None:
     journey_id = register_journey(cases)
     app = cases.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(app, CasesApplication)
     version = cases.get(f"/journeys/{journey_id}").json()["version"]
-    real_save = CasesApplication.save
-
-    def another_writer_first(self: CasesApplication, *objs: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(CasesApplication, "save", real_save)
-        win(app, journey_id)  # saved between our read and our write
-        return real_save(self, *objs, **kwargs)
-
-    monkeypatch.setattr(CasesApplication, "save", another_writer_first)
+    someone_saves_first(monkeypatch, CasesApplication, lambda: win(app, journey_id))
     response = cases.post(
         f"/journeys/{journey_id}/caseworker",
         json={"caseworker_id": "cw-loser"},
@@ -327,54 +341,82 @@ def test_given_if_match_current_when_read_but_stale_at_save_then_412_not_409(
     assert cases.get(f"/journeys/{journey_id}").json()["caseworker_id"] == "cw-winner"
 
 
-def test_given_a_visit_if_match_current_when_read_but_stale_at_save_then_412_not_409(
-    visits: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    body = visit_body(completed_at=None, contacts=[])
-    created = visits.post("/visits", json=body)
-    assert created.status_code == 201
-    app = visits.app.state.runtime.app  # type: ignore[attr-defined]
-    assert isinstance(app, VisitsApplication)
-    real_save = VisitsApplication.save
-    other = {"contact_id": str(uuid4()), "alias": "Bea", "language": "en"}
-
-    def another_writer_first(self: VisitsApplication, *objs: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(VisitsApplication, "save", real_save)
-        answer = visits.post(
-            f"/visits/{body['visit_id']}/contacts",
-            json={**other, "occurred_at": body["started_at"]},
-        )
-        assert answer.status_code == 200, answer.text
-        return real_save(self, *objs, **kwargs)
-
-    monkeypatch.setattr(VisitsApplication, "save", another_writer_first)
-    contact = {"contact_id": str(uuid4()), "alias": "Ana", "language": "ro"}
-    response = visits.post(
-        f"/visits/{body['visit_id']}/contacts",
-        json={**contact, "occurred_at": body["started_at"]},
-        headers={"If-Match": created.headers["etag"]},
-    )
-    problem(response, 412, "precondition-failed")
-    aliases = [c["alias"] for c in visits.get(f"/visits/{body['visit_id']}").json()["contacts"]]
-    assert aliases == ["Bea"]
-
-
-def test_given_no_if_match_when_a_save_loses_a_race_then_it_is_still_a_409(
+def test_given_no_if_match_when_a_save_loses_a_race_then_it_runs_on_the_winners_record(
     cases: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     journey_id = register_journey(cases)
     app = cases.app.state.runtime.app  # type: ignore[attr-defined]
-    real_save = CasesApplication.save
-
-    def another_writer_first(self: CasesApplication, *objs: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(CasesApplication, "save", real_save)
-        win(app, journey_id)
-        return real_save(self, *objs, **kwargs)
-
-    monkeypatch.setattr(CasesApplication, "save", another_writer_first)
+    someone_saves_first(monkeypatch, CasesApplication, lambda: win(app, journey_id))
     response = cases.post(f"/journeys/{journey_id}/caseworker", json={"caseworker_id": "cw-2"})
+    assert response.status_code == 200, response.text
+    # As if her request had come a moment after the winner's: both recorded, hers last.
+    journey = cases.get(f"/journeys/{journey_id}").json()
+    assert journey["caseworker_id"] == "cw-2"
+    assert response.headers["etag"] == f'"{journey["version"]}"'
+    assigned = [
+        e.caseworker_id
+        for e in app.repository.event_store.get(UUID(journey_id))
+        if type(e).__name__ == "CaseworkerAssigned"
+    ]
+    assert assigned == ["cw-winner", "cw-2"]
+
+
+def test_given_no_if_match_when_other_writers_win_every_try_then_409_and_nothing_recorded(
+    cases: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journey_id = register_journey(cases)
+    app = cases.app.state.runtime.app  # type: ignore[attr-defined]
+    winners: list[str] = []
+
+    def another_winner() -> None:
+        winners.append(f"cw-winner-{len(winners) + 1}")
+        win(app, journey_id, winners[-1])
+
+    before = cases.get(f"/journeys/{journey_id}").json()["version"]
+    someone_saves_first(monkeypatch, CasesApplication, another_winner, every_try=True)
+    response = cases.post(f"/journeys/{journey_id}/caseworker", json={"caseworker_id": "cw-2"})
+    monkeypatch.undo()
     problem(response, 409, "concurrent-modification")
-    assert cases.get(f"/journeys/{journey_id}").json()["caseworker_id"] == "cw-winner"
+    assert len(winners) == RACE_ATTEMPTS
+    journey = cases.get(f"/journeys/{journey_id}").json()
+    assert journey["caseworker_id"] == winners[-1]
+    assert journey["version"] == before + RACE_ATTEMPTS  # the winners' only
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status", "recorded"),
+    [(True, 412, ["Bea"]), (False, 200, ["Bea", "Ana"])],
+    ids=["if-match-stale-at-save", "no-if-match"],
+)
+def test_given_a_visit_step_that_loses_a_race_then_412_with_if_match_else_recorded_after(
+    visits: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    if_match: bool,
+    status: int,
+    recorded: list[str],
+) -> None:
+    body = visit_body(completed_at=None, contacts=[])
+    created = visits.post("/visits", json=body)
+    assert created.status_code == 201
+
+    def add_contact(alias: str, headers: dict[str, str] | None = None) -> Any:
+        contact = {"contact_id": str(uuid4()), "alias": alias, "language": "en"}
+        return visits.post(
+            f"/visits/{body['visit_id']}/contacts",
+            json={**contact, "occurred_at": body["started_at"]},
+            headers=headers,
+        )
+
+    def another_phone() -> None:
+        assert add_contact("Bea").status_code == 200
+
+    someone_saves_first(monkeypatch, VisitsApplication, another_phone)
+    response = add_contact("Ana", {"If-Match": created.headers["etag"]} if if_match else None)
+    assert response.status_code == status, response.text
+    if status == 412:
+        problem(response, 412, "precondition-failed")
+    aliases = [c["alias"] for c in visits.get(f"/visits/{body['visit_id']}").json()["contacts"]]
+    assert aliases == recorded
 
 
 @pytest.mark.parametrize("raw", [b'{"visit_id": "\xff\xfe"}', b"{not json"])
