@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from services.cases.application import CasesApplication
 from services.cases.commands import (
@@ -38,6 +38,7 @@ from services.notifications.main import NotificationsParts
 from services.visits.main import VisitsParts
 from shared.admin.history import history
 from shared.contracts import PersonErasedV1
+from shared.messaging.consumer import is_transient
 from shared.runtime import Stores, open_stores
 from shared.settings import ServiceName
 from shared.storage.personal_data import ERASED
@@ -413,3 +414,47 @@ def _reminders_of(app: Any, journey_id: UUID) -> list[UUID]:
             found.append(event.originator_id)
     assert found
     return found
+
+
+def test_outreach_news_of_her_saved_as_her_erasure_commits_is_retried_and_keeps_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = world.cases
+    contact_id = uuid4()
+    cases.record_contact_from_visit(
+        contact_id=contact_id,
+        visit_id=uuid4(),
+        language="ro",
+        occurred_at=T0,
+        upstream=Tracking("visits", 1),
+    )
+    journey_id = Journey.create_id(contact_id)
+    cases.do(journey_id, registration("MKR-contact", T0), actor=CW)
+    real_save_once = CasesApplication.save_once
+    erased: list[Journey] = []
+
+    def erased_first(self: CasesApplication, *args: Any, **kwargs: Any) -> Any:
+        # Her journey was read before her erasure and is saved after it.
+        monkeypatch.setattr(CasesApplication, "save_once", real_save_once)
+        erased.append(erase(cases, journey_id))
+        return real_save_once(self, *args, **kwargs)
+
+    def news_of_her() -> bool:
+        return cases.record_contact_from_visit(
+            contact_id=contact_id,
+            visit_id=uuid4(),
+            language="ro",
+            occurred_at=T0 + timedelta(days=2),
+            upstream=Tracking("visits", 2),
+        )
+
+    monkeypatch.setattr(CasesApplication, "save_once", erased_first)
+    # Outreach facts carry no personal field, so nothing is sealed under her destroyed key:
+    # the save loses to the erasure's, which the consumer retries rather than dead-letters.
+    with pytest.raises(IntegrityError) as lost:
+        news_of_her()
+    assert is_transient(lost.value)
+    assert not cases.has_applied(Tracking("visits", 2))
+    assert news_of_her()  # the retry reads her journey as erased: only the position is kept
+    assert cases.has_applied(Tracking("visits", 2))
+    assert cases.get_journey(journey_id).version == erased[0].version
