@@ -10,7 +10,8 @@ layers a request passes through rather than listed per route:
   without a rule), 413 (body too large), 415 (body not JSON), 422 (invalid field), and 503 (the
   audit entry could not be written, so the answer is withheld);
 - a route that changes something (any method but GET) or takes a body: 409 (a rule of the
-  record refuses it, the client's id is taken by other content, or a concurrent write won);
+  record refuses it, the client's id is taken by other content, or other writers changed the
+  record at every try the service made);
 - a route with an ``If-Match`` header: 412 (stale version).
 
 Each of them is documented as ``application/problem+json`` with the ``Problem`` schema, keeping
@@ -39,7 +40,10 @@ AUTHENTICATED = {
     422: "A field is invalid or not a known code (GET /reference); the problem names it",
     503: "The audit log could not be written, so the answer is withheld: try again shortly",
 }
-CHANGING = {409: "Refused by a rule of the record, or the id is already used by other content"}
+CHANGING = {
+    409: "Refused by a rule of the record, the id is already used by other content, or others"
+    " changed the record at every try"
+}
 CONDITIONAL = {412: "If-Match is not the record's current version: reload it"}
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
