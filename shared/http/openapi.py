@@ -8,7 +8,8 @@ layers a request passes through rather than listed per route:
 
 - every authenticated route: 401 (no valid token), 403 (role), 404 (no such record, or a path
   without a rule), 413 (body too large), 415 (body not JSON), 422 (invalid field), and 503 (the
-  audit entry could not be written, so the answer is withheld);
+  audit entry could not be written, so the answer is withheld; or the database could not be
+  reached);
 - a route that changes something (any method but GET) or takes a body: 409 (a rule of the
   record refuses it, the client's id is taken by other content, or other writers changed the
   record at every try the service made);
@@ -38,7 +39,8 @@ AUTHENTICATED = {
     413: "The body is too large",
     415: "The body is not JSON",
     422: "A field is invalid or not a known code (GET /reference); the problem names it",
-    503: "The audit log could not be written, so the answer is withheld: try again shortly",
+    503: "The audit log could not be written, so the answer is withheld, or the records could"
+    " not be reached: try again shortly",
 }
 CHANGING = {
     409: "Refused by a rule of the record, the id is already used by other content, or others"

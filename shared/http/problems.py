@@ -1,8 +1,10 @@
 """RFC 9457 problem+json for every error a service returns.
 
 Validation errors name the field and the reason, never echo the input (it may be an alias), not
-even one character of a malformed id. Unexpected exceptions become a bare 500 with no detail —
-the log has the error type and the route; the client never sees a stack trace.
+even one character of a malformed id. A database that cannot be reached (after the event store
+library's own retries) is a 503 with ``Retry-After``: it is no fault of the request, and trying
+again will do. Unexpected exceptions become a bare 500 with no detail — the log has the error
+type and the route; the client never sees a stack trace.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -29,6 +31,9 @@ from shared.storage.keyring import SubjectErasedError
 log = structlog.get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+#: How long a client is asked to wait when the database cannot be reached.
+STORE_RETRY_AFTER_S = 5
 
 
 class FieldProblem(BaseModel):
@@ -223,6 +228,21 @@ def install_problem_handlers(
             "Reload it and try again.",
         )
 
+    async def on_store_unavailable(request: Request, error: Exception) -> JSONResponse:
+        # The store is down, unreachable, locked too long, or its connection broke. Sending
+        # the same request again is safe: a failed transaction does not commit, and one whose
+        # commit went through unheard is found again by the ids the request carries. Logged by
+        # kind and route only: not a 500, which reads as a bug.
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.warning("http.store_unavailable", route=route, error=type(error).__name__)
+        return problem_response(
+            503,
+            "store-unavailable",
+            "The records cannot be reached just now",
+            "Try again shortly.",
+            headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+        )
+
     def domain_handler(spec: ProblemSpec) -> Any:
         async def on_domain(_: Request, error: Exception) -> JSONResponse:
             return problem_response(spec.status, spec.slug, spec.title, str(error) or None)
@@ -239,6 +259,8 @@ def install_problem_handlers(
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(IntegrityError, on_conflict)
+    app.add_exception_handler(OperationalError, on_store_unavailable)
+    app.add_exception_handler(InterfaceError, on_store_unavailable)
     for error_class, spec in {**SHARED_ERRORS, **domain_errors}.items():
         app.add_exception_handler(error_class, domain_handler(spec))
     app.add_exception_handler(Exception, on_unexpected)

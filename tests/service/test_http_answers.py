@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
 from services.cases.application import CasesApplication
@@ -98,6 +99,36 @@ def test_given_a_route_that_fails_unexpectedly_when_called_then_a_bare_500_is_au
     assert [(r.entry.action, r.entry.outcome) for r in rows] == [
         ("GET /visits/{visit_id}", 500)
     ] * 3
+
+
+def test_given_the_store_cannot_be_reached_then_503_with_retry_after_and_a_resend_is_recorded_once(
+    visits: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = visit_body(completed_at=None, contacts=[])
+    app = visits.app.state.runtime.app  # type: ignore[attr-defined]
+    recorder = app.recorder
+
+    def unreachable(*_: Any, **__: Any) -> Any:
+        # What the event store library raises once its own retries of a lost connection end.
+        raise OperationalError("connection to server at 10.0.0.5 failed: Ana")
+
+    monkeypatch.setattr(recorder, "insert_events", unreachable)
+    monkeypatch.setattr(recorder, "select_events", unreachable)
+    for response in (
+        visits.post("/visits", json=body),
+        visits.get(f"/visits/{body['visit_id']}"),
+    ):
+        problem_body = problem(response, 503, "store-unavailable")
+        assert response.headers["retry-after"] == "5"
+        assert "Ana" not in response.text and "10.0.0.5" not in response.text
+        assert problem_body["request_id"] == response.headers["x-request-id"]
+        assert_security_headers(response)
+    rows = audit_rows(visits, record_id=body["visit_id"])
+    assert [(r.entry.action, r.entry.outcome) for r in rows] == [("GET /visits/{visit_id}", 503)]
+    monkeypatch.undo()
+    # The store is back: the same request again records the visit, once.
+    assert visits.post("/visits", json=body).status_code == 201
+    assert visits.get(f"/visits/{body['visit_id']}").json()["version"] == 1
 
 
 def test_given_a_newline_after_a_path_id_when_requested_then_it_is_answered_and_audited_as_invalid(
