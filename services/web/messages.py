@@ -15,6 +15,10 @@ _BY_SLUG = {
         "Someone else changed this record at the same moment. Your answers are kept below: "
         "check what changed, then save again."
     ),
+    "service-unavailable": (
+        "Waymark could not be reached just now, so this may not have been saved. Your answers "
+        "are kept below: send them again in a moment."
+    ),
     "validation": "Some answers need correcting. Each one is marked below.",
     "journey-input": "One of the answers cannot be right. Check it and try again.",
     "too-large": "That is more than can be sent at once. Shorten it and try again.",

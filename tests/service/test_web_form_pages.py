@@ -31,6 +31,8 @@ class FakeCases:
         self.version = 3
         self.posts: list[tuple[str, str | None, dict[str, Any]]] = []
         self.timeline: list[dict[str, Any]] = []
+        #: What a POST meets instead of an answer: a status, or a connection that fails.
+        self.down: int | type[Exception] | None = None
 
     def journey(self) -> dict[str, Any]:
         return {"journey_id": JOURNEY_ID, "version": self.version, "consents": [], "needs": []}
@@ -59,6 +61,11 @@ class FakeCases:
             return httpx.Response(200, json=self.journey(), headers={"etag": f'W/"{self.version}"'})
         if request.method == "GET" and path.endswith("/timeline"):
             return httpx.Response(200, json={"items": self.timeline, "total": len(self.timeline)})
+        if request.method == "POST" and self.down is not None:
+            if isinstance(self.down, int):
+                problem = {"type": "urn:waymark:problem:store-unavailable", "status": self.down}
+                return httpx.Response(self.down, json=problem, headers={"retry-after": "5"})
+            raise self.down("the cases service could not be reached", request=request)
         if request.method == "POST":
             if_match = request.headers.get("if-match")
             self.posts.append((path, if_match, json.loads(request.content)))
@@ -144,6 +151,24 @@ def test_given_someone_saved_meanwhile_then_her_answers_stay_beside_what_changed
     assert hidden(refused.text, "version") == "4"
     again = web.post(NEEDS, data=answers(refused.text, needs=["housing"], notes="Kept words"))
     assert again.status_code == 303 and cases.posts[-1][1] == '"4"'
+
+
+@pytest.mark.parametrize("down", [503, httpx.ConnectError, httpx.ReadTimeout])
+def test_given_the_service_out_of_reach_when_she_saves_then_her_answers_stay_to_send_again(
+    web: TestClient, cases: FakeCases, down: int | type[Exception]
+) -> None:
+    sign_in(web, NEEDS)
+    page = web.get(NEEDS)
+    cases.down = down
+    refused = web.post(NEEDS, data=answers(page.text, needs=["housing"], notes="Long notes"))
+    assert refused.status_code == 503
+    assert "could not be reached just now" in refused.text
+    assert "Long notes" in refused.text and re.search(r'value="housing" checked', refused.text)
+    assert hidden(refused.text, "version") == "3"
+    cases.down = None
+    again = web.post(NEEDS, data=answers(refused.text, needs=["housing"], notes="Long notes"))
+    assert again.status_code == 303
+    assert [(path, if_match) for path, if_match, _ in cases.posts][-1] == (NEEDS, '"3"')
 
 
 def test_given_her_session_ended_while_typing_then_she_signs_in_and_finds_her_answers(

@@ -5,7 +5,9 @@ token, with ``If-Match`` (the version the page was drawn from) where the record 
 ``Idempotency-Key`` where a repeated send must name the same request. Done, the browser is sent
 on with 303 See Other, so a reload never sends it twice. Refused, the service's problem+json,
 already one plain sentence and one per field (``api.Refused``), goes back to the page that drew
-the form, which shows it beside her answers as she typed them.
+the form, which shows it beside her answers as she typed them. So does a service that could not
+be reached: she may have typed long notes, and a page that only said "not available" would
+lose them (503, and sending the form again is safe: the same ids, the same ``If-Match``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.web.api import Refused, Service
+from services.web.api import Refused, Service, ServiceDown
+from services.web.messages import problem_message
 from services.web.sessions import Session
+
+log = structlog.get_logger(__name__)
 
 #: Draws the form again with the service's refusal beside her answers.
 RefusedPage = Callable[[Refused], Awaitable[Response]]
@@ -51,6 +57,10 @@ async def send_command(
         )
     except Refused as refusal:
         return await refused(refusal)
+    except ServiceDown as down:
+        log.warning("web.service_down", service=down.service.value, sending=True)
+        slug = "service-unavailable"
+        return await refused(Refused(503, slug, problem_message(503, slug, None)))
     return RedirectResponse(done, status_code=303)
 
 
