@@ -17,6 +17,7 @@ from services.cases.api.errors import DOMAIN_ERRORS, JOURNEY_RULES
 from services.cases.domain import Journey
 from services.cases.errors import JourneyErased, JourneyError
 from services.cases.main import create_app
+from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from shared.security.roles import Role
 from shared.settings import ServiceName
 from shared.storage.keyring import SubjectErasedError
@@ -555,6 +556,19 @@ def test_unknown_journeys_and_bad_ids_get_problems(client: TestClient) -> None:
     problem(client.get(f"/journeys/{uuid4()}"), 404, "journey-not-found")
     problem(client.get(f"/journeys/{uuid4()}/timeline"), 404, "journey-not-found")
     assert client.get("/journeys/not-a-uuid").status_code == 422
+
+
+def test_a_journey_the_timeline_has_not_taken_in_yet_opens_with_nothing_listed(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by the many-hands casework test: read at once after registering her, the timeline
+    # answered "no such journey", and the web app showed her caseworker "Page not found".
+    journey_id = register(client)
+    monkeypatch.setattr(JourneyTimeline, "for_journey", lambda *_, **__: ([], 0))  # lagging
+    answer = client.get(f"/journeys/{journey_id}/timeline")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["items"], answer.json()["total"]) == ([], 0)
+    problem(client.get(f"/journeys/{uuid4()}/timeline"), 404, "journey-not-found")
 
 
 def test_error_details_never_carry_her_pseudonym(client: TestClient) -> None:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from services.cases.api.deps import TimelineView
+from services.cases.api.deps import Cases, TimelineView
 from services.cases.api.journey_access import JourneyAccess
 from services.cases.application import JourneyNotFound
 from services.cases.queries.journey_timeline.schemas import TimelineEntryPublic, TimelinePage
@@ -38,6 +38,7 @@ AsOf = Annotated[
 def get_timeline(
     journey_id: UUID,
     timeline: TimelineView,
+    cases: Cases,
     request: Request,
     limit: PageLimit = 100,
     offset: PageOffset = 0,
@@ -50,7 +51,15 @@ def get_timeline(
             p for p in (purpose, f"as-of:{to_sql_time(as_of)}") if p
         )
     rows, total = timeline.for_journey(journey_id, limit=limit, offset=offset, as_of=as_of)
-    if total == 0 and (as_of is None or timeline.for_journey(journey_id, limit=1)[1] == 0):
+    # No rows: no such journey (get_journey raises), an erased one (her rows went with her
+    # data), or one registered a moment ago that the timeline has not taken in yet. That last
+    # one is there to open, with nothing listed yet: a "not found" would send her caseworker
+    # away from the journey she has just registered.
+    if (
+        total == 0
+        and (as_of is None or timeline.for_journey(journey_id, limit=1)[1] == 0)
+        and cases.get_journey(journey_id).erased
+    ):
         raise JourneyNotFound(str(journey_id))
     return TimelinePage(
         journey_id=journey_id,
