@@ -233,8 +233,9 @@ def install_problem_handlers(
         # the same request again is safe: a failed transaction does not commit, and one whose
         # commit went through unheard is found again by the ids the request carries. Logged by
         # kind and route only: not a 500, which reads as a bug.
-        route = getattr(request.scope.get("route"), "path", "?")
-        log.warning("http.store_unavailable", route=route, error=type(error).__name__)
+        log.warning(
+            "http.store_unavailable", route=_route_of(request.scope), error=type(error).__name__
+        )
         return problem_response(
             503,
             "store-unavailable",
