@@ -18,6 +18,7 @@ from services.web.people import (
 )
 from services.web.rendering import render
 from services.web.sessions import COOKIE
+from shared.http.observability import route_template
 
 log = structlog.get_logger(__name__)
 
@@ -49,8 +50,7 @@ def install_error_pages(app: FastAPI) -> None:
         return _redirect(request, sign_in_url(request_path(request)))
 
     async def on_csrf(request: Request, _: Exception) -> Response:
-        # The route's template (ids as {placeholders}), never the concrete path.
-        log.info("web.csrf_refused", route=getattr(request.scope.get("route"), "path", "?"))
+        log.info("web.csrf_refused", route=route_template(request.scope))
         return await _page(request, "csrf", 403, "Please try again")
 
     async def on_not_allowed(request: Request, _: Exception) -> Response:

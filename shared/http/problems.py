@@ -25,6 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shared.errors import FieldError, VersionMismatch
 from shared.http.middleware import HttpMiddleware
+from shared.http.observability import route_template
 from shared.observability.request_ids import current_request_id
 from shared.storage.keyring import SubjectErasedError
 
@@ -234,7 +235,9 @@ def install_problem_handlers(
         # commit went through unheard is found again by the ids the request carries. Logged by
         # kind and route only: not a 500, which reads as a bug.
         log.warning(
-            "http.store_unavailable", route=_route_of(request.scope), error=type(error).__name__
+            "http.store_unavailable",
+            route=route_template(request.scope),
+            error=type(error).__name__,
         )
         return problem_response(
             503,
@@ -290,11 +293,7 @@ class UnexpectedErrors(HttpMiddleware):
             if started:  # half an answer is out: nothing better to do than drop it
                 raise
             # The type only: an exception's text may quote the request.
-            log.error("http.unexpected_error", path=_route_of(scope), error=type(error).__name__)
+            log.error(
+                "http.unexpected_error", path=route_template(scope), error=type(error).__name__
+            )
             await internal_error()(scope, receive, send)
-
-
-def _route_of(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
