@@ -13,7 +13,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.notifications.domain import Notification
 from services.notifications.reminders import Reminder
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, insert, to_sql_time
+from shared.storage.sql import SqlCursor, to_sql_time, write_row
 
 #: The due time of a first attempt (and of one in flight): at once, before any retry.
 AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
@@ -90,15 +90,13 @@ class DispatchQueue(Projection):
         due_at: datetime,
     ) -> None:
         """The event's item (its notification or reminder) has work of ``kind`` due then."""
-        cursor.execute(
-            insert(
-                self.table,
-                "item_id, kind, channel, due_at",
-                key="item_id, kind, channel",
-                update=True,
-            ),
-            (str(event.originator_id), kind, channel, to_sql_time(due_at)),
-        )
+        row = {
+            "item_id": str(event.originator_id),
+            "kind": kind,
+            "channel": channel,
+            "due_at": to_sql_time(due_at),
+        }
+        write_row(cursor, self.table, row, key="item_id, kind, channel", update=True)
 
     def _drop(
         self,

@@ -16,7 +16,7 @@ from eventsourcing.domain import DomainEventProtocol
 from services.notifications.domain import Notification
 from services.notifications.reminders import JourneyWatch, Reminder
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, insert
+from shared.storage.sql import SqlCursor, write_row
 
 _JOURNEY_LINK = re.compile(r"^/journeys/([0-9a-fA-F-]{36})(?:/|$)")
 
@@ -51,10 +51,8 @@ class JourneyItems(Projection):
         self, cursor: SqlCursor, journey_id: UUID, event: DomainEventProtocol[UUID], kind: str
     ) -> None:
         """The event's item (its notification or reminder) is about that journey."""
-        cursor.execute(
-            insert(self.table, "journey_id, item_id, kind", key="journey_id, item_id"),
-            (str(journey_id), str(event.originator_id), kind),
-        )
+        row = {"journey_id": str(journey_id), "item_id": str(event.originator_id), "kind": kind}
+        write_row(cursor, self.table, row, key="journey_id, item_id")
 
     def items_of(self, journey_id: UUID) -> list[tuple[str, UUID]]:
         """(kind, aggregate id) pairs about this journey."""

@@ -14,7 +14,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from shared.contracts.identity import journey_id_for_contact
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, insert, placeholders
+from shared.storage.sql import SqlCursor, placeholders, write_row
 
 #: Links chain through merged journeys; a bound keeps a damaged log from looping for long.
 _MAX_HOPS = 50
@@ -50,14 +50,12 @@ class SubjectContacts(Projection):
         event: Visit.ContactMade | Visit.ContactLinkedToPerson,
     ) -> None:
         """The event's contact, on its visit, is under that journey."""
-        cursor.execute(
-            insert(
-                self.table,
-                "journey_id, contact_id, visit_id",
-                key="journey_id, contact_id, visit_id",
-            ),
-            (str(journey_id), str(event.contact_id), str(event.originator_id)),
-        )
+        row = {
+            "journey_id": str(journey_id),
+            "contact_id": str(event.contact_id),
+            "visit_id": str(event.originator_id),
+        }
+        write_row(cursor, self.table, row, key="journey_id, contact_id, visit_id")
 
     def contacts_of(self, journey_id: UUID) -> set[tuple[UUID, UUID]]:
         """Her (visit id, contact id) pairs. A contact linked to her brings its own journey

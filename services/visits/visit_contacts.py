@@ -11,7 +11,7 @@ from uuid import UUID
 
 from services.visits.domain import Visit, default_outcome
 from services.visits.erasure import ContactErasure
-from shared.storage.sql import Row, SqlCursor
+from shared.storage.sql import Row, SqlCursor, write_row
 
 #: What both visit read models follow: a visit, its contacts and concerns, where and how it
 #: ended, and an erasure that takes her contacts out.
@@ -34,11 +34,8 @@ def table(table: str) -> str:
 
 
 def add(cursor: SqlCursor, table: str, event: Visit.ContactMade) -> None:
-    cursor.execute(
-        f"INSERT INTO {table} (visit_id, contact_id) VALUES (%s, %s)"
-        " ON CONFLICT (visit_id, contact_id) DO NOTHING",
-        (str(event.originator_id), str(event.contact_id)),
-    )
+    row = {"visit_id": str(event.originator_id), "contact_id": str(event.contact_id)}
+    write_row(cursor, table, row, key="visit_id, contact_id")
 
 
 def erase(cursor: SqlCursor, table: str, event: ContactErasure.Recorded) -> None:

@@ -256,3 +256,11 @@ def insert(table: str, columns: str, *, key: str, update: bool = False) -> str:
     keys = {name.strip() for name in key.split(",")}
     changes = ", ".join(f"{name} = excluded.{name}" for name in names if name not in keys)
     return f"{statement} ON CONFLICT ({key}) DO UPDATE SET {changes}"
+
+
+def write_row(
+    cursor: SqlCursor, table: str, row: Mapping[str, Any], *, key: str, update: bool = False
+) -> None:
+    """Write ``row`` (each column's value by its name) into ``table`` by ``insert``'s
+    statement: each value beside the column it goes to, so the two cannot fall out of step."""
+    cursor.execute(insert(table, ", ".join(row), key=key, update=update), tuple(row.values()))

@@ -11,7 +11,7 @@ import pytest
 
 from services.visits.application import VisitsApplication
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, insert, placeholders
+from shared.storage.sql import SqlCursor, insert, placeholders, write_row
 from tests.unit.conftest import AppFactory
 
 
@@ -124,3 +124,19 @@ def test_an_insert_keeps_the_row_already_there_or_with_update_takes_the_new_valu
         " ON CONFLICT (a, b) DO UPDATE SET c = excluded.c, d = excluded.d"
     )
     assert placeholders({"x"}) == "%s" and placeholders([]) == ""
+
+
+class Statements:
+    """A driver cursor that keeps what it is asked to run."""
+
+    def __init__(self) -> None:
+        self.executed: list[tuple[str, Any]] = []
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        self.executed.append((sql, params))
+
+
+def test_a_written_row_puts_each_value_in_the_column_it_is_named_for() -> None:
+    driver = Statements()
+    write_row(SqlCursor(driver, "postgres"), "t", {"b": 2, "a": 1}, key="a", update=True)
+    assert driver.executed == [(insert("t", "b, a", key="a", update=True), (2, 1))]

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from services.cases.domain import Journey
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, Where, from_sql_time, insert, to_sql_time
+from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time, write_row
 
 PENDING, ERASED = "pending", "erased"
 
@@ -41,22 +41,15 @@ class ErasureRequests(Projection):
 
     @handler
     def _requested(self, event: Journey.ErasureRequested, cursor: SqlCursor) -> None:
-        cursor.execute(
-            insert(
-                self.table,
-                "journey_id, request_id, reason, requested_by, requested_at, state",
-                key="journey_id",
-                update=True,
-            ),
-            (
-                str(event.originator_id),
-                str(event.request_id),
-                event.reason,
-                event.requested_by,
-                to_sql_time(event.occurred_at),
-                PENDING,
-            ),
-        )
+        row = {
+            "journey_id": str(event.originator_id),
+            "request_id": str(event.request_id),
+            "reason": event.reason,
+            "requested_by": event.requested_by,
+            "requested_at": to_sql_time(event.occurred_at),
+            "state": PENDING,
+        }
+        write_row(cursor, self.table, row, key="journey_id", update=True)
 
     @handler
     def _erased(self, event: Journey.PersonErased, cursor: SqlCursor) -> None:

@@ -15,7 +15,14 @@ from services.notifications.domain import InboxState, Notification
 from services.notifications.messages import NEEDS_ACKNOWLEDGEMENT
 from services.notifications.reminders import JourneyWatch
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import SqlCursor, Where, from_sql_time, insert, placeholders, to_sql_time
+from shared.storage.sql import (
+    SqlCursor,
+    Where,
+    from_sql_time,
+    placeholders,
+    to_sql_time,
+    write_row,
+)
 
 
 @dataclass(frozen=True)
@@ -50,21 +57,15 @@ class Inbox(Projection):
 
     @handler
     def _requested(self, event: Notification.Requested, cursor: SqlCursor) -> None:
-        cursor.execute(
-            insert(
-                self.table,
-                "notification_id, recipient, rule, link, state, created_at",
-                key="notification_id",
-            ),
-            (
-                str(event.originator_id),
-                event.recipient,
-                event.rule,
-                event.link,
-                InboxState.UNREAD.value,
-                to_sql_time(event.timestamp),
-            ),
-        )
+        row = {
+            "notification_id": str(event.originator_id),
+            "recipient": event.recipient,
+            "rule": event.rule,
+            "link": event.link,
+            "state": InboxState.UNREAD.value,
+            "created_at": to_sql_time(event.timestamp),
+        }
+        write_row(cursor, self.table, row, key="notification_id")
 
     @handler
     def _erased(self, event: JourneyWatch.Erased, cursor: SqlCursor) -> None:

@@ -28,7 +28,7 @@ from services.visits.premises import Premises
 from services.visits.visit_contacts import text_or_none
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time, write_row
 
 
 @dataclass(frozen=True)
@@ -87,22 +87,16 @@ class PremisesDirectory(Projection):
 
     @handler
     def _registered(self, event: Premises.Registered, cursor: SqlCursor) -> None:
-        cursor.execute(
-            insert(
-                self.table,
-                "premises_id, label, search, area, premises_type, registered_at, version",
-                key="premises_id",
-            ),
-            (
-                str(event.originator_id),
-                event.label,
-                event.label.casefold(),
-                event.area,
-                event.premises_type,
-                to_sql_time(event.occurred_at),
-                event.originator_version,
-            ),
-        )
+        row = {
+            "premises_id": str(event.originator_id),
+            "label": event.label,
+            "search": event.label.casefold(),
+            "area": event.area,
+            "premises_type": event.premises_type,
+            "registered_at": to_sql_time(event.occurred_at),
+            "version": event.originator_version,
+        }
+        write_row(cursor, self.table, row, key="premises_id")
 
     @handler
     def _label_corrected(self, event: Premises.LabelCorrected, cursor: SqlCursor) -> None:
@@ -189,26 +183,18 @@ class VisitList(Projection):
     @handler
     def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
         visit_id = str(event.originator_id)
-        cursor.execute(
-            insert(
-                self._t("visit_list"),
-                "visit_id, premises_id, premises_label, team, started_at, recorded_at",
-                key="visit_id",
-            ),
-            (
-                visit_id,
-                text_or_none(event.premises_id),
-                event.premises_label,
-                event.team,
-                to_sql_time(event.occurred_at),
-                to_sql_time(event.timestamp),
-            ),
-        )
+        row = {
+            "visit_id": visit_id,
+            "premises_id": text_or_none(event.premises_id),
+            "premises_label": event.premises_label,
+            "team": event.team,
+            "started_at": to_sql_time(event.occurred_at),
+            "recorded_at": to_sql_time(event.timestamp),
+        }
+        write_row(cursor, self._t("visit_list"), row, key="visit_id")
         for person in {event.actor, *event.volunteers}:
-            cursor.execute(
-                insert(self._t("visit_list_people"), "visit_id, person", key="visit_id, person"),
-                (visit_id, person),
-            )
+            person_row = {"visit_id": visit_id, "person": person}
+            write_row(cursor, self._t("visit_list_people"), person_row, key="visit_id, person")
 
     @handler
     def _contact_made(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
@@ -216,11 +202,12 @@ class VisitList(Projection):
 
     @handler
     def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
-        cursor.execute(
-            f"INSERT INTO {self._t('visit_list_concerns')} (visit_id, concern_id, resolved)"
-            " VALUES (%s, %s, 0) ON CONFLICT (visit_id, concern_id) DO NOTHING",
-            (str(event.originator_id), str(event.concern_id)),
-        )
+        row = {
+            "visit_id": str(event.originator_id),
+            "concern_id": str(event.concern_id),
+            "resolved": 0,
+        }
+        write_row(cursor, self._t("visit_list_concerns"), row, key="visit_id, concern_id")
 
     @handler
     def _concern_resolved(self, event: Visit.UrgentConcernResolved, cursor: SqlCursor) -> None:

@@ -21,7 +21,7 @@ from services.visits.domain import Visit
 from services.visits.erasure import ContactErasure
 from services.visits.visit_contacts import count_of, text_or_none
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, insert, rows_by, to_sql_time
+from shared.storage.sql import Row, SqlCursor, from_sql_time, rows_by, to_sql_time, write_row
 
 
 @dataclass(frozen=True)
@@ -105,15 +105,13 @@ class PremisesHistory(Projection):
 
     @handler
     def _started(self, event: Visit.Started, cursor: SqlCursor) -> None:
-        cursor.execute(
-            insert(self._visits, "visit_id, premises_id, started_at, recorded_at", key="visit_id"),
-            (
-                str(event.originator_id),
-                text_or_none(event.premises_id),
-                to_sql_time(event.occurred_at),
-                to_sql_time(event.timestamp),
-            ),
-        )
+        row = {
+            "visit_id": str(event.originator_id),
+            "premises_id": text_or_none(event.premises_id),
+            "started_at": to_sql_time(event.occurred_at),
+            "recorded_at": to_sql_time(event.timestamp),
+        }
+        write_row(cursor, self._visits, row, key="visit_id")
 
     @handler
     def _contact(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
@@ -121,20 +119,14 @@ class PremisesHistory(Projection):
 
     @handler
     def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
-        cursor.execute(
-            insert(
-                self._concerns,
-                "visit_id, concern_id, concern, occurred_at, version",
-                key="visit_id, concern_id",
-            ),
-            (
-                str(event.originator_id),
-                str(event.concern_id),
-                event.concern,
-                to_sql_time(event.occurred_at),
-                event.originator_version,
-            ),
-        )
+        row = {
+            "visit_id": str(event.originator_id),
+            "concern_id": str(event.concern_id),
+            "concern": event.concern,
+            "occurred_at": to_sql_time(event.occurred_at),
+            "version": event.originator_version,
+        }
+        write_row(cursor, self._concerns, row, key="visit_id, concern_id")
 
     @handler
     def _concern_resolved(self, event: Visit.UrgentConcernResolved, cursor: SqlCursor) -> None:
