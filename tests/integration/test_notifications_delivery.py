@@ -18,7 +18,7 @@ from email.message import Message
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -42,6 +42,7 @@ from tests.support import forget_projection, make_settings, new_master_key
 
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 MARKER = "Marker-notifications-alias"  # personal text that must never appear in a message
+Event = TypeVar("Event", bound=IntegrationEvent)
 
 
 # --- a real SMTP server -------------------------------------------------------------------
@@ -342,19 +343,24 @@ def concern(visit_id: UUID, at: datetime) -> IntegrationEvent:
     )
 
 
+def about_journey(contract: type[Event], journey: UUID, now: datetime, **fields: Any) -> Event:
+    """A cases contract about ``journey`` that happened, and was recorded, ``now``."""
+    return contract(journey_id=journey, occurred_at=now, recorded_at=now, **fields)
+
+
 def appointment_became(
     journey: UUID, appointment: UUID, status: str, at: datetime, now: datetime
 ) -> IntegrationEvent:
     from shared.contracts import AppointmentScheduledV1
 
-    return AppointmentScheduledV1(
+    return about_journey(
+        AppointmentScheduledV1,
+        journey,
+        now,
         appointment_id=appointment,
-        journey_id=journey,
         kind="gp",
         status=status,
         at=at,
-        occurred_at=now,
-        recorded_at=now,
     )
 
 
@@ -396,48 +402,33 @@ async def test_each_caseworker_rule_end_to_end(rig: Rig) -> None:
     now, journey, referral = rig.clock(), uuid4(), uuid4()
     today = now.date()
 
+    about_her = partial(about_journey, journey=journey, now=now)
+
     def referral_became(referral_id: UUID, status: str) -> ReferralStatusChangedV1:
-        return ReferralStatusChangedV1(
-            referral_id=referral_id,
-            journey_id=journey,
-            partner="p",
-            status=status,
-            occurred_at=now,
-            recorded_at=now,
+        return about_her(
+            ReferralStatusChangedV1, referral_id=referral_id, partner="p", status=status
         )
 
     events: list[IntegrationEvent] = [
         JourneyOpenedV1(journey_id=journey, opened_at=now, recorded_at=now),
-        CaseworkerAssignedV1(
-            journey_id=journey, caseworker_id="cw-1", occurred_at=now, recorded_at=now
-        ),
+        about_her(CaseworkerAssignedV1, caseworker_id="cw-1"),
         referral_became(referral, "accepted"),
         referral_became(referral, "declined"),
         referral_became(uuid4(), "expired"),
         # Due within the day: the day-before reminder time has passed, so it fires at once.
         appointment_became(journey, uuid4(), "scheduled", now + timedelta(hours=2), now),
-        FollowUpScheduledV1(
+        about_her(
+            FollowUpScheduledV1,
             follow_up_id=uuid4(),
-            journey_id=journey,
             kind="coffee",
             due_at=now + timedelta(hours=3),
-            occurred_at=now,
-            recorded_at=now,
         ),
-        NrmMilestoneV1(
-            journey_id=journey,
-            milestone="referral_submitted",
-            on=today - timedelta(days=20),
-            occurred_at=now,
-            recorded_at=now,
-        ),
-        NrmMilestoneV1(
-            journey_id=journey,
+        about_her(NrmMilestoneV1, milestone="referral_submitted", on=today - timedelta(days=20)),
+        about_her(
+            NrmMilestoneV1,
             milestone="recovery_period_started",
             on=today - timedelta(days=30),
             until=today + timedelta(days=3),
-            occurred_at=now,
-            recorded_at=now,
         ),
     ]
     for position, event in enumerate(events, start=1):
