@@ -350,6 +350,17 @@ def forget_projection(view: Projection) -> None:
     view.positions.reset(view.name)
 
 
+def assert_rebuilt_alike(views: Sequence[Projection]) -> None:
+    """Each view, forgotten and folded again from the first stored event, has the rows it had
+    (all are forgotten before any folds again)."""
+    live = {view.name: projection_rows(view) for view in views}
+    for view in views:
+        forget_projection(view)
+    for view in views:
+        view.catch_up()
+    assert {view.name: projection_rows(view) for view in views} == live
+
+
 @contextmanager
 def served(
     create_app: Callable[[Settings], Any],

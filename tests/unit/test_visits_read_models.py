@@ -26,7 +26,7 @@ from services.visits.queries.lists.projection import PremisesDirectory, VisitFil
 from services.visits.queries.premises_history.projection import PremisesHistory
 from shared.errors import FieldError
 from shared.settings import ServiceName
-from tests.support import forget_projection, on_fresh_stores, projection_rows
+from tests.support import assert_rebuilt_alike, on_fresh_stores
 
 T0 = datetime(2026, 11, 2, 20, 0, tzinfo=UTC)
 VOLUNTEER = "vol-1"
@@ -118,15 +118,7 @@ def test_any_valid_sequence_gives_a_premises_history_equal_to_a_rebuild(commands
             history.catch_up()  # live: a little at a time, as the service does
             for view in lists:
                 view.catch_up()
-        live = projection_rows(history)
-        live_lists = [projection_rows(view) for view in lists]
-        for view in (history, *lists):
-            forget_projection(view)
-        history.catch_up()  # rebuilt from zero
-        for view in lists:
-            view.catch_up()
-        assert projection_rows(history) == live
-        assert [projection_rows(view) for view in lists] == live_lists
+        assert_rebuilt_alike([history, *lists])
         # The visit list counts what the premises history shows, visit by visit.
         visit_list = lists[0]
         assert isinstance(visit_list, VisitList)
