@@ -28,7 +28,7 @@ from services.visits.premises import Premises
 from services.visits.visit_contacts import text_or_none
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection, handler
-from shared.storage.sql import Row, SqlCursor, from_sql_time, to_sql_time, write_row
+from shared.storage.sql import Row, SqlCursor, Where, from_sql_time, to_sql_time, write_row
 
 
 @dataclass(frozen=True)
@@ -244,30 +244,24 @@ class VisitList(Projection):
     ) -> tuple[list[VisitEntry], int | None]:
         """Visits that match, newest first; from just after ``after_key`` (an entry's
         ``list_key``) when given."""
-        conditions, params = ["1 = 1"], []
+        where = Where()
         if which.premises_id is not None:
-            conditions.append("v.premises_id = %s")
-            params.append(str(which.premises_id))
+            where.add("v.premises_id = %s", str(which.premises_id))
         if which.team is not None:
-            conditions.append("v.team = %s")
-            params.append(which.team)
+            where.add("v.team = %s", which.team)
         if which.started_from is not None:
-            conditions.append("v.started_at >= %s")
-            params.append(to_sql_time(which.started_from))
+            where.add("v.started_at >= %s", to_sql_time(which.started_from))
         if which.started_to is not None:
-            conditions.append("v.started_at < %s")
-            params.append(to_sql_time(which.started_to))
+            where.add("v.started_at < %s", to_sql_time(which.started_to))
         if which.visible_person is not None:
             mine = (
                 f"v.visit_id IN (SELECT p.visit_id FROM {self._t('visit_list_people')} p"
                 " WHERE p.person = %s)"
             )
             if which.visible_team is not None:
-                conditions.append(f"(v.team = %s OR {mine})")
-                params.append(which.visible_team)
+                where.add(f"(v.team = %s OR {mine})", which.visible_team, which.visible_person)
             else:
-                conditions.append(mine)
-            params.append(which.visible_person)
+                where.add(mine, which.visible_person)
         contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
         with self.store.transaction(commit=False) as cursor:
             rows, total = read_page(
@@ -282,8 +276,8 @@ class VisitList(Projection):
                 " AS urgent_concerns,"
                 f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id"
                 " AND c.resolved = 0) AS open_urgent_concerns",
-                source=f"FROM {self._t('visit_list')} v WHERE {' AND '.join(conditions)}",
-                params=params,
+                source=f"FROM {self._t('visit_list')} v WHERE {where}",
+                params=where.params,
                 order="v.started_at DESC, v.visit_id",
                 after=_after_visit,
             )
