@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 from services.cases.api.access import ACCESS_RULES as CASES_RULES
 from services.cases.main import create_app as cases_app
@@ -44,7 +44,13 @@ from shared.http.openapi import PUBLIC_OPERATIONS
 from shared.security.roles import Role
 from shared.settings import ServiceName, Settings
 from tests.deep import DATABASE_URL
-from tests.integration.test_api_fuzz import CHECKS, StartedOnce, service_schema, stop_services
+from tests.integration.test_api_fuzz import (
+    CHECKS,
+    FUZZ,
+    StartedOnce,
+    service_schema,
+    stop_services,
+)
 from tests.support import (
     VISIT_AT,
     bearer,
@@ -214,13 +220,8 @@ def _no_findings() -> Iterator[None]:
     assert not new, json.dumps(new, indent=1, default=str)[:4000]
 
 
-DEEP = settings(
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    database=None,
-    print_blob=False,
-    max_examples=MAX_EXAMPLES,
-)
+# The CI run's settings, but random and with many more examples.
+DEEP = settings(FUZZ, derandomize=False, max_examples=MAX_EXAMPLES)
 
 
 def deep_schema(factory: Callable[[Settings], FastAPI], service: ServiceName) -> Any:
