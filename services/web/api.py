@@ -25,12 +25,19 @@ class Service(StrEnum):
     NOTIFICATIONS = "notifications"
 
 
-class ServiceDown(Exception):
-    """The service did not answer, or answered 5xx: a friendly page, never a stack trace."""
+#: How long a caller is asked to wait when a service did not say (it could not be reached, or
+#: its 5xx named no wait): as long as the services ask when their database is out of reach.
+RETRY_AFTER_S = 5
 
-    def __init__(self, service: Service) -> None:
+
+class ServiceDown(Exception):
+    """The service did not answer, or answered 5xx: a friendly page, never a stack trace.
+    ``retry_after_s`` is the wait the service asked for, in seconds, or ``RETRY_AFTER_S``."""
+
+    def __init__(self, service: Service, retry_after_s: int = RETRY_AFTER_S) -> None:
         super().__init__(service.value)
         self.service = service
+        self.retry_after_s = retry_after_s
 
 
 class TokenRefused(Exception):
@@ -167,7 +174,7 @@ class Services:
         except httpx.HTTPError as error:
             raise ServiceDown(service) from error
         if response.status_code >= 500:
-            raise ServiceDown(service)
+            raise ServiceDown(service, _retry_after_s(response.headers.get("retry-after")))
         return response
 
     async def _call(
@@ -189,6 +196,21 @@ class Services:
         if status >= 400:
             raise _refused(status, body)
         return Answer(status, body, response.headers.get("etag"), response.headers)
+
+
+#: The longest wait passed on: past it, a caller is better off trying on its own schedule.
+RETRY_AFTER_MAX_S = 300
+
+
+def _retry_after_s(value: str | None) -> int:
+    """A service's ``Retry-After`` in seconds. Only its delay form is read (the services send
+    no other); a date, or anything else, is the default wait."""
+    if value is None or not (value.isascii() and value.isdigit()):
+        return RETRY_AFTER_S
+    seconds = value.lstrip("0")
+    if len(seconds) > len(str(RETRY_AFTER_MAX_S)):  # past the longest wait: not read as a number
+        return RETRY_AFTER_MAX_S
+    return min(int(seconds or "0"), RETRY_AFTER_MAX_S)
 
 
 def _ascii(value: str | bytes) -> bytes:

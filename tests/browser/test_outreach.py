@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID, uuid4
@@ -337,12 +338,20 @@ def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recor
     page, team = a_visit_kept_offline(phone, "vol-flaky", "Parlour", "Marker-alias-flaky")
 
     keys: list[str] = []
+    tried: list[float] = []
 
     def flaky(route: Any) -> None:
         keys.append(route.request.headers.get("idempotency-key", ""))
+        tried.append(time.monotonic())
         if len(keys) == 1:
-            # The server could not answer: retried after a jittered wait.
-            route.fulfill(status=503, content_type="application/problem+json", body="{}")
+            # The server could not answer, and asks for a wait longer than the first backoff
+            # (2 to 4 s): retried no sooner, even though the signal's return forces a pass.
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "8"},
+                content_type="application/problem+json",
+                body="{}",
+            )
         elif len(keys) == 2:
             # The server records the visit; its answer never reaches the phone.
             route.fetch()
@@ -356,6 +365,7 @@ def test_given_a_server_error_and_a_lost_answer_when_sent_again_then_it_is_recor
     wait_until(lambda: outbox_states(page) == ["sent"], timeout=30, message="sent after retries")
     # Every attempt was the same request: the same Idempotency-Key each time.
     assert len(keys) == 3 and len(set(keys)) == 1 and keys[0]
+    assert tried[1] - tried[0] >= 7.5  # the route is answered only while this thread polls
     (item,) = exactly_one_each(waymark, team, ["Parlour " + team])
     assert [c["alias"] for c in visit(waymark, item["visit_id"])["contacts"]] == [
         "Marker-alias-flaky"

@@ -29,10 +29,15 @@ class Visits:
 
     def __init__(self) -> None:
         self.received: list[httpx.Request] = []
+        self.down: httpx.Response | type[httpx.HTTPError] | None = None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.received.append(request)
+        if isinstance(self.down, httpx.Response):
+            return self.down
+        if self.down is not None:
+            raise self.down("the visits service could not be reached", request=request)
         return httpx.Response(201, json={"visit_id": VISIT_ID, "version": 1})
 
 
@@ -175,6 +180,37 @@ def test_given_headers_that_are_not_ascii_then_the_visits_service_gets_them_byte
     (received,) = visits.received
     assert dict(received.headers.raw)[header.encode()] == value.encode()
     assert json.loads(received.content) == {}
+
+
+# -- the visits service out of reach ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("down", "wait"),
+    [
+        (httpx.Response(503, headers={"Retry-After": "7"}), "7"),
+        (httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}), "5"),
+        (httpx.Response(503, headers={"Retry-After": "9" * 5_000}), "300"),
+        (httpx.Response(500), "5"),
+        (httpx.ConnectError, "5"),
+        (httpx.ReadTimeout, "5"),
+    ],
+    ids=["its wait", "a date", "a wait past reason", "no wait said", "unreachable", "no answer"],
+)
+def test_given_the_visits_service_down_then_the_outreach_app_is_told_when_to_send_again(
+    outreach: tuple[TestClient, Session],
+    visits: Visits,
+    down: httpx.Response | type[httpx.HTTPError],
+    wait: str,
+) -> None:
+    client, session = outreach
+    visits.down = down
+    sent = client.post(
+        "/outreach/api/visits", content=b"{}", headers={"X-CSRF-Token": session.csrf_token}
+    )
+    assert sent.status_code == 503
+    assert sent.json()["type"].endswith(":down")
+    assert sent.headers["Retry-After"] == wait
 
 
 # -- a form's version ----------------------------------------------------------------------------

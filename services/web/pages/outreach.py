@@ -120,8 +120,11 @@ async def _guarded(request: Request, call: Callable[[Session], Awaitable[Respons
         return await call(await api_session(request))
     except ApiProblem as error:
         return error.response()
-    except ServiceDown:
-        return problem(503, "down", "Waymark is not available just now: it will be tried again.")
+    except ServiceDown as down:
+        # The service's own wait (its store is out of reach), passed on for the outbox to keep.
+        answer = problem(503, "down", "Waymark is not available just now: it will be tried again.")
+        answer.headers["Retry-After"] = str(down.retry_after_s)
+        return answer
 
 
 def _passed_on(request: Request, answer: Answer) -> Response:

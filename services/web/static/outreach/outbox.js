@@ -6,12 +6,18 @@
 // was posted is frozen (`pending`) until answered, so a retry sends the same body.
 // Refusals (4xx) stay on the phone with the reason for her to correct; network errors, 5xx
 // and a step that raced another writer of the visit (409 concurrent-modification) are retried
-// with backoff and jitter; 401 keeps everything until she signs in again.
+// with backoff and jitter, never sooner than the answer's Retry-After; 401 keeps everything
+// until she signs in again.
 import * as store from "./store.js";
 import { seal, unseal } from "./keys.js";
 
 export class SignedOut extends Error {}
-class Retry extends Error {}
+class Retry extends Error {
+  constructor(response) {
+    super("retry");
+    this.afterMs = retryAfterMs(response);
+  }
+}
 class Refusal extends Error {
   constructor(problem, where) {
     super(problem.message || "refused");
@@ -30,6 +36,18 @@ const SENDERS = 3;
 export function backoff(attempts) {
   const ceiling = Math.min(CAP_MS, BASE_MS * 2 ** Math.min(attempts, 16));
   return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+// The wait a server asked for (Retry-After in seconds: the web app sends no date), capped like
+// the backoff; 0 when it asked for none.
+export function retryAfterMs(response) {
+  const seconds = (response && response.headers.get("Retry-After")) || "";
+  return /^[0-9]+$/.test(seconds) ? Math.min(CAP_MS, Number(seconds) * 1000) : 0;
+}
+
+// The backoff, or the server's wait when that is longer, spread the same way.
+export function retryDelay(attempts, afterMs = 0) {
+  return Math.max(backoff(attempts), afterMs + Math.random() * (afterMs / 2));
 }
 
 export function newDoc(body) {
@@ -171,7 +189,7 @@ export class Outbox {
       this.signedOut = true;
       throw new SignedOut();
     }
-    if (!response.ok) throw new Retry();
+    if (!response.ok) throw new Retry(response);
     const me = await response.json();
     this.csrf = me.csrf_token;
     this.signedOut = false;
@@ -207,12 +225,12 @@ export class Outbox {
       this.csrf = null;
       throw new SignedOut();
     }
-    if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Retry();
+    if (response.status >= 500 || response.status === 408 || response.status === 429) throw new Retry(response);
     const problem = await response.json().catch(() => ({ message: "That could not be sent." }));
     // Someone else saved the visit at that moment (a lead correcting it): nothing of this was
     // recorded, and its own ids make sending it again safe. It is not hers to correct.
     if (response.status === 409 && String(problem.type || "").endsWith(":concurrent-modification")) {
-      throw new Retry();
+      throw new Retry(response);
     }
     throw new Refusal(problem, where);
   }
@@ -249,8 +267,12 @@ export class Outbox {
   async sendAll(force) {
     clearTimeout(this.timer);
     const now = Date.now();
+    // A wait the server asked for holds even a forced pass; the backoff's own does not.
     const due = (await Outbox.records()).filter(
-      (r) => ["draft", "waiting", "sending"].includes(r.state) && (force || r.next_at <= now),
+      (r) =>
+        ["draft", "waiting", "sending"].includes(r.state) &&
+        (r.not_before || 0) <= now &&
+        (force || r.next_at <= now),
     );
     // Urgent concerns first, one after another; then the rest a few at a time (each visit's
     // exactly-once rests on its own ids and key, not on the order).
@@ -283,7 +305,12 @@ export class Outbox {
             // No network, or the server could not answer: try again later.
             stopped = true;
             record.attempts = (record.attempts || 0) + 1;
-            await this.settle(record, { next_at: Date.now() + backoff(record.attempts) });
+            const afterMs = (error && error.afterMs) || 0;
+            const now = Date.now();
+            await this.settle(record, {
+              next_at: now + retryDelay(record.attempts, afterMs),
+              not_before: now + afterMs,
+            });
           }
         }
       }
