@@ -107,6 +107,18 @@ def rich_visit(premises_id: UUID | None = None, completed: bool = True) -> Compl
     )
 
 
+def recorded_with_a_secret_alias(app: VisitsApplication) -> CompletedVisit:
+    """A rich visit recorded at registered premises, its first contact's alias then corrected
+    to another secret."""
+    premises = premises_command()
+    app.register_premises(premises, "v-1")
+    command = rich_visit(premises_id=premises.premises_id)
+    app.record_visit(command, "v-1")
+    contact_id = command.contacts[0].contact_id
+    app.do(command.visit_id, CorrectAlias(contact_id, "Secret-corrected-1d2e", T0), actor="v-1")
+    return command
+
+
 def shifted(
     command: CompletedVisit, delta: timedelta, premises_id: UUID | None = None
 ) -> CompletedVisit:
@@ -675,12 +687,7 @@ def test_given_a_contacts_key_is_forgotten_then_her_alias_and_concern_details_ar
 def test_given_every_published_event_then_no_alias_label_or_details_leave_the_service(
     visits,
 ) -> None:
-    premises = premises_command()
-    visits.register_premises(premises, "v-1")
-    command = rich_visit(premises_id=premises.premises_id)
-    visits.record_visit(command, "v-1")
-    contact_id = command.contacts[0].contact_id
-    visits.do(command.visit_id, CorrectAlias(contact_id, "Secret-corrected-1d2e", T0), actor="v-1")
+    command = recorded_with_a_secret_alias(visits)
     visits.do(command.visit_id, CorrectPremises(None, "Secret-label-other", T0), actor="v-1")
     translate = translator(visits)
     published = {}
@@ -704,7 +711,7 @@ def test_given_every_published_event_then_no_alias_label_or_details_leave_the_se
         "visits.visit_completed.v1",
     }
     concern = published["visits.urgent_concern_raised.v1"]["data"]
-    assert concern["premises_id"] == str(premises.premises_id)
+    assert concern["premises_id"] == str(command.premises_id)
     assert concern["concern"] in {"possible_minor", "violence"}
 
 
@@ -713,12 +720,7 @@ def test_given_personal_data_then_no_byte_of_it_is_in_the_sqlite_files(tmp_path:
     app = VisitsApplication(env=stores.event_store_env, keyring=stores.keyring)
     history = PremisesHistory(app, stores.views, stores.positions)
     try:
-        premises = premises_command()
-        app.register_premises(premises, "v-1")
-        command = rich_visit(premises_id=premises.premises_id)
-        app.record_visit(command, "v-1")
-        contact_id = command.contacts[0].contact_id
-        app.do(command.visit_id, CorrectAlias(contact_id, "Secret-corrected-1d2e", T0), actor="v-1")
+        command = recorded_with_a_secret_alias(app)
         history.catch_up()
         assert app.get_visit(command.visit_id).contacts[0].alias == "Secret-corrected-1d2e"
     finally:
