@@ -7,9 +7,11 @@ The services' own titles of journey rules are written for people already (``Cons
 from __future__ import annotations
 
 _BY_SLUG = {
+    # Not "someone else": a form sent twice, or sent again after its answer was lost, meets
+    # its own first save.
     "precondition-failed": (
-        "Someone else changed this record while you were working on it. Your answers are "
-        "kept below: check what changed, then save again."
+        "This record changed since you opened this form, perhaps when you saved it before. "
+        "Your answers are kept below: check what changed before you save again."
     ),
     "concurrent-modification": (
         "Someone else changed this record at the same moment. Your answers are kept below: "
@@ -30,6 +32,11 @@ _BY_STATUS = {
     413: _BY_SLUG["too-large"],
     422: _BY_SLUG["validation"],
 }
+#: For a 412 whose every change since the form was opened is her own.
+ALREADY_SAVED = (
+    "You have already saved a change to this record since you opened this form, perhaps this "
+    "one. Your answers are kept below: check what you saved before you save again."
+)
 # Problem types whose titles are technical: their status says it in plain words instead.
 _GENERIC = frozenset({"", "http-404", "http-405", "http-409", "http-422", "journey-rule"})
 _REASONS = (

@@ -491,7 +491,7 @@ def test_given_a_new_journey_when_a_lead_assigns_it_then_a_change_meanwhile_is_s
     )
     page.get_by_role("button", name="Assign").click()
     page.wait_for_load_state()
-    assert page.get_by_text("While you were typing, this changed:").is_visible()
+    assert page.get_by_text("Since you opened this form, this changed:").is_visible()
     assert page.get_by_text("caseworker: cw-gia").is_visible()
     # Her input is kept, to send again on the fresh version if she still means it.
     assert page.get_by_label("Caseworker (staff id)").input_value() == "cw-fay"

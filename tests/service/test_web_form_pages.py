@@ -22,6 +22,8 @@ from tests.support import web_settings
 
 JOURNEY_ID = str(uuid4())
 NEEDS = f"/journeys/{JOURNEY_ID}/needs-assessments"
+#: Who these tests sign in as: the actor of what her own sends record.
+SUBJECT = "cw-unit"
 
 
 class FakeCases:
@@ -37,7 +39,7 @@ class FakeCases:
     def journey(self) -> dict[str, Any]:
         return {"journey_id": JOURNEY_ID, "version": self.version, "consents": [], "needs": []}
 
-    def someone_else_saves(self, event: str) -> None:
+    def saves(self, event: str, actor: str = "cw-other") -> None:
         self.version += 1
         now = datetime.now(UTC).isoformat()
         self.timeline.insert(
@@ -48,7 +50,7 @@ class FakeCases:
                 "source": "casework",
                 "occurred_at": now,
                 "recorded_at": now,
-                "actor": "cw-other",
+                "actor": actor,
                 "details": {},
             },
         )
@@ -72,7 +74,7 @@ class FakeCases:
             if if_match != f'"{self.version}"':
                 problem = {"type": "urn:waymark:problem:precondition-failed", "status": 412}
                 return httpx.Response(412, json=problem)
-            self.version += 1
+            self.saves("needs_assessed", SUBJECT)  # the one form these tests send
             return httpx.Response(200, json=self.journey())
         return httpx.Response(404, json={"type": "urn:waymark:problem:http-404"})
 
@@ -99,7 +101,7 @@ def sign_in(web: TestClient, next_path: str, kept: str = "") -> httpx.Response:
         data={
             "form_token": token.group(1),
             "role": "caseworker",
-            "subject": "cw-unit",
+            "subject": SUBJECT,
             "next": next_path,
             "kept": kept,
         },
@@ -141,16 +143,44 @@ def test_given_someone_saved_meanwhile_then_her_answers_stay_beside_what_changed
 ) -> None:
     sign_in(web, NEEDS)
     page = web.get(NEEDS)
-    cases.someone_else_saves("meeting_held")
+    cases.saves("meeting_held")
     refused = web.post(NEEDS, data=answers(page.text, needs=["housing"], notes="Kept words"))
     assert refused.status_code == 412
     assert "Changed meanwhile" in refused.text and "Meeting" in refused.text
+    assert "This record changed since you opened this form" in refused.text
     assert "Kept words" in refused.text
     assert re.search(r'value="housing" checked', refused.text)
     # The form now carries the journey as it is: saving again goes through.
     assert hidden(refused.text, "version") == "4"
     again = web.post(NEEDS, data=answers(refused.text, needs=["housing"], notes="Kept words"))
     assert again.status_code == 303 and cases.posts[-1][1] == '"4"'
+
+
+@pytest.mark.parametrize(
+    ("others", "said"),
+    [
+        ([], "You have already saved a change to this record since you opened this form"),
+        (["meeting_held"], "This record changed since you opened this form"),
+    ],
+    ids=["only her own save", "hers and someone else's"],
+)
+def test_given_a_form_sent_again_after_it_was_saved_then_it_says_whose_changes_it_met(
+    web: TestClient, cases: FakeCases, others: list[str], said: str
+) -> None:
+    # She pressed Save twice, or its answer was lost and she sent it again.
+    sign_in(web, NEEDS)
+    page = web.get(NEEDS)
+    sent = answers(page.text, needs=["housing"], notes="Kept words")
+    assert web.post(NEEDS, data=sent).status_code == 303
+    for event in others:
+        cases.saves(event)
+    again = web.post(NEEDS, data=sent)
+    assert again.status_code == 412
+    assert said in again.text and "Someone else" not in again.text
+    assert "Needs assessed" in again.text and f"by {SUBJECT}" in again.text
+    done = "there is no need to save again"
+    assert (done in again.text) == (not others)
+    assert "Kept words" in again.text
 
 
 @pytest.mark.parametrize("down", [503, httpx.ConnectError, httpx.ReadTimeout])

@@ -1,8 +1,10 @@
 """What changed on her journey while a form was open: for the form pages' 412 answer.
 
 A form page renders with ``loaded_at`` (``loaded_now()``) in a hidden field; when the cases
-service answers 412 (someone else changed the journey meanwhile) the page keeps her input and
-shows ``changes_since(...)`` with ``templates/_changed_meanwhile.html``.
+service answers 412 (the journey changed meanwhile) the page keeps her input and shows
+``changes_since(...)`` with ``templates/_changed_meanwhile.html``. The change may be her own:
+a form sent twice, or sent again after its answer was lost, meets its own first save, and
+``all_yours`` lets the page say so.
 """
 
 from __future__ import annotations
@@ -72,3 +74,9 @@ async def changes_since(
         if (page + 1) * _PAGE >= int(body.get("total") or 0) or not items:
             break
     return changed
+
+
+def all_yours(changes: list[dict[str, Any]], session: Session) -> bool:
+    """Whether she recorded every change listed herself (most likely this very form, saved
+    before), as the timeline's actor, her token's subject, says."""
+    return bool(changes) and all(change.get("actor") == session.subject for change in changes)

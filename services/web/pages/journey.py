@@ -16,9 +16,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import NotAllowed, Refused, Service
+from services.web.messages import ALREADY_SAVED
 from services.web.pages.caseload import Casework, CaseworkerOnly, open_concern
 from services.web.pages.commands import Command, form_version, kept_answers, send_command
-from services.web.pages.conflicts import changes_since, loaded_now
+from services.web.pages.conflicts import all_yours, changes_since, loaded_now
 from services.web.pages.journey_actions import journey_actions, open_referrals
 from services.web.pages.listing import Paging, page_number, staff_id
 from services.web.pages.timeline import entry_view
@@ -172,6 +173,7 @@ async def _assign_page(
     message: str | None = None,
     status_code: int = 200,
     changes: list[dict[str, Any]] | None = None,
+    yours: bool = False,
 ) -> Response:
     return await render(
         request,
@@ -183,6 +185,7 @@ async def _assign_page(
             "message": message,
             "changes": changes,
             "stale": changes is not None,
+            "yours": yours,
         },
         status_code=status_code,
         title="Assign a caseworker",
@@ -241,14 +244,16 @@ async def assign(
         changes = (
             await changes_since(request, session, journey_id, loaded_at) if refused.stale else None
         )
+        yours = all_yours(changes or [], session)
         return await _assign_page(
             request,
             fresh,
             values,
             refused.fields,
-            refused.message,
+            ALREADY_SAVED if yours else refused.message,
             status_code=409 if refused.stale else 422,
             changes=changes,
+            yours=yours,
         )
 
     return await send_command(

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Refused, Service
-from services.web.messages import problem_message
+from services.web.messages import ALREADY_SAVED, problem_message
 from services.web.pages import (
     journey_consent,
     journey_exit,
@@ -30,7 +30,7 @@ from services.web.pages import (
     journey_support,
 )
 from services.web.pages.commands import Command, kept_answers, send_command
-from services.web.pages.conflicts import changes_since, loaded_now
+from services.web.pages.conflicts import all_yours, changes_since, loaded_now
 from services.web.pages.ids import record_id
 from services.web.pages.journey_form_fields import (
     OCCURRED_AT,
@@ -166,6 +166,7 @@ async def _page(
     message: str | None = None,
     changes: list[dict[str, Any]] | None = None,
     stale: bool = False,
+    yours: bool = False,
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -193,6 +194,7 @@ async def _page(
         "message": message,
         "changes": changes or [],
         "stale": stale,
+        "yours": yours,
         "notice": notice,
         "version": version or "",
         "loaded_at": values.get("loaded_at") or loaded_now(),
@@ -266,6 +268,7 @@ async def _refused(
     if refused.stale:
         # Her answers stay; the form now carries the journey as it is, with what changed.
         changes = await changes_since(request, session, journey_id, values.get("loaded_at"))
+        yours = all_yours(changes, session)
         journey, fresh = await _journey(request, session, journey_id)
         values = {**values, "loaded_at": loaded_now()}
         return await _page(
@@ -273,9 +276,10 @@ async def _refused(
             values,
             journey=journey,
             version=fresh,
-            message=refused.message,
+            message=ALREADY_SAVED if yours else refused.message,
             changes=changes,
             stale=True,
+            yours=yours,
             status_code=412,
         )
     errors, others = _field_errors(asked.form, refused)
