@@ -39,7 +39,7 @@ def lead_saving(stack: Stack, journey: str, subject: str, seed: int, answers: Co
         saved = stack.web.post(form, data=data, headers=signed_in)
         answers[f"save {saved.status_code}"] += 1
         if saved.status_code == 412:
-            assert "Someone else changed" in saved.text
+            assert "since you opened this form" in saved.text
 
 
 def test_given_two_leads_saving_her_needs_at_once_then_each_save_done_is_one_event(

@@ -120,8 +120,14 @@ def test_given_odd_filters_then_the_caseload_names_them_and_sends_none_on(
     assert "x&lt;y&gt;" not in page.text and "bogus" not in page.text
 
 
-def _queue_then(claim_answer: httpx.Response, *, still_waiting: bool = True) -> Handler:
+def _queue_then(
+    claim_answer: httpx.Response, *, still_waiting: bool = True, holder: str | None = None
+) -> Handler:
     def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == f"/journeys/{JID}":
+            if holder is None:  # someone else's: not hers to read
+                return _problem(404, "journey-not-found")
+            return httpx.Response(200, json={"journey_id": JID, "caseworker_id": holder})
         if request.url.path == "/journeys/intake":
             item = {
                 "journey_id": JID,
@@ -148,33 +154,45 @@ def _problem(status: int, slug: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize(
-    ("claim_answer", "still_waiting", "page", "lands_on"),
+    ("claim_answer", "still_waiting", "holder", "page", "lands_on"),
     [
         (
             httpx.Response(200, json={"journey_id": JID, "version": 4}),
             True,
+            None,
             "1",
             f"/journeys/{JID}",
         ),
-        (_problem(412, "precondition-failed"), True, "1", f"/intake?notice=changed#journey-{JID}"),
         (
             _problem(412, "precondition-failed"),
             True,
+            None,
+            "1",
+            f"/intake?notice=changed#journey-{JID}",
+        ),
+        (
+            _problem(412, "precondition-failed"),
+            True,
+            None,
             "3",
             f"/intake?notice=changed&page=3#journey-{JID}",
         ),
-        (_problem(412, "precondition-failed"), False, "2", "/intake?notice=taken&page=2"),
-        (_problem(412, "precondition-failed"), False, "²", "/intake?notice=taken"),
-        (_problem(409, "already-assigned"), False, "1", "/intake?notice=taken"),
-        (_problem(409, "journey-closed"), False, "1", "/intake?notice=gone"),
-        (_problem(409, "journey-merged"), False, "1", "/intake?notice=gone"),
-        (_problem(404, "journey-not-found"), False, "1", "/intake?notice=gone"),
+        (_problem(412, "precondition-failed"), False, None, "2", "/intake?notice=taken&page=2"),
+        (_problem(412, "precondition-failed"), False, "cw-1", "1", f"/journeys/{JID}"),
+        (_problem(412, "precondition-failed"), False, "cw-2", "1", "/intake?notice=taken"),
+        (_problem(412, "precondition-failed"), False, None, "²", "/intake?notice=taken"),
+        (_problem(409, "already-assigned"), False, None, "1", "/intake?notice=taken"),
+        (_problem(409, "journey-closed"), False, None, "1", "/intake?notice=gone"),
+        (_problem(409, "journey-merged"), False, None, "1", "/intake?notice=gone"),
+        (_problem(404, "journey-not-found"), False, None, "1", "/intake?notice=gone"),
     ],
     ids=[
         "hers",
         "changed-still-waiting",
         "changed-on-her-page",
         "changed-taken",
+        "claimed-twice-by-her",
+        "taken-by-a-colleague-she-may-see",
         "odd-page",
         "held",
         "closed",
@@ -186,11 +204,12 @@ def test_given_her_answer_to_a_claim_then_the_caseworker_lands_where_it_says(
     signed_in: Callable[..., tuple[TestClient, list[str]]],
     claim_answer: httpx.Response,
     still_waiting: bool,
+    holder: str | None,
     page: str,
     lands_on: str,
 ) -> None:
     client, seen = signed_in(
-        Role.CASEWORKER, _queue_then(claim_answer, still_waiting=still_waiting)
+        Role.CASEWORKER, _queue_then(claim_answer, still_waiting=still_waiting, holder=holder)
     )
     queue = client.get("/intake")
     assert queue.status_code == 200

@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.api import Refused, Service
+from services.web.api import NotAllowed, NotFound, Refused, Service
 from services.web.pages.caseload import Casework, CaseworkerOnly
 from services.web.pages.commands import Command, form_version, send_command
 from services.web.pages.listing import PAGE_SIZE, Paging, page_number
@@ -76,6 +76,18 @@ async def _still_waiting(request: Request, session: Session, journey_id: UUID) -
     return bool((answer.body or {}).get("items"))
 
 
+async def _hers(request: Request, session: Session, journey_id: UUID) -> bool:
+    """Whether she holds the journey already: a claim pressed twice, or sent again after its
+    answer was lost, meets her own first claim."""
+    try:
+        answer = await request.app.state.services.get(
+            Service.CASES, f"/journeys/{journey_id}", session.access_token
+        )
+    except (NotAllowed, NotFound, Refused):
+        return False
+    return bool((answer.body or {}).get("caseworker_id") == session.subject)
+
+
 @router.post("/intake/{journey_id}/claim")
 async def claim(
     request: Request,
@@ -94,6 +106,8 @@ async def claim(
         if refused.stale:
             if await _still_waiting(request, session, journey_id):
                 return _back_to_queue("changed", page=page_number(page), journey_id=journey_id)
+            if await _hers(request, session, journey_id):
+                return RedirectResponse(f"/journeys/{journey_id}", status_code=303)
             return _back_to_queue("taken", page=page_number(page))
         if refused.status == 409 and refused.slug == "already-assigned":
             return _back_to_queue("taken")
