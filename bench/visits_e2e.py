@@ -12,21 +12,17 @@ One run measures, on the same machine and for the same duration:
   contacts is listed by the cases projection (``GET /journeys``, newest contact first);
 * **open loop** (``--open-loop RATE``): visits POSTed on a fixed schedule, RATE a second for
   ``--open-loop-seconds``, whether or not earlier ones were answered (as phones would), each
-  timed from its send until its journeys are listed. A watcher lists a small page of the
-  newest journeys and their total each time cases announces a journey on NATS
-  (``cases.journey_opened.v1``), again every ``--open-loop-retry-ms`` while one announced is
-  not listed yet, and at least every ``--open-loop-poll-ms``; with ``--open-loop-watch poll``
-  it lists only every ``--open-loop-poll-ms``, as the rounds before the tenth measured. It
-  prints the p50/p99 of POST and of POST → listed, by thirds of the run (a backlog that grows
-  shows as later thirds getting slower), and how long after the last send the last visit was
-  listed. A visit is *seen* listed by the list that finds it, so that figure is late by up to
-  the gap between two lists and one request: it prints too when the list before, which did not
-  find it, was sent (the visit was listed between the two), and how many lists a second the
-  watcher made, since each costs cases a request. And it splits each visit's time where it
-  crosses NATS: from the send until its ``ContactMade`` was stored in JetStream (the visits
-  service: the POST's commit, the relay), and from there until it was seen listed (cases: the
-  consumer, the projection, the watcher). The saturation rate is the API phase's visits/s
-  (closed loop, every client busy).
+  timed from its send until its journeys are listed; a watcher polls a small page of the newest
+  journeys and their total every ``--open-loop-poll-ms``. It prints the p50/p99 of POST and of
+  POST → listed, by thirds of the run (a backlog that grows shows as later thirds getting
+  slower), and how long after the last send the last visit was listed. A visit is *seen*
+  listed by the poll that finds it, so that figure is late by up to a poll interval and one
+  request: it prints too when the poll before, which did not find it, was sent (the visit was
+  listed between the two). And it splits each visit's time where it crosses NATS: from the
+  send until its ``ContactMade`` was stored in JetStream (the visits service: the POST's
+  commit, the relay), and from there until it was seen listed (cases: the consumer, the
+  projection, the watcher). The saturation rate is the API phase's visits/s (closed loop,
+  every client busy).
 
 Run from the repository root::
 
@@ -54,7 +50,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -66,12 +62,10 @@ import httpx
 import nats
 import nats.errors
 from eventsourcing.application import Application
-from nats.aio.msg import Msg
 
 from bench.sender import Sender, SenderError
 from services.cases.domain import Journey
 from services.visits.application import CompletedVisit, ContactInput, VisitsApplication
-from shared.contracts.cases import JourneyOpenedV1
 from shared.contracts.visits import ContactMadeV1
 from shared.runtime import open_stores
 from shared.security.roles import Role
@@ -341,11 +335,7 @@ class OpenLoop:
     rate: float
     seconds: float
     poll_ms: float
-    watch: str
-    retry_ms: float
     sent: int = 0
-    lists: int = 0  # the watcher's GET /journeys
-    watched_s: float = 0.0  # from the first send until the watcher saw the last visit listed
     post_s: list[float] = field(default_factory=list)
     #: (seconds since the first send, POST sent → every journey of the visit seen listed)
     listed: list[tuple[float, float]] = field(default_factory=list)
@@ -364,13 +354,7 @@ class OpenLoop:
 
 async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
     """POST visits on a fixed schedule; a watcher marks each listed as its journeys appear."""
-    result = OpenLoop(
-        args.open_loop,
-        args.open_loop_seconds,
-        poll_ms=args.open_loop_poll_ms,
-        watch=args.open_loop_watch,
-        retry_ms=args.open_loop_retry_ms,
-    )
+    result = OpenLoop(args.open_loop, args.open_loop_seconds, poll_ms=args.open_loop_poll_ms)
     total = int(args.open_loop * args.open_loop_seconds)
     pending: dict[frozenset[str], float] = {}
     # A small page of the newest journeys, and the total: a visit is listed when its journeys
@@ -413,28 +397,11 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
         first = (await cases.get("/journeys", params={"limit": 1})).json()
         base = int(first["total"])
 
-        # Woken, the watcher lists as soon as cases announces a journey (its relay publishes
-        # ``cases.journey_opened.v1`` beside the caseload's fold, so the list may not show it
-        # yet: then it lists again after ``retry_ms`` until it does). Polling, it lists every
-        # ``poll_ms``. Either way it lists at least every ``poll_ms``.
-        announced: set[str] = set()
-        wake = asyncio.Event()
-        listener = await nats.connect(system.nats.url) if args.open_loop_watch == "woken" else None
-
-        async def heard(message: Msg) -> None:
-            announced.add(json.loads(message.data)["data"]["journey_id"])
-            wake.set()
-
-        if listener is not None:
-            await listener.subscribe(JourneyOpenedV1.subject, cb=heard)
-
         async def watch() -> None:
             seen: set[str] = set()
             asked_before = start  # when the poll before this one was sent
             while not (all_sent.is_set() and not pending):
                 asked = time.perf_counter()
-                wake.clear()
-                result.lists += 1
                 try:
                     response = await cases.get("/journeys", params={"limit": window})
                     response.raise_for_status()
@@ -463,13 +430,7 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
                     result.problems["not listed within 60 s of the end"] += len(pending)
                     return
                 asked_before = asked
-                if listener is None:
-                    await asyncio.sleep(args.open_loop_poll_ms / 1000)
-                elif any(w & announced for w in pending):
-                    await asyncio.sleep(args.open_loop_retry_ms / 1000)
-                else:
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), args.open_loop_poll_ms / 1000)
+                await asyncio.sleep(args.open_loop_poll_ms / 1000)
 
         watcher = asyncio.create_task(watch())
         tasks = []
@@ -483,10 +444,7 @@ async def open_loop(system: System, args: argparse.Namespace) -> OpenLoop:
         await asyncio.gather(*tasks)
         all_sent.set()
         await watcher
-        result.watched_s = time.perf_counter() - start
         await visits.close()
-        if listener is not None:
-            await listener.close()
     result.most_open = visits.most_open
     stored = await stored_in_jetstream(system.nats.url, {j for w, _, _ in result.visits for j in w})
     for wanted, sent, listed in result.visits:
@@ -534,16 +492,9 @@ def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[s
     )
     print(f"  POST answered (ms):              {fmt(percentiles(result.post_s))}")
     print(f"  POST sent → journeys listed (ms): {fmt(percentiles([s for _, s in result.listed]))}")
-    how = (
-        f"a list when cases announced a journey, again {result.retry_ms:g} ms later while"
-        f" one announced was not listed, and at least every {result.poll_ms:g} ms"
-        if result.watch == "woken"
-        else f"a list every {result.poll_ms:g} ms"
-    )
     print(
-        f"    (seen by {how}: {result.lists / result.watched_s:.0f} lists a second; the list"
-        " before, which did not find it, was sent after the POST by (ms):"
-        f" {fmt(percentiles(result.not_yet_listed_s))})"
+        f"    (seen by a poll every {result.poll_ms:g} ms; the poll before, which did not find"
+        f" it, was sent after the POST by (ms): {fmt(percentiles(result.not_yet_listed_s))})"
     )
     print(
         "    sent → ContactMade stored in JetStream (ms): "
@@ -579,8 +530,6 @@ def report_open_loop(result: OpenLoop, saturation_visits_per_s: float) -> dict[s
         "open_loop_to_jetstream_ms": rounded(percentiles(result.to_jetstream_s)),
         "open_loop_from_jetstream_ms": rounded(percentiles(result.from_jetstream_s)),
         "open_loop_poll_ms": result.poll_ms,
-        "open_loop_watch": result.watch,
-        "open_loop_lists_per_s": round(result.lists / result.watched_s, 1),
         "open_loop_listed_ms_by_third": [
             {k: round(v, 1) for k, v in third.items()} for third in thirds
         ],
@@ -833,22 +782,7 @@ def main(argv: list[str] | None = None) -> None:
         help="run each service as an HTTP-only process beside one running its background work",
     )
     parser.add_argument(
-        "--open-loop-watch",
-        choices=["woken", "poll"],
-        default="woken",
-        help="the watcher lists when cases announces a journey (woken) or every poll-ms (poll)",
-    )
-    parser.add_argument(
-        "--open-loop-poll-ms",
-        type=float,
-        default=20,
-        help="how often the watcher lists (woken: at the latest, with nothing announced)",
-    )
-    parser.add_argument(
-        "--open-loop-retry-ms",
-        type=float,
-        default=2,
-        help="woken: how soon it lists again while an announced journey is not listed yet",
+        "--open-loop-poll-ms", type=float, default=20, help="how often the watcher lists"
     )
     parser.add_argument(
         "--database-url",
