@@ -56,6 +56,7 @@ from shared.contracts.envelope import decode
 from shared.messaging.relay import as_contracts
 from tests.support import gp_appointment, housing_referral, on_the_wire, register_journey
 from tests.unit.conftest import AppFactory
+from tests.unit.test_cases_read_models import referrals_taking_every_step
 
 T0 = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
 D0 = T0.date()
@@ -201,6 +202,17 @@ def test_a_contact_journey_and_a_merge_are_published(cases: CasesApplication) ->
     assert [o.contact_id for o in opened] == [None, contact_id]
     merged = [c for c in contracts if isinstance(c, JourneyStatusChangedV1)]
     assert [(m.journey_id, m.status) for m in merged] == [(Journey.create_id(contact_id), "merged")]
+
+
+def test_each_referral_step_is_published_as_the_status_it_leads_to(
+    cases: CasesApplication,
+) -> None:
+    taken = referrals_taking_every_step(cases, register_journey(cases, "R-1", T0, actor=CW), T0)
+    contracts = [c for c in published(cases) if isinstance(c, ReferralStatusChangedV1)]
+    assert {r: [c.status for c in contracts if c.referral_id == r] for r in taken} == taken
+    assert {(c.partner, c.respond_by) for c in contracts} == {
+        ("housing_charity", T0 + timedelta(days=1))
+    }
 
 
 def message_kwargs() -> dict[str, object]:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from services.cases.application import CasesApplication
 from services.cases.commands import (
+    AcceptReferral,
     AchieveGoal,
     AcknowledgeReferral,
     AssessNeeds,
@@ -28,6 +29,7 @@ from services.cases.commands import (
     CompleteReferral,
     CorrectPseudonym,
     DeclineReferral,
+    ExpireReferral,
     JourneyCommand,
     MarkPossibleMinor,
     MoveAppointment,
@@ -37,6 +39,7 @@ from services.cases.commands import (
     Register,
     ReopenJourney,
     SetGoal,
+    WithdrawReferral,
 )
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
@@ -46,6 +49,7 @@ from services.cases.queries.due_items.projection import DueItems
 from services.cases.queries.journey_timeline.projection import JourneyTimeline
 from services.cases.queries.referrals_board.projection import ReferralsBoard
 from services.cases.queries.tables import Visibility
+from services.cases.values import WithdrawalReason
 from shared.errors import FieldError
 from shared.runtime import Stores
 from shared.security.roles import Role
@@ -106,6 +110,40 @@ def refer(app: CasesApplication, journey_id: UUID, partner: str, respond_in: tim
         actor=CW,
     )
     return referral_id
+
+
+def referrals_taking_every_step(
+    app: CasesApplication, journey_id: UUID, at: datetime
+) -> dict[UUID, list[str]]:
+    """Housing referrals made ``at`` (due a day later) that between them take every step a
+    referral can, two days later; each one's statuses in order, from "made"."""
+    later = at + timedelta(days=2)
+    steps: dict[str, Callable[[UUID], JourneyCommand]] = {
+        "acknowledged": lambda r: AcknowledgeReferral(referral_id=r, occurred_at=later),
+        "accepted": lambda r: AcceptReferral(referral_id=r, occurred_at=later),
+        "completed": lambda r: CompleteReferral(referral_id=r, occurred_at=later),
+        "declined": lambda r: DeclineReferral(referral_id=r, reason=None, occurred_at=later),
+        "withdrawn": lambda r: WithdrawReferral(
+            referral_id=r, reason=WithdrawalReason.NO_LONGER_NEEDED, occurred_at=later
+        ),
+        "expired": lambda r: ExpireReferral(referral_id=r, occurred_at=later),
+    }
+    taken: dict[UUID, list[str]] = {}
+    for path in (
+        ["acknowledged", "accepted", "completed"],
+        ["declined"],
+        ["withdrawn"],
+        ["expired"],
+    ):
+        referral_id = uuid4()
+        made = housing_referral(
+            referral_id=referral_id, respond_by=at + timedelta(days=1), occurred_at=at
+        )
+        app.do(journey_id, made, actor=CW)
+        for status in path:
+            app.do(journey_id, steps[status](referral_id), actor=CW)
+        taken[referral_id] = ["made", *path]
+    return taken
 
 
 def test_the_caseload_filters_by_caseworker_and_puts_what_is_due_first(world) -> None:
@@ -325,6 +363,15 @@ def test_the_referrals_board_shows_overdue_first_and_filters(world) -> None:
     assert app.expire_overdue_referrals(now) == 1
     views.catch_up()
     assert {c.referral_id: c.status for c in views.board.board(now)[0]}[overdue] == "expired"
+
+
+def test_the_referrals_board_shows_the_status_each_step_leads_to(world) -> None:
+    app, views = world
+    taken = referrals_taking_every_step(app, register(app), T0)
+    views.catch_up()
+    cards, _ = views.board.board(T0 + timedelta(days=3))
+    assert {c.referral_id: c.status for c in cards} == {r: s[-1] for r, s in taken.items()}
+    assert all(c.updated_at == T0 + timedelta(days=2) for c in cards)
 
 
 def test_the_due_list_follows_appointments_and_leaves_out_closed_journeys(world) -> None:

@@ -34,7 +34,14 @@ from tests.support import (
     served,
 )
 from tests.unit.conftest import AppFactory
-from tests.unit.test_cases_read_models import COMMANDS, CW, Views, apply_command, new_state
+from tests.unit.test_cases_read_models import (
+    COMMANDS,
+    CW,
+    Views,
+    apply_command,
+    new_state,
+    referrals_taking_every_step,
+)
 
 NOVEMBER, DECEMBER = datetime(2026, 11, 2, 9, 0, tzinfo=UTC), datetime(2026, 12, 3, 9, tzinfo=UTC)
 
@@ -129,6 +136,18 @@ def test_referral_outcomes_exits_and_closures_are_counted_under_their_need(world
     # Nothing a journey could be found by is published.
     assert str(journey_id) not in repr(view.published("2026-01", "2026-12"))
     assert str(referral_id) not in repr(view.published("2026-01", "2026-12"))
+
+
+def test_each_step_but_an_acknowledgement_is_counted_as_an_outcome(world) -> None:
+    app, view = world
+    referrals_taking_every_step(app, register(app), NOVEMBER)
+    outcomes = {
+        code: n
+        for (measure, _, code), n in counted(view, "2026-11", "2026-11").items()
+        if measure == "referral_outcomes"
+    }
+    steps = ("accepted", "completed", "declined", "withdrawn", "expired")
+    assert outcomes == {f"housing:{step}": 1 for step in steps}
 
 
 def test_a_group_with_one_small_cell_has_a_second_cell_suppressed() -> None:
