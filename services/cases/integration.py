@@ -20,7 +20,7 @@ from services.cases.application import CasesApplication, JourneyNotFound
 from services.cases.commands import NoteConcern, NoteFollowUp, NoteIndicator, OutreachFact
 from services.cases.domain import Journey
 from services.cases.errors import JourneyError
-from services.cases.journey import StatusStep
+from services.cases.journey import ReferralStep, StatusStep
 from services.cases.values import JourneyStatus, NrmOutcome
 from shared.contracts import (
     AppointmentScheduledV1,
@@ -39,22 +39,15 @@ from shared.contracts import (
     ReferralStatusChangedV1,
     UrgentConcernRaisedV1,
 )
-from shared.contracts.cases import AppointmentStatusName, NrmMilestoneName, ReferralStatusName
+from shared.contracts.cases import AppointmentStatusName, NrmMilestoneName
 from shared.contracts.streams import CASES_STREAM, VISITS_STREAM
 from shared.messaging.consumer import Handler, Subscription, Upstream
 from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
 from shared.messaging.translation import contract_from
 
-ReferralStep: TypeAlias = (
-    Journey.ReferralMade
-    | Journey.ReferralAcknowledged
-    | Journey.ReferralAccepted
-    | Journey.ReferralDeclined
-    | Journey.ReferralCompleted
-    | Journey.ReferralWithdrawn
-    | Journey.ReferralExpired
-)
+#: A referral made or a step it took, each published as the status it left the referral in.
+ReferralChange: TypeAlias = Journey.ReferralMade | ReferralStep
 AppointmentStep: TypeAlias = (
     Journey.AppointmentScheduled
     | Journey.AppointmentMoved
@@ -78,7 +71,7 @@ PUBLISHED: dict[type[object], type[IntegrationEvent]] = {
     Journey.CaseworkerAssigned: CaseworkerAssignedV1,
     Journey.BreakGlassAccessGranted: BreakGlassAccessGrantedV1,
     Journey.FollowUpNoted: FollowUpScheduledV1,
-    **dict.fromkeys(get_args(ReferralStep), ReferralStatusChangedV1),
+    **dict.fromkeys(get_args(ReferralChange), ReferralStatusChangedV1),
     **dict.fromkeys(get_args(AppointmentStep), AppointmentScheduledV1),
     **dict.fromkeys(get_args(NrmStep), NrmMilestoneV1),
     **dict.fromkeys(get_args(StatusStep), JourneyStatusChangedV1),
@@ -94,15 +87,6 @@ def translator(app: CasesApplication) -> Translator:
     return JourneyContracts(app).translate
 
 
-_REFERRAL_STATUS: dict[type[object], ReferralStatusName] = {
-    Journey.ReferralMade: "made",
-    Journey.ReferralAcknowledged: "acknowledged",
-    Journey.ReferralAccepted: "accepted",
-    Journey.ReferralDeclined: "declined",
-    Journey.ReferralCompleted: "completed",
-    Journey.ReferralWithdrawn: "withdrawn",
-    Journey.ReferralExpired: "expired",
-}
 _APPOINTMENT_STATUS: dict[type[object], AppointmentStatusName] = {
     Journey.AppointmentScheduled: "scheduled",
     Journey.AppointmentMoved: "moved",
@@ -160,7 +144,7 @@ class JourneyContracts:
         return contract_from(PersonErasedV1, event, journey_id=event.originator_id)
 
     @translate.register
-    def _referral_status(self, event: ReferralStep) -> ReferralStatusChangedV1:
+    def _referral_status(self, event: ReferralChange) -> ReferralStatusChangedV1:
         journey = self.journey_at(event)
         referral = journey.referrals[event.referral_id]
         return contract_from(
@@ -168,7 +152,7 @@ class JourneyContracts:
             event,
             journey_id=journey.id,
             partner=referral.partner,
-            status=_REFERRAL_STATUS[type(event)],
+            status=referral.status.value,
             respond_by=referral.respond_by,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import get_args
 from uuid import UUID, uuid4
 
 import pytest
@@ -56,6 +57,7 @@ from services.cases.errors import (
     RespondByNotAfterReferral,
     SafetyPlanConflict,
 )
+from services.cases.journey import ReferralStep
 from services.cases.values import (
     AppointmentStatus,
     AttentionKind,
@@ -577,6 +579,11 @@ def test_a_referral_expires_only_once_its_response_date_has_passed(
     journey.expire_referral(referral_id, at(14.5), "system:referral-expiry")
     assert recorded(journey)[-1] == "ReferralExpired"
     assert journey.referrals[referral_id].status is ReferralStatus.EXPIRED
+
+
+def test_referral_step_names_every_step_a_referral_takes_once_made() -> None:
+    steps = [c for c in vars(Journey).values() if isinstance(c, type) and hasattr(c, "reaches")]
+    assert steps == list(get_args(ReferralStep))
 
 
 def test_unknown_referrals_are_not_found(journey: Journey) -> None:

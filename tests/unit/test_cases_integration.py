@@ -4,6 +4,7 @@ contracts in as commands — each once, and nothing personal on the bus."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import get_args
 from uuid import UUID, uuid4
 
 import pytest
@@ -35,6 +36,7 @@ from services.cases.values import (
     DeclineReason,
     IndicatorSource,
     NrmOutcome,
+    ReferralStatus,
     ReopenReason,
 )
 from shared.contracts import (
@@ -52,6 +54,7 @@ from shared.contracts import (
     UrgentConcernRaisedV1,
 )
 from shared.contracts.base import as_contract_types
+from shared.contracts.cases import ReferralStatusName
 from shared.contracts.envelope import decode
 from shared.messaging.relay import as_contracts
 from tests.support import gp_appointment, housing_referral, on_the_wire, register_journey
@@ -213,6 +216,10 @@ def test_each_referral_step_is_published_as_the_status_it_leads_to(
     assert {(c.partner, c.respond_by) for c in contracts} == {
         ("housing_charity", T0 + timedelta(days=1))
     }
+
+
+def test_the_contract_names_each_referral_status_as_the_journey_does() -> None:
+    assert [s.value for s in ReferralStatus] == list(get_args(ReferralStatusName))
 
 
 def message_kwargs() -> dict[str, object]:

@@ -53,6 +53,7 @@ __all__ = [
     "Journey",
     "JourneyError",
     "JourneyStatus",
+    "ReferralStep",
     "StatusStep",
 ]
 
@@ -208,3 +209,13 @@ STATUS_AFTER: dict[type[StatusStep], JourneyStatus] = {
     Journey.CaseReopened: JourneyStatus.ACTIVE,
     Journey.MergedInto: JourneyStatus.MERGED,
 }
+
+#: The steps a referral takes once made; each leads to the status it ``reaches``.
+ReferralStep: TypeAlias = (
+    Journey.ReferralAcknowledged
+    | Journey.ReferralAccepted
+    | Journey.ReferralDeclined
+    | Journey.ReferralCompleted
+    | Journey.ReferralWithdrawn
+    | Journey.ReferralExpired
+)

@@ -9,32 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeAlias, Unpack
+from typing import Any, Unpack
 from uuid import UUID
 
 from services.cases.domain import Journey
+from services.cases.journey import ReferralStep
 from services.cases.queries.tables import Visibility, forget_journey
 from services.cases.values import ReferralStatus
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
-_STATUS_AFTER: dict[type[object], ReferralStatus] = {
-    Journey.ReferralAcknowledged: ReferralStatus.ACKNOWLEDGED,
-    Journey.ReferralAccepted: ReferralStatus.ACCEPTED,
-    Journey.ReferralDeclined: ReferralStatus.DECLINED,
-    Journey.ReferralCompleted: ReferralStatus.COMPLETED,
-    Journey.ReferralWithdrawn: ReferralStatus.WITHDRAWN,
-    Journey.ReferralExpired: ReferralStatus.EXPIRED,
-}
-ReferralStep: TypeAlias = (
-    Journey.ReferralAcknowledged
-    | Journey.ReferralAccepted
-    | Journey.ReferralDeclined
-    | Journey.ReferralCompleted
-    | Journey.ReferralWithdrawn
-    | Journey.ReferralExpired
-)
 AWAITING_RESPONSE = (ReferralStatus.MADE.value, ReferralStatus.ACKNOWLEDGED.value)
 #: A card's place on the board: (1 if overdue else 0, respond-by as stored, referral id).
 BoardKey = tuple[int, str, str]
@@ -108,11 +93,7 @@ class ReferralsBoard(Projection):
     def _status(self, event: ReferralStep, cursor: SqlCursor) -> None:
         cursor.execute(
             f"UPDATE {self.table} SET status = %s, updated_at = %s WHERE referral_id = %s",
-            (
-                _STATUS_AFTER[type(event)].value,
-                to_sql_time(event.occurred_at),
-                str(event.referral_id),
-            ),
+            (event.reaches.value, to_sql_time(event.occurred_at), str(event.referral_id)),
         )
 
     def board(

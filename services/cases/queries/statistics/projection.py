@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import singledispatchmethod
-from typing import TypeAlias
+from typing import TypeAlias, get_args
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -49,13 +49,7 @@ REFERRAL_OUTCOMES = "referral_outcomes"
 EXITS = "exits"
 CLOSURES = "closures"
 
-_OUTCOMES: dict[type[object], str] = {
-    Journey.ReferralAccepted: "accepted",
-    Journey.ReferralDeclined: "declined",
-    Journey.ReferralCompleted: "completed",
-    Journey.ReferralWithdrawn: "withdrawn",
-    Journey.ReferralExpired: "expired",
-}
+#: A referral's outcomes (every step it takes but an acknowledgement), each by what it reaches.
 ReferralOutcome: TypeAlias = (
     Journey.ReferralAccepted
     | Journey.ReferralDeclined
@@ -103,7 +97,7 @@ class Statistics(Projection):
         Journey.OpenedAtRegistration,
         Journey.NeedsAssessed,
         Journey.ReferralMade,
-        *_OUTCOMES,
+        *get_args(ReferralOutcome),
         Journey.ExitedSexIndustry,
         Journey.CaseClosed,
         Journey.PersonErased,
@@ -157,7 +151,7 @@ class Statistics(Projection):
         )
         row = cursor.fetchone()
         need = str(row["need"]) if row else "unknown"
-        self._count(cursor, REFERRAL_OUTCOMES, month, f"{need}:{_OUTCOMES[type(event)]}")
+        self._count(cursor, REFERRAL_OUTCOMES, month, f"{need}:{event.reaches.value}")
 
     @count.register
     def _exit(self, event: Journey.ExitedSexIndustry, cursor: SqlCursor, month: str) -> None:
