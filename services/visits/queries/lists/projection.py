@@ -23,9 +23,8 @@ from uuid import UUID
 
 from services.visits import visit_contacts
 from services.visits.domain import Visit
-from services.visits.erasure import ContactErasure
 from services.visits.premises import Premises
-from services.visits.visit_contacts import text_or_none
+from services.visits.visit_contacts import VisitReadModel, text_or_none
 from shared.storage.pages import Condition, PageWindow, read_page
 from shared.storage.projection import Projection, handler
 from shared.storage.sql import Row, SqlCursor, Where, from_sql_time, to_sql_time, write_row
@@ -148,9 +147,12 @@ class PremisesDirectory(Projection):
         return [_premises(row) for row in rows], total
 
 
-class VisitList(Projection):
+class VisitList(VisitReadModel):
+    """A contact made, her contacts erased and a visit completed: ``VisitReadModel``'s handlers."""
+
     name = "visit_list"
     tables = ("visit_list", "visit_list_people", "visit_list_contacts", "visit_list_concerns")
+    visits_table, contacts_table = "visit_list", "visit_list_contacts"
     event_classes = visit_contacts.FOLLOWED
 
     def _t(self, name: str) -> str:
@@ -197,10 +199,6 @@ class VisitList(Projection):
             write_row(cursor, self._t("visit_list_people"), person_row, key="visit_id, person")
 
     @handler
-    def _contact_made(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
-        visit_contacts.add(cursor, self._t("visit_list_contacts"), event)
-
-    @handler
     def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
         row = {
             "visit_id": str(event.originator_id),
@@ -224,20 +222,6 @@ class VisitList(Projection):
             " WHERE visit_id = %s",
             (text_or_none(event.premises_id), event.premises_label, str(event.originator_id)),
         )
-
-    @handler
-    def _completed(self, event: Visit.Completed, cursor: SqlCursor) -> None:
-        contacts = self._t("visit_list_contacts")
-        outcome = visit_contacts.completed_outcome(cursor, contacts, event)
-        cursor.execute(
-            f"UPDATE {self._t('visit_list')} SET completed_at = %s, outcome = %s"
-            " WHERE visit_id = %s",
-            (to_sql_time(event.occurred_at), outcome, str(event.originator_id)),
-        )
-
-    @handler
-    def _contacts_erased(self, event: ContactErasure.Recorded, cursor: SqlCursor) -> None:
-        visit_contacts.erase(cursor, self._t("visit_list_contacts"), event)
 
     def newest_first(
         self, which: VisitFilter, **window: Unpack[PageWindow]

@@ -18,9 +18,8 @@ from uuid import UUID
 
 from services.visits import visit_contacts
 from services.visits.domain import Visit
-from services.visits.erasure import ContactErasure
-from services.visits.visit_contacts import count_of, text_or_none
-from shared.storage.projection import Projection, handler
+from services.visits.visit_contacts import VisitReadModel, count_of, text_or_none
+from shared.storage.projection import handler
 from shared.storage.sql import Row, SqlCursor, from_sql_time, rows_by, to_sql_time, write_row
 
 
@@ -60,22 +59,17 @@ class PremisesHistoryPage:
         return self.visit_count
 
 
-class PremisesHistory(Projection):
+class PremisesHistory(VisitReadModel):
+    """A contact made, her contacts erased and a visit completed: ``VisitReadModel``'s handlers."""
+
     name = "premises_history"
     tables = (
         "premises_history_visits",
         "premises_history_contacts",
         "premises_history_concerns",
     )
+    visits_table, contacts_table = "premises_history_visits", "premises_history_contacts"
     event_classes = visit_contacts.FOLLOWED
-
-    @property
-    def _visits(self) -> str:
-        return self.store.table("premises_history_visits")
-
-    @property
-    def _contacts(self) -> str:
-        return self.store.table("premises_history_contacts")
 
     @property
     def _concerns(self) -> str:
@@ -114,10 +108,6 @@ class PremisesHistory(Projection):
         write_row(cursor, self._visits, row, key="visit_id")
 
     @handler
-    def _contact(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:
-        visit_contacts.add(cursor, self._contacts, event)
-
-    @handler
     def _concern_raised(self, event: Visit.UrgentConcernRaised, cursor: SqlCursor) -> None:
         row = {
             "visit_id": str(event.originator_id),
@@ -140,19 +130,6 @@ class PremisesHistory(Projection):
         cursor.execute(
             f"UPDATE {self._visits} SET premises_id = %s WHERE visit_id = %s",
             (text_or_none(event.premises_id), str(event.originator_id)),
-        )
-
-    @handler
-    def _contacts_erased(self, event: ContactErasure.Recorded, cursor: SqlCursor) -> None:
-        # Concern codes stay with the visits: they are about the premises.
-        visit_contacts.erase(cursor, self._contacts, event)
-
-    @handler
-    def _completed(self, event: Visit.Completed, cursor: SqlCursor) -> None:
-        outcome = visit_contacts.completed_outcome(cursor, self._contacts, event)
-        cursor.execute(
-            f"UPDATE {self._visits} SET completed_at = %s, outcome = %s WHERE visit_id = %s",
-            (to_sql_time(event.occurred_at), outcome, str(event.originator_id)),
         )
 
     def history(self, premises_id: UUID, *, limit: int, offset: int) -> PremisesHistoryPage:
