@@ -134,9 +134,9 @@ class Appointments(JourneyPart):
 
     def _scheduled_appointment(self, appointment_id: UUID) -> Appointment:
         self._require_writable()
-        appointment = self.appointments.get(appointment_id)
-        if appointment is None:
-            raise AppointmentNotFound(f"no appointment {appointment_id} on journey {self.id}")
+        appointment = self._found(
+            self.appointments, appointment_id, AppointmentNotFound, "appointment"
+        )
         if appointment.status is not AppointmentStatus.SCHEDULED:
             raise AppointmentNotScheduled(
                 f"appointment {appointment_id} is {appointment.status.value}"

@@ -9,9 +9,9 @@ here so that each reads and checks it typed; ``Journey.__init__`` sets it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -32,6 +32,8 @@ from services.cases.values import (
     Referral,
     SafetyPlan,
 )
+
+Item = TypeVar("Item")
 
 
 class JourneyError(Exception):
@@ -176,6 +178,19 @@ class JourneyPart(AggregatePart):
         self._require_writable()
         if not self.registered:
             raise NotRegistered(f"journey {self.id} has no registered person")
+
+    def _found(
+        self,
+        items: Mapping[UUID, Item],
+        item_id: UUID,
+        missing: type[JourneyItemNotFound],
+        kind: str,
+    ) -> Item:
+        """The journey's ``kind`` of item with this id; ``missing`` when it has none."""
+        item = items.get(item_id)
+        if item is None:
+            raise missing(f"no {kind} {item_id} on journey {self.id}")
+        return item
 
     def _heard_from_outreach(self, occurred_at: datetime) -> None:
         if self.last_outreach_at is None or occurred_at > self.last_outreach_at:

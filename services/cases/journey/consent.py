@@ -124,10 +124,7 @@ class Consents(JourneyPart):
         self._record(self.ConsentWithdrawn, occurred_at, actor, consent_id=consent_id)
 
     def _consent(self, consent_id: UUID) -> Consent:
-        consent = self.consents.get(consent_id)
-        if consent is None:
-            raise ConsentNotFound(f"no consent {consent_id} on journey {self.id}")
-        return consent
+        return self._found(self.consents, consent_id, ConsentNotFound, "consent")
 
     def _consent_covering(
         self, consent_id: UUID | None, scope: ConsentScope, partner: str | None = None

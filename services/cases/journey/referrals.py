@@ -240,9 +240,7 @@ class Referrals(Consents):
 
     def _referral_can_become(self, referral_id: UUID, target: ReferralStatus) -> Referral:
         self._require_writable()
-        referral = self.referrals.get(referral_id)
-        if referral is None:
-            raise ReferralNotFound(f"no referral {referral_id} on journey {self.id}")
+        referral = self._found(self.referrals, referral_id, ReferralNotFound, "referral")
         if referral.status is ReferralStatus.DECLINED:
             raise ReferralAlreadyDeclined(f"referral {referral_id} was already declined")
         if not referral.status.is_open:

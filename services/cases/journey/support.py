@@ -127,9 +127,7 @@ class Support(JourneyPart):
 
     def _open_goal(self, goal_id: UUID) -> Goal:
         self._require_writable()
-        goal = self.goals.get(goal_id)
-        if goal is None:
-            raise GoalNotFound(f"no goal {goal_id} on journey {self.id}")
+        goal = self._found(self.goals, goal_id, GoalNotFound, "goal")
         if goal.status is GoalStatus.ACHIEVED:
             raise GoalAlreadyAchieved(f"goal {goal_id} was already achieved")
         if goal.status is GoalStatus.DROPPED:
