@@ -33,7 +33,7 @@ from services.cases.queries.tables import (
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
-from shared.storage.pages import PageWindow, later_than, read_page
+from shared.storage.pages import Ascending, PageWindow, read_page
 from shared.storage.projection import Projection
 from shared.storage.sql import (
     SqlCursor,
@@ -66,7 +66,7 @@ def _preferences(
 
 #: A journey's place in the caseload's list: (due order, contact order, journey id).
 ListKey = tuple[str, int, str]
-_LIST_ORDER = "c.due_order, c.contact_order, c.journey_id"
+_LIST_ORDER = Ascending("c.due_order, c.contact_order, c.journey_id")
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,6 @@ class Caseload(Projection):
                 source=f"FROM {table} c WHERE {where}",
                 params=where.params,
                 order=_LIST_ORDER,
-                after=later_than(_LIST_ORDER),
             )
             known_by = self._contacts_of(cursor, [str(row["journey_id"]) for row in rows])
         return [_entry(row, known_by.get(str(row["journey_id"]), ())) for row in rows], total
