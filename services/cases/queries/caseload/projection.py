@@ -40,9 +40,9 @@ from shared.storage.sql import (
     SqlStore,
     Where,
     from_sql_time,
-    insert,
     rows_by,
     to_sql_time,
+    write_row,
 )
 
 ReferralClosing: TypeAlias = (
@@ -177,23 +177,27 @@ class Caseload(Projection):
         self, event: Journey.Opened | Journey.OpenedAtRegistration, cursor: SqlCursor
     ) -> Changes:
         journey = str(event.originator_id)
-        cursor.execute(
-            f"INSERT INTO {self.table} (journey_id, status, registered,"
-            " caseworker_id, possible_minor, opened_at, last_contact_at, contact_count,"
-            " open_referrals, version, team_id, opened_by, languages, preferred_languages,"
-            " interpreter_needed, urgent_concerns, contact_order, due_order)"
-            " VALUES (%s, %s, 0, NULL, 0, %s, NULL, 0, 0, %s, NULL, %s, '[]', '[]', 0, 0, %s, %s)"
-            " ON CONFLICT (journey_id) DO NOTHING",
-            (
-                journey,
-                JourneyStatus.NEW.value,
-                to_sql_time(event.occurred_at),
-                event.originator_version,
-                event.actor,
-                NO_CONTACT,
-                NOTHING_DUE,
-            ),
-        )
+        row = {
+            "journey_id": journey,
+            "status": JourneyStatus.NEW.value,
+            "registered": 0,
+            "caseworker_id": None,
+            "possible_minor": 0,
+            "opened_at": to_sql_time(event.occurred_at),
+            "last_contact_at": None,
+            "contact_count": 0,
+            "open_referrals": 0,
+            "version": event.originator_version,
+            "team_id": None,
+            "opened_by": event.actor,
+            "languages": "[]",
+            "preferred_languages": "[]",
+            "interpreter_needed": 0,
+            "urgent_concerns": 0,
+            "contact_order": NO_CONTACT,
+            "due_order": NOTHING_DUE,
+        }
+        write_row(cursor, self.table, row, key="journey_id")
         # Live, her due items may have come first (another read model). A rebuild sets every
         # journey's at once as it goes live instead (``before_going_live``).
         if not self.rebuilding:
@@ -288,14 +292,8 @@ class Caseload(Projection):
         return {}
 
     def _add_contact(self, cursor: SqlCursor, journey: str, contact_id: UUID) -> None:
-        cursor.execute(
-            insert(
-                self.store.table("caseload_contacts"),
-                "contact_id, journey_id",
-                key="contact_id, journey_id",
-            ),
-            (str(contact_id), journey),
-        )
+        row = {"contact_id": str(contact_id), "journey_id": journey}
+        write_row(cursor, self.store.table("caseload_contacts"), row, key="contact_id, journey_id")
 
     def intake(
         self, *, limit: int = 50, offset: int = 0, journey_id: UUID | None = None
