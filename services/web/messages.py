@@ -37,6 +37,11 @@ ALREADY_SAVED = (
     "You have already saved a change to this record since you opened this form, perhaps this "
     "one. Your answers are kept below: check what you saved before you save again."
 )
+#: For a 412 whose every change since the form was opened is someone else's.
+CHANGED_BY_OTHERS = (
+    "Someone else changed this record since you opened this form. Your answers are kept "
+    "below: check what changed before you save again."
+)
 # Problem types whose titles are technical: their status says it in plain words instead.
 _GENERIC = frozenset({"", "http-404", "http-405", "http-409", "http-422", "journey-rule"})
 _REASONS = (

@@ -306,7 +306,7 @@ def test_given_two_people_on_one_journey_when_the_second_saves_then_she_sees_wha
     # The second saves after: refused as stale, her answers kept, the change shown.
     second.get_by_role("button", name="Save her needs").click()
     summary = second.locator("#error-summary").inner_text()
-    assert "This record changed since you opened this form" in summary
+    assert "Someone else changed this record since you opened this form" in summary
     assert "Meeting" in second.get_by_role("region", name="Changed meanwhile").inner_text()
     assert second.get_by_label("Housing").is_checked()
     assert second.get_by_label("National Insurance number").is_checked()

@@ -147,7 +147,7 @@ def test_given_someone_saved_meanwhile_then_her_answers_stay_beside_what_changed
     refused = web.post(NEEDS, data=answers(page.text, needs=["housing"], notes="Kept words"))
     assert refused.status_code == 412
     assert "Changed meanwhile" in refused.text and "Meeting" in refused.text
-    assert "This record changed since you opened this form" in refused.text
+    assert "Someone else changed this record since you opened this form" in refused.text
     assert "Kept words" in refused.text
     assert re.search(r'value="housing" checked', refused.text)
     # The form now carries the journey as it is: saving again goes through.

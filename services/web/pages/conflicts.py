@@ -16,6 +16,7 @@ from uuid import UUID
 from fastapi import Request
 
 from services.web.api import NotFound, Service
+from services.web.messages import ALREADY_SAVED, CHANGED_BY_OTHERS
 from services.web.pages.timeline import entry_view
 from services.web.sessions import Session
 
@@ -80,3 +81,13 @@ def all_yours(changes: list[dict[str, Any]], session: Session) -> bool:
     """Whether she recorded every change listed herself (most likely this very form, saved
     before), as the timeline's actor, her token's subject, says."""
     return bool(changes) and all(change.get("actor") == session.subject for change in changes)
+
+
+def conflict_message(changes: list[dict[str, Any]], session: Session, otherwise: str) -> str:
+    """The sentence for a 412: hers when she made every change listed, someone else's when she
+    made none of them; ``otherwise`` (it may have been either) when they are mixed or unknown."""
+    if all_yours(changes, session):
+        return ALREADY_SAVED
+    if changes and all(change.get("actor") != session.subject for change in changes):
+        return CHANGED_BY_OTHERS
+    return otherwise

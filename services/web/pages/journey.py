@@ -16,10 +16,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import NotAllowed, Refused, Service
-from services.web.messages import ALREADY_SAVED
 from services.web.pages.caseload import Casework, CaseworkerOnly, open_concern
 from services.web.pages.commands import Command, form_version, kept_answers, send_command
-from services.web.pages.conflicts import all_yours, changes_since, loaded_now
+from services.web.pages.conflicts import all_yours, changes_since, conflict_message, loaded_now
 from services.web.pages.journey_actions import journey_actions, open_referrals
 from services.web.pages.listing import Paging, page_number, staff_id
 from services.web.pages.timeline import entry_view
@@ -250,7 +249,7 @@ async def assign(
             fresh,
             values,
             refused.fields,
-            ALREADY_SAVED if yours else refused.message,
+            conflict_message(changes or [], session, refused.message),
             status_code=409 if refused.stale else 422,
             changes=changes,
             yours=yours,

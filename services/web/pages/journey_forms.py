@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.web.api import Refused, Service
-from services.web.messages import ALREADY_SAVED, problem_message
+from services.web.messages import problem_message
 from services.web.pages import (
     journey_consent,
     journey_exit,
@@ -30,7 +30,7 @@ from services.web.pages import (
     journey_support,
 )
 from services.web.pages.commands import Command, kept_answers, send_command
-from services.web.pages.conflicts import all_yours, changes_since, loaded_now
+from services.web.pages.conflicts import all_yours, changes_since, conflict_message, loaded_now
 from services.web.pages.ids import record_id
 from services.web.pages.journey_form_fields import (
     OCCURRED_AT,
@@ -276,7 +276,7 @@ async def _refused(
             values,
             journey=journey,
             version=fresh,
-            message=ALREADY_SAVED if yours else refused.message,
+            message=conflict_message(changes, session, refused.message),
             changes=changes,
             stale=True,
             yours=yours,
