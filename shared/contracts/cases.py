@@ -8,8 +8,8 @@ from uuid import UUID
 
 from shared.contracts.base import AwareDatetime, Code, Identifier, IntegrationEvent
 
-# The steps each contract can report, named so that the translators in the cases service
-# check theirs against the contract's.
+# The steps each contract can report, named so that the cases service checks its own against
+# the contract's (its translators' tables by type, its referral statuses by a test).
 ReferralStatusName = Literal[
     "made", "acknowledged", "accepted", "declined", "completed", "withdrawn", "expired"
 ]
