@@ -37,13 +37,6 @@ def later_than(columns: str) -> Callable[[Sequence[Any]], Condition]:
     return condition
 
 
-class Ascending(str):
-    """A list's order (``"due_at, item_id"``) whose columns all ascend: ``read_page`` seeks
-    past a cursor's key by those same columns (``later_than``), so a list says it once."""
-
-    __slots__ = ()
-
-
 def read_page(
     cursor: SqlCursor,
     window: PageWindow,
@@ -60,9 +53,7 @@ def read_page(
     it holds in all (None unless the window asks: a count grows with the list, and a walk by
     cursor does without). ``after`` turns the window's ``after_key`` into the condition that
     seeks past it through the list's index, so a late page costs what the first costs; a list
-    without one (nor an ``Ascending`` order) is paged by offset alone."""
-    if after is None and isinstance(order, Ascending):
-        after = later_than(order)
+    without one is paged by offset alone."""
     total = count_rows(cursor, source, params) if window.get("with_total", True) else None
     page, page_params = source, [*params]
     after_key = window.get("after_key")

@@ -1,6 +1,5 @@
 """Lists paged by number (a journey's timeline, the erasure requests, the intake queue): each
-page holds the rows at its offset, in the list's order, with the total of the whole list. A list
-walked by cursor instead has a seek past a key, or an ``Ascending`` order that is its own."""
+page holds the rows at its offset, in the list's order, with the total of the whole list."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.storage.pages import Ascending, read_numbered_page, read_page
+from shared.storage.pages import read_numbered_page, read_page
 from shared.storage.sql import SqlStore
 
 
@@ -50,19 +49,3 @@ def test_a_list_paged_by_number_cannot_be_walked_by_cursor(store: SqlStore) -> N
             params=[],
             order="item_id",
         )
-
-
-def test_a_list_in_an_ascending_order_is_walked_by_cursor_past_the_key_of_its_columns(
-    store: SqlStore,
-) -> None:
-    with store.transaction(commit=False) as cursor:
-        rows, total = read_page(
-            cursor,
-            {"after_key": ("even", "i2"), "limit": 3, "with_total": False},
-            select="SELECT *",
-            source="FROM items WHERE 1 = 1",
-            params=[],
-            order=Ascending("kind, item_id"),
-        )
-    assert [row["item_id"] for row in rows] == ["i4", "i6", "i1"]
-    assert total is None

@@ -20,13 +20,13 @@ from services.cases.queries.tables import (
     joined_tables,
 )
 from services.cases.values import JourneyStatus
-from shared.storage.pages import Ascending, PageWindow, read_page
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection
 from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, rows_by, to_sql_time
 
 #: A journey's place in the caseload's list: (due order, contact order, journey id).
 ListKey = tuple[str, int, str]
-_LIST_ORDER = Ascending("c.due_order, c.contact_order, c.journey_id")
+_LIST_ORDER = "c.due_order, c.contact_order, c.journey_id"
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,7 @@ class CaseloadLists(Projection):
                 source=f"FROM {table} c WHERE {where}",
                 params=where.params,
                 order=_LIST_ORDER,
+                after=later_than(_LIST_ORDER),
             )
             known_by = self._contacts_of(cursor, [str(row["journey_id"]) for row in rows])
         return [_entry(row, known_by.get(str(row["journey_id"]), ())) for row in rows], total

@@ -23,14 +23,14 @@ from services.cases.queries.tables import (
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
-from shared.storage.pages import Ascending, PageWindow, read_page
+from shared.storage.pages import PageWindow, later_than, read_page
 from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
 #: An item's place in the due list: (due time as stored, item id).
 DueKey = tuple[str, str]
-_LIST_ORDER = Ascending("d.due_at, d.item_id")
+_LIST_ORDER = "d.due_at, d.item_id"
 _RECOVERY_NAMESPACE = UUID("a8c3f1e2-5d7b-4c1a-9e6f-3b2d1c0e9f8a")
 #: The state an item is left in by the event that ends it.
 _ENDED_AS: dict[type[object], str] = {
@@ -178,6 +178,7 @@ class DueItems(Projection):
                 f" WHERE {where}",
                 params=where.params,
                 order=_LIST_ORDER,
+                after=later_than(_LIST_ORDER),
             )
         return [
             DueItem(
