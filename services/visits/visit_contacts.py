@@ -35,7 +35,7 @@ def table(table: str) -> str:
     )
 
 
-class VisitReadModel(Projection):
+class VisitReadModel(Projection, shared_base=True):
     """A visit read model: one row a visit (``visit_id``, ``completed_at``, ``outcome``) in its
     ``visits_table``, and the contacts each made in its ``contacts_table`` (made by ``table``).
     What both do alike with a contact, an erasure and a visit's end is here; the rest, and
@@ -51,9 +51,6 @@ class VisitReadModel(Projection):
     @property
     def _contacts(self) -> str:
         return self.store.table(self.contacts_table)
-
-    def create_statements(self) -> list[str]:
-        raise NotImplementedError  # each read model lists its own tables
 
     @handler
     def _contact_made(self, event: Visit.ContactMade, cursor: SqlCursor) -> None:

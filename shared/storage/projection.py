@@ -84,7 +84,9 @@ class Projection(LogFollower):
     #: That table's indexes: each one's name → what it indexes (``"state, due_at"``).
     indexes: ClassVar[Mapping[str, str]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, shared_base: bool = False, **kwargs: Any) -> None:
+        """``shared_base=True`` marks a base that only shares handlers among read models: its
+        subclasses, not it, declare the tables."""
         super().__init_subclass__(**kwargs)
         handlers = dict(cls.handlers)
         for method in vars(cls).values():
@@ -94,6 +96,8 @@ class Projection(LogFollower):
         if handlers and "event_classes" not in vars(cls):
             # Unless it says otherwise, a projection reads the events it has handlers for.
             cls.event_classes = tuple(handlers)
+        if shared_base:
+            return
         if cls.create_statements is Projection.create_statements and not cls.columns:
             raise TypeError(f"{cls.__name__}: declare its table's columns or its create_statements")
 

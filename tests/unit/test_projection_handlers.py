@@ -115,6 +115,23 @@ def test_given_neither_its_table_nor_its_ddl_then_the_projection_is_refused() ->
             name = "tableless"
 
 
+def test_given_a_shared_base_then_it_needs_no_table_but_each_read_model_on_it_does() -> None:
+    class Greeted(Projection, shared_base=True):
+        @handler
+        def _met(self, event: Met, cursor: SqlCursor) -> None:
+            cursor.execute(f"INSERT INTO {self.table} VALUES (%s)", (event.who,))
+
+    class Greetings(Greeted):
+        name = "greetings"
+        columns = "who TEXT PRIMARY KEY"
+
+    assert Greetings.handlers == {Met: Greeted._met}
+    with pytest.raises(TypeError, match="Tableless: declare its table's columns"):
+
+        class Tableless(Greeted):
+            name = "tableless"
+
+
 def test_an_insert_keeps_the_row_already_there_or_with_update_takes_the_new_values() -> None:
     assert insert("t", "a, b, c", key="a") == (
         "INSERT INTO t (a, b, c) VALUES (%s, %s, %s) ON CONFLICT (a) DO NOTHING"
