@@ -255,7 +255,9 @@ def install_problem_handlers(
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         # Only reached from outside the middlewares (UnexpectedErrors answers from inside).
-        log.error("http.unexpected_error", path=request.url.path, error=type(error).__name__)
+        log.error(
+            "http.unexpected_error", route=route_template(request.scope), error=type(error).__name__
+        )
         return internal_error()
 
     app.add_exception_handler(RequestValidationError, on_validation)
@@ -294,6 +296,6 @@ class UnexpectedErrors(HttpMiddleware):
                 raise
             # The type only: an exception's text may quote the request.
             log.error(
-                "http.unexpected_error", path=route_template(scope), error=type(error).__name__
+                "http.unexpected_error", route=route_template(scope), error=type(error).__name__
             )
             await internal_error()(scope, receive, send)

@@ -14,6 +14,8 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
+from structlog.testing import capture_logs
 
 from services.cases.application import CasesApplication
 from services.cases.commands import (
@@ -22,6 +24,7 @@ from services.cases.commands import (
 from services.cases.main import create_app as create_cases
 from services.visits.application import VisitsApplication
 from services.visits.main import create_app as create_visits
+from shared.http.headers import SecurityHeaders
 from shared.security.audit import AuditRecord
 from shared.security.roles import Role
 from shared.settings import ServiceName
@@ -88,7 +91,17 @@ def test_given_a_route_that_fails_unexpectedly_when_called_then_a_bare_500_is_au
 
     monkeypatch.setattr(VisitsApplication, "get_visit", broken)
     for _ in range(3):
-        response = visits.get(f"/visits/{visit_id}")
+        with capture_logs() as logs:
+            response = visits.get(f"/visits/{visit_id}")
+        # Logged by route, never by the path that names her record.
+        assert [line for line in logs if line["event"] == "http.unexpected_error"] == [
+            {
+                "event": "http.unexpected_error",
+                "log_level": "error",
+                "route": "/visits/{visit_id}",
+                "error": "RuntimeError",
+            }
+        ]
         body = problem(response, 500, "internal")
         # No detail, no trace: only the request id to quote when reporting it.
         assert set(body) == {"type", "title", "status", "request_id"}
@@ -99,6 +112,40 @@ def test_given_a_route_that_fails_unexpectedly_when_called_then_a_bare_500_is_au
     assert [(r.entry.action, r.entry.outcome) for r in rows] == [
         ("GET /visits/{visit_id}", 500)
     ] * 3
+
+
+def test_given_a_fault_outside_the_routes_when_answered_then_500_logged_by_route_not_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A middleware that fails once the route has answered (its answer not yet sent) reaches
+    # Starlette's last-resort handler, outside UnexpectedErrors.
+    async def broken(self: SecurityHeaders, scope: Scope, receive: Receive, _: Send) -> None:
+        async def held(_: Message) -> None:
+            pass
+
+        await self.app(scope, receive, held)
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(SecurityHeaders, "http", broken)
+    visit_id = str(uuid4())
+    settings = make_settings(ServiceName.VISITS, tmp_path / "var")
+    app = create_visits(settings)
+    with (
+        TestClient(app, headers=LEAD, raise_server_exceptions=False) as client,
+        capture_logs() as logs,
+    ):
+        response = client.get(f"/visits/{visit_id}")
+    problem(response, 500, "internal")
+    assert "secret" not in response.text
+    lines = [line for line in logs if line["event"] == "http.unexpected_error"]
+    assert lines == [
+        {
+            "event": "http.unexpected_error",
+            "log_level": "error",
+            "route": "/visits/{visit_id}",
+            "error": "RuntimeError",
+        }
+    ]
 
 
 def test_given_the_store_cannot_be_reached_then_503_with_retry_after_and_a_resend_is_recorded_once(
