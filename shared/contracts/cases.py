@@ -6,7 +6,7 @@ from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from shared.contracts.base import AwareDatetime, Code, Identifier, IntegrationEvent
+from shared.contracts.base import AwareDatetime, Code, IntegrationEvent, StaffId
 
 # The steps each contract can report, named so that the cases service checks its own against
 # the contract's (its translators' tables by type, its referral statuses by a test).
@@ -43,8 +43,8 @@ class CaseworkerAssignedV1(JourneyContract, subject="cases.caseworker_assigned.v
     """A caseworker was assigned (or reassigned) to a journey."""
 
     journey_id: UUID
-    caseworker_id: Identifier
-    previous_caseworker_id: Identifier | None = None
+    caseworker_id: StaffId
+    previous_caseworker_id: StaffId | None = None
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime
 
@@ -55,7 +55,7 @@ class BreakGlassAccessGrantedV1(JourneyContract, subject="cases.break_glass_acce
 
     journey_id: UUID
     grant_id: UUID
-    caseworker_id: Identifier
+    caseworker_id: StaffId
     expires_at: AwareDatetime
     occurred_at: AwareDatetime
     recorded_at: AwareDatetime

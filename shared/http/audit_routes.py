@@ -19,7 +19,9 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 #: Beyond what any database driver takes as an OFFSET, and beyond any audit log.
 MAX_OFFSET = 2**31 - 1
 
-Filter = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._:@/{} -]{1,200}$")]
+#: What a text filter may hold: ids (a staff id may hold "|"), codes and route templates.
+FILTER = r"[A-Za-z0-9._:@|/{} -]{1,200}"
+Filter = Annotated[str | None, Query(pattern=f"^{FILTER}$")]
 
 
 def _as_json(record: AuditRecord) -> dict[str, Any]:

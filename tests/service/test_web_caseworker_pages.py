@@ -120,6 +120,25 @@ def test_given_odd_filters_then_the_caseload_names_them_and_sends_none_on(
     assert "x&lt;y&gt;" not in page.text and "bogus" not in page.text
 
 
+def test_given_a_staff_id_as_an_identity_provider_writes_it_then_the_filters_send_it_on(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+) -> None:
+    # Auth0 writes subjects as "auth0|…": whoever can sign in can be looked for.
+    asked: set[tuple[str, str | None]] = set()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        asked.add((request.url.path, params.get("caseworker") or params.get("actor")))
+        return httpx.Response(200, json={"items": [], "total": 0, "limit": 25, "offset": 0})
+
+    lead, _ = signed_in(Role.SAFEGUARDING_LEAD, answer)
+    assert lead.get("/caseload", params={"caseworker": "auth0|65f0"}).status_code == 200
+    auditor, _ = signed_in(Role.AUDITOR, answer)
+    search = {"actor": "auth0|65f0", "service": "cases"}
+    assert auditor.get("/audit", params=search).status_code == 200
+    assert {("/journeys", "auth0|65f0"), ("/audit", "auth0|65f0")} <= asked
+
+
 def _queue_then(
     claim_answer: httpx.Response, *, still_waiting: bool = True, holder: str | None = None
 ) -> Handler:

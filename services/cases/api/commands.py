@@ -26,7 +26,7 @@ from services.cases.values import (
     RiskLevel,
     WithdrawalReason,
 )
-from shared.contracts.base import Code, Identifier, LanguageTag
+from shared.contracts.base import Code, Identifier, LanguageTag, StaffId
 from shared.http.times import HappenedAt, HappenedOn, PlannedAt, PlannedOn
 
 Pseudonym = Annotated[
@@ -108,7 +108,9 @@ class ConsentCreate(CommandBody):
 
 
 class CaseworkerAssignment(CommandBody):
-    caseworker_id: Identifier = Field(description="Opaque id of the caseworker (not a name)")
+    caseworker_id: StaffId = Field(
+        description="Opaque id of the caseworker (her sign-in's subject, not a name)"
+    )
     team_id: Identifier | None = Field(
         default=None, description="Her team, whose caseworkers may then open the journey too"
     )

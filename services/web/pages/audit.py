@@ -23,6 +23,7 @@ from services.web.pages.listing import page_count
 from services.web.people import needs
 from services.web.rendering import render
 from services.web.sessions import Session
+from shared.http.audit_routes import FILTER
 from shared.security.roles import Role
 
 router = APIRouter(prefix="/audit")
@@ -40,7 +41,7 @@ OUTCOMES = [
 ]
 _TEXT_FILTERS = ("actor", "record_id", "action")
 #: What the services accept in a text filter (ids, codes and route templates).
-_FILTER = re.compile(r"[A-Za-z0-9._:@/{} -]{1,200}")
+_FILTER = re.compile(FILTER)
 
 
 class Search(BaseModel):
@@ -101,7 +102,7 @@ def check(search: Search) -> tuple[dict[str, Any], dict[str, str]]:
             params[name] = value
         else:
             errors[name] = (
-                "Use only letters, digits, spaces and . _ : @ / { } - (an id or a route)."
+                "Use only letters, digits, spaces and . _ : @ | / { } - (an id or a route)."
             )
     if search.outcome:
         if search.outcome in dict(OUTCOMES):

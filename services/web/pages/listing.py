@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from shared.contracts.base import STAFF_ID
+
 PAGE_SIZE = 25
-_STAFF_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")
+_STAFF_ID = re.compile(STAFF_ID)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _MOST_PAGES = 40_000  # the services page no further than offset 1,000,000
 
@@ -63,7 +65,9 @@ def page_number(raw: str | None) -> int:
 def staff_id(raw: str | None, errors: dict[str, str], field: str) -> str:
     value = (raw or "").strip()
     if value and not _STAFF_ID.fullmatch(value):
-        errors[field] = "Enter a staff id of letters, digits, dots, dashes or underscores."
+        errors[field] = (
+            "Enter a staff id of letters, digits, dots, dashes, underscores, colons, @ or |."
+        )
         return ""
     return value
 

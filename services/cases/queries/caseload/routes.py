@@ -15,7 +15,7 @@ from services.cases.api.deps import CaseloadView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.caseload.schemas import CaseloadEntryPublic, JourneyPage
 from services.cases.values import JourneyStatus
-from shared.http.deps import IdentifierQuery
+from shared.http.deps import StaffIdQuery
 from shared.http.paging import KeysetQuery
 from shared.http.times import SearchTime
 
@@ -35,7 +35,7 @@ def list_journeys(
     visible_to: VisibleTo,
     page: KeysetQuery,
     status: JourneyStatus | None = None,
-    caseworker: IdentifierQuery = None,
+    caseworker: StaffIdQuery = None,
     unassigned: bool = False,
     contact_id: Annotated[
         UUID | None, Query(description="Only the journey(s) that outreach knew by this contact")

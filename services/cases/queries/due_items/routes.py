@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from services.cases.api.deps import DueItemsView
 from services.cases.api.journey_access import JourneyAccess, VisibleTo
 from services.cases.queries.due_items.schemas import DueItemPublic, DuePage
-from shared.http.deps import IdentifierQuery
+from shared.http.deps import StaffIdQuery
 from shared.http.paging import KeysetQuery
 from shared.http.times import SearchTime
 
@@ -24,7 +24,7 @@ def due_items(
     due: DueItemsView,
     visible_to: VisibleTo,
     page: KeysetQuery,
-    caseworker: IdentifierQuery = None,
+    caseworker: StaffIdQuery = None,
     after: SearchTime | None = None,
     before: SearchTime | None = None,
 ) -> DuePage:
