@@ -34,13 +34,16 @@ from fastapi import FastAPI
 from hypothesis import settings
 
 from services.cases.api.access import ACCESS_RULES as CASES_RULES
+from services.cases.integration import outbound as cases_outbound
 from services.cases.main import create_app as cases_app
 from services.notifications.api.access import ACCESS_RULES as NOTIFICATIONS_RULES
 from services.notifications.main import create_app as notifications_app
 from services.visits.api.access import ACCESS_RULES as VISITS_RULES
+from services.visits.integration import outbound as visits_outbound
 from services.visits.main import create_app as visits_app
 from shared.admin.access import SHARED_ACCESS_RULES
 from shared.http.openapi import PUBLIC_OPERATIONS
+from shared.messaging.relay import Outbound, Relay, as_contracts
 from shared.security.roles import Role
 from shared.settings import ServiceName, Settings
 from tests.deep import DATABASE_URL
@@ -204,12 +207,52 @@ def call_as_every_role(
                 _note(operation, "refusal", f"{refused} got {response.status_code}", case)
 
 
+def unpublishable(schema: Any, outbound: Callable[[Any], Outbound]) -> tuple[int, list[str]]:
+    """Read the whole log the fuzzing left in a service's store as its relay would (a fresh
+    translator, from position 0) and translate every event: how many contracts it made, and
+    each event that could not be made into its contracts. Such an event stops the relay at it
+    for good, and every later event with it: whatever a route accepts must fit the contracts
+    it is published as."""
+    runtime = schema.app.app.state.runtime
+    out = outbound(runtime.app)
+    reader = Relay(
+        runtime.app,
+        positions=runtime.stores.positions,
+        connection=runtime.connection,
+        stream=out.stream,
+        translate=out.translate,
+        event_classes=out.event_classes,
+        settings=runtime.settings,
+    )
+    made, refused, after = 0, [], 0
+    while batch := reader.read_batch(after):
+        for notification, event in batch:
+            try:
+                made += len(as_contracts(out.translate(event)))
+            except Exception as error:  # noqa: BLE001 - each one is reported below
+                refused.append(f"{notification.id} {notification.topic}: {error}"[:500])
+        after = batch[-1][0].id
+    return made, refused
+
+
+def assert_every_stored_event_publishes(schemas: Mapping[str, tuple[Any, Any]]) -> None:
+    for service, (schema, outbound) in schemas.items():
+        made, refused = unpublishable(schema, outbound)
+        assert not refused, f"{service}: {len(refused)} events cannot be published: {refused[:5]}"
+        assert made > 0, f"{service}: nothing stored to publish, so nothing was checked"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _stop_services() -> Iterator[None]:
     yield
-    stop_services((visits, cases, notifications), _VAR_DIR)
-    if DATABASE_URL is not None:
-        drop_schemas(DATABASE_URL, SCHEMA_PREFIX)
+    try:
+        assert_every_stored_event_publishes(
+            {"visits": (visits, visits_outbound), "cases": (cases, cases_outbound)}
+        )
+    finally:
+        stop_services((visits, cases, notifications), _VAR_DIR)
+        if DATABASE_URL is not None:
+            drop_schemas(DATABASE_URL, SCHEMA_PREFIX)
 
 
 @pytest.fixture(autouse=True)
