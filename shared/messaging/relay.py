@@ -28,6 +28,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
+from pydantic import ValidationError
 
 from shared.contracts.base import IntegrationEvent
 from shared.contracts.envelope import envelope, message_id, rfc3339
@@ -43,6 +44,8 @@ from shared.threads import in_thread
 
 log = structlog.get_logger(__name__)
 
+#: What the relay sends for a contract: its ``Nats-Msg-Id``, the contract, the envelope's bytes.
+Message = tuple[str, IntegrationEvent, bytes]
 #: One contract, several (a new version published beside the old one), or none.
 Translated = IntegrationEvent | Sequence[IntegrationEvent] | None
 Translator = Callable[[DomainEventProtocol[UUID]], Translated]
@@ -63,6 +66,24 @@ def as_contracts(translated: Translated) -> list[IntegrationEvent]:
     if isinstance(translated, IntegrationEvent):
         return [translated]
     return list(translated)
+
+
+class Untranslatable(Exception):
+    """A committed event that cannot be made into its contracts: a value the domain took and
+    the contract refuses, which is a bug to fix. The relay stays at it, in order, and tries
+    again until a fixed release can translate it: nothing after it is published first and
+    nothing is lost. Names the event's log position, its class and the contract's fields that
+    refused it, never a value."""
+
+    def __init__(
+        self, position: int, topic: str, error: ValidationError, before: list[Message]
+    ) -> None:
+        self.position = position
+        self.topic = topic
+        self.fields = tuple(".".join(str(part) for part in item["loc"]) for item in error.errors())
+        #: The batch's messages from the events before it, which may go out meanwhile.
+        self.before = before
+        super().__init__(f"position {position} ({topic}): refused in {', '.join(self.fields)}")
 
 
 @dataclass
@@ -110,8 +131,10 @@ class Relay(LogFollower):
         self._settler: asyncio.Task[None] | None = None
         self._progress = asyncio.Event()
         #: A batch translated by ``prepare_batch``: its first and last ids, and its messages.
-        self._prepared: tuple[int, int, list[tuple[str, IntegrationEvent, bytes]]] | None = None
+        self._prepared: tuple[int, int, list[Message]] | None = None
         self._recorded: int | None = None
+        #: The position of the event it last could not translate (logged once).
+        self._refused_at: int | None = None
         self.published = 0
 
     def position(self) -> int:
@@ -141,11 +164,23 @@ class Relay(LogFollower):
 
     def _translate_batch(
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
-    ) -> list[tuple[str, IntegrationEvent, bytes]]:
-        messages = []
+    ) -> list[Message]:
+        messages: list[Message] = []
         service = self.app.name
         for notification, event in batch:
-            contracts = as_contracts(self._translate(event))
+            try:
+                contracts = as_contracts(self._translate(event))
+            except ValidationError as error:  # the contract refuses what the domain took
+                refused = Untranslatable(notification.id, notification.topic, error, messages)
+                if self._refused_at != refused.position:  # once, not at every retry
+                    self._refused_at = refused.position
+                    log.error(
+                        "relay.untranslatable",
+                        position=refused.position,
+                        topic=refused.topic,
+                        fields=list(refused.fields),
+                    )
+                raise refused from None
             if not contracts:
                 continue
             # Once per domain event, however many contracts carry it (a message costs ~30 µs).
@@ -173,11 +208,22 @@ class Relay(LogFollower):
         """Send the batch and return; its acknowledgements are awaited in the background, which
         records the position as they come. Waits only while more than ``relay_window``
         messages are in flight. Raises if anything in flight failed since the last call, so
-        the caller reads again from the durable position."""
+        the caller reads again from the durable position.
+
+        An event it cannot translate (``Untranslatable``) is not skipped: what came before it
+        is sent, and once everything in flight is acknowledged and recorded it raises, so the
+        caller tries again from that event itself, sending nothing again while it waits."""
         generation = self._generation
         self._raise_failure()
+        refused: Untranslatable | None = None
         try:
-            acks = await self._send(batch)
+            messages = await self._messages(batch)
+        except Untranslatable as error:
+            refused, messages, last_id = error, error.before, error.position - 1
+        if refused is not None and not messages and self._recorded == last_id:
+            raise refused  # still waiting at it: nothing to send, nothing new to record
+        try:
+            acks = await self._publish_messages(messages)
         except BaseException:
             self._abandon()
             raise
@@ -194,6 +240,10 @@ class Relay(LogFollower):
             self._progress.clear()
             await self._progress.wait()
         self._raise_failure()
+        if refused is not None:
+            await self.flush()
+            self._raise_failure()
+            raise refused
 
     async def flush(self) -> None:
         """Wait until nothing is in flight: every message sent is acknowledged and its position
@@ -277,16 +327,22 @@ class Relay(LogFollower):
         self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
     ) -> list[asyncio.Future[Any]]:
         """Publish a batch without waiting for its acknowledgements; their futures, in order."""
+        return await self._publish_messages(await self._messages(batch))
+
+    async def _messages(
+        self, batch: Sequence[tuple[Notification, DomainEventProtocol[UUID]]]
+    ) -> list[Message]:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and batch and prepared[:2] == (batch[0][0].id, batch[-1][0].id):
+            return prepared[2]
+        # Translating may read the store (a visit as it was when completed): off the loop.
+        return await in_thread(self._translate_batch, batch)
+
+    async def _publish_messages(self, messages: list[Message]) -> list[asyncio.Future[Any]]:
         js = await self._connection.jetstream()
         if not self._provisioned:
             await ensure_streams(js, (self._stream,), self._settings)
             self._provisioned = True
-        prepared, self._prepared = self._prepared, None
-        if prepared is not None and batch and prepared[:2] == (batch[0][0].id, batch[-1][0].id):
-            messages = prepared[2]
-        else:
-            # Translating may read the store (a visit as it was when completed): off the loop.
-            messages = await in_thread(self._translate_batch, batch)
         acks: list[asyncio.Future[Any]] = []
         try:
             for msg_id, contract, payload in messages:
