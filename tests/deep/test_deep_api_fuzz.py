@@ -43,9 +43,11 @@ from services.visits.integration import outbound as visits_outbound
 from services.visits.main import create_app as visits_app
 from shared.admin.access import SHARED_ACCESS_RULES
 from shared.http.openapi import PUBLIC_OPERATIONS
-from shared.messaging.relay import Outbound, Relay, as_contracts
+from shared.messaging.relay import Outbound, as_contracts
 from shared.security.roles import Role
 from shared.settings import ServiceName, Settings
+from shared.storage.log_follower import decode_batch, notifications_after
+from shared.storage.topics import all_topics
 from tests.deep import DATABASE_URL
 from tests.integration.test_api_fuzz import (
     CHECKS,
@@ -210,28 +212,21 @@ def call_as_every_role(
 def unpublishable(schema: Any, outbound: Callable[[Any], Outbound]) -> tuple[int, list[str]]:
     """Read the whole log the fuzzing left in a service's store as its relay would (a fresh
     translator, from position 0) and translate every event: how many contracts it made, and
-    each event that could not be made into its contracts. Such an event stops the relay at it
-    for good, and every later event with it: whatever a route accepts must fit the contracts
-    it is published as."""
-    runtime = schema.app.app.state.runtime
-    out = outbound(runtime.app)
-    reader = Relay(
-        runtime.app,
-        positions=runtime.stores.positions,
-        connection=runtime.connection,
-        stream=out.stream,
-        translate=out.translate,
-        event_classes=out.event_classes,
-        settings=runtime.settings,
-    )
+    each event that could not be made into its contracts. The relay waits at such an event,
+    and every later event behind it, until a release can translate it: whatever a route
+    accepts must fit the contracts it is published as."""
+    app = schema.app.app.state.runtime.app
+    out = outbound(app)
+    topics = all_topics(out.event_classes)
     made, refused, after = 0, [], 0
-    while batch := reader.read_batch(after):
-        for notification, event in batch:
+    while notifications := notifications_after(app, after, limit=500, stop=None, topics=topics):
+        # Sealed fields stay sealed, as the relay reads them.
+        for notification, event in decode_batch(app, notifications, open_personal=False):
             try:
                 made += len(as_contracts(out.translate(event)))
             except Exception as error:  # noqa: BLE001 - each one is reported below
                 refused.append(f"{notification.id} {notification.topic}: {error}"[:500])
-        after = batch[-1][0].id
+        after = notifications[-1].id
     return made, refused
 
 

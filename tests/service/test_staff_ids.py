@@ -2,9 +2,9 @@
 
 Identity providers write subjects their own way (Auth0: ``auth0|6543f0``). A caseworker whose
 token the services accept must be able to open a journey by break-glass, be assigned one, be
-found by the caseload and due filters and by the audit search, and be published as herself.
-Before one definition served them all, her break-glass grant was stored but could not be made
-into its contract, and the cases relay stopped at it for good, with every later event behind it.
+found by the caseload and due filters and by the audit search, and be published as herself:
+a break-glass grant no contract could carry would hold the cases relay at it, with every later
+event behind it.
 """
 
 from __future__ import annotations
