@@ -24,8 +24,9 @@ MAX_INTEGER = 2**63 - 1
 # A reference-data code ("possible_minor", "ni_number"): lower snake case, never free text.
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 IndicatorSource = Literal["observed", "disclosed", "third_party"]
-# An opaque id ("west", a consent wording's version), never a name.
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@-]{1,100}$")]
+# An opaque id (a team's "west", a consent wording's version), never a name.
+IDENTIFIER = r"^[A-Za-z0-9._:@-]{1,100}$"
+Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
 #: Who a member of staff is: the subject (``sub``) her identity provider signs into her token,
 #: opaque, never a name ("cw-17", "auth0|6543f0"). Tokens are refused unless their subject
 #: has this shape (``shared.security.tokens``), so whoever can sign in can also be assigned a

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 
-from shared.contracts.base import STAFF_ID
+from shared.contracts.base import IDENTIFIER, STAFF_ID
 from shared.runtime import Runtime
 from shared.security.roles import Principal
 
-IDENTIFIER = r"^[A-Za-z0-9._:@-]{1,100}$"
 #: A query parameter naming a team by an opaque id, if at all.
 IdentifierQuery = Annotated[str | None, Query(pattern=IDENTIFIER)]
 #: A query parameter naming a member of staff as her sign-in names her, if at all.

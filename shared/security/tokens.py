@@ -25,14 +25,14 @@ from typing import Any
 import jwt
 import structlog
 
-from shared.contracts.base import STAFF_ID
+from shared.contracts.base import IDENTIFIER, STAFF_ID
 from shared.security.roles import Principal, Role
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 _SUBJECT = re.compile(STAFF_ID)
-_TEAM = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")
+_TEAM = re.compile(IDENTIFIER)
 #: The prefix of the actors the services record themselves (``services/*/application.py``).
 RESERVED_SUBJECT_PREFIX = "system:"
 

@@ -92,7 +92,9 @@ def web(tmp_path: Path, cases: FakeCases) -> Iterator[TestClient]:
         yield client
 
 
-def sign_in(web: TestClient, next_path: str, kept: str = "") -> httpx.Response:
+def sign_in(
+    web: TestClient, next_path: str, kept: str = "", role: str = "caseworker"
+) -> httpx.Response:
     page = web.get("/sign-in", params={"next": next_path, **({"kept": kept} if kept else {})})
     token = re.search(r'name="form_token" value="([^"]+)"', page.text)
     assert token
@@ -100,7 +102,7 @@ def sign_in(web: TestClient, next_path: str, kept: str = "") -> httpx.Response:
         "/sign-in/development",
         data={
             "form_token": token.group(1),
-            "role": "caseworker",
+            "role": role,
             "subject": SUBJECT,
             "next": next_path,
             "kept": kept,
@@ -222,3 +224,21 @@ def test_given_her_session_ended_while_typing_then_she_signs_in_and_finds_her_an
     assert hidden(restored.text, "version") == "3"  # a change meanwhile is still caught
     # Only once, and only for her.
     assert "Typed before" not in web.get(back.headers["location"]).text
+
+
+def test_given_a_lead_assigning_then_a_staff_id_is_checked_as_one_and_a_team_as_a_team(
+    web: TestClient, cases: FakeCases
+) -> None:
+    assign = f"/journeys/{JOURNEY_ID}/caseworker"
+    sign_in(web, assign, role="safeguarding_lead")
+    page = web.get(assign)
+    # A team id is not a staff id: "|" is a sign-in's, never a team's, and nothing is sent.
+    refused = web.post(assign, data=answers(page.text, caseworker_id="cw-2", team_id="west|1"))
+    assert refused.status_code == 422
+    assert "Enter a team id" in refused.text and not cases.posts
+    # A staff id as an identity provider writes it is sent on as it is.
+    page = web.get(assign)
+    data = answers(page.text, caseworker_id="auth0|65f0", team_id="west")
+    assert web.post(assign, data=data).status_code == 303
+    ((path, _, body),) = cases.posts
+    assert (path, body) == (assign, {"caseworker_id": "auth0|65f0", "team_id": "west"})

@@ -20,7 +20,7 @@ from services.web.pages.caseload import Casework, CaseworkerOnly, open_concern
 from services.web.pages.commands import Command, form_version, kept_answers, send_command
 from services.web.pages.conflicts import all_yours, changes_since, conflict_message, loaded_now
 from services.web.pages.journey_actions import journey_actions, open_referrals
-from services.web.pages.listing import Paging, page_number, staff_id
+from services.web.pages.listing import Paging, page_number, staff_id, team_identifier
 from services.web.pages.timeline import entry_view
 from services.web.people import needs
 from services.web.rendering import render
@@ -220,7 +220,7 @@ async def assign(
     caseworker = staff_id(caseworker_id, errors, "caseworker_id")
     if not caseworker and "caseworker_id" not in errors:
         errors["caseworker_id"] = "Enter the staff id of the caseworker who will hold her journey."
-    team = staff_id(team_id, errors, "team_id")
+    team = team_identifier(team_id, errors, "team_id")
     values = {"caseworker_id": caseworker, "team_id": team, "version": version}
     values["loaded_at"] = loaded_now()
     journey = await _journey(request, session, journey_id)

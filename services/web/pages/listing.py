@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from shared.contracts.base import STAFF_ID
+from shared.contracts.base import IDENTIFIER, STAFF_ID
 
 PAGE_SIZE = 25
 _STAFF_ID = re.compile(STAFF_ID)
+_TEAM_ID = re.compile(IDENTIFIER)
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _MOST_PAGES = 40_000  # the services page no further than offset 1,000,000
 
@@ -68,6 +69,14 @@ def staff_id(raw: str | None, errors: dict[str, str], field: str) -> str:
         errors[field] = (
             "Enter a staff id of letters, digits, dots, dashes, underscores, colons, @ or |."
         )
+        return ""
+    return value
+
+
+def team_identifier(raw: str | None, errors: dict[str, str], field: str) -> str:
+    value = (raw or "").strip()
+    if value and not _TEAM_ID.fullmatch(value):
+        errors[field] = "Enter a team id of letters, digits, dots, dashes or underscores."
         return ""
     return value
 
