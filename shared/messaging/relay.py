@@ -220,6 +220,9 @@ class Relay(LogFollower):
             messages = await self._messages(batch)
         except Untranslatable as error:
             refused, messages, last_id = error, error.before, error.position - 1
+        except BaseException:
+            self._abandon()
+            raise
         if refused is not None and not messages and self._recorded == last_id:
             raise refused  # still waiting at it: nothing to send, nothing new to record
         try:
