@@ -32,12 +32,13 @@ from pydantic import (
 )
 from standardwebhooks import Webhook
 
+from services.notifications.addresses import ADDRESS
 from services.notifications.domain import Channel, Rule
 from services.notifications.workdays import Nation, WorkingCalendar
+from shared.contracts.base import StaffId
 from shared.settings import Settings
 
-Address = Annotated[str, StringConstraints(pattern=r"^(role|user):[A-Za-z0-9._@-]{1,100}$")]
-StaffId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{1,100}$")]
+Address = Annotated[str, StringConstraints(pattern=ADDRESS)]
 WebhookName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 EmailAddress = Annotated[
     str,

@@ -207,6 +207,27 @@ def test_an_unknown_notification_is_404_and_a_bad_recipient_422(client: TestClie
     assert client.get("/inbox", params={"recipient": "Jane Doe"}).status_code == 422
 
 
+def test_a_caseworker_named_by_an_identity_provider_s_subject_finds_her_own_inbox(
+    client: TestClient,
+) -> None:
+    her = bearer(Role.CASEWORKER, subject="auth0|65f0")
+    app_of(client).assign_caseworker(uuid4(), "auth0|65f0", "cases:7", Tracking("cases", 7))
+    mine = wait_until(
+        lambda: (
+            (
+                page := client.get("/inbox", params={"recipient": "user:auth0|65f0"}, headers=her)
+            ).status_code
+            == 200
+            and page.json()["total"] == 1
+            and page.json()
+        ),
+        message="her inbox, by her own address",
+    )
+    assert [(i["recipient"], i["rule"]) for i in mine["items"]] == [
+        ("user:auth0|65f0", "caseworker_assigned")
+    ]
+
+
 def test_the_dispatcher_runs_and_is_reported_ready_but_nats_is_down(client: TestClient) -> None:
     checks = client.get("/readyz").json()["checks"]
     assert checks["periodic:dispatcher"] is True

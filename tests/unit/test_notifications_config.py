@@ -54,6 +54,21 @@ def test_a_complete_configuration_loads_with_its_secrets_resolved(tmp_path: Path
     assert loaded.smtp is not None and loaded.smtp.host == "127.0.0.1"
 
 
+def test_staff_named_by_an_identity_provider_s_subject_can_be_on_call_and_be_emailed(
+    tmp_path: Path,
+) -> None:
+    # Auth0 writes subjects as "auth0|…": whoever can sign in can be on the rota and be sent to.
+    document = config()
+    document["on_call"]["rota"][0].update(lead="auth0|65f0", deputy="google-oauth2|1170")
+    document["recipients"]["user:auth0|65f0"] = {
+        "channels": ["email"],
+        "email": "lead@charity.example",
+    }
+    loaded = load_config(settings_with(tmp_path, document))
+    assert loaded.config.on_call.rota[0].lead == "auth0|65f0"
+    assert "user:auth0|65f0" in loaded.config.recipients
+
+
 def test_a_webhook_secret_may_come_from_the_settings_instead(tmp_path: Path) -> None:
     settings = settings_with(
         tmp_path, with_webhook(), notifications_webhook_secrets={"team-chat": SECRET}

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.notifications.addresses import ADDRESS
 from services.notifications.api.deps import InboxView
 from services.notifications.domain import InboxState
 from services.notifications.queries.inbox.schemas import InboxEntryPublic, InboxPage
@@ -13,8 +14,6 @@ from shared.http.deps import CurrentPrincipal, PageLimit, PageOffset
 from shared.http.problems import Problem
 
 router = APIRouter(tags=["notifications"])
-
-RECIPIENT = r"^(role|user):[A-Za-z0-9._@-]{1,100}$"
 
 
 @router.get(
@@ -28,7 +27,7 @@ def list_inbox(
     recipient: Annotated[
         str | None,
         Query(
-            pattern=RECIPIENT,
+            pattern=ADDRESS,
             description="only this one of her addresses: user:<your id> or role:<one of your"
             " roles> (default: all of them)",
         ),
