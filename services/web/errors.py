@@ -39,6 +39,11 @@ def _redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+async def unexpected_error_page(request: Request) -> Response:
+    """The page for a fault nobody expected: it says nothing of what went wrong."""
+    return await _page(request, "other", 500, "Something went wrong")
+
+
 def install_error_pages(app: FastAPI) -> None:
     async def on_sign_in_needed(request: Request, error: Exception) -> Response:
         assert isinstance(error, SignInNeeded)
@@ -78,8 +83,11 @@ def install_error_pages(app: FastAPI) -> None:
         return await _page(request, "bad-request", 400, "Please try again")
 
     async def on_unexpected(request: Request, error: Exception) -> Response:
-        log.error("web.unexpected_error", error=type(error).__name__)
-        return await _page(request, "other", 500, "Something went wrong")
+        # Only reached from outside the middlewares (UnexpectedErrors answers from inside).
+        log.error(
+            "http.unexpected_error", route=route_template(request.scope), error=type(error).__name__
+        )
+        return await unexpected_error_page(request)
 
     app.add_exception_handler(SignInNeeded, on_sign_in_needed)
     app.add_exception_handler(TokenRefused, on_token_refused)

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from services.web.api import Services
-from services.web.errors import install_error_pages
+from services.web.errors import install_error_pages, unexpected_error_page
 from services.web.headers import WebHeaders
 from services.web.identity import DevelopmentSignIn, OpenIdConnect
 from services.web.pages import (
@@ -37,6 +37,7 @@ from services.web.settings import WebSettings
 from services.web.timing import ServerTiming
 from shared.http.app import build_every_route, new_fastapi_app
 from shared.http.observability import Observability
+from shared.http.problems import UnexpectedErrors
 from shared.logging import configure_logging
 from shared.observability.tracing import configure_tracing
 
@@ -75,6 +76,8 @@ def create_app(settings: WebSettings, transport: httpx.AsyncBaseTransport | None
     app.state.oidc = OpenIdConnect(settings) if settings.oidc_issuer else None
     app.state.pending_sign_ins = {}
     install_error_pages(app)
+    # Inside the headers: a page for a fault nobody expected carries them too (no-store).
+    app.add_middleware(UnexpectedErrors, answer=unexpected_error_page)
     app.add_middleware(WebHeaders, sign_out_origin=_origin(settings.oidc_issuer))
     app.add_middleware(ServerTiming)
     app.add_middleware(Observability, service="web")

@@ -10,7 +10,7 @@ type and the route; the client never sees a stack trace.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,10 @@ import structlog
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import FieldError, VersionMismatch
 from shared.http.middleware import HttpMiddleware
@@ -276,10 +276,21 @@ def internal_error() -> JSONResponse:
     return problem_response(500, "internal", "Something went wrong on our side")
 
 
+async def _internal_problem(_: Request) -> Response:
+    return internal_error()
+
+
 class UnexpectedErrors(HttpMiddleware):
-    """Turn an exception a route did not expect into a bare 500 problem, *inside* the access
-    and header middlewares, so that answer is audited and carries the security headers like
-    any other. (Starlette's own last-resort handler sits outside every middleware.)"""
+    """Turn an exception a route did not expect into a bare 500 (a problem, or the ``answer``
+    given: the web app's plain page), *inside* the access and header middlewares, so that
+    answer is audited and carries the security headers like any other. (Starlette's own
+    last-resort handler sits outside every middleware.)"""
+
+    def __init__(
+        self, app: ASGIApp, answer: Callable[[Request], Awaitable[Response]] = _internal_problem
+    ) -> None:
+        super().__init__(app)
+        self._answer = answer
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -298,4 +309,5 @@ class UnexpectedErrors(HttpMiddleware):
             log.error(
                 "http.unexpected_error", route=route_template(scope), error=type(error).__name__
             )
-            await internal_error()(scope, receive, send)
+            answer = await self._answer(Request(scope, receive))
+            await answer(scope, receive, send)

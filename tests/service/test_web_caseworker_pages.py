@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 
 from services.web.main import create_app
 from services.web.pages.intake import NOTICES
@@ -34,7 +35,7 @@ def signed_in(tmp_path: Path) -> Iterator[Callable[..., tuple[TestClient, list[s
 
         settings = web_settings(tmp_path)
         app = create_app(settings, httpx.MockTransport(recording))
-        client = TestClient(app, follow_redirects=False)
+        client = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         session = app.state.sessions.create(
@@ -137,6 +138,32 @@ def test_given_a_staff_id_as_an_identity_provider_writes_it_then_the_filters_sen
     search = {"actor": "auth0|65f0", "service": "cases"}
     assert auditor.get("/audit", params=search).status_code == 200
     assert {("/journeys", "auth0|65f0"), ("/audit", "auth0|65f0")} <= asked
+
+
+def test_given_a_fault_nobody_expected_then_a_plain_page_logged_by_route_without_her_details(
+    signed_in: Callable[..., tuple[TestClient, list[str]]],
+) -> None:
+    def broken(_: httpx.Request) -> httpx.Response:
+        raise RuntimeError("secret internals: Ana at P-12")
+
+    client, _ = signed_in(Role.CASEWORKER, broken)
+    with capture_logs() as logs:
+        page = client.get(f"/journeys/{JID}")
+    assert page.status_code == 500
+    assert "Something went wrong" in page.text
+    assert "Ana" not in page.text and "RuntimeError" not in page.text
+    assert "Traceback" not in page.text
+    # The headers of every page: never stored, never framed, scripts from this origin only.
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert [line for line in logs if line["event"] == "http.unexpected_error"] == [
+        {
+            "event": "http.unexpected_error",
+            "log_level": "error",
+            "route": "/journeys/{journey_id}",
+            "error": "RuntimeError",
+        }
+    ]
 
 
 def _queue_then(
