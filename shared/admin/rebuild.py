@@ -22,13 +22,16 @@ from uuid import UUID
 
 import structlog
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, OperationalError
 
 from shared.storage.projection import Projection
+from shared.storage.sql import SqlCursor, SqlStore
 
 log = structlog.get_logger(__name__)
 
 SHADOW_SUFFIX = "__rebuild"
+#: How often a swap the database undid (a deadlock) is tried again before the rebuild fails.
+SWAP_ATTEMPTS = 3
 
 Chunk = list[tuple[Notification, DomainEventProtocol[UUID]]]
 
@@ -94,8 +97,22 @@ class Rebuild:
     def run(self) -> RebuildProgress:
         """Build, catch up and swap; the progress says how it ended."""
         try:
-            self.build()
-            self.swap()
+            for attempt in range(1, SWAP_ATTEMPTS + 1):
+                self.build()
+                try:
+                    self.swap()
+                    break
+                except OperationalError as error:
+                    if attempt == SWAP_ATTEMPTS:
+                        raise
+                    # A deadlock with a live batch (swaps take turns): the database undid the
+                    # whole swap, so it is caught up and tried again.
+                    log.warning(
+                        "rebuild.swap_retried",
+                        projection=self.live.name,
+                        error=type(error).__name__,
+                    )
+                    time.sleep(0.1 * attempt)
         except Exception as error:
             self._update(state="failed", error=type(error).__name__, finished_at=_now())
             log.error("rebuild.failed", projection=self.live.name, error=type(error).__name__)
@@ -163,6 +180,7 @@ class Rebuild:
         self._update(state="swapping")
         live, shadow = self.live, self.shadow
         with live.store.transaction() as cursor:
+            _one_swap_at_a_time(live.store, cursor)
             # Locks in the order a live batch takes them: its position first, then its tables.
             live.positions.get_locked(live.position_key, cursor)
             position = live.positions.get_locked(shadow.position_key, cursor)
@@ -201,6 +219,18 @@ class Rebuild:
                 setattr(self.progress, key, value)
         if self.on_progress is not None:
             self.on_progress(self.progress)
+
+
+def _one_swap_at_a_time(store: SqlStore, cursor: SqlCursor) -> None:
+    """Swaps take turns, across replicas too: read models write each other's tables as they go
+    live (the caseload and the due list each set the other's due order), so two swaps at once
+    could each hold what the other needs. SQLite has one writer at a time already."""
+    if store.dialect == "postgres":
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s)) AS held",
+            (store.table("log_positions") + ":rebuild-swap",),
+        )
+        cursor.fetchone()
 
 
 def _now() -> datetime:

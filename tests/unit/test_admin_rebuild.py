@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from services.cases.application import CasesApplication
@@ -143,6 +145,84 @@ def test_while_the_due_list_is_rebuilt_the_caseload_keeps_the_live_due_times(
 
     assert projection_rows(due_items) == before
     assert next_due() == to_sql_time(later)
+
+
+def test_the_caseload_and_the_due_list_rebuilt_at_once_both_go_live(
+    cases_parts: CasesParts, cases: CasesApplication, caseload: Caseload, monkeypatch: Any
+) -> None:
+    # Going live, each writes or reads the other's table (the due order). Held in the worst
+    # order: the caseload's swap has read the live due list when the due list's swap comes to
+    # write the live caseload. On PostgreSQL the two would deadlock and one rebuild fail.
+    due_items = projection_named(cases_parts, "due_items")
+    journey_id = register_journey(cases, "R-1", T0, actor="cw-1")
+    cases.do(journey_id, gp_appointment(at=T0 + timedelta(days=2), occurred_at=T0), actor="cw-1")
+    caseload.catch_up()
+    due_items.catch_up()
+    before = {name: projection_rows(view) for name, view in (("c", caseload), ("d", due_items))}
+    caseload_read, due_list_wrote = threading.Event(), threading.Event()
+    caseload_going_live = type(caseload).before_going_live
+    due_list_going_live = type(due_items).before_going_live
+
+    def caseload_reads_then_waits(view: Any, cursor: Any) -> None:
+        caseload_going_live(view, cursor)
+        caseload_read.set()
+        due_list_wrote.wait(timeout=2)
+
+    def due_list_waits_then_writes(view: Any, cursor: Any) -> None:
+        caseload_read.wait(timeout=2)
+        due_list_going_live(view, cursor)
+        due_list_wrote.set()
+
+    monkeypatch.setattr(type(caseload), "before_going_live", caseload_reads_then_waits)
+    monkeypatch.setattr(type(due_items), "before_going_live", due_list_waits_then_writes)
+    rebuilds = [Rebuild(caseload), Rebuild(due_items)]
+    failures: list[BaseException] = []
+
+    def run(rebuild: Rebuild) -> None:
+        try:
+            rebuild.run()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(rebuild,)) for rebuild in rebuilds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    assert [r.progress.state for r in rebuilds] == ["done", "done"]
+    after = {name: projection_rows(view) for name, view in (("c", caseload), ("d", due_items))}
+    assert after == before
+
+
+def test_a_swap_the_database_undid_is_caught_up_and_tried_again(
+    cases: CasesApplication, caseload: Caseload, monkeypatch: Any
+) -> None:
+    # As PostgreSQL undoes one of two transactions that deadlock (a live batch, say).
+    register_journey(cases, "R-1", T0, actor="cw-1")
+    caseload.catch_up()
+    before = projection_rows(caseload)
+    swap, tries = Rebuild.swap, []
+
+    def deadlocked_once(rebuild: Rebuild) -> None:
+        tries.append(rebuild.progress.state)
+        if len(tries) == 1:
+            register_journey(cases, "R-2", T0, actor="cw-1")  # the log moves on meanwhile
+            raise OperationalError("deadlock detected")
+        swap(rebuild)
+
+    monkeypatch.setattr(Rebuild, "swap", deadlocked_once)
+    with capture_logs() as logs:
+        outcome = Rebuild(caseload).run()
+    caseload.catch_up()
+
+    assert (outcome.state, len(tries)) == ("done", 2)
+    assert [line["event"] for line in logs if "swap" in line["event"]] == [
+        "rebuild.swap_retried",
+        "rebuild.swapped",
+    ]
+    assert len(projection_rows(caseload)["caseload"]) == len(before["caseload"]) + 1
 
 
 def test_a_batch_read_before_the_swap_is_not_applied_twice(
