@@ -4,6 +4,6 @@ sign in can be sent to, named on the on-call rota and given an email address."""
 
 from __future__ import annotations
 
-from shared.contracts.base import STAFF_ID
+from shared.contracts.base import STAFF_ID_TEXT
 
-ADDRESS = rf"^(role|user):{STAFF_ID.removeprefix('^').removesuffix('$')}$"
+ADDRESS = rf"^(role|user):{STAFF_ID_TEXT}$"

@@ -31,7 +31,8 @@ Identifier = Annotated[str, StringConstraints(pattern=IDENTIFIER)]
 #: opaque, never a name ("cw-17", "auth0|6543f0"). Tokens are refused unless their subject
 #: has this shape (``shared.security.tokens``), so whoever can sign in can also be assigned a
 #: journey, be filtered by, and be published as herself.
-STAFF_ID = r"^[A-Za-z0-9._:@|-]{1,200}$"
+STAFF_ID_TEXT = r"[A-Za-z0-9._:@|-]{1,200}"
+STAFF_ID = rf"^{STAFF_ID_TEXT}$"
 StaffId = Annotated[str, StringConstraints(pattern=STAFF_ID)]
 
 

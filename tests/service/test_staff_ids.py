@@ -26,7 +26,12 @@ from shared.contracts.base import STAFF_ID, StaffId
 from shared.contracts.cases import BreakGlassAccessGrantedV1, CaseworkerAssignedV1
 from shared.messaging.relay import as_contracts
 from shared.security.roles import Role
-from shared.security.tokens import InvalidToken, TokenVerifier, issue_dev_token
+from shared.security.tokens import (
+    InvalidToken,
+    TokenVerifier,
+    is_reserved_subject,
+    issue_dev_token,
+)
 from shared.settings import ServiceName
 from tests.support import bearer, cases_in, make_settings, read_models_caught_up, served
 
@@ -123,7 +128,7 @@ _STAFF_ID = TypeAdapter(StaffId)
 def test_a_subject_a_token_may_carry_is_exactly_a_staff_id_the_contracts_carry(
     subject: str,
 ) -> None:
-    if subject.casefold().startswith("system:"):
+    if is_reserved_subject(subject):
         return  # the services' own actors: refused in a token whatever their shape
     try:
         signed_in = _VERIFIER.verify(issue_dev_token(_SETTINGS, [Role.CASEWORKER], subject=subject))

@@ -64,19 +64,32 @@ def page_number(raw: str | None) -> int:
 
 
 def staff_id(raw: str | None, errors: dict[str, str], field: str) -> str:
-    value = (raw or "").strip()
-    if value and not _STAFF_ID.fullmatch(value):
-        errors[field] = (
-            "Enter a staff id of letters, digits, dots, dashes, underscores, colons, @ or |."
-        )
-        return ""
-    return value
+    return _shaped(
+        raw,
+        _STAFF_ID,
+        "Enter a staff id of letters, digits, dots, dashes, underscores, colons, @ or |.",
+        errors,
+        field,
+    )
 
 
 def team_identifier(raw: str | None, errors: dict[str, str], field: str) -> str:
+    return _shaped(
+        raw,
+        _TEAM_ID,
+        "Enter a team id of letters, digits, dots, dashes or underscores.",
+        errors,
+        field,
+    )
+
+
+def _shaped(
+    raw: str | None, shape: re.Pattern[str], message: str, errors: dict[str, str], field: str
+) -> str:
+    """The value, or "" with ``message`` beside its field when it has not that shape."""
     value = (raw or "").strip()
-    if value and not _TEAM_ID.fullmatch(value):
-        errors[field] = "Enter a team id of letters, digits, dots, dashes or underscores."
+    if value and not shape.fullmatch(value):
+        errors[field] = message
         return ""
     return value
 
