@@ -46,6 +46,13 @@ from shared.messaging.handlers import handlers_calling
 from shared.messaging.relay import Outbound, Translator
 from shared.messaging.translation import contract_from
 
+#: Events whose contract carries their own fields as recorded, with the journey's id.
+CarriedAsRecorded: TypeAlias = (
+    Journey.CaseworkerAssigned
+    | Journey.BreakGlassAccessGranted
+    | Journey.FollowUpNoted
+    | Journey.PersonErased
+)
 #: A referral made or a step it took, each published as the status it left the referral in.
 ReferralChange: TypeAlias = Journey.ReferralMade | ReferralStep
 AppointmentStep: TypeAlias = (
@@ -128,20 +135,8 @@ class JourneyContracts:
         )
 
     @translate.register
-    def _caseworker_assigned(self, event: Journey.CaseworkerAssigned) -> CaseworkerAssignedV1:
-        return contract_from(CaseworkerAssignedV1, event, journey_id=event.originator_id)
-
-    @translate.register
-    def _break_glass(self, event: Journey.BreakGlassAccessGranted) -> BreakGlassAccessGrantedV1:
-        return contract_from(BreakGlassAccessGrantedV1, event, journey_id=event.originator_id)
-
-    @translate.register
-    def _follow_up(self, event: Journey.FollowUpNoted) -> FollowUpScheduledV1:
-        return contract_from(FollowUpScheduledV1, event, journey_id=event.originator_id)
-
-    @translate.register
-    def _erased(self, event: Journey.PersonErased) -> PersonErasedV1:
-        return contract_from(PersonErasedV1, event, journey_id=event.originator_id)
+    def _as_recorded(self, event: CarriedAsRecorded) -> IntegrationEvent:
+        return contract_from(PUBLISHED[type(event)], event, journey_id=event.originator_id)
 
     @translate.register
     def _referral_status(self, event: ReferralChange) -> ReferralStatusChangedV1:
