@@ -86,15 +86,14 @@ class Appointments(JourneyPart):
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        existing = self.appointments.get(appointment_id)
-        if existing is not None:
-            if existing.status is AppointmentStatus.SCHEDULED and (
-                existing.kind,
-                existing.at,
-                existing.accompanied,
-            ) == (kind, at, accompanied):
-                return
-            raise AppointmentConflict(f"appointment {appointment_id} is already recorded")
+        if self._is_retry(
+            self.appointments,
+            appointment_id,
+            lambda it: it == Appointment(appointment_id, kind, at, accompanied),
+            AppointmentConflict,
+            "appointment",
+        ):
+            return
         self._require_registered()
         self._record(
             self.AppointmentScheduled,

@@ -85,11 +85,14 @@ class Assessment(JourneyPart):
     def agree_safety_plan(
         self, plan_id: UUID, summary: str, review_on: date, occurred_at: datetime, actor: str
     ) -> None:
-        existing = self.safety_plans.get(plan_id)
-        if existing is not None:
-            if (existing.summary, existing.review_on) == (summary, review_on):
-                return
-            raise SafetyPlanConflict(f"safety plan {plan_id} is already recorded")
+        if self._is_retry(
+            self.safety_plans,
+            plan_id,
+            lambda it: (it.summary, it.review_on) == (summary, review_on),
+            SafetyPlanConflict,
+            "safety plan",
+        ):
+            return
         if review_on < occurred_at.date():
             raise DatesOutOfOrder(f"safety plan {plan_id} review date is before it was agreed")
         self._require_registered()

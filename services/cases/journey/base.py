@@ -9,7 +9,7 @@ here so that each reads and checks it typed; ``Journey.__init__`` sets it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -191,6 +191,23 @@ class JourneyPart(AggregatePart):
         if item is None:
             raise missing(f"no {kind} {item_id} on journey {self.id}")
         return item
+
+    def _is_retry(
+        self,
+        items: Mapping[UUID, Item],
+        item_id: UUID,
+        as_given: Callable[[Item], bool],
+        conflict: type[JourneyError],
+        kind: str,
+    ) -> bool:
+        """True when the journey already has this ``kind`` of item ``as_given``: a retry, which
+        records nothing. ``conflict`` when its id is already recorded with other content."""
+        existing = items.get(item_id)
+        if existing is None:
+            return False
+        if as_given(existing):
+            return True
+        raise conflict(f"{kind} {item_id} is already recorded")
 
     def _heard_from_outreach(self, occurred_at: datetime) -> None:
         if self.last_outreach_at is None or occurred_at > self.last_outreach_at:

@@ -91,15 +91,16 @@ class Consents(JourneyPart):
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        existing = self.consents.get(consent_id)
-        if existing is not None:
-            if (existing.scope, existing.partner, existing.wording_version) == (
-                scope,
-                partner,
-                wording_version,
-            ):
-                return
-            raise ConsentConflict(f"consent {consent_id} is already recorded")
+        if self._is_retry(
+            self.consents,
+            consent_id,
+            lambda it: (
+                (it.scope, it.partner, it.wording_version) == (scope, partner, wording_version)
+            ),
+            ConsentConflict,
+            "consent",
+        ):
+            return
         if scope is ConsentScope.SHARE_WITH_PARTNER and partner is None:
             raise PartnerRequired(f"consent {consent_id} has scope {scope.value}")
         if scope is not ConsentScope.SHARE_WITH_PARTNER and partner is not None:

@@ -162,18 +162,18 @@ class Referrals(Consents):
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        existing = self.referrals.get(referral_id)
-        if existing is not None:
-            same = (
-                existing.partner,
-                existing.need,
-                existing.shares_personal_data,
-                existing.lawful_basis,
-                existing.respond_by,
-            ) == (partner, need, shares_personal_data, lawful_basis, respond_by)
-            if same and consent_id in (None, existing.consent_id):
-                return
-            raise ReferralConflict(f"referral {referral_id} is already recorded")
+        if self._is_retry(
+            self.referrals,
+            referral_id,
+            lambda it: (
+                (it.partner, it.need, it.shares_personal_data, it.lawful_basis, it.respond_by)
+                == (partner, need, shares_personal_data, lawful_basis, respond_by)
+                and consent_id in (None, it.consent_id)
+            ),
+            ReferralConflict,
+            "referral",
+        ):
+            return
         if respond_by <= occurred_at:
             raise RespondByNotAfterReferral(f"referral {referral_id} respond_by is not later")
         self._require_registered()

@@ -96,11 +96,14 @@ class Support(JourneyPart):
     def set_goal(
         self, goal_id: UUID, goal: str, target_on: date | None, occurred_at: datetime, actor: str
     ) -> None:
-        existing = self.goals.get(goal_id)
-        if existing is not None:
-            if (existing.goal, existing.target_on) == (goal, target_on):
-                return
-            raise GoalConflict(f"goal {goal_id} is already recorded")
+        if self._is_retry(
+            self.goals,
+            goal_id,
+            lambda it: (it.goal, it.target_on) == (goal, target_on),
+            GoalConflict,
+            "goal",
+        ):
+            return
         if target_on is not None and target_on < occurred_at.date():
             raise DatesOutOfOrder(f"goal {goal_id} target date is before it was set")
         self._require_registered()
@@ -144,11 +147,14 @@ class Support(JourneyPart):
         occurred_at: datetime,
         actor: str,
     ) -> None:
-        existing = self.meetings.get(meeting_id)
-        if existing is not None:
-            if (existing.meeting_type, existing.notes) == (meeting_type, notes):
-                return
-            raise MeetingConflict(f"meeting {meeting_id} is already recorded")
+        if self._is_retry(
+            self.meetings,
+            meeting_id,
+            lambda it: (it.meeting_type, it.notes) == (meeting_type, notes),
+            MeetingConflict,
+            "meeting",
+        ):
+            return
         self._require_registered()
         self._record(
             self.MeetingHeld,
