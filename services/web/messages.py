@@ -55,6 +55,8 @@ _REASONS = (
     ("unknown", "Choose one from the list."),
     ("not a known", "Choose one from the list."),
     ("input should be", "Check this answer."),
+    # An id or a code out of shape: the pattern itself means nothing to the person.
+    ("should match pattern", "Check this answer: it holds a space or a character not allowed."),
     ("future", "The date cannot be in the future."),
     ("past", "The date is too far in the past."),
 )

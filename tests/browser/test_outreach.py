@@ -541,3 +541,32 @@ def test_on_a_laptop_the_app_opens_and_is_accessible(visitor: Callable[..., Visi
     page.get_by_label("PIN (at least 6 digits)").wait_for()
     assert page.title() == "Outreach \N{EN DASH} Waymark"
     assert_accessible(page)
+
+
+def test_given_a_name_typed_for_the_team_or_a_volunteer_then_the_phone_asks_for_ids_first(
+    phone: Visitor, waymark: WebSystem
+) -> None:
+    # The visits service names who was there by ids it can compare with tokens: a visit
+    # naming someone by a typed name could never be sent, so the phone refuses it first.
+    team = "t-" + uuid4().hex[:8]
+    page = open_app(phone, "vol-typed", team)
+    page.get_by_role("button", name="Start a visit").click()
+    page.get_by_label("Premises").fill("Arches " + team)
+    page.get_by_role("button", name=f"Add “Arches {team}” as a new place").click()
+    page.get_by_label("Team").fill(f"{team} north")
+    page.get_by_label("Volunteers on the visit").fill("vol-typed, Anna Smith")
+    page.get_by_role("button", name="Save and continue").click()
+    assert "Error: Enter the team's id" in page.locator("#team-error").inner_text()
+    volunteers_error = page.locator("#volunteers-error").inner_text()
+    assert "Error: Enter each volunteer's staff id" in volunteers_error
+    assert page.locator("#visit-errors").get_by_role("link").count() == 2
+    assert_accessible(page)
+    assert page.get_by_role("button", name="Add a woman she met").is_hidden()
+    assert visits_of(waymark, team) == []
+
+    page.get_by_label("Team").fill(team)
+    page.get_by_label("Volunteers on the visit").fill("vol-typed, auth0|65f0a1")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Add a woman she met").wait_for()
+    (started,) = wait_until(lambda: visits_of(waymark, team), message="the visit started")
+    assert visit(waymark, started["visit_id"])["volunteers"] == ["vol-typed", "auth0|65f0a1"]

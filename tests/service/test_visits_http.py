@@ -141,6 +141,25 @@ def test_a_reused_idempotency_key_is_a_422_problem(client: TestClient) -> None:
             "body.contacts.0.notes",
         ),
         ({"unexpected": 1}, "body.unexpected"),
+        # Who was there is named by ids (the access check and the lists compare them with
+        # tokens), never by typed names.
+        ({"team": "West team"}, "body.team"),
+        ({"team": "w" * 101}, "body.team"),
+        ({"volunteers": ["v-1", "Anna Smith"]}, "body.volunteers.1"),
+        ({"volunteers": ["v" * 201]}, "body.volunteers.0"),
+        (
+            {
+                "contacts": [
+                    {
+                        "contact_id": str(uuid4()),
+                        "alias": "A",
+                        "language": "ro",
+                        "bridging_volunteer": "Anna S",
+                    }
+                ]
+            },
+            "body.contacts.0.bridging_volunteer",
+        ),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_records_nothing(
@@ -868,6 +887,32 @@ def test_a_visit_opens_to_its_team_its_volunteers_and_the_lead(
     visit = client.get(f"/visits/{body['visit_id']}", headers=headers)
     assert visit.status_code == 200 and visit.json()["contacts"][0]["alias"] == "Ana"
     assert client.get(f"/visits/{body['visit_id']}/events", headers=headers).status_code == 200
+
+
+def test_a_volunteer_signed_in_by_a_long_provider_subject_names_herself_and_opens_her_visit(
+    client: TestClient,
+) -> None:
+    # Identity providers write subjects like "auth0|…"; a token may carry one of 200 characters.
+    subject = "auth0|" + "6" * 194
+    contact_id = str(uuid4())
+    body = visit_body(
+        team="west-2",
+        volunteers=[subject, "v-1"],
+        contacts=[
+            {
+                "contact_id": contact_id,
+                "alias": "Ana",
+                "language": "ro",
+                "bridging_volunteer": subject,
+            }
+        ],
+    )
+    assert client.post("/visits", json=body).status_code == 201
+    hers = bearer(Role.OUTREACH, subject=subject, team="east")
+    visit = client.get(f"/visits/{body['visit_id']}", headers=hers)
+    assert visit.status_code == 200, visit.text
+    assert visit.json()["volunteers"] == [subject, "v-1"]
+    assert visit.json()["contacts"][0]["bridging_volunteer"] == subject
 
 
 @pytest.mark.parametrize("headers", NOT_WEST_VISIT_READERS)

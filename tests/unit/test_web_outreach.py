@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from services.web.main import create_app
 from services.web.sessions import COOKIE
+from shared.contracts.base import IDENTIFIER, STAFF_ID
 from shared.security.roles import Role
 from tests.support import web_settings
 
@@ -211,3 +214,37 @@ def test_the_shell_carries_no_session_values_and_the_worker_its_scope(client: Te
     worker = client.get("/outreach/sw.js")
     assert worker.headers["service-worker-allowed"] == "/outreach/"
     assert "__VERSION__" not in worker.text and "__ASSETS__" not in worker.text
+
+
+def test_an_id_out_of_shape_is_passed_on_as_a_sentence_not_the_pattern(
+    client: TestClient, visits: FakeVisits
+) -> None:
+    token = signed_in(client)
+    visits.answer = httpx.Response(
+        422,
+        json={
+            "type": "urn:waymark:problem:validation",
+            "title": "Invalid request",
+            "errors": [
+                {
+                    "field": "body.volunteers.1",
+                    "reason": f"String should match pattern '{STAFF_ID}'",
+                }
+            ],
+        },
+    )
+    response = post(client, "/outreach/api/visits", {}, **{"X-CSRF-Token": token})
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "volunteers.1": "Check this answer: it holds a space or a character not allowed."
+    }
+
+
+def test_the_shell_gives_the_app_the_services_own_id_patterns(client: TestClient) -> None:
+    signed_in(client)
+    page = client.get("/outreach/")
+    assert page.status_code == 200
+    root = re.search(r'<div id="outreach"[^>]*>', page.text)
+    assert root is not None
+    assert f'data-team-pattern="{html.escape(IDENTIFIER)}"' in root.group()
+    assert f'data-staff-id-pattern="{html.escape(STAFF_ID)}"' in root.group()

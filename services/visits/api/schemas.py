@@ -40,12 +40,16 @@ from services.visits.visit.limits import (
     MAX_URGENT_CONCERNS,
     MAX_VOLUNTEERS,
 )
-from shared.contracts.base import Code, IndicatorSource, LanguageTag
+from shared.contracts.base import IDENTIFIER, STAFF_ID, Code, IndicatorSource, LanguageTag
 from shared.http.public import Public
 from shared.http.times import HappenedAt, PlannedAt
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Who was on a visit is named by sign-in subject and team id, never by a typed name: the
+# visit's access check compares them with the caller's token, and the lists filter by them.
+VolunteerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=STAFF_ID)]
+TeamId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=IDENTIFIER)]
 #: Free text about a woman's situation: personal data, encrypted at rest, never published.
 Details = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -141,8 +145,9 @@ class ContactCreate(BaseModel):
     alias: ShortText = Field(description="The name she gave; personal data, encrypted at rest")
     language: LanguageTag = Field(description="BCP 47 tag of the language spoken, e.g. ro, pt-BR")
     other_languages: list[LanguageTag] = Field(default_factory=list, max_length=MAX_LANGUAGES)
-    bridging_volunteer: ShortText | None = Field(
-        default=None, description="Id of the volunteer who bridged the language (on the visit)"
+    bridging_volunteer: VolunteerId | None = Field(
+        default=None,
+        description="Staff id of the volunteer who bridged the language (one on the visit)",
     )
     materials: list[Code] = Field(
         default_factory=list, max_length=MAX_MATERIALS, description="materials codes given to her"
@@ -228,9 +233,11 @@ class VisitCreate(BaseModel):
     premises_label: Label | None = Field(
         default=None, description="The team's pseudonymous label for an unregistered place"
     )
-    team: ShortText = Field(description="Team id")
-    volunteers: list[ShortText] = Field(
-        default_factory=list, max_length=MAX_VOLUNTEERS, description="Volunteer ids (not names)"
+    team: TeamId = Field(description="Team id, as in the team claim of a volunteer's token")
+    volunteers: list[VolunteerId] = Field(
+        default_factory=list,
+        max_length=MAX_VOLUNTEERS,
+        description="Staff ids (sign-in subjects) of the volunteers on the visit, not names",
     )
     languages_offered: list[LanguageTag] = Field(default_factory=list, max_length=MAX_LANGUAGES)
     started_at: HappenedAt

@@ -26,6 +26,7 @@ from services.web.api import Answer, Service, ServiceDown, refused
 from services.web.people import CSRF_HEADER, UNSAFE, Person, needs, same_origin, same_token
 from services.web.rendering import render
 from services.web.sessions import COOKIE, Session, SessionStore
+from shared.contracts.base import IDENTIFIER, STAFF_ID
 from shared.security.roles import Role
 
 router = APIRouter()
@@ -192,6 +193,7 @@ def shell_version() -> str:
     for name in ("css/waymark.css", "js/waymark.js"):
         digest.update((static / name).read_bytes())
     digest.update(TEMPLATE.read_bytes())
+    digest.update(f"{IDENTIFIER} {STAFF_ID}".encode())  # the shell carries both
     return digest.hexdigest()[:16]
 
 
@@ -208,7 +210,14 @@ async def shell(request: Request, session: Person, _: object = needs(*RECORDERS)
     return await render(
         request,
         "outreach/shell.html",
-        {"session": None, "nav": [], "csrf_token": "", "safeguarding_phone": phone},
+        {
+            "session": None,
+            "nav": [],
+            "csrf_token": "",
+            "safeguarding_phone": phone,
+            "team_pattern": IDENTIFIER,
+            "staff_id_pattern": STAFF_ID,
+        },
         title="Outreach",
     )
 

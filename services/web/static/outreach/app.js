@@ -8,6 +8,9 @@ import { Outbox, newDoc } from "./outbox.js";
 const $ = (id) => document.getElementById(id);
 const root = $("outreach");
 const PHONE = root.dataset.safeguardingPhone || "";
+// The services' own patterns, given by the page, so a visit she can never send is caught here.
+const TEAM_ID = new RegExp(root.dataset.teamPattern);
+const STAFF_ID = new RegExp(root.dataset.staffIdPattern);
 const SOURCES = [["observed", "Observed"], ["disclosed", "Disclosed"], ["third_party", "Third party"]];
 const TAG = {
   draft: ["In progress", "govuk-tag--grey"],
@@ -428,7 +431,11 @@ function detailsFromForm() {
   const errors = {};
   if (!body.premises_id && !body.premises_label) errors.premises = "Choose the premises, or add a new one.";
   if (!body.team) errors.team = "Enter the team.";
+  else if (!TEAM_ID.test(body.team)) errors.team = "Enter the team's id: letters, numbers and . _ : @ - only, with no spaces.";
   if (!body.volunteers.length) errors.volunteers = "Enter at least one volunteer.";
+  else if (!body.volunteers.every((v) => STAFF_ID.test(v))) {
+    errors.volunteers = "Enter each volunteer's staff id, not a name: letters, numbers and . _ : @ | - only, with no spaces.";
+  }
   return errors;
 }
 
