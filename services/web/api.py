@@ -67,6 +67,17 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
+class Command:
+    """A POST to one of the services' command paths."""
+
+    service: Service
+    path: str
+    body: Any = None
+    if_match: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     status: int
     body: Any
@@ -109,23 +120,15 @@ class Services:
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         return await self._call(service, "GET", path, token, params=clean)
 
-    async def send(
-        self,
-        service: Service,
-        method: str,
-        path: str,
-        token: str,
-        body: Any = None,
-        *,
-        if_match: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> Answer:
+    async def send(self, command: Command, token: str) -> Answer:
         headers: dict[str, str] = {}
-        if if_match:
-            headers["If-Match"] = _etag(if_match)
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        return await self._call(service, method, path, token, json=body, headers=headers)
+        if command.if_match:
+            headers["If-Match"] = _etag(command.if_match)
+        if command.idempotency_key:
+            headers["Idempotency-Key"] = command.idempotency_key
+        return await self._call(
+            command.service, "POST", command.path, token, json=command.body, headers=headers
+        )
 
     async def forward(
         self,

@@ -13,9 +13,9 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.api import Refused, Service
+from services.web.api import Command, Refused, Service
 from services.web.pages.admin import Admin, journey_events
-from services.web.pages.commands import Command, kept_answers, send_command
+from services.web.pages.commands import kept_answers, send_command
 from services.web.rendering import render
 from services.web.sessions import Session
 

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.api import NotFound, Refused, Service
+from services.web.api import Command, NotFound, Refused, Service
 from services.web.pages.admin import Admin
-from services.web.pages.commands import Command, send_command
+from services.web.pages.commands import send_command
 from services.web.pages.ids import read_model_name
 from services.web.rendering import render
 from services.web.sessions import Session

@@ -13,14 +13,13 @@ lose them (503, and sending the form again is safe: the same ids, the same ``If-
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.web.api import Refused, Service, ServiceDown
+from services.web.api import Command, Refused, ServiceDown
 from services.web.messages import problem_message
 from services.web.sessions import Session
 
@@ -30,31 +29,12 @@ log = structlog.get_logger(__name__)
 RefusedPage = Callable[[Refused], Awaitable[Response]]
 
 
-@dataclass(frozen=True)
-class Command:
-    """A POST to one of the services' command paths."""
-
-    service: Service
-    path: str
-    body: Any = None
-    if_match: str | None = None
-    idempotency_key: str | None = None
-
-
 async def send_command(
     request: Request, session: Session, command: Command, *, done: str, refused: RefusedPage
 ) -> Response:
     """On to ``done`` once the service has it; the form again with ``refused`` if not."""
     try:
-        await request.app.state.services.send(
-            command.service,
-            "POST",
-            command.path,
-            session.access_token,
-            command.body,
-            if_match=command.if_match,
-            idempotency_key=command.idempotency_key,
-        )
+        await request.app.state.services.send(command, session.access_token)
     except Refused as refusal:
         return await refused(refusal)
     except ServiceDown as down:

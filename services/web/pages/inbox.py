@@ -17,8 +17,8 @@ import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.api import Answer, Refused, Service
-from services.web.pages.commands import Command, form_version, send_command
+from services.web.api import Answer, Command, Refused, Service
+from services.web.pages.commands import form_version, send_command
 from services.web.pages.ids import record_id
 from services.web.pages.listing import page_count
 from services.web.people import Person, local_path

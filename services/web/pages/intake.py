@@ -13,9 +13,9 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.web.api import NotAllowed, NotFound, Refused, Service
+from services.web.api import Command, NotAllowed, NotFound, Refused, Service
 from services.web.pages.caseload import Casework, CaseworkerOnly
-from services.web.pages.commands import Command, form_version, send_command
+from services.web.pages.commands import form_version, send_command
 from services.web.pages.listing import PAGE_SIZE, Paging, page_number
 from services.web.rendering import render
 from services.web.sessions import Session

@@ -15,9 +15,9 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.api import NotAllowed, Refused, Service
+from services.web.api import Command, NotAllowed, Refused, Service
 from services.web.pages.caseload import Casework, CaseworkerOnly, open_concern
-from services.web.pages.commands import Command, form_version, kept_answers, send_command
+from services.web.pages.commands import form_version, kept_answers, send_command
 from services.web.pages.conflicts import all_yours, changes_since, conflict_message, loaded_now
 from services.web.pages.journey_actions import journey_actions, open_referrals
 from services.web.pages.listing import Paging, page_number, staff_id, team_identifier

@@ -20,7 +20,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.web.api import Refused, Service
+from services.web.api import Command, Refused, Service
 from services.web.messages import problem_message
 from services.web.pages import (
     journey_consent,
@@ -29,7 +29,7 @@ from services.web.pages import (
     journey_referrals,
     journey_support,
 )
-from services.web.pages.commands import Command, kept_answers, send_command
+from services.web.pages.commands import kept_answers, send_command
 from services.web.pages.conflicts import all_yours, changes_since, conflict_message, loaded_now
 from services.web.pages.ids import record_id
 from services.web.pages.journey_form_fields import (
