@@ -67,17 +67,6 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
-class Command:
-    """A POST to one of the services' command paths."""
-
-    service: Service
-    path: str
-    body: Any = None
-    if_match: str | None = None
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
 class Answer:
     status: int
     body: Any
@@ -90,6 +79,17 @@ class Answer:
         if not self.etag:
             return None
         return self.etag.removeprefix("W/").strip('"')
+
+
+@dataclass(frozen=True)
+class Command:
+    """A POST to one of the services' command paths."""
+
+    service: Service
+    path: str
+    body: Any = None
+    if_match: str | None = None
+    idempotency_key: str | None = None
 
 
 class Services:
