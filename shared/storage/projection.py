@@ -25,7 +25,7 @@ from eventsourcing.persistence import Notification
 from shared.observability import tracing
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
-from shared.storage.pages import read_numbered_page
+from shared.storage.pages import PageWindow, read_numbered_page, read_page
 from shared.storage.positions import LogPositions
 from shared.storage.sql import Row, SqlCursor, SqlStore, Where
 from shared.threads import in_thread
@@ -191,6 +191,12 @@ class Projection(LogFollower):
                 limit=limit,
                 offset=offset,
             )
+
+    def keyset_page(self, window: PageWindow, **query: Any) -> tuple[list[Row], int | None]:
+        """One page of a list of this read model (``read_page``, given the ``query``: select,
+        source, params, order…), read in a transaction of its own."""
+        with self.store.transaction(commit=False) as cursor:
+            return read_page(cursor, window, **query)
 
     def apply_batch(
         self,

@@ -23,7 +23,7 @@ from services.cases.queries.tables import (
     refresh_due_order,
 )
 from services.cases.values import JourneyStatus
-from shared.storage.pages import PageWindow, later_than, read_page
+from shared.storage.pages import PageWindow, later_than
 from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, SqlStore, Where, from_sql_time, to_sql_time
 
@@ -169,17 +169,14 @@ class DueItems(Projection):
             where.add("d.due_at >= %s", to_sql_time(after))
         if before is not None:
             where.add("d.due_at < %s", to_sql_time(before))
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_page(
-                cursor,
-                window,
-                select="SELECT d.*, c.caseworker_id",
-                source=f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id"
-                f" WHERE {where}",
-                params=where.params,
-                order=_LIST_ORDER,
-                after=later_than(_LIST_ORDER),
-            )
+        rows, total = self.keyset_page(
+            window,
+            select="SELECT d.*, c.caseworker_id",
+            source=f"FROM {table} d JOIN {caseload} c ON c.journey_id = d.journey_id WHERE {where}",
+            params=where.params,
+            order=_LIST_ORDER,
+            after=later_than(_LIST_ORDER),
+        )
         return [
             DueItem(
                 item_id=UUID(str(r["item_id"])),

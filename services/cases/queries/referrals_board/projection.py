@@ -16,7 +16,7 @@ from services.cases.domain import Journey
 from services.cases.journey import ReferralStep
 from services.cases.queries.tables import Visibility, forget_journey
 from services.cases.values import ReferralStatus
-from shared.storage.pages import Condition, PageWindow, read_page
+from shared.storage.pages import Condition, PageWindow
 from shared.storage.projection import Projection, handler
 from shared.storage.sql import SqlCursor, Where, from_sql_time, to_sql_time
 
@@ -130,18 +130,16 @@ class ReferralsBoard(Projection):
                 ]
             return f"NOT {overdue} AND {later}", [*overdue_params, respond_by, referral_id]
 
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_page(
-                cursor,
-                window,
-                select=f"SELECT *, {overdue} AS overdue",
-                source=f"FROM {table} WHERE {where}",
-                params=where.params,
-                order=f"{overdue} DESC, respond_by, referral_id",
-                after=after,
-                select_params=overdue_params,
-                order_params=overdue_params,
-            )
+        rows, total = self.keyset_page(
+            window,
+            select=f"SELECT *, {overdue} AS overdue",
+            source=f"FROM {table} WHERE {where}",
+            params=where.params,
+            order=f"{overdue} DESC, respond_by, referral_id",
+            after=after,
+            select_params=overdue_params,
+            order_params=overdue_params,
+        )
         return [_card(row) for row in rows], total
 
     def overdue(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:

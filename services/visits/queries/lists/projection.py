@@ -25,7 +25,7 @@ from services.visits import visit_contacts
 from services.visits.domain import Visit
 from services.visits.premises import Premises
 from services.visits.visit_contacts import VisitReadModel, text_or_none
-from shared.storage.pages import Condition, PageWindow, read_page
+from shared.storage.pages import Condition, PageWindow
 from shared.storage.projection import Projection, handler
 from shared.storage.sql import Row, SqlCursor, Where, from_sql_time, to_sql_time, write_row
 
@@ -134,16 +134,14 @@ class PremisesDirectory(Projection):
             after_key=None if after_premises is None else (str(after_premises),),
             with_total=with_total,
         )
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_page(
-                cursor,
-                window,
-                select="SELECT *",
-                source=f"FROM {self.table} WHERE {where}",
-                params=params,
-                order="search, premises_id",
-                after=after,
-            )
+        rows, total = self.keyset_page(
+            window,
+            select="SELECT *",
+            source=f"FROM {self.table} WHERE {where}",
+            params=params,
+            order="search, premises_id",
+            after=after,
+        )
         return [_premises(row) for row in rows], total
 
 
@@ -247,24 +245,22 @@ class VisitList(VisitReadModel):
             else:
                 where.add(mine, which.visible_person)
         contacts, concerns = self._t("visit_list_contacts"), self._t("visit_list_concerns")
-        with self.store.transaction(commit=False) as cursor:
-            rows, total = read_page(
-                cursor,
-                window,
-                select="SELECT v.*,"
-                f" (SELECT d.label FROM {self._t('premises_directory')} d"
-                " WHERE d.premises_id = v.premises_id) AS registered_label,"
-                f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"
-                " AS contact_count,"
-                f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id)"
-                " AS urgent_concerns,"
-                f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id"
-                " AND c.resolved = 0) AS open_urgent_concerns",
-                source=f"FROM {self._t('visit_list')} v WHERE {where}",
-                params=where.params,
-                order="v.started_at DESC, v.visit_id",
-                after=_after_visit,
-            )
+        rows, total = self.keyset_page(
+            window,
+            select="SELECT v.*,"
+            f" (SELECT d.label FROM {self._t('premises_directory')} d"
+            " WHERE d.premises_id = v.premises_id) AS registered_label,"
+            f" (SELECT COUNT(*) FROM {contacts} k WHERE k.visit_id = v.visit_id)"
+            " AS contact_count,"
+            f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id)"
+            " AS urgent_concerns,"
+            f" (SELECT COUNT(*) FROM {concerns} c WHERE c.visit_id = v.visit_id"
+            " AND c.resolved = 0) AS open_urgent_concerns",
+            source=f"FROM {self._t('visit_list')} v WHERE {where}",
+            params=where.params,
+            order="v.started_at DESC, v.visit_id",
+            after=_after_visit,
+        )
         return [_visit(row) for row in rows], total
 
 
