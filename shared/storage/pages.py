@@ -9,7 +9,7 @@ without). ``shared/http/paging.py`` turns a request's cursor into a window and r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from shared.storage.sql import Row, SqlCursor, count_rows
 
@@ -26,6 +26,18 @@ class PageWindow(TypedDict, total=False):
     offset: int
     after_key: tuple[Any, ...] | None
     with_total: bool
+
+
+class PageQuery(TypedDict):
+    """What ``read_page`` reads a page of, beside its window: a read model hands it on whole."""
+
+    select: str
+    source: str
+    params: Sequence[Any]
+    order: str
+    after: NotRequired[Callable[[Sequence[Any]], Condition] | None]
+    select_params: NotRequired[Sequence[Any]]
+    order_params: NotRequired[Sequence[Any]]
 
 
 def later_than(columns: str) -> Callable[[Sequence[Any]], Condition]:

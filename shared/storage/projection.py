@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import UnionType
-from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, TypeVar, Union, Unpack, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
@@ -25,7 +25,7 @@ from eventsourcing.persistence import Notification
 from shared.observability import tracing
 from shared.storage.eventstore import WaymarkApplication
 from shared.storage.log_follower import LogFollower
-from shared.storage.pages import PageWindow, read_numbered_page, read_page
+from shared.storage.pages import PageQuery, PageWindow, read_numbered_page, read_page
 from shared.storage.positions import LogPositions
 from shared.storage.sql import Row, SqlCursor, SqlStore, Where
 from shared.threads import in_thread
@@ -192,7 +192,9 @@ class Projection(LogFollower):
                 offset=offset,
             )
 
-    def keyset_page(self, window: PageWindow, **query: Any) -> tuple[list[Row], int | None]:
+    def keyset_page(
+        self, window: PageWindow, **query: Unpack[PageQuery]
+    ) -> tuple[list[Row], int | None]:
         """One page of a list of this read model (``read_page``, given the ``query``: select,
         source, params, order…), read in a transaction of its own."""
         with self.store.transaction(commit=False) as cursor:
