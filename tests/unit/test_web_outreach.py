@@ -126,8 +126,20 @@ def test_a_visit_is_forwarded_with_her_token_and_key_and_answers_only_ids(
     assert json.loads(sent.content) == body
 
 
+@pytest.mark.parametrize(
+    ("field", "reason", "sentence"),
+    [
+        ("contacts.0.indicators.0.indicator", "unknown code", "Choose one from the list."),
+        # An id out of shape: a sentence, not the pattern, which means nothing to her.
+        (
+            "volunteers.1",
+            f"String should match pattern '{STAFF_ID}'",
+            "Check this answer: it holds a space or a character not allowed.",
+        ),
+    ],
+)
 def test_a_refusal_is_passed_on_with_a_sentence_for_the_visit_and_each_field(
-    client: TestClient, visits: FakeVisits
+    client: TestClient, visits: FakeVisits, field: str, reason: str, sentence: str
 ) -> None:
     token = signed_in(client)
     visits.answer = httpx.Response(
@@ -135,16 +147,14 @@ def test_a_refusal_is_passed_on_with_a_sentence_for_the_visit_and_each_field(
         json={
             "type": "urn:waymark:problem:validation",
             "title": "Invalid request",
-            "errors": [
-                {"field": "body.contacts.0.indicators.0.indicator", "reason": "unknown code"}
-            ],
+            "errors": [{"field": f"body.{field}", "reason": reason}],
         },
     )
     response = post(client, "/outreach/api/visits", {}, **{"X-CSRF-Token": token})
     assert response.status_code == 422
     problem = response.json()
     assert problem["message"] == "Some answers need correcting. Each one is marked below."
-    assert problem["fields"] == {"contacts.0.indicators.0.indicator": "Choose one from the list."}
+    assert problem["fields"] == {field: sentence}
 
 
 def test_a_step_goes_to_its_visits_route_with_if_match_and_an_unknown_one_is_404(
@@ -214,30 +224,6 @@ def test_the_shell_carries_no_session_values_and_the_worker_its_scope(client: Te
     worker = client.get("/outreach/sw.js")
     assert worker.headers["service-worker-allowed"] == "/outreach/"
     assert "__VERSION__" not in worker.text and "__ASSETS__" not in worker.text
-
-
-def test_an_id_out_of_shape_is_passed_on_as_a_sentence_not_the_pattern(
-    client: TestClient, visits: FakeVisits
-) -> None:
-    token = signed_in(client)
-    visits.answer = httpx.Response(
-        422,
-        json={
-            "type": "urn:waymark:problem:validation",
-            "title": "Invalid request",
-            "errors": [
-                {
-                    "field": "body.volunteers.1",
-                    "reason": f"String should match pattern '{STAFF_ID}'",
-                }
-            ],
-        },
-    )
-    response = post(client, "/outreach/api/visits", {}, **{"X-CSRF-Token": token})
-    assert response.status_code == 422
-    assert response.json()["fields"] == {
-        "volunteers.1": "Check this answer: it holds a space or a character not allowed."
-    }
 
 
 def test_the_shell_gives_the_app_the_services_own_id_patterns(client: TestClient) -> None:
