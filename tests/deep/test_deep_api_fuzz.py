@@ -42,6 +42,7 @@ from services.visits.api.access import ACCESS_RULES as VISITS_RULES
 from services.visits.integration import outbound as visits_outbound
 from services.visits.main import create_app as visits_app
 from shared.admin.access import SHARED_ACCESS_RULES
+from shared.contracts.envelope import decode, encode
 from shared.http.openapi import PUBLIC_OPERATIONS
 from shared.messaging.relay import Outbound, as_contracts
 from shared.security.roles import Role
@@ -211,8 +212,9 @@ def call_as_every_role(
 
 def unpublishable(schema: Any, outbound: Callable[[Any], Outbound]) -> tuple[int, list[str]]:
     """Read the whole log the fuzzing left in a service's store as its relay would (a fresh
-    translator, from position 0) and translate every event: how many contracts it made, and
-    each event that could not be made into its contracts. The relay waits at such an event,
+    translator, from position 0), translate every event and put each contract in its envelope
+    and read it back: how many contracts it made, and each event that could not be made into
+    its contracts and sent. The relay waits at such an event,
     and every later event behind it, until a release can translate it: whatever a route
     accepts must fit the contracts it is published as."""
     app = schema.app.app.state.runtime.app
@@ -223,7 +225,18 @@ def unpublishable(schema: Any, outbound: Callable[[Any], Outbound]) -> tuple[int
         # Sealed fields stay sealed, as the relay reads them.
         for notification, event in decode_batch(app, notifications, open_personal=False):
             try:
-                made += len(as_contracts(out.translate(event)))
+                for contract in as_contracts(out.translate(event)):
+                    # On the wire and back, as a consumer reads it.
+                    payload = encode(
+                        contract,
+                        service=app.name,
+                        origin=event.originator_id,
+                        version=event.originator_version,
+                        position=notification.id,
+                        time=event.timestamp,  # type: ignore[attr-defined]
+                    )
+                    assert decode(payload).event == contract, "not read back as sent"
+                    made += 1
             except Exception as error:  # noqa: BLE001 - each one is reported below
                 refused.append(f"{notification.id} {notification.topic}: {error}"[:500])
         after = notifications[-1].id
