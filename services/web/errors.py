@@ -19,6 +19,7 @@ from services.web.people import (
 from services.web.rendering import render
 from services.web.sessions import COOKIE
 from shared.http.observability import route_template
+from shared.http.problems import log_unexpected
 
 log = structlog.get_logger(__name__)
 
@@ -84,9 +85,7 @@ def install_error_pages(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, error: Exception) -> Response:
         # Only reached from outside the middlewares (UnexpectedErrors answers from inside).
-        log.error(
-            "http.unexpected_error", route=route_template(request.scope), error=type(error).__name__
-        )
+        log_unexpected(request.scope, error)
         return await unexpected_error_page(request)
 
     app.add_exception_handler(SignInNeeded, on_sign_in_needed)

@@ -255,9 +255,7 @@ def install_problem_handlers(
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         # Only reached from outside the middlewares (UnexpectedErrors answers from inside).
-        log.error(
-            "http.unexpected_error", route=route_template(request.scope), error=type(error).__name__
-        )
+        log_unexpected(request.scope, error)
         return internal_error()
 
     app.add_exception_handler(RequestValidationError, on_validation)
@@ -270,6 +268,12 @@ def install_problem_handlers(
     for error_class, spec in {**SHARED_ERRORS, **domain_errors}.items():
         app.add_exception_handler(error_class, domain_handler(spec))
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def log_unexpected(scope: Scope, error: Exception) -> None:
+    """One line for a fault nobody expected: the route's template (a path may name a record)
+    and the exception's type only (its text may quote the request)."""
+    log.error("http.unexpected_error", route=route_template(scope), error=type(error).__name__)
 
 
 def internal_error() -> JSONResponse:
@@ -305,9 +309,6 @@ class UnexpectedErrors(HttpMiddleware):
         except Exception as error:
             if started:  # half an answer is out: nothing better to do than drop it
                 raise
-            # The type only: an exception's text may quote the request.
-            log.error(
-                "http.unexpected_error", route=route_template(scope), error=type(error).__name__
-            )
+            log_unexpected(scope, error)
             answer = await self._answer(Request(scope, receive))
             await answer(scope, receive, send)
