@@ -96,3 +96,7 @@ def configure_logging(settings: LogSettings) -> None:
         logging.getLogger(name).propagate = True
     # The NATS client logs reconnect tracebacks at ERROR; our callbacks already report them.
     logging.getLogger("nats.aio.client").setLevel(logging.CRITICAL)
+    # httpx logs every request's URL at INFO, and a URL's query may hold what someone typed
+    # (the web app's searches and filters, passed on to the services): only its warnings.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import structlog
 
@@ -42,6 +43,19 @@ def test_structlog_and_standard_library_lines_are_the_same_json(
     assert uvicorns["logger"] == "uvicorn.error" and uvicorns["level"] == "info"
     assert "timestamp" in ours and "timestamp" in uvicorns
     assert "color_message" not in uvicorns
+
+
+def test_a_request_sent_with_httpx_is_not_logged_with_its_url(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The web app passes her searches and filters on to the services in the query string.
+    configure_logging(LogSettings())
+    transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    with httpx.Client(transport=transport) as client:
+        client.get("http://visits.example/premises", params={"label": "Marker-typed"})
+    assert "Marker-typed" not in capsys.readouterr().err
+    logging.getLogger("httpx").warning("still said")
+    assert [line["event"] for line in lines(capsys.readouterr().err)] == ["still said"]
 
 
 def test_configuring_twice_writes_each_line_once(capsys: pytest.CaptureFixture[str]) -> None:
