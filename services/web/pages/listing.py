@@ -63,24 +63,17 @@ def page_number(raw: str | None) -> int:
     return 1
 
 
+#: Each id's shape and what to say beside a field that does not have it.
+_STAFF_ID_WORDS = "Enter a staff id of letters, digits, dots, dashes, underscores, colons, @ or |."
+_TEAM_ID_WORDS = "Enter a team id of letters, digits, dots, dashes, underscores, colons or @."
+
+
 def staff_id(raw: str | None, errors: dict[str, str], field: str) -> str:
-    return _shaped(
-        raw,
-        _STAFF_ID,
-        "Enter a staff id of letters, digits, dots, dashes, underscores, colons, @ or |.",
-        errors,
-        field,
-    )
+    return _shaped(raw, _STAFF_ID, _STAFF_ID_WORDS, errors, field)
 
 
 def team_identifier(raw: str | None, errors: dict[str, str], field: str) -> str:
-    return _shaped(
-        raw,
-        _TEAM_ID,
-        "Enter a team id of letters, digits, dots, dashes or underscores.",
-        errors,
-        field,
-    )
+    return _shaped(raw, _TEAM_ID, _TEAM_ID_WORDS, errors, field)
 
 
 def _shaped(
