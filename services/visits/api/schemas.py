@@ -40,7 +40,7 @@ from services.visits.visit.limits import (
     MAX_URGENT_CONCERNS,
     MAX_VOLUNTEERS,
 )
-from shared.contracts.base import IDENTIFIER, STAFF_ID, Code, IndicatorSource, LanguageTag
+from shared.contracts.base import Code, Identifier, IndicatorSource, LanguageTag, StaffId
 from shared.http.public import Public
 from shared.http.times import HappenedAt, PlannedAt
 
@@ -48,8 +48,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Who was on a visit is named by sign-in subject and team id, never by a typed name: the
 # visit's access check compares them with the caller's token, and the lists filter by them.
-VolunteerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=STAFF_ID)]
-TeamId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=IDENTIFIER)]
+# Stripped first, as the free text they replace was.
+VolunteerId = Annotated[StaffId, StringConstraints(strip_whitespace=True)]
+TeamId = Annotated[Identifier, StringConstraints(strip_whitespace=True)]
 #: Free text about a woman's situation: personal data, encrypted at rest, never published.
 Details = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
